@@ -1,0 +1,128 @@
+package distributed
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hadeframe/hade/framework/internal/flock"
+)
+
+// DefaultLockWait is how long a local claim waits for another process's claim on the same service to
+// finish before it gives up with an error. A claim holds the lock for a read and a write only.
+const DefaultLockWait = 2 * time.Second
+
+// maxStateSize bounds how much of a state file is read; a valid record is far shorter.
+const maxStateSize = 64 << 10
+
+// Local implements contract.Distributed for the processes of one host with flock(2) on permanent state
+// files, one per service: <folder>/<service>.lock. A claim opens the file, takes an exclusive lock, reads
+// the fence (one JSON line), writes the new fence when it wins, and closes the file, which releases the
+// lock. Lock files are never deleted: deleting a lock file lets two processes lock two different files of
+// one name. flock does not work across hosts nor on network file systems (NFS, GlusterFS): use the redis
+// provider there.
+type Local struct {
+	folder   string
+	lockWait time.Duration
+	now      func() time.Time
+}
+
+// NewLocal returns a Local keeping its state files in folder, which it creates (mode 0750) if missing.
+func NewLocal(folder string) (*Local, error) {
+	if err := os.MkdirAll(folder, 0o750); err != nil {
+		return nil, fmt.Errorf("local distributed provider: create state folder: %w", err)
+	}
+	return &Local{folder: folder, lockWait: DefaultLockWait, now: time.Now}, nil
+}
+
+// Folder returns the folder holding the state files.
+func (l *Local) Folder() string { return l.folder }
+
+// LockFile returns the path of serviceName's state file (serviceName must be valid).
+func (l *Local) LockFile(serviceName string) string {
+	return filepath.Join(l.folder, serviceName+".lock")
+}
+
+// ClaimTick implements contract.Distributed.ClaimTick. Besides invalid input and contract.ErrTickClosed,
+// it returns an error when the state file cannot be opened, locked within DefaultLockWait, read, parsed
+// (the error names the file) or written.
+func (l *Local) ClaimTick(serviceName, appID string, tick time.Time, holdTime time.Duration) (string, error) {
+	if err := validateClaim(serviceName, appID, tick, holdTime); err != nil {
+		return "", err
+	}
+	path := l.LockFile(serviceName)
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("service %q: open lock file: %w", serviceName, err)
+	}
+	defer file.Close() // closing the only descriptor of this open file releases the lock
+	if err := flock.LockWithin(file, l.lockWait); err != nil {
+		return "", fmt.Errorf("service %q: lock %s: %w", serviceName, path, err)
+	}
+	current, err := readFence(file)
+	if err != nil {
+		return "", fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", serviceName, path, err)
+	}
+	selected, won, err := current.claim(appID, tick, l.now(), holdTime)
+	if err != nil || !won {
+		return selected, err
+	}
+	if err := writeFence(file, fence{Tick: tick, Winner: appID}); err != nil {
+		return "", fmt.Errorf("service %q: write %s: %w", serviceName, path, err)
+	}
+	return selected, nil
+}
+
+// Select implements contract.Distributed.Select on top of ClaimTick.
+func (l *Local) Select(serviceName, appID string, holdTime time.Duration) (string, error) {
+	if holdTime <= 0 {
+		return "", fmt.Errorf("service %q: hold time %s must be positive, e.g. 2s", serviceName, holdTime)
+	}
+	return l.ClaimTick(serviceName, appID, windowTick(l.now(), holdTime), holdTime)
+}
+
+// stateRecord is the JSON line a state file holds. It is advisory text for people too.
+type stateRecord struct {
+	Tick      time.Time `json:"tick"`
+	Winner    string    `json:"winner"`
+	ClaimedAt time.Time `json:"claimed_at"`
+}
+
+// readFence reads the record at the start of file; an empty file is the zero fence.
+func readFence(file *os.File) (fence, error) {
+	data, err := io.ReadAll(io.NewSectionReader(file, 0, maxStateSize))
+	if err != nil {
+		return fence{}, err
+	}
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	if len(bytes.TrimSpace(line)) == 0 {
+		return fence{}, nil
+	}
+	var record stateRecord
+	if err := json.Unmarshal(line, &record); err != nil {
+		return fence{}, err
+	}
+	if record.Tick.IsZero() || record.Winner == "" {
+		return fence{}, errors.New("record has no tick or no winner")
+	}
+	return fence{Tick: record.Tick, Winner: record.Winner}, nil
+}
+
+// writeFence replaces the record with one write at offset 0, then cuts what an older, longer record left.
+// A reader only trusts the first line, so a crash between the two calls loses nothing.
+func writeFence(file *os.File, f fence) error {
+	line, err := json.Marshal(stateRecord{Tick: f.Tick, Winner: f.Winner, ClaimedAt: time.Now()})
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	if _, err := file.WriteAt(line, 0); err != nil {
+		return err
+	}
+	return file.Truncate(int64(len(line)))
+}

@@ -1,0 +1,167 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/spf13/cobra"
+)
+
+// PanicError is the error a run returns when the command panicked; the process lives on.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack string // the stack of the panicking goroutine
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// commandRunner runs cobra commands in-process the way `<app> <command path>` with no arguments would
+// from the CLI, on the command itself (never a copy: a copy by value keeps its parent, so executing it
+// re-runs the root on os.Args, and copies share one flag set). cobra keeps a command's flag set and
+// context inside the command, so runs of one command are serialized (a per-command lock), and the flag
+// merging step, which also writes the parents' flag sets, is serialized across all commands.
+type commandRunner struct {
+	flagMu sync.Mutex
+
+	mu    sync.Mutex
+	locks map[*cobra.Command]chan struct{}
+}
+
+func newCommandRunner() *commandRunner {
+	return &commandRunner{locks: map[*cobra.Command]chan struct{}{}}
+}
+
+// lockFor returns cmd's lock: a channel with room for one holder.
+func (r *commandRunner) lockFor(cmd *cobra.Command) chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lock, ok := r.locks[cmd]
+	if !ok {
+		lock = make(chan struct{}, 1)
+		r.locks[cmd] = lock
+	}
+	return lock
+}
+
+// run executes cmd with ctx as its Context() and no arguments: flags parsed from an empty command line
+// (so at their defaults), args validated, then the hooks in cobra's order: the persistent pre-run of the
+// nearest parent that has one (of all parents when cobra.EnableTraverseRunHooks is set), PreRun, the
+// required-flag and flag-group checks, Run, PostRun and the persistent post-run. cobra.OnInitialize
+// functions are not run again. It waits for a run of the same command already going on (returning ctx's
+// error if ctx ends first) and returns the command's error, or a *PanicError if it panicked.
+func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command) (err error) {
+	lock := r.lockFor(cmd)
+	select {
+	case lock <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("command %q was still busy with another entry's run when the scheduler stopped: %w", cmd.Name(), ctx.Err())
+	}
+	defer func() { <-lock }()
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			err = &PanicError{Value: recovered, Stack: string(debug.Stack())}
+		}
+	}()
+
+	r.flagMu.Lock()
+	err = cmd.ParseFlags([]string{})
+	r.flagMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("parse flags of %q: %w", cmd.Name(), err)
+	}
+	cmd.SetContext(ctx)
+	args := cmd.Flags().Args()
+	if err := cmd.ValidateArgs(args); err != nil {
+		return err
+	}
+	if err := runPersistentPreRun(cmd, args); err != nil {
+		return err
+	}
+	if cmd.PreRunE != nil {
+		if err := cmd.PreRunE(cmd, args); err != nil {
+			return err
+		}
+	} else if cmd.PreRun != nil {
+		cmd.PreRun(cmd, args)
+	}
+	if err := cmd.ValidateRequiredFlags(); err != nil {
+		return err
+	}
+	if err := cmd.ValidateFlagGroups(); err != nil {
+		return err
+	}
+	switch {
+	case cmd.RunE != nil:
+		if err := cmd.RunE(cmd, args); err != nil {
+			return err
+		}
+	case cmd.Run != nil:
+		cmd.Run(cmd, args)
+	default:
+		return errors.New("command has no Run or RunE")
+	}
+	if cmd.PostRunE != nil {
+		if err := cmd.PostRunE(cmd, args); err != nil {
+			return err
+		}
+	} else if cmd.PostRun != nil {
+		cmd.PostRun(cmd, args)
+	}
+	return runPersistentPostRun(cmd, args)
+}
+
+// lineage returns cmd and its parents, nearest first.
+func lineage(cmd *cobra.Command) []*cobra.Command {
+	var commands []*cobra.Command
+	for c := cmd; c != nil; c = c.Parent() {
+		commands = append(commands, c)
+	}
+	return commands
+}
+
+func runPersistentPreRun(cmd *cobra.Command, args []string) error {
+	commands := lineage(cmd)
+	if cobra.EnableTraverseRunHooks {
+		for i, j := 0, len(commands)-1; i < j; i, j = i+1, j-1 {
+			commands[i], commands[j] = commands[j], commands[i]
+		}
+	}
+	for _, c := range commands {
+		switch {
+		case c.PersistentPreRunE != nil:
+			if err := c.PersistentPreRunE(cmd, args); err != nil {
+				return err
+			}
+		case c.PersistentPreRun != nil:
+			c.PersistentPreRun(cmd, args)
+		default:
+			continue
+		}
+		if !cobra.EnableTraverseRunHooks {
+			return nil
+		}
+	}
+	return nil
+}
+
+func runPersistentPostRun(cmd *cobra.Command, args []string) error {
+	for _, c := range lineage(cmd) {
+		switch {
+		case c.PersistentPostRunE != nil:
+			if err := c.PersistentPostRunE(cmd, args); err != nil {
+				return err
+			}
+		case c.PersistentPostRun != nil:
+			c.PersistentPostRun(cmd, args)
+		default:
+			continue
+		}
+		if !cobra.EnableTraverseRunHooks {
+			return nil
+		}
+	}
+	return nil
+}

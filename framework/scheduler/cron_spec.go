@@ -1,0 +1,36 @@
+package scheduler
+
+import (
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+)
+
+// Type says how an entry's ticks are run.
+type Type string
+
+const (
+	// Normal entries run every tick on every process that schedules them.
+	Normal Type = "normal"
+	// Distributed entries run each tick on the one process that claims it through contract.Distributed.
+	Distributed Type = "distributed"
+)
+
+// CronSpec describes one registered cron entry, for `cron list` and for the job that runs it.
+type CronSpec struct {
+	Type        Type
+	Spec        string         // as registered, e.g. "*/5 * * * * *"
+	Command     *cobra.Command // the command each tick runs
+	ServiceName string         // distributed entries only: the name ticks are claimed under
+	HoldTime    time.Duration  // distributed entries only: the claim window on each side of a tick
+	EntryID     cron.EntryID   // the entry in Scheduler.Cron
+
+	schedule cron.Schedule // the parsed spec, without tick recording
+}
+
+// Next returns the entry's first fire time after now, or the zero time if it never fires again. For a
+// normal "@every" entry it counts from now, as the running scheduler counts from its start.
+func (s CronSpec) Next(now time.Time) time.Time {
+	return s.schedule.Next(now)
+}

@@ -1,0 +1,21 @@
+package scheduler
+
+import "time"
+
+// EpochSchedule fires at every multiple of Period since the Unix epoch (1970-01-01T00:00:00Z). Unlike
+// robfig/cron's ConstantDelaySchedule, whose "@every" counts from when an entry was added, its ticks do
+// not depend on when a process started, so all processes agree on them. Period must be positive.
+type EpochSchedule struct {
+	Period time.Duration
+}
+
+// Next returns the first multiple of Period strictly after t, in t's location.
+func (s EpochSchedule) Next(t time.Time) time.Time {
+	period := s.Period.Nanoseconds()
+	n := t.UnixNano()
+	remainder := n % period
+	if remainder < 0 {
+		remainder += period
+	}
+	return time.Unix(0, n-remainder+period).In(t.Location())
+}

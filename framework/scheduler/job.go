@@ -1,0 +1,109 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Outcome values of the per-run log line.
+const (
+	OutcomeOK          = "ok"
+	OutcomeError       = "error"
+	OutcomePanic       = "panic"
+	OutcomeSkipped     = "skipped"      // this entry's previous run on this process was still going
+	OutcomeNotSelected = "not_selected" // another process holds the tick, or the tick is closed
+)
+
+type tickKey struct{}
+
+// TickFrom returns the tick (scheduled fire time) of the cron run whose context is ctx, so a job can name
+// its output after it (idempotent by scheduled time). ok is false outside a cron run.
+func TickFrom(ctx context.Context) (tick time.Time, ok bool) {
+	tick, ok = ctx.Value(tickKey{}).(time.Time)
+	return tick, ok
+}
+
+// job runs the ticks of one entry; it implements cron.Job.
+type job struct {
+	spec      CronSpec
+	ticks     *tickSchedule
+	scheduler *Scheduler
+	running   atomic.Bool
+}
+
+// Run runs one tick: it takes the tick, skips it if this entry's previous run is still going, claims it
+// for a distributed entry, runs the command and writes one log line.
+func (j *job) Run() {
+	started := time.Now()
+	tick, ok := j.ticks.take()
+	if !ok { // not reached while robfig/cron keeps its documented order; keep the run, mark the tick
+		tick = started.Truncate(time.Second)
+	}
+	env := j.scheduler.environment()
+	attrs := []slog.Attr{
+		slog.String("job", j.spec.Command.Name()),
+		slog.String("type", string(j.spec.Type)),
+		slog.String("tick", tick.Format(time.RFC3339)),
+		slog.String("app_id", env.AppID),
+	}
+	if j.spec.Type == Distributed {
+		attrs = append(attrs, slog.String("service", j.spec.ServiceName))
+	}
+	outcome, extra := j.runTick(env, tick)
+	attrs = append(attrs, extra...)
+	attrs = append(attrs,
+		slog.String("outcome", outcome),
+		slog.Float64("late_ms", milliseconds(started.Sub(tick))),
+		slog.Float64("duration_ms", milliseconds(time.Since(started))),
+	)
+	level := slog.LevelInfo
+	if outcome == OutcomeError || outcome == OutcomePanic {
+		level = slog.LevelError
+	}
+	env.Logger.LogAttrs(context.Background(), level, "cron run", attrs...)
+}
+
+// runTick returns the outcome and the attributes that explain it.
+func (j *job) runTick(env *Environment, tick time.Time) (outcome string, attrs []slog.Attr) {
+	if !j.running.CompareAndSwap(false, true) {
+		return OutcomeSkipped, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
+	}
+	defer j.running.Store(false)
+	defer func() { // a panicking backend must not take the process down either
+		if recovered := recover(); recovered != nil {
+			outcome, attrs = OutcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
+		}
+	}()
+	if j.spec.Type == Distributed {
+		selected, err := env.Distributed.ClaimTick(j.spec.ServiceName, env.AppID, tick, j.spec.HoldTime)
+		switch {
+		case errors.Is(err, contract.ErrTickClosed):
+			return OutcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
+		case err != nil:
+			return OutcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
+		case selected != env.AppID:
+			return OutcomeNotSelected, []slog.Attr{slog.String("selected", selected)}
+		}
+		attrs = append(attrs, slog.String("selected", selected))
+	}
+	ctx := context.WithValue(j.scheduler.runContext(), tickKey{}, tick)
+	err := j.scheduler.runner.run(ctx, j.spec.Command)
+	var panicked *PanicError
+	switch {
+	case errors.As(err, &panicked):
+		return OutcomePanic, append(attrs, slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack))
+	case err != nil:
+		return OutcomeError, append(attrs, slog.String("error", err.Error()))
+	}
+	return OutcomeOK, attrs
+}
+
+func milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}

@@ -1,0 +1,185 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Environment is what runs need from the process; Start receives it.
+type Environment struct {
+	// Context is the parent of every run's context (it carries the service container); Stop cancels
+	// the runs' contexts.
+	Context context.Context
+	// Logger receives one line per run.
+	Logger *slog.Logger
+	// AppID identifies this process in claims and log lines.
+	AppID string
+	// Distributed claims the ticks of distributed entries; it may be nil when there are none.
+	Distributed contract.Distributed
+}
+
+// running is the state Start publishes to the runs.
+type running struct {
+	env    *Environment
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// Scheduler holds the cron entries of an application: the robfig/cron Cron that times them, and the
+// CronSpecs they were registered with. Entries are registered before Start; a registration error is kept
+// and reported by Err and Start, so a bad registration is never silently ignored.
+type Scheduler struct {
+	// Cron times the entries. Seconds are optional in its parser, descriptors are accepted.
+	Cron *cron.Cron
+	// CronSpecs lists the registered entries in registration order (failed registrations excluded).
+	CronSpecs []CronSpec
+
+	runner   *commandRunner
+	errs     []error
+	services map[string]int // service name -> registration number
+	count    int            // registrations seen, failed ones included
+
+	startMu sync.Mutex
+	state   atomic.Pointer[running]
+}
+
+// New returns a Scheduler with no entries.
+func New() *Scheduler {
+	return &Scheduler{
+		Cron:     cron.New(cron.WithParser(cronParser())),
+		runner:   newCommandRunner(),
+		services: map[string]int{},
+	}
+}
+
+// AddCronCommand registers cmd to run at every tick of spec on this process (see ParseSpec for specs).
+// cmd stays a plain command, runnable from the CLI too. An invalid spec or a nil or non-runnable cmd is
+// kept as a registration error (see Err).
+func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command) {
+	s.count++
+	where := fmt.Sprintf("cron registration #%d (AddCronCommand %q, %s)", s.count, spec, commandName(cmd))
+	s.add(where, CronSpec{Type: Normal, Spec: spec, Command: cmd})
+}
+
+// AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
+// that share the Distributed backend: before each run the process claims the tick under serviceName (see
+// contract.Distributed.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
+// backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
+// contract.ValidateServiceName) or hold time, a service name registered twice, or a nil or non-runnable
+// cmd is kept as a registration error (see Err).
+func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration) {
+	s.count++
+	where := fmt.Sprintf("cron registration #%d (AddDistributedCronCommand %q, %q, %s, %s)", s.count, serviceName, spec, commandName(cmd), holdTime)
+	if err := contract.ValidateServiceName(serviceName); err != nil {
+		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
+		return
+	}
+	if first, taken := s.services[serviceName]; taken {
+		s.errs = append(s.errs, fmt.Errorf("%s: service name %q is already used by registration #%d: each distributed entry needs its own", where, serviceName, first))
+		return
+	}
+	if holdTime <= 0 {
+		s.errs = append(s.errs, fmt.Errorf("%s: hold time %s must be positive: it is the window around each tick in which a process may claim it, e.g. 2*time.Second", where, holdTime))
+		return
+	}
+	if s.add(where, CronSpec{Type: Distributed, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime}) {
+		s.services[serviceName] = s.count
+	}
+}
+
+func (s *Scheduler) add(where string, spec CronSpec) bool {
+	switch {
+	case spec.Command == nil:
+		s.errs = append(s.errs, fmt.Errorf("%s: the command is nil", where))
+		return false
+	case spec.Command.Run == nil && spec.Command.RunE == nil:
+		s.errs = append(s.errs, fmt.Errorf("%s: command %q has neither Run nor RunE", where, spec.Command.Name()))
+		return false
+	}
+	schedule, err := ParseSpec(spec.Spec, spec.Type == Distributed)
+	if err != nil {
+		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
+		return false
+	}
+	spec.schedule = schedule
+	j := &job{ticks: &tickSchedule{schedule: schedule}, scheduler: s}
+	spec.EntryID = s.Cron.Schedule(j.ticks, j)
+	j.spec = spec
+	s.CronSpecs = append(s.CronSpecs, spec)
+	return true
+}
+
+func commandName(cmd *cobra.Command) string {
+	if cmd == nil {
+		return "<nil command>"
+	}
+	return fmt.Sprintf("command %q", cmd.Name())
+}
+
+// Err returns the registration errors joined (one line each), or nil when every registration is valid.
+func (s *Scheduler) Err() error {
+	return errors.Join(s.errs...)
+}
+
+// Start starts timing the entries in the background and returns. It returns an error, starting nothing,
+// when a registration failed (Err), when there is no entry, when a distributed entry has no
+// env.Distributed, when env lacks a Context, Logger or AppID, or when the scheduler was started before.
+func (s *Scheduler) Start(env Environment) error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if len(s.CronSpecs) == 0 {
+		return errors.New("no cron entries are registered: add them with AddCronCommand or AddDistributedCronCommand")
+	}
+	if env.Context == nil || env.Logger == nil || env.AppID == "" {
+		return errors.New("scheduler environment needs a Context, a Logger and an AppID")
+	}
+	for _, spec := range s.CronSpecs {
+		if spec.Type == Distributed && env.Distributed == nil {
+			return fmt.Errorf("entry %q (service %q) is distributed but no Distributed service was given", spec.Spec, spec.ServiceName)
+		}
+	}
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	if s.state.Load() != nil {
+		return errors.New("the scheduler was already started; a Scheduler runs once")
+	}
+	ctx, cancel := context.WithCancel(env.Context)
+	s.state.Store(&running{env: &env, ctx: ctx, cancel: cancel})
+	s.Cron.Start()
+	return nil
+}
+
+// Stop stops starting runs, cancels the context of the runs going on and waits up to timeout for them to
+// return. It reports whether they all returned in time; runs still going are abandoned to the process's
+// exit. Stop before Start does nothing and returns true.
+func (s *Scheduler) Stop(timeout time.Duration) bool {
+	state := s.state.Load()
+	if state == nil {
+		return true
+	}
+	stopped := s.Cron.Stop()
+	state.cancel()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-stopped.Done():
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+func (s *Scheduler) environment() *Environment { return s.state.Load().env }
+
+func (s *Scheduler) runContext() context.Context { return s.state.Load().ctx }

@@ -1,0 +1,482 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/provider/distributed"
+)
+
+// logBuffer collects the JSON log lines of runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines returns the decoded "cron run" lines.
+func (b *logBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var lines []map[string]any
+	for _, raw := range strings.Split(strings.TrimSpace(b.buf.String()), "\n") {
+		if raw == "" {
+			continue
+		}
+		var line map[string]any
+		if err := json.Unmarshal([]byte(raw), &line); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", raw, err)
+		}
+		if line["msg"] == "cron run" {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+func testEnvironment(logs *logBuffer, appID string) Environment {
+	return Environment{
+		Context: context.Background(),
+		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+		AppID:   appID,
+	}
+}
+
+// startWithoutTimer publishes env as Start does but leaves the timing loop off, so a test fires ticks
+// itself with fire.
+func startWithoutTimer(t *testing.T, s *Scheduler, env Environment) {
+	t.Helper()
+	if err := s.Err(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(env.Context)
+	t.Cleanup(cancel)
+	s.state.Store(&running{env: &env, ctx: ctx, cancel: cancel})
+}
+
+// fire runs entry index's job for tick, as robfig/cron would: the schedule records the tick, then the job
+// runs.
+func fire(s *Scheduler, index int, tick time.Time) {
+	j := s.Cron.Entry(s.CronSpecs[index].EntryID).Job.(*job)
+	j.ticks.mu.Lock()
+	j.ticks.pending = append(j.ticks.pending, tick)
+	j.ticks.mu.Unlock()
+	j.Run()
+}
+
+func runnable(name string, run func(*cobra.Command, []string) error) *cobra.Command {
+	return &cobra.Command{Use: name, RunE: run}
+}
+
+func TestRegistrationErrorsAreKeptAndNamed(t *testing.T) {
+	ok := runnable("ok", func(*cobra.Command, []string) error { return nil })
+	s := New()
+	s.AddCronCommand("* * * * * *", ok)
+	s.AddCronCommand("not a spec", ok)
+	s.AddCronCommand("* * * * * *", nil)
+	s.AddCronCommand("* * * * * *", &cobra.Command{Use: "group"})
+	s.AddDistributedCronCommand("svc", "*/5 * * * * *", ok, 2*time.Second)
+	s.AddDistributedCronCommand("svc", "*/5 * * * * *", ok, 2*time.Second)
+	s.AddDistributedCronCommand("", "* * * * * *", ok, time.Second)
+	s.AddDistributedCronCommand("has space", "* * * * * *", ok, time.Second)
+	s.AddDistributedCronCommand("../escape", "* * * * * *", ok, time.Second)
+	s.AddDistributedCronCommand("zero", "* * * * * *", ok, 0)
+	s.AddDistributedCronCommand("negative", "* * * * * *", ok, -time.Second)
+	s.AddDistributedCronCommand("badspec", "TZ=UTC", ok, time.Second)
+
+	if len(s.CronSpecs) != 2 {
+		t.Fatalf("%d specs registered, want the 2 valid ones", len(s.CronSpecs))
+	}
+	err := s.Err()
+	if err == nil {
+		t.Fatal("Err() = nil with invalid registrations")
+	}
+	for _, want := range []string{
+		`#2 (AddCronCommand "not a spec", command "ok"): invalid spec "not a spec"`,
+		"#3 (AddCronCommand \"* * * * * *\", <nil command>): the command is nil",
+		`#4 (AddCronCommand "* * * * * *", command "group"): command "group" has neither Run nor RunE`,
+		`#6 (AddDistributedCronCommand "svc"`, `service name "svc" is already used by registration #5`,
+		"#7 (AddDistributedCronCommand \"\"", "service name is empty",
+		`#8 (AddDistributedCronCommand "has space"`, "contains white space",
+		`#9 (AddDistributedCronCommand "../escape"`, "looks like a path",
+		`#10 (AddDistributedCronCommand "zero"`, "hold time 0s must be positive",
+		`#11 (AddDistributedCronCommand "negative"`, "hold time -1s must be positive",
+		`#12 (AddDistributedCronCommand "badspec"`, "not followed by a schedule",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Err() does not mention %q:\n%v", want, err)
+		}
+	}
+	if got := strings.Count(err.Error(), "\n") + 1; got != 10 {
+		t.Errorf("Err() has %d lines, want one per invalid registration (10):\n%v", got, err)
+	}
+	if err := s.Start(testEnvironment(&logBuffer{}, "app")); err == nil {
+		t.Fatal("Start succeeded with invalid registrations")
+	}
+}
+
+func TestStartNeedsEntriesAndServices(t *testing.T) {
+	if err := New().Start(testEnvironment(&logBuffer{}, "app")); err == nil || !strings.Contains(err.Error(), "no cron entries") {
+		t.Fatalf("Start with no entries: %v", err)
+	}
+	s := New()
+	s.AddDistributedCronCommand("svc", "* * * * * *", runnable("x", func(*cobra.Command, []string) error { return nil }), time.Second)
+	if err := s.Start(testEnvironment(&logBuffer{}, "app")); err == nil || !strings.Contains(err.Error(), "no Distributed service") {
+		t.Fatalf("Start of a distributed entry without a Distributed service: %v", err)
+	}
+}
+
+type ctxKey struct{}
+
+func TestRunGetsTickContainerContextAndLogsOneLine(t *testing.T) {
+	var got struct {
+		tick  time.Time
+		value any
+	}
+	s := New()
+	s.AddCronCommand("* * * * * *", runnable("job", func(cmd *cobra.Command, _ []string) error {
+		got.tick, _ = TickFrom(cmd.Context())
+		got.value = cmd.Context().Value(ctxKey{})
+		return nil
+	}))
+	logs := &logBuffer{}
+	env := testEnvironment(logs, "app-1")
+	env.Context = context.WithValue(context.Background(), ctxKey{}, "from-the-root")
+	startWithoutTimer(t, s, env)
+	tick := time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
+	fire(s, 0, tick)
+
+	if !got.tick.Equal(tick) || got.value != "from-the-root" {
+		t.Fatalf("the run saw tick %s and value %v; want %s and the environment's context value", got.tick, got.value, tick)
+	}
+	lines := logs.lines(t)
+	if len(lines) != 1 {
+		t.Fatalf("%d log lines, want 1", len(lines))
+	}
+	line := lines[0]
+	for key, want := range map[string]any{"job": "job", "type": "normal", "tick": "2026-11-22T01:02:03Z", "app_id": "app-1", "outcome": "ok"} {
+		if line[key] != want {
+			t.Errorf("log %s = %v, want %v", key, line[key], want)
+		}
+	}
+	if _, ok := line["duration_ms"].(float64); !ok {
+		t.Errorf("log has no numeric duration_ms: %v", line)
+	}
+}
+
+func TestRunErrorPanicAndBadArgsAreLoggedAndTheProcessLivesOn(t *testing.T) {
+	var calls atomic.Int32
+	s := New()
+	s.AddCronCommand("* * * * * *", runnable("fails", func(*cobra.Command, []string) error { return errors.New("boom") }))
+	s.AddCronCommand("* * * * * *", runnable("panics", func(*cobra.Command, []string) error {
+		if calls.Add(1) == 1 {
+			panic("kaboom")
+		}
+		return nil
+	}))
+	needsArg := runnable("needs-arg", func(*cobra.Command, []string) error { return nil })
+	needsArg.Args = cobra.ExactArgs(1)
+	s.AddCronCommand("* * * * * *", needsArg)
+	logs := &logBuffer{}
+	startWithoutTimer(t, s, testEnvironment(logs, "app"))
+	tick := time.Now().Truncate(time.Second)
+	fire(s, 0, tick)
+	fire(s, 1, tick)
+	fire(s, 1, tick.Add(time.Second))
+	fire(s, 2, tick)
+
+	lines := logs.lines(t)
+	want := []struct{ job, outcome, error string }{
+		{"fails", "error", "boom"},
+		{"panics", "panic", "panic: kaboom"},
+		{"panics", "ok", ""},
+		{"needs-arg", "error", "accepts 1 arg(s), received 0"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d", len(lines), len(want))
+	}
+	for i, w := range want {
+		if lines[i]["job"] != w.job || lines[i]["outcome"] != w.outcome {
+			t.Errorf("line %d: job %v outcome %v, want %s %s", i, lines[i]["job"], lines[i]["outcome"], w.job, w.outcome)
+		}
+		if message, _ := lines[i]["error"].(string); w.error != "" && !strings.Contains(message, w.error) {
+			t.Errorf("line %d: error %q, want it to contain %q", i, message, w.error)
+		}
+	}
+	if stack, _ := lines[1]["stack"].(string); !strings.Contains(stack, "scheduler_test.go") {
+		t.Errorf("a panic line carries the stack; got %q", stack)
+	}
+}
+
+func TestOverlappingRunOfTheSameEntryIsSkipped(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	s := New()
+	s.AddCronCommand("* * * * * *", runnable("slow", func(*cobra.Command, []string) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	}))
+	logs := &logBuffer{}
+	startWithoutTimer(t, s, testEnvironment(logs, "app"))
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { fire(s, 0, tick); close(done) }()
+	<-started
+	fire(s, 0, tick.Add(time.Second))
+	close(release)
+	<-done
+
+	lines := logs.lines(t)
+	if len(lines) != 2 || lines[0]["outcome"] != "skipped" || lines[1]["outcome"] != "ok" {
+		t.Fatalf("outcomes %v, want the second tick skipped while the first ran", lines)
+	}
+	if lines[0]["tick"] != tick.Add(time.Second).Format(time.RFC3339) {
+		t.Fatalf("the skipped line names tick %v, want the skipped tick", lines[0]["tick"])
+	}
+}
+
+// Hooks run in cobra's order, around the command itself, never the root command of the CLI.
+func TestHooksRunInCobraOrder(t *testing.T) {
+	var order []string
+	record := func(name string) func(*cobra.Command, []string) {
+		return func(*cobra.Command, []string) { order = append(order, name) }
+	}
+	root := &cobra.Command{Use: "app", PersistentPreRun: record("root-persistent-pre"), PersistentPostRun: record("root-persistent-post"),
+		Run: func(*cobra.Command, []string) { t.Error("the root's Run must not run") }}
+	child := &cobra.Command{Use: "child", PreRun: record("pre"), Run: record("run"), PostRun: record("post")}
+	root.AddCommand(child)
+	s := New()
+	s.AddCronCommand("* * * * * *", child)
+	startWithoutTimer(t, s, testEnvironment(&logBuffer{}, "app"))
+	fire(s, 0, time.Now().Truncate(time.Second))
+	want := "root-persistent-pre pre run post root-persistent-post"
+	if got := strings.Join(order, " "); got != want {
+		t.Fatalf("hooks ran as %q, want %q", got, want)
+	}
+}
+
+// Entries sharing a command, with flags, and other commands overlap freely under -race; runs of one
+// command never overlap (cobra keeps flags and context in the command) and see default flags.
+func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
+	var inShared, maxShared atomic.Int32
+	var badFlag atomic.Value
+	shared := &cobra.Command{Use: "shared", RunE: func(cmd *cobra.Command, _ []string) error {
+		n := inShared.Add(1)
+		defer inShared.Add(-1)
+		for {
+			m := maxShared.Load()
+			if n <= m || maxShared.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		if name, err := cmd.Flags().GetString("name"); err != nil || name != "default" {
+			badFlag.Store(name)
+		}
+		time.Sleep(time.Millisecond)
+		return nil
+	}}
+	shared.Flags().String("name", "default", "a flag")
+	root := &cobra.Command{Use: "app"}
+	root.PersistentFlags().String("base-folder", ".", "")
+	other := &cobra.Command{Use: "other", Run: func(cmd *cobra.Command, _ []string) {
+		_, _ = cmd.Flags().GetString("base-folder")
+	}}
+	root.AddCommand(shared, other)
+
+	s := New()
+	s.AddCronCommand("* * * * * *", shared)
+	s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
+	s.AddCronCommand("* * * * * *", other)
+	local, err := distributed.NewLocal(filepath.Join(t.TempDir(), "distributed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	env := testEnvironment(logs, "app")
+	env.Distributed = local
+	startWithoutTimer(t, s, env)
+
+	base := time.Now().Truncate(time.Second)
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		for entry := 0; entry < 3; entry++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); fire(s, entry, base.Add(time.Duration(i)*time.Millisecond)) }()
+		}
+	}
+	wg.Wait()
+	if maxShared.Load() != 1 {
+		t.Fatalf("%d runs of one command overlapped", maxShared.Load())
+	}
+	if v := badFlag.Load(); v != nil {
+		t.Fatalf("a run saw flag name=%v, want the default", v)
+	}
+	for _, line := range logs.lines(t) {
+		switch line["outcome"] {
+		case "ok", "skipped", "not_selected":
+		default:
+			t.Fatalf("unexpected outcome: %v", line)
+		}
+	}
+}
+
+// Two processes (schedulers with their own app ids) sharing one backend: each tick runs on one of them.
+func TestDistributedTickRunsOnOneProcess(t *testing.T) {
+	folder := filepath.Join(t.TempDir(), "distributed")
+	var runs atomic.Int32
+	logs := &logBuffer{}
+	schedulers := make([]*Scheduler, 2)
+	for i := range schedulers {
+		local, err := distributed.NewLocal(folder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New()
+		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
+		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
+		env.Distributed = local
+		startWithoutTimer(t, s, env)
+		schedulers[i] = s
+	}
+	tick := time.Now().Truncate(time.Second)
+	for _, s := range schedulers {
+		fire(s, 0, tick)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("the tick ran %d times, want 1", runs.Load())
+	}
+	lines := logs.lines(t)
+	if lines[0]["outcome"] != "ok" || lines[1]["outcome"] != "not_selected" || lines[1]["selected"] != "app-a" || lines[0]["service"] != "svc" {
+		t.Fatalf("lines %v: want ok on app-a, not_selected naming app-a on app-b", lines)
+	}
+	// a late process firing an older tick after a newer one was claimed is refused
+	fire(schedulers[0], 0, tick.Add(time.Second))
+	fire(schedulers[1], 0, tick)
+	if runs.Load() != 2 {
+		t.Fatalf("runs = %d, want 2: the old tick must not run again", runs.Load())
+	}
+}
+
+func TestBackendErrorSkipsTheTickAndKeepsRunning(t *testing.T) {
+	root := t.TempDir()
+	local, err := distributed.NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs atomic.Int32
+	s := New()
+	s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
+	logs := &logBuffer{}
+	env := testEnvironment(logs, "app")
+	env.Distributed = local
+	startWithoutTimer(t, s, env)
+	// a directory where the lock file belongs makes every claim fail
+	if err := os.Mkdir(local.LockFile("svc"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tick := time.Now().Truncate(time.Second)
+	fire(s, 0, tick)
+	fire(s, 0, tick.Add(time.Second))
+	lines := logs.lines(t)
+	if runs.Load() != 0 || len(lines) != 2 || lines[0]["outcome"] != "error" || !strings.Contains(lines[0]["error"].(string), "claim tick") {
+		t.Fatalf("runs %d, lines %v: want no run and an error line per tick", runs.Load(), lines)
+	}
+}
+
+func TestStopCancelsRunContextsAndWaits(t *testing.T) {
+	started := make(chan struct{}, 1)
+	var sawCancel atomic.Bool
+	s := New()
+	s.AddCronCommand("* * * * * *", runnable("waits", func(cmd *cobra.Command, _ []string) error {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-cmd.Context().Done()
+		sawCancel.Store(errors.Is(cmd.Context().Err(), context.Canceled))
+		return cmd.Context().Err()
+	}))
+	if err := s.Start(testEnvironment(&logBuffer{}, "app")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no run started within 5s of an every-second entry")
+	}
+	if !s.Stop(10 * time.Second) {
+		t.Fatal("Stop reported runs still going although they end on cancellation")
+	}
+	if !sawCancel.Load() {
+		t.Fatal("the run's context was not cancelled by Stop")
+	}
+	if err := s.Start(testEnvironment(&logBuffer{}, "app")); err == nil {
+		t.Fatal("a second Start must fail")
+	}
+}
+
+// With the real timing loop, each run gets its scheduled tick: whole, consecutive seconds, the same
+// value in TickFrom and in the log line.
+func TestRealTicksAreTheScheduledFireTimes(t *testing.T) {
+	var mu sync.Mutex
+	var ticks []time.Time
+	s := New()
+	s.AddCronCommand("* * * * * *", runnable("tick", func(cmd *cobra.Command, _ []string) error {
+		tick, _ := TickFrom(cmd.Context())
+		mu.Lock()
+		ticks = append(ticks, tick)
+		mu.Unlock()
+		return nil
+	}))
+	logs := &logBuffer{}
+	if err := s.Start(testEnvironment(logs, "app")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(ticks)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.Stop(5 * time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ticks) < 3 {
+		t.Fatalf("%d runs in 10s of an every-second entry", len(ticks))
+	}
+	for i, tick := range ticks {
+		if tick.Nanosecond() != 0 {
+			t.Fatalf("tick %s is not a whole second", tick)
+		}
+		if i > 0 && tick.Sub(ticks[i-1]) != time.Second {
+			t.Fatalf("ticks %s then %s: want consecutive seconds", ticks[i-1], tick)
+		}
+	}
+	for i, line := range logs.lines(t)[:len(ticks)] {
+		if line["tick"] != ticks[i].Format(time.RFC3339) {
+			t.Fatalf("log line %d names tick %v, the run saw %s", i, line["tick"], ticks[i])
+		}
+	}
+}

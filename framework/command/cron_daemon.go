@@ -1,0 +1,151 @@
+package command
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sevlyar/go-daemon"
+	"github.com/spf13/cobra"
+	"gopkg.in/natefinch/lumberjack.v2"
+
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/proctitle"
+)
+
+// daemonTitle is the process title of cron daemons, as ps shows it.
+func daemonTitle(root *console.Root) string { return root.Name() + " cron" }
+
+// startDaemon starts a cron daemon running `<app> childArgs...` (which must be a `cron start -d` command
+// line) and returns once the daemon holds its pidfile, or with an error saying why it did not come up
+// within readyTimeout, including what the daemon printed. The services are checked here first, so a bad
+// setting fails in the parent.
+func startDaemon(cmd *cobra.Command, root *console.Root, childArgs []string, readyTimeout time.Duration) error {
+	files, err := resolveCronFiles(cmd)
+	if err != nil {
+		return err
+	}
+	if _, err := distributedService(cmd, root); err != nil {
+		return err
+	}
+	if err := files.makeFolders(); err != nil {
+		return err
+	}
+	workDir, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("find the working directory for the daemon: %w", err)
+	}
+	outputStart := fileSize(files.output)
+	context := &daemon.Context{
+		LogFileName: files.output, // absolute: the parent opens it
+		LogFilePerm: 0o640,
+		WorkDir:     workDir, // relative flags resolve in the daemon as they did here
+		Umask:       0o027,
+		Args:        append([]string{daemonTitle(root)}, childArgs...),
+	}
+	child, err := context.Reborn()
+	if child == nil {
+		if err == nil {
+			err = errors.New("go-daemon returned neither a child nor an error")
+		}
+		return fmt.Errorf("start the cron daemon: %w", err)
+	}
+	// go-daemon v0.1.6 may report a broken pipe although the child started (its issue #86): readiness is
+	// decided below, by the child's pidfile.
+	handoffErr := err
+	if err := waitForDaemon(files, child, readyTimeout); err != nil {
+		return fmt.Errorf("%w%s", err, describeOutput(files.output, outputStart, handoffErr))
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "cron daemon started: pid %d\nlog: %s\noutput: %s\npidfile: %s\n",
+		child.Pid, files.log, files.output, files.pidfiles.File(child.Pid))
+	return nil
+}
+
+// waitForDaemon polls until the child holds its pidfile with its own pid, has exited, or timeout passed
+// (then it kills the child, which is ours).
+func waitForDaemon(files cronFiles, child *os.Process, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		entry, err := files.pidfiles.Inspect(child.Pid)
+		if err == nil && entry.Running && entry.Err == nil && entry.Record.PID == child.Pid {
+			return nil
+		}
+		var status syscall.WaitStatus
+		if pid, _ := syscall.Wait4(child.Pid, &status, syscall.WNOHANG, nil); pid == child.Pid {
+			return fmt.Errorf("the cron daemon (pid %d) exited before it was up: %s", child.Pid, describeStatus(status))
+		}
+		if time.Now().After(deadline) {
+			killErr := child.Kill()
+			_, _ = child.Wait()
+			return errors.Join(fmt.Errorf("the cron daemon (pid %d) was not up after %s (--ready-timeout); it was killed", child.Pid, timeout), killErr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func describeStatus(status syscall.WaitStatus) string {
+	if status.Signaled() {
+		return "killed by " + status.Signal().String()
+	}
+	return fmt.Sprintf("exit status %d", status.ExitStatus())
+}
+
+// describeOutput returns what the daemon wrote to its output file since offset, for an error message.
+func describeOutput(path string, offset int64, handoffErr error) string {
+	var text strings.Builder
+	if handoffErr != nil {
+		fmt.Fprintf(&text, "\n(go-daemon also reported: %v)", handoffErr)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return text.String()
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.NewSectionReader(file, offset, 64<<10))
+	if err != nil || len(bytes.TrimSpace(data)) == 0 {
+		fmt.Fprintf(&text, "\nthe daemon printed nothing to %s", path)
+		return text.String()
+	}
+	fmt.Fprintf(&text, "\nthe daemon printed to %s:\n%s", path, strings.TrimRight(string(data), "\n"))
+	return text.String()
+}
+
+func fileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}
+
+// runDaemonChild is `cron start -d` in the daemon: it completes go-daemon's hand-off, stops passing the
+// daemon's marker and descriptors on to the processes jobs start, sets the process title and serves with
+// the structured log in storage/log/cron.log.
+func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions) error {
+	if _, err := new(daemon.Context).Reborn(); err != nil {
+		return fmt.Errorf("daemon hand-off: %w", err)
+	}
+	if err := os.Unsetenv(daemon.MARK_NAME); err != nil {
+		return err
+	}
+	syscall.CloseOnExec(3) // go-daemon leaves /dev/null open on fd 3
+	proctitle.Set(daemonTitle(root))
+
+	files, err := resolveCronFiles(cmd)
+	if err != nil {
+		return err
+	}
+	logFile := &lumberjack.Logger{Filename: files.log, MaxSize: 100, MaxBackups: 5}
+	logger := slog.New(slog.NewJSONHandler(logFile, nil))
+	serveErr := serve(cmd, root, "daemon", files.log, logger, options.drainTimeout)
+	if serveErr != nil {
+		logger.Error("cron failed", "error", serveErr.Error())
+	}
+	return errors.Join(serveErr, logFile.Close())
+}

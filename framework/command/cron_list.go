@@ -1,0 +1,42 @@
+package command
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/scheduler"
+)
+
+func newCronListCommand(root *console.Root) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the registered cron entries and their next run",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, time.Now())
+		},
+	}
+}
+
+// printList prints a table of specs: type, spec, command, service, hold time and next run after now.
+func printList(out io.Writer, specs []scheduler.CronSpec, now time.Time) error {
+	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "TYPE\tSPEC\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN")
+	for _, spec := range specs {
+		service, hold := "-", "-"
+		if spec.Type == scheduler.Distributed {
+			service, hold = spec.ServiceName, spec.HoldTime.String()
+		}
+		next := "never"
+		if at := spec.Next(now); !at.IsZero() {
+			next = at.Format(time.RFC3339)
+		}
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\n", spec.Type, spec.Spec, spec.Command.CommandPath(), service, hold, next)
+	}
+	return table.Flush()
+}

@@ -1,0 +1,105 @@
+// Package console holds the root command of a hade application: a cobra command that carries the service
+// container, the cron scheduler and the framework-wide settings.
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework"
+	"github.com/hadeframe/hade/framework/provider/app"
+	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/scheduler"
+)
+
+// Environment variables that give the persistent flags their defaults.
+const (
+	EnvBaseFolder  = "HADE_BASE_FOLDER"
+	EnvDistributed = "HADE_DISTRIBUTED"
+)
+
+// Settings are the framework-wide persistent flags, parsed before any command runs.
+type Settings struct {
+	// BaseFolder holds storage/ (flag --base-folder, env HADE_BASE_FOLDER, default ".": the working
+	// directory).
+	BaseFolder string
+	// Distributed names the distributed selection backend (flag --distributed, env HADE_DISTRIBUTED,
+	// default "local").
+	Distributed string
+}
+
+// Root is the root command of an application. It embeds the cobra command (add subcommands with
+// AddCommand as usual) and holds the container, which every command reaches through
+// framework.ContainerFrom(cmd.Context()), and the Scheduler with the registered cron entries
+// (Scheduler.Cron and Scheduler.CronSpecs).
+type Root struct {
+	*cobra.Command
+	Container *framework.Container
+	Scheduler *scheduler.Scheduler
+	Settings  *Settings
+
+	setupErr error
+}
+
+// NewRoot returns a root command named name, with the persistent flags --base-folder and --distributed,
+// and a container with the App and Distributed providers bound.
+func NewRoot(name, short string) *Root {
+	settings := &Settings{}
+	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
+	flags := command.PersistentFlags()
+	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(EnvBaseFolder, "."),
+		"folder that holds storage/ (env "+EnvBaseFolder+")")
+	flags.StringVar(&settings.Distributed, "distributed", envOr(EnvDistributed, distributed.BackendLocal),
+		"distributed selection backend: local (env "+EnvDistributed+")")
+
+	container := framework.NewContainer()
+	setupErr := errors.Join(
+		container.Bind(app.Provider{
+			BaseFolder: func() string { return settings.BaseFolder },
+			Setting:    "--base-folder or " + EnvBaseFolder,
+		}),
+		container.Bind(distributed.Provider{
+			Backend: func() string { return settings.Distributed },
+			Setting: "--distributed or " + EnvDistributed,
+		}),
+	)
+	return &Root{Command: command, Container: container, Scheduler: scheduler.New(), Settings: settings, setupErr: setupErr}
+}
+
+// AddCronCommand registers cmd to run at every tick of spec on this process; see
+// scheduler.Scheduler.AddCronCommand. Errors are reported by Execute.
+func (r *Root) AddCronCommand(spec string, cmd *cobra.Command) {
+	r.Scheduler.AddCronCommand(spec, cmd)
+}
+
+// AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
+// sharing the distributed backend, claiming each tick under serviceName with the claim window holdTime;
+// see scheduler.Scheduler.AddDistributedCronCommand. Errors are reported by Execute.
+func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration) {
+	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime)
+}
+
+// Execute runs the command line os.Args[1:] with ctx, carrying the container, as every command's context.
+// Before running anything it returns an error listing every invalid cron registration, so a bad
+// registration stops every command, `cron list` included.
+func (r *Root) Execute(ctx context.Context) error {
+	if err := r.setupErr; err != nil {
+		return fmt.Errorf("set up the root command: %w", err)
+	}
+	if err := r.Scheduler.Err(); err != nil {
+		return fmt.Errorf("invalid cron registrations, nothing was run:\n%w", err)
+	}
+	return r.Command.ExecuteContext(framework.WithContainer(ctx, r.Container))
+}
+
+func envOr(name, fallback string) string {
+	if value, ok := os.LookupEnv(name); ok && value != "" {
+		return value
+	}
+	return fallback
+}

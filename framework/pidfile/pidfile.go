@@ -118,16 +118,12 @@ func (p *Pidfile) Release() error {
 }
 
 // List returns the folder's pidfiles sorted by pid, each probed for its lock. A missing folder holds none.
-func (f Folder) List() ([]Entry, error) {
-	unlock, err := f.lockFolder()
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	return f.list()
+func (f Folder) List() (entries []Entry, err error) {
+	err = f.whileLocked(func() error {
+		entries, err = f.list()
+		return err
+	})
+	return entries, err
 }
 
 // Inspect returns the entry of pid's pidfile; the error wraps os.ErrNotExist when there is none.
@@ -142,30 +138,37 @@ func (f Folder) Inspect(pid int) (Entry, error) {
 
 // RemoveStale removes the pidfiles whose lock nobody holds (their process is gone) and whose content
 // parses, and returns them. Unreadable unlocked pidfiles are kept for a person to look at.
-func (f Folder) RemoveStale() ([]Entry, error) {
+func (f Folder) RemoveStale() (removed []Entry, err error) {
+	err = f.whileLocked(func() error {
+		entries, err := f.list()
+		if err != nil {
+			return err
+		}
+		for _, entry := range entries {
+			if entry.Running || entry.Err != nil {
+				continue
+			}
+			if err := os.Remove(entry.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("remove stale pidfile: %w", err)
+			}
+			removed = append(removed, entry)
+		}
+		return nil
+	})
+	return removed, err
+}
+
+// whileLocked runs fn under the folder lock; a missing folder holds no pidfiles, so fn is not run.
+func (f Folder) whileLocked(fn func() error) error {
 	unlock, err := f.lockFolder()
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer unlock()
-	entries, err := f.list()
-	if err != nil {
-		return nil, err
-	}
-	var removed []Entry
-	for _, entry := range entries {
-		if entry.Running || entry.Err != nil {
-			continue
-		}
-		if err := os.Remove(entry.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return removed, fmt.Errorf("remove stale pidfile: %w", err)
-		}
-		removed = append(removed, entry)
-	}
-	return removed, nil
+	return fn()
 }
 
 func (f Folder) list() ([]Entry, error) {

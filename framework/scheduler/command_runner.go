@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -77,7 +78,11 @@ func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command) (err error)
 	if err := cmd.ValidateArgs(args); err != nil {
 		return err
 	}
-	if err := runPersistentPreRun(cmd, args); err != nil {
+	parents := lineage(cmd) // nearest first; pre-run hooks go root first when all of them run
+	if cobra.EnableTraverseRunHooks {
+		slices.Reverse(parents)
+	}
+	if err := runPersistentHooks(cmd, args, parents, persistentPreRun); err != nil {
 		return err
 	}
 	if cmd.PreRunE != nil {
@@ -110,7 +115,7 @@ func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command) (err error)
 	} else if cmd.PostRun != nil {
 		cmd.PostRun(cmd, args)
 	}
-	return runPersistentPostRun(cmd, args)
+	return runPersistentHooks(cmd, args, lineage(cmd), persistentPostRun)
 }
 
 // lineage returns cmd and its parents, nearest first.
@@ -122,40 +127,29 @@ func lineage(cmd *cobra.Command) []*cobra.Command {
 	return commands
 }
 
-func runPersistentPreRun(cmd *cobra.Command, args []string) error {
-	commands := lineage(cmd)
-	if cobra.EnableTraverseRunHooks {
-		for i, j := 0, len(commands)-1; i < j; i, j = i+1, j-1 {
-			commands[i], commands[j] = commands[j], commands[i]
-		}
-	}
-	for _, c := range commands {
-		switch {
-		case c.PersistentPreRunE != nil:
-			if err := c.PersistentPreRunE(cmd, args); err != nil {
-				return err
-			}
-		case c.PersistentPreRun != nil:
-			c.PersistentPreRun(cmd, args)
-		default:
-			continue
-		}
-		if !cobra.EnableTraverseRunHooks {
-			return nil
-		}
-	}
-	return nil
+// hookOf picks a command's persistent hook pair: the error-returning form and the plain one.
+type hookOf func(*cobra.Command) (func(*cobra.Command, []string) error, func(*cobra.Command, []string))
+
+func persistentPreRun(c *cobra.Command) (func(*cobra.Command, []string) error, func(*cobra.Command, []string)) {
+	return c.PersistentPreRunE, c.PersistentPreRun
 }
 
-func runPersistentPostRun(cmd *cobra.Command, args []string) error {
-	for _, c := range lineage(cmd) {
+func persistentPostRun(c *cobra.Command) (func(*cobra.Command, []string) error, func(*cobra.Command, []string)) {
+	return c.PersistentPostRunE, c.PersistentPostRun
+}
+
+// runPersistentHooks runs, for cmd, the hook that hook picks from the first of commands that has one, or
+// from all of them when cobra.EnableTraverseRunHooks is set, as cobra does.
+func runPersistentHooks(cmd *cobra.Command, args []string, commands []*cobra.Command, hook hookOf) error {
+	for _, c := range commands {
+		withError, plain := hook(c)
 		switch {
-		case c.PersistentPostRunE != nil:
-			if err := c.PersistentPostRunE(cmd, args); err != nil {
+		case withError != nil:
+			if err := withError(cmd, args); err != nil {
 				return err
 			}
-		case c.PersistentPostRun != nil:
-			c.PersistentPostRun(cmd, args)
+		case plain != nil:
+			plain(cmd, args)
 		default:
 			continue
 		}

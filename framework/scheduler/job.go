@@ -41,11 +41,13 @@ type job struct {
 // for a distributed entry, runs the command and writes one log line.
 func (j *job) Run() {
 	started := time.Now()
-	tick, ok := j.ticks.take()
-	if !ok { // not reached while robfig/cron keeps its documented order; keep the run, mark the tick
-		tick = started.Truncate(time.Second)
-	}
 	env := j.scheduler.environment()
+	tick, ok := j.ticks.take()
+	if !ok { // not reached while robfig/cron calls Next once per started run; never invent a tick
+		env.Logger.Error("cron run", "job", j.spec.Command.Name(), "type", string(j.spec.Type), "app_id", env.AppID,
+			"outcome", OutcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("job", j.spec.Command.Name()),
 		slog.String("type", string(j.spec.Type)),

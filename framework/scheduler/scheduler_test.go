@@ -271,6 +271,17 @@ func TestHooksRunInCobraOrder(t *testing.T) {
 	if got := strings.Join(order, " "); got != want {
 		t.Fatalf("hooks ran as %q, want %q", got, want)
 	}
+
+	// with cobra.EnableTraverseRunHooks, every parent's persistent hooks run: pre root first, post last
+	child.PersistentPreRun, child.PersistentPostRun = record("child-persistent-pre"), record("child-persistent-post")
+	cobra.EnableTraverseRunHooks = true
+	t.Cleanup(func() { cobra.EnableTraverseRunHooks = false })
+	order = nil
+	fire(s, 0, time.Now().Truncate(time.Second).Add(time.Second))
+	want = "root-persistent-pre child-persistent-pre pre run post child-persistent-post root-persistent-post"
+	if got := strings.Join(order, " "); got != want {
+		t.Fatalf("with traverse hooks, hooks ran as %q, want %q", got, want)
+	}
 }
 
 // Entries sharing a command, with flags, and other commands overlap freely under -race; runs of one

@@ -1,17 +1,28 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test build vet
+.PHONY: test build vet redis-server
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
-# binaries included.
-test: vet
-	$(GO) test -race -count=1 -timeout 20m ./...
+# binaries and the tests against a real redis-server included; it installs redis-server when missing
+# and never skips those tests.
+test: vet redis-server
+	HADE_REQUIRE_REDIS=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+# redis-server comes from the distribution's packages (Debian/Ubuntu: apt-get, as root or with sudo).
+redis-server:
+	@if ! command -v redis-server >/dev/null; then \
+		echo "installing redis-server from the distribution's packages"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq redis-server >/dev/null; \
+	fi
+	@command -v redis-server >/dev/null || { echo "redis-server is required by make test and could not be installed"; exit 1; }
+	@redis-server --version
 
 build:
 	$(GO) build -o hade .

@@ -12,6 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/pidfile"
+	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -92,4 +93,20 @@ func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distri
 		return nil, err
 	}
 	return framework.MakeAs[contract.Distributed](container, contract.DistributedKey)
+}
+
+// describeProvider returns the line `cron state` and `cron list` print about the distributed backend:
+// which one, where, and whether it answers; the error is the one of making the service.
+func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
+	selector, err := distributedService(cmd, root)
+	switch {
+	case err != nil:
+		return "distributed provider: UNAVAILABLE: " + err.Error(), err
+	case selector == nil:
+		return "distributed provider: not used (no distributed entries)", nil
+	}
+	if describer, ok := selector.(distributed.Describer); ok {
+		return "distributed provider: " + describer.Describe(cmd.Context()), nil
+	}
+	return fmt.Sprintf("distributed provider: %T", selector), nil
 }

@@ -18,7 +18,12 @@ func newCronListCommand(root *console.Root) *cobra.Command {
 		Short: "List the registered cron entries and their next run",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, time.Now())
+			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, time.Now()); err != nil {
+				return err
+			}
+			line, _ := describeProvider(cmd, root) // shown, not fatal: the list stands without the backend
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), line)
+			return err
 		},
 	}
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -68,6 +69,9 @@ func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger 
 	selector, err := distributedService(cmd, root)
 	if err != nil {
 		return err
+	}
+	if closer, ok := selector.(io.Closer); ok {
+		defer func() { err = errors.Join(err, closer.Close()) }()
 	}
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err

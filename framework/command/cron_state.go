@@ -11,19 +11,24 @@ import (
 	"github.com/hadeframe/hade/framework/console"
 )
 
-func newCronStateCommand(_ *console.Root) *cobra.Command {
+func newCronStateCommand(root *console.Root) *cobra.Command {
 	return &cobra.Command{
 		Use:   "state",
 		Short: "Show whether cron processes of this base folder are running",
 		Long: `Show the cron processes of this base folder: pid, since when, mode, app id and log. A process is
-running while it holds the lock on its pidfile, so a pidfile left by a killed process reads as not running.`,
+running while it holds the lock on its pidfile, so a pidfile left by a killed process reads as not running.
+The last line names the distributed provider and whether it answers; it exits non-zero when the provider
+cannot be used (e.g. a wrong Redis password) or a pidfile is unreadable.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			files, err := resolveCronFiles(cmd)
 			if err != nil {
 				return err
 			}
-			return printState(cmd.OutOrStdout(), files, time.Now())
+			stateErr := printState(cmd.OutOrStdout(), files, time.Now())
+			line, providerErr := describeProvider(cmd, root)
+			fmt.Fprintln(cmd.OutOrStdout(), line)
+			return errors.Join(stateErr, providerErr)
 		},
 	}
 }

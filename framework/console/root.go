@@ -21,6 +21,8 @@ import (
 const (
 	EnvBaseFolder  = "HADE_BASE_FOLDER"
 	EnvDistributed = "HADE_DISTRIBUTED"
+	EnvRedisURL    = "HADE_REDIS_URL"
+	EnvRedisPrefix = "HADE_REDIS_PREFIX"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -28,9 +30,10 @@ type Settings struct {
 	// BaseFolder holds storage/ (flag --base-folder, env HADE_BASE_FOLDER, default ".": the working
 	// directory).
 	BaseFolder string
-	// Distributed names the distributed selection backend (flag --distributed, env HADE_DISTRIBUTED,
-	// default "local").
-	Distributed string
+	// Distributed configures the distributed selection backend: flags --distributed (env
+	// HADE_DISTRIBUTED, default "local"), --redis-url (env HADE_REDIS_URL, default
+	// redis://127.0.0.1:6379/0) and --redis-prefix (env HADE_REDIS_PREFIX, default "hade:").
+	Distributed distributed.Config
 }
 
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
@@ -46,16 +49,20 @@ type Root struct {
 	setupErr error
 }
 
-// NewRoot returns a root command named name, with the persistent flags --base-folder and --distributed,
-// and a container with the App and Distributed providers bound.
+// NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed,
+// --redis-url and --redis-prefix, and a container with the App and Distributed providers bound.
 func NewRoot(name, short string) *Root {
 	settings := &Settings{}
 	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
 	flags := command.PersistentFlags()
 	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(EnvBaseFolder, "."),
 		"folder that holds storage/ (env "+EnvBaseFolder+")")
-	flags.StringVar(&settings.Distributed, "distributed", envOr(EnvDistributed, distributed.BackendLocal),
-		"distributed selection backend: local (env "+EnvDistributed+")")
+	flags.StringVar(&settings.Distributed.Backend, "distributed", envOr(EnvDistributed, distributed.BackendLocal),
+		"distributed selection backend: local (one host) or redis (env "+EnvDistributed+")")
+	flags.StringVar(&settings.Distributed.RedisURL, "redis-url", envOr(EnvRedisURL, distributed.DefaultRedisURL),
+		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
+	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
+		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
 
 	container := framework.NewContainer()
 	setupErr := errors.Join(
@@ -64,8 +71,12 @@ func NewRoot(name, short string) *Root {
 			Setting:    "--base-folder or " + EnvBaseFolder,
 		}),
 		container.Bind(distributed.Provider{
-			Backend: func() string { return settings.Distributed },
-			Setting: "--distributed or " + EnvDistributed,
+			Config: func() distributed.Config { return settings.Distributed },
+			Names: distributed.Config{
+				Backend:     "--distributed or " + EnvDistributed,
+				RedisURL:    "--redis-url or " + EnvRedisURL,
+				RedisPrefix: "--redis-prefix or " + EnvRedisPrefix,
+			},
 		}),
 	)
 	return &Root{Command: command, Container: container, Scheduler: scheduler.New(), Settings: settings, setupErr: setupErr}

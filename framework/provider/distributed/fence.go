@@ -37,16 +37,24 @@ func (f fence) claim(appID string, tick, now time.Time, holdTime time.Duration) 
 	return appID, true, nil
 }
 
-// validateClaim checks the arguments every backend receives.
+// validateClaim checks the arguments of ClaimTick in every backend.
 func validateClaim(serviceName, appID string, tick time.Time, holdTime time.Duration) error {
+	if err := validateSelect(serviceName, appID, holdTime); err != nil {
+		return err
+	}
+	if tick.IsZero() {
+		return fmt.Errorf("service %q: tick is the zero time: pass the scheduled fire time", serviceName)
+	}
+	return nil
+}
+
+// validateSelect checks the arguments of Select in every backend.
+func validateSelect(serviceName, appID string, holdTime time.Duration) error {
 	if err := contract.ValidateServiceName(serviceName); err != nil {
 		return err
 	}
 	if appID == "" {
 		return errors.New("app id is empty: pass the App service's AppID()")
-	}
-	if tick.IsZero() {
-		return fmt.Errorf("service %q: tick is the zero time: pass the scheduled fire time", serviceName)
 	}
 	if holdTime <= 0 {
 		return fmt.Errorf("service %q: hold time %s must be positive, e.g. 2s", serviceName, holdTime)

@@ -2,6 +2,7 @@ package distributed
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,11 @@ func NewLocal(folder string) (*Local, error) {
 // Folder returns the folder holding the state files.
 func (l *Local) Folder() string { return l.folder }
 
+// Describe says where the state files are, for `cron state` and `cron list`.
+func (l *Local) Describe(context.Context) string {
+	return fmt.Sprintf("local: flock on files in %s (this host only)", l.folder)
+}
+
 // LockFile returns the path of serviceName's state file (serviceName must be valid).
 func (l *Local) LockFile(serviceName string) string {
 	return filepath.Join(l.folder, serviceName+".lock")
@@ -80,8 +86,8 @@ func (l *Local) ClaimTick(serviceName, appID string, tick time.Time, holdTime ti
 
 // Select implements contract.Distributed.Select on top of ClaimTick.
 func (l *Local) Select(serviceName, appID string, holdTime time.Duration) (string, error) {
-	if holdTime <= 0 {
-		return "", fmt.Errorf("service %q: hold time %s must be positive, e.g. 2s", serviceName, holdTime)
+	if err := validateSelect(serviceName, appID, holdTime); err != nil {
+		return "", err
 	}
 	return l.ClaimTick(serviceName, appID, windowTick(l.now(), holdTime), holdTime)
 }

@@ -1,6 +1,8 @@
 package distributed
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -8,32 +10,61 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// BackendLocal is the name of the default backend: flock on files in storage/runtime/distributed.
-const BackendLocal = "local"
+// Backend names.
+const (
+	BackendLocal = "local" // flock on files in storage/runtime/distributed: one host
+	BackendRedis = "redis" // one Redis shared by any number of hosts
+)
 
-// Provider builds the Distributed service for the backend named by Backend, so the backend is chosen
-// without code changes (the hade root binds it to the --distributed flag and HADE_DISTRIBUTED).
+// Config chooses and configures the backend.
+type Config struct {
+	Backend     string // BackendLocal or BackendRedis
+	RedisURL    string // for BackendRedis, see NewRedis
+	RedisPrefix string // for BackendRedis: the prefix of every key
+}
+
+// Describer is implemented by the backends: a one-line account of where the backend is and whether it
+// answers, for `cron state` and `cron list`.
+type Describer interface {
+	Describe(ctx context.Context) string
+}
+
+// Provider builds the Distributed service for the backend Config names, so the backend is chosen without
+// code changes (the hade root binds it to --distributed, --redis-url and --redis-prefix and their
+// HADE_* environment variables).
 type Provider struct {
-	// Backend returns the backend name; it is called when the service is first made.
-	Backend func() string
-	// Setting names where the backend is configured, for error messages.
-	Setting string
+	// Config returns the configuration; it is called when the service is first made.
+	Config func() Config
+	// Names says where each setting is configured, for error messages.
+	Names Config
 }
 
 // Name returns contract.DistributedKey.
 func (p Provider) Name() string { return contract.DistributedKey }
 
-// New builds the named backend. It returns an error naming the setting and the valid values when the
-// name is unknown, and the backend's own error when it cannot be set up.
+// New builds the configured backend. It returns an error naming the setting to fix when the backend name
+// is unknown, when the Redis URL is malformed, or when Redis does not answer PING (unknown host, refused
+// connection, wrong password).
 func (p Provider) New(resolver framework.Resolver) (any, error) {
-	switch name := p.Backend(); name {
+	config := p.Config()
+	switch config.Backend {
 	case BackendLocal:
 		app, err := framework.MakeAs[contract.App](resolver, contract.AppKey)
 		if err != nil {
 			return nil, err
 		}
 		return NewLocal(filepath.Join(app.RuntimeFolder(), "distributed"))
+	case BackendRedis:
+		backend, err := NewRedis(config.RedisURL, config.RedisPrefix, p.Names.RedisURL)
+		if err != nil {
+			return nil, err
+		}
+		if err := backend.Ping(context.Background()); err != nil {
+			return nil, errors.Join(err, backend.Close())
+		}
+		return backend, nil
 	default:
-		return nil, fmt.Errorf("distributed provider %q (%s) is unknown: valid values are %q", name, p.Setting, BackendLocal)
+		return nil, fmt.Errorf("distributed provider %q (%s) is unknown: valid values are %q and %q",
+			config.Backend, p.Names.Backend, BackendLocal, BackendRedis)
 	}
 }

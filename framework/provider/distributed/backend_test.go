@@ -1,0 +1,325 @@
+package distributed
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/redistest"
+)
+
+var (
+	_ contract.Distributed = (*Local)(nil)
+	_ contract.Distributed = (*Redis)(nil)
+)
+
+// store is one shared backend store (a folder, a Redis) and how to open clients of it.
+type store struct {
+	name string
+	// open returns a new client of the store, as another process would have.
+	open func(t *testing.T) contract.Distributed
+	// env tells a helper process how to open the store (see openFromEnv).
+	env []string
+}
+
+// stores returns a fresh local store and a fresh Redis store (a redis-server of the test's own).
+func stores(t *testing.T) []store {
+	folder := filepath.Join(t.TempDir(), "distributed")
+	server := redistest.Start(t, "")
+	return []store{
+		{
+			name: "local",
+			open: func(t *testing.T) contract.Distributed {
+				local, err := NewLocal(folder)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return local
+			},
+			env: []string{"HADE_TEST_BACKEND=local", "HADE_TEST_STORE=" + folder},
+		},
+		{
+			name: "redis",
+			open: func(t *testing.T) contract.Distributed {
+				backend, err := NewRedis(server.URL(), "test:", "test URL")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = backend.Close() })
+				return backend
+			},
+			env: []string{"HADE_TEST_BACKEND=redis", "HADE_TEST_STORE=" + server.URL()},
+		},
+	}
+}
+
+func TestClaimTickFence(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			a, b := s.open(t), s.open(t)
+			tick := time.Now().Truncate(time.Second)
+			hold := 2 * time.Second
+			if got, err := a.ClaimTick("svc", "a", tick, hold); err != nil || got != "a" {
+				t.Fatalf("first claim = %q, %v; want a", got, err)
+			}
+			if got, err := b.ClaimTick("svc", "b", tick, hold); err != nil || got != "a" {
+				t.Fatalf("same tick by b = %q, %v; want a, no error", got, err)
+			}
+			if got, err := a.ClaimTick("svc", "a", tick, hold); err != nil || got != "a" {
+				t.Fatalf("same tick again by a = %q, %v; want a", got, err)
+			}
+			if _, err := b.ClaimTick("svc", "b", tick.Add(-time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
+				t.Fatalf("older tick: err = %v, want ErrTickClosed", err)
+			}
+			if got, err := b.ClaimTick("svc", "b", tick.Add(time.Second), hold); err != nil || got != "b" {
+				t.Fatalf("next tick by b = %q, %v; want b", got, err)
+			}
+			if got, err := a.ClaimTick("other", "c", tick, hold); err != nil || got != "c" {
+				t.Fatalf("other service = %q, %v; want c: services are independent", got, err)
+			}
+			if _, err := a.ClaimTick("far", "a", tick.Add(-time.Minute), hold); !errors.Is(err, contract.ErrTickClosed) {
+				t.Fatalf("a tick a minute old with a 2s hold: err = %v, want ErrTickClosed", err)
+			}
+			if _, err := a.ClaimTick("far", "a", tick.Add(time.Minute), hold); !errors.Is(err, contract.ErrTickClosed) {
+				t.Fatalf("a tick a minute ahead with a 2s hold: err = %v, want ErrTickClosed", err)
+			}
+		})
+	}
+}
+
+// A process firing a tick 0, 100ms, 1s or two intervals after another process claimed it never runs it
+// again; and once a later tick is claimed, an old tick is closed for everybody.
+func TestClaimTickLateProcessNeverRunsTwice(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			fast, late := s.open(t), s.open(t)
+			const interval = time.Second
+			hold := 3 * interval
+			for i, lateness := range []time.Duration{0, 100 * time.Millisecond, time.Second, 2 * interval} {
+				service := fmt.Sprintf("late-%d", i)
+				tick := time.Now().Add(-lateness) // the late process fires it lateness after the tick
+				if _, err := fast.ClaimTick(service, "fast", tick, hold); err != nil {
+					t.Fatal(err)
+				}
+				got, err := late.ClaimTick(service, "late", tick, hold)
+				if got == "late" || (err != nil && !errors.Is(err, contract.ErrTickClosed)) {
+					t.Fatalf("%s late: got %q, %v; the tick is fast's", lateness, got, err)
+				}
+				// the fast process has moved on to the next tick before the late one fires the old tick
+				if _, err := fast.ClaimTick(service, "fast", tick.Add(interval), hold); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := late.ClaimTick(service, "late", tick, hold); !errors.Is(err, contract.ErrTickClosed) || got != "" {
+					t.Fatalf("%s late after the fence moved: %q, %v; want ErrTickClosed", lateness, got, err)
+				}
+			}
+		})
+	}
+}
+
+func TestClaimTickRejectsBadInput(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			backend := s.open(t)
+			tick := time.Now()
+			cases := []struct {
+				service, app string
+				tick         time.Time
+				hold         time.Duration
+				want         string
+			}{
+				{"", "a", tick, time.Second, "service name is empty"},
+				{"a b", "a", tick, time.Second, "white space"},
+				{"../etc", "a", tick, time.Second, "looks like a path"},
+				{"svc", "", tick, time.Second, "app id is empty"},
+				{"svc", "a", time.Time{}, time.Second, "zero time"},
+				{"svc", "a", tick, 0, "hold time 0s must be positive"},
+				{"svc", "a", tick, -time.Second, "must be positive"},
+			}
+			for _, c := range cases {
+				_, err := backend.ClaimTick(c.service, c.app, c.tick, c.hold)
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("ClaimTick(%q, %q, %v, %s) error = %v, want it to mention %q", c.service, c.app, c.tick, c.hold, err, c.want)
+				}
+			}
+			if _, err := backend.Select("svc", "a", 0); err == nil {
+				t.Error("Select with a zero hold time must fail")
+			}
+		})
+	}
+}
+
+func TestSelectHoldsForTheWindow(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			a, b := s.open(t), s.open(t)
+			if got, err := a.Select("svc", "a", time.Hour); err != nil || got != "a" {
+				t.Fatalf("Select by a = %q, %v", got, err)
+			}
+			if got, err := b.Select("svc", "b", time.Hour); err != nil || got != "a" {
+				t.Fatalf("Select by b in the same window = %q, %v; want a", got, err)
+			}
+		})
+	}
+}
+
+// 100 goroutines, each with its own client, race for each of 1000 ticks (a barrier per tick): exactly
+// one wins each.
+func TestClaimTick100GoroutinesExactlyOneWinnerPerTick(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			const goroutines, ticks = 100, 1000
+			clients := make([]contract.Distributed, goroutines)
+			for i := range clients {
+				clients[i] = s.open(t)
+			}
+			base := time.Now().Truncate(time.Second)
+			winners := make([][]string, ticks)
+			var mu sync.Mutex
+			var errs []error
+			var wg sync.WaitGroup
+			ready := make(chan struct{})
+			barriers := make([]chan struct{}, ticks)
+			for i := range barriers {
+				barriers[i] = make(chan struct{})
+			}
+			for g := range clients {
+				wg.Add(1)
+				go func(client contract.Distributed, app string) {
+					defer wg.Done()
+					for i := 0; i < ticks; i++ {
+						ready <- struct{}{}
+						<-barriers[i]
+						selected, err := client.ClaimTick("race", app, base.Add(time.Duration(i+1)*time.Millisecond), time.Hour)
+						mu.Lock()
+						switch {
+						case err != nil && !errors.Is(err, contract.ErrTickClosed):
+							errs = append(errs, err)
+						case err == nil && selected == app:
+							winners[i] = append(winners[i], app)
+						}
+						mu.Unlock()
+					}
+				}(clients[g], fmt.Sprintf("app-%d", g))
+			}
+			for i := 0; i < ticks; i++ {
+				for g := 0; g < goroutines; g++ { // every goroutine is at tick i
+					<-ready
+				}
+				close(barriers[i])
+			}
+			wg.Wait()
+			if len(errs) > 0 {
+				t.Fatalf("%d claims failed, first: %v", len(errs), errs[0])
+			}
+			for i, w := range winners {
+				if len(w) != 1 {
+					t.Fatalf("tick %d has %d winners %v, want exactly 1", i, len(w), w)
+				}
+			}
+		})
+	}
+}
+
+// 3 processes race for the same 1000 ticks, paced by a shared wall-clock schedule so that they contend
+// on each tick: exactly one process wins each tick.
+func TestClaimTick3ProcessesExactlyOneWinnerPerTick(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			const processes, ticks = 3, 1000
+			start := time.Now().Add(500 * time.Millisecond)
+			var outputs [processes]strings.Builder
+			commands := make([]*exec.Cmd, processes)
+			for p := range commands {
+				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperClaimer$", "-test.count=1")
+				cmd.Env = append(append(os.Environ(), s.env...),
+					"HADE_TEST_CLAIMER=1",
+					"HADE_TEST_APP="+fmt.Sprintf("process-%d", p),
+					"HADE_TEST_START="+strconv.FormatInt(start.UnixNano(), 10),
+					"HADE_TEST_TICKS="+strconv.Itoa(ticks),
+				)
+				cmd.Stdout = &outputs[p]
+				cmd.Stderr = &outputs[p]
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				commands[p] = cmd
+			}
+			for p, cmd := range commands {
+				if err := cmd.Wait(); err != nil {
+					t.Fatalf("process %d: %v\n%s", p, err, outputs[p].String())
+				}
+			}
+			wins := make([]int, ticks)
+			perProcess := make([]int, processes)
+			for p := range outputs {
+				for _, line := range strings.Split(outputs[p].String(), "\n") {
+					if rest, ok := strings.CutPrefix(line, "won "); ok {
+						i, err := strconv.Atoi(rest)
+						if err != nil {
+							t.Fatalf("bad helper line %q", line)
+						}
+						wins[i]++
+						perProcess[p]++
+					}
+					if strings.HasPrefix(line, "error ") {
+						t.Fatalf("process %d: %s", p, line)
+					}
+				}
+			}
+			for i, n := range wins {
+				if n != 1 {
+					t.Fatalf("tick %d was won %d times, want exactly 1 (wins per process: %v)", i, n, perProcess)
+				}
+			}
+			t.Logf("wins per process: %v", perProcess)
+		})
+	}
+}
+
+// TestHelperClaimer is the body of one process of the 3-process test; it does nothing otherwise.
+func TestHelperClaimer(t *testing.T) {
+	if os.Getenv("HADE_TEST_CLAIMER") != "1" {
+		t.Skip("helper process of TestClaimTick3ProcessesExactlyOneWinnerPerTick")
+	}
+	var backend contract.Distributed
+	var err error
+	switch store := os.Getenv("HADE_TEST_STORE"); os.Getenv("HADE_TEST_BACKEND") {
+	case "local":
+		backend, err = NewLocal(store)
+	case "redis":
+		backend, err = NewRedis(store, "test:", "test URL")
+	}
+	if err != nil || backend == nil {
+		t.Fatalf("open backend %q: %v", os.Getenv("HADE_TEST_BACKEND"), err)
+	}
+	app := os.Getenv("HADE_TEST_APP")
+	startNanos, err := strconv.ParseInt(os.Getenv("HADE_TEST_START"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticks, err := strconv.Atoi(os.Getenv("HADE_TEST_TICKS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Unix(0, startNanos)
+	base := start.Truncate(time.Second)
+	for i := 0; i < ticks; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 2 * time.Millisecond)))
+		selected, err := backend.ClaimTick("race", app, base.Add(time.Duration(i+1)*time.Millisecond), time.Hour)
+		switch {
+		case err != nil && !errors.Is(err, contract.ErrTickClosed):
+			fmt.Printf("error %d: %v\n", i, err)
+		case err == nil && selected == app:
+			fmt.Printf("won %d\n", i)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package distributed
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/redistest"
+)
+
+func newTestRedis(t *testing.T, rawURL string) *Redis {
+	t.Helper()
+	backend, err := NewRedis(rawURL, "test:", "test URL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = backend.Close() })
+	return backend
+}
+
+// Over 1000 ticks of 3 services the provider keeps one key per service, and the keys expire.
+func TestRedisKeysStayFlatAndExpire(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newTestRedis(t, server.URL())
+	client := server.Client()
+	defer client.Close()
+	ctx := context.Background()
+	base := time.Now().Truncate(time.Second)
+	hold := time.Second
+	for i := 1; i <= 1000; i++ {
+		for _, service := range []string{"a", "b", "c"} {
+			if _, err := backend.ClaimTick(service, "app", base.Add(time.Duration(i)*time.Millisecond), hold); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%250 == 0 {
+			if size := client.DBSize(ctx).Val(); size != 3 {
+				t.Fatalf("after %d ticks Redis holds %d keys, want 3 (one per service)", i, size)
+			}
+		}
+	}
+	keys := client.Keys(ctx, "*").Val()
+	if strings.Join(keys, ",") == "" || !strings.HasPrefix(keys[0], "test:distributed:") {
+		t.Fatalf("keys %v, want test:distributed:<service>", keys)
+	}
+	if ttl := client.PTTL(ctx, backend.FenceKey("a")).Val(); ttl <= 0 || ttl > 3*time.Second {
+		t.Fatalf("fence TTL %s, want it to expire about hold+1s after the last tick", ttl)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for client.DBSize(ctx).Val() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("keys %v did not expire", client.Keys(ctx, "*").Val())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func openFiles(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+// With Redis down, each claim fails (never ErrTickClosed: that would read as "someone else ran it"),
+// nothing leaks, and claims work again once Redis is back.
+func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newTestRedis(t, server.URL())
+	base := time.Now().Truncate(time.Second)
+	if _, err := backend.ClaimTick("svc", "app", base, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	server.Stop()
+	goroutinesBefore, filesBefore := runtime.NumGoroutine(), openFiles(t)
+	for i := 1; i <= 200; i++ {
+		selected, err := backend.ClaimTick("svc", "app", base.Add(time.Duration(i)*time.Millisecond), time.Minute)
+		if err == nil || errors.Is(err, contract.ErrTickClosed) || selected != "" {
+			t.Fatalf("claim %d with Redis down = %q, %v; want a plain error", i, selected, err)
+		}
+		if i == 1 && !strings.Contains(err.Error(), "redis at 127.0.0.1:") {
+			t.Fatalf("the error does not say where: %v", err)
+		}
+	}
+	if goroutines := runtime.NumGoroutine(); goroutines > goroutinesBefore+5 {
+		t.Fatalf("goroutines grew from %d to %d over 200 failed claims", goroutinesBefore, goroutines)
+	}
+	if files := openFiles(t); files > filesBefore+5 {
+		t.Fatalf("open files grew from %d to %d over 200 failed claims", filesBefore, files)
+	}
+	server.Restart()
+	// go-redis stops dialing after repeated failures and probes once a second until a dial succeeds
+	var err error
+	for i := 1; i <= 50; i++ {
+		if _, err = backend.ClaimTick("svc", "app", base.Add(time.Second+time.Duration(i)*time.Millisecond), time.Minute); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("claims still fail 5s after Redis came back: %v", err)
+}
+
+// A Redis that accepts connections but does not answer costs a bounded wait, then an error.
+func TestRedisThatHangsTimesOut(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newTestRedis(t, server.URL()+"?read_timeout=200ms&write_timeout=200ms&dial_timeout=200ms")
+	if _, err := backend.ClaimTick("svc", "app", time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	server.Pause()
+	defer server.Resume()
+	done := make(chan error, 1)
+	go func() {
+		_, err := backend.ClaimTick("svc", "app", time.Now().Add(time.Second), time.Minute)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, contract.ErrTickClosed) {
+			t.Fatalf("claim against a hung Redis = %v, want a timeout error", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a claim against a hung Redis did not return: calls must be bounded")
+	}
+}
+
+func TestRedisPasswordAndBadSettings(t *testing.T) {
+	server := redistest.Start(t, "s3cret")
+	names := Config{Backend: "--distributed", RedisURL: "--redis-url"}
+	provide := func(rawURL string) (any, error) {
+		return Provider{Config: func() Config { return Config{Backend: BackendRedis, RedisURL: rawURL, RedisPrefix: "p:"} }, Names: names}.New(nil)
+	}
+	service, err := provide(server.URL())
+	if err != nil {
+		t.Fatalf("the right password: %v", err)
+	}
+	backend := service.(*Redis)
+	defer backend.Close()
+	if got, err := backend.ClaimTick("svc", "app", time.Now(), time.Second); err != nil || got != "app" {
+		t.Fatalf("claim with the right password = %q, %v", got, err)
+	}
+	if line := backend.Describe(context.Background()); !strings.Contains(line, "answers") || strings.Contains(line, "s3cret") {
+		t.Fatalf("Describe = %q", line)
+	}
+	wrong := strings.Replace(server.URL(), "s3cret", "wrong", 1)
+	for rawURL, want := range map[string]string{
+		wrong:                                    "WRONGPASS",
+		strings.Replace(wrong, ":wrong@", "", 1): "NOAUTH",
+		"redis://no-such-host.invalid:6379/0":    "no-such-host.invalid",
+		"http://127.0.0.1:6379/0":                "invalid URL scheme",
+		"redis://127.0.0.1:6379/zero":            "invalid database",
+		"redis://127.0.0.1:6379/0?bogus=1":       "bogus",
+	} {
+		_, err := provide(rawURL)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--redis-url") {
+			t.Errorf("provider for %q: %v; want an error naming %q and the setting", rawURL, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "wrong@") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}

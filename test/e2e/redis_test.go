@@ -1,0 +1,109 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/internal/redistest"
+)
+
+func redisFlags(server *redistest.Server) []string {
+	return []string{"--distributed", "redis", "--redis-url", server.URL()}
+}
+
+func TestRedisThreeProcessesRunEachTickOnce(t *testing.T) {
+	t.Parallel()
+	server := redistest.Start(t, "")
+	threeProcessesThenKill(t, 31, redisFlags(server)...)
+}
+
+// Redis restarted mid-run (down for 3s, its data lost): no tick runs twice, the ticks while it is down
+// are skipped with an error, and ticks run again within 2s of Redis answering.
+func TestRedisRestartMidRun(t *testing.T) {
+	t.Parallel()
+	server := redistest.Start(t, "")
+	base := t.TempDir()
+	processes := make([]*process, 3)
+	for i := range processes {
+		processes[i] = startForeground(t, testappBinary, base, append(redisFlags(server), "cron", "start")...)
+	}
+	all := []int{0, 1, 2}
+	waitFor(t, 30*time.Second, "5 ticks before the restart", func() bool {
+		return len(coveredTicks(t, distributedTicks(t, processes, false), all, time.Time{})) >= 5
+	})
+	server.Stop()
+	stoppedAt := time.Now()
+	time.Sleep(3 * time.Second)
+	server.Restart()
+	answeredAt := time.Now()
+	resumeBy := answeredAt.Add(2 * time.Second)
+	waitFor(t, 30*time.Second, "5 ticks after Redis answers again", func() bool {
+		return len(coveredTicks(t, distributedTicks(t, processes, true), all, resumeBy)) >= 5
+	})
+	stopAll(t, processes, all)
+
+	ticks := distributedTicks(t, processes, true)
+	runsPerProcess(t, ticks, len(processes)) // no tick ran twice, across the restart included
+	after := coveredTicks(t, ticks, all, resumeBy)
+	if first := after[0]; first.After(resumeBy.Add(time.Second)) {
+		t.Fatalf("Redis answered at %s but ticks resumed only at %s", answeredAt.Format(time.RFC3339Nano), first)
+	}
+	errors := 0
+	for tick, report := range ticks {
+		if tick.After(stoppedAt.Add(time.Second)) && tick.Before(answeredAt) && len(report.ranOn) > 0 {
+			t.Fatalf("tick %s ran while Redis was down", tick)
+		}
+	}
+	for _, p := range processes {
+		for _, line := range p.runs() {
+			if line.str("outcome") == "error" {
+				errors++
+				if !strings.Contains(line.str("error"), "redis at 127.0.0.1:") {
+					t.Fatalf("the error line does not say why: %v", line)
+				}
+			}
+		}
+	}
+	if errors == 0 {
+		t.Fatal("no tick was logged with outcome error while Redis was down")
+	}
+}
+
+func TestRedisWrongPasswordFailsAtStart(t *testing.T) {
+	t.Parallel()
+	server := redistest.Start(t, "s3cret")
+	base := t.TempDir()
+	wrong := []string{"--distributed", "redis", "--redis-url", strings.Replace(server.URL(), "s3cret", "wrong", 1)}
+	for _, args := range [][]string{{"cron", "start"}, {"cron", "start", "-d"}, {"cron", "state"}} {
+		r := run(t, testappBinary, base, nil, append(wrong, args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "WRONGPASS") || !strings.Contains(r.stderr, "--redis-url") {
+			t.Fatalf("%v with a wrong password: exit %d, stderr %q; want non-zero naming the setting", args, r.code, r.stderr)
+		}
+		if strings.Contains(r.stderr+r.stdout, "wrong@") {
+			t.Fatalf("%v printed the password: %s %s", args, r.stdout, r.stderr)
+		}
+	}
+	if state := mustRun(t, testappBinary, base, "cron", "state"); !strings.Contains(state, "not running") {
+		t.Fatalf("a process was left running: %q", state)
+	}
+
+	// the right password: state and list name the provider and say it answers
+	right := []string{"--distributed", "redis", "--redis-url", server.URL()}
+	for _, args := range [][]string{{"cron", "state"}, {"cron", "list"}} {
+		out := mustRun(t, testappBinary, base, append(right, args...)...)
+		if !strings.Contains(out, "distributed provider: redis at 127.0.0.1:") || !strings.Contains(out, "answers") || strings.Contains(out, "s3cret") {
+			t.Fatalf("%v = %q, want the Redis address and that it answers, without the password", args, out)
+		}
+	}
+	p := startForeground(t, testappBinary, base, append(right, "cron", "start")...)
+	waitFor(t, 15*time.Second, "a run against the password-protected Redis", func() bool {
+		for _, line := range p.runs() {
+			if line.str("outcome") == "ok" {
+				return true
+			}
+		}
+		return false
+	})
+	stopAll(t, []*process{p}, []int{0})
+}

@@ -3,7 +3,6 @@ package distributed
 import (
 	"context"
 	"errors"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -60,15 +59,6 @@ func TestRedisKeysStayFlatAndExpire(t *testing.T) {
 	}
 }
 
-func openFiles(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(entries)
-}
-
 // With Redis down, each claim fails (never ErrTickClosed: that would read as "someone else ran it"),
 // nothing leaks, and claims work again once Redis is back.
 func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
@@ -79,7 +69,7 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	server.Stop()
-	goroutinesBefore, filesBefore := runtime.NumGoroutine(), openFiles(t)
+	goroutinesBefore, filesBefore := runtime.NumGoroutine(), openFileCount(t)
 	for i := 1; i <= 200; i++ {
 		selected, err := backend.ClaimTick("svc", "app", base.Add(time.Duration(i)*time.Millisecond), time.Minute)
 		if err == nil || errors.Is(err, contract.ErrTickClosed) || selected != "" {
@@ -92,7 +82,7 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	if goroutines := runtime.NumGoroutine(); goroutines > goroutinesBefore+5 {
 		t.Fatalf("goroutines grew from %d to %d over 200 failed claims", goroutinesBefore, goroutines)
 	}
-	if files := openFiles(t); files > filesBefore+5 {
+	if files := openFileCount(t); files > filesBefore+5 {
 		t.Fatalf("open files grew from %d to %d over 200 failed claims", filesBefore, files)
 	}
 	server.Restart()

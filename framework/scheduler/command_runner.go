@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // PanicError is the error a run returns when the command panicked; the process lives on.
@@ -23,28 +24,38 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 // from the CLI, on the command itself (never a copy: a copy by value keeps its parent, so executing it
 // re-runs the root on os.Args, and copies share one flag set). cobra keeps a command's flag set and
 // context inside the command, so runs of one command are serialized (a per-command lock), and the flag
-// merging step, which also writes the parents' flag sets, is serialized across all commands.
+// merging step, which also writes the parents' flag sets, is serialized across all commands. The empty
+// command line is parsed on a command's first run only: parsing it again would change nothing.
 type commandRunner struct {
 	flagMu sync.Mutex
 
-	mu    sync.Mutex
-	locks map[*cobra.Command]chan struct{}
+	mu       sync.Mutex
+	commands map[*cobra.Command]*commandState
+}
+
+// commandState is what the runner keeps per command; the other fields are guarded by lock.
+type commandState struct {
+	lock        chan struct{} // room for one holder
+	flagsParsed bool
+	// flagChecks is whether any flag carries an annotation: without one there is no required flag nor
+	// flag group, and cobra's checks of them would find nothing.
+	flagChecks bool
 }
 
 func newCommandRunner() *commandRunner {
-	return &commandRunner{locks: map[*cobra.Command]chan struct{}{}}
+	return &commandRunner{commands: map[*cobra.Command]*commandState{}}
 }
 
-// lockFor returns cmd's lock: a channel with room for one holder.
-func (r *commandRunner) lockFor(cmd *cobra.Command) chan struct{} {
+// stateOf returns cmd's state, made on first use.
+func (r *commandRunner) stateOf(cmd *cobra.Command) *commandState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	lock, ok := r.locks[cmd]
+	state, ok := r.commands[cmd]
 	if !ok {
-		lock = make(chan struct{}, 1)
-		r.locks[cmd] = lock
+		state = &commandState{lock: make(chan struct{}, 1)}
+		r.commands[cmd] = state
 	}
-	return lock
+	return state
 }
 
 // run executes cmd with ctx as its Context() and no arguments: flags parsed from an empty command line
@@ -54,24 +65,28 @@ func (r *commandRunner) lockFor(cmd *cobra.Command) chan struct{} {
 // functions are not run again. It waits for a run of the same command already going on (returning ctx's
 // error if ctx ends first) and returns the command's error, or a *PanicError if it panicked.
 func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command) (err error) {
-	lock := r.lockFor(cmd)
+	state := r.stateOf(cmd)
 	select {
-	case lock <- struct{}{}:
+	case state.lock <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("command %q was still busy with another entry's run when the scheduler stopped: %w", cmd.Name(), ctx.Err())
 	}
-	defer func() { <-lock }()
+	defer func() { <-state.lock }()
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			err = &PanicError{Value: recovered, Stack: string(debug.Stack())}
 		}
 	}()
 
-	r.flagMu.Lock()
-	err = cmd.ParseFlags([]string{})
-	r.flagMu.Unlock()
-	if err != nil {
-		return fmt.Errorf("parse flags of %q: %w", cmd.Name(), err)
+	if !state.flagsParsed {
+		r.flagMu.Lock()
+		err = cmd.ParseFlags([]string{})
+		r.flagMu.Unlock()
+		if err != nil {
+			return fmt.Errorf("parse flags of %q: %w", cmd.Name(), err)
+		}
+		state.flagsParsed = true
+		cmd.Flags().VisitAll(func(flag *pflag.Flag) { state.flagChecks = state.flagChecks || len(flag.Annotations) > 0 })
 	}
 	cmd.SetContext(ctx)
 	args := cmd.Flags().Args()
@@ -92,11 +107,13 @@ func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command) (err error)
 	} else if cmd.PreRun != nil {
 		cmd.PreRun(cmd, args)
 	}
-	if err := cmd.ValidateRequiredFlags(); err != nil {
-		return err
-	}
-	if err := cmd.ValidateFlagGroups(); err != nil {
-		return err
+	if state.flagChecks {
+		if err := cmd.ValidateRequiredFlags(); err != nil {
+			return err
+		}
+		if err := cmd.ValidateFlagGroups(); err != nil {
+			return err
+		}
 	}
 	switch {
 	case cmd.RunE != nil:

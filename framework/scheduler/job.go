@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,26 @@ type job struct {
 	ticks     *tickSchedule
 	scheduler *Scheduler
 	running   atomic.Bool
+
+	loggerOnce sync.Once
+	logger     *slog.Logger // env.Logger with the entry's constant attributes, encoded once
+}
+
+// entryLogger returns the logger of this entry's lines: job, type, app_id and, for distributed entries,
+// service are attached once.
+func (j *job) entryLogger(env *Environment) *slog.Logger {
+	j.loggerOnce.Do(func() {
+		attrs := []any{
+			slog.String("job", j.spec.Command.Name()),
+			slog.String("type", string(j.spec.Type)),
+			slog.String("app_id", env.AppID),
+		}
+		if j.spec.Type == Distributed {
+			attrs = append(attrs, slog.String("service", j.spec.ServiceName))
+		}
+		j.logger = env.Logger.With(attrs...)
+	})
+	return j.logger
 }
 
 // Run runs one tick: it takes the tick, skips it if this entry's previous run is still going, claims it
@@ -42,39 +63,36 @@ type job struct {
 func (j *job) Run() {
 	started := time.Now()
 	env := j.scheduler.environment()
+	logger := j.entryLogger(env)
 	tick, ok := j.ticks.take()
 	if !ok { // not reached while robfig/cron calls Next once per started run; never invent a tick
-		env.Logger.Error("cron run", "job", j.spec.Command.Name(), "type", string(j.spec.Type), "app_id", env.AppID,
-			"outcome", OutcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
+		logger.Error("cron run", "outcome", OutcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("job", j.spec.Command.Name()),
-		slog.String("type", string(j.spec.Type)),
-		slog.String("tick", tick.Format(time.RFC3339)),
-		slog.String("app_id", env.AppID),
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
+	outcome, commandStarted, extra := j.runTick(env, tick)
+	if commandStarted.IsZero() { // the command did not run: lateness is when the tick was handled
+		commandStarted = started
 	}
-	if j.spec.Type == Distributed {
-		attrs = append(attrs, slog.String("service", j.spec.ServiceName))
-	}
-	outcome, extra := j.runTick(env, tick)
 	attrs = append(attrs, extra...)
 	attrs = append(attrs,
 		slog.String("outcome", outcome),
-		slog.Float64("late_ms", milliseconds(started.Sub(tick))),
+		slog.Float64("late_ms", milliseconds(commandStarted.Sub(tick))),
 		slog.Float64("duration_ms", milliseconds(time.Since(started))),
 	)
 	level := slog.LevelInfo
 	if outcome == OutcomeError || outcome == OutcomePanic {
 		level = slog.LevelError
 	}
-	env.Logger.LogAttrs(context.Background(), level, "cron run", attrs...)
+	logger.LogAttrs(context.Background(), level, "cron run", attrs...)
 }
 
-// runTick returns the outcome and the attributes that explain it.
-func (j *job) runTick(env *Environment, tick time.Time) (outcome string, attrs []slog.Attr) {
+// runTick returns the outcome, when the command started (zero if it did not) and the attributes that
+// explain the outcome.
+func (j *job) runTick(env *Environment, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
 	if !j.running.CompareAndSwap(false, true) {
-		return OutcomeSkipped, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
+		return OutcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
 	}
 	defer j.running.Store(false)
 	defer func() { // a panicking backend must not take the process down either
@@ -86,24 +104,25 @@ func (j *job) runTick(env *Environment, tick time.Time) (outcome string, attrs [
 		selected, err := env.Distributed.ClaimTick(j.spec.ServiceName, env.AppID, tick, j.spec.HoldTime)
 		switch {
 		case errors.Is(err, contract.ErrTickClosed):
-			return OutcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
+			return OutcomeNotSelected, time.Time{}, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
 		case err != nil:
-			return OutcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
+			return OutcomeError, time.Time{}, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
 		case selected != env.AppID:
-			return OutcomeNotSelected, []slog.Attr{slog.String("selected", selected)}
+			return OutcomeNotSelected, time.Time{}, []slog.Attr{slog.String("selected", selected)}
 		}
 		attrs = append(attrs, slog.String("selected", selected))
 	}
 	ctx := context.WithValue(j.scheduler.runContext(), tickKey{}, tick)
+	commandStarted = time.Now()
 	err := j.scheduler.runner.run(ctx, j.spec.Command)
 	var panicked *PanicError
 	switch {
 	case errors.As(err, &panicked):
-		return OutcomePanic, append(attrs, slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack))
+		return OutcomePanic, commandStarted, append(attrs, slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack))
 	case err != nil:
-		return OutcomeError, append(attrs, slog.String("error", err.Error()))
+		return OutcomeError, commandStarted, append(attrs, slog.String("error", err.Error()))
 	}
-	return OutcomeOK, attrs
+	return OutcomeOK, commandStarted, attrs
 }
 
 func milliseconds(d time.Duration) float64 {

@@ -226,6 +226,39 @@ func TestRunErrorPanicAndBadArgsAreLoggedAndTheProcessLivesOn(t *testing.T) {
 	}
 }
 
+// Required flags and flag groups are checked at every run, as the CLI checks them.
+func TestRequiredFlagsAndFlagGroupsAreChecked(t *testing.T) {
+	required := runnable("required", func(*cobra.Command, []string) error { return nil })
+	required.Flags().String("target", "", "")
+	if err := required.MarkFlagRequired("target"); err != nil {
+		t.Fatal(err)
+	}
+	grouped := runnable("grouped", func(*cobra.Command, []string) error { return nil })
+	grouped.Flags().String("a", "", "")
+	grouped.Flags().String("b", "", "")
+	grouped.MarkFlagsOneRequired("a", "b")
+	s := New()
+	s.AddCronCommand("* * * * * *", required)
+	s.AddCronCommand("* * * * * *", grouped)
+	logs := &logBuffer{}
+	startWithoutTimer(t, s, testEnvironment(logs, "app"))
+	tick := time.Now().Truncate(time.Second)
+	for i := 0; i < 2; i++ { // the first run and a later one
+		fire(s, 0, tick.Add(time.Duration(i)*time.Second))
+		fire(s, 1, tick.Add(time.Duration(i)*time.Second))
+	}
+	lines := logs.lines(t)
+	if len(lines) != 4 {
+		t.Fatalf("%d lines, want 4", len(lines))
+	}
+	for _, line := range lines {
+		message, _ := line["error"].(string)
+		if line["outcome"] != "error" || !(strings.Contains(message, `required flag(s) "target" not set`) || strings.Contains(message, "at least one of the flags in the group [a b] is required")) {
+			t.Fatalf("line %v: want the CLI's required-flag and flag-group errors", line)
+		}
+	}
+}
+
 func TestOverlappingRunOfTheSameEntryIsSkipped(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	s := New()

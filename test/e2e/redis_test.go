@@ -5,10 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/internal/redisserver"
 	"github.com/hadeframe/hade/internal/redistest"
 )
 
-func redisFlags(server *redistest.Server) []string {
+func redisFlags(server *redisserver.Server) []string {
 	return []string{"--distributed", "redis", "--redis-url", server.URL()}
 }
 
@@ -35,7 +36,9 @@ func TestRedisRestartMidRun(t *testing.T) {
 	server.Stop()
 	stoppedAt := time.Now()
 	time.Sleep(3 * time.Second)
-	server.Restart()
+	if err := server.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	answeredAt := time.Now()
 	resumeBy := answeredAt.Add(2 * time.Second)
 	waitFor(t, 30*time.Second, "5 ticks after Redis answers again", func() bool {

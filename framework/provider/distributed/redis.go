@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,41 +23,54 @@ const (
 	DefaultRedisTimeout = 500 * time.Millisecond
 )
 
-// claimScript claims a tick atomically, with Redis's clock. KEYS[1] is the service's fence, a hash with
-// "tick" (microseconds since the Unix epoch) and "winner". ARGV: the tick in microseconds, or "window" to
-// claim the holdTime-aligned window containing Redis's now (Select); the app id; holdTime in microseconds.
-// It returns {0, appID} when won, {1, winner} when the tick was already won, {2, latest tick} when a later
-// tick was claimed, {3, Redis now} when now is outside [tick-hold, tick+hold]. The fence expires at
-// tick+hold+1s: after that no claim of a tick up to it can pass the window check, so keys stay one per
-// active service.
+// maxClaimBatch bounds the claims one script call carries, so a call blocks Redis for a few ms at most.
+const maxClaimBatch = 500
+
+// claimScript claims ticks atomically, with Redis's clock; claim i uses KEYS[i], the service's fence (a
+// hash with "tick", microseconds since the Unix epoch, and "winner"), and ARGV[3i-2..3i]: the tick in
+// microseconds, or "window" to claim the holdTime-aligned window containing Redis's now (Select); the app
+// id; holdTime in microseconds. For claim i it returns, at 2i-1 and 2i: 0 and the app id when won, 1 and
+// the winner when the tick was already won, 2 and the latest tick when a later tick was claimed, 3 and
+// Redis's now when now is outside [tick-hold, tick+hold]. A fence expires at tick+hold+1s: after that no
+// claim of a tick up to it can pass the window check, so keys stay one per active service.
 const claimScript = `
 local now = redis.call('TIME')
 local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
-local hold_us = tonumber(ARGV[3])
-local tick_us
-if ARGV[1] == 'window' then
-  tick_us = now_us - (now_us % hold_us)
-else
-  tick_us = tonumber(ARGV[1])
+local result = {}
+for i = 1, #KEYS do
+  local key, tick_arg, app, hold_us = KEYS[i], ARGV[3*i-2], ARGV[3*i-1], tonumber(ARGV[3*i])
+  local tick_us
+  if tick_arg == 'window' then
+    tick_us = now_us - (now_us % hold_us)
+  else
+    tick_us = tonumber(tick_arg)
+  end
+  local code, value
+  local fence = redis.call('HMGET', key, 'tick', 'winner')
+  if fence[1] and tick_us == tonumber(fence[1]) then
+    code, value = 1, fence[2]
+  elseif fence[1] and tick_us < tonumber(fence[1]) then
+    code, value = 2, fence[1]
+  elseif now_us < tick_us - hold_us or now_us > tick_us + hold_us then
+    code, value = 3, string.format('%d', now_us)
+  else
+    redis.call('HSET', key, 'tick', string.format('%d', tick_us), 'winner', app)
+    redis.call('PEXPIREAT', key, math.floor((tick_us + hold_us) / 1000) + 1000)
+    code, value = 0, app
+  end
+  result[2*i-1] = code
+  result[2*i] = value
 end
-local fence = redis.call('HMGET', KEYS[1], 'tick', 'winner')
-if fence[1] then
-  local fence_us = tonumber(fence[1])
-  if tick_us == fence_us then return {1, fence[2]} end
-  if tick_us < fence_us then return {2, fence[1]} end
-end
-if now_us < tick_us - hold_us or now_us > tick_us + hold_us then
-  return {3, string.format('%d', now_us)}
-end
-redis.call('HSET', KEYS[1], 'tick', string.format('%d', tick_us), 'winner', ARGV[2])
-redis.call('PEXPIREAT', KEYS[1], math.floor((tick_us + hold_us) / 1000) + 1000)
-return {0, ARGV[2]}
+return result
 `
 
-// Redis implements contract.Distributed for processes on any number of hosts that share one Redis. A
-// claim is one EVALSHA of a Lua script (EVAL once after Redis restarts), tried once: it compares and moves
-// the service's fence, the hash <prefix>distributed:<service>, using Redis's own clock for the claim
-// window. Clock skew between a host and Redis only shifts when that host fires: claims up to holdTime
+// Redis implements contract.Distributed for processes on any number of hosts that share one Redis (a
+// single server or a primary; not Redis Cluster, as one call touches many services' keys). A claim is part
+// of one EVALSHA of a Lua script (EVAL once after Redis restarts), sent once: it compares and moves the
+// service's fence, the hash <prefix>distributed:<service>, using Redis's own clock for the claim window.
+// Claims made at the same time are sent together (group commit): one goroutine sends the claims waiting
+// when the previous call returns, up to 500 in one call, so a process whose many jobs fire at one tick
+// makes one or two round trips, not one per job, and a lone claim waits for nobody. Clock skew between a host and Redis only shifts when that host fires: claims up to holdTime
 // early or late (by Redis's clock) are accepted, a host further off is refused every tick (never run
 // twice), and the other hosts cover. A Redis that loses writes (restart without persistence, failover to
 // a lagging replica) forgets fences: a tick claimed within the last holdTime before the loss could then be
@@ -69,11 +83,30 @@ type Redis struct {
 	db      int
 	setting string // where the URL is configured, for messages
 	timeout time.Duration
+
+	requests  chan *claimRequest // claims waiting for the sender
+	closing   chan struct{}      // closed by Close
+	closeOnce sync.Once
+	senderEnd chan struct{} // closed when the sender has returned
+}
+
+// claimRequest is one claim waiting to be sent.
+type claimRequest struct {
+	key, tick, appID string
+	holdMicros       int64
+	sendBy           time.Time       // after it the caller may have given up: fail it unsent
+	reply            chan claimReply // buffered: the sender never blocks on it
+}
+
+type claimReply struct {
+	code  int64
+	value string
+	err   error
 }
 
 // NewRedis returns a Redis backend for rawURL (redis://[user:password@]host:port/db or rediss:// for
 // TLS; the go-redis query options such as dial_timeout=1s are accepted) with keys under prefix. It does
-// not connect (see Ping). It returns an error naming setting when the URL is malformed or has an option
+// not connect (see Ping); it starts the goroutine that sends claims, which Close stops. It returns an error naming setting when the URL is malformed or has an option
 // go-redis does not know. Retries are disabled whatever the URL says: a claim is tried once, with one dial at most.
 func NewRedis(rawURL, prefix, setting string) (*Redis, error) {
 	options, err := redis.ParseURL(rawURL)
@@ -85,19 +118,24 @@ func NewRedis(rawURL, prefix, setting string) (*Redis, error) {
 			*timeout = DefaultRedisTimeout
 		}
 	}
-	options.MaxRetries = -1   // a claim is sent once
+	options.MaxRetries = -1   // a call is sent once
 	options.DialerRetries = 1 // and fails fast while Redis is down: one dial per call
 	options.ContextTimeoutEnabled = true
 	options.DisableIdentity = true
-	return &Redis{
-		client:  redis.NewClient(options),
-		script:  redis.NewScript(claimScript),
-		prefix:  prefix,
-		address: options.Addr,
-		db:      options.DB,
-		setting: setting,
-		timeout: callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
-	}, nil
+	r := &Redis{
+		client:    redis.NewClient(options),
+		script:    redis.NewScript(claimScript),
+		prefix:    prefix,
+		address:   options.Addr,
+		db:        options.DB,
+		setting:   setting,
+		timeout:   callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
+		requests:  make(chan *claimRequest, 4*maxClaimBatch),
+		closing:   make(chan struct{}),
+		senderEnd: make(chan struct{}),
+	}
+	go r.sendClaims()
+	return r, nil
 }
 
 // callBound is the deadline of one call: the sum of the timeouts, counting a disabled one (< 0) as the
@@ -147,8 +185,12 @@ func (r *Redis) Describe(ctx context.Context) string {
 	return fmt.Sprintf("redis at %s db %d, key prefix %q: answers (PING %s)", r.address, r.db, r.prefix, time.Since(started).Round(time.Microsecond))
 }
 
-// Close closes the connections.
-func (r *Redis) Close() error { return r.client.Close() }
+// Close stops sending claims (claims waiting fail) and closes the connections.
+func (r *Redis) Close() error {
+	r.closeOnce.Do(func() { close(r.closing) })
+	<-r.senderEnd
+	return r.client.Close()
+}
 
 // ClaimTick implements contract.Distributed.ClaimTick with one script call. Besides invalid input and
 // contract.ErrTickClosed, it returns an error when Redis cannot be reached, times out or answers with an
@@ -169,28 +211,107 @@ func (r *Redis) Select(serviceName, appID string, holdTime time.Duration) (strin
 }
 
 func (r *Redis) claim(serviceName, appID, tick string, holdTime time.Duration) (string, error) {
-	holdMicros := max(holdTime.Microseconds(), 1)
+	request := &claimRequest{
+		key: r.FenceKey(serviceName), tick: tick, appID: appID, holdMicros: max(holdTime.Microseconds(), 1),
+		sendBy: time.Now().Add(r.timeout), reply: make(chan claimReply, 1),
+	}
+	select {
+	case r.requests <- request:
+	case <-r.closing:
+		return "", fmt.Errorf("redis at %s: the backend is closed", r.address)
+	}
+	// the sender answers every request it takes: within sendBy plus one call (r.timeout), unsent after
+	// sendBy, or at Close; a request queued as it returned is answered here
+	var reply claimReply
+	select {
+	case reply = <-request.reply:
+	case <-r.senderEnd:
+		select {
+		case reply = <-request.reply:
+		default:
+			reply = claimReply{err: errors.New("the backend was closed")}
+		}
+	}
+	switch {
+	case reply.err != nil:
+		return "", fmt.Errorf("redis at %s: claim %s of service %q: %w", r.address, tick, serviceName, reply.err)
+	case reply.code == 0, reply.code == 1:
+		return reply.value, nil
+	case reply.code == 2:
+		return "", fmt.Errorf("%w: tick %s (µs) is older than the latest claimed tick %s (µs)", contract.ErrTickClosed, tick, reply.value)
+	case reply.code == 3:
+		return "", fmt.Errorf("%w: tick %s (µs) claimed at Redis time %s (µs), outside its claim window of ±%s", contract.ErrTickClosed, tick, reply.value, holdTime)
+	}
+	return "", fmt.Errorf("redis at %s: unknown claim reply code %d", r.address, reply.code)
+}
+
+// sendClaims is the sender goroutine: it takes the claims waiting, sends them in one call and answers
+// each, until Close; then it fails the claims still waiting.
+func (r *Redis) sendClaims() {
+	defer close(r.senderEnd)
+	batch := make([]*claimRequest, 0, maxClaimBatch)
+	for {
+		select {
+		case first := <-r.requests:
+			batch = append(batch[:0], first)
+		case <-r.closing:
+			for {
+				select {
+				case request := <-r.requests:
+					request.reply <- claimReply{err: errors.New("the backend was closed")}
+				default:
+					return
+				}
+			}
+		}
+	gather:
+		for len(batch) < maxClaimBatch {
+			select {
+			case request := <-r.requests:
+				batch = append(batch, request)
+			default:
+				break gather
+			}
+		}
+		r.send(batch)
+	}
+}
+
+// send runs the claim script once for the claims of batch whose callers still wait.
+func (r *Redis) send(batch []*claimRequest) {
+	now := time.Now()
+	keys := make([]string, 0, len(batch))
+	args := make([]any, 0, 3*len(batch))
+	live := batch[:0]
+	for _, request := range batch {
+		if now.After(request.sendBy) {
+			request.reply <- claimReply{err: errors.New("not sent: it waited too long behind the previous call")}
+			continue
+		}
+		live = append(live, request)
+		keys = append(keys, request.key)
+		args = append(args, request.tick, request.appID, request.holdMicros)
+	}
+	if len(live) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
-	reply, err := r.script.Run(ctx, r.client, []string{r.FenceKey(serviceName)}, tick, appID, holdMicros).Slice()
-	if err != nil {
-		return "", fmt.Errorf("redis at %s: claim %s of service %q: %w", r.address, tick, serviceName, err)
+	reply, err := r.script.Run(ctx, r.client, keys, args...).Slice()
+	if err == nil && len(reply) != 2*len(live) {
+		err = fmt.Errorf("unexpected reply of %d values to %d claims", len(reply), len(live))
 	}
-	if len(reply) != 2 {
-		return "", fmt.Errorf("redis at %s: unexpected claim reply %v", r.address, reply)
+	for i, request := range live {
+		if err != nil {
+			request.reply <- claimReply{err: err}
+			continue
+		}
+		code, codeOK := reply[2*i].(int64)
+		value, valueOK := reply[2*i+1].(string)
+		if !codeOK || !valueOK {
+			request.reply <- claimReply{err: fmt.Errorf("unexpected claim reply %v, %v", reply[2*i], reply[2*i+1])}
+			continue
+		}
+		request.reply <- claimReply{code: code, value: value}
 	}
-	code, codeOK := reply[0].(int64)
-	value, valueOK := reply[1].(string)
-	if !codeOK || !valueOK {
-		return "", fmt.Errorf("redis at %s: unexpected claim reply %v", r.address, reply)
-	}
-	switch code {
-	case 0, 1:
-		return value, nil
-	case 2:
-		return "", fmt.Errorf("%w: tick %s (µs) is older than the latest claimed tick %s (µs)", contract.ErrTickClosed, tick, value)
-	case 3:
-		return "", fmt.Errorf("%w: tick %s (µs) claimed at Redis time %s (µs), outside its claim window of ±%s", contract.ErrTickClosed, tick, value, holdTime)
-	}
-	return "", errors.New("redis: unknown claim reply code " + strconv.FormatInt(code, 10))
 }

@@ -85,7 +85,9 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	if files := openFileCount(t); files > filesBefore+5 {
 		t.Fatalf("open files grew from %d to %d over 200 failed claims", filesBefore, files)
 	}
-	server.Restart()
+	if err := server.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	// go-redis stops dialing after repeated failures and probes once a second until a dial succeeds
 	var err error
 	for i := 1; i <= 50; i++ {
@@ -104,8 +106,10 @@ func TestRedisThatHangsTimesOut(t *testing.T) {
 	if _, err := backend.ClaimTick("svc", "app", time.Now(), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	server.Pause()
-	defer server.Resume()
+	if err := server.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = server.Resume() }()
 	done := make(chan error, 1)
 	go func() {
 		_, err := backend.ClaimTick("svc", "app", time.Now().Add(time.Second), time.Minute)

@@ -1,0 +1,33 @@
+// Command hadeload measures hade's distributed cron under load: `hadeload run` starts N node processes of a
+// small bench app, each registering M distributed every-second jobs with instant bodies, against one
+// backend (a local folder, a redis-server it starts, or a Redis it is pointed at), runs them for a while,
+// optionally kills a node or restarts Redis, and prints one table: expected, executed, doubled and missed
+// ticks, start lateness, CPU and memory per node, and Redis commands per executed tick.
+//
+// `hadeload node` is the bench app itself: the load tool runs its own binary in that mode.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: hadeload run [flags] | hadeload node <hade flags> cron start (see hadeload run -h)")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "run":
+		err = runLoad(os.Args[2:])
+	case "node":
+		err = runNode(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q: use run or node", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hadeload:", err)
+		os.Exit(1)
+	}
+}

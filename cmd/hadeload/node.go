@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/command"
+	"github.com/hadeframe/hade/framework/console"
+)
+
+// Environment of a node: how many jobs it registers, their hold time, and where to write a CPU profile
+// (optional; set it by hand to profile a node).
+const (
+	envJobs       = "HADELOAD_JOBS"
+	envHold       = "HADELOAD_HOLD"
+	envCPUProfile = "HADELOAD_CPU_PROFILE"
+)
+
+// jobName names bench job i; it is also its service name.
+func jobName(i int) string { return fmt.Sprintf("job-%05d", i) }
+
+// runNode is the bench app, written as a user would with the framework's public API: M distributed
+// every-second jobs with instant bodies, each its own command, and the framework's commands; args are its
+// command line (e.g. --distributed redis cron start).
+func runNode(args []string) error {
+	jobs, err := strconv.Atoi(os.Getenv(envJobs))
+	if err != nil || jobs < 1 {
+		return fmt.Errorf("%s=%q: want a positive number of jobs", envJobs, os.Getenv(envJobs))
+	}
+	hold, err := time.ParseDuration(os.Getenv(envHold))
+	if err != nil {
+		return fmt.Errorf("%s=%q: want a duration such as 2s", envHold, os.Getenv(envHold))
+	}
+	root := console.NewRoot("hadeload-node", "bench app of hadeload")
+	command.AddKernelCommands(root)
+	for i := 0; i < jobs; i++ {
+		job := &cobra.Command{Use: jobName(i), RunE: func(*cobra.Command, []string) error { return nil }}
+		root.AddCommand(job)
+		root.AddDistributedCronCommand(jobName(i), "* * * * * *", job, hold)
+	}
+	if path := os.Getenv(envCPUProfile); path != "" {
+		file, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		runtime.SetCPUProfileRate(1000) // finer than the default 100 Hz: a tick burst lasts milliseconds
+		if err := pprof.StartCPUProfile(file); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	root.SetArgs(args)
+	return root.Execute(context.Background())
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// runRecord is one "cron run" log line of a node.
+type runRecord struct {
+	service string
+	tick    int64 // Unix seconds
+	outcome string
+	lateMs  float64
+}
+
+// nodeProcess is one running bench app node. Its log goes to a file, read after it exited, so that the
+// load tool does no work while the nodes are measured.
+type nodeProcess struct {
+	index   int
+	cmd     *exec.Cmd
+	log     string // path of its stdout: the JSON log
+	stderr  string // path of its stderr
+	done    chan struct{}
+	waitErr error
+
+	runs   []runRecord // read by readLog after the node exited
+	killed bool
+	usage  *syscall.Rusage
+}
+
+// startNode runs `self node args...` with jobs and hold in its environment.
+func startNode(self, dir string, index, jobs int, hold time.Duration, args []string) (*nodeProcess, error) {
+	cmd := exec.Command(self, append([]string{"node"}, args...)...)
+	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(jobs), envHold+"="+hold.String())
+	n := &nodeProcess{index: index, cmd: cmd, done: make(chan struct{}),
+		log: filepath.Join(dir, fmt.Sprintf("node-%d.log", index)), stderr: filepath.Join(dir, fmt.Sprintf("node-%d.stderr", index))}
+	for path, target := range map[string]*io.Writer{n.log: &cmd.Stdout, n.stderr: &cmd.Stderr} {
+		file, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		defer file.Close() // the child has its own descriptor
+		*target = file
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		n.waitErr = cmd.Wait()
+		if usage, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			n.usage = usage
+		}
+		close(n.done)
+	}()
+	return n, nil
+}
+
+// waitStarted polls the node's log until it says "cron started", the node exits, or timeout passes.
+func (n *nodeProcess) waitStarted(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		data, err := os.ReadFile(n.log)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(`"msg":"cron started"`)) {
+			return nil
+		}
+		select {
+		case <-n.done:
+			return fmt.Errorf("node %d exited before it started (%v): %s", n.index, n.waitErr, tail(n.stderr))
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("node %d did not start within %s: %s", n.index, timeout, tail(n.stderr))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// logLine holds the fields of a node's JSON log line that the report uses.
+type logLine struct {
+	Msg     string  `json:"msg"`
+	Service string  `json:"service"`
+	Tick    string  `json:"tick"`
+	Outcome string  `json:"outcome"`
+	LateMs  float64 `json:"late_ms"`
+}
+
+// readLog reads the node's "cron run" lines; call it after the node exited.
+func (n *nodeProcess) readLog() error {
+	file, err := os.Open(n.log)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	scanner := bufio.NewScanner(file)
+	scanner.Buffer(make([]byte, 64<<10), 1<<20)
+	for scanner.Scan() {
+		var line logLine
+		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Msg != "cron run" {
+			continue
+		}
+		tick, err := time.Parse(time.RFC3339, line.Tick)
+		if err != nil {
+			return fmt.Errorf("node %d: bad tick in %s", n.index, scanner.Text())
+		}
+		n.runs = append(n.runs, runRecord{service: line.Service, tick: tick.Unix(), outcome: line.Outcome, lateMs: line.LateMs})
+	}
+	return scanner.Err()
+}
+
+// kill sends SIGKILL and waits until the node is gone.
+func (n *nodeProcess) kill() error {
+	n.killed = true
+	if err := n.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	<-n.done
+	return nil
+}
+
+// stop sends SIGINT and waits up to timeout, then kills.
+func (n *nodeProcess) stop(timeout time.Duration) {
+	select {
+	case <-n.done:
+		return
+	default:
+	}
+	_ = n.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-n.done:
+	case <-time.After(timeout):
+		_ = n.cmd.Process.Kill()
+		<-n.done
+	}
+}
+
+// cpuSeconds and peakRSSMiB read the node's resource usage after it exited.
+func (n *nodeProcess) cpuSeconds() float64 {
+	if n.usage == nil {
+		return 0
+	}
+	return time.Duration(n.usage.Utime.Nano() + n.usage.Stime.Nano()).Seconds()
+}
+
+func (n *nodeProcess) peakRSSMiB() float64 {
+	if n.usage == nil {
+		return 0
+	}
+	return float64(n.usage.Maxrss) / 1024 // Linux reports KiB
+}

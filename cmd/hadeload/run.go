@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hadeframe/hade/internal/redisserver"
+)
+
+// loadOptions are the flags of `hadeload run`.
+type loadOptions struct {
+	nodes, jobs    int
+	duration, hold time.Duration
+	backend        string
+	redisURL       string
+	killAt         time.Duration
+	restartRedisAt time.Duration
+	redisDown      time.Duration
+}
+
+func parseLoadOptions(args []string) (loadOptions, error) {
+	var o loadOptions
+	flags := flag.NewFlagSet("hadeload run", flag.ContinueOnError)
+	flags.IntVar(&o.nodes, "nodes", 3, "node processes")
+	flags.IntVar(&o.jobs, "jobs", 100, "distributed every-second jobs per node (the same jobs on every node)")
+	flags.DurationVar(&o.duration, "duration", 30*time.Second, "length of the measured window (whole seconds, at least 5s)")
+	flags.DurationVar(&o.hold, "hold", 2*time.Second, "hold time of every job")
+	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis or local")
+	flags.StringVar(&o.redisURL, "redis-url", "", "with -backend redis: use this Redis instead of starting a redis-server")
+	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
+	flags.DurationVar(&o.restartRedisAt, "restart-redis-at", 0, "stop the started redis-server this long into the window, restart it after -redis-down (0: never)")
+	flags.DurationVar(&o.redisDown, "redis-down", 3*time.Second, "how long Redis stays down with -restart-redis-at")
+	if err := flags.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case o.nodes < 1 || o.jobs < 1:
+		return o, errors.New("-nodes and -jobs must be at least 1")
+	case o.duration < 5*time.Second || o.duration%time.Second != 0:
+		return o, fmt.Errorf("-duration %s: want whole seconds, at least 5s", o.duration)
+	case o.backend != "redis" && o.backend != "local":
+		return o, fmt.Errorf("-backend %q: want redis or local", o.backend)
+	case o.killAt != 0 && (o.nodes < 2 || o.killAt >= o.duration-2*time.Second):
+		return o, errors.New("-kill-at needs at least 2 nodes and a time at least 2s before the end of the window")
+	case o.restartRedisAt != 0 && (o.backend != "redis" || o.redisURL != ""):
+		return o, errors.New("-restart-redis-at needs -backend redis and the redis-server hadeload starts (no -redis-url)")
+	case o.restartRedisAt != 0 && o.restartRedisAt+o.redisDown >= o.duration-3*time.Second:
+		return o, errors.New("-restart-redis-at plus -redis-down must end at least 3s before the end of the window")
+	}
+	return o, nil
+}
+
+// runLoad is `hadeload run`.
+func runLoad(args []string) error {
+	options, err := parseLoadOptions(args)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "hadeload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	nodeArgs := []string{"--base-folder", dir, "--distributed", options.backend}
+	var server *redisserver.Server
+	var stats *redis.Client
+	if options.backend == "redis" {
+		url := options.redisURL
+		if url == "" {
+			if err := os.Mkdir(filepath.Join(dir, "redis"), 0o700); err != nil {
+				return err
+			}
+			if server, err = redisserver.Start(filepath.Join(dir, "redis"), ""); err != nil {
+				return err
+			}
+			defer server.Stop()
+			url = server.URL()
+		}
+		redisOptions, err := redis.ParseURL(url)
+		if err != nil {
+			return fmt.Errorf("-redis-url: %w", err)
+		}
+		stats = redis.NewClient(redisOptions)
+		defer stats.Close()
+		prefix := fmt.Sprintf("hadeload:%d:", time.Now().UnixNano()) // runs against one Redis do not mix
+		nodeArgs = append(nodeArgs, "--redis-url", url, "--redis-prefix", prefix)
+	}
+	nodeArgs = append(nodeArgs, "cron", "start", "--drain-timeout", "5s")
+
+	var nodes []*nodeProcess
+	defer func() {
+		for _, n := range nodes {
+			n.stop(10 * time.Second)
+		}
+	}()
+	for i := 0; i < options.nodes; i++ {
+		n, err := startNode(self, dir, i, options.jobs, options.hold, nodeArgs)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		if err := n.waitStarted(60 * time.Second); err != nil {
+			return err
+		}
+	}
+
+	run := &loadRun{options: options, nodes: nodes}
+	run.windowStart = time.Now().Truncate(time.Second).Add(2 * time.Second)
+	run.windowEnd = run.windowStart.Add(options.duration)
+	if err := run.measure(server, stats); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		n.stop(30 * time.Second)
+		if err := n.readLog(); err != nil {
+			return err
+		}
+	}
+	return run.report(os.Stdout)
+}
+
+// loadRun is one measured run: the window of ticks [windowStart, windowEnd), what happened in it.
+type loadRun struct {
+	options                loadOptions
+	nodes                  []*nodeProcess
+	windowStart, windowEnd time.Time
+	// disruption is when a node was killed, or Redis was down (from stop to answering again).
+	disruptionStart, disruptionEnd time.Time
+	disruption                     string
+	commands                       int64 // Redis commands over the window, -1 without Redis
+}
+
+// event is something measure does at a time.
+type event struct {
+	at time.Time
+	do func() error
+}
+
+// measure performs the run's events in time order: command counters around the window, the kill or the
+// Redis restart, and waits for the last ticks' lines.
+func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error {
+	r.commands = -1
+	var before, after, beforeRestart int64
+	events := []event{{at: r.windowEnd.Add(1500 * time.Millisecond), do: func() error { return nil }}}
+	if stats != nil {
+		events = append(events,
+			event{at: r.windowStart.Add(-500 * time.Millisecond), do: func() (err error) { before, err = commandCount(stats); return err }},
+			event{at: r.windowEnd.Add(-500 * time.Millisecond), do: func() (err error) { after, err = commandCount(stats); return err }},
+		)
+	}
+	if r.options.killAt > 0 {
+		events = append(events, event{at: r.windowStart.Add(r.options.killAt), do: func() error {
+			r.disruption = "node 0 killed with SIGKILL"
+			r.disruptionStart = time.Now()
+			err := r.nodes[0].kill()
+			r.disruptionEnd = r.disruptionStart
+			return err
+		}})
+	}
+	if r.options.restartRedisAt > 0 {
+		events = append(events, event{at: r.windowStart.Add(r.options.restartRedisAt), do: func() error {
+			r.disruption = fmt.Sprintf("Redis stopped for %s, restarted empty", r.options.redisDown)
+			beforeRestart, _ = commandCount(stats) // the restart resets the counters
+			r.disruptionStart = time.Now()
+			server.Stop()
+			time.Sleep(r.options.redisDown)
+			err := server.Restart()
+			r.disruptionEnd = time.Now()
+			return err
+		}})
+	}
+	slices.SortFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
+	for _, e := range events {
+		time.Sleep(time.Until(e.at))
+		if err := e.do(); err != nil {
+			return err
+		}
+	}
+	if stats != nil {
+		r.commands = after - before
+		if r.options.restartRedisAt > 0 {
+			r.commands = beforeRestart - before + after
+		}
+	}
+	return nil
+}
+
+// scriptCommands are the commands the claim script runs inside Redis; commandstats counts them too, but
+// they are not round trips.
+var scriptCommands = []string{"cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_pexpireat"}
+
+// commandCount returns the calls of the commands clients sent to Redis: all commands but INFO (ours) and
+// those the claim script runs inside Redis.
+func commandCount(client *redis.Client) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	text, err := client.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return 0, fmt.Errorf("INFO commandstats: %w", err)
+	}
+	var total int64
+	for _, line := range strings.Split(text, "\n") {
+		name, rest, found := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !found || name == "cmdstat_info" || slices.Contains(scriptCommands, name) {
+			continue
+		}
+		calls, _, _ := strings.Cut(rest, ",")
+		n, err := strconv.ParseInt(calls, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("INFO commandstats line %q: %w", line, err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// tail returns the end of a node's stderr file for error messages.
+func tail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	return string(data[max(0, len(data)-2000):])
+}

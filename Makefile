@@ -1,13 +1,21 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test build vet redis-server
+.PHONY: test bench build vet redis-server
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
 # binaries and the tests against a real redis-server included; it installs redis-server when missing
 # and never skips those tests.
 test: vet redis-server
 	HADE_REQUIRE_REDIS=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+# bench is the quick measurement (under 2 minutes): the micro-benchmarks, then short load runs with
+# hadeload (steady, and with a node killed mid-run). docs/benchmarks.md has the full runs.
+bench: redis-server
+	HADE_REQUIRE_REDIS=1 $(GO) test -run='^$$' -bench=. -benchtime=3000x ./framework/...
+	$(GO) build -o bin/hadeload ./cmd/hadeload
+	bin/hadeload run -nodes 3 -jobs 300 -duration 10s
+	bin/hadeload run -nodes 3 -jobs 300 -duration 10s -kill-at 5s
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \

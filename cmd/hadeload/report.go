@@ -77,7 +77,7 @@ func (r *loadRun) analyze() []phaseResult {
 					result.executed++
 				}
 			}
-			if all && result.firstTickWithAllJobsRunAt < 0 {
+			if all && result.firstTickWithAllJobsRunAt < 0 && !time.Unix(tick, 0).Before(r.disruptionEnd) {
 				result.firstTickWithAllJobsRunAt = tick
 			}
 			late = append(late, lateness[tick]...)
@@ -122,7 +122,7 @@ func (r *loadRun) report(out io.Writer) error {
 		}
 		if around.firstTickWithAllJobsRunAt >= 0 {
 			first := time.Unix(around.firstTickWithAllJobsRunAt, 0)
-			fmt.Fprintf(out, "; from tick %s on every job ran (%s after it ended)", first.Format(time.TimeOnly), first.Sub(r.disruptionEnd).Round(time.Millisecond))
+			fmt.Fprintf(out, "; the first tick after it whose every job ran: %s (%s after it ended)", first.Format(time.TimeOnly), first.Sub(r.disruptionEnd).Round(time.Millisecond))
 		}
 		fmt.Fprintln(out)
 	}

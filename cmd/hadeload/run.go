@@ -26,6 +26,7 @@ type loadOptions struct {
 	killAt         time.Duration
 	restartRedisAt time.Duration
 	redisDown      time.Duration
+	keep           bool
 }
 
 func parseLoadOptions(args []string) (loadOptions, error) {
@@ -40,6 +41,7 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
 	flags.DurationVar(&o.restartRedisAt, "restart-redis-at", 0, "stop the started redis-server this long into the window, restart it after -redis-down (0: never)")
 	flags.DurationVar(&o.redisDown, "redis-down", 3*time.Second, "how long Redis stays down with -restart-redis-at")
+	flags.BoolVar(&o.keep, "keep", false, "keep the run's folder (node logs, Redis log) and print its path")
 	if err := flags.Parse(args); err != nil {
 		return o, err
 	}
@@ -70,7 +72,11 @@ func runLoad(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if options.keep {
+		fmt.Printf("keeping %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -202,9 +208,15 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 	return nil
 }
 
-// scriptCommands are the commands the claim script runs inside Redis; commandstats counts them too, but
-// they are not round trips.
-var scriptCommands = []string{"cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_pexpireat"}
+// isScriptCommand reports whether a commandstats entry is a command the claim script runs inside Redis:
+// Redis counts them too, but they are not round trips.
+func isScriptCommand(name string) bool {
+	switch name {
+	case "cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_pexpireat":
+		return true
+	}
+	return false
+}
 
 // commandCount returns the calls of the commands clients sent to Redis: all commands but INFO (ours) and
 // those the claim script runs inside Redis.
@@ -218,7 +230,7 @@ func commandCount(client *redis.Client) (int64, error) {
 	var total int64
 	for _, line := range strings.Split(text, "\n") {
 		name, rest, found := strings.Cut(strings.TrimSpace(line), ":calls=")
-		if !found || name == "cmdstat_info" || slices.Contains(scriptCommands, name) {
+		if !found || name == "cmdstat_info" || isScriptCommand(name) {
 			continue
 		}
 		calls, _, _ := strings.Cut(rest, ",")

@@ -3,12 +3,15 @@ package distributed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/redisserver"
 	"github.com/hadeframe/hade/internal/redistest"
 )
 
@@ -159,5 +162,91 @@ func TestRedisPasswordAndBadSettings(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "wrong@") {
 			t.Errorf("the error shows the password: %v", err)
 		}
+	}
+}
+
+// scriptCalls returns how many script calls (EVALSHA and EVAL) the server has served.
+func scriptCalls(t *testing.T, server *redisserver.Server) int64 {
+	t.Helper()
+	client := server.Client()
+	defer client.Close()
+	text, err := client.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls int64
+	for _, line := range strings.Split(text, "\n") {
+		for _, name := range []string{"cmdstat_evalsha:calls=", "cmdstat_eval:calls="} {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), name); ok {
+				n, _, _ := strings.Cut(rest, ",")
+				value, err := strconv.ParseInt(n, 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				calls += value
+			}
+		}
+	}
+	return calls
+}
+
+// Claims made at the same time share script calls (group commit), and each still gets its own answer.
+func TestRedisConcurrentClaimsShareCalls(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newTestRedis(t, server.URL())
+	const claims = 300
+	tick := time.Now().Truncate(time.Second)
+	before := scriptCalls(t, server)
+	start := make(chan struct{})
+	results := make(chan error, claims)
+	for i := 0; i < claims; i++ {
+		go func(service string) {
+			<-start
+			selected, err := backend.ClaimTick(service, "app", tick, time.Minute)
+			if err == nil && selected != "app" {
+				err = fmt.Errorf("%s: selected %q", service, selected)
+			}
+			results <- err
+		}(fmt.Sprintf("svc-%d", i))
+	}
+	close(start)
+	for i := 0; i < claims; i++ {
+		if err := <-results; err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := scriptCalls(t, server) - before
+	if calls >= claims {
+		t.Fatalf("%d script calls for %d concurrent claims: claims are not sent together", calls, claims)
+	}
+	t.Logf("%d concurrent claims took %d script calls", claims, calls)
+}
+
+// Close answers the claims still waiting and refuses later ones; nothing hangs.
+func TestRedisCloseAnswersEveryClaim(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend, err := NewRedis(server.URL(), "test:", "test URL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make(chan error, 200)
+	for i := 0; i < 200; i++ {
+		go func(i int) {
+			_, err := backend.ClaimTick(fmt.Sprintf("svc-%d", i), "app", time.Now(), time.Minute)
+			results <- err
+		}(i)
+	}
+	if err := backend.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		select {
+		case <-results: // answered, won or "closed"
+		case <-time.After(30 * time.Second):
+			t.Fatal("a claim made around Close never returned")
+		}
+	}
+	if _, err := backend.ClaimTick("svc", "app", time.Now(), time.Minute); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("claim after Close = %v, want an error saying the backend is closed", err)
 	}
 }

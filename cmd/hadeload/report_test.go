@@ -1,0 +1,60 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// runs returns ok records of job j for ticks from..to.
+func okRuns(job int, from, to int64) []runRecord {
+	var runs []runRecord
+	for tick := from; tick <= to; tick++ {
+		runs = append(runs, runRecord{service: jobName(job), tick: tick, outcome: "ok", lateMs: float64(tick - from)})
+	}
+	return runs
+}
+
+func TestAnalyzeCountsDoubledAndMissedPerPhase(t *testing.T) {
+	// 2 jobs, ticks 100..109; node 0 runs job 0 every tick, node 1 runs job 1 but at tick 103 (missed),
+	// and also runs job 0 at tick 101 (doubled)
+	node0 := &nodeProcess{index: 0, runs: okRuns(0, 100, 109)}
+	node1 := &nodeProcess{index: 1}
+	for _, run := range okRuns(1, 100, 109) {
+		if run.tick != 103 {
+			node1.runs = append(node1.runs, run)
+		}
+	}
+	node1.runs = append(node1.runs, runRecord{service: jobName(0), tick: 101, outcome: "ok"},
+		runRecord{service: jobName(1), tick: 103, outcome: "not_selected"})
+	r := &loadRun{
+		options:     loadOptions{jobs: 2},
+		nodes:       []*nodeProcess{node0, node1},
+		windowStart: time.Unix(100, 0),
+		windowEnd:   time.Unix(110, 0),
+	}
+	results := r.analyze()
+	if len(results) != 1 {
+		t.Fatalf("%d phases without a disruption, want 1", len(results))
+	}
+	got := results[0]
+	if got.expected != 20 || got.executed != 19 || got.doubled != 1 || got.missed != 1 {
+		t.Fatalf("expected %d executed %d doubled %d missed %d; want 20 19 1 1", got.expected, got.executed, got.doubled, got.missed)
+	}
+
+	// a disruption from 104.5 to 105.2: before = ticks 100..103, around = 104..107, after = 108..109
+	r.disruption = "test"
+	r.disruptionStart, r.disruptionEnd = time.Unix(104, 5e8), time.Unix(105, 2e8)
+	results = r.analyze()
+	var cuts []string
+	for _, result := range results {
+		cuts = append(cuts, time.Unix(result.phase.from, 0).Format("05")+"-"+time.Unix(result.phase.to, 0).Format("05"))
+	}
+	if strings.Join(cuts, " ") != "40-43 44-47 48-49" {
+		t.Fatalf("phases %v, want ticks 100-103, 104-107, 108-109", cuts)
+	}
+	if results[0].missed != 1 || results[1].missed != 0 || results[1].firstTickWithAllJobsRunAt != 106 {
+		t.Fatalf("before missed %d, around missed %d, first complete tick after %d; want 1, 0, 106",
+			results[0].missed, results[1].missed, results[1].firstTickWithAllJobsRunAt)
+	}
+}

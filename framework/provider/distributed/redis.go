@@ -192,9 +192,10 @@ func (r *Redis) Close() error {
 	return r.client.Close()
 }
 
-// ClaimTick implements contract.Distributed.ClaimTick with one script call. Besides invalid input and
-// contract.ErrTickClosed, it returns an error when Redis cannot be reached, times out or answers with an
-// error; the claim is not retried.
+// ClaimTick implements contract.Distributed.ClaimTick in one script call, shared with the claims made at
+// the same moment. Besides invalid input and contract.ErrTickClosed, it returns an error when Redis cannot
+// be reached, times out or answers with an error, or the backend is closed; the claim is not retried. It
+// returns within about twice the call bound (dial + write + read timeouts).
 func (r *Redis) ClaimTick(serviceName, appID string, tick time.Time, holdTime time.Duration) (string, error) {
 	if err := validateClaim(serviceName, appID, tick, holdTime); err != nil {
 		return "", err

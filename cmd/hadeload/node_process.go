@@ -41,6 +41,7 @@ type nodeProcess struct {
 func startNode(self, dir string, index, jobs int, hold time.Duration, args []string) (*nodeProcess, error) {
 	cmd := exec.Command(self, append([]string{"node"}, args...)...)
 	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(jobs), envHold+"="+hold.String())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
 	n := &nodeProcess{index: index, cmd: cmd, done: make(chan struct{}),
 		log: filepath.Join(dir, fmt.Sprintf("node-%d.log", index)), stderr: filepath.Join(dir, fmt.Sprintf("node-%d.stderr", index))}
 	for path, target := range map[string]*io.Writer{n.log: &cmd.Stdout, n.stderr: &cmd.Stderr} {

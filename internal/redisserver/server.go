@@ -69,6 +69,7 @@ func (s *Server) start() error {
 		args = append(args, "--requirepass", s.Password)
 	}
 	s.cmd = exec.Command(s.binary, args...)
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with a killed test or tool
 	exited := make(chan struct{})
 	s.exited = exited
 	if err := s.cmd.Start(); err != nil {

@@ -28,6 +28,11 @@ func TestForegroundRunsFooEverySecondAndExitsZeroOnSIGINT(t *testing.T) {
 		return lines
 	}
 	waitFor(t, 15*time.Second, "3 runs of foo", func() bool { return len(normalOK()) >= 3 })
+	// the process title library must not hide the command line of processes that do not set a title
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.cmd.Process.Pid))
+	if err != nil || !strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), "cron start") {
+		t.Fatalf("foreground cmdline %q, %v; want it to show cron start", cmdline, err)
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -41,12 +41,10 @@ on exactly one of them.`,
 
 // cronFiles are the files of the cron processes below the application's storage folder.
 type cronFiles struct {
-	app        contract.App
-	pidfiles   pidfile.Folder // storage/runtime/cron.<pid>.pid
-	log        string         // storage/log/cron.log: the structured (JSON) log of daemons
-	output     string         // storage/log/cron.output.log: what daemons print, panics and crashes
-	logFolder  string
-	runtimeDir string
+	app      contract.App
+	pidfiles pidfile.Folder // storage/runtime/cron.<pid>.pid
+	log      string         // storage/log/cron.log: the structured (JSON) log of daemons
+	output   string         // storage/log/cron.output.log: what daemons print, panics and crashes
 }
 
 // resolveCronFiles makes the App service (which checks the base folder) and names the cron files.
@@ -60,21 +58,18 @@ func resolveCronFiles(cmd *cobra.Command) (cronFiles, error) {
 		return cronFiles{}, err
 	}
 	return cronFiles{
-		app:        app,
-		pidfiles:   pidfile.Folder{Path: app.RuntimeFolder(), Prefix: "cron"},
-		log:        filepath.Join(app.LogFolder(), "cron.log"),
-		output:     filepath.Join(app.LogFolder(), "cron.output.log"),
-		logFolder:  app.LogFolder(),
-		runtimeDir: app.RuntimeFolder(),
+		app:      app,
+		pidfiles: pidfile.Folder{Path: app.RuntimeFolder(), Prefix: "cron"},
+		log:      filepath.Join(app.LogFolder(), "cron.log"),
+		output:   filepath.Join(app.LogFolder(), "cron.output.log"),
 	}, nil
 }
 
-// makeFolders creates storage/runtime and storage/log (mode 0750) if missing.
-func (f cronFiles) makeFolders() error {
-	for _, folder := range []string{f.runtimeDir, f.logFolder} {
-		if err := os.MkdirAll(folder, 0o750); err != nil {
-			return fmt.Errorf("create %s: %w", folder, err)
-		}
+// makeLogFolder creates storage/log (mode 0750) if missing; pidfile.Folder.Acquire creates
+// storage/runtime itself.
+func (f cronFiles) makeLogFolder() error {
+	if err := os.MkdirAll(f.app.LogFolder(), 0o750); err != nil {
+		return fmt.Errorf("create %s: %w", f.app.LogFolder(), err)
 	}
 	return nil
 }

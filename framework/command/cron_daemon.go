@@ -34,7 +34,7 @@ func startDaemon(cmd *cobra.Command, root *console.Root, childArgs []string, rea
 	if _, err := distributedService(cmd, root); err != nil {
 		return err
 	}
-	if err := files.makeFolders(); err != nil {
+	if err := files.makeLogFolder(); err != nil {
 		return err
 	}
 	workDir, err := os.Getwd()

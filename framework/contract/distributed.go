@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -13,41 +14,68 @@ const DistributedKey = "hade:distributed"
 // clock is outside the tick's claim window. The caller must not run the tick. Test with errors.Is.
 var ErrTickClosed = errors.New("tick is closed")
 
+// ErrDefinitionConflict is returned (wrapped) by Distributed.ClaimTick when the service's fence was last
+// moved by a claim of another definition (another spec, zone or hold time) that is still live. The
+// message names both definitions. The caller must not run the tick. Test with errors.Is.
+var ErrDefinitionConflict = errors.New("another definition of the service is live")
+
+// Claim is one claim of a tick of a distributed service.
+type Claim struct {
+	// Service is the service name; it must satisfy ValidateServiceName.
+	Service string
+	// AppID identifies the claiming process; it must be non-empty.
+	AppID string
+	// Tick is the scheduled fire time claimed; it must be non-zero.
+	Tick time.Time
+	// HoldTime (> 0) is the claim window on each side of Tick, by the backend's clock.
+	HoldTime time.Duration
+	// Definition names the schedule Tick comes from, e.g. `spec "0 * * * *" zone UTC hold 2s`; every
+	// process registering the service the same way sends the same text. Empty is a definition too.
+	Definition string
+	// LiveUntil is when this definition will next have claimed if a process of it is alive: its next
+	// tick after Tick plus HoldTime. It must not be before Tick.
+	LiveUntil time.Time
+}
+
 // Distributed selects one process among all processes that share a backend (the local host's files, or
 // one Redis) for a named service.
 //
 // # Guarantee for cron ticks
 //
-// A tick is one scheduled fire time of a service, computed from the job's spec; every process computes the
-// same ticks. For each service the backend keeps a fence: the latest tick claimed and its winner. A claim
-// for tick T succeeds only if T is later than the fence and the backend's clock reads within
-// [T-holdTime, T+holdTime]; it moves the fence to T atomically. Therefore:
+// A tick is one scheduled fire time of a service, computed from the job's definition (spec, zone); every
+// process with that definition computes the same ticks. For each service the backend keeps a fence: the
+// latest tick claimed, its winner, the winner's definition and its LiveUntil. The fence never expires. A
+// claim for tick T succeeds only if T is later than the fence's tick, the backend's clock reads within
+// [T-HoldTime, T+HoldTime], and the claim has the fence's definition or the backend's clock is past the
+// fence's LiveUntil; it moves the fence to T atomically. Therefore:
 //   - a tick is won at most once, however late, early or slow any process is, and ticks are won in
 //     increasing order (the fence only grows);
-//   - a tick is won exactly once if at least one live process claims it within holdTime of T (by the
+//   - two definitions of one service never both win ticks while both are live: the one that holds the
+//     fence keeps it until it misses its own next tick, and the other is refused with
+//     ErrDefinitionConflict;
+//   - a tick is won exactly once if at least one live process claims it within HoldTime of T (by the
 //     backend's clock) before any process claims a later tick of the same service;
 //   - a process that cannot reach the backend gets an error and must skip the tick (fail closed): a
 //     missed run is preferred to a doubled one.
 //
-// The winner runs the job once; it is not told whether the run succeeded, so jobs should be idempotent
-// for the case where a process dies mid-run. Processes using different backends (another Redis, another
-// host's files) see different fences and do not exclude each other.
+// A claim is idempotent for its claimer: claiming again the tick one holds returns one's own app id, so a
+// claim whose reply was lost may be sent again while the window is open. The winner runs the job once; it
+// is not told whether the run succeeded, so jobs should be idempotent for the case where a process dies
+// mid-run. Processes using different backends see different fences and do not exclude each other.
 type Distributed interface {
-	// ClaimTick claims tick for appID on serviceName and returns the app id that holds the tick.
-	//
-	// serviceName must satisfy ValidateServiceName; appID must be non-empty; tick must be non-zero;
-	// holdTime (> 0) is the claim window on each side of tick and how long the backend keeps the claim.
-	// It returns appID when this call won the tick, another app's id when that app already won the same
-	// tick (no error), a wrapped ErrTickClosed when the tick can no longer be claimed, and any other error
-	// when the input is invalid or the backend could not be reached or answered badly. It never retries a
-	// claim.
-	ClaimTick(serviceName string, appID string, tick time.Time, holdTime time.Duration) (selectedAppID string, err error)
+	// ClaimTick claims claim.Tick for claim.AppID and returns the app id that holds the tick: claim.AppID
+	// when this call (or an earlier one of the same app) won it, another app's id when that app won it (no
+	// error). It returns a wrapped ErrTickClosed when the tick can no longer be claimed, a wrapped
+	// ErrDefinitionConflict when another live definition holds the service, ctx's error when ctx ended
+	// before the claim reached the backend, and any other error when the input is invalid or the backend
+	// could not be reached or answered badly.
+	ClaimTick(ctx context.Context, claim Claim) (selectedAppID string, err error)
 
 	// Select elects one app for serviceName for the current holdTime-long window, as in the hade design:
 	// time is cut into windows of holdTime aligned to the Unix epoch, and the first app to call Select in
 	// a window holds serviceName until the window ends. It returns the holder (appID if this call won) and
-	// an error only when the input is invalid (holdTime <= 0, an invalid service name, an empty appID) or
-	// the backend fails; not being selected is not an error. It is ClaimTick with tick = now truncated to
-	// holdTime, so Select and ClaimTick must not share a service name.
-	Select(serviceName string, appID string, holdTime time.Duration) (selectedAppID string, err error)
+	// an error only when the input is invalid (holdTime <= 0, an invalid service name, an empty appID),
+	// ctx ended, or the backend fails; not being selected is not an error. It is ClaimTick with tick = now
+	// truncated to holdTime, so Select and ClaimTick must not share a service name.
+	Select(ctx context.Context, serviceName string, appID string, holdTime time.Duration) (selectedAppID string, err error)
 }

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -33,4 +34,10 @@ type CronSpec struct {
 // normal "@every" entry it counts from now, as the running scheduler counts from its start.
 func (s CronSpec) Next(now time.Time) time.Time {
 	return s.schedule.Next(now)
+}
+
+// Definition names what makes the entry's ticks, for distributed claims: the spec, its zone and the hold
+// time, e.g. `spec "0 * * * *" zone UTC hold 2s`.
+func (s CronSpec) Definition() string {
+	return fmt.Sprintf("spec %q zone %s hold %s", s.Spec, "Local", s.HoldTime)
 }

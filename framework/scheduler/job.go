@@ -101,7 +101,10 @@ func (j *job) runTick(env *Environment, tick time.Time) (outcome string, command
 		}
 	}()
 	if j.spec.Type == Distributed {
-		selected, err := env.Distributed.ClaimTick(j.spec.ServiceName, env.AppID, tick, j.spec.HoldTime)
+		selected, err := env.Distributed.ClaimTick(j.scheduler.runContext(), contract.Claim{
+			Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: j.spec.HoldTime,
+			Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
+		})
 		switch {
 		case errors.Is(err, contract.ErrTickClosed):
 			return OutcomeNotSelected, time.Time{}, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}

@@ -1,6 +1,7 @@
 package distributed
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -67,28 +68,28 @@ func TestClaimTickFence(t *testing.T) {
 			a, b := s.open(t), s.open(t)
 			tick := time.Now().Truncate(time.Second)
 			hold := 2 * time.Second
-			if got, err := a.ClaimTick("svc", "a", tick, hold); err != nil || got != "a" {
+			if got, err := claim(a, "svc", "a", tick, hold); err != nil || got != "a" {
 				t.Fatalf("first claim = %q, %v; want a", got, err)
 			}
-			if got, err := b.ClaimTick("svc", "b", tick, hold); err != nil || got != "a" {
+			if got, err := claim(b, "svc", "b", tick, hold); err != nil || got != "a" {
 				t.Fatalf("same tick by b = %q, %v; want a, no error", got, err)
 			}
-			if got, err := a.ClaimTick("svc", "a", tick, hold); err != nil || got != "a" {
+			if got, err := claim(a, "svc", "a", tick, hold); err != nil || got != "a" {
 				t.Fatalf("same tick again by a = %q, %v; want a", got, err)
 			}
-			if _, err := b.ClaimTick("svc", "b", tick.Add(-time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
+			if _, err := claim(b, "svc", "b", tick.Add(-time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
 				t.Fatalf("older tick: err = %v, want ErrTickClosed", err)
 			}
-			if got, err := b.ClaimTick("svc", "b", tick.Add(time.Second), hold); err != nil || got != "b" {
+			if got, err := claim(b, "svc", "b", tick.Add(time.Second), hold); err != nil || got != "b" {
 				t.Fatalf("next tick by b = %q, %v; want b", got, err)
 			}
-			if got, err := a.ClaimTick("other", "c", tick, hold); err != nil || got != "c" {
+			if got, err := claim(a, "other", "c", tick, hold); err != nil || got != "c" {
 				t.Fatalf("other service = %q, %v; want c: services are independent", got, err)
 			}
-			if _, err := a.ClaimTick("far", "a", tick.Add(-time.Minute), hold); !errors.Is(err, contract.ErrTickClosed) {
+			if _, err := claim(a, "far", "a", tick.Add(-time.Minute), hold); !errors.Is(err, contract.ErrTickClosed) {
 				t.Fatalf("a tick a minute old with a 2s hold: err = %v, want ErrTickClosed", err)
 			}
-			if _, err := a.ClaimTick("far", "a", tick.Add(time.Minute), hold); !errors.Is(err, contract.ErrTickClosed) {
+			if _, err := claim(a, "far", "a", tick.Add(time.Minute), hold); !errors.Is(err, contract.ErrTickClosed) {
 				t.Fatalf("a tick a minute ahead with a 2s hold: err = %v, want ErrTickClosed", err)
 			}
 		})
@@ -106,18 +107,18 @@ func TestClaimTickLateProcessNeverRunsTwice(t *testing.T) {
 			for i, lateness := range []time.Duration{0, 100 * time.Millisecond, time.Second, 2 * interval} {
 				service := fmt.Sprintf("late-%d", i)
 				tick := time.Now().Add(-lateness) // the late process fires it lateness after the tick
-				if _, err := fast.ClaimTick(service, "fast", tick, hold); err != nil {
+				if _, err := claim(fast, service, "fast", tick, hold); err != nil {
 					t.Fatal(err)
 				}
-				got, err := late.ClaimTick(service, "late", tick, hold)
+				got, err := claim(late, service, "late", tick, hold)
 				if got == "late" || (err != nil && !errors.Is(err, contract.ErrTickClosed)) {
 					t.Fatalf("%s late: got %q, %v; the tick is fast's", lateness, got, err)
 				}
 				// the fast process has moved on to the next tick before the late one fires the old tick
-				if _, err := fast.ClaimTick(service, "fast", tick.Add(interval), hold); err != nil {
+				if _, err := claim(fast, service, "fast", tick.Add(interval), hold); err != nil {
 					t.Fatal(err)
 				}
-				if got, err := late.ClaimTick(service, "late", tick, hold); !errors.Is(err, contract.ErrTickClosed) || got != "" {
+				if got, err := claim(late, service, "late", tick, hold); !errors.Is(err, contract.ErrTickClosed) || got != "" {
 					t.Fatalf("%s late after the fence moved: %q, %v; want ErrTickClosed", lateness, got, err)
 				}
 			}
@@ -145,12 +146,12 @@ func TestClaimTickRejectsBadInput(t *testing.T) {
 				{"svc", "a", tick, -time.Second, "must be positive"},
 			}
 			for _, c := range cases {
-				_, err := backend.ClaimTick(c.service, c.app, c.tick, c.hold)
+				_, err := claim(backend, c.service, c.app, c.tick, c.hold)
 				if err == nil || !strings.Contains(err.Error(), c.want) {
-					t.Errorf("ClaimTick(%q, %q, %v, %s) error = %v, want it to mention %q", c.service, c.app, c.tick, c.hold, err, c.want)
+					t.Errorf("claim(%q, %q, %v, %s) error = %v, want it to mention %q", c.service, c.app, c.tick, c.hold, err, c.want)
 				}
 			}
-			if _, err := backend.Select("svc", "a", 0); err == nil {
+			if _, err := backend.Select(context.Background(), "svc", "a", 0); err == nil {
 				t.Error("Select with a zero hold time must fail")
 			}
 		})
@@ -161,10 +162,10 @@ func TestSelectHoldsForTheWindow(t *testing.T) {
 	for _, s := range stores(t) {
 		t.Run(s.name, func(t *testing.T) {
 			a, b := s.open(t), s.open(t)
-			if got, err := a.Select("svc", "a", time.Hour); err != nil || got != "a" {
+			if got, err := a.Select(context.Background(), "svc", "a", time.Hour); err != nil || got != "a" {
 				t.Fatalf("Select by a = %q, %v", got, err)
 			}
-			if got, err := b.Select("svc", "b", time.Hour); err != nil || got != "a" {
+			if got, err := b.Select(context.Background(), "svc", "b", time.Hour); err != nil || got != "a" {
 				t.Fatalf("Select by b in the same window = %q, %v; want a", got, err)
 			}
 		})
@@ -198,7 +199,7 @@ func TestClaimTick100GoroutinesExactlyOneWinnerPerTick(t *testing.T) {
 					for i := 0; i < ticks; i++ {
 						ready <- struct{}{}
 						<-barriers[i]
-						selected, err := client.ClaimTick("race", app, base.Add(time.Duration(i+1)*time.Millisecond), time.Hour)
+						selected, err := claim(client, "race", app, base.Add(time.Duration(i+1)*time.Millisecond), time.Hour)
 						mu.Lock()
 						switch {
 						case err != nil && !errors.Is(err, contract.ErrTickClosed):
@@ -314,7 +315,7 @@ func TestHelperClaimer(t *testing.T) {
 	base := start.Truncate(time.Second)
 	for i := 0; i < ticks; i++ {
 		time.Sleep(time.Until(start.Add(time.Duration(i) * 2 * time.Millisecond)))
-		selected, err := backend.ClaimTick("race", app, base.Add(time.Duration(i+1)*time.Millisecond), time.Hour)
+		selected, err := claim(backend, "race", app, base.Add(time.Duration(i+1)*time.Millisecond), time.Hour)
 		switch {
 		case err != nil && !errors.Is(err, contract.ErrTickClosed):
 			fmt.Printf("error %d: %v\n", i, err)
@@ -322,4 +323,11 @@ func TestHelperClaimer(t *testing.T) {
 			fmt.Printf("won %d\n", i)
 		}
 	}
+}
+
+// claim claims tick for app on service with hold as the window, under one fixed definition.
+func claim(backend contract.Distributed, service, app string, tick time.Time, hold time.Duration) (string, error) {
+	return backend.ClaimTick(context.Background(), contract.Claim{
+		Service: service, AppID: app, Tick: tick, HoldTime: hold, Definition: "test", LiveUntil: tick.Add(2 * hold),
+	})
 }

@@ -33,7 +33,7 @@ func benchmarkClaims(b *testing.B, backend contract.Distributed) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		started := time.Now()
-		if _, err := backend.ClaimTick("bench", "app", base.Add(time.Duration(i)*time.Microsecond), time.Hour); err != nil {
+		if _, err := claim(backend, "bench", "app", base.Add(time.Duration(i)*time.Microsecond), time.Hour); err != nil {
 			b.Fatal(err)
 		}
 		durations = append(durations, time.Since(started))
@@ -60,7 +60,7 @@ func benchmarkParallelClaims(b *testing.B, backend contract.Distributed) {
 			local := make([]time.Duration, 0, per)
 			for i := 0; i < per; i++ {
 				started := time.Now()
-				if _, err := backend.ClaimTick(service, "app", base.Add(time.Duration(i)*time.Microsecond), time.Hour); err != nil {
+				if _, err := claim(backend, service, "app", base.Add(time.Duration(i)*time.Microsecond), time.Hour); err != nil {
 					b.Error(err)
 					return
 				}

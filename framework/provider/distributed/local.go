@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/flock"
 )
 
@@ -57,7 +58,8 @@ func (l *Local) LockFile(serviceName string) string {
 // ClaimTick implements contract.Distributed.ClaimTick. Besides invalid input and contract.ErrTickClosed,
 // it returns an error when the state file cannot be opened, locked within DefaultLockWait, read, parsed
 // (the error names the file) or written.
-func (l *Local) ClaimTick(serviceName, appID string, tick time.Time, holdTime time.Duration) (string, error) {
+func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+	serviceName, appID, tick, holdTime := c.Service, c.AppID, c.Tick, c.HoldTime
 	if err := validateClaim(serviceName, appID, tick, holdTime); err != nil {
 		return "", err
 	}
@@ -85,11 +87,12 @@ func (l *Local) ClaimTick(serviceName, appID string, tick time.Time, holdTime ti
 }
 
 // Select implements contract.Distributed.Select on top of ClaimTick.
-func (l *Local) Select(serviceName, appID string, holdTime time.Duration) (string, error) {
+func (l *Local) Select(ctx context.Context, serviceName, appID string, holdTime time.Duration) (string, error) {
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}
-	return l.ClaimTick(serviceName, appID, windowTick(l.now(), holdTime), holdTime)
+	tick := windowTick(l.now(), holdTime)
+	return l.ClaimTick(ctx, contract.Claim{Service: serviceName, AppID: appID, Tick: tick, HoldTime: holdTime, LiveUntil: tick.Add(2 * holdTime)})
 }
 
 // stateRecord is the JSON line a state file holds. It is advisory text for people too.

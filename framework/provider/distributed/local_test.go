@@ -1,6 +1,7 @@
 package distributed
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func TestClaimTickCorruptStateFailsClosed(t *testing.T) {
 	if err := os.WriteFile(path, []byte("not json\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := local.ClaimTick("svc", "a", time.Now(), time.Second)
+	_, err := claim(local, "svc", "a", time.Now(), time.Second)
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "unreadable") {
 		t.Fatalf("err = %v, want an error naming %s", err, path)
 	}
@@ -41,7 +42,7 @@ func TestClaimTickBackendErrorIsAnError(t *testing.T) {
 	if err := os.Mkdir(local.LockFile("svc"), 0o700); err != nil { // a directory where the lock file goes
 		t.Fatal(err)
 	}
-	_, err := local.ClaimTick("svc", "a", time.Now(), time.Second)
+	_, err := claim(local, "svc", "a", time.Now(), time.Second)
 	if err == nil || errors.Is(err, contract.ErrTickClosed) {
 		t.Fatalf("err = %v, want a backend error", err)
 	}
@@ -71,23 +72,23 @@ func TestLocalClaimWindowAndSelectUseTheClock(t *testing.T) {
 	now := time.Now()
 	local.now = func() time.Time { return now }
 	hold := 2 * time.Second
-	if _, err := local.ClaimTick("svc", "a", now.Add(-3*time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
+	if _, err := claim(local, "svc", "a", now.Add(-3*time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
 		t.Fatalf("claim 3s after the tick with a 2s hold: err = %v, want ErrTickClosed", err)
 	}
-	if _, err := local.ClaimTick("svc", "a", now.Add(3*time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
+	if _, err := claim(local, "svc", "a", now.Add(3*time.Second), hold); !errors.Is(err, contract.ErrTickClosed) {
 		t.Fatalf("claim 3s before the tick with a 2s hold: err = %v, want ErrTickClosed", err)
 	}
-	if got, err := local.ClaimTick("svc", "a", now.Add(-1900*time.Millisecond), hold); err != nil || got != "a" {
+	if got, err := claim(local, "svc", "a", now.Add(-1900*time.Millisecond), hold); err != nil || got != "a" {
 		t.Fatalf("claim 1.9s late = %q, %v; want a", got, err)
 	}
 
 	start := time.Unix(1_800_000_000, 0) // a multiple of 10s
 	local.now = func() time.Time { return start.Add(9 * time.Second) }
-	if got, err := local.Select("window", "a", 10*time.Second); err != nil || got != "a" {
+	if got, err := local.Select(context.Background(), "window", "a", 10*time.Second); err != nil || got != "a" {
 		t.Fatalf("Select by a = %q, %v", got, err)
 	}
 	local.now = func() time.Time { return start.Add(10 * time.Second) }
-	if got, err := local.Select("window", "b", 10*time.Second); err != nil || got != "b" {
+	if got, err := local.Select(context.Background(), "window", "b", 10*time.Second); err != nil || got != "b" {
 		t.Fatalf("Select by b in the next window = %q, %v; want b", got, err)
 	}
 }
@@ -96,14 +97,14 @@ func TestLocalClaimWindowAndSelectUseTheClock(t *testing.T) {
 func TestLocalLockFilesStayAndDescriptorsDoNotGrow(t *testing.T) {
 	local := newTestLocal(t)
 	base := time.Now().Truncate(time.Second)
-	if _, err := local.ClaimTick("svc", "a", base, time.Hour); err != nil {
+	if _, err := claim(local, "svc", "a", base, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	lockInode := inode(t, local.LockFile("svc"))
 	before := openFileCount(t)
 	for i := 1; i <= 1000; i++ {
 		app := []string{"a", "b"}[i%2]
-		if _, err := local.ClaimTick("svc", app, base.Add(time.Duration(i)*time.Millisecond), time.Hour); err != nil {
+		if _, err := claim(local, "svc", app, base.Add(time.Duration(i)*time.Millisecond), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -196,7 +196,8 @@ func (r *Redis) Close() error {
 // the same moment. Besides invalid input and contract.ErrTickClosed, it returns an error when Redis cannot
 // be reached, times out or answers with an error, or the backend is closed; the claim is not retried. It
 // returns within about twice the call bound (dial + write + read timeouts).
-func (r *Redis) ClaimTick(serviceName, appID string, tick time.Time, holdTime time.Duration) (string, error) {
+func (r *Redis) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+	serviceName, appID, tick, holdTime := c.Service, c.AppID, c.Tick, c.HoldTime
 	if err := validateClaim(serviceName, appID, tick, holdTime); err != nil {
 		return "", err
 	}
@@ -204,7 +205,7 @@ func (r *Redis) ClaimTick(serviceName, appID string, tick time.Time, holdTime ti
 }
 
 // Select implements contract.Distributed.Select; the window is cut by Redis's clock.
-func (r *Redis) Select(serviceName, appID string, holdTime time.Duration) (string, error) {
+func (r *Redis) Select(ctx context.Context, serviceName, appID string, holdTime time.Duration) (string, error) {
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}

@@ -36,7 +36,7 @@ func TestRedisKeysStayFlatAndExpire(t *testing.T) {
 	hold := time.Second
 	for i := 1; i <= 1000; i++ {
 		for _, service := range []string{"a", "b", "c"} {
-			if _, err := backend.ClaimTick(service, "app", base.Add(time.Duration(i)*time.Millisecond), hold); err != nil {
+			if _, err := claim(backend, service, "app", base.Add(time.Duration(i)*time.Millisecond), hold); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -68,13 +68,13 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	server := redistest.Start(t, "")
 	backend := newTestRedis(t, server.URL())
 	base := time.Now().Truncate(time.Second)
-	if _, err := backend.ClaimTick("svc", "app", base, time.Minute); err != nil {
+	if _, err := claim(backend, "svc", "app", base, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	server.Stop()
 	goroutinesBefore, filesBefore := runtime.NumGoroutine(), openFileCount(t)
 	for i := 1; i <= 200; i++ {
-		selected, err := backend.ClaimTick("svc", "app", base.Add(time.Duration(i)*time.Millisecond), time.Minute)
+		selected, err := claim(backend, "svc", "app", base.Add(time.Duration(i)*time.Millisecond), time.Minute)
 		if err == nil || errors.Is(err, contract.ErrTickClosed) || selected != "" {
 			t.Fatalf("claim %d with Redis down = %q, %v; want a plain error", i, selected, err)
 		}
@@ -94,7 +94,7 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	// go-redis stops dialing after repeated failures and probes once a second until a dial succeeds
 	var err error
 	for i := 1; i <= 50; i++ {
-		if _, err = backend.ClaimTick("svc", "app", base.Add(time.Second+time.Duration(i)*time.Millisecond), time.Minute); err == nil {
+		if _, err = claim(backend, "svc", "app", base.Add(time.Second+time.Duration(i)*time.Millisecond), time.Minute); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -106,7 +106,7 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 func TestRedisThatHangsTimesOut(t *testing.T) {
 	server := redistest.Start(t, "")
 	backend := newTestRedis(t, server.URL()+"?read_timeout=200ms&write_timeout=200ms&dial_timeout=200ms")
-	if _, err := backend.ClaimTick("svc", "app", time.Now(), time.Minute); err != nil {
+	if _, err := claim(backend, "svc", "app", time.Now(), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if err := server.Pause(); err != nil {
@@ -115,7 +115,7 @@ func TestRedisThatHangsTimesOut(t *testing.T) {
 	defer func() { _ = server.Resume() }()
 	done := make(chan error, 1)
 	go func() {
-		_, err := backend.ClaimTick("svc", "app", time.Now().Add(time.Second), time.Minute)
+		_, err := claim(backend, "svc", "app", time.Now().Add(time.Second), time.Minute)
 		done <- err
 	}()
 	select {
@@ -140,7 +140,7 @@ func TestRedisPasswordAndBadSettings(t *testing.T) {
 	}
 	backend := service.(*Redis)
 	defer backend.Close()
-	if got, err := backend.ClaimTick("svc", "app", time.Now(), time.Second); err != nil || got != "app" {
+	if got, err := claim(backend, "svc", "app", time.Now(), time.Second); err != nil || got != "app" {
 		t.Fatalf("claim with the right password = %q, %v", got, err)
 	}
 	if line := backend.Describe(context.Background()); !strings.Contains(line, "answers") || strings.Contains(line, "s3cret") {
@@ -202,7 +202,7 @@ func TestRedisConcurrentClaimsShareCalls(t *testing.T) {
 	for i := 0; i < claims; i++ {
 		go func(service string) {
 			<-start
-			selected, err := backend.ClaimTick(service, "app", tick, time.Minute)
+			selected, err := claim(backend, service, "app", tick, time.Minute)
 			if err == nil && selected != "app" {
 				err = fmt.Errorf("%s: selected %q", service, selected)
 			}
@@ -232,7 +232,7 @@ func TestRedisCloseAnswersEveryClaim(t *testing.T) {
 	results := make(chan error, 200)
 	for i := 0; i < 200; i++ {
 		go func(i int) {
-			_, err := backend.ClaimTick(fmt.Sprintf("svc-%d", i), "app", time.Now(), time.Minute)
+			_, err := claim(backend, fmt.Sprintf("svc-%d", i), "app", time.Now(), time.Minute)
 			results <- err
 		}(i)
 	}
@@ -246,7 +246,7 @@ func TestRedisCloseAnswersEveryClaim(t *testing.T) {
 			t.Fatal("a claim made around Close never returned")
 		}
 	}
-	if _, err := backend.ClaimTick("svc", "app", time.Now(), time.Minute); err == nil || !strings.Contains(err.Error(), "closed") {
+	if _, err := claim(backend, "svc", "app", time.Now(), time.Minute); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Fatalf("claim after Close = %v, want an error saying the backend is closed", err)
 	}
 }

@@ -31,6 +31,9 @@ func startDaemon(cmd *cobra.Command, root *console.Root, childArgs []string, rea
 	if err != nil {
 		return err
 	}
+	if err := applyCronZone(root); err != nil {
+		return err
+	}
 	if _, err := distributedService(cmd, root); err != nil {
 		return err
 	}

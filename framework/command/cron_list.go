@@ -18,6 +18,9 @@ func newCronListCommand(root *console.Root) *cobra.Command {
 		Short: "List the registered cron entries and their next run",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyCronZone(root); err != nil {
+				return err
+			}
 			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, time.Now()); err != nil {
 				return err
 			}
@@ -28,10 +31,10 @@ func newCronListCommand(root *console.Root) *cobra.Command {
 	}
 }
 
-// printList prints a table of specs: type, spec, command, service, hold time and next run after now.
+// printList prints a table of specs: type, spec, zone, command, service, hold time and next run after now.
 func printList(out io.Writer, specs []scheduler.CronSpec, now time.Time) error {
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "TYPE\tSPEC\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN")
+	fmt.Fprintln(table, "TYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN")
 	for _, spec := range specs {
 		service, hold := "-", "-"
 		if spec.Type == scheduler.Distributed {
@@ -41,7 +44,7 @@ func printList(out io.Writer, specs []scheduler.CronSpec, now time.Time) error {
 		if at := spec.Next(now); !at.IsZero() {
 			next = at.Format(time.RFC3339)
 		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\n", spec.Type, spec.Spec, spec.Command.CommandPath(), service, hold, next)
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Type, spec.Spec, spec.Zone, spec.Command.CommandPath(), service, hold, next)
 	}
 	return table.Flush()
 }

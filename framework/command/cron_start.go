@@ -66,6 +66,9 @@ func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger 
 	if err != nil {
 		return err
 	}
+	if err := applyCronZone(root); err != nil {
+		return err
+	}
 	selector, err := distributedService(cmd, root)
 	if err != nil {
 		return err

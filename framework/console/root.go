@@ -23,6 +23,7 @@ const (
 	EnvDistributed = "HADE_DISTRIBUTED"
 	EnvRedisURL    = "HADE_REDIS_URL"
 	EnvRedisPrefix = "HADE_REDIS_PREFIX"
+	EnvCronZone    = "HADE_CRON_TZ"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -34,6 +35,9 @@ type Settings struct {
 	// HADE_DISTRIBUTED, default "local"), --redis-url (env HADE_REDIS_URL, default
 	// redis://127.0.0.1:6379/0) and --redis-prefix (env HADE_REDIS_PREFIX, default "hade:").
 	Distributed distributed.Config
+	// CronZone is the IANA zone of cron specs without CRON_TZ= (flag --cron-tz, env HADE_CRON_TZ, default
+	// "": the host's zone, as crontab does).
+	CronZone string
 }
 
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
@@ -63,6 +67,8 @@ func NewRoot(name, short string) *Root {
 		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
 	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
 		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
+	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(EnvCronZone),
+		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+EnvCronZone+")")
 
 	container := framework.NewContainer()
 	setupErr := errors.Join(

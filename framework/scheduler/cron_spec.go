@@ -22,12 +22,14 @@ const (
 type CronSpec struct {
 	Type        Type
 	Spec        string         // as registered, e.g. "*/5 * * * * *"
+	Zone        string         // the IANA zone the spec is evaluated in: its CRON_TZ=, else the scheduler's
 	Command     *cobra.Command // the command each tick runs
 	ServiceName string         // distributed entries only: the name ticks are claimed under
 	HoldTime    time.Duration  // distributed entries only: the claim window on each side of a tick
 	EntryID     cron.EntryID   // the entry in Scheduler.Cron
 
 	schedule cron.Schedule // the parsed spec, without tick recording
+	ownZone  bool          // the spec names its zone, so SetZone leaves it
 }
 
 // Next returns the entry's first fire time after now, or the zero time if it never fires again. For a
@@ -36,8 +38,9 @@ func (s CronSpec) Next(now time.Time) time.Time {
 	return s.schedule.Next(now)
 }
 
-// Definition names what makes the entry's ticks, for distributed claims: the spec, its zone and the hold
-// time, e.g. `spec "0 * * * *" zone UTC hold 2s`.
+// Definition names what makes a distributed entry's ticks, as claims carry it: the spec, its zone and the
+// hold time, e.g. `spec "0 * * * *" zone UTC hold 2s`. Processes whose definitions of one service differ
+// never both run it (see contract.Claim).
 func (s CronSpec) Definition() string {
-	return fmt.Sprintf("spec %q zone %s hold %s", s.Spec, "Local", s.HoldTime)
+	return fmt.Sprintf("spec %q zone %s hold %s", s.Spec, s.Zone, s.HoldTime)
 }

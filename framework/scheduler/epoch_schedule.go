@@ -2,16 +2,16 @@ package scheduler
 
 import "time"
 
-// EpochSchedule fires at every multiple of Period since the Unix epoch (1970-01-01T00:00:00Z). Unlike
+// epochSchedule fires at every multiple of period since the Unix epoch (1970-01-01T00:00:00Z). Unlike
 // robfig/cron's ConstantDelaySchedule, whose "@every" counts from when an entry was added, its ticks do
-// not depend on when a process started, so all processes agree on them. Period must be positive.
-type EpochSchedule struct {
-	Period time.Duration
+// not depend on when a process started, so all processes agree on them. period must be positive.
+type epochSchedule struct {
+	period time.Duration
 }
 
-// Next returns the first multiple of Period strictly after t, in t's location.
-func (s EpochSchedule) Next(t time.Time) time.Time {
-	period := s.Period.Nanoseconds()
+// Next returns the first multiple of period strictly after t, in t's location.
+func (s epochSchedule) Next(t time.Time) time.Time {
+	period := s.period.Nanoseconds()
 	n := t.UnixNano()
 	remainder := n % period
 	if remainder < 0 {

@@ -117,8 +117,8 @@ func TestRegistrationErrorsAreKeptAndNamed(t *testing.T) {
 		"#7 (AddDistributedCronCommand \"\"", "service name is empty",
 		`#8 (AddDistributedCronCommand "has space"`, "contains white space",
 		`#9 (AddDistributedCronCommand "../escape"`, "looks like a path",
-		`#10 (AddDistributedCronCommand "zero"`, "hold time 0s must be positive",
-		`#11 (AddDistributedCronCommand "negative"`, "hold time -1s must be positive",
+		`#10 (AddDistributedCronCommand "zero"`, "hold time 0s is below the minimum 100ms",
+		`#11 (AddDistributedCronCommand "negative"`, "hold time -1s is below the minimum 100ms",
 		`#12 (AddDistributedCronCommand "badspec"`, "not followed by a schedule",
 	} {
 		if !strings.Contains(err.Error(), want) {

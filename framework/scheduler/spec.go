@@ -22,55 +22,90 @@ func cronParser() cron.Parser {
 	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 }
 
-// ParseSpec parses spec into a schedule whose Next returns fire times in the spec's time zone (the local
-// zone unless CRON_TZ= or TZ= names one). With epochAligned, "@every d" fires at the multiples of d since
-// the Unix epoch, so every process computes the same ticks; without it, it fires every d from the moment the
-// scheduler starts, as in robfig/cron. It returns an error naming spec and SpecHelp when spec is malformed,
-// names an unknown zone, has an "@every" duration that is not a whole number of seconds >= 1s, or never
-// fires (e.g. "0 0 30 2 *", February 30). It never panics.
-func ParseSpec(spec string, epochAligned bool) (cron.Schedule, error) {
-	schedule, err := parseSpec(strings.TrimSpace(spec), epochAligned)
-	if err != nil {
-		return nil, fmt.Errorf("invalid spec %q: %v; %s", spec, err, SpecHelp)
-	}
-	return schedule, nil
+// parsedSpec is a spec parsed for one entry.
+type parsedSpec struct {
+	schedule cron.Schedule // fire times as instants; zone and daylight saving time applied
+	zone     string        // the zone the spec is evaluated in: its CRON_TZ= or TZ=, else the default
+	ownZone  bool          // the spec names its zone
 }
 
-func parseSpec(spec string, epochAligned bool) (schedule cron.Schedule, err error) {
-	if spec == "" {
-		return nil, errors.New("it is empty")
+// parseSpec parses spec, evaluating it in defaultZone unless it starts with CRON_TZ= or TZ=. Fixed
+// wall-clock times follow cronie's daylight saving rules (see cronieSchedule). With epochAligned, "@every
+// d" fires at the multiples of d since the Unix epoch, so every process computes the same ticks; without
+// it, it fires every d from the moment the scheduler starts, as in robfig/cron. It returns an error naming
+// spec and SpecHelp when spec is malformed, names an unknown zone, has an "@every" duration that is not a
+// whole number of seconds >= 1s, or never fires (e.g. "0 0 30 2 *", February 30). It never panics.
+func parseSpec(spec string, defaultZone zone, epochAligned bool) (parsedSpec, error) {
+	parsed, err := parseSpecText(strings.TrimSpace(spec), defaultZone, epochAligned)
+	if err != nil {
+		return parsedSpec{}, fmt.Errorf("invalid spec %q: %v; %s", spec, err, SpecHelp)
 	}
-	body := spec
+	return parsed, nil
+}
+
+func parseSpecText(spec string, defaultZone zone, epochAligned bool) (parsed parsedSpec, err error) {
+	if spec == "" {
+		return parsedSpec{}, errors.New("it is empty")
+	}
+	body, zoneName := spec, defaultZone.name
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
 		// robfig/cron slices up to the first space and panics when there is none.
-		zone, rest, found := strings.Cut(spec, " ")
+		prefix, rest, found := strings.Cut(spec, " ")
 		if !found || strings.TrimSpace(rest) == "" {
-			return nil, fmt.Errorf("the time zone %q is not followed by a schedule", zone)
+			return parsedSpec{}, fmt.Errorf("the time zone %q is not followed by a schedule", prefix)
 		}
 		body = strings.TrimSpace(rest)
+		_, zoneName, _ = strings.Cut(prefix, "=")
+		parsed.ownZone = true
 	}
+	parsed.zone = zoneName
 	var every time.Duration
 	if duration, ok := strings.CutPrefix(body, "@every "); ok {
 		if every, err = parseEvery(strings.TrimSpace(duration)); err != nil {
-			return nil, err
+			return parsedSpec{}, err
 		}
 	}
 	defer func() {
 		if recovered := recover(); recovered != nil {
-			schedule, err = nil, fmt.Errorf("the parser failed: %v", recovered)
+			parsed, err = parsedSpec{}, fmt.Errorf("the parser failed: %v", recovered)
 		}
 	}()
-	schedule, err = cronParser().Parse(spec)
+	schedule, err := cronParser().Parse(spec)
 	if err != nil {
-		return nil, err
+		return parsedSpec{}, err
+	}
+	if fields, ok := schedule.(*cron.SpecSchedule); ok {
+		if !parsed.ownZone {
+			fields.Location = defaultZone.location
+		}
+		schedule = newCronieSchedule(fields, hasFixedHours(body))
 	}
 	if every > 0 && epochAligned {
-		schedule = EpochSchedule{Period: every}
+		schedule = epochSchedule{period: every}
 	}
 	if schedule.Next(time.Now()).IsZero() {
-		return nil, errors.New("it never fires")
+		return parsedSpec{}, errors.New("it never fires")
 	}
-	return schedule, nil
+	parsed.schedule = schedule
+	return parsed, nil
+}
+
+// hasFixedHours reports whether a spec body (without its zone) names fixed hours, as cronie decides for
+// daylight saving time: the hour field does not start with "*". "@hourly" runs every hour; the other
+// descriptors run at midnight.
+func hasFixedHours(body string) bool {
+	fields := strings.Fields(body)
+	switch {
+	case len(fields) == 0:
+		return false
+	case strings.HasPrefix(fields[0], "@"):
+		return fields[0] != "@hourly" && fields[0] != "@every"
+	case len(fields) == 6:
+		return !strings.HasPrefix(fields[2], "*")
+	case len(fields) >= 2:
+		return !strings.HasPrefix(fields[1], "*")
+	}
+	return false
 }
 
 func parseEvery(text string) (time.Duration, error) {

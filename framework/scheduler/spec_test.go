@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"github.com/robfig/cron/v3"
 	"strings"
 	"testing"
 	"time"
@@ -29,19 +30,19 @@ func TestParseSpecAccepts(t *testing.T) {
 		{"@yearly", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, c := range cases {
-		schedule, err := ParseSpec(c.spec, false)
+		parsed, err := parseSpec(c.spec, zone{name: "UTC", location: time.UTC}, false)
 		if err != nil {
 			t.Errorf("ParseSpec(%q): %v", c.spec, err)
 			continue
 		}
-		if got := schedule.Next(from.In(time.UTC)); !got.Equal(c.want) {
+		if got := parsed.schedule.Next(from.In(time.UTC)); !got.Equal(c.want) {
 			t.Errorf("ParseSpec(%q).Next(%s) = %s, want %s", c.spec, from, got, c.want)
 		}
 	}
 }
 
 func TestParseSpecEveryIsEpochAlignedForDistributed(t *testing.T) {
-	aligned, err := ParseSpec("@every 1h30m", true)
+	aligned, err := parseSchedule("@every 1h30m", true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestParseSpecEveryIsEpochAlignedForDistributed(t *testing.T) {
 		t.Fatalf("Next(5400s) = %d, want 10800", next.Unix())
 	}
 
-	relative, err := ParseSpec("@every 1h30m", false)
+	relative, err := parseSchedule("@every 1h30m", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestParseSpecRejectsWithoutPanic(t *testing.T) {
 		"TZ=":                         "not followed by a schedule",
 	}
 	for spec, want := range cases {
-		_, err := ParseSpec(spec, true)
+		_, err := parseSchedule(spec, true)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "valid specs") {
 			t.Errorf("ParseSpec(%q) error = %v, want it to say %q and list the valid specs", spec, err, want)
 		}
@@ -103,9 +104,15 @@ func FuzzParseSpecNeverPanics(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		schedule, err := ParseSpec(spec, true)
+		schedule, err := parseSchedule(spec, true)
 		if err == nil && schedule.Next(time.Now()).IsZero() {
 			t.Fatalf("ParseSpec(%q) accepted a spec that never fires", spec)
 		}
 	})
+}
+
+// parseSchedule parses spec in UTC unless it names its zone.
+func parseSchedule(spec string, epochAligned bool) (cron.Schedule, error) {
+	parsed, err := parseSpec(spec, zone{name: "UTC", location: time.UTC}, epochAligned)
+	return parsed.schedule, err
 }

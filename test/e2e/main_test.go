@@ -95,8 +95,15 @@ type process struct {
 // startForeground starts `binary args...` in dir and collects its output lines.
 func startForeground(t *testing.T, binary, dir string, args ...string) *process {
 	t.Helper()
+	return startForegroundEnv(t, binary, dir, nil, args...)
+}
+
+// startForegroundEnv is startForeground with env added to the environment.
+func startForegroundEnv(t *testing.T, binary, dir string, env []string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

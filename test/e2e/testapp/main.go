@@ -1,6 +1,7 @@
 // Command testapp is the application the end-to-end tests build. It uses only the framework's public API,
 // as a user's application would. TESTAPP_REGISTRATIONS picks its cron entries: "invalid" registers bad
-// ones; "spawn" an every-second job that starts a shell reporting what it inherited; anything else one
+// ones; "spawn" an every-second job that starts a shell reporting what it inherited; "hourly" an hourly
+// distributed job; anything else one
 // every-second distributed job.
 package main
 
@@ -38,6 +39,8 @@ func main() {
 		root.AddDistributedCronCommand("two words", "* * * * * *", tick, time.Second)
 	case "spawn":
 		root.AddCronCommand("* * * * * *", spawn)
+	case "hourly":
+		root.AddDistributedCronCommand("hourly", "0 * * * *", tick, 10*time.Second)
 	default:
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, 2*time.Second)
 	}

@@ -1,0 +1,16 @@
+package command
+
+import (
+	"fmt"
+
+	"github.com/hadeframe/hade/framework/console"
+)
+
+// applyCronZone gives the scheduler the zone of specs without CRON_TZ= from the settings; the error names
+// the setting.
+func applyCronZone(root *console.Root) error {
+	if err := root.Scheduler.SetZone(root.Settings.CronZone); err != nil {
+		return fmt.Errorf("cron zone (--cron-tz or %s): %w", console.EnvCronZone, err)
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package scheduler
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	_ "time/tzdata" // zone names work on hosts without a zone database (e.g. scratch containers)
+)
+
+// zone is a time zone with the name it is shown and compared by.
+type zone struct {
+	name     string
+	location *time.Location
+}
+
+// loadZone returns the IANA zone name (e.g. "Europe/Berlin", "UTC"); an empty name is the host's zone.
+// It returns an error naming the zone when the zone database does not know it.
+func loadZone(name string) (zone, error) {
+	if name == "" {
+		return hostZone(), nil
+	}
+	location, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return zone{}, fmt.Errorf("time zone %q is unknown (%v); valid: an IANA zone name such as UTC, "+
+			"Europe/Berlin or America/New_York, or empty for the host's zone", name, err)
+	}
+	return zone{name: name, location: location}, nil
+}
+
+// hostZone returns the zone this process's local time uses, with its real name as Go resolves it: $TZ
+// (empty or unknown means UTC), else /etc/localtime's target, else /etc/timezone. A zone whose name cannot
+// be found is named "Local" followed by its abbreviations and offsets in January and July, so that two
+// hosts with different unnamed zones never look alike.
+func hostZone() zone {
+	if tz, set := os.LookupEnv("TZ"); set {
+		name := strings.TrimPrefix(tz, ":")
+		if location, err := time.LoadLocation(name); err == nil && name != "" && !filepath.IsAbs(name) {
+			return zone{name: name, location: location}
+		}
+		if !filepath.IsAbs(name) { // Go reads an unknown or empty $TZ as UTC
+			return zone{name: "UTC", location: time.UTC}
+		}
+	} else if name, ok := zoneNameOfFiles(); ok {
+		if location, err := time.LoadLocation(name); err == nil {
+			return zone{name: name, location: location}
+		}
+	}
+	return zone{name: describeUnnamedZone(time.Local), location: time.Local}
+}
+
+// zoneNameOfFiles reads the host's zone name from /etc/localtime's link target or /etc/timezone.
+func zoneNameOfFiles() (string, bool) {
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, found := strings.Cut(target, "zoneinfo/"); found && name != "" {
+			return name, true
+		}
+	}
+	if data, err := os.ReadFile("/etc/timezone"); err == nil {
+		if name := strings.TrimSpace(string(data)); name != "" {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+func describeUnnamedZone(location *time.Location) string {
+	year := time.Now().Year()
+	january := time.Date(year, time.January, 1, 12, 0, 0, 0, location).Format("MST-07:00")
+	july := time.Date(year, time.July, 1, 12, 0, 0, 0, location).Format("MST-07:00")
+	return fmt.Sprintf("Local(%s,%s)", january, july)
+}

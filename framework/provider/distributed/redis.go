@@ -13,8 +13,8 @@ import (
 )
 
 // Redis defaults. Every call is bounded by the dial, write and read timeouts (each 500ms unless the URL
-// sets dial_timeout, write_timeout or read_timeout), so a claim returns within about 1.5s even when Redis
-// does not answer: shorter than a 1s-interval job's 2s hold time.
+// sets dial_timeout, write_timeout or read_timeout), so one call returns within about 1.5s even when Redis
+// does not answer; a claim is re-sent after a failed call while its hold window is open (see ClaimTick).
 const (
 	DefaultRedisURL     = "redis://127.0.0.1:6379/0"
 	DefaultRedisPrefix  = "hade:"

@@ -22,8 +22,7 @@ func LockWithin(file *os.File, wait time.Duration) error {
 func LockContext(ctx context.Context, file *os.File, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	pause := 50 * time.Microsecond
-	timer := time.NewTimer(pause)
-	defer timer.Stop()
+	var timer *time.Timer // made on the first wait only: most locks are free
 	for {
 		locked, err := TryLock(file)
 		if err != nil || locked {
@@ -32,7 +31,12 @@ func LockContext(ctx context.Context, file *os.File, wait time.Duration) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("still locked by another holder after %s", wait)
 		}
-		timer.Reset(pause)
+		if timer == nil {
+			timer = time.NewTimer(pause)
+			defer timer.Stop()
+		} else {
+			timer.Reset(pause)
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("gave up waiting for the lock: %w", ctx.Err())

@@ -86,23 +86,7 @@ func takeDueRetries(batch, retries []*claimRequest, now time.Time) ([]*claimRequ
 // send runs the claim script once for the claims of batch that can be sent, answers each, and returns
 // those to send again.
 func (r *Redis) send(batch []*claimRequest) (retries []*claimRequest) {
-	now := time.Now()
-	keys := make([]string, 0, len(batch))
-	args := make([]any, 0, 5*len(batch))
-	live := batch[:0]
-	for _, request := range batch {
-		if request.sends == 0 && !request.state.CompareAndSwap(stateWaiting, stateSent) {
-			continue // abandoned by its caller while in line
-		}
-		if err := request.unsendable(now); err != nil {
-			request.reply <- claimReply{err: err}
-			continue
-		}
-		request.sends++
-		live = append(live, request)
-		keys = append(keys, request.key)
-		args = append(args, request.args[:]...)
-	}
+	live, keys, args := prepare(batch, time.Now())
 	if len(live) == 0 {
 		return nil
 	}
@@ -123,6 +107,28 @@ func (r *Redis) send(batch []*claimRequest) (retries []*claimRequest) {
 		}
 	}
 	return retries
+}
+
+// prepare marks the claims of batch sent and returns those to send at now with the script's keys and
+// arguments; it skips the claims their callers abandoned and answers those that cannot be sent.
+func prepare(batch []*claimRequest, now time.Time) (live []*claimRequest, keys []string, args []any) {
+	keys = make([]string, 0, len(batch))
+	args = make([]any, 0, 5*len(batch))
+	live = batch[:0]
+	for _, request := range batch {
+		if request.sends == 0 && !request.state.CompareAndSwap(stateWaiting, stateSent) {
+			continue // abandoned by its caller while in line
+		}
+		if err := request.unsendable(now); err != nil {
+			request.reply <- claimReply{err: err}
+			continue
+		}
+		request.sends++
+		live = append(live, request)
+		keys = append(keys, request.key)
+		args = append(args, request.args[:]...)
+	}
+	return live, keys, args
 }
 
 func decodeClaimReply(code, value any) claimReply {

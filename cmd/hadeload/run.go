@@ -212,7 +212,7 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 // Redis counts them too, but they are not round trips.
 func isScriptCommand(name string) bool {
 	switch name {
-	case "cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_pexpireat":
+	case "cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_persist", "cmdstat_pexpireat":
 		return true
 	}
 	return false

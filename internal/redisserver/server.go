@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ type Server struct {
 	Password string
 
 	binary  string
+	extra   []string // options this server version needs
 	dir     string
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -40,6 +42,9 @@ func Start(dir, password string) (*Server, error) {
 		return nil, ErrNotInstalled
 	}
 	s := &Server{Password: password, binary: binary, dir: dir}
+	if s.extra, err = versionOptions(binary); err != nil {
+		return nil, err
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // the free port may be taken before redis binds it
 		if s.Port, lastErr = freePort(); lastErr != nil {
@@ -50,6 +55,35 @@ func Start(dir, password string) (*Server, error) {
 		}
 	}
 	return nil, fmt.Errorf("start redis-server: %w", lastErr)
+}
+
+// versionOptions returns the options binary's version needs: from Redis 7 on, DEBUG (used by tests to
+// stall the server, e.g. DEBUG SLEEP) is refused unless enabled.
+func versionOptions(binary string) ([]string, error) {
+	output, err := exec.Command(binary, "--version").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s --version: %w", binary, err)
+	}
+	major, err := majorVersion(string(output))
+	if err != nil {
+		return nil, fmt.Errorf("%s --version: %w", binary, err)
+	}
+	if major >= 7 {
+		return []string{"--enable-debug-command", "yes"}, nil
+	}
+	return nil, nil
+}
+
+// majorVersion reads the major version in redis-server --version's output, e.g. "Redis server
+// v=7.0.15 sha=…".
+func majorVersion(output string) (int, error) {
+	for _, field := range strings.Fields(output) {
+		if version, ok := strings.CutPrefix(field, "v="); ok {
+			major, _, _ := strings.Cut(version, ".")
+			return strconv.Atoi(major)
+		}
+	}
+	return 0, fmt.Errorf("no v=<version> in %q", strings.TrimSpace(output))
 }
 
 func freePort() (int, error) {
@@ -68,6 +102,7 @@ func (s *Server) start() error {
 	if s.Password != "" {
 		args = append(args, "--requirepass", s.Password)
 	}
+	args = append(args, s.extra...)
 	s.cmd = exec.Command(s.binary, args...)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with a killed test or tool
 	exited := make(chan struct{})

@@ -4,6 +4,7 @@
 package flock
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +15,14 @@ import (
 // LockWithin takes an exclusive lock on file, retrying until wait has passed. It returns an error naming
 // the wait when another holder keeps the lock that long, or the system call's error.
 func LockWithin(file *os.File, wait time.Duration) error {
+	return LockContext(context.Background(), file, wait)
+}
+
+// LockContext is LockWithin that also gives up when ctx ends, with ctx's error (tested with errors.Is).
+func LockContext(ctx context.Context, file *os.File, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	pause := 50 * time.Microsecond
+	var timer *time.Timer // made on the first wait only: most locks are free
 	for {
 		locked, err := TryLock(file)
 		if err != nil || locked {
@@ -24,7 +31,17 @@ func LockWithin(file *os.File, wait time.Duration) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("still locked by another holder after %s", wait)
 		}
-		time.Sleep(pause)
+		if timer == nil {
+			timer = time.NewTimer(pause)
+			defer timer.Stop()
+		} else {
+			timer.Reset(pause)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gave up waiting for the lock: %w", ctx.Err())
+		case <-timer.C:
+		}
 		pause = min(pause*2, 5*time.Millisecond)
 	}
 }

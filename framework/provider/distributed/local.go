@@ -55,33 +55,39 @@ func (l *Local) LockFile(serviceName string) string {
 	return filepath.Join(l.folder, serviceName+".lock")
 }
 
-// ClaimTick implements contract.Distributed.ClaimTick. Besides invalid input and contract.ErrTickClosed,
-// it returns an error when the state file cannot be opened, locked within DefaultLockWait, read, parsed
-// (the error names the file) or written.
+// ClaimTick implements contract.Distributed.ClaimTick with the rule of fence.claim, by l's clock. A zero
+// claim.LiveUntil counts as claim.Tick+claim.HoldTime. Besides invalid input, contract.ErrTickClosed and
+// contract.ErrDefinitionConflict, it returns ctx's error when ctx ends before the lock is taken (a claim
+// that has the lock is decided and answered whatever ctx does), and an error when the state file cannot
+// be opened, locked within DefaultLockWait, read, parsed (the error names the file) or written.
 func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
-	serviceName, appID, tick, holdTime := c.Service, c.AppID, c.Tick, c.HoldTime
-	if err := validateClaim(serviceName, appID, tick, holdTime); err != nil {
+	c, err := validateClaim(c)
+	if err != nil {
 		return "", err
 	}
-	path := l.LockFile(serviceName)
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("service %q: claim not made: %w", c.Service, err)
+	}
+	path := l.LockFile(c.Service)
 	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("service %q: open lock file: %w", serviceName, err)
+		return "", fmt.Errorf("service %q: open lock file: %w", c.Service, err)
 	}
 	defer file.Close() // closing the only descriptor of this open file releases the lock
-	if err := flock.LockWithin(file, l.lockWait); err != nil {
-		return "", fmt.Errorf("service %q: lock %s: %w", serviceName, path, err)
+	if err := flock.LockContext(ctx, file, l.lockWait); err != nil {
+		return "", fmt.Errorf("service %q: lock %s: %w", c.Service, path, err)
 	}
 	current, err := readFence(file)
 	if err != nil {
-		return "", fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", serviceName, path, err)
+		return "", fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", c.Service, path, err)
 	}
-	selected, won, err := current.claim(appID, tick, l.now(), holdTime)
+	selected, won, err := current.claim(c, l.now())
 	if err != nil || !won {
 		return selected, err
 	}
-	if err := writeFence(file, fence{Tick: tick, Winner: appID}); err != nil {
-		return "", fmt.Errorf("service %q: write %s: %w", serviceName, path, err)
+	next := fence{Tick: c.Tick, Winner: c.AppID, Definition: c.Definition, LiveUntil: c.LiveUntil}
+	if err := writeFence(file, next); err != nil {
+		return "", fmt.Errorf("service %q: write %s: %w", c.Service, path, err)
 	}
 	return selected, nil
 }
@@ -91,15 +97,18 @@ func (l *Local) Select(ctx context.Context, serviceName, appID string, holdTime 
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}
-	tick := windowTick(l.now(), holdTime)
-	return l.ClaimTick(ctx, contract.Claim{Service: serviceName, AppID: appID, Tick: tick, HoldTime: holdTime, LiveUntil: tick.Add(2 * holdTime)})
+	return l.ClaimTick(ctx, selectClaim(serviceName, appID, windowTick(l.now(), holdTime), holdTime))
 }
 
 // stateRecord is the JSON line a state file holds. It is advisory text for people too.
+// Records written before definitions existed have no definition and no live_until: a definition that is
+// not live.
 type stateRecord struct {
-	Tick      time.Time `json:"tick"`
-	Winner    string    `json:"winner"`
-	ClaimedAt time.Time `json:"claimed_at"`
+	Tick       time.Time `json:"tick"`
+	Winner     string    `json:"winner"`
+	Definition string    `json:"definition"`
+	LiveUntil  time.Time `json:"live_until"`
+	ClaimedAt  time.Time `json:"claimed_at"`
 }
 
 // readFence reads the record at the start of file; an empty file is the zero fence.
@@ -119,13 +128,14 @@ func readFence(file *os.File) (fence, error) {
 	if record.Tick.IsZero() || record.Winner == "" {
 		return fence{}, errors.New("record has no tick or no winner")
 	}
-	return fence{Tick: record.Tick, Winner: record.Winner}, nil
+	return fence{Tick: record.Tick, Winner: record.Winner, Definition: record.Definition, LiveUntil: record.LiveUntil}, nil
 }
 
 // writeFence replaces the record with one write at offset 0, then cuts what an older, longer record left.
 // A reader only trusts the first line, so a crash between the two calls loses nothing.
 func writeFence(file *os.File, f fence) error {
-	line, err := json.Marshal(stateRecord{Tick: f.Tick, Winner: f.Winner, ClaimedAt: time.Now()})
+	line, err := json.Marshal(stateRecord{Tick: f.Tick, Winner: f.Winner, Definition: f.Definition,
+		LiveUntil: f.LiveUntil, ClaimedAt: time.Now()})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/flock"
 )
 
 func newTestLocal(t *testing.T) *Local {
@@ -113,5 +114,69 @@ func TestLocalLockFilesStayAndDescriptorsDoNotGrow(t *testing.T) {
 	}
 	if after := openFileCount(t); after > before {
 		t.Fatalf("open files grew from %d to %d over 1000 claims", before, after)
+	}
+}
+
+// The definition rule at the edge of LiveUntil, by the backend's (injected) clock.
+func TestLocalDefinitionTakesOverJustAfterLiveUntil(t *testing.T) {
+	local := newTestLocal(t)
+	start := time.Unix(1_800_000_000, 0)
+	now := start
+	local.now = func() time.Time { return now }
+	hold := time.Second
+	claimAt := func(app, definition string, tick time.Time) (string, error) {
+		return local.ClaimTick(context.Background(), contract.Claim{Service: "svc", AppID: app, Tick: tick,
+			HoldTime: hold, Definition: definition, LiveUntil: tick.Add(time.Minute + hold)})
+	}
+	if got, err := claimAt("a", "every minute", start); err != nil || got != "a" {
+		t.Fatalf("a = %q, %v", got, err)
+	}
+	liveUntil := start.Add(time.Minute + hold)
+	now = liveUntil
+	if _, err := claimAt("b", "every 30s", now); !errors.Is(err, contract.ErrDefinitionConflict) {
+		t.Fatalf("b at a's LiveUntil: %v, want ErrDefinitionConflict", err)
+	}
+	now = liveUntil.Add(time.Nanosecond)
+	if got, err := claimAt("b", "every 30s", now); err != nil || got != "b" {
+		t.Fatalf("b just after a's LiveUntil = %q, %v; want b", got, err)
+	}
+}
+
+// ctx ends the wait for another process's lock, and an ended ctx claims nothing.
+func TestLocalClaimWaitingForTheLockReturnsWhenCtxEnds(t *testing.T) {
+	local := newTestLocal(t)
+	local.lockWait = time.Minute
+	holder, err := os.OpenFile(local.LockFile("svc"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if locked, err := flock.TryLock(holder); err != nil || !locked {
+		t.Fatalf("lock: %v, %v", locked, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := local.ClaimTick(ctx, contract.Claim{Service: "svc", AppID: "a", Tick: time.Now(), HoldTime: time.Second})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let it wait for the lock
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("claim waiting for the lock after cancel = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the claim waiting for the lock did not return when its ctx ended")
+	}
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := local.ClaimTick(ctx, contract.Claim{Service: "svc", AppID: "a", Tick: time.Now(), HoldTime: time.Second}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("claim with an ended ctx = %v, want context.Canceled", err)
+	}
+	if data, err := os.ReadFile(local.LockFile("svc")); err != nil || len(data) != 0 {
+		t.Fatalf("the state file holds %q, %v; no claim was made", data, err)
 	}
 }

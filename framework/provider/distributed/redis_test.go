@@ -25,8 +25,9 @@ func newTestRedis(t *testing.T, rawURL string) *Redis {
 	return backend
 }
 
-// Over 1000 ticks of 3 services the provider keeps one key per service, and the keys expire.
-func TestRedisKeysStayFlatAndExpire(t *testing.T) {
+// Over 1000 ticks of 3 services the provider keeps one key per service, and no key ever expires; a key
+// written with a TTL by an older version loses it at the next claim.
+func TestRedisKeysStayFlatAndNeverExpire(t *testing.T) {
 	server := redistest.Start(t, "")
 	backend := newTestRedis(t, server.URL())
 	client := server.Client()
@@ -50,36 +51,55 @@ func TestRedisKeysStayFlatAndExpire(t *testing.T) {
 	if strings.Join(keys, ",") == "" || !strings.HasPrefix(keys[0], "test:distributed:") {
 		t.Fatalf("keys %v, want test:distributed:<service>", keys)
 	}
-	if ttl := client.PTTL(ctx, backend.FenceKey("a")).Val(); ttl <= 0 || ttl > 3*time.Second {
-		t.Fatalf("fence TTL %s, want it to expire about hold+1s after the last tick", ttl)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for client.DBSize(ctx).Val() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("keys %v did not expire", client.Keys(ctx, "*").Val())
+	for _, key := range keys {
+		if ttl := client.TTL(ctx, key).Val(); ttl != -1 {
+			t.Fatalf("key %s has TTL %s, want none (-1): a fence never expires", key, ttl)
 		}
-		time.Sleep(100 * time.Millisecond)
+	}
+	old := backend.FenceKey("old")
+	if err := client.HSet(ctx, old, "tick", base.UnixMicro(), "winner", "old-app").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Expire(ctx, old, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := claim(backend, "old", "app", base, hold); err != nil || got != "old-app" {
+		t.Fatalf("claim of the tick an older version's fence holds = %q, %v; want old-app", got, err)
+	}
+	if ttl := client.TTL(ctx, old).Val(); ttl != -1 {
+		t.Fatalf("the older version's key still has TTL %s after a claim read it", ttl)
 	}
 }
 
-// With Redis down, each claim fails (never ErrTickClosed: that would read as "someone else ran it"),
-// nothing leaks, and claims work again once Redis is back.
+// With Redis down, each claim fails (never ErrTickClosed: that would read as "someone else ran it")
+// after its re-sends, nothing leaks, and claims work again once Redis is back.
 func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	server := redistest.Start(t, "")
 	backend := newTestRedis(t, server.URL())
-	base := time.Now().Truncate(time.Second)
-	if _, err := claim(backend, "svc", "app", base, time.Minute); err != nil {
+	if _, err := claim(backend, "svc", "app", time.Now(), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	server.Stop()
 	goroutinesBefore, filesBefore := runtime.NumGoroutine(), openFileCount(t)
-	for i := 1; i <= 200; i++ {
-		selected, err := claim(backend, "svc", "app", base.Add(time.Duration(i)*time.Millisecond), time.Minute)
-		if err == nil || errors.Is(err, contract.ErrTickClosed) || selected != "" {
-			t.Fatalf("claim %d with Redis down = %q, %v; want a plain error", i, selected, err)
-		}
-		if i == 1 && !strings.Contains(err.Error(), "redis at 127.0.0.1:") {
-			t.Fatalf("the error does not say where: %v", err)
+	errs := make(chan error, 200)
+	for g := 0; g < 20; g++ { // 200 claims, 20 at a time, each re-sent for its 250ms hold
+		go func() {
+			for i := 0; i < 10; i++ {
+				selected, err := claim(backend, "svc", "app", time.Now(), 250*time.Millisecond)
+				if err == nil || errors.Is(err, contract.ErrTickClosed) || selected != "" {
+					err = fmt.Errorf("claim with Redis down = %q, %v; want a plain error", selected, err)
+				} else if !strings.Contains(err.Error(), "redis at 127.0.0.1:") || !strings.Contains(err.Error(), "sends: ") {
+					err = fmt.Errorf("the error does not say where or how often it was sent: %v", err)
+				} else {
+					err = nil
+				}
+				errs <- err
+			}
+		}()
+	}
+	for i := 0; i < 200; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 	if goroutines := runtime.NumGoroutine(); goroutines > goroutinesBefore+5 {
@@ -94,7 +114,7 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	// go-redis stops dialing after repeated failures and probes once a second until a dial succeeds
 	var err error
 	for i := 1; i <= 50; i++ {
-		if _, err = claim(backend, "svc", "app", base.Add(time.Second+time.Duration(i)*time.Millisecond), time.Minute); err == nil {
+		if _, err = claim(backend, "svc", "app", time.Now(), time.Second); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -102,7 +122,8 @@ func TestRedisOutageFailsClosedLeaksNothingAndRecovers(t *testing.T) {
 	t.Fatalf("claims still fail 5s after Redis came back: %v", err)
 }
 
-// A Redis that accepts connections but does not answer costs a bounded wait, then an error.
+// A Redis that accepts connections but does not answer costs a bounded wait (re-sends until the hold
+// window closes), then an error.
 func TestRedisThatHangsTimesOut(t *testing.T) {
 	server := redistest.Start(t, "")
 	backend := newTestRedis(t, server.URL()+"?read_timeout=200ms&write_timeout=200ms&dial_timeout=200ms")
@@ -115,7 +136,7 @@ func TestRedisThatHangsTimesOut(t *testing.T) {
 	defer func() { _ = server.Resume() }()
 	done := make(chan error, 1)
 	go func() {
-		_, err := claim(backend, "svc", "app", time.Now().Add(time.Second), time.Minute)
+		_, err := claim(backend, "svc", "app", time.Now(), time.Second)
 		done <- err
 	}()
 	select {
@@ -148,20 +169,33 @@ func TestRedisPasswordAndBadSettings(t *testing.T) {
 	}
 	wrong := strings.Replace(server.URL(), "s3cret", "wrong", 1)
 	for rawURL, want := range map[string]string{
-		wrong:                                    "WRONGPASS",
-		strings.Replace(wrong, ":wrong@", "", 1): "NOAUTH",
-		"redis://no-such-host.invalid:6379/0":    "no-such-host.invalid",
-		"http://127.0.0.1:6379/0":                "invalid URL scheme",
-		"redis://127.0.0.1:6379/zero":            "invalid database",
-		"redis://127.0.0.1:6379/0?bogus=1":       "bogus",
+		wrong:                                       "WRONGPASS",
+		strings.Replace(wrong, ":wrong@", "", 1):    "NOAUTH",
+		"redis://no-such-host.invalid:6379/0":       "no-such-host.invalid",
+		"http://127.0.0.1:6379/0":                   "invalid URL scheme",
+		"redis://127.0.0.1:6379/zero":               "invalid database",
+		"redis://127.0.0.1:6379/0?bogus=1":          "bogus",
+		"redis://:s3cret%zz@host:6379/0":            "user:password part is invalid",
+		"redis://:s3cret@host:99999/0":              `port "99999" is not a number from 1 to 65535`,
+		"redis://:s3/cret@host:6379/0":              "user:password part is invalid",
+		"redis://u:s3cret@h:6379/0?dial_timeout=zz": "invalid dial_timeout",
 	} {
 		_, err := provide(rawURL)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--redis-url") {
 			t.Errorf("provider for %q: %v; want an error naming %q and the setting", rawURL, err, want)
 		}
-		if err != nil && strings.Contains(err.Error(), "wrong@") {
+		if err != nil && (strings.Contains(err.Error(), "wrong@") || strings.Contains(err.Error(), "s3")) {
 			t.Errorf("the error shows the password: %v", err)
 		}
+	}
+	unanswered, err := NewRedis(strings.Replace(server.URL(), "s3cret", "hunter2", 1), "p:", "--redis-url")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unanswered.Close()
+	line := unanswered.Describe(context.Background())
+	if err := unanswered.Ping(context.Background()); err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(line, "hunter2") || !strings.Contains(line, "NOT ANSWERING") {
+		t.Fatalf("with a wrong password: Ping = %v, Describe = %q; want failures without the password", err, line)
 	}
 }
 

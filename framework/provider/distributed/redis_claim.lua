@@ -1,0 +1,69 @@
+-- Claims ticks atomically with Redis's clock: the rule of fence.claim in fence.go, step for step.
+-- Claim i uses KEYS[i], its service's fence: a hash with "tick" (µs since the Unix epoch), "winner" (app
+-- id), "def" (the winner's definition) and "live" (its LiveUntil, µs), never expiring. ARGV[5i-4..5i]
+-- are the tick in µs (or "window": the hold-aligned window holding Redis's now, for Select, live for two
+-- windows), the app id, the hold time in µs, the definition and LiveUntil in µs.
+-- It returns, at 2i-1 and 2i: 0 and the app id when won; 1 and the holder when the tick is already held
+-- (by this app or another); 2 and the fence's tick when the tick is older; 3 and Redis's now when now is
+-- outside [tick-hold, tick+hold]; 4 and the error of a Redis call of this claim (redis.pcall: nothing is
+-- written for it, the other claims go on); 5 and {winner, definition, live} on a definition conflict.
+local function failure(reply)
+  if type(reply) == 'table' and reply.err then
+    return reply.err
+  end
+  return nil
+end
+
+local function claim(key, tick_us, app, hold_us, def, live_us, now_us)
+  local fence = redis.pcall('HMGET', key, 'tick', 'winner', 'def', 'live')
+  local err = failure(fence)
+  if err then
+    return 4, err
+  end
+  local fence_tick = tonumber(fence[1])
+  if not fence_tick then
+    -- no fence yet
+  elseif tick_us == fence_tick and fence[2] == app then
+    return 1, app
+  else
+    -- PERSIST: keys written by versions that set a TTL must never expire
+    err = failure(redis.pcall('PERSIST', key))
+    if err then
+      return 4, err
+    end
+    local fence_def = fence[3] or ''
+    local fence_live = tonumber(fence[4]) or 0
+    if def ~= fence_def and now_us <= fence_live then
+      return 5, {fence[2] or '', fence_def, string.format('%d', fence_live)}
+    elseif tick_us == fence_tick then
+      return 1, fence[2] or ''
+    elseif tick_us < fence_tick then
+      return 2, fence[1]
+    end
+  end
+  if now_us < tick_us - hold_us or now_us > tick_us + hold_us then
+    return 3, string.format('%d', now_us)
+  end
+  err = failure(redis.pcall('HSET', key, 'tick', string.format('%d', tick_us), 'winner', app, 'def', def,
+    'live', string.format('%d', live_us)))
+  if err then
+    return 4, err
+  end
+  return 0, app
+end
+
+local now = redis.call('TIME')
+local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local result = {}
+for i = 1, #KEYS do
+  local tick_arg, hold_us = ARGV[5*i-4], tonumber(ARGV[5*i-2])
+  local tick_us, live_us
+  if tick_arg == 'window' then
+    tick_us = now_us - (now_us % hold_us)
+    live_us = tick_us + 2 * hold_us
+  else
+    tick_us, live_us = tonumber(tick_arg), tonumber(ARGV[5*i])
+  end
+  result[2*i-1], result[2*i] = claim(KEYS[i], tick_us, ARGV[5*i-3], hold_us, ARGV[5*i-1], live_us, now_us)
+end
+return result

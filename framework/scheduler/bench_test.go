@@ -30,3 +30,28 @@ func BenchmarkTickPath(b *testing.B) {
 		fire(s, 0, base.Add(time.Duration(i)*time.Second))
 	}
 }
+
+// BenchmarkTickScheduleNext measures what robfig/cron's loop asks of an entry once per tick: the next
+// tick, with the check for skipped ticks, for a 6-field spec in a zone with daylight saving time.
+func BenchmarkTickScheduleNext(b *testing.B) {
+	for _, spec := range []string{"* * * * * *", "0 30 1 * * *"} {
+		b.Run(spec, func(b *testing.B) {
+			newYork, err := loadZone("America/New_York")
+			if err != nil {
+				b.Fatal(err)
+			}
+			parsed, err := parseSpec(spec, newYork, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ticks := &tickSchedule{schedule: parsed.schedule}
+			at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				at = ticks.Next(at)
+				ticks.pending = ticks.pending[:0]
+			}
+		})
+	}
+}

@@ -31,7 +31,7 @@ type claimRequest struct {
 	key        string
 	args       [5]any          // the claim's ARGV in the script
 	sendBy     time.Time       // first send only: after it, fail it unsent (it waited too long in line)
-	retryUntil time.Time       // re-send only before it: the end of the hold window, by the local clock
+	retryUntil time.Time       // re-send only before it: the end of the hold window or the next tick, by the local clock
 	state      atomic.Int32    // stateWaiting, stateSent or stateAbandoned
 	reply      chan claimReply // buffered: the sender never blocks on it
 
@@ -50,7 +50,7 @@ type claimReply struct {
 func (r *Redis) newClaimRequest(ctx context.Context, c contract.Claim, window bool) *claimRequest {
 	request := &claimRequest{
 		ctx: ctx, claim: c, window: window, key: r.FenceKey(c.Service),
-		sendBy: time.Now().Add(r.timeout), retryUntil: c.Tick.Add(c.HoldTime), reply: make(chan claimReply, 1),
+		sendBy: time.Now().Add(r.timeout), retryUntil: resendDeadline(c), reply: make(chan claimReply, 1),
 	}
 	tick, live := strconv.FormatInt(c.Tick.UnixMicro(), 10), strconv.FormatInt(c.LiveUntil.UnixMicro(), 10)
 	if window {
@@ -58,6 +58,16 @@ func (r *Redis) newClaimRequest(ctx context.Context, c contract.Claim, window bo
 	}
 	request.args = [5]any{tick, c.AppID, max(c.HoldTime.Microseconds(), 1), c.Definition, live}
 	return request
+}
+
+// resendDeadline is when re-sending c stops: at the end of its hold window, or at the entry's next tick
+// (LiveUntil - HoldTime) when that comes first, so a long hold never keeps a claim busy past the next tick.
+func resendDeadline(c contract.Claim) time.Time {
+	deadline := c.Tick.Add(c.HoldTime)
+	if next := c.LiveUntil.Add(-c.HoldTime); !c.LiveUntil.IsZero() && next.After(c.Tick) && next.Before(deadline) {
+		deadline = next
+	}
+	return deadline
 }
 
 // claim queues c for the sender and returns its result.

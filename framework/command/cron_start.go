@@ -77,8 +77,8 @@ func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger 
 		return err
 	}
 	pid, err := files.pidfiles.Acquire(pidfile.Record{
-		PID: os.Getpid(), AppID: files.app.AppID(), Mode: mode, StartedAt: time.Now(), Args: os.Args, Log: logPath,
-	})
+		PID: os.Getpid(), AppID: files.app.AppID(), Mode: mode, StartedAt: time.Now(), Log: logPath,
+	}, pidfile.Options{})
 	if err != nil {
 		return err
 	}

@@ -349,3 +349,12 @@ func TestOpsKillIsRecordedInTheDaemonLog(t *testing.T) {
 		t.Fatalf("the daemon's last log line is %v; want cron killed with SIGKILL", last)
 	}
 }
+
+// assertNotRunning fails unless `cron state` says nothing runs and exits 3.
+func assertNotRunning(t *testing.T, binary, base string) {
+	t.Helper()
+	r := run(t, binary, base, nil, "cron", "state")
+	if r.code != 3 || !strings.Contains(r.stdout, "cron is not running") {
+		t.Fatalf("state: exit %d, %q %q; want 3 and cron is not running", r.code, r.stdout, r.stderr)
+	}
+}

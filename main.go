@@ -4,15 +4,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/hadeframe/hade/app/console"
+	frameworkconsole "github.com/hadeframe/hade/framework/console"
 )
 
 func main() {
-	if err := console.RunCommand(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		os.Exit(1)
-	}
+	frameworkconsole.Exit(console.RunCommand(context.Background()))
 }

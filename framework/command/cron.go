@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/pidfile"
 	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
@@ -21,13 +23,21 @@ func AddKernelCommands(root *console.Root) {
 	root.AddCommand(newCronCommand(root))
 }
 
+// operation marks a command that controls processes and runs no job: it runs even when cron
+// registrations are invalid (see console.AnnotationOperation).
+var operation = map[string]string{console.AnnotationOperation: "cron"}
+
 func newCronCommand(root *console.Root) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cron",
 		Short: "Run and control the cron scheduler of this application",
 		Long: `Run and control the cron scheduler. Several cron processes may share one base folder (and one
 host, or one Redis): each has its own pidfile in storage/runtime, and each tick of a distributed entry runs
-on exactly one of them.`,
+on exactly one of them. One daemon runs per base folder unless started with --allow-another-daemon.`,
+		Annotations:                operation,
+		SuggestionsMinimumDistance: 2,
+		Args:                       unknownSubcommand,
+		RunE:                       func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(
 		newCronStartCommand(root),
@@ -39,6 +49,25 @@ on exactly one of them.`,
 	return cmd
 }
 
+// unknownSubcommand refuses any argument of a command that only groups subcommands, suggesting the
+// nearest names.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	message := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if suggestions := cmd.SuggestionsFor(args[0]); len(suggestions) > 0 {
+		message += "; did you mean " + strings.Join(suggestions, " or ") + "?"
+	}
+	names := []string{}
+	for _, sub := range cmd.Commands() {
+		if sub.IsAvailableCommand() {
+			names = append(names, sub.Name())
+		}
+	}
+	return fmt.Errorf("%s (valid: %s)", message, strings.Join(names, ", "))
+}
+
 // cronFiles are the files of the cron processes below the application's storage folder.
 type cronFiles struct {
 	app      contract.App
@@ -47,7 +76,8 @@ type cronFiles struct {
 	output   string         // storage/log/cron.output.log: what daemons print, panics and crashes
 }
 
-// resolveCronFiles makes the App service (which checks the base folder) and names the cron files.
+// resolveCronFiles makes the App service (which checks the base folder) and names the cron files. It
+// creates nothing.
 func resolveCronFiles(cmd *cobra.Command) (cronFiles, error) {
 	container, err := framework.ContainerFrom(cmd.Context())
 	if err != nil {
@@ -74,13 +104,19 @@ func (f cronFiles) makeLogFolder() error {
 	return nil
 }
 
+// whereNothingRuns says where the pidfiles were looked for, and, when the runtime folder is missing, how
+// to point at another base folder.
+func (f cronFiles) whereNothingRuns() string {
+	if _, err := os.Stat(f.pidfiles.Path); err != nil {
+		return fmt.Sprintf("no cron runtime folder %s: no cron process ever ran with base folder %s; "+
+			"point at the processes' base folder with --base-folder or %s", f.pidfiles.Path, f.app.BaseFolder(), console.EnvBaseFolder)
+	}
+	return "no locked pidfile in " + f.pidfiles.Path
+}
+
 // distributedService makes the Distributed service when some entry needs it, and nil otherwise.
 func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
-	needed := false
-	for _, spec := range root.Scheduler.CronSpecs {
-		needed = needed || spec.Type == scheduler.Distributed
-	}
-	if !needed {
+	if !usesDistributed(root) {
 		return nil, nil
 	}
 	container, err := framework.ContainerFrom(cmd.Context())
@@ -90,12 +126,27 @@ func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distri
 	return framework.MakeAs[contract.Distributed](container, contract.DistributedKey)
 }
 
-// describeProvider returns the line `cron state` and `cron list` print about the distributed backend:
-// which one, where, and whether it answers; the error is the one of making the service.
-func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
+func usesDistributed(root *console.Root) bool {
+	for _, spec := range root.Scheduler.CronSpecs {
+		if spec.Type == scheduler.Distributed {
+			return true
+		}
+	}
+	return false
+}
+
+// describeProvider returns the line `cron state` and `cron list` print about the distributed backend of
+// this command's settings: which one, where, and whether it answers; the error is the one of making the
+// service. The local backend is described without being made, so that nothing is created.
+func describeProvider(cmd *cobra.Command, root *console.Root, files cronFiles) (string, error) {
+	if usesDistributed(root) && root.Settings.Distributed.Backend == distributed.BackendLocal {
+		folder := filepath.Join(files.app.RuntimeFolder(), "distributed")
+		return fmt.Sprintf("distributed provider: local: flock on files in %s (this host only)", folder), nil
+	}
 	selector, err := distributedService(cmd, root)
 	switch {
 	case err != nil:
+		err = secret.ScrubError(err, secret.URLPasswords(root.Settings.Distributed.RedisURL))
 		return "distributed provider: UNAVAILABLE: " + err.Error(), err
 	case selector == nil:
 		return "distributed provider: not used (no distributed entries)", nil

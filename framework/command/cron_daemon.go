@@ -16,22 +16,27 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/pidfile"
 	"github.com/hadeframe/hade/framework/proctitle"
 )
 
 // daemonTitle is the process title of cron daemons, as ps shows it.
 func daemonTitle(root *console.Root) string { return root.Name() + " cron" }
 
-// startDaemon starts a cron daemon running `<app> childArgs...` (which must be a `cron start -d` command
-// line) and returns once the daemon holds its pidfile, or with an error saying why it did not come up
-// within readyTimeout, including what the daemon printed. The services are checked here first, so a bad
-// setting fails in the parent.
-func startDaemon(cmd *cobra.Command, root *console.Root, childArgs []string, readyTimeout time.Duration) error {
+// startDaemon starts a cron daemon with the settings of cmd (see daemonCommandLine: secrets go through
+// its environment, never its command line) and returns once the daemon holds its pidfile, or with an error
+// saying why it did not come up within readyTimeout, including what the daemon printed. The services are
+// checked here first, so a bad setting fails in the parent, and so is the one-daemon rule (which the
+// daemon checks again when it takes its pidfile, so two starts at once cannot both pass).
+func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Duration) error {
 	files, err := resolveCronFiles(cmd)
 	if err != nil {
 		return err
 	}
 	if err := applyCronZone(root); err != nil {
+		return err
+	}
+	if err := checkOneDaemon(cmd, files); err != nil {
 		return err
 	}
 	if _, err := distributedService(cmd, root); err != nil {
@@ -44,13 +49,15 @@ func startDaemon(cmd *cobra.Command, root *console.Root, childArgs []string, rea
 	if err != nil {
 		return fmt.Errorf("find the working directory for the daemon: %w", err)
 	}
+	args, env := daemonCommandLine(cmd, files)
 	outputStart := fileSize(files.output)
 	context := &daemon.Context{
 		LogFileName: files.output, // absolute: the parent opens it
 		LogFilePerm: 0o640,
 		WorkDir:     workDir, // relative flags resolve in the daemon as they did here
 		Umask:       0o027,
-		Args:        append([]string{daemonTitle(root)}, childArgs...),
+		Args:        append([]string{daemonTitle(root)}, args...),
+		Env:         env,
 	}
 	child, err := context.Reborn()
 	if child == nil {
@@ -68,6 +75,25 @@ func startDaemon(cmd *cobra.Command, root *console.Root, childArgs []string, rea
 	fmt.Fprintf(cmd.OutOrStdout(), "cron daemon started: pid %d\nlog: %s\noutput: %s\npidfile: %s\n",
 		child.Pid, files.log, files.output, files.pidfiles.File(child.Pid))
 	return nil
+}
+
+// checkOneDaemon refuses to start a daemon while one runs in the base folder, unless cmd has
+// --allow-another-daemon.
+func checkOneDaemon(cmd *cobra.Command, files cronFiles) error {
+	if anotherDaemonAllowed(cmd) {
+		return nil
+	}
+	entries, err := files.pidfiles.List()
+	if err != nil {
+		return err
+	}
+	var running []pidfile.Entry
+	for _, entry := range entries {
+		if entry.Running {
+			running = append(running, entry)
+		}
+	}
+	return refuseSecondDaemon(files, running)
 }
 
 // waitForDaemon polls until the child holds its pidfile with its own pid, has exited, or timeout passed

@@ -16,17 +16,26 @@ func newCronListCommand(root *console.Root) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the registered cron entries and their next run",
-		Args:  cobra.NoArgs,
+		Long: `List the registered cron entries and their next run, then the distributed provider of this
+command's settings and whether it answers. It exits 1 when the provider cannot be used (the table is
+printed first). It creates no file.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyCronZone(root); err != nil {
+				return err
+			}
+			files, err := resolveCronFiles(cmd)
+			if err != nil {
 				return err
 			}
 			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, time.Now()); err != nil {
 				return err
 			}
-			line, _ := describeProvider(cmd, root) // shown, not fatal: the list stands without the backend
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), line)
-			return err
+			line, providerErr := describeProvider(cmd, root, files)
+			if _, err := fmt.Fprintln(cmd.OutOrStdout(), line); err != nil {
+				return err
+			}
+			return providerErr
 		},
 	}
 }

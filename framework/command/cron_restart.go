@@ -1,10 +1,16 @@
 package command
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/pidfile"
 )
 
 func newCronRestartCommand(root *console.Root) *cobra.Command {
@@ -12,19 +18,30 @@ func newCronRestartCommand(root *console.Root) *cobra.Command {
 	start := &startOptions{}
 	cmd := &cobra.Command{
 		Use:   "restart",
-		Short: "Stop the running cron processes of this base folder, then start one daemon",
-		Long: `Stop the running cron processes of this base folder (as cron stop), then start a cron daemon
-(as cron start -d) with the same persistent flags and the --drain-timeout and --ready-timeout given here.`,
-		Args: cobra.NoArgs,
+		Short: "Stop the running cron processes of this base folder, then start one daemon with the same settings",
+		Long: `Stop the running cron processes of this base folder (as cron stop), then start a cron daemon (as
+cron start -d) with the settings of the running daemon that started last: its provider, Redis URL
+(credentials included, read from its owner-only file storage/runtime/cron.<pid>.private), key prefix,
+drain timeout and the other settings. A flag given to restart overrides that setting; the environment
+does not. With no daemon running, the new one takes this command's flags and environment. With invalid
+cron registrations it stops the processes and refuses to start one.`,
+		Annotations: operation,
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			files, err := resolveCronFiles(cmd)
 			if err != nil {
 				return err
 			}
-			if err := stopCron(cmd.OutOrStdout(), files, *stop); err != nil {
+			if err := takeDaemonSettings(cmd, files); err != nil {
 				return err
 			}
-			return startDaemon(cmd, root, daemonArgs(cmd), start.readyTimeout)
+			if err := stopCron(cmd.Context(), cmd.OutOrStdout(), files, *stop); err != nil {
+				return err
+			}
+			if err := root.Scheduler.Err(); err != nil {
+				return fmt.Errorf("the cron processes were stopped but no daemon was started: invalid cron registrations:\n%w", err)
+			}
+			return startDaemon(cmd, root, start.readyTimeout)
 		},
 	}
 	stop.register(cmd)
@@ -32,18 +49,51 @@ func newCronRestartCommand(root *console.Root) *cobra.Command {
 	return cmd
 }
 
-// daemonArgs returns the `cron start -d` command line that carries the flags set on cmd's command line
-// that `cron start` also has: the persistent flags and the start options.
-func daemonArgs(cmd *cobra.Command) []string {
-	args := []string{"cron", "start", "--daemon"}
-	add := func(flag *pflag.Flag) {
-		if flag.Changed {
-			args = append(args, "--"+flag.Name+"="+flag.Value.String())
+// takeDaemonSettings applies to cmd's flags not given on its command line the settings of the running
+// daemon of this namespace that started last, and says so; without a running daemon it changes nothing.
+// It fails, before anything is stopped, when that daemon's settings cannot be read.
+func takeDaemonSettings(cmd *cobra.Command, files cronFiles) error {
+	entries, err := files.pidfiles.List()
+	if err != nil {
+		return err
+	}
+	var latest *pidfile.Entry
+	for i, entry := range entries {
+		if entry.Running && entry.Err == nil && entry.Foreign == "" && entry.Record.Mode == modeDaemon &&
+			(latest == nil || entry.Record.StartedAt.After(latest.Record.StartedAt)) {
+			latest = &entries[i]
 		}
 	}
-	cmd.InheritedFlags().VisitAll(add)
-	for _, name := range []string{"drain-timeout", "ready-timeout"} {
-		add(cmd.Flags().Lookup(name))
+	if latest == nil {
+		return nil
 	}
-	return args
+	out := cmd.OutOrStdout()
+	data, err := files.pidfiles.ReadPrivate(latest.PID)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(out, "note: daemon %d recorded no settings (started by an older version): the new daemon takes "+
+			"this command's flags and environment\n", latest.PID)
+		return nil
+	}
+	var private privateSettings
+	if err == nil {
+		err = json.Unmarshal(data, &private)
+	}
+	if err != nil {
+		return fmt.Errorf("read the settings of the running daemon %d, to start the new one alike (nothing was stopped): %w; "+
+			"run restart as the daemon's user, or stop it and start a new one with the flags it needs", latest.PID, err)
+	}
+	notes, err := applySettings(cmd, private.Settings)
+	printNotes(out, notes)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restarting with the settings of daemon %d (%s); flags given here override them\n",
+		latest.PID, describeSettings(redactSettings(processSettings(cmd, files))))
+	return nil
+}
+
+func printNotes(out io.Writer, notes []string) {
+	for _, note := range notes {
+		fmt.Fprintln(out, "note: "+note)
+	}
 }

@@ -14,13 +14,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/pidfile"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // startOptions are the flags of `cron start` (and of `cron restart`, which starts a daemon).
 type startOptions struct {
 	daemon       bool
+	another      bool // --allow-another-daemon, read by acquirePidfile and checkOneDaemon
 	drainTimeout time.Duration
 	readyTimeout time.Duration
 }
@@ -28,6 +28,7 @@ type startOptions struct {
 func (o *startOptions) register(cmd *cobra.Command, withDaemonFlag bool) {
 	if withDaemonFlag {
 		cmd.Flags().BoolVarP(&o.daemon, "daemon", "d", false, "run in the background: pidfile in storage/runtime, logs in storage/log")
+		cmd.Flags().BoolVar(&o.another, "allow-another-daemon", false, "with -d: start although a daemon already runs in this base folder")
 	}
 	cmd.Flags().DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for running jobs before exiting")
 	cmd.Flags().DurationVar(&o.readyTimeout, "ready-timeout", 10*time.Second, "with a daemon: how long the parent waits for the daemon to be up")
@@ -47,7 +48,7 @@ once the daemon is up, printing its pid and log files.`,
 			case daemon.WasReborn():
 				return runDaemonChild(cmd, root, options)
 			case options.daemon:
-				return startDaemon(cmd, root, os.Args[1:], options.readyTimeout)
+				return startDaemon(cmd, root, options.readyTimeout)
 			default:
 				logger := slog.New(slog.NewJSONHandler(cmd.OutOrStdout(), nil))
 				return serve(cmd, root, "foreground", "stdout", logger, options.drainTimeout)
@@ -79,9 +80,7 @@ func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger 
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
-	pid, err := files.pidfiles.Acquire(pidfile.Record{
-		PID: os.Getpid(), AppID: files.app.AppID(), Mode: mode, StartedAt: time.Now(), Args: os.Args, Log: logPath,
-	})
+	pid, err := acquirePidfile(cmd, files, mode, logPath)
 	if err != nil {
 		return err
 	}

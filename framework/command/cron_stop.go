@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,49 +34,41 @@ func newCronStopCommand(_ *console.Root) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stop",
 		Short: "Stop the running cron processes of this base folder (SIGTERM, then SIGKILL after --timeout)",
-		Args:  cobra.NoArgs,
+		Long: `Stop the running cron processes of this base folder: SIGTERM, then SIGKILL after --timeout; it
+returns once each has exited. With nothing running it says so and exits 0; with --pid N it exits 1 when N
+is not a running cron process of this base folder. A process whose pidfile was written in another pid
+namespace or boot (a container sharing the folder) is never signalled: its pid means another process here.
+A SIGKILL is recorded in the killed daemon's log (cron.log), as its runs still going were cut short.`,
+		Annotations: operation,
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			files, err := resolveCronFiles(cmd)
 			if err != nil {
 				return err
 			}
-			return stopCron(cmd.OutOrStdout(), files, *options)
+			return stopCron(cmd.Context(), cmd.OutOrStdout(), files, *options)
 		},
 	}
 	options.register(cmd)
 	return cmd
 }
 
-// stopCron stops the cron processes that hold their pidfile (all, or options.pid) and waits until they
-// have exited; it says so and returns nil when none runs. It never signals a pid whose pidfile lock is
-// not held: the process is looked up first (a pidfd on Linux), the lock is checked after, and the signal
-// goes through that handle, so a pid reused meanwhile is never hit.
-func stopCron(out io.Writer, files cronFiles, options stopOptions) error {
+// stopCron stops the cron processes of this namespace that hold their pidfile (all, or options.pid) and
+// waits until they have exited; it says so and returns nil when none runs. It never signals a pid whose
+// pidfile lock is not held: the process is looked up first (a pidfd on Linux), the lock is checked after,
+// and the signal goes through that handle, so a pid reused meanwhile is never hit.
+func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopOptions) error {
 	entries, err := files.pidfiles.List()
 	if err != nil {
 		return err
 	}
-	var targets []pidfile.Entry
-	var errs []error
-	for _, entry := range entries {
-		switch {
-		case options.pid != 0 && entry.PID != options.pid:
-		case entry.Running && entry.Err != nil:
-			errs = append(errs, fmt.Errorf("%w; a process holds it, find it with `fuser %s`", entry.Err, entry.Path))
-		case entry.Running:
-			targets = append(targets, entry)
-		}
-	}
-	if len(targets) == 0 && len(errs) == 0 {
-		if options.pid != 0 {
-			fmt.Fprintf(out, "no cron process with pid %d is running\n", options.pid)
-		} else {
-			fmt.Fprintln(out, "cron is not running")
-		}
-		_, err := files.pidfiles.RemoveStale()
-		return err
+	targets, err := stopTargets(out, files, entries, options.pid)
+	if err != nil || len(targets) == 0 {
+		_, staleErr := files.pidfiles.RemoveStale()
+		return errors.Join(err, staleErr)
 	}
 	var signalled []signalledProcess
+	var errs []error
 	for _, entry := range targets {
 		process, err := signalIfOwner(files.pidfiles, entry, syscall.SIGTERM)
 		if err != nil {
@@ -87,63 +80,121 @@ func stopCron(out io.Writer, files cronFiles, options stopOptions) error {
 		}
 	}
 	for _, target := range signalled {
-		errs = append(errs, target.waitOrKill(out, files.pidfiles, options.timeout))
+		errs = append(errs, target.waitOrKill(ctx, out, files.pidfiles, options.timeout))
+		target.process.close()
 	}
 	_, err = files.pidfiles.RemoveStale()
 	return errors.Join(append(errs, err)...)
 }
 
+// stopTargets returns the entries to signal: pid's (an error when it is not a running cron process of this
+// namespace), or every running one of this namespace, telling out about those of another namespace. It
+// prints that nothing runs when nothing is to be done.
+func stopTargets(out io.Writer, files cronFiles, entries []pidfile.Entry, pid int) ([]pidfile.Entry, error) {
+	if pid != 0 {
+		for _, entry := range entries {
+			if entry.PID == pid && entry.Running {
+				return []pidfile.Entry{entry}, stoppable(entry)
+			}
+		}
+		return nil, console.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
+			pid, files.app.BaseFolder(), files.whereNothingRuns()))
+	}
+	var targets []pidfile.Entry
+	var errs []error
+	for _, entry := range entries {
+		switch err := stoppable(entry); {
+		case !entry.Running:
+		case err != nil && entry.Err == nil:
+			fmt.Fprintf(out, "not signalled: %v\n", err)
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			targets = append(targets, entry)
+		}
+	}
+	if len(targets) == 0 && len(errs) == 0 {
+		fmt.Fprintf(out, "cron is not running (%s)\n", files.whereNothingRuns())
+	}
+	return targets, errors.Join(errs...)
+}
+
+// stoppable returns why a running entry must not be signalled, or nil.
+func stoppable(entry pidfile.Entry) error {
+	switch {
+	case entry.Err != nil:
+		return fmt.Errorf("%w; a process holds it, find it with `fuser %s`", entry.Err, entry.Path)
+	case entry.Foreign != "":
+		return fmt.Errorf("pidfile %s was written by a cron process of %s, where its pid is %d; here that pid names "+
+			"another process or none, so stop it from where it runs", entry.Path, entry.Foreign, entry.PID)
+	}
+	return nil
+}
+
 type signalledProcess struct {
 	entry   pidfile.Entry
-	process *os.Process
+	process *process
 	since   time.Time
 }
 
 // signalIfOwner signals entry's process if it still holds its pidfile; it returns nil, nil when the
 // process is gone.
-func signalIfOwner(folder pidfile.Folder, entry pidfile.Entry, signal syscall.Signal) (*os.Process, error) {
-	process, err := os.FindProcess(entry.PID)
-	if err != nil {
-		return nil, nil
-	}
-	current, err := folder.Inspect(entry.PID)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && !current.Running) {
-		return nil, nil
-	}
-	if err != nil {
+func signalIfOwner(folder pidfile.Folder, entry pidfile.Entry, signal syscall.Signal) (*process, error) {
+	process, err := openProcess(entry.PID)
+	if err != nil || process == nil {
 		return nil, err
 	}
-	if err := process.Signal(signal); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return nil, fmt.Errorf("send %s to cron process %d: %w", signal, entry.PID, err)
+	current, err := folder.Inspect(entry.PID)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && (!current.Running || !current.Record.StartedAt.Equal(entry.Record.StartedAt))) {
+		process.close()
+		return nil, nil
+	}
+	if err == nil {
+		err = process.signal(signal)
+	}
+	if err != nil {
+		process.close()
+		return nil, fmt.Errorf("cron process %d: %w", entry.PID, err)
 	}
 	return process, nil
 }
 
-// waitOrKill waits until the process has released its pidfile; after timeout it sends SIGKILL and waits
-// up to killWait more.
-func (t signalledProcess) waitOrKill(out io.Writer, folder pidfile.Folder, timeout time.Duration) error {
-	if released(folder, t.entry.PID, t.since.Add(timeout)) {
+// waitOrKill waits until the process has exited and its pidfile is released; after timeout it sends
+// SIGKILL, records the kill in the process's log, and waits up to killWait more.
+func (t signalledProcess) waitOrKill(ctx context.Context, out io.Writer, folder pidfile.Folder, timeout time.Duration) error {
+	if t.waitGone(ctx, folder, t.since.Add(timeout)) {
 		fmt.Fprintf(out, "stopped cron process %d (%s) in %s\n", t.entry.PID, t.entry.Record.Mode, time.Since(t.since).Round(time.Millisecond))
 		return nil
 	}
-	if err := t.process.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("send SIGKILL to cron process %d: %w", t.entry.PID, err)
+	if err := t.process.signal(syscall.SIGKILL); err != nil {
+		return err
 	}
-	if released(folder, t.entry.PID, time.Now().Add(killWait)) {
-		fmt.Fprintf(out, "killed cron process %d with SIGKILL: it was still running %s after SIGTERM (--timeout)\n", t.entry.PID, timeout)
-		return nil
+	recorded, recordErr := recordKill(t.entry, timeout)
+	if !t.waitGone(ctx, folder, time.Now().Add(killWait)) {
+		return errors.Join(fmt.Errorf("cron process %d still runs or holds its pidfile %s %s after SIGKILL",
+			t.entry.PID, t.entry.Path, killWait), recordErr)
 	}
-	return fmt.Errorf("cron process %d still holds its pidfile %s after SIGKILL", t.entry.PID, t.entry.Path)
+	fmt.Fprintf(out, "killed cron process %d with SIGKILL: it was still running %s after SIGTERM (--timeout); "+
+		"runs still going were cut short%s\n", t.entry.PID, timeout, recorded)
+	return recordErr
 }
 
-// released polls until pid's pidfile is gone or unlocked, or deadline passes.
-func released(folder pidfile.Folder, pid int, deadline time.Time) bool {
+// waitGone waits until deadline for the process to exit and then for its pidfile lock to be released
+// (at once, unless a process it started kept the descriptor).
+func (t signalledProcess) waitGone(ctx context.Context, folder pidfile.Folder, deadline time.Time) bool {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	return t.process.waitExit(ctx) && released(ctx, folder, t.entry.PID)
+}
+
+// released polls until pid's pidfile is gone or unlocked, or ctx is done.
+func released(ctx context.Context, folder pidfile.Folder, pid int) bool {
 	for {
 		entry, err := folder.Inspect(pid)
 		if errors.Is(err, os.ErrNotExist) || (err == nil && !entry.Running) {
 			return true
 		}
-		if time.Now().After(deadline) {
+		if ctx.Err() != nil {
 			return false
 		}
 		time.Sleep(20 * time.Millisecond)

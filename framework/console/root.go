@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework"
+	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/provider/app"
 	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
@@ -51,6 +52,7 @@ type Root struct {
 	Settings  *Settings
 
 	setupErr error
+	args     []string // set by SetArgs; nil: os.Args[1:]
 }
 
 // NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed,
@@ -101,15 +103,29 @@ func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Co
 	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime)
 }
 
-// Execute runs the command line os.Args[1:] with ctx, carrying the container, as every command's context.
-// Before running anything it returns an error listing every invalid cron registration, so a bad
-// registration stops every command, `cron list` included.
+// Execute runs the command line (os.Args[1:], or SetArgs's) with ctx, carrying the container, as every
+// command's context. When a cron registration is invalid it returns an error listing every invalid one
+// before running anything, except for operations commands (see AnnotationOperation), help and completion,
+// which run after printing the list as a warning on stderr. No error it returns holds the password of the
+// Redis URL setting. Turn the error into the process's exit status with Exit or ExitCode.
 func (r *Root) Execute(ctx context.Context) error {
+	err := r.execute(ctx)
+	return secret.ScrubError(err, secret.URLPasswords(r.Settings.Distributed.RedisURL))
+}
+
+func (r *Root) execute(ctx context.Context) error {
 	if err := r.setupErr; err != nil {
 		return fmt.Errorf("set up the root command: %w", err)
 	}
 	if err := r.Scheduler.Err(); err != nil {
-		return fmt.Errorf("invalid cron registrations, nothing was run:\n%w", err)
+		run, warn := r.runsWithInvalidRegistrations()
+		if !run {
+			return fmt.Errorf("invalid cron registrations, nothing was run:\n%w", err)
+		}
+		if warn {
+			fmt.Fprintf(r.ErrOrStderr(), "Warning: invalid cron registrations: `cron start`, `cron list` and the "+
+				"application's commands refuse to run until they are fixed:\n%v\n", err)
+		}
 	}
 	return r.Command.ExecuteContext(framework.WithContainer(ctx, r.Container))
 }

@@ -2,19 +2,18 @@
 // process: <folder>/<prefix>.<pid>.pid. A process holds an exclusive flock on its pidfile while it runs;
 // liveness is that lock, never kill(pid, 0), which a reused pid or a zombie would also answer. Creating,
 // listing and removing stale pidfiles happen under a folder lock (<folder>/<prefix>.lock), so a pidfile
-// is never seen half-written and never removed while its process is taking it.
+// is never seen half-written and never removed while its process is taking it. A pidfile records the pid
+// namespace and the boot of its process: a pid means nothing in another namespace or boot (see
+// Entry.Foreign). Next to a pidfile, an owner-only file may keep what the process must not show to the
+// group (see Options.Private).
 package pidfile
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hadeframe/hade/framework/internal/flock"
@@ -23,23 +22,20 @@ import (
 // folderLockWait bounds how long an operation waits for the folder lock, which is held for milliseconds.
 const folderLockWait = 5 * time.Second
 
-// Record is what a pidfile holds, as one JSON object.
+// Record is what a pidfile holds, as one JSON object. Its file is readable by the group: it holds no
+// secret.
 type Record struct {
 	PID       int       `json:"pid"`
 	AppID     string    `json:"app_id"`
 	Mode      string    `json:"mode"` // "foreground" or "daemon"
 	StartedAt time.Time `json:"started_at"`
-	Args      []string  `json:"args"`
 	Log       string    `json:"log"` // where the process writes its structured log
-}
-
-// Entry is one pidfile found in the folder.
-type Entry struct {
-	Path    string
-	PID     int    // from the file name
-	Running bool   // a process holds the file's lock
-	Record  Record // valid when Err is nil
-	Err     error  // the content could not be read or parsed
+	// Settings are the process's settings by name, secrets redacted, for people to read.
+	Settings map[string]string `json:"settings,omitempty"`
+	// PIDNamespace and BootID are set by Acquire: the pid namespace (readlink /proc/self/ns/pid, e.g.
+	// "pid:[4026531836]") and the boot (/proc/sys/kernel/random/boot_id) the pid belongs to.
+	PIDNamespace string `json:"pid_namespace,omitempty"`
+	BootID       string `json:"boot_id,omitempty"`
 }
 
 // Folder manages the pidfiles named <Prefix>.<pid>.pid in Path.
@@ -53,20 +49,33 @@ func (f Folder) File(pid int) string {
 	return filepath.Join(f.Path, fmt.Sprintf("%s.%d.pid", f.Prefix, pid))
 }
 
+// Options are the optional parts of Acquire.
+type Options struct {
+	// Private is written to <prefix>.<pid>.private (mode 0600: owner only) next to the pidfile and removed
+	// with it; ReadPrivate reads it back. Empty: no such file.
+	Private []byte
+	// Admit, when set, is called under the folder lock with the pidfiles whose lock is held (the caller's
+	// own excluded); an error refuses the pidfile. Two processes calling Acquire at once are serialized,
+	// so a rule such as "one daemon per folder" holds without a race.
+	Admit func(running []Entry) error
+}
+
 // Pidfile is a pidfile locked by the current process.
 type Pidfile struct {
-	file *os.File
-	path string
+	file    *os.File
+	path    string
+	private string // "" when there is no private file
 }
 
 // Path returns the pidfile's path.
 func (p *Pidfile) Path() string { return p.path }
 
-// Acquire creates the folder (mode 0750) if needed, creates (mode 0640) or reuses the pidfile of record.PID, locks it and writes record. The lock
-// lasts until Release or the process's exit; the file descriptor is close-on-exec, so processes the
-// caller starts do not inherit it. It returns an error when the folder cannot be created or locked, or
-// when another process holds the pidfile's lock.
-func (f Folder) Acquire(record Record) (*Pidfile, error) {
+// Acquire creates the folder (mode 0750) if needed, creates (mode 0640) or reuses the pidfile of
+// record.PID, locks it and writes record with this process's pid namespace and boot, and the private file
+// of options. The lock lasts until Release or the process's exit; the file descriptor is close-on-exec,
+// so processes the caller starts do not inherit it. It returns an error when the folder cannot be created
+// or locked, when another process holds the pidfile's lock, or when options.Admit refuses.
+func (f Folder) Acquire(record Record, options Options) (*Pidfile, error) {
 	if err := os.MkdirAll(f.Path, 0o750); err != nil {
 		return nil, fmt.Errorf("create pidfile folder: %w", err)
 	}
@@ -75,6 +84,39 @@ func (f Folder) Acquire(record Record) (*Pidfile, error) {
 		return nil, err
 	}
 	defer unlock()
+	if options.Admit != nil {
+		if err := f.admit(record.PID, options.Admit); err != nil {
+			return nil, err
+		}
+	}
+	record.PIDNamespace, record.BootID = currentOrigin()
+	held, err := f.lockAndWrite(record)
+	if err != nil || len(options.Private) == 0 {
+		return held, err
+	}
+	held.private = f.privateFile(record.PID)
+	if err := writePrivate(held.private, options.Private); err != nil {
+		return nil, errors.Join(err, held.Release())
+	}
+	return held, nil
+}
+
+// admit calls admit with the running pidfiles other than pid's.
+func (f Folder) admit(pid int, admit func([]Entry) error) error {
+	entries, err := f.list()
+	if err != nil {
+		return err
+	}
+	var running []Entry
+	for _, entry := range entries {
+		if entry.Running && entry.PID != pid {
+			running = append(running, entry)
+		}
+	}
+	return admit(running)
+}
+
+func (f Folder) lockAndWrite(record Record) (*Pidfile, error) {
 	path := f.File(record.PID)
 	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
@@ -107,118 +149,21 @@ func writeRecord(file *os.File, record Record) error {
 	return nil
 }
 
-// Release removes the pidfile and then releases its lock. Removing first means no other process can lock
-// the file between the two steps and take it for a stale one of a new process.
+// Release removes the private file and the pidfile, and then releases its lock. Removing first means no
+// other process can lock the file between the two steps and take it for a stale one of a new process.
 func (p *Pidfile) Release() error {
-	removeErr := os.Remove(p.path)
-	if errors.Is(removeErr, os.ErrNotExist) {
-		removeErr = nil
+	var privateErr error
+	if p.private != "" {
+		privateErr = removeIfExists(p.private)
 	}
-	return errors.Join(removeErr, p.file.Close())
+	return errors.Join(privateErr, removeIfExists(p.path), p.file.Close())
 }
 
-// List returns the folder's pidfiles sorted by pid, each probed for its lock. A missing folder holds none.
-func (f Folder) List() (entries []Entry, err error) {
-	err = f.whileLocked(func() error {
-		entries, err = f.list()
-		return err
-	})
-	return entries, err
-}
-
-// Inspect returns the entry of pid's pidfile; the error wraps os.ErrNotExist when there is none.
-func (f Folder) Inspect(pid int) (Entry, error) {
-	unlock, err := f.lockFolder()
-	if err != nil {
-		return Entry{}, err
-	}
-	defer unlock()
-	return probe(f.File(pid), pid)
-}
-
-// RemoveStale removes the pidfiles whose lock nobody holds (their process is gone) and whose content
-// parses, and returns them. Unreadable unlocked pidfiles are kept for a person to look at.
-func (f Folder) RemoveStale() (removed []Entry, err error) {
-	err = f.whileLocked(func() error {
-		entries, err := f.list()
-		if err != nil {
-			return err
-		}
-		for _, entry := range entries {
-			if entry.Running || entry.Err != nil {
-				continue
-			}
-			if err := os.Remove(entry.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("remove stale pidfile: %w", err)
-			}
-			removed = append(removed, entry)
-		}
-		return nil
-	})
-	return removed, err
-}
-
-// whileLocked runs fn under the folder lock; a missing folder holds no pidfiles, so fn is not run.
-func (f Folder) whileLocked(fn func() error) error {
-	unlock, err := f.lockFolder()
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	defer unlock()
-	return fn()
-}
-
-func (f Folder) list() ([]Entry, error) {
-	names, err := filepath.Glob(filepath.Join(f.Path, f.Prefix+".*.pid"))
-	if err != nil {
-		return nil, err
-	}
-	var entries []Entry
-	for _, path := range names {
-		middle := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), f.Prefix+"."), ".pid")
-		pid, err := strconv.Atoi(middle)
-		if err != nil || pid <= 0 {
-			continue // not one of ours
-		}
-		entry, err := probe(path, pid)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, entry)
-	}
-	slices.SortFunc(entries, func(a, b Entry) int { return a.PID - b.PID })
-	return entries, nil
-}
-
-// probe reads one pidfile and tests its lock without keeping it.
-func probe(path string, pid int) (Entry, error) {
-	entry := Entry{Path: path, PID: pid}
-	file, err := os.Open(path)
-	if err != nil {
-		return entry, err
-	}
-	defer file.Close()
-	locked, err := flock.TryLock(file)
-	if err != nil {
-		return entry, fmt.Errorf("probe pidfile %s: %w", path, err)
-	}
-	entry.Running = !locked // we got the lock, so nobody held it; closing the file releases it
-	data, err := io.ReadAll(io.LimitReader(file, 1<<20))
-	if err != nil {
-		return entry, fmt.Errorf("read pidfile %s: %w", path, err)
-	}
-	if err := json.Unmarshal(data, &entry.Record); err != nil {
-		entry.Err = fmt.Errorf("pidfile %s is not a JSON pid record (%v); valid content is one object like {\"pid\":%d,...}", path, err, pid)
-	} else if entry.Record.PID != pid {
-		entry.Err = fmt.Errorf("pidfile %s names pid %d but its file name says %d", path, entry.Record.PID, pid)
-	}
-	return entry, nil
+	return nil
 }
 
 // lockFolder takes the folder lock; its error wraps os.ErrNotExist when the folder does not exist.

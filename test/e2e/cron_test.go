@@ -59,9 +59,7 @@ func TestForegroundRunsFooEverySecondAndExitsZeroOnSIGINT(t *testing.T) {
 	if last.str("msg") != "cron stopped" {
 		t.Fatalf("the last line is %v, want cron stopped", last)
 	}
-	if out := mustRun(t, hadeBinary, base, "cron", "state"); !strings.Contains(out, "not running") {
-		t.Fatalf("state after the foreground process exited: %q", out)
-	}
+	assertNotRunning(t, hadeBinary, base)
 }
 
 var daemonPID = regexp.MustCompile(`cron daemon started: pid (\d+)`)
@@ -113,9 +111,7 @@ func TestDaemonStartStateStopState(t *testing.T) {
 	if processAlive(pid) {
 		t.Fatalf("daemon %d is alive after stop returned", pid)
 	}
-	if state := mustRun(t, hadeBinary, base, "cron", "state"); !strings.Contains(state, "cron is not running") {
-		t.Fatalf("state after stop = %q", state)
-	}
+	assertNotRunning(t, hadeBinary, base)
 	if again := mustRun(t, hadeBinary, base, "cron", "stop"); !strings.Contains(again, "cron is not running") {
 		t.Fatalf("stop with nothing running = %q", again)
 	}
@@ -213,9 +209,7 @@ func TestKilledDaemonReadsAsNotRunningAndStartsAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "the killed daemon to be gone", func() bool { return !processAlive(pid) })
-	if state := mustRun(t, hadeBinary, base, "cron", "state"); !strings.Contains(state, "cron is not running") {
-		t.Fatalf("state after kill -9 = %q", state)
-	}
+	assertNotRunning(t, hadeBinary, base)
 	if _, err := os.Stat(filepath.Join(base, "storage", "runtime", fmt.Sprintf("cron.%d.pid", pid))); err != nil {
 		t.Fatalf("the killed daemon's pidfile should still be there (stale): %v", err)
 	}
@@ -270,9 +264,7 @@ func TestBadSettingFailsInTheDaemonParent(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "--base-folder") {
 		t.Fatalf("exit %d, stderr %q; want a non-zero exit naming --base-folder", r.code, r.stderr)
 	}
-	if state := mustRun(t, hadeBinary, base, "cron", "state"); !strings.Contains(state, "not running") {
-		t.Fatalf("a daemon was left running: %q", state)
-	}
+	assertNotRunning(t, hadeBinary, base)
 }
 
 func TestListShowsTheRegisteredJobs(t *testing.T) {

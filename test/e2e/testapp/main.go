@@ -1,8 +1,9 @@
 // Command testapp is the application the end-to-end tests build. It uses only the framework's public API,
 // as a user's application would. TESTAPP_REGISTRATIONS picks its cron entries: "invalid" registers bad
-// ones; "spawn" an every-second job that starts a shell reporting what it inherited; "hourly" an hourly
-// distributed job; anything else one
-// every-second distributed job.
+// ones; "spawn" an every-second job that starts a shell reporting what it inherited; "stubborn" an
+// every-second job that ignores its context for a minute; "hourly" an hourly distributed job; anything
+// else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
+// returned, as a slow shutdown would.
 package main
 
 import (
@@ -32,7 +33,12 @@ func main() {
 		shell.Stdout = cmd.OutOrStdout()
 		return shell.Run()
 	}}
-	root.AddCommand(tick, spawn)
+	stubborn := &cobra.Command{Use: "stubborn", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		_, err := fmt.Fprintln(cmd.OutOrStdout(), "stubborn started")
+		time.Sleep(time.Minute) // ignores cmd.Context(): only SIGKILL ends it early
+		return err
+	}}
+	root.AddCommand(tick, spawn, stubborn)
 	switch os.Getenv("TESTAPP_REGISTRATIONS") {
 	case "invalid":
 		root.AddCronCommand("61 * * * * *", tick)
@@ -41,11 +47,14 @@ func main() {
 		root.AddCronCommand("* * * * * *", spawn)
 	case "hourly":
 		root.AddDistributedCronCommand("hourly", "0 * * * *", tick, 10*time.Second)
+	case "stubborn":
+		root.AddCronCommand("* * * * * *", stubborn)
 	default:
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, 2*time.Second)
 	}
-	if err := root.Execute(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		os.Exit(1)
+	err := root.Execute(context.Background())
+	if delay, parseErr := time.ParseDuration(os.Getenv("TESTAPP_EXIT_DELAY")); parseErr == nil {
+		time.Sleep(delay)
 	}
+	console.Exit(err)
 }

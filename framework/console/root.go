@@ -23,6 +23,7 @@ const (
 	EnvDistributed = "HADE_DISTRIBUTED"
 	EnvRedisURL    = "HADE_REDIS_URL"
 	EnvRedisPrefix = "HADE_REDIS_PREFIX"
+	EnvLogLevel    = "HADE_LOG_LEVEL"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -34,6 +35,9 @@ type Settings struct {
 	// HADE_DISTRIBUTED, default "local"), --redis-url (env HADE_REDIS_URL, default
 	// redis://127.0.0.1:6379/0) and --redis-prefix (env HADE_REDIS_PREFIX, default "hade:").
 	Distributed distributed.Config
+	// LogLevel is the lowest level the cron process logs: debug, info, warn or error (flag --log-level, env
+	// HADE_LOG_LEVEL, default info). `cron start` checks it.
+	LogLevel string
 }
 
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
@@ -50,7 +54,7 @@ type Root struct {
 }
 
 // NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed,
-// --redis-url and --redis-prefix, and a container with the App and Distributed providers bound.
+// --redis-url, --redis-prefix and --log-level, and a container with the App and Distributed providers bound.
 func NewRoot(name, short string) *Root {
 	settings := &Settings{}
 	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
@@ -63,6 +67,8 @@ func NewRoot(name, short string) *Root {
 		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
 	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
 		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
+	flags.StringVar(&settings.LogLevel, "log-level", envOr(EnvLogLevel, "info"),
+		"lowest level the cron process logs: debug, info, warn or error (env "+EnvLogLevel+")")
 
 	container := framework.NewContainer()
 	setupErr := errors.Join(

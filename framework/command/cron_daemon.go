@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -129,6 +130,7 @@ func fileSize(path string) int64 {
 // daemon's marker and descriptors on to the processes jobs start, and serves with the structured log in
 // storage/log/cron.log and what jobs print in storage/log/cron.output.log, reopening both on SIGHUP.
 func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions, level slog.Level) error {
+	signal.Ignore(syscall.SIGHUP) // a logrotate SIGHUP while starting must not end the daemon; serve handles it
 	if _, err := new(daemon.Context).Reborn(); err != nil {
 		return fmt.Errorf("daemon hand-off: %w", err)
 	}

@@ -3,7 +3,7 @@ module github.com/hadeframe/hade
 go 1.26.8
 
 require (
-	github.com/erikdubbelboer/gspt v0.0.0-20210805194459-ce36a5128377
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/google/uuid v1.6.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/robfig/cron/v3 v3.0.1

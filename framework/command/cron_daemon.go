@@ -7,21 +7,23 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sevlyar/go-daemon"
 	"github.com/spf13/cobra"
-	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/pidfile"
-	"github.com/hadeframe/hade/framework/proctitle"
 )
 
-// daemonTitle is the process title of cron daemons, as ps shows it.
-func daemonTitle(root *console.Root) string { return root.Name() + " cron" }
+// daemonTitle is the process title of a cron daemon working in baseFolder, e.g. `hade cron [/srv/app1]`:
+// startDaemon passes it as the daemon's argv[0], which ps shows first, so no title is rewritten later.
+func daemonTitle(root *console.Root, baseFolder string) string {
+	return root.Name() + " cron [" + baseFolder + "]"
+}
 
 // startDaemon starts a cron daemon with the settings of cmd (see daemonCommandLine: secrets go through
 // its environment, never its command line) and returns once the daemon holds its pidfile, or with an error
@@ -56,7 +58,7 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 		LogFilePerm: 0o640,
 		WorkDir:     workDir, // relative flags resolve in the daemon as they did here
 		Umask:       0o027,
-		Args:        append([]string{daemonTitle(root)}, args...),
+		Args:        append([]string{daemonTitle(root, files.app.BaseFolder())}, args...),
 		Env:         env,
 	}
 	child, err := context.Reborn()
@@ -154,9 +156,10 @@ func fileSize(path string) int64 {
 }
 
 // runDaemonChild is `cron start -d` in the daemon: it completes go-daemon's hand-off, stops passing the
-// daemon's marker and descriptors on to the processes jobs start, sets the process title and serves with
-// the structured log in storage/log/cron.log.
-func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions) error {
+// daemon's marker and descriptors on to the processes jobs start, and serves with the structured log in
+// storage/log/cron.log and what jobs print in storage/log/cron.output.log, reopening both on SIGHUP.
+func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions, level slog.Level) error {
+	signal.Ignore(syscall.SIGHUP) // a logrotate SIGHUP while starting must not end the daemon; serve handles it
 	if _, err := new(daemon.Context).Reborn(); err != nil {
 		return fmt.Errorf("daemon hand-off: %w", err)
 	}
@@ -164,17 +167,29 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 		return err
 	}
 	syscall.CloseOnExec(3) // go-daemon leaves /dev/null open on fd 3
-	proctitle.Set(daemonTitle(root))
 
 	files, err := resolveCronFiles(cmd)
 	if err != nil {
 		return err
 	}
-	logFile := &lumberjack.Logger{Filename: files.log, MaxSize: 100, MaxBackups: 5}
-	logger := slog.New(slog.NewJSONHandler(logFile, nil))
-	serveErr := serve(cmd, root, "daemon", files.log, logger, options.drainTimeout)
+	logs, err := openDaemonLogs(files.log, files.output)
+	if err != nil {
+		return err
+	}
+	logger := newCronLogger(logs.log, level)
+	root.SetOut(logs.output) // what jobs print through cmd.OutOrStdout() and cmd.ErrOrStderr()
+	root.SetErr(logs.output)
+	reopen := func() {
+		if err := logs.reopen(); err != nil {
+			logger.Error("cron could not reopen its log files", "signal", "SIGHUP", "error", err.Error())
+			return
+		}
+		logger.Info("cron reopened its log files", "signal", "SIGHUP", "log", files.log, "output", files.output)
+	}
+	serveErr := serve(cmd, root, serving{mode: "daemon", logPath: files.log, logger: logger,
+		drainTimeout: options.drainTimeout, onHangup: reopen})
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())
 	}
-	return errors.Join(serveErr, logFile.Close())
+	return errors.Join(serveErr, logs.Close())
 }

@@ -1,15 +1,14 @@
 package command
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
+	systemd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/sevlyar/go-daemon"
 	"github.com/spf13/cobra"
 
@@ -30,7 +29,7 @@ func (o *startOptions) register(cmd *cobra.Command, withDaemonFlag bool) {
 		cmd.Flags().BoolVarP(&o.daemon, "daemon", "d", false, "run in the background: pidfile in storage/runtime, logs in storage/log")
 		cmd.Flags().BoolVar(&o.another, "allow-another-daemon", false, "with -d: start although a daemon already runs in this base folder")
 	}
-	cmd.Flags().DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for running jobs before exiting")
+	cmd.Flags().DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on a stop, how long to wait for running jobs before exiting")
 	cmd.Flags().DurationVar(&o.readyTimeout, "ready-timeout", 10*time.Second, "with a daemon: how long the parent waits for the daemon to be up")
 }
 
@@ -40,18 +39,25 @@ func newCronStartCommand(root *console.Root) *cobra.Command {
 		Use:   "start",
 		Short: "Start the cron scheduler in the foreground, or as a daemon with -d",
 		Long: `Start the cron scheduler. In the foreground it logs one JSON line per run to stdout and stops on
-SIGINT or SIGTERM, waiting up to --drain-timeout for running jobs. With -d it starts a daemon and returns
-once the daemon is up, printing its pid and log files.`,
+SIGINT, SIGTERM or SIGHUP, waiting up to --drain-timeout for running jobs. With -d it starts a daemon and
+returns once the daemon is up, printing its pid and log files; the daemon stops on SIGINT or SIGTERM and
+reopens its log files on SIGHUP. Under systemd (NOTIFY_SOCKET set) it sends READY=1 once the scheduler
+runs and STOPPING=1 when it stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			level, err := parseLogLevel(root.Settings.LogLevel)
+			if err != nil {
+				return err
+			}
 			switch {
 			case daemon.WasReborn():
-				return runDaemonChild(cmd, root, options)
+				return runDaemonChild(cmd, root, options, level)
 			case options.daemon:
+				newCronLogger(cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, options.readyTimeout)
 			default:
-				logger := slog.New(slog.NewJSONHandler(cmd.OutOrStdout(), nil))
-				return serve(cmd, root, "foreground", "stdout", logger, options.drainTimeout)
+				return serve(cmd, root, serving{mode: "foreground", logPath: "stdout",
+					logger: newCronLogger(cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
 			}
 		},
 	}
@@ -59,10 +65,24 @@ once the daemon is up, printing its pid and log files.`,
 	return cmd
 }
 
-// serve runs the scheduler in this process until SIGINT or SIGTERM: it checks the services, takes this
-// process's pidfile, starts the scheduler, and on a signal stops it, waits for the running jobs up to
-// drainTimeout and releases the pidfile.
-func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger *slog.Logger, drainTimeout time.Duration) (err error) {
+// serving says how serve runs.
+type serving struct {
+	mode         string // "foreground" or "daemon", recorded in the pidfile
+	logPath      string // where logger writes, recorded in the pidfile
+	logger       *slog.Logger
+	drainTimeout time.Duration
+	onHangup     func() // what SIGHUP does; nil: SIGHUP stops the process
+}
+
+// processUmask is the file mode creation mask of every cron process, foreground or daemon, so that both
+// create files (theirs and their jobs') with the same permissions: no access for others.
+const processUmask = 0o027
+
+// serve runs the scheduler in this process until SIGINT, SIGTERM, SIGHUP (unless s.onHangup handles it) or
+// the end of cmd's context: it checks the services, takes this process's pidfile, starts the scheduler, tells
+// systemd it is ready (when NOTIFY_SOCKET is set), and on a stop logs its reason, stops the scheduler, waits
+// for the running jobs up to s.drainTimeout and releases the pidfile.
+func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	files, err := resolveCronFiles(cmd)
 	if err != nil {
 		return err
@@ -77,29 +97,39 @@ func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger 
 	if closer, ok := selector.(io.Closer); ok {
 		defer func() { err = errors.Join(err, closer.Close()) }()
 	}
+	syscall.Umask(processUmask)
+	signals := notifyStopSignals() // before the pidfile, which tells others this process is up
+	defer signals.stop()
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
-	pid, err := acquirePidfile(cmd, files, mode, logPath)
+	pid, err := acquirePidfile(cmd, files, s.mode, s.logPath)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
-	signals, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stopSignals()
-	env := scheduler.Environment{Context: cmd.Context(), Logger: logger, AppID: files.app.AppID(), Distributed: selector}
+	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(), Distributed: selector}
 	if err := root.Scheduler.Start(env); err != nil {
 		return err
 	}
-	logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", mode,
+	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
 		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path())
-	<-signals.Done()
-	logger.Info("cron stopping", "pid", os.Getpid(), "drain_timeout", drainTimeout.String())
-	if !root.Scheduler.Stop(drainTimeout) {
-		logger.Warn("cron stopped with runs still going: they were abandoned", "pid", os.Getpid(), "drain_timeout", drainTimeout.String())
-		return nil
-	}
-	logger.Info("cron stopped", "pid", os.Getpid())
+	notifySystemd(s.logger, systemd.SdNotifyReady)
+	reason := signals.wait(cmd.Context(), s.onHangup)
+	notifySystemd(s.logger, systemd.SdNotifyStopping)
+	drain(root.Scheduler, s, reason)
 	return nil
+}
+
+// drain stops the scheduler, waiting up to s.drainTimeout for running jobs, and logs the stop and its reason
+// (a signal's name or the context's cause).
+func drain(cron *scheduler.Scheduler, s serving, reason string) {
+	s.logger.Info("cron stopping", "pid", os.Getpid(), "reason", reason, "drain_timeout", s.drainTimeout.String())
+	if !cron.Stop(s.drainTimeout) {
+		s.logger.Warn("cron stopped with runs still going: they were abandoned", "pid", os.Getpid(),
+			"reason", reason, "drain_timeout", s.drainTimeout.String())
+		return
+	}
+	s.logger.Info("cron stopped", "pid", os.Getpid(), "reason", reason)
 }

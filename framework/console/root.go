@@ -25,6 +25,7 @@ const (
 	EnvRedisURL    = "HADE_REDIS_URL"
 	EnvRedisPrefix = "HADE_REDIS_PREFIX"
 	EnvCronZone    = "HADE_CRON_TZ"
+	EnvLogLevel    = "HADE_LOG_LEVEL"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -39,6 +40,9 @@ type Settings struct {
 	// CronZone is the IANA zone of cron specs without CRON_TZ= (flag --cron-tz, env HADE_CRON_TZ, default
 	// "": the host's zone, as crontab does).
 	CronZone string
+	// LogLevel is the lowest level the cron process logs: debug, info, warn or error (flag --log-level, env
+	// HADE_LOG_LEVEL, default info). `cron start` checks it.
+	LogLevel string
 }
 
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
@@ -56,7 +60,7 @@ type Root struct {
 }
 
 // NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed,
-// --redis-url and --redis-prefix, and a container with the App and Distributed providers bound.
+// --redis-url, --redis-prefix and --log-level, and a container with the App and Distributed providers bound.
 func NewRoot(name, short string) *Root {
 	settings := &Settings{}
 	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
@@ -71,6 +75,8 @@ func NewRoot(name, short string) *Root {
 		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
 	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(EnvCronZone),
 		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+EnvCronZone+")")
+	flags.StringVar(&settings.LogLevel, "log-level", envOr(EnvLogLevel, "info"),
+		"lowest level the cron process logs: debug, info, warn or error (env "+EnvLogLevel+")")
 
 	container := framework.NewContainer()
 	setupErr := errors.Join(

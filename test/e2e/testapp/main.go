@@ -1,9 +1,10 @@
 // Command testapp is the application the end-to-end tests build. It uses only the framework's public API,
 // as a user's application would. TESTAPP_REGISTRATIONS picks its cron entries: "invalid" registers bad
 // ones; "spawn" an every-second job that starts a shell reporting what it inherited; "stubborn" an
-// every-second job that ignores its context for a minute; "hourly" an hourly distributed job; anything
-// else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
-// returned, as a slow shutdown would.
+// every-second job that ignores its context for a minute; "hourly" an hourly distributed job; "files" an
+// every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
+// anything else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the
+// command returned, as a slow shutdown would.
 package main
 
 import (
@@ -11,12 +12,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
 )
 
 func main() {
@@ -38,7 +42,22 @@ func main() {
 		time.Sleep(time.Minute) // ignores cmd.Context(): only SIGKILL ends it early
 		return err
 	}}
-	root.AddCommand(tick, spawn, stubborn)
+	files := &cobra.Command{Use: "files", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		container, err := framework.ContainerFrom(cmd.Context())
+		if err != nil {
+			return err
+		}
+		app, err := framework.MakeAs[contract.App](container, contract.AppKey)
+		if err != nil {
+			return err
+		}
+		folder := filepath.Join(app.StorageFolder(), "job")
+		if err := os.MkdirAll(folder, 0o777); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(folder, "file"), []byte("written by a job\n"), 0o666)
+	}}
+	root.AddCommand(tick, spawn, stubborn, files)
 	switch os.Getenv("TESTAPP_REGISTRATIONS") {
 	case "invalid":
 		root.AddCronCommand("61 * * * * *", tick)
@@ -49,6 +68,8 @@ func main() {
 		root.AddDistributedCronCommand("hourly", "0 * * * *", tick, 10*time.Second)
 	case "stubborn":
 		root.AddCronCommand("* * * * * *", stubborn)
+	case "files":
+		root.AddCronCommand("* * * * * *", files)
 	default:
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, 2*time.Second)
 	}

@@ -4,7 +4,8 @@
 // every-second job that ignores its context for a minute; "hourly" an hourly distributed job; "files" an
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
 // anything else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the
-// command returned, as a slow shutdown would.
+// command returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
+// every-second distributed job.
 package main
 
 import (
@@ -71,7 +72,11 @@ func main() {
 	case "files":
 		root.AddCronCommand("* * * * * *", files)
 	default:
-		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, 2*time.Second)
+		hold, err := time.ParseDuration(os.Getenv("TESTAPP_HOLD"))
+		if err != nil {
+			hold = 2 * time.Second
+		}
+		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, hold)
 	}
 	err := root.Execute(context.Background())
 	if delay, parseErr := time.ParseDuration(os.Getenv("TESTAPP_EXIT_DELAY")); parseErr == nil {

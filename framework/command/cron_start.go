@@ -94,8 +94,8 @@ func serve(cmd *cobra.Command, root *console.Root, mode, logPath string, logger 
 		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path())
 	<-signals.Done()
 	logger.Info("cron stopping", "pid", os.Getpid(), "drain_timeout", drainTimeout.String())
-	if !root.Scheduler.Stop(drainTimeout) {
-		logger.Warn("cron stopped with runs still going: they were abandoned", "pid", os.Getpid(), "drain_timeout", drainTimeout.String())
+	if report := root.Scheduler.Stop(drainTimeout); report.Abandoned > 0 {
+		logger.Warn("cron stopped with runs still going: they were abandoned", "pid", os.Getpid(), "drain_timeout", drainTimeout.String(), "abandoned", report.Abandoned)
 		return nil
 	}
 	logger.Info("cron stopped", "pid", os.Getpid())

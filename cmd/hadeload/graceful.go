@@ -39,11 +39,14 @@ func (r *loadRun) gracefulEvents() []event {
 }
 
 // rollingRestart restarts every node in turn: SIGTERM, wait for its exit, start it again, wait until it is
-// up. It fails when the restart does not end 2s before the window does.
+// up, wait -rolling-pause before the next. It fails when the restart does not end 2s before the window does.
 func (r *loadRun) rollingRestart() error {
 	r.disruption = fmt.Sprintf("rolling restart of the %d nodes (SIGTERM, exit, start)", len(r.nodes))
 	r.disruptionStart = time.Now()
 	for index := range r.nodes {
+		if index > 0 {
+			time.Sleep(r.options.rollingPause)
+		}
 		if err := r.nodes[index].terminate(); err != nil {
 			return err
 		}

@@ -40,11 +40,11 @@ type nodeProcess struct {
 	usage      *syscall.Rusage
 }
 
-// startNode runs `self node args...` with jobs and hold in its environment; generation counts the
+// startNode runs `self node args...` with o's jobs, hold and job duration in its environment; generation counts the
 // restarts of node index.
-func startNode(self, dir string, index, generation, jobs int, hold time.Duration, args []string) (*nodeProcess, error) {
+func startNode(self, dir string, index, generation int, o loadOptions, args []string) (*nodeProcess, error) {
 	cmd := exec.Command(self, append([]string{"node"}, args...)...)
-	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(jobs), envHold+"="+hold.String())
+	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(o.jobs), envHold+"="+o.hold.String(), envJobTime+"="+o.jobDuration.String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
 	name := strconv.Itoa(index)
 	if generation > 0 {

@@ -108,8 +108,8 @@ func percentiles(values []float64) (p50, p99, maximum float64) {
 // report prints the table.
 func (r *loadRun) report(out io.Writer) error {
 	o := r.options
-	fmt.Fprintf(out, "hadeload: %d nodes x %d distributed every-second jobs, backend %s, hold %s, window %s (ticks %s to %s)\n\n",
-		o.nodes, o.jobs, o.backend, o.hold, o.duration, r.windowStart.Format(time.TimeOnly), r.windowEnd.Add(-time.Second).Format(time.TimeOnly))
+	fmt.Fprintf(out, "hadeload: %d nodes x %d distributed every-second jobs of %s, backend %s, hold %s, window %s (ticks %s to %s)\n\n",
+		o.nodes, o.jobs, o.jobDuration, o.backend, o.hold, o.duration, r.windowStart.Format(time.TimeOnly), r.windowEnd.Add(-time.Second).Format(time.TimeOnly))
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(table, "phase\tticks\texpected\texecuted\tdoubled\tmissed\twon not run\tlate p50 ms\tlate p99 ms\tlate max ms\t")
 	results := r.analyze()
@@ -126,7 +126,7 @@ func (r *loadRun) report(out io.Writer) error {
 		around := results[1]
 		fmt.Fprintf(out, "\ndisruption: %s at %s", r.disruption, r.disruptionStart.Format("15:04:05.000"))
 		if r.disruptionEnd.After(r.disruptionStart) {
-			fmt.Fprintf(out, ", answering again at %s", r.disruptionEnd.Format("15:04:05.000"))
+			fmt.Fprintf(out, ", over at %s", r.disruptionEnd.Format("15:04:05.000"))
 		}
 		if around.firstTickWithAllJobsRunAt >= 0 {
 			first := time.Unix(around.firstTickWithAllJobsRunAt, 0)

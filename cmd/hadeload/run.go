@@ -21,11 +21,13 @@ import (
 type loadOptions struct {
 	nodes, jobs    int
 	duration, hold time.Duration
+	jobDuration    time.Duration
 	backend        string
 	redisURL       string
 	killAt         time.Duration
 	termAt         time.Duration
 	rollingAt      time.Duration
+	rollingPause   time.Duration
 	restartRedisAt time.Duration
 	redisDown      time.Duration
 	keep           bool
@@ -38,11 +40,13 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.IntVar(&o.jobs, "jobs", 100, "distributed every-second jobs per node (the same jobs on every node)")
 	flags.DurationVar(&o.duration, "duration", 30*time.Second, "length of the measured window (whole seconds, at least 5s)")
 	flags.DurationVar(&o.hold, "hold", 2*time.Second, "hold time of every job")
+	flags.DurationVar(&o.jobDuration, "job-duration", 0, "how long each run of a job takes (it returns early when its context ends); 0: instant")
 	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis or local")
 	flags.StringVar(&o.redisURL, "redis-url", "", "with -backend redis: use this Redis instead of starting a redis-server")
 	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
 	flags.DurationVar(&o.termAt, "term-at", 0, "SIGTERM node 0 this long into the window and wait for it to exit (0: never)")
 	flags.DurationVar(&o.rollingAt, "rolling-restart-at", 0, "this long into the window, restart every node one by one: SIGTERM, wait for the exit, start again, wait until it is up (0: never)")
+	flags.DurationVar(&o.rollingPause, "rolling-pause", 1300*time.Millisecond, "with -rolling-restart-at: the wait between a node being up and the SIGTERM of the next")
 	flags.DurationVar(&o.restartRedisAt, "restart-redis-at", 0, "stop the started redis-server this long into the window, restart it after -redis-down (0: never)")
 	flags.DurationVar(&o.redisDown, "redis-down", 3*time.Second, "how long Redis stays down with -restart-redis-at")
 	flags.BoolVar(&o.keep, "keep", false, "keep the run's folder (node logs, Redis log) and print its path")
@@ -52,6 +56,8 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	switch {
 	case o.nodes < 1 || o.jobs < 1:
 		return o, errors.New("-nodes and -jobs must be at least 1")
+	case o.jobDuration < 0 || o.jobDuration >= time.Second:
+		return o, fmt.Errorf("-job-duration %s: want 0 or more, under the 1s between ticks", o.jobDuration)
 	case o.duration < 5*time.Second || o.duration%time.Second != 0:
 		return o, fmt.Errorf("-duration %s: want whole seconds, at least 5s", o.duration)
 	case o.backend != "redis" && o.backend != "local":
@@ -130,7 +136,7 @@ func runLoad(args []string) error {
 	nodeArgs = append(nodeArgs, "cron", "start", "--drain-timeout", "5s")
 
 	run := &loadRun{options: options, start: func(index, generation int) (*nodeProcess, error) {
-		return startNode(self, dir, index, generation, options.jobs, options.hold, nodeArgs)
+		return startNode(self, dir, index, generation, options, nodeArgs)
 	}}
 	defer func() {
 		for _, n := range run.processes {

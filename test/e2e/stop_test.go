@@ -127,7 +127,7 @@ func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
 	if won == 0 {
 		t.Fatalf("the stopped process won no job of tick %s: the test did not stop it mid-tick", termTick.Format(time.RFC3339))
 	}
-	t.Logf("process %d stopped 60ms into tick %s after winning %d of its %d jobs; all ran", victim,
+	t.Logf("process %d stopped 60ms into tick %s after winning %d of the %d jobs of that tick; all ran", victim,
 		termTick.Format(time.RFC3339), won, manyJobs)
 }
 

@@ -59,8 +59,9 @@ func (c *Container) IsBound(key string) bool {
 }
 
 // Make returns the service bound to key, building it on first use. Concurrent callers of the same key wait
-// for one build. It returns an error when nothing is bound to key, when the provider fails (the failure is
-// not kept: the next Make builds again) or when the provider's dependencies lead back to key.
+// for one build. It returns an error when nothing is bound to key, when the provider fails or panics (the
+// error names key and the panic value; every caller waiting for that build gets it; the failure is not
+// kept: the next Make builds again) or when the provider's dependencies lead back to key.
 func (c *Container) Make(key string) (any, error) {
 	return c.make(key, nil)
 }
@@ -87,15 +88,25 @@ func (c *Container) make(key string, chain []string) (any, error) {
 	c.instances[key] = inst
 	c.mu.Unlock()
 
-	inst.value, inst.err = provider.New(chainResolver{container: c, chain: append(slices.Clip(chain), key)})
+	inst.value, inst.err = build(provider, chainResolver{container: c, chain: append(slices.Clip(chain), key)})
 	if inst.err != nil {
-		inst.err = fmt.Errorf("make %q: %w", key, inst.err)
+		inst.value, inst.err = nil, fmt.Errorf("make %q: %w", key, inst.err)
 		c.mu.Lock()
 		delete(c.instances, key)
 		c.mu.Unlock()
 	}
 	close(inst.done)
 	return inst.value, inst.err
+}
+
+// build calls provider.New, turning a panic into an error naming the provider and the panic value.
+func build(provider ServiceProvider, resolver Resolver) (value any, err error) {
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			value, err = nil, fmt.Errorf("provider %T panicked: %v", provider, recovered)
+		}
+	}()
+	return provider.New(resolver)
 }
 
 // chainResolver is the Resolver a provider receives: it remembers which keys are being built so that a

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 type funcProvider struct {
@@ -106,5 +107,49 @@ func TestContainerTravelsInTheContext(t *testing.T) {
 	got, err := ContainerFrom(WithContainer(context.Background(), c))
 	if err != nil || got != c {
 		t.Fatalf("ContainerFrom = %p, %v; want %p", got, err, c)
+	}
+}
+
+// A provider that panics fails the Make that built it and every Make waiting for that build, with an error
+// naming the key and the panic value; later Makes build again and never block.
+func TestPanickingProviderFailsEveryMakeAndNeverBlocks(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var builds atomic.Int32
+	c := NewContainer()
+	if err := c.Bind(funcProvider{"fragile", func(Resolver) (any, error) {
+		if builds.Add(1) == 1 {
+			close(entered)
+			<-release // the concurrent Makes queue behind this build
+		}
+		panic("no config file")
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	const callers = 20
+	errs := make(chan error, callers+2)
+	go func() { _, err := c.Make("fragile"); errs <- err }()
+	<-entered
+	for i := 0; i < callers; i++ {
+		go func() { _, err := c.Make("fragile"); errs <- err }()
+	}
+	close(release)
+	for i := 0; i < callers+1; i++ {
+		select {
+		case err := <-errs:
+			if err == nil || !strings.Contains(err.Error(), `make "fragile"`) || !strings.Contains(err.Error(), "no config file") {
+				t.Fatalf("Make returned %v, want an error naming the key and the panic value", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("Make blocked after a panicking build (%d of %d returned)", i, callers+1)
+		}
+	}
+	go func() { _, err := c.Make("fragile"); errs <- err }()
+	select {
+	case err := <-errs:
+		if err == nil || !strings.Contains(err.Error(), "no config file") {
+			t.Fatalf("a later Make returned %v, want the provider's panic again", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a later Make blocked")
 	}
 }

@@ -20,14 +20,30 @@ import (
 const (
 	envJobs       = "HADELOAD_JOBS"
 	envHold       = "HADELOAD_HOLD"
+	envJobTime    = "HADELOAD_JOB_DURATION"
 	envCPUProfile = "HADELOAD_CPU_PROFILE"
 )
 
 // jobName names bench job i; it is also its service name.
 func jobName(i int) string { return fmt.Sprintf("job-%05d", i) }
 
+// work is a job's body: it returns after duration (at once for 0), or with ctx's error when ctx ends first.
+func work(ctx context.Context, duration time.Duration) error {
+	if duration == 0 {
+		return nil
+	}
+	timer := time.NewTimer(duration)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // runNode is the bench app, written as a user would with the framework's public API: M distributed
-// every-second jobs with instant bodies, each its own command, and the framework's commands; args are its
+// every-second jobs whose bodies take HADELOAD_JOB_DURATION (0: instant), each its own command, and the framework's commands; args are its
 // command line (e.g. --distributed redis cron start).
 func runNode(args []string) error {
 	jobs, err := strconv.Atoi(os.Getenv(envJobs))
@@ -38,10 +54,14 @@ func runNode(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s=%q: want a duration such as 2s", envHold, os.Getenv(envHold))
 	}
+	duration, err := time.ParseDuration(os.Getenv(envJobTime))
+	if err != nil || duration < 0 {
+		return fmt.Errorf("%s=%q: want a duration >= 0 such as 100ms", envJobTime, os.Getenv(envJobTime))
+	}
 	root := console.NewRoot("hadeload-node", "bench app of hadeload")
 	command.AddKernelCommands(root)
 	for i := 0; i < jobs; i++ {
-		job := &cobra.Command{Use: jobName(i), RunE: func(*cobra.Command, []string) error { return nil }}
+		job := &cobra.Command{Use: jobName(i), RunE: func(cmd *cobra.Command, _ []string) error { return work(cmd.Context(), duration) }}
 		root.AddCommand(job)
 		root.AddDistributedCronCommand(jobName(i), "* * * * * *", job, hold)
 	}

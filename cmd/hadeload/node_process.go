@@ -20,30 +20,38 @@ type runRecord struct {
 	tick    int64 // Unix seconds
 	outcome string
 	lateMs  float64
+	won     bool // the line names this node as the tick's winner (selected is its app id)
 }
 
 // nodeProcess is one running bench app node. Its log goes to a file, read after it exited, so that the
 // load tool does no work while the nodes are measured.
 type nodeProcess struct {
 	index   int
+	name    string // index, and the restart generation after a restart: "0", "0.1"
 	cmd     *exec.Cmd
 	log     string // path of its stdout: the JSON log
 	stderr  string // path of its stderr
 	done    chan struct{}
 	waitErr error
 
-	runs   []runRecord // read by readLog after the node exited
-	killed bool
-	usage  *syscall.Rusage
+	runs       []runRecord // read by readLog after the node exited
+	killed     bool
+	terminated bool // stopped by SIGTERM during the window
+	usage      *syscall.Rusage
 }
 
-// startNode runs `self node args...` with jobs and hold in its environment.
-func startNode(self, dir string, index, jobs int, hold time.Duration, args []string) (*nodeProcess, error) {
+// startNode runs `self node args...` with o's jobs, hold and job duration in its environment; generation counts the
+// restarts of node index.
+func startNode(self, dir string, index, generation int, o loadOptions, args []string) (*nodeProcess, error) {
 	cmd := exec.Command(self, append([]string{"node"}, args...)...)
-	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(jobs), envHold+"="+hold.String())
+	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(o.jobs), envHold+"="+o.hold.String(), envJobTime+"="+o.jobDuration.String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
-	n := &nodeProcess{index: index, cmd: cmd, done: make(chan struct{}),
-		log: filepath.Join(dir, fmt.Sprintf("node-%d.log", index)), stderr: filepath.Join(dir, fmt.Sprintf("node-%d.stderr", index))}
+	name := strconv.Itoa(index)
+	if generation > 0 {
+		name += "." + strconv.Itoa(generation)
+	}
+	n := &nodeProcess{index: index, name: name, cmd: cmd, done: make(chan struct{}),
+		log: filepath.Join(dir, "node-"+name+".log"), stderr: filepath.Join(dir, "node-"+name+".stderr")}
 	for path, target := range map[string]*io.Writer{n.log: &cmd.Stdout, n.stderr: &cmd.Stderr} {
 		file, err := os.Create(path)
 		if err != nil {
@@ -78,11 +86,11 @@ func (n *nodeProcess) waitStarted(timeout time.Duration) error {
 		}
 		select {
 		case <-n.done:
-			return fmt.Errorf("node %d exited before it started (%v): %s", n.index, n.waitErr, tail(n.stderr))
+			return fmt.Errorf("node %s exited before it started (%v): %s", n.name, n.waitErr, tail(n.stderr))
 		default:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("node %d did not start within %s: %s", n.index, timeout, tail(n.stderr))
+			return fmt.Errorf("node %s did not start within %s: %s", n.name, timeout, tail(n.stderr))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -90,11 +98,13 @@ func (n *nodeProcess) waitStarted(timeout time.Duration) error {
 
 // logLine holds the fields of a node's JSON log line that the report uses.
 type logLine struct {
-	Msg     string  `json:"msg"`
-	Service string  `json:"service"`
-	Tick    string  `json:"tick"`
-	Outcome string  `json:"outcome"`
-	LateMs  float64 `json:"late_ms"`
+	Msg      string  `json:"msg"`
+	AppID    string  `json:"app_id"`
+	Selected string  `json:"selected"`
+	Service  string  `json:"service"`
+	Tick     string  `json:"tick"`
+	Outcome  string  `json:"outcome"`
+	LateMs   float64 `json:"late_ms"`
 }
 
 // readLog reads the node's "cron run" lines; call it after the node exited.
@@ -113,9 +123,10 @@ func (n *nodeProcess) readLog() error {
 		}
 		tick, err := time.Parse(time.RFC3339, line.Tick)
 		if err != nil {
-			return fmt.Errorf("node %d: bad tick in %s", n.index, scanner.Text())
+			return fmt.Errorf("node %s: bad tick in %s", n.name, scanner.Text())
 		}
-		n.runs = append(n.runs, runRecord{service: line.Service, tick: tick.Unix(), outcome: line.Outcome, lateMs: line.LateMs})
+		n.runs = append(n.runs, runRecord{service: line.Service, tick: tick.Unix(), outcome: line.Outcome, lateMs: line.LateMs,
+			won: line.Selected != "" && line.Selected == line.AppID})
 	}
 	return scanner.Err()
 }
@@ -127,6 +138,19 @@ func (n *nodeProcess) kill() error {
 		return err
 	}
 	<-n.done
+	return nil
+}
+
+// terminate sends SIGTERM and waits until the node exited; it returns the node's exit error.
+func (n *nodeProcess) terminate() error {
+	n.terminated = true
+	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	<-n.done
+	if n.waitErr != nil {
+		return fmt.Errorf("node %s exited with %v after SIGTERM: %s", n.name, n.waitErr, tail(n.stderr))
+	}
 	return nil
 }
 

@@ -41,6 +41,7 @@ type phaseResult struct {
 	phase                     phase
 	expected, executed        int
 	doubled, missed           int
+	wonNotRun                 int     // job ticks a node won and did not run (a subset of missed)
 	p50, p99, max             float64 // start lateness of executed runs, ms
 	firstTickWithAllJobsRunAt int64   // for the disruption row: the first tick whose every job ran
 }
@@ -48,9 +49,13 @@ type phaseResult struct {
 // analyze counts the ok runs per job tick and measures lateness per phase.
 func (r *loadRun) analyze() []phaseResult {
 	runs := map[tickKey]int{}
+	wonNotRun := map[tickKey]bool{}
 	lateness := map[int64][]float64{}
-	for _, n := range r.nodes {
+	for _, n := range r.processes {
 		for _, run := range n.runs {
+			if run.won && run.outcome != "ok" {
+				wonNotRun[tickKey{run.service, run.tick}] = true
+			}
 			if run.outcome == "ok" {
 				runs[tickKey{run.service, run.tick}]++
 				lateness[run.tick] = append(lateness[run.tick], run.lateMs)
@@ -66,6 +71,9 @@ func (r *loadRun) analyze() []phaseResult {
 			for job := 0; job < r.options.jobs; job++ {
 				count := runs[tickKey{jobName(job), tick}]
 				result.expected++
+				if wonNotRun[tickKey{jobName(job), tick}] {
+					result.wonNotRun++
+				}
 				switch {
 				case count == 0:
 					result.missed++
@@ -100,16 +108,16 @@ func percentiles(values []float64) (p50, p99, maximum float64) {
 // report prints the table.
 func (r *loadRun) report(out io.Writer) error {
 	o := r.options
-	fmt.Fprintf(out, "hadeload: %d nodes x %d distributed every-second jobs, backend %s, hold %s, window %s (ticks %s to %s)\n\n",
-		o.nodes, o.jobs, o.backend, o.hold, o.duration, r.windowStart.Format(time.TimeOnly), r.windowEnd.Add(-time.Second).Format(time.TimeOnly))
+	fmt.Fprintf(out, "hadeload: %d nodes x %d distributed every-second jobs of %s, backend %s, hold %s, window %s (ticks %s to %s)\n\n",
+		o.nodes, o.jobs, o.jobDuration, o.backend, o.hold, o.duration, r.windowStart.Format(time.TimeOnly), r.windowEnd.Add(-time.Second).Format(time.TimeOnly))
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(table, "phase\tticks\texpected\texecuted\tdoubled\tmissed\tlate p50 ms\tlate p99 ms\tlate max ms\t")
+	fmt.Fprintln(table, "phase\tticks\texpected\texecuted\tdoubled\tmissed\twon not run\tlate p50 ms\tlate p99 ms\tlate max ms\t")
 	results := r.analyze()
 	executed := 0
 	for _, result := range results {
 		executed += result.executed
-		fmt.Fprintf(table, "%s\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", result.phase.name, result.phase.to-result.phase.from+1,
-			result.expected, result.executed, result.doubled, result.missed, result.p50, result.p99, result.max)
+		fmt.Fprintf(table, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t\n", result.phase.name, result.phase.to-result.phase.from+1,
+			result.expected, result.executed, result.doubled, result.missed, result.wonNotRun, result.p50, result.p99, result.max)
 	}
 	if err := table.Flush(); err != nil {
 		return err
@@ -118,7 +126,7 @@ func (r *loadRun) report(out io.Writer) error {
 		around := results[1]
 		fmt.Fprintf(out, "\ndisruption: %s at %s", r.disruption, r.disruptionStart.Format("15:04:05.000"))
 		if r.disruptionEnd.After(r.disruptionStart) {
-			fmt.Fprintf(out, ", answering again at %s", r.disruptionEnd.Format("15:04:05.000"))
+			fmt.Fprintf(out, ", over at %s", r.disruptionEnd.Format("15:04:05.000"))
 		}
 		if around.firstTickWithAllJobsRunAt >= 0 {
 			first := time.Unix(around.firstTickWithAllJobsRunAt, 0)
@@ -129,19 +137,26 @@ func (r *loadRun) report(out io.Writer) error {
 
 	fmt.Fprintln(out)
 	table = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(table, "node\truns ok\tnot selected\terrors\tCPU s\tCPU % of window\tpeak RSS MiB\t")
-	for _, n := range r.nodes {
+	fmt.Fprintln(table, "node\truns ok\tnot claimed\twon not run\terrors\tCPU s\tCPU % of window\tpeak RSS MiB\t")
+	for _, n := range r.processes {
 		counts := map[string]int{}
+		wonNotRun := 0
 		for _, run := range n.runs {
 			counts[run.outcome]++
+			if run.won && run.outcome != "ok" {
+				wonNotRun++
+			}
 		}
-		name := fmt.Sprint(n.index)
-		if n.killed {
+		name := n.name
+		switch {
+		case n.killed:
 			name += " (killed)"
+		case n.terminated:
+			name += " (SIGTERM)"
 		}
 		cpu := n.cpuSeconds()
-		fmt.Fprintf(table, "%s\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t\n", name, counts["ok"], counts["not_selected"], counts["error"],
-			cpu, 100*cpu/o.duration.Seconds(), n.peakRSSMiB())
+		fmt.Fprintf(table, "%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t\n", name, counts["ok"], counts["not_claimed"], wonNotRun,
+			counts["error"], cpu, 100*cpu/o.duration.Seconds(), n.peakRSSMiB())
 	}
 	if err := table.Flush(); err != nil {
 		return err

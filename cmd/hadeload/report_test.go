@@ -27,9 +27,10 @@ func TestAnalyzeCountsDoubledAndMissedPerPhase(t *testing.T) {
 	}
 	node1.runs = append(node1.runs, runRecord{service: jobName(0), tick: 101, outcome: "ok"},
 		runRecord{service: jobName(1), tick: 103, outcome: "not_selected"})
+	node0.runs = append(node0.runs, runRecord{service: jobName(1), tick: 103, outcome: "not_run", won: true}) // won, then stopped
 	r := &loadRun{
 		options:     loadOptions{jobs: 2},
-		nodes:       []*nodeProcess{node0, node1},
+		processes:   []*nodeProcess{node0, node1},
 		windowStart: time.Unix(100, 0),
 		windowEnd:   time.Unix(110, 0),
 	}
@@ -38,8 +39,9 @@ func TestAnalyzeCountsDoubledAndMissedPerPhase(t *testing.T) {
 		t.Fatalf("%d phases without a disruption, want 1", len(results))
 	}
 	got := results[0]
-	if got.expected != 20 || got.executed != 19 || got.doubled != 1 || got.missed != 1 {
-		t.Fatalf("expected %d executed %d doubled %d missed %d; want 20 19 1 1", got.expected, got.executed, got.doubled, got.missed)
+	if got.expected != 20 || got.executed != 19 || got.doubled != 1 || got.missed != 1 || got.wonNotRun != 1 {
+		t.Fatalf("expected %d executed %d doubled %d missed %d won-not-run %d; want 20 19 1 1 1", got.expected, got.executed,
+			got.doubled, got.missed, got.wonNotRun)
 	}
 
 	// a disruption from 104.5 to 105.2: before = ticks 100..103, around = 104..107, after = 108..109

@@ -21,9 +21,13 @@ import (
 type loadOptions struct {
 	nodes, jobs    int
 	duration, hold time.Duration
+	jobDuration    time.Duration
 	backend        string
 	redisURL       string
 	killAt         time.Duration
+	termAt         time.Duration
+	rollingAt      time.Duration
+	rollingPause   time.Duration
 	restartRedisAt time.Duration
 	redisDown      time.Duration
 	keep           bool
@@ -36,9 +40,13 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.IntVar(&o.jobs, "jobs", 100, "distributed every-second jobs per node (the same jobs on every node)")
 	flags.DurationVar(&o.duration, "duration", 30*time.Second, "length of the measured window (whole seconds, at least 5s)")
 	flags.DurationVar(&o.hold, "hold", 2*time.Second, "hold time of every job")
+	flags.DurationVar(&o.jobDuration, "job-duration", 0, "how long each run of a job takes (it returns early when its context ends); 0: instant")
 	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis or local")
 	flags.StringVar(&o.redisURL, "redis-url", "", "with -backend redis: use this Redis instead of starting a redis-server")
 	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
+	flags.DurationVar(&o.termAt, "term-at", 0, "SIGTERM node 0 this long into the window and wait for it to exit (0: never)")
+	flags.DurationVar(&o.rollingAt, "rolling-restart-at", 0, "this long into the window, restart every node one by one: SIGTERM, wait for the exit, start again, wait until it is up (0: never)")
+	flags.DurationVar(&o.rollingPause, "rolling-pause", 1300*time.Millisecond, "with -rolling-restart-at: the wait between a node being up and the SIGTERM of the next")
 	flags.DurationVar(&o.restartRedisAt, "restart-redis-at", 0, "stop the started redis-server this long into the window, restart it after -redis-down (0: never)")
 	flags.DurationVar(&o.redisDown, "redis-down", 3*time.Second, "how long Redis stays down with -restart-redis-at")
 	flags.BoolVar(&o.keep, "keep", false, "keep the run's folder (node logs, Redis log) and print its path")
@@ -48,18 +56,37 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	switch {
 	case o.nodes < 1 || o.jobs < 1:
 		return o, errors.New("-nodes and -jobs must be at least 1")
+	case o.jobDuration < 0 || o.jobDuration >= time.Second:
+		return o, fmt.Errorf("-job-duration %s: want 0 or more, under the 1s between ticks", o.jobDuration)
 	case o.duration < 5*time.Second || o.duration%time.Second != 0:
 		return o, fmt.Errorf("-duration %s: want whole seconds, at least 5s", o.duration)
 	case o.backend != "redis" && o.backend != "local":
 		return o, fmt.Errorf("-backend %q: want redis or local", o.backend)
+	case disruptions(o) > 1:
+		return o, errors.New("-kill-at, -term-at, -rolling-restart-at and -restart-redis-at: choose one")
 	case o.killAt != 0 && (o.nodes < 2 || o.killAt >= o.duration-2*time.Second):
 		return o, errors.New("-kill-at needs at least 2 nodes and a time at least 2s before the end of the window")
+	case o.termAt != 0 && (o.nodes < 2 || o.termAt >= o.duration-2*time.Second):
+		return o, errors.New("-term-at needs at least 2 nodes and a time at least 2s before the end of the window")
+	case o.rollingAt != 0 && o.nodes < 2:
+		return o, errors.New("-rolling-restart-at needs at least 2 nodes")
 	case o.restartRedisAt != 0 && (o.backend != "redis" || o.redisURL != ""):
 		return o, errors.New("-restart-redis-at needs -backend redis and the redis-server hadeload starts (no -redis-url)")
 	case o.restartRedisAt != 0 && o.restartRedisAt+o.redisDown >= o.duration-3*time.Second:
 		return o, errors.New("-restart-redis-at plus -redis-down must end at least 3s before the end of the window")
 	}
 	return o, nil
+}
+
+// disruptions counts the disruptions o asks for.
+func disruptions(o loadOptions) int {
+	n := 0
+	for _, at := range []time.Duration{o.killAt, o.termAt, o.rollingAt, o.restartRedisAt} {
+		if at != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // runLoad is `hadeload run`.
@@ -108,32 +135,31 @@ func runLoad(args []string) error {
 	}
 	nodeArgs = append(nodeArgs, "cron", "start", "--drain-timeout", "5s")
 
-	var nodes []*nodeProcess
+	run := &loadRun{options: options, start: func(index, generation int) (*nodeProcess, error) {
+		return startNode(self, dir, index, generation, options, nodeArgs)
+	}}
 	defer func() {
-		for _, n := range nodes {
+		for _, n := range run.processes {
 			n.stop(10 * time.Second)
 		}
 	}()
 	for i := 0; i < options.nodes; i++ {
-		n, err := startNode(self, dir, i, options.jobs, options.hold, nodeArgs)
-		if err != nil {
+		if _, err := run.startNode(i, 0); err != nil {
 			return err
 		}
-		nodes = append(nodes, n)
 	}
-	for _, n := range nodes {
+	for _, n := range run.nodes {
 		if err := n.waitStarted(60 * time.Second); err != nil {
 			return err
 		}
 	}
 
-	run := &loadRun{options: options, nodes: nodes}
 	run.windowStart = time.Now().Truncate(time.Second).Add(2 * time.Second)
 	run.windowEnd = run.windowStart.Add(options.duration)
 	if err := run.measure(server, stats); err != nil {
 		return err
 	}
-	for _, n := range nodes {
+	for _, n := range run.processes {
 		n.stop(30 * time.Second)
 		if err := n.readLog(); err != nil {
 			return err
@@ -144,10 +170,13 @@ func runLoad(args []string) error {
 
 // loadRun is one measured run: the window of ticks [windowStart, windowEnd), what happened in it.
 type loadRun struct {
-	options                loadOptions
-	nodes                  []*nodeProcess
+	options loadOptions
+	start   func(index, generation int) (*nodeProcess, error)
+	// nodes are the node processes running now, by index; processes all those started, in order.
+	nodes, processes       []*nodeProcess
 	windowStart, windowEnd time.Time
-	// disruption is when a node was killed, or Redis was down (from stop to answering again).
+	// disruption is when a node was killed or stopped, nodes were restarted (from the first SIGTERM to the
+	// last node up again), or Redis was down (from stop to answering again).
 	disruptionStart, disruptionEnd time.Time
 	disruption                     string
 	commands                       int64 // Redis commands over the window, -1 without Redis
@@ -180,6 +209,7 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 			return err
 		}})
 	}
+	events = append(events, r.gracefulEvents()...)
 	if r.options.restartRedisAt > 0 {
 		events = append(events, event{at: r.windowStart.Add(r.options.restartRedisAt), do: func() error {
 			r.disruption = fmt.Sprintf("Redis stopped for %s, restarted empty", r.options.redisDown)

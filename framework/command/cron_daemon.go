@@ -177,7 +177,7 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 		return err
 	}
 	logger := newCronLogger(logs.log, level)
-	root.SetOut(logs.output) // what jobs print through cmd.OutOrStdout() and cmd.ErrOrStderr()
+	root.SetOut(logs.output) // what commands print outside runs
 	root.SetErr(logs.output)
 	reopen := func() {
 		if err := logs.reopen(); err != nil {
@@ -186,7 +186,7 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 		}
 		logger.Info("cron reopened its log files", "signal", "SIGHUP", "log", files.log, "output", files.output)
 	}
-	serveErr := serve(cmd, root, serving{mode: "daemon", logPath: files.log, logger: logger,
+	serveErr := serve(cmd, root, serving{mode: "daemon", logPath: files.log, logger: logger, output: logs.output,
 		drainTimeout: options.drainTimeout, onHangup: reopen})
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())

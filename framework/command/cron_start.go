@@ -70,6 +70,7 @@ type serving struct {
 	mode         string // "foreground" or "daemon", recorded in the pidfile
 	logPath      string // where logger writes, recorded in the pidfile
 	logger       *slog.Logger
+	output       io.Writer // where runs' output goes, each line with its job and tick; nil: the command's
 	drainTimeout time.Duration
 	onHangup     func() // what SIGHUP does; nil: SIGHUP stops the process
 }
@@ -109,7 +110,8 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
-	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(), Distributed: selector}
+	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
+		Distributed: selector, Output: s.output}
 	if err := root.Scheduler.Start(env); err != nil {
 		return err
 	}
@@ -126,9 +128,9 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 // (a signal's name or the context's cause).
 func drain(cron *scheduler.Scheduler, s serving, reason string) {
 	s.logger.Info("cron stopping", "pid", os.Getpid(), "reason", reason, "drain_timeout", s.drainTimeout.String())
-	if !cron.Stop(s.drainTimeout) {
+	if report := cron.Stop(s.drainTimeout); report.Abandoned > 0 {
 		s.logger.Warn("cron stopped with runs still going: they were abandoned", "pid", os.Getpid(),
-			"reason", reason, "drain_timeout", s.drainTimeout.String())
+			"reason", reason, "drain_timeout", s.drainTimeout.String(), "abandoned", report.Abandoned)
 		return
 	}
 	s.logger.Info("cron stopped", "pid", os.Getpid(), "reason", reason)

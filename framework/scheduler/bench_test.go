@@ -20,9 +20,9 @@ func BenchmarkTickPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	env := Environment{Context: context.Background(), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), AppID: "bench"}
-	ctx, cancel := context.WithCancel(env.Context)
-	defer cancel()
-	s.state.Store(&running{env: &env, ctx: ctx, cancel: cancel})
+	state := newRunning(env)
+	defer state.cancelRuns()
+	s.state.Store(state)
 	base := time.Now().Truncate(time.Second)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -12,14 +12,31 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// Outcome values of the per-run log line.
+// Outcome values of the per-run log line, and their levels.
 const (
-	OutcomeOK          = "ok"
-	OutcomeError       = "error"
-	OutcomePanic       = "panic"
-	OutcomeSkipped     = "skipped"      // this entry's previous run on this process was still going
-	OutcomeNotSelected = "not_selected" // another process holds the tick, or the tick is closed
+	OutcomeOK          = "ok"           // INFO
+	OutcomeError       = "error"        // ERROR: the command (or the claim) failed
+	OutcomePanic       = "panic"        // ERROR
+	OutcomeSkipped     = "skipped"      // INFO: the previous run of this entry is still going, or (normal entries) the process is stopping
+	OutcomeNotSelected = "not_selected" // DEBUG: another process holds the tick, or the tick is closed
+	OutcomeNotClaimed  = "not_claimed"  // INFO: the process is stopping; the tick is left to the other processes
+	OutcomeCanceled    = "canceled"     // WARN: the run returned its context's error after Stop cancelled it
+	OutcomeNotRun      = "not_run"      // ERROR: the tick was won but the run could not start before Stop's deadline
+	OutcomeAbandoned   = "abandoned"    // WARN: logged by Stop for a run still going after the drain deadline and grace
 )
+
+// outcomeLevel is the log level of a run line with outcome.
+func outcomeLevel(outcome string) slog.Level {
+	switch outcome {
+	case OutcomeNotSelected:
+		return slog.LevelDebug
+	case OutcomeCanceled, OutcomeAbandoned:
+		return slog.LevelWarn
+	case OutcomeError, OutcomePanic, OutcomeNotRun:
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
 
 type tickKey struct{}
 
@@ -58,20 +75,21 @@ func (j *job) entryLogger(env *Environment) *slog.Logger {
 	return j.logger
 }
 
-// Run runs one tick: it takes the tick, skips it if this entry's previous run is still going, claims it
-// for a distributed entry, runs the command and writes one log line.
+// Run runs one tick: it takes the tick, skips it if this entry's previous run is still going or the
+// scheduler is stopping, claims it for a distributed entry, runs the command and writes one log line.
 func (j *job) Run() {
 	started := time.Now()
-	env := j.scheduler.environment()
-	logger := j.entryLogger(env)
+	state := j.scheduler.state.Load()
+	logger := j.entryLogger(state.env)
 	tick, ok := j.ticks.take()
 	if !ok { // not reached while robfig/cron calls Next once per started run; never invent a tick
 		logger.Error("cron run", "outcome", OutcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
 		return
 	}
+	run := state.begin(j, tick) // nil once Stop has started
 	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
-	outcome, commandStarted, extra := j.runTick(env, tick)
+	outcome, commandStarted, extra := j.runTick(state, run != nil, tick)
 	if commandStarted.IsZero() { // the command did not run: lateness is when the tick was handled
 		commandStarted = started
 	}
@@ -81,16 +99,19 @@ func (j *job) Run() {
 		slog.Float64("late_ms", milliseconds(commandStarted.Sub(tick))),
 		slog.Float64("duration_ms", milliseconds(time.Since(started))),
 	)
-	level := slog.LevelInfo
-	if outcome == OutcomeError || outcome == OutcomePanic {
-		level = slog.LevelError
-	}
-	logger.LogAttrs(context.Background(), level, "cron run", attrs...)
+	logger.LogAttrs(context.Background(), outcomeLevel(outcome), "cron run", attrs...)
+	state.end(run, outcome)
 }
 
 // runTick returns the outcome, when the command started (zero if it did not) and the attributes that
-// explain the outcome.
-func (j *job) runTick(env *Environment, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
+// explain the outcome. With begun false (the scheduler is stopping) it claims and runs nothing.
+func (j *job) runTick(state *running, begun bool, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
+	if !begun {
+		if j.spec.Type == Distributed {
+			return OutcomeNotClaimed, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
+		}
+		return OutcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}
+	}
 	if !j.running.CompareAndSwap(false, true) {
 		return OutcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
 	}
@@ -101,31 +122,64 @@ func (j *job) runTick(env *Environment, tick time.Time) (outcome string, command
 		}
 	}()
 	if j.spec.Type == Distributed {
-		selected, err := env.Distributed.ClaimTick(j.scheduler.runContext(), contract.Claim{
-			Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: j.spec.HoldTime,
-			Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
-		})
-		switch {
-		case errors.Is(err, contract.ErrTickClosed):
-			return OutcomeNotSelected, time.Time{}, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
-		case err != nil:
-			return OutcomeError, time.Time{}, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
-		case selected != env.AppID:
-			return OutcomeNotSelected, time.Time{}, []slog.Attr{slog.String("selected", selected)}
+		selected, outcome, claimAttrs := j.claim(state, tick)
+		if outcome != "" {
+			return outcome, time.Time{}, claimAttrs
 		}
 		attrs = append(attrs, slog.String("selected", selected))
 	}
-	ctx := context.WithValue(j.scheduler.runContext(), tickKey{}, tick)
-	commandStarted = time.Now()
-	err := j.scheduler.runner.run(ctx, j.spec.Command)
-	var panicked *PanicError
-	switch {
-	case errors.As(err, &panicked):
-		return OutcomePanic, commandStarted, append(attrs, slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack))
-	case err != nil:
-		return OutcomeError, commandStarted, append(attrs, slog.String("error", err.Error()))
+	ctx := context.WithValue(state.runs, tickKey{}, tick)
+	var output *runOutput
+	var writers []*lineWriter
+	if state.output != nil {
+		output, writers = state.output.forRun(j.spec.Command.Name(), tick)
 	}
-	return OutcomeOK, commandStarted, attrs
+	commandStarted = time.Now()
+	err := j.scheduler.runner.run(ctx, j.spec.Command, output)
+	for _, writer := range writers {
+		if flushErr := writer.Flush(); flushErr != nil {
+			attrs = append(attrs, slog.String("output_error", flushErr.Error()))
+		}
+	}
+	outcome, errAttrs := j.runOutcome(state, err)
+	return outcome, commandStarted, append(attrs, errAttrs...)
+}
+
+// claim claims tick through the claims context; outcome is empty when this process won it.
+func (j *job) claim(state *running, tick time.Time) (selected, outcome string, attrs []slog.Attr) {
+	env := state.env
+	selected, err := env.Distributed.ClaimTick(state.claims, contract.Claim{
+		Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: j.spec.HoldTime,
+		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
+	})
+	switch {
+	case errors.Is(err, contract.ErrTickClosed):
+		return "", OutcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
+	case err != nil && state.claims.Err() != nil && errors.Is(err, state.claims.Err()):
+		return "", OutcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
+	case err != nil:
+		return "", OutcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
+	case selected != env.AppID:
+		return selected, OutcomeNotSelected, []slog.Attr{slog.String("selected", selected)}
+	}
+	return selected, "", nil
+}
+
+// runOutcome classifies the error of a run.
+func (j *job) runOutcome(state *running, err error) (string, []slog.Attr) {
+	var panicked *PanicError
+	var notStarted *notStartedError
+	switch {
+	case err == nil:
+		return OutcomeOK, nil
+	case errors.As(err, &notStarted):
+		return OutcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
+	case errors.As(err, &panicked):
+		return OutcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
+	case state.runs.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return OutcomeCanceled, []slog.Attr{slog.String("reason", "the run's context was cancelled at the drain deadline of the stop"), slog.String("error", err.Error())}
+	}
+	return OutcomeError, []slog.Attr{slog.String("error", err.Error())}
 }
 
 func milliseconds(d time.Duration) float64 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -22,22 +23,21 @@ const MinHoldTime = 100 * time.Millisecond
 
 // Environment is what runs need from the process; Start receives it.
 type Environment struct {
-	// Context is the parent of every run's context (it carries the service container); Stop cancels
-	// the runs' contexts.
+	// Context carries the values of every run's context (e.g. the service container). Its cancellation
+	// is not passed on: runs and claims end only through Stop, so that a tick already won still runs.
 	Context context.Context
-	// Logger receives one line per run.
+	// Logger receives one line per run, at the level of its outcome (see OutcomeOK and the others).
 	Logger *slog.Logger
 	// AppID identifies this process in claims and log lines.
 	AppID string
 	// Distributed claims the ticks of distributed entries; it may be nil when there are none.
 	Distributed contract.Distributed
-}
-
-// running is the state Start publishes to the runs.
-type running struct {
-	env    *Environment
-	ctx    context.Context
-	cancel context.CancelFunc
+	// Output, when set, receives what runs write through their command's OutOrStdout and ErrOrStderr,
+	// each line prefixed with the time (UTC, ms), the job and the tick:
+	// "2026-11-28T19:50:01.012Z job=foo tick=2026-11-28T19:50:01Z | text" ("stderr |" for ErrOrStderr).
+	// Lines of concurrent runs never interleave; a partial last line is written when the run ends. The
+	// command's own writers are replaced during runs. When nil, commands write where they would anyway.
+	Output io.Writer
 }
 
 // Scheduler holds the cron entries of an application: the robfig/cron Cron that times them, and the
@@ -176,6 +176,7 @@ func (s *Scheduler) Err() error {
 // Start starts timing the entries in the background and returns. It returns an error, starting nothing,
 // when a registration failed (Err), when there is no entry, when a distributed entry has no
 // env.Distributed, when env lacks a Context, Logger or AppID, or when the scheduler was started before.
+// Stop stops it.
 func (s *Scheduler) Start(env Environment) error {
 	if err := s.Err(); err != nil {
 		return err
@@ -196,32 +197,7 @@ func (s *Scheduler) Start(env Environment) error {
 	if s.state.Load() != nil {
 		return errors.New("the scheduler was already started; a Scheduler runs once")
 	}
-	ctx, cancel := context.WithCancel(env.Context)
-	s.state.Store(&running{env: &env, ctx: ctx, cancel: cancel})
+	s.state.Store(newRunning(env))
 	s.Cron.Start()
 	return nil
 }
-
-// Stop stops starting runs, cancels the context of the runs going on and waits up to timeout for them to
-// return. It reports whether they all returned in time; runs still going are abandoned to the process's
-// exit. Stop before Start does nothing and returns true.
-func (s *Scheduler) Stop(timeout time.Duration) bool {
-	state := s.state.Load()
-	if state == nil {
-		return true
-	}
-	stopped := s.Cron.Stop()
-	state.cancel()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-stopped.Done():
-		return true
-	case <-timer.C:
-		return false
-	}
-}
-
-func (s *Scheduler) environment() *Environment { return s.state.Load().env }
-
-func (s *Scheduler) runContext() context.Context { return s.state.Load().ctx }

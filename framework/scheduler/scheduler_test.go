@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -55,7 +56,7 @@ func (b *logBuffer) lines(t *testing.T) []map[string]any {
 func testEnvironment(logs *logBuffer, appID string) Environment {
 	return Environment{
 		Context: context.Background(),
-		Logger:  slog.New(slog.NewJSONHandler(logs, nil)),
+		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		AppID:   appID,
 	}
 }
@@ -67,9 +68,9 @@ func startWithoutTimer(t *testing.T, s *Scheduler, env Environment) {
 	if err := s.Err(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(env.Context)
-	t.Cleanup(cancel)
-	s.state.Store(&running{env: &env, ctx: ctx, cancel: cancel})
+	state := newRunning(env)
+	t.Cleanup(func() { state.cancelRuns(); state.cancelClaims() })
+	s.state.Store(state)
 }
 
 // fire runs entry index's job for tick, as robfig/cron would: the schedule records the tick, then the job
@@ -216,6 +217,9 @@ func TestRunErrorPanicAndBadArgsAreLoggedAndTheProcessLivesOn(t *testing.T) {
 	for i, w := range want {
 		if lines[i]["job"] != w.job || lines[i]["outcome"] != w.outcome {
 			t.Errorf("line %d: job %v outcome %v, want %s %s", i, lines[i]["job"], lines[i]["outcome"], w.job, w.outcome)
+		}
+		if level := map[string]string{"ok": "INFO", "error": "ERROR", "panic": "ERROR"}[w.outcome]; lines[i]["level"] != level {
+			t.Errorf("line %d: level %v, want %s", i, lines[i]["level"], level)
 		}
 		if message, _ := lines[i]["error"].(string); w.error != "" && !strings.Contains(message, w.error) {
 			t.Errorf("line %d: error %q, want it to contain %q", i, message, w.error)
@@ -408,8 +412,9 @@ func TestDistributedTickRunsOnOneProcess(t *testing.T) {
 		t.Fatalf("the tick ran %d times, want 1", runs.Load())
 	}
 	lines := logs.lines(t)
-	if lines[0]["outcome"] != "ok" || lines[1]["outcome"] != "not_selected" || lines[1]["selected"] != "app-a" || lines[0]["service"] != "svc" {
-		t.Fatalf("lines %v: want ok on app-a, not_selected naming app-a on app-b", lines)
+	if lines[0]["outcome"] != "ok" || lines[1]["outcome"] != "not_selected" || lines[1]["selected"] != "app-a" || lines[0]["service"] != "svc" ||
+		lines[0]["level"] != "INFO" || lines[1]["level"] != "DEBUG" {
+		t.Fatalf("lines %v: want ok on app-a at INFO, not_selected naming app-a on app-b at DEBUG", lines)
 	}
 	// a late process firing an older tick after a newer one was claimed is refused
 	fire(schedulers[0], 0, tick.Add(time.Second))
@@ -445,9 +450,11 @@ func TestBackendErrorSkipsTheTickAndKeepsRunning(t *testing.T) {
 	}
 }
 
-func TestStopCancelsRunContextsAndWaits(t *testing.T) {
+// With the real timing loop: a run that honours its context is cancelled at the drain deadline, not
+// before, and is reported as canceled, not abandoned.
+func TestStopCancelsRunContextsAtTheDrainDeadline(t *testing.T) {
 	started := make(chan struct{}, 1)
-	var sawCancel atomic.Bool
+	var liveAtStop atomic.Bool
 	s := New()
 	s.AddCronCommand("* * * * * *", runnable("waits", func(cmd *cobra.Command, _ []string) error {
 		select {
@@ -455,10 +462,10 @@ func TestStopCancelsRunContextsAndWaits(t *testing.T) {
 		default:
 		}
 		<-cmd.Context().Done()
-		sawCancel.Store(errors.Is(cmd.Context().Err(), context.Canceled))
 		return cmd.Context().Err()
 	}))
-	if err := s.Start(testEnvironment(&logBuffer{}, "app")); err != nil {
+	logs := &logBuffer{}
+	if err := s.Start(testEnvironment(logs, "app")); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -466,11 +473,25 @@ func TestStopCancelsRunContextsAndWaits(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no run started within 5s of an every-second entry")
 	}
-	if !s.Stop(10 * time.Second) {
-		t.Fatal("Stop reported runs still going although they end on cancellation")
+	go func() {
+		<-s.state.Load().claims.Done() // Stop has begun
+		liveAtStop.Store(s.state.Load().runs.Err() == nil)
+	}()
+	report := s.Stop(200 * time.Millisecond)
+	if report.Canceled != 1 || report.Abandoned != 0 {
+		t.Fatalf("Stop reported %+v, want 1 canceled and none abandoned", report)
 	}
-	if !sawCancel.Load() {
-		t.Fatal("the run's context was not cancelled by Stop")
+	if !liveAtStop.Load() {
+		t.Fatal("the run's context was cancelled when Stop began, before the drain deadline")
+	}
+	var canceled []map[string]any
+	for _, line := range logs.lines(t) {
+		if line["outcome"] == OutcomeCanceled {
+			canceled = append(canceled, line)
+		}
+	}
+	if len(canceled) != 1 || canceled[0]["level"] != "WARN" || !strings.Contains(fmt.Sprint(canceled[0]["error"]), "context canceled") {
+		t.Fatalf("canceled lines %v: want one at WARN with the context's error", canceled)
 	}
 	if err := s.Start(testEnvironment(&logBuffer{}, "app")); err == nil {
 		t.Fatal("a second Start must fail")

@@ -83,7 +83,7 @@ func threeProcessesThenKill(t *testing.T, window int, flags ...string) {
 	base := t.TempDir()
 	processes := make([]*process, 3)
 	for i := range processes {
-		processes[i] = startForeground(t, testappBinary, base, append(flags, "cron", "start")...)
+		processes[i] = startForeground(t, testappBinary, base, append(flags, "--log-level", "debug", "cron", "start")...)
 	}
 	all := []int{0, 1, 2}
 	waitFor(t, time.Duration(window+40)*time.Second, "the window of ticks seen by all three processes", func() bool {

@@ -3,8 +3,9 @@
 // ones; "spawn" an every-second job that starts a shell reporting what it inherited; "stubborn" an
 // every-second job that ignores its context for a minute; "hourly" an hourly distributed job; "files" an
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
-// anything else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the
-// command returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
+// "many" 200 every-second distributed jobs that each take 100ms (or until their context ends); anything
+// else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
+// returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
 // every-second distributed job.
 package main
 
@@ -71,6 +72,8 @@ func main() {
 		root.AddCronCommand("* * * * * *", stubborn)
 	case "files":
 		root.AddCronCommand("* * * * * *", files)
+	case "many":
+		addManyJobs(root, 200, 100*time.Millisecond)
 	default:
 		hold, err := time.ParseDuration(os.Getenv("TESTAPP_HOLD"))
 		if err != nil {
@@ -83,4 +86,21 @@ func main() {
 		time.Sleep(delay)
 	}
 	console.Exit(err)
+}
+
+// addManyJobs registers jobs distributed every-second jobs, each its own command, that take duration or
+// return their context's error when it ends first.
+func addManyJobs(root *console.Root, jobs int, duration time.Duration) {
+	for i := 0; i < jobs; i++ {
+		job := &cobra.Command{Use: fmt.Sprintf("job-%03d", i), Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+			select {
+			case <-time.After(duration):
+				return nil
+			case <-cmd.Context().Done():
+				return cmd.Context().Err()
+			}
+		}}
+		root.AddCommand(job)
+		root.AddDistributedCronCommand(job.Name(), "* * * * * *", job, 2*time.Second)
+	}
 }

@@ -1,0 +1,174 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// stopGrace is how long Stop waits for runs to return after it cancelled their contexts at the drain
+// deadline.
+const stopGrace = time.Second
+
+// StopReport is what Stop saw of the runs it waited for.
+type StopReport struct {
+	// Canceled counts the runs that returned their context's error after it was cancelled at the drain
+	// deadline (outcome canceled), NotRun the won ticks that never started because their command was busy
+	// until then (outcome not_run).
+	Canceled, NotRun int
+	// Abandoned counts the runs still going stopGrace (1s) after the drain deadline: each was logged with
+	// outcome abandoned and is left to the process's exit.
+	Abandoned int
+}
+
+// running is the state Start publishes to the runs, and Stop's view of them.
+type running struct {
+	env    *Environment
+	output *outputSink // nil without env.Output
+
+	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.
+	runs       context.Context
+	cancelRuns context.CancelFunc
+	// claims is given to ClaimTick: Stop cancels it first, so claims waiting in line give up.
+	claims       context.Context
+	cancelClaims context.CancelFunc
+
+	mu       sync.Mutex
+	stopping bool
+	active   map[*activeRun]struct{}
+	idle     chan struct{} // made by Stop; closed once no run is active
+	report   StopReport
+}
+
+// activeRun is a run between its start and its log line.
+type activeRun struct {
+	job     *job
+	tick    time.Time
+	started time.Time
+}
+
+func newRunning(env Environment) *running {
+	state := &running{env: &env, active: map[*activeRun]struct{}{}}
+	if env.Output != nil {
+		state.output = &outputSink{writer: env.Output}
+	}
+	detached := context.WithoutCancel(env.Context) // only Stop ends runs and claims
+	state.runs, state.cancelRuns = context.WithCancel(detached)
+	state.claims, state.cancelClaims = context.WithCancel(detached)
+	return state
+}
+
+// begin records a run of j for tick; it returns nil, recording nothing, once Stop has started.
+func (r *running) begin(j *job, tick time.Time) *activeRun {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopping {
+		return nil
+	}
+	run := &activeRun{job: j, tick: tick, started: time.Now()}
+	r.active[run] = struct{}{}
+	return run
+}
+
+// end forgets run (nil is a no-op) once its line was logged, counting its outcome for StopReport.
+func (r *running) end(run *activeRun, outcome string) {
+	if run == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.active, run)
+	switch outcome {
+	case OutcomeCanceled:
+		r.report.Canceled++
+	case OutcomeNotRun:
+		r.report.NotRun++
+	}
+	if r.idle != nil && len(r.active) == 0 {
+		close(r.idle)
+		r.idle = nil
+	}
+}
+
+// beginStop marks the state stopping and cancels the claims. It returns a channel closed once no run is
+// active, and first = false when another Stop got there before.
+func (r *running) beginStop() (idle <-chan struct{}, first bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopping {
+		return nil, false
+	}
+	r.stopping = true
+	r.cancelClaims()
+	done := make(chan struct{})
+	if len(r.active) == 0 {
+		close(done)
+	} else {
+		r.idle = done
+	}
+	return done, true
+}
+
+// finishStop logs each run still active as abandoned and returns the report.
+func (r *running) finishStop() StopReport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	report := r.report
+	report.Abandoned = len(r.active)
+	for run := range r.active {
+		run.job.entryLogger(r.env).LogAttrs(context.Background(), slog.LevelWarn, "cron run",
+			slog.String("tick", run.tick.Format(time.RFC3339)),
+			slog.String("outcome", OutcomeAbandoned),
+			slog.String("reason", "still going after the drain timeout and the grace that followed the cancel of its context: left to the process's exit"),
+			slog.Float64("duration_ms", milliseconds(time.Since(run.started))),
+		)
+	}
+	return report
+}
+
+// Stop stops the scheduler; it returns at the latest drain + 1s after it was called. In order:
+//   - no new run starts and nothing more is claimed: a tick that comes due from now on is logged with
+//     outcome not_claimed (distributed entries: left to the other processes) or skipped (normal entries),
+//     and claims waiting in line are cancelled through the context given to ClaimTick;
+//   - every tick already won runs with a live context; runs get until drain to finish;
+//   - at the drain deadline the runs' contexts are cancelled and runs get 1s more to return: a run that
+//     returns its context's error then is logged as canceled (WARN); a won tick still waiting for its
+//     command (busy with another entry's run) is logged as not_run (ERROR);
+//   - a run still going after that is logged as abandoned (WARN, with its job and tick) and counted in
+//     StopReport.Abandoned: it is left to the process's exit.
+//
+// Stop before Start, or after another Stop, returns a zero StopReport at once.
+func (s *Scheduler) Stop(drain time.Duration) StopReport {
+	state := s.state.Load()
+	if state == nil {
+		return StopReport{}
+	}
+	idle, first := state.beginStop()
+	if !first {
+		return StopReport{}
+	}
+	cronDone := s.Cron.Stop().Done() // robfig's runs started before this are waited for too
+	deadline := time.NewTimer(drain)
+	defer deadline.Stop()
+	if !waitBoth(idle, cronDone, deadline.C) {
+		state.cancelRuns()
+		grace := time.NewTimer(stopGrace)
+		defer grace.Stop()
+		waitBoth(idle, cronDone, grace.C)
+	}
+	state.cancelRuns()
+	return state.finishStop()
+}
+
+// waitBoth waits until a and b are closed (true) or timeout fires (false).
+func waitBoth(a, b <-chan struct{}, timeout <-chan time.Time) bool {
+	for _, done := range []<-chan struct{}{a, b} {
+		select {
+		case <-done:
+		case <-timeout:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// manyJobs is how many distributed jobs TESTAPP_REGISTRATIONS=many registers.
+const manyJobs = 200
+
+// startManyJobs starts `testapp cron start` with TESTAPP_REGISTRATIONS=many in dir, collecting its lines.
+func startManyJobs(t *testing.T, dir string) *process {
+	t.Helper()
+	cmd := exec.Command(testappBinary, "cron", "start")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TESTAPP_REGISTRATIONS=many")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go p.collect(stdout)
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// jobTick is one tick of one job.
+type jobTick struct {
+	job  string
+	tick string // RFC 3339
+}
+
+// okRuns counts the ok runs of each job tick across processes, and per tick the processes that won.
+func okRuns(processes []*process) (runs map[jobTick]int, perTick map[string]int) {
+	runs, perTick = map[jobTick]int{}, map[string]int{}
+	for _, p := range processes {
+		for _, line := range p.runs() {
+			if line.str("outcome") == "ok" {
+				runs[jobTick{line.str("job"), line.str("tick")}]++
+				perTick[line.str("tick")]++
+			}
+		}
+	}
+	return runs, perTick
+}
+
+// Three processes share 200 every-second distributed jobs of 100ms; one gets SIGTERM 60ms into a tick,
+// while its runs of that tick are going. Every tick a process won ran (ok) on it, no tick ran twice, and
+// the ticks around the stop ran once each: those the stopping process did not claim ran elsewhere.
+func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
+	base := t.TempDir()
+	processes := make([]*process, 3)
+	for i := range processes {
+		processes[i] = startManyJobs(t, base)
+	}
+	var warm string // a tick every job ran in
+	waitFor(t, 60*time.Second, "3 ticks run by the three processes", func() bool {
+		_, perTick := okRuns(processes)
+		complete := 0
+		for tick, n := range perTick {
+			if n == manyJobs {
+				complete++
+				warm = tick
+			}
+		}
+		return complete >= 3
+	})
+	victim := 0
+	for i, p := range processes { // the process that won the most of a complete tick
+		if countWon(p, warm) > countWon(processes[victim], warm) {
+			victim = i
+		}
+	}
+	termTick := time.Now().Truncate(time.Second).Add(time.Second)
+	time.Sleep(time.Until(termTick.Add(60 * time.Millisecond)))
+	if err := processes[victim].cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-processes[victim].done
+	if processes[victim].err != nil {
+		t.Fatalf("the process exited with %v after SIGTERM", processes[victim].err)
+	}
+	lastTick := termTick.Add(3 * time.Second).Format(time.RFC3339)
+	waitFor(t, 30*time.Second, "every job of the 3 ticks after the stop run by the survivors", func() bool {
+		_, perTick := okRuns(processes)
+		return perTick[lastTick] >= manyJobs
+	})
+	var survivors []int
+	for i := range processes {
+		if i != victim {
+			survivors = append(survivors, i)
+		}
+	}
+	stopAll(t, processes, survivors)
+
+	checkWonTicksRan(t, processes)
+	runs, _ := okRuns(processes)
+	for key, n := range runs {
+		if n > 1 {
+			t.Fatalf("job %s tick %s ran %d times", key.job, key.tick, n)
+		}
+	}
+	for tick := termTick.Add(-2 * time.Second); !tick.After(termTick.Add(3 * time.Second)); tick = tick.Add(time.Second) {
+		for job := 0; job < manyJobs; job++ {
+			if runs[jobTick{fmt.Sprintf("job-%03d", job), tick.Format(time.RFC3339)}] != 1 {
+				t.Fatalf("job-%03d tick %s ran %d times around the stop at %s, want once", job, tick.Format(time.RFC3339),
+					runs[jobTick{fmt.Sprintf("job-%03d", job), tick.Format(time.RFC3339)}], termTick.Format(time.RFC3339))
+			}
+		}
+	}
+	won := countWon(processes[victim], termTick.Format(time.RFC3339))
+	if won == 0 {
+		t.Fatalf("the stopped process won no job of tick %s: the test did not stop it mid-tick", termTick.Format(time.RFC3339))
+	}
+	t.Logf("process %d stopped 60ms into tick %s after winning %d of the %d jobs of that tick; all ran", victim,
+		termTick.Format(time.RFC3339), won, manyJobs)
+}
+
+// countWon counts the ok runs of p for tick.
+func countWon(p *process, tick string) int {
+	won := 0
+	for _, line := range p.runs() {
+		if line.str("tick") == tick && line.str("outcome") == "ok" {
+			won++
+		}
+	}
+	return won
+}
+
+// checkWonTicksRan fails the test for any line of a won tick (selected is the line's own app id) that is
+// not ok, and for any outcome but ok, not_claimed and not_selected (logged at debug level).
+func checkWonTicksRan(t *testing.T, processes []*process) {
+	t.Helper()
+	for i, p := range processes {
+		for _, line := range p.runs() {
+			outcome := line.str("outcome")
+			if line.str("selected") == line.str("app_id") && outcome != "ok" {
+				t.Fatalf("process %d won a tick and did not run it: %v", i, line)
+			}
+			if outcome != "ok" && outcome != "not_claimed" && outcome != "not_selected" {
+				t.Fatalf("process %d: unexpected outcome %v", i, line)
+			}
+		}
+	}
+}

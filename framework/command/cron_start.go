@@ -116,7 +116,8 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
-		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path())
+		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path(),
+		"settings", describeSettings(redactSettings(processSettings(cmd, files))))
 	notifySystemd(s.logger, systemd.SdNotifyReady)
 	reason := signals.wait(cmd.Context(), s.onHangup)
 	notifySystemd(s.logger, systemd.SdNotifyStopping)

@@ -99,7 +99,7 @@ func TestAFlagThatCannotBeResetIsTheRunsError(t *testing.T) {
 	startWithoutTimer(t, s, testEnvironment(logs, "app"))
 	fire(s, 0, time.Now().Truncate(time.Second))
 	lines := logs.lines(t)
-	if len(lines) != 1 || lines[0]["outcome"] != OutcomeError || !strings.Contains(fmt.Sprint(lines[0]["error"]), "reset flag --picky") {
+	if len(lines) != 1 || lines[0]["outcome"] != outcomeError || !strings.Contains(fmt.Sprint(lines[0]["error"]), "reset flag --picky") {
 		t.Fatalf("lines %v: want an error naming the flag", lines)
 	}
 }
@@ -141,8 +141,8 @@ func TestHooksAreSerializedAndRunsAreNot(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	ran := len(linesWith(t, logs, OutcomeOK))
-	if errs := linesWith(t, logs, OutcomeError); len(errs) > 0 {
+	ran := len(linesWith(t, logs, outcomeOK))
+	if errs := linesWith(t, logs, outcomeError); len(errs) > 0 {
 		t.Fatal(errs[0]["error"])
 	}
 	if ran < commands || hooks != 4*ran {

@@ -12,27 +12,28 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// Outcome values of the per-run log line, and their levels.
+// Outcomes of the per-run log line (its "outcome" key), and their levels.
 const (
-	OutcomeOK          = "ok"           // INFO
-	OutcomeError       = "error"        // ERROR: the command (or the claim) failed
-	OutcomePanic       = "panic"        // ERROR
-	OutcomeSkipped     = "skipped"      // INFO: the previous run of this entry is still going, or (normal entries) the process is stopping
-	OutcomeNotSelected = "not_selected" // DEBUG: another process holds the tick, or the tick is closed
-	OutcomeNotClaimed  = "not_claimed"  // INFO: the process is stopping; the tick is left to the other processes
-	OutcomeCanceled    = "canceled"     // WARN: the run returned its context's error after Stop cancelled it
-	OutcomeNotRun      = "not_run"      // ERROR: the tick was won but the run could not start before Stop's deadline
-	OutcomeAbandoned   = "abandoned"    // WARN: logged by Stop for a run still going after the drain deadline and grace
+	outcomeOK          = "ok"           // INFO
+	outcomeError       = "error"        // ERROR: the command (or the claim) failed
+	outcomePanic       = "panic"        // ERROR
+	outcomeSkipped     = "skipped"      // INFO: the previous run of this entry is still going, or (normal entries) the process is stopping
+	outcomeNotSelected = "not_selected" // DEBUG: another process holds the tick, or the tick is closed
+	outcomeNotClaimed  = "not_claimed"  // INFO: the process is stopping; the tick is left to the other processes
+	outcomeCanceled    = "canceled"     // WARN: the run returned its context's error after Stop cancelled it
+	outcomeNotRun      = "not_run"      // ERROR: the tick was won but the run could not start before Stop's deadline
+	outcomeAbandoned   = "abandoned"    // WARN: logged by Stop for a run still going after the drain deadline and grace
+	outcomeMissed      = "missed"       // WARN: ticks skipped because the process was late (stall, suspend, clock jump)
 )
 
 // outcomeLevel is the log level of a run line with outcome.
 func outcomeLevel(outcome string) slog.Level {
 	switch outcome {
-	case OutcomeNotSelected:
+	case outcomeNotSelected:
 		return slog.LevelDebug
-	case OutcomeCanceled, OutcomeAbandoned:
+	case outcomeCanceled, outcomeAbandoned, outcomeMissed:
 		return slog.LevelWarn
-	case OutcomeError, OutcomePanic, OutcomeNotRun:
+	case outcomeError, outcomePanic, outcomeNotRun:
 		return slog.LevelError
 	}
 	return slog.LevelInfo
@@ -83,7 +84,7 @@ func (j *job) Run() {
 	logger := j.entryLogger(state.env)
 	tick, ok := j.ticks.take()
 	if !ok { // not reached while robfig/cron calls Next once per started run; never invent a tick
-		logger.Error("cron run", "outcome", OutcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
+		logger.Error("cron run", "outcome", outcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
 		return
 	}
 	run := state.begin(j, tick) // nil once Stop has started
@@ -108,17 +109,17 @@ func (j *job) Run() {
 func (j *job) runTick(state *running, begun bool, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
 	if !begun {
 		if j.spec.Type == Distributed {
-			return OutcomeNotClaimed, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
+			return outcomeNotClaimed, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
 		}
-		return OutcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}
+		return outcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}
 	}
 	if !j.running.CompareAndSwap(false, true) {
-		return OutcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
+		return outcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
 	}
 	defer j.running.Store(false)
 	defer func() { // a panicking backend must not take the process down either
 		if recovered := recover(); recovered != nil {
-			outcome, attrs = OutcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
+			outcome, attrs = outcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
 		}
 	}()
 	if j.spec.Type == Distributed {
@@ -154,13 +155,13 @@ func (j *job) claim(state *running, tick time.Time) (selected, outcome string, a
 	})
 	switch {
 	case errors.Is(err, contract.ErrTickClosed):
-		return "", OutcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
+		return "", outcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
 	case err != nil && state.claims.Err() != nil && errors.Is(err, state.claims.Err()):
-		return "", OutcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
+		return "", outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
 	case err != nil:
-		return "", OutcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
+		return "", outcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
 	case selected != env.AppID:
-		return selected, OutcomeNotSelected, []slog.Attr{slog.String("selected", selected)}
+		return selected, outcomeNotSelected, []slog.Attr{slog.String("selected", selected)}
 	}
 	return selected, "", nil
 }
@@ -171,15 +172,15 @@ func (j *job) runOutcome(state *running, err error) (string, []slog.Attr) {
 	var notStarted *notStartedError
 	switch {
 	case err == nil:
-		return OutcomeOK, nil
+		return outcomeOK, nil
 	case errors.As(err, &notStarted):
-		return OutcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
+		return outcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
 	case errors.As(err, &panicked):
-		return OutcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
+		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
 	case state.runs.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-		return OutcomeCanceled, []slog.Attr{slog.String("reason", "the run's context was cancelled at the drain deadline of the stop"), slog.String("error", err.Error())}
+		return outcomeCanceled, []slog.Attr{slog.String("reason", "the run's context was cancelled at the drain deadline of the stop"), slog.String("error", err.Error())}
 	}
-	return OutcomeError, []slog.Attr{slog.String("error", err.Error())}
+	return outcomeError, []slog.Attr{slog.String("error", err.Error())}
 }
 
 func milliseconds(d time.Duration) float64 {

@@ -80,9 +80,9 @@ func (r *running) end(run *activeRun, outcome string) {
 	defer r.mu.Unlock()
 	delete(r.active, run)
 	switch outcome {
-	case OutcomeCanceled:
+	case outcomeCanceled:
 		r.report.Canceled++
-	case OutcomeNotRun:
+	case outcomeNotRun:
 		r.report.NotRun++
 	}
 	if r.idle != nil && len(r.active) == 0 {
@@ -119,7 +119,7 @@ func (r *running) finishStop() StopReport {
 	for run := range r.active {
 		run.job.entryLogger(r.env).LogAttrs(context.Background(), slog.LevelWarn, "cron run",
 			slog.String("tick", run.tick.Format(time.RFC3339)),
-			slog.String("outcome", OutcomeAbandoned),
+			slog.String("outcome", outcomeAbandoned),
 			slog.String("reason", "still going after the drain timeout and the grace that followed the cancel of its context: left to the process's exit"),
 			slog.Float64("duration_ms", milliseconds(time.Since(run.started))),
 		)

@@ -6,12 +6,9 @@ import (
 	"time"
 )
 
-// OutcomeMissed is the outcome of the line logged for ticks this process skipped because it was late: it
-// was stalled, suspended, or its clock jumped forward, and robfig/cron fires a late entry only once.
-const OutcomeMissed = "missed"
-
-// logMissed writes one line for a gap of count ticks this entry skipped, first to last. A distributed
-// entry's skipped ticks may have run on another process.
+// logMissed writes one line for a gap of count ticks this entry skipped, first to last, because the process
+// was late: robfig/cron fires a late entry once, then skips to the next tick after its late now. A
+// distributed entry's skipped ticks may have run on another process.
 func (j *job) logMissed(first, last time.Time, count int) {
 	state := j.scheduler.state.Load()
 	if state == nil {
@@ -19,7 +16,7 @@ func (j *job) logMissed(first, last time.Time, count int) {
 	}
 	attrs := []slog.Attr{
 		slog.String("tick", first.Format(time.RFC3339)),
-		slog.String("outcome", OutcomeMissed),
+		slog.String("outcome", outcomeMissed),
 		slog.Int("count", count),
 		slog.String("last_tick", last.Format(time.RFC3339)),
 		slog.String("reason", "this process was late (stalled, suspended or its clock jumped) and did not handle these ticks"),
@@ -27,5 +24,5 @@ func (j *job) logMissed(first, last time.Time, count int) {
 	if count >= maxMissedCount {
 		attrs = append(attrs, slog.Bool("count_capped", true))
 	}
-	j.entryLogger(state.env).LogAttrs(context.Background(), slog.LevelWarn, "cron run", attrs...)
+	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcomeMissed), "cron run", attrs...)
 }

@@ -16,17 +16,17 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// MinHoldTime is the shortest hold time a distributed entry accepts. A claim must reach the backend within
+// minHoldTime is the shortest hold time a distributed entry accepts. A claim must reach the backend within
 // the hold time of its tick; measured here, claims arrive a few ms after their tick and up to ~50 ms under
 // load (1000 jobs per process on 2 cores), so shorter windows would close before the claims arrive.
-const MinHoldTime = 100 * time.Millisecond
+const minHoldTime = 100 * time.Millisecond
 
 // Environment is what runs need from the process; Start receives it.
 type Environment struct {
 	// Context carries the values of every run's context (e.g. the service container). Its cancellation
 	// is not passed on: runs and claims end only through Stop, so that a tick already won still runs.
 	Context context.Context
-	// Logger receives one line per run, at the level of its outcome (see OutcomeOK and the others).
+	// Logger receives one line per run, at the level of its outcome (see outcomeOK and the others).
 	Logger *slog.Logger
 	// AppID identifies this process in claims and log lines.
 	AppID string
@@ -98,8 +98,8 @@ func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cob
 		s.errs = append(s.errs, fmt.Errorf("%s: service name %q is already used by registration #%d: each distributed entry needs its own", where, serviceName, first))
 		return
 	}
-	if holdTime < MinHoldTime {
-		s.errs = append(s.errs, fmt.Errorf("%s: hold time %s is below the minimum %s: it is the window around each tick in which a process may claim it, and a claim arrives tens of ms after its tick under load, e.g. 2*time.Second", where, holdTime, MinHoldTime))
+	if holdTime < minHoldTime {
+		s.errs = append(s.errs, fmt.Errorf("%s: hold time %s is below the minimum %s: it is the window around each tick in which a process may claim it, and a claim arrives tens of ms after its tick under load, e.g. 2*time.Second", where, holdTime, minHoldTime))
 		return
 	}
 	if s.add(where, CronSpec{Type: Distributed, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime}) {

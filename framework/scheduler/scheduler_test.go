@@ -486,7 +486,7 @@ func TestStopCancelsRunContextsAtTheDrainDeadline(t *testing.T) {
 	}
 	var canceled []map[string]any
 	for _, line := range logs.lines(t) {
-		if line["outcome"] == OutcomeCanceled {
+		if line["outcome"] == outcomeCanceled {
 			canceled = append(canceled, line)
 		}
 	}

@@ -114,12 +114,12 @@ func TestStopRunsAWonTickWaitingForItsCommand(t *testing.T) {
 		t.Fatal("the won tick did not run with a live context")
 	}
 	won := 0
-	for _, line := range linesWith(t, logs, OutcomeOK) {
+	for _, line := range linesWith(t, logs, outcomeOK) {
 		if line["type"] == "distributed" && line["selected"] == "app" {
 			won++
 		}
 	}
-	if len(linesWith(t, logs, OutcomeOK)) != 2 || won != 1 {
+	if len(linesWith(t, logs, outcomeOK)) != 2 || won != 1 {
 		t.Fatalf("lines %v: want both ticks ok, the won one with selected=app", logs.lines(t))
 	}
 }
@@ -158,7 +158,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 	if report != (StopReport{}) || runs.Load() != 0 || backend.waiting.Load() != 5 {
 		t.Fatalf("report %+v, %d runs, %d claims: want nothing run and no claim after Stop", report, runs.Load(), backend.waiting.Load())
 	}
-	notClaimed := linesWith(t, logs, OutcomeNotClaimed)
+	notClaimed := linesWith(t, logs, outcomeNotClaimed)
 	if len(notClaimed) != 6 || len(logs.lines(t)) != 6 {
 		t.Fatalf("lines %v: want 6, all not_claimed", logs.lines(t))
 	}
@@ -210,7 +210,7 @@ func TestStopReportsNotRunAndAbandonedRuns(t *testing.T) {
 	if report != (StopReport{NotRun: 1, Abandoned: 1}) {
 		t.Fatalf("Stop reported %+v, want 1 not run and 1 abandoned", report)
 	}
-	notRun, abandoned := linesWith(t, logs, OutcomeNotRun), linesWith(t, logs, OutcomeAbandoned)
+	notRun, abandoned := linesWith(t, logs, outcomeNotRun), linesWith(t, logs, outcomeAbandoned)
 	if len(notRun) != 1 || notRun[0]["level"] != "ERROR" || notRun[0]["selected"] != "app" || !strings.Contains(fmt.Sprint(notRun[0]["error"]), "still busy") {
 		t.Fatalf("not_run lines %v: want one at ERROR naming the busy command", notRun)
 	}

@@ -93,7 +93,7 @@ func TestHoldTimeFloor(t *testing.T) {
 	s.AddDistributedCronCommand("a", "* * * * * *", job, time.Nanosecond)
 	s.AddDistributedCronCommand("b", "* * * * * *", job, 999*time.Nanosecond)
 	s.AddDistributedCronCommand("c", "* * * * * *", job, 99*time.Millisecond)
-	s.AddDistributedCronCommand("d", "* * * * * *", job, MinHoldTime)
+	s.AddDistributedCronCommand("d", "* * * * * *", job, minHoldTime)
 	if len(s.CronSpecs) != 1 || s.CronSpecs[0].ServiceName != "d" {
 		t.Fatalf("registered %d entries, want only d (hold = the minimum)", len(s.CronSpecs))
 	}

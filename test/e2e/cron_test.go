@@ -159,11 +159,14 @@ func TestDaemonJobsInheritNoMarkerNorDescriptors(t *testing.T) {
 const spawnReport = `echo "marker=[$_GO_DAEMON]"; echo fds-begin; for fd in /proc/$$/fd/*; do echo "${fd##*/} $(readlink "$fd")"; done; echo fds-end`
 
 // inheritedTargets returns the sorted targets of the descriptors a spawn report lists, but fd 1, with
-// pipe numbers dropped.
+// pipe numbers dropped; lines may carry the daemon's "<time> job=… tick=… | " prefix.
 func inheritedTargets(report string) []string {
 	begin, end := strings.Index(report, "fds-begin"), strings.Index(report, "fds-end")
 	var targets []string
 	for _, line := range strings.Split(report[begin:end], "\n")[1:] {
+		if _, text, attributed := strings.Cut(line, " | "); attributed { // the daemon's job output lines
+			line = text
+		}
 		fields := strings.Fields(line)
 		if len(fields) != 2 || fields[0] == "1" {
 			continue

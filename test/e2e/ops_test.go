@@ -75,6 +75,18 @@ func TestOpsRestartKeepsTheRedisProvider(t *testing.T) {
 	if !strings.Contains(state, fmt.Sprintf("cron is running: pid %d", second)) || !strings.Contains(state, "provider redis redis://:xxxxx@127.0.0.1:") {
 		t.Fatalf("state = %q; want the restarted daemon with its Redis provider, password redacted", state)
 	}
+	started := 0
+	for _, line := range readLog(t, filepath.Join(base, "storage", "log", "cron.log")) {
+		if line.str("msg") == "cron started" {
+			started++
+			if settings := line.str("settings"); !strings.Contains(settings, "provider redis redis://:xxxxx@127.0.0.1:") {
+				t.Fatalf("the daemon's start line %v does not name its provider (password redacted)", line)
+			}
+		}
+	}
+	if started != 2 {
+		t.Fatalf("cron.log has %d start lines, want 2 (the first daemon and the restarted one)", started)
+	}
 }
 
 // assertNoSecret fails when a password appears in text, or in a file under base's storage/ that the group

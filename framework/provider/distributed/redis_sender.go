@@ -50,7 +50,7 @@ type claimReply struct {
 func (r *Redis) newClaimRequest(ctx context.Context, c contract.Claim, window bool) *claimRequest {
 	request := &claimRequest{
 		ctx: ctx, claim: c, window: window, key: r.FenceKey(c.Service),
-		sendBy: time.Now().Add(r.timeout), retryUntil: resendDeadline(c), reply: make(chan claimReply, 1),
+		sendBy: time.Now().Add(r.timeout), retryUntil: resendDeadline(c, r.timeout), reply: make(chan claimReply, 1),
 	}
 	tick, live := strconv.FormatInt(c.Tick.UnixMicro(), 10), strconv.FormatInt(c.LiveUntil.UnixMicro(), 10)
 	if window {
@@ -60,12 +60,13 @@ func (r *Redis) newClaimRequest(ctx context.Context, c contract.Claim, window bo
 	return request
 }
 
-// resendDeadline is when re-sending c stops: at the end of its hold window, or at the entry's next tick
-// (LiveUntil - HoldTime) when that comes first, so a long hold never keeps a claim busy past the next tick.
-func resendDeadline(c contract.Claim) time.Time {
+// resendDeadline is when re-sending c stops: at the end of its hold window, or one call bound before the
+// entry's next tick (LiveUntil - HoldTime) when that comes first, so that a re-send always returns before
+// the next tick and an entry never overlaps itself because of re-sends.
+func resendDeadline(c contract.Claim, callBound time.Duration) time.Time {
 	deadline := c.Tick.Add(c.HoldTime)
-	if next := c.LiveUntil.Add(-c.HoldTime); !c.LiveUntil.IsZero() && next.After(c.Tick) && next.Before(deadline) {
-		deadline = next
+	if next := c.LiveUntil.Add(-c.HoldTime); next.After(c.Tick) && next.Add(-callBound).Before(deadline) {
+		deadline = next.Add(-callBound) // the next tick is known (a LiveUntil of Tick+HoldTime names none)
 	}
 	return deadline
 }
@@ -151,7 +152,7 @@ func (q *claimRequest) unsendable(now time.Time) error {
 	case q.sends > 0 && q.ctx.Err() != nil:
 		return q.lastError("ctx ended: " + q.ctx.Err().Error())
 	case q.sends > 0 && now.After(q.retryUntil):
-		return q.lastError("its hold window has closed")
+		return q.lastError("its hold window has closed, or a re-send could not return before the next tick")
 	}
 	return nil
 }
@@ -168,7 +169,7 @@ func (q *claimRequest) retry(err error, now time.Time) bool {
 	case q.ctx.Err() != nil:
 		q.lastErr = q.lastError("ctx ended: " + q.ctx.Err().Error())
 	case now.Add(retryPause).After(q.retryUntil):
-		q.lastErr = q.lastError("its hold window closes before a re-send")
+		q.lastErr = q.lastError("its hold window closes, or the next tick comes, before a re-send could return")
 	default:
 		q.retryAt = now.Add(retryPause)
 		return true

@@ -54,6 +54,10 @@ func (s cronieSchedule) skippedFireTime(after, until time.Time) (time.Time, bool
 		if end.IsZero() || end.After(until) {
 			return time.Time{}, false
 		}
+		if !end.After(x) { // Go cuts zones computed from a TZ rule at year ends, with no progress there
+			x = x.Add(time.Second)
+			continue
+		}
 		if s.matchesSkipped(end) {
 			return end, true
 		}

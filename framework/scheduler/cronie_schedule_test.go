@@ -95,3 +95,11 @@ func TestHasFixedHours(t *testing.T) {
 		}
 	}
 }
+
+// Far years, whose transitions Go computes from the zone's rule, keep cronie's rules and never hang.
+func TestDaylightSavingInFarYears(t *testing.T) {
+	times := fireTimes(t, "0 30 2 * * *", "America/New_York", utc("2040-12-30T12:00:00Z"), utc("2041-03-11T00:00:00Z"))
+	sameTimes(t, "fixed 02:30 across Go's year cut at 2041-01-01, up to the 2041 spring-forward day",
+		[]time.Time{times[0], times[1], times[len(times)-1]},
+		"2040-12-31T07:30:00Z", "2041-01-01T07:30:00Z", "2041-03-10T07:00:00Z")
+}

@@ -112,12 +112,12 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
 		Distributed: selector, Output: s.output}
+	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err
 	}
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
-		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path(),
-		"settings", describeSettings(redactSettings(processSettings(cmd, files))))
+		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path(), "settings", settings)
 	notifySystemd(s.logger, systemd.SdNotifyReady)
 	reason := signals.wait(cmd.Context(), s.onHangup)
 	notifySystemd(s.logger, systemd.SdNotifyStopping)

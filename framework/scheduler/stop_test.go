@@ -78,28 +78,43 @@ func linesWith(t *testing.T, logs *logBuffer, outcome string) []map[string]any {
 	return found
 }
 
+// wonTickWaiting is a scheduler whose normal entry runs a shared command that blocks until release is
+// closed, while its distributed entry has won the same tick and waits for that command.
+type wonTickWaiting struct {
+	s          *Scheduler
+	logs       *logBuffer
+	backend    *queuedBackend
+	release    chan struct{}
+	secondLive atomic.Bool // the won tick's run saw a live context
+	tick       time.Time
+	wg         sync.WaitGroup
+}
+
+func startWonTickWaiting(t *testing.T) *wonTickWaiting {
+	w := &wonTickWaiting{s: New(), logs: &logBuffer{}, release: make(chan struct{})}
+	started := make(chan struct{})
+	shared := blockingOnce(started, w.release, &w.secondLive)
+	w.s.AddCronCommand("* * * * * *", shared)
+	w.s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
+	w.backend = newQueuedBackend(t, filepath.Join(t.TempDir(), "distributed"), true)
+	env := testEnvironment(w.logs, "app")
+	env.Distributed = w.backend
+	startWithoutTimer(t, w.s, env)
+	w.tick = time.Now().Truncate(time.Second)
+	w.wg.Add(2)
+	go func() { defer w.wg.Done(); fire(w.s, 0, w.tick) }()
+	<-started
+	go func() { defer w.wg.Done(); fire(w.s, 1, w.tick) }()
+	<-w.backend.claimed // won; now waiting for the command
+	return w
+}
+
 // A distributed tick won while its command is busy with another entry's run waits for the command
 // through the stop and runs with a live context.
 func TestStopRunsAWonTickWaitingForItsCommand(t *testing.T) {
-	started, release := make(chan struct{}), make(chan struct{})
-	var secondLive atomic.Bool
-	shared := blockingOnce(started, release, &secondLive)
-	s := New()
-	s.AddCronCommand("* * * * * *", shared)
-	s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
-	backend := newQueuedBackend(t, filepath.Join(t.TempDir(), "distributed"), true)
-	logs := &logBuffer{}
-	env := testEnvironment(logs, "app")
-	env.Distributed = backend
-	startWithoutTimer(t, s, env)
-
-	tick := time.Now().Truncate(time.Second)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); fire(s, 0, tick) }()
-	<-started
-	go func() { defer wg.Done(); fire(s, 1, tick) }()
-	<-backend.claimed // won; now waiting for the command
+	w := startWonTickWaiting(t)
+	s, logs, release := w.s, w.logs, w.release
+	wg, secondLive := &w.wg, &w.secondLive
 	reports := make(chan StopReport)
 	go func() { reports <- s.Stop(10 * time.Second) }()
 	<-s.state.Load().claims.Done() // Stop has begun
@@ -184,25 +199,9 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 // At the drain deadline a won tick still waiting for its command is not_run (ERROR), and a run that
 // ignores its cancelled context is abandoned (WARN), both reported by Stop.
 func TestStopReportsNotRunAndAbandonedRuns(t *testing.T) {
-	started, release := make(chan struct{}), make(chan struct{})
-	var secondLive atomic.Bool
-	shared := blockingOnce(started, release, &secondLive)
-	s := New()
-	s.AddCronCommand("* * * * * *", shared)
-	s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
-	backend := newQueuedBackend(t, filepath.Join(t.TempDir(), "distributed"), true)
-	logs := &logBuffer{}
-	env := testEnvironment(logs, "app")
-	env.Distributed = backend
-	startWithoutTimer(t, s, env)
-
-	tick := time.Now().Truncate(time.Second)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); fire(s, 0, tick) }()
-	<-started
-	go func() { defer wg.Done(); fire(s, 1, tick) }()
-	<-backend.claimed
+	w := startWonTickWaiting(t)
+	s, logs, release, tick := w.s, w.logs, w.release, w.tick
+	wg, secondLive := &w.wg, &w.secondLive
 	report := s.Stop(50 * time.Millisecond)
 	close(release)
 	wg.Wait()

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -15,28 +13,7 @@ const manyJobs = 200
 // startManyJobs starts `testapp cron start` with TESTAPP_REGISTRATIONS=many in dir, collecting its lines.
 func startManyJobs(t *testing.T, dir string) *process {
 	t.Helper()
-	cmd := exec.Command(testappBinary, "cron", "start")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TESTAPP_REGISTRATIONS=many")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go p.collect(stdout)
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
+	return startForegroundEnv(t, testappBinary, dir, []string{"TESTAPP_REGISTRATIONS=many"}, "cron", "start")
 }
 
 // jobTick is one tick of one job.

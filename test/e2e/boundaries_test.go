@@ -92,3 +92,42 @@ func TestStalledProcessLogsMissedTicks(t *testing.T) {
 	}
 	<-p.done
 }
+
+// A stop is not an error: a run that honours its context and is cancelled at the drain deadline ends
+// `canceled` at WARN, and nothing is logged at ERROR.
+func TestStopCancelsLongRunsWithoutErrors(t *testing.T) {
+	t.Parallel()
+	p := startForegroundEnv(t, testappBinary, t.TempDir(), []string{"TESTAPP_REGISTRATIONS=patient"}, "cron", "start", "--drain-timeout", "500ms")
+	waitFor(t, 10*time.Second, "cron started", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, line := range p.lines {
+			if line.str("msg") == "cron started" {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(1500 * time.Millisecond) // a run is going
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	if p.err != nil {
+		t.Fatalf("cron start exited with %v after SIGTERM, want 0", p.err)
+	}
+	canceled := 0
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, line := range p.lines {
+		if line.str("level") == "ERROR" {
+			t.Errorf("an ERROR line at a normal stop: %v", line)
+		}
+		if line.str("outcome") == "canceled" && line.str("level") == "WARN" && line.str("job") == "patient" {
+			canceled++
+		}
+	}
+	if canceled != 1 {
+		t.Fatalf("%d canceled WARN lines, want 1 for the run going at the stop; lines: %v", canceled, p.lines)
+	}
+}

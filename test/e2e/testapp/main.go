@@ -1,7 +1,8 @@
 // Command testapp is the application the end-to-end tests build. It uses only the framework's public API,
 // as a user's application would. TESTAPP_REGISTRATIONS picks its cron entries: "invalid" registers bad
 // ones; "spawn" an every-second job that starts a shell reporting what it inherited; "stubborn" an
-// every-second job that ignores its context for a minute; "hourly" an hourly distributed job; "files" an
+// every-second job that ignores its context for a minute; "patient" one that waits a minute or until its
+// context ends; "hourly" an hourly distributed job; "files" an
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
 // "many" 200 every-second distributed jobs that each take 100ms (or until their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
@@ -59,7 +60,15 @@ func main() {
 		}
 		return os.WriteFile(filepath.Join(folder, "file"), []byte("written by a job\n"), 0o666)
 	}}
-	root.AddCommand(tick, spawn, stubborn, files)
+	patient := &cobra.Command{Use: "patient", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		select { // honours its context: a stop past the drain timeout cancels it
+		case <-time.After(time.Minute):
+			return nil
+		case <-cmd.Context().Done():
+			return cmd.Context().Err()
+		}
+	}}
+	root.AddCommand(tick, spawn, stubborn, files, patient)
 	switch os.Getenv("TESTAPP_REGISTRATIONS") {
 	case "invalid":
 		root.AddCronCommand("61 * * * * *", tick)
@@ -70,6 +79,8 @@ func main() {
 		root.AddDistributedCronCommand("hourly", "0 * * * *", tick, 10*time.Second)
 	case "stubborn":
 		root.AddCronCommand("* * * * * *", stubborn)
+	case "patient":
+		root.AddCronCommand("* * * * * *", patient)
 	case "files":
 		root.AddCronCommand("* * * * * *", files)
 	case "many":

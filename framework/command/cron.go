@@ -143,6 +143,9 @@ func describeProvider(cmd *cobra.Command, root *console.Root, files cronFiles) (
 		folder := filepath.Join(files.app.RuntimeFolder(), "distributed")
 		return fmt.Sprintf("distributed provider: local: flock on files in %s (this host only)", folder), nil
 	}
+	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
+		newCronLogger(cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
+	}
 	selector, err := distributedService(cmd, root)
 	switch {
 	case err != nil:

@@ -265,6 +265,9 @@ func TestOpsExitCodes(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
 			t.Fatalf("%v: exit %d, stderr %q; want exit 1 and %q", c.args, r.code, r.stderr, c.want)
 		}
+		if strings.Contains(r.stderr, "pool.go") { // go-redis's own plain-text logger
+			t.Fatalf("%v: go-redis wrote plain text to stderr: %q", c.args, r.stderr)
+		}
 	}
 	pid, _ := startTestappDaemon(t, base, nil)
 	if r := run(t, testappBinary, base, nil, "cron", "state"); r.code != 0 {

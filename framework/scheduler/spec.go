@@ -56,6 +56,7 @@ func parseSpecText(spec string, defaultZone zone, epochAligned bool) (parsed par
 		}
 		body = strings.TrimSpace(rest)
 		_, zoneName, _ = strings.Cut(prefix, "=")
+		zoneName = canonicalZoneName(zoneName)
 		parsed.ownZone = true
 	}
 	parsed.zone = zoneName

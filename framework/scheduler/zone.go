@@ -15,6 +15,22 @@ type zone struct {
 	location *time.Location
 }
 
+// utcAliases are the zone database's names of UTC: they name one zone, so they make one definition.
+var utcAliases = map[string]bool{
+	"Etc/UTC": true, "Etc/UCT": true, "UCT": true, "Etc/Universal": true, "Universal": true, "Etc/Zulu": true,
+	"Zulu": true, "Etc/GMT": true, "GMT": true, "Etc/GMT0": true, "GMT0": true, "Etc/GMT+0": true,
+	"GMT+0": true, "Etc/GMT-0": true, "GMT-0": true, "Etc/Greenwich": true, "Greenwich": true,
+}
+
+// canonicalZoneName returns "UTC" for the aliases of UTC (a host's /etc/localtime often names Etc/UTC
+// where another host's TZ says UTC), and name otherwise.
+func canonicalZoneName(name string) string {
+	if utcAliases[name] {
+		return "UTC"
+	}
+	return name
+}
+
 // loadZone returns the IANA zone name (e.g. "Europe/Berlin", "UTC"); an empty name is the host's zone.
 // It returns an error naming the zone when the zone database does not know it.
 func loadZone(name string) (zone, error) {
@@ -26,7 +42,7 @@ func loadZone(name string) (zone, error) {
 		return zone{}, fmt.Errorf("time zone %q is unknown (%v); valid: an IANA zone name such as UTC, "+
 			"Europe/Berlin or America/New_York, or empty for the host's zone", name, err)
 	}
-	return zone{name: name, location: location}, nil
+	return zone{name: canonicalZoneName(name), location: location}, nil
 }
 
 // hostZone returns the zone this process's local time uses, with its real name as Go resolves it: $TZ
@@ -37,14 +53,14 @@ func hostZone() zone {
 	if tz, set := os.LookupEnv("TZ"); set {
 		name := strings.TrimPrefix(tz, ":")
 		if location, err := time.LoadLocation(name); err == nil && name != "" && !filepath.IsAbs(name) {
-			return zone{name: name, location: location}
+			return zone{name: canonicalZoneName(name), location: location}
 		}
 		if !filepath.IsAbs(name) { // Go reads an unknown or empty $TZ as UTC
 			return zone{name: "UTC", location: time.UTC}
 		}
 	} else if name, ok := zoneNameOfFiles(); ok {
 		if location, err := time.LoadLocation(name); err == nil {
-			return zone{name: name, location: location}
+			return zone{name: canonicalZoneName(name), location: location}
 		}
 	}
 	return zone{name: describeUnnamedZone(time.Local), location: time.Local}

@@ -9,7 +9,8 @@ import (
 )
 
 func TestHostZoneHasARealName(t *testing.T) {
-	cases := map[string]string{"UTC": "UTC", "Asia/Kolkata": "Asia/Kolkata", ":Europe/Berlin": "Europe/Berlin", "": "UTC", "Nowhere/Else": "UTC"}
+	cases := map[string]string{"UTC": "UTC", "Etc/UTC": "UTC", "Zulu": "UTC", "Asia/Kolkata": "Asia/Kolkata",
+		":Europe/Berlin": "Europe/Berlin", "": "UTC", "Nowhere/Else": "UTC"}
 	for tz, want := range cases {
 		t.Setenv("TZ", tz)
 		if got := hostZone().name; got != want {
@@ -101,5 +102,31 @@ func TestHoldTimeFloor(t *testing.T) {
 		if err := s.Err(); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Err() = %v, want it to say %q", err, want)
 		}
+	}
+}
+
+// The names of UTC make one definition: a host whose /etc/localtime says Etc/UTC and one with TZ=UTC agree;
+// a spec's own CRON_TZ=Etc/UTC is shown as UTC.
+func TestUTCAliasesMakeOneDefinition(t *testing.T) {
+	job := runnable("job", func(*cobra.Command, []string) error { return nil })
+	definitions := map[string]bool{}
+	for _, c := range []struct{ spec, cronZone string }{
+		{"0 * * * *", "UTC"}, {"0 * * * *", "Etc/UTC"}, {"0 * * * *", "Etc/GMT"}, {"0 * * * *", ""},
+	} {
+		t.Setenv("TZ", "Zulu")
+		s := New()
+		s.AddDistributedCronCommand("svc", c.spec, job, time.Second)
+		if err := s.SetZone(c.cronZone); err != nil {
+			t.Fatal(err)
+		}
+		definitions[s.CronSpecs[0].Definition()] = true
+	}
+	if len(definitions) != 1 {
+		t.Fatalf("definitions %v, want one", definitions)
+	}
+	own := New()
+	own.AddCronCommand("CRON_TZ=Etc/UTC 0 * * * *", job)
+	if own.CronSpecs[0].Zone != "UTC" {
+		t.Fatalf("CRON_TZ=Etc/UTC shown as zone %q, want UTC", own.CronSpecs[0].Zone)
 	}
 }

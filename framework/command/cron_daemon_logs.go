@@ -71,6 +71,7 @@ type outputLog struct {
 	maxSize int64
 	out     *os.File // written through; its descriptor is one of fds
 	fds     []int
+	size    int64 // of the current file: read when it is opened, then counted (direct writes to fds 1/2 are not)
 	backups *lumberjack.Logger // only renames, creates and prunes files: never written
 }
 
@@ -85,12 +86,14 @@ func newOutputLog(path string, out *os.File, fds ...int) *outputLog {
 func (o *outputLog) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if info, err := o.out.Stat(); err == nil && info.Size() > 0 && info.Size()+int64(len(p)) > o.maxSize {
+	if o.size > 0 && o.size+int64(len(p)) > o.maxSize {
 		if err := o.rotate(); err != nil {
 			return 0, err
 		}
 	}
-	return o.out.Write(p)
+	n, err := o.out.Write(p)
+	o.size += int64(n)
+	return n, err
 }
 
 // reopen points the descriptors at the file named path, creating it if needed.
@@ -113,6 +116,9 @@ func (o *outputLog) redirect() (err error) {
 		return fmt.Errorf("open output log: %w", err)
 	}
 	defer func() { err = errors.Join(err, file.Close()) }()
+	if info, err := file.Stat(); err == nil {
+		o.size = info.Size()
+	}
 	for _, fd := range o.fds {
 		if err := unix.Dup2(int(file.Fd()), fd); err != nil {
 			return fmt.Errorf("point fd %d at %s: %w", fd, o.path, err)

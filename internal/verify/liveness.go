@@ -52,7 +52,8 @@ func liveness(h *history, o Options, start, end time.Time) (Liveness, []Violatio
 	return l, found
 }
 
-// excuse returns why tick key may not have run, or "" when nothing excuses it: its winner was killed; a
+// excuse returns why tick key may not have run, or "" when nothing excuses it: its winner, or a claimer
+// cut mid-claim, was killed; a
 // backend fault around it; no node up and unpaused; for the local backend a node paused (maybe holding
 // the service's lock); for a slow service every available node still running the previous tick; every
 // claim late (sent after the window closed: the host was too slow).
@@ -61,10 +62,13 @@ func excuse(h *history, o Options, key tickKey) string {
 	tick := h.mono(key.tick)
 	claims := h.claimsByTick[key]
 	for _, c := range claims {
-		if c.ret == nil || c.ret.Result == resultWon || c.ret.Result == resultError {
-			if n, ok := h.node(c.invoke.Proc); ok && n.Result == endKilled {
-				return "winner or claimer killed"
-			}
+		n, ok := h.node(c.invoke.Proc)
+		switch {
+		case !ok || n.Result != endKilled:
+		case c.ret == nil:
+			return "claimer killed mid-claim (it may have won)"
+		case c.ret.Result == resultWon:
+			return "winner killed before its run"
 		}
 	}
 	for _, f := range h.faultsDuring(tick-hold-reconnect.Nanoseconds(), tick+hold) {

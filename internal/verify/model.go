@@ -78,6 +78,10 @@ var fenceModel = porcupine.NondeterministicModel{
 		out := output.(claimOutput)
 		return fmt.Sprintf("claim(%s, %s) -> %s %s", short(in.app), tickText(in.tick), out.result, short(out.selected))
 	},
+	DescribeOperationMetadata: func(info interface{}) string {
+		c := info.(*claim)
+		return c.invoke.Proc + " " + c.invoke.ref
+	},
 	DescribeState: func(state interface{}) string {
 		s := state.(fenceState)
 		if s.tick == 0 {
@@ -91,21 +95,21 @@ var fenceModel = porcupine.NondeterministicModel{
 // within [tick-hold, tick+hold].
 func windowMayBeOpen(in claimInput) bool {
 	slack := clockSlack.Nanoseconds()
-	return in.callWall-slack <= in.tick+in.hold && (in.retWall+slack >= in.tick-in.hold)
+	return in.callWall-slack <= in.tick+in.hold && in.retWall >= in.tick-in.hold-slack // retWall may be MaxInt64
 }
 
 // windowMayBeClosed reports whether it may have been outside.
 func windowMayBeClosed(in claimInput) bool {
 	slack := clockSlack.Nanoseconds()
-	return in.callWall-slack < in.tick-in.hold || in.retWall+slack > in.tick+in.hold
+	return in.callWall-slack < in.tick-in.hold || in.retWall > in.tick+in.hold-slack
 }
 
-// service is carried in each operation's Metadata, to partition the history.
+// partitionByService splits the history by service, carried by each operation's Metadata (its claim).
 func partitionByService(history []porcupine.Operation) [][]porcupine.Operation {
 	index := map[string]int{}
 	var parts [][]porcupine.Operation
 	for _, op := range history {
-		service := op.Metadata.(string)
+		service := op.Metadata.(*claim).invoke.Service
 		i, ok := index[service]
 		if !ok {
 			i = len(parts)
@@ -129,7 +133,7 @@ func (c *claim) operation(client int) porcupine.Operation {
 		out = claimOutput{result: c.ret.Result, selected: c.ret.Selected}
 	}
 	return porcupine.Operation{ClientId: client, Input: in, Call: c.invoke.Mono, Output: out, Return: ret,
-		Metadata: c.invoke.Service}
+		Metadata: c}
 }
 
 func short(app string) string { return app[:min(8, len(app))] }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -12,11 +13,11 @@ func op(app string, call, ret float64, result, selected string) porcupine.Operat
 	const tick = int64(100 * time.Second)
 	sec := func(s float64) int64 { return int64(s * float64(time.Second)) }
 	in := claimInput{app: app, tick: tick, hold: int64(time.Second), callWall: sec(call), retWall: sec(ret)}
-	o := porcupine.Operation{Input: in, Call: sec(call), Return: sec(ret), Metadata: "svc",
+	o := porcupine.Operation{Input: in, Call: sec(call), Return: sec(ret), Metadata: &claim{invoke: Record{Service: "svc", Proc: app}},
 		Output: claimOutput{result: result, selected: selected}}
 	if result == resultError {
-		in.maybe, in.retWall = true, 1<<62
-		o.Input, o.Return, o.Output = in, 1<<62, nil
+		in.maybe, in.retWall = true, math.MaxInt64 // as claim.operation does
+		o.Input, o.Return, o.Output = in, math.MaxInt64, nil
 	}
 	return o
 }
@@ -33,6 +34,9 @@ func TestFenceModel(t *testing.T) {
 		{"concurrent winners", []porcupine.Operation{op("a", 100, 100.05, resultWon, "a"), op("b", 100.01, 100.04, resultWon, "b")}, false},
 		{"held by an app that never won", []porcupine.Operation{op("b", 100, 100.01, resultHeld, "a")}, false},
 		{"held by a maybe-applied claim", []porcupine.Operation{op("a", 100, 0, resultError, ""), op("b", 100.2, 100.3, resultHeld, "a")}, true},
+		// a claim that timed out while Redis was paused, applied when it resumed (found by a 2-minute run)
+		{"held by a timed-out claim", []porcupine.Operation{op("a", 100, 0, resultError, ""), op("b", 100.01, 100.6, resultHeld, "a"),
+			op("c", 100.01, 100.6, resultHeld, "a")}, true},
 		{"won outside the window", []porcupine.Operation{op("a", 101.5, 101.6, resultWon, "a")}, false},
 		{"closed inside the window with no fence", []porcupine.Operation{op("a", 100, 100.01, resultClosed, "")}, false},
 		{"closed after the window", []porcupine.Operation{op("a", 101.2, 101.3, resultClosed, "")}, true},

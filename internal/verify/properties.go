@@ -121,8 +121,7 @@ func linearizable(h *history, out string) (bool, []Violation, error) {
 		case porcupine.Unknown:
 			return false, nil, fmt.Errorf("porcupine could not decide service %s's history within 30s", service)
 		case porcupine.Illegal:
-			found = append(found, Violation{Property: propLinearizable, Service: service,
-				Detail: fmt.Sprintf("the %d claims are not linearizable against the fence model; see linearizability.html", len(byService[service]))})
+			found = append(found, stuckAt(model, service, byService[service]))
 			if len(found) <= 3 {
 				bad = append(bad, byService[service]...)
 			}
@@ -136,6 +135,49 @@ func linearizable(h *history, out string) (bool, []Violation, error) {
 		return false, found, fmt.Errorf("write porcupine's visualisation: %w", err)
 	}
 	return false, found, nil
+}
+
+// stuckAt describes a service whose claims are not linearizable: the claims that could not be placed
+// after the longest linearizable prefix porcupine found (those returning first).
+func stuckAt(model porcupine.Model, service string, ops []porcupine.Operation) Violation {
+	v := Violation{Property: propLinearizable, Service: service}
+	_, info := porcupine.CheckOperationsVerbose(model, ops, 30*time.Second)
+	placed := map[*claim]bool{}
+	var longest []porcupine.Operation
+	for _, partition := range info.PartialLinearizationsOperations() {
+		for _, linearization := range partition {
+			if len(linearization) > len(longest) {
+				longest = linearization
+			}
+		}
+	}
+	for _, op := range longest {
+		placed[op.Metadata.(*claim)] = true
+	}
+	var next []porcupine.Operation
+	for _, op := range ops {
+		if !placed[op.Metadata.(*claim)] {
+			next = append(next, op)
+		}
+	}
+	sort.Slice(next, func(i, j int) bool { return next[i].Return < next[j].Return })
+	var described []string
+	for _, op := range next[:min(3, len(next))] {
+		c := op.Metadata.(*claim)
+		v.Processes, v.Records = append(v.Processes, c.invoke.Proc), append(v.Records, c.invoke.ref)
+		if c.ret != nil {
+			v.Records = append(v.Records, c.ret.ref)
+		}
+		v.Tick = tickISO(c.invoke.Tick)
+		described = append(described, model.DescribeOperation(op.Input, op.Output))
+	}
+	if len(longest) > 0 {
+		last := longest[len(longest)-1]
+		v.Records = append(v.Records, "after "+last.Metadata.(*claim).invoke.ref)
+	}
+	v.Detail = fmt.Sprintf("%d claims are not linearizable against the fence model: after %d placed, none of %q fits; see linearizability.html",
+		len(ops), len(longest), described)
+	return v
 }
 
 // faultsHappened: every kind of the plan was injected at least once.

@@ -25,6 +25,8 @@ type Summary struct {
 	SlowServices    int             `json:"slow_services"`
 	HoldMs          int64           `json:"hold_ms"`
 	WindowSeconds   int             `json:"window_seconds"`
+	WindowStart     time.Time       `json:"window_start"` // the ticks checked: [start, end)
+	WindowEnd       time.Time       `json:"window_end"`
 	Sabotage        string          `json:"sabotage,omitempty"`
 	Runs            int             `json:"runs"`
 	Claims          int             `json:"claims"`
@@ -48,7 +50,8 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 	}
 	s := &Summary{Backend: r.opts.Backend, Seed: r.opts.Seed, Nodes: r.opts.Nodes, Processes: len(r.all),
 		Services: r.opts.Services, SlowServices: r.opts.Slow, HoldMs: r.opts.Hold.Milliseconds(),
-		WindowSeconds: int(r.opts.Duration / time.Second), Sabotage: r.opts.Sabotage, Runs: len(h.runs),
+		WindowSeconds: int(r.opts.Duration / time.Second),
+		WindowStart:   r.start.UTC(), WindowEnd: r.end.UTC(), Sabotage: r.opts.Sabotage, Runs: len(h.runs),
 		Claims: len(h.claims), ClaimResults: map[string]int{}, TornRecords: h.torn,
 		Verdicts: map[string]bool{}, ViolationCounts: map[string]int{}, Violations: []Violation{},
 		Replay: replay(r.opts)}
@@ -77,7 +80,16 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 	for _, property := range properties {
 		s.Verdicts[property] = true
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Tick < all[j].Tick })
+	order := map[string]int{}
+	for i, property := range properties {
+		order[property] = i
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if order[all[i].Property] != order[all[j].Property] {
+			return order[all[i].Property] < order[all[j].Property]
+		}
+		return all[i].Tick < all[j].Tick
+	})
 	for _, v := range all {
 		s.Verdicts[v.Property] = false
 		s.ViolationCounts[v.Property]++

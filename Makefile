@@ -1,7 +1,7 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test bench build vet redis-server
+.PHONY: test bench verify build vet redis-server
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
 # binaries and the tests against a real redis-server included; it installs redis-server when missing
@@ -16,6 +16,18 @@ bench: redis-server
 	$(GO) build -o bin/hadeload ./cmd/hadeload
 	bin/hadeload run -nodes 3 -jobs 300 -duration 10s
 	bin/hadeload run -nodes 3 -jobs 300 -duration 10s -kill-at 5s
+
+# verify runs the fault-injection suite (cmd/hadeverify, docs/verification.md) for VERIFY_DURATION per
+# backend with a fresh seed; each run prints its verdicts and the command that replays it, and keeps its
+# records and node logs in bin/verify-<backend>-<time>. It stops at the first backend with a violation.
+VERIFY_DURATION ?= 600s
+verify: redis-server
+	$(GO) build -o bin/hadeverify ./cmd/hadeverify
+	@for backend in local redis; do \
+		out=bin/verify-$$backend-$$(date +%Y%m%d-%H%M%S); \
+		bin/hadeverify --backend $$backend --duration $(VERIFY_DURATION) --out $$out || exit $$?; \
+		echo "records, node logs and summary.json in $$out"; \
+	done
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \

@@ -28,6 +28,7 @@ type Server struct {
 
 	binary  string
 	extra   []string // options this server version needs
+	persist bool     // appendonly yes, appendfsync always (StartPersistent)
 	dir     string
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -47,6 +48,29 @@ func Start(dir, password string) (*Server, error) {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // the free port may be taken before redis binds it
+		if s.Port, lastErr = freePort(); lastErr != nil {
+			continue
+		}
+		if lastErr = s.start(); lastErr == nil {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("start redis-server: %w", lastErr)
+}
+
+// StartPersistent is Start with an append-only file synced at every write (appendonly yes, appendfsync
+// always) in dir: a restart, even after Kill, keeps every acknowledged write.
+func StartPersistent(dir, password string) (*Server, error) {
+	binary, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, ErrNotInstalled
+	}
+	s := &Server{Password: password, binary: binary, dir: dir, persist: true}
+	if s.extra, err = versionOptions(binary); err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
 		if s.Port, lastErr = freePort(); lastErr != nil {
 			continue
 		}
@@ -97,8 +121,12 @@ func freePort() (int, error) {
 
 // start runs redis-server on s.Port and waits until it answers.
 func (s *Server) start() error {
-	args := []string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}
+	appendOnly := []string{"--appendonly", "no"}
+	if s.persist {
+		appendOnly = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	}
+	args := append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--save", "",
+		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}, appendOnly...)
 	if s.Password != "" {
 		args = append(args, "--requirepass", s.Password)
 	}
@@ -168,12 +196,23 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// Kill stops the server with SIGKILL (no shutdown work) and waits for it. Killing a stopped server does
+// nothing.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	s.kill()
+	s.cmd = nil
+}
+
 func (s *Server) kill() {
 	_ = s.cmd.Process.Kill()
 	<-s.exited
 }
 
-// Restart stops the server if it runs and starts a new one on the same port (its data is gone).
+// Restart stops the server if it runs and starts a new one on the same port (its data is gone, unless
+// the server is persistent and its files in dir are left).
 func (s *Server) Restart() error {
 	s.Stop()
 	return s.start()

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hadeframe/hade/internal/redistest"
+	"github.com/hadeframe/hade/internal/verify"
+)
+
+// These tests run the real suite, short (25–40s each, in parallel, fixed seeds): each backend under
+// faults must keep every property, and nodes built with -tags hadesabotage must be caught.
+
+var (
+	buildOnce         sync.Once
+	binary, sabotaged string
+	buildErr          error
+)
+
+// binaries builds hadeverify, and hadeverify with -tags hadesabotage, once.
+func binaries(t *testing.T) (string, string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hadeverify-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary, sabotaged = filepath.Join(dir, "hadeverify"), filepath.Join(dir, "hadeverify-sabotaged")
+		for _, build := range [][]string{{"build", "-o", binary, "."}, {"build", "-tags", "hadesabotage", "-o", sabotaged, "."}} {
+			if output, err := exec.Command("go", build...).CombinedOutput(); err != nil {
+				buildErr = errors.Join(buildErr, errors.New(string(output)), err)
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary, sabotaged
+}
+
+// requireRedis fails (under make test) or skips the test without redis-server.
+func requireRedis(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv(redistest.RequireEnv) == "1" {
+			t.Fatalf("redis-server is not on the PATH and %s=1", redistest.RequireEnv)
+		}
+		t.Skip("redis-server is not on the PATH: run `make test`")
+	}
+}
+
+// runSuite runs hadeverify with args plus --out, and returns its exit status and summary.
+func runSuite(t *testing.T, self string, args ...string) (int, verify.Summary) {
+	t.Helper()
+	out := t.TempDir()
+	cmd := exec.Command(self, append(args, "--out", out)...)
+	output, err := cmd.CombinedOutput()
+	t.Logf("hadeverify %s:\n%s", strings.Join(args, " "), output)
+	code := 0
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	var summary verify.Summary
+	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &summary)
+	}
+	if err != nil {
+		t.Fatalf("summary.json: %v (exit status %d)", err, code)
+	}
+	if logs, _ := filepath.Glob(filepath.Join(out, "logs", "*.log")); len(logs) < summary.Processes {
+		t.Errorf("%d node logs kept for %d processes", len(logs), summary.Processes)
+	}
+	return code, summary
+}
+
+// checkClean requires exit 0, every verdict held, and at least one fault of every kind.
+func checkClean(t *testing.T, code int, s verify.Summary) {
+	t.Helper()
+	if code != verify.ExitOK || len(s.Violations) != 0 || !s.Linearizable {
+		t.Fatalf("exit %d, linearizable %v, violations %+v", code, s.Linearizable, s.Violations)
+	}
+	for kind, n := range s.Faults {
+		if n == 0 {
+			t.Errorf("no %s fault", kind)
+		}
+	}
+	accounted := s.Liveness.Ran + s.Liveness.Missed
+	for _, n := range s.Liveness.Excused {
+		accounted += n
+	}
+	if s.Runs == 0 || s.Liveness.Ran == 0 || accounted != s.Liveness.Ticks {
+		t.Errorf("implausible counts: runs %d, liveness %+v", s.Runs, s.Liveness)
+	}
+}
+
+// checkCaught requires exit 1 with doubled runs and a non-linearizable fence.
+func checkCaught(t *testing.T, code int, s verify.Summary) {
+	t.Helper()
+	if code != verify.ExitViolation || s.ViolationCounts["at_most_once"] == 0 || s.Linearizable {
+		t.Fatalf("the sabotage went unnoticed: exit %d, linearizable %v, violation counts %v", code, s.Linearizable, s.ViolationCounts)
+	}
+}
+
+func TestLocalKeepsEveryProperty(t *testing.T) {
+	t.Parallel()
+	self, _ := binaries(t)
+	code, summary := runSuite(t, self, "--backend", "local", "--duration", "35s", "--seed", "7")
+	checkClean(t, code, summary)
+}
+
+func TestRedisKeepsEveryProperty(t *testing.T) {
+	t.Parallel()
+	requireRedis(t)
+	self, _ := binaries(t)
+	code, summary := runSuite(t, self, "--backend", "redis", "--duration", "40s", "--seed", "7")
+	checkClean(t, code, summary)
+}
+
+func TestLocalSabotageIsCaught(t *testing.T) {
+	t.Parallel()
+	_, bad := binaries(t)
+	code, summary := runSuite(t, bad, "--backend", "local", "--duration", "25s", "--seed", "7", "--services", "10", "--sabotage", "fence")
+	checkCaught(t, code, summary)
+}
+
+func TestRedisSabotageIsCaught(t *testing.T) {
+	t.Parallel()
+	requireRedis(t)
+	_, bad := binaries(t)
+	code, summary := runSuite(t, bad, "--backend", "redis", "--duration", "40s", "--seed", "7", "--services", "10", "--sabotage", "fence")
+	checkCaught(t, code, summary)
+}
+
+func TestUnsabotagedRunRefusesSabotagedBinary(t *testing.T) {
+	_, bad := binaries(t)
+	output, err := exec.Command(bad, "--backend", "local", "--out", t.TempDir()).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != verify.ExitFailed || !strings.Contains(string(output), "hadesabotage") {
+		t.Fatalf("want exit 2 naming hadesabotage, got %v: %s", err, output)
+	}
+}

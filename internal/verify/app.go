@@ -1,0 +1,111 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework"
+	"github.com/hadeframe/hade/framework/command"
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/scheduler"
+)
+
+// Environment of a node process of the test app, set by the tool.
+const (
+	envRecords  = "HADEVERIFY_RECORDS"  // the records file to append to
+	envProc     = "HADEVERIFY_PROC"     // the process's name in the records
+	envServices = "HADEVERIFY_SERVICES" // instant every-second services
+	envSlow     = "HADEVERIFY_SLOW"     // slow every-second services (runs of slowRun)
+	envHold     = "HADEVERIFY_HOLD"     // hold time of every service
+)
+
+// slowRun is how long a run of a slow service takes: longer than the 1s between its ticks.
+const slowRun = 1500 * time.Millisecond
+
+// serviceName names instant service i, slowServiceName slow service i.
+func serviceName(i int) string     { return fmt.Sprintf("svc-%03d", i) }
+func slowServiceName(i int) string { return fmt.Sprintf("slow-%02d", i) }
+
+// RunNode is the test app, written with the framework's public API only: every-second distributed
+// services whose runs are recorded, and the framework's commands; args is its command line (e.g.
+// --distributed redis cron start). Claims are recorded by a provider wrapping the configured backend.
+func RunNode(args []string) error {
+	services, err1 := strconv.Atoi(os.Getenv(envServices))
+	slow, err2 := strconv.Atoi(os.Getenv(envSlow))
+	hold, err3 := time.ParseDuration(os.Getenv(envHold))
+	if err := errors.Join(err1, err2, err3); err != nil || os.Getenv(envRecords) == "" {
+		return fmt.Errorf("node mode needs %s, %s, %s (numbers, a duration) and %s set by hadeverify: %v",
+			envServices, envSlow, envHold, envRecords, err)
+	}
+	recorder, err := openRecorder(os.Getenv(envRecords))
+	if err != nil {
+		return err
+	}
+	proc := os.Getenv(envProc)
+	root := console.NewRoot("hadeverify-node", "test app of hadeverify")
+	command.AddKernelCommands(root)
+	err = root.Container.Bind(recordingProvider{recorder: recorder, proc: proc, inner: distributed.Provider{
+		Config: func() distributed.Config { return root.Settings.Distributed },
+		Names: distributed.Config{Backend: "--distributed or " + console.EnvDistributed,
+			RedisURL: "--redis-url or " + console.EnvRedisURL, RedisPrefix: "--redis-prefix or " + console.EnvRedisPrefix},
+	}})
+	if err != nil {
+		return errors.Join(err, recorder.close())
+	}
+	for i := 0; i < services+slow; i++ {
+		name, duration := serviceName(i), time.Duration(0)
+		if i >= services {
+			name, duration = slowServiceName(i-services), slowRun
+		}
+		job := &cobra.Command{Use: name, RunE: func(cmd *cobra.Command, _ []string) error {
+			return recordedRun(cmd.Context(), recorder, proc, name, duration)
+		}}
+		root.AddCommand(job)
+		root.AddDistributedCronCommand(name, "* * * * * *", job, hold)
+	}
+	root.SetArgs(args)
+	return errors.Join(root.Execute(context.Background()), recorder.close())
+}
+
+// recordedRun is a job body: a run_start record, duration of work (or until ctx ends), a run_end record.
+func recordedRun(ctx context.Context, w *recorder, proc, service string, duration time.Duration) error {
+	tick, ok := scheduler.TickFrom(ctx)
+	if !ok {
+		return errors.New("not a cron run: run the services through cron start")
+	}
+	container, err := framework.ContainerFrom(ctx)
+	if err != nil {
+		return err
+	}
+	app, err := framework.MakeAs[contract.App](container, contract.AppKey)
+	if err != nil {
+		return err
+	}
+	record := Record{Kind: kindRunStart, Proc: proc, Service: service, Tick: tick.UnixNano(), App: app.AppID()}
+	record.Mono, record.Wall = stamp()
+	w.write(record)
+	if duration > 0 {
+		timer := time.NewTimer(duration)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	record.Kind = kindRunEnd
+	record.Mono, record.Wall = stamp()
+	if err != nil {
+		record.Error = err.Error()
+	}
+	w.write(record)
+	return err
+}

@@ -1,0 +1,69 @@
+package verify
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// backend is one distributed backend under test: it starts and stops the shared service, gives the
+// nodes their flags, and injects the faults of its own kinds. A new backend (etcd) is one more
+// implementation and one more case in newBackend.
+type backend interface {
+	// start starts the backend with its files under dir.
+	start(dir string) error
+	// stop stops it; it is called once, after the nodes stopped, even after a failed start.
+	stop()
+	// nodeFlags are the hade flags of a node whose base folder is base.
+	nodeFlags(base string) []string
+	// sharedBase reports whether all nodes use one base folder (the local backend's files).
+	sharedBase() bool
+	// faultKinds are the kinds of backend faults inject knows.
+	faultKinds() []string
+	// inject performs one fault of kind, with durations drawn from rng in units of hold, and returns
+	// when the backend is back; f is completed with the target and detail.
+	inject(kind string, rng *rand.Rand, hold time.Duration, f *Record) error
+}
+
+// Backend names.
+const (
+	backendLocal = "local"
+	backendRedis = "redis"
+)
+
+// backendNames lists the backends, for messages.
+var backendNames = []string{backendLocal, backendRedis}
+
+func newBackend(name string) (backend, error) {
+	switch name {
+	case backendLocal:
+		return &localBackend{}, nil
+	case backendRedis:
+		return &redisBackend{}, nil
+	}
+	return nil, fmt.Errorf("--backend %q is unknown: valid values are %q", name, backendNames)
+}
+
+// localBackend is flock on files in the one base folder all nodes share; it has no fault of its own.
+type localBackend struct{}
+
+func (*localBackend) start(string) error { return nil }
+func (*localBackend) stop()              {}
+func (*localBackend) nodeFlags(base string) []string {
+	return []string{"--base-folder", base, "--distributed", "local"}
+}
+func (*localBackend) sharedBase() bool     { return true }
+func (*localBackend) faultKinds() []string { return nil }
+func (*localBackend) inject(kind string, _ *rand.Rand, _ time.Duration, _ *Record) error {
+	return fmt.Errorf("the local backend has no fault %q", kind)
+}
+
+// mkdir creates dir (and parents) for the tool's files.
+func mkdir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Clean(dir), err)
+	}
+	return nil
+}

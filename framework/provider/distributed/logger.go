@@ -1,0 +1,89 @@
+package distributed
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+var backendLogger atomic.Pointer[slog.Logger]
+
+// SetLogger makes logger (process-wide) the destination of the backends' own messages: the start and end
+// of an etcd outage, and the etcd client's log lines (which it writes through zap), at their levels, as
+// `{"msg":"etcd-client","message":...,<fields>}`. Backends made before the call keep the previous one.
+// Without a call they go to slog.Default().
+func SetLogger(logger *slog.Logger) { backendLogger.Store(logger) }
+
+func logger() *slog.Logger {
+	if l := backendLogger.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
+// newZapLogger returns a zap logger writing to logger(), for the etcd client.
+func newZapLogger() *zap.Logger {
+	return zap.New(slogCore{logger: logger()})
+}
+
+// slogCore is a zapcore.Core that passes entries to a slog logger.
+type slogCore struct {
+	logger *slog.Logger
+	fields []zapcore.Field
+}
+
+func slogLevel(level zapcore.Level) slog.Level {
+	switch {
+	case level <= zapcore.DebugLevel:
+		return slog.LevelDebug
+	case level == zapcore.InfoLevel:
+		return slog.LevelInfo
+	case level == zapcore.WarnLevel:
+		return slog.LevelWarn
+	}
+	return slog.LevelError
+}
+
+// Enabled reports whether the slog logger takes level.
+func (c slogCore) Enabled(level zapcore.Level) bool {
+	return c.logger.Enabled(context.Background(), slogLevel(level))
+}
+
+// With returns the core with fields added to every entry.
+func (c slogCore) With(fields []zapcore.Field) zapcore.Core {
+	return slogCore{logger: c.logger, fields: append(slices.Clip(c.fields), fields...)}
+}
+
+// Check adds the core to checked when it takes entry's level.
+func (c slogCore) Check(entry zapcore.Entry, checked *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if c.Enabled(entry.Level) {
+		return checked.AddCore(entry, c)
+	}
+	return checked
+}
+
+// Write logs entry with the core's fields and fields.
+func (c slogCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
+	encoder := zapcore.NewMapObjectEncoder()
+	for _, field := range append(slices.Clip(c.fields), fields...) {
+		field.AddTo(encoder)
+	}
+	attrs := []any{"message", strings.TrimSpace(entry.Message)}
+	if entry.LoggerName != "" {
+		attrs = append(attrs, "logger", entry.LoggerName)
+	}
+	for _, name := range slices.Sorted(maps.Keys(encoder.Fields)) {
+		attrs = append(attrs, name, encoder.Fields[name])
+	}
+	c.logger.Log(context.Background(), slogLevel(entry.Level), "etcd-client", attrs...)
+	return nil
+}
+
+// Sync does nothing: slog handlers write at once.
+func (c slogCore) Sync() error { return nil }

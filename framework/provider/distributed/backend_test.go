@@ -66,8 +66,10 @@ func stores(t *testing.T) []store {
 		},
 		{
 			name: "etcd",
-			open: func(t *testing.T) contract.Distributed { return newTestEtcd(t, EtcdConfig{Endpoints: cluster.Endpoints()}) },
-			env:  []string{"HADE_TEST_BACKEND=etcd", "HADE_TEST_STORE=" + cluster.Endpoints()},
+			open: func(t *testing.T) contract.Distributed {
+				return newTestEtcd(t, EtcdConfig{Endpoints: cluster.Endpoints()})
+			},
+			env: []string{"HADE_TEST_BACKEND=etcd", "HADE_TEST_STORE=" + cluster.Endpoints()},
 		},
 	}
 }

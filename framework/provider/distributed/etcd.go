@@ -42,7 +42,8 @@ type Etcd struct {
 	setting   string
 	timeout   time.Duration // bound of one request
 	dial      time.Duration
-	down      atomic.Bool // the last request failed: an outage was logged
+	down      atomic.Bool      // the last request failed: an outage was logged
+	now       func() time.Time // the local clock; tests offset it
 }
 
 // NewEtcd returns an etcd backend for config. It does not connect (see Ping); it starts the goroutine that
@@ -74,10 +75,11 @@ func NewEtcd(config EtcdConfig) (*Etcd, error) {
 		RejectOldCluster: false, MaxUnaryRetries: 1,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("etcd at %s (%s): %w", config.Endpoints, config.Setting, err)
+		return nil, fmt.Errorf("etcd at %s (%s): cannot connect or authenticate as %q within the dial timeout %s: %w",
+			config.Endpoints, config.Setting, config.User, config.DialTimeout, err)
 	}
 	e := &Etcd{client: client, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
-		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout}
+		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now}
 	e.claimQueue = newClaimQueue(etcdBatch, e.send)
 	return e, nil
 }
@@ -141,7 +143,7 @@ func (e *Etcd) Select(ctx context.Context, serviceName, appID string, holdTime t
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}
-	return e.claim(ctx, selectClaim(serviceName, appID, windowTick(time.Now(), holdTime), holdTime), true)
+	return e.claim(ctx, selectClaim(serviceName, appID, windowTick(e.now(), holdTime), holdTime), true)
 }
 
 // claim queues c for the sender and returns its result. The fence keeps times in µs: c's times are cut to

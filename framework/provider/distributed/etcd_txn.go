@@ -87,7 +87,7 @@ func chunkClaims(claims []*claimRequest) [][]*claimRequest {
 // sendChunk sends the claims of chunk in one Txn, at the local time now, and answers each; it returns
 // those to send again.
 func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
-	now := time.Now().Truncate(time.Microsecond)
+	now := e.now().Truncate(time.Microsecond)
 	ops := make([]clientv3.Op, len(chunk))
 	for i, request := range chunk {
 		ops[i] = e.claimOp(request.claim, now)

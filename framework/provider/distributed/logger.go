@@ -10,6 +10,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zapgrpc"
+	"google.golang.org/grpc/grpclog"
 )
 
 var backendLogger atomic.Pointer[slog.Logger]
@@ -17,8 +19,13 @@ var backendLogger atomic.Pointer[slog.Logger]
 // SetLogger makes logger (process-wide) the destination of the backends' own messages: the start and end
 // of an etcd outage, and the etcd client's log lines (which it writes through zap), at their levels, as
 // `{"msg":"etcd-client","message":...,<fields>}`. Backends made before the call keep the previous one.
-// Without a call they go to slog.Default().
-func SetLogger(logger *slog.Logger) { backendLogger.Store(logger) }
+// gRPC's own warnings and errors (the etcd client's transport) go there too, as "etcd-client" lines; call
+// SetLogger before any backend is made (gRPC's logger may only be replaced before gRPC runs). Without a
+// call they go to slog.Default().
+func SetLogger(logger *slog.Logger) {
+	backendLogger.Store(logger)
+	grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger().WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
+}
 
 func logger() *slog.Logger {
 	if l := backendLogger.Load(); l != nil {

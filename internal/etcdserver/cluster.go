@@ -34,13 +34,19 @@ type Options struct {
 	TLS *TLSFiles
 }
 
-// TLSFiles are the server certificate and key of the members and the CA that signed them.
-type TLSFiles struct{ CA, Cert, Key string }
+// TLSFiles are the server certificate and key of the members and the CA that signed them. With
+// ClientCertAuth the members ask clients for a certificate signed by CA (etcd 3.4 does as soon as it is
+// given a trusted CA).
+type TLSFiles struct {
+	CA, Cert, Key  string
+	ClientCertAuth bool
+}
 
 // Cluster is a running etcd cluster; Stop it when done.
 type Cluster struct {
 	Members []*Member
 	options Options
+	authOn  bool // authentication is enabled: clients log in as root
 	binary  string
 	dir     string
 }
@@ -105,11 +111,11 @@ func (c *Cluster) Endpoints() string {
 // Client returns a client of the cluster as root (when auth is on); the caller closes it.
 func (c *Cluster) Client() (*clientv3.Client, error) {
 	config := clientv3.Config{Endpoints: strings.Split(c.Endpoints(), ","), DialTimeout: 2 * time.Second, Logger: zap.NewNop()}
-	if c.options.Password != "" {
+	if c.authOn {
 		config.Username, config.Password = "root", c.options.Password
 	}
 	if c.options.TLS != nil {
-		tlsConfig, err := clientTLS(c.options.TLS.CA)
+		tlsConfig, err := clientTLS(c.options.TLS)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +141,7 @@ func (c *Cluster) WaitReady(timeout time.Duration) error {
 		ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), time.Second)
 		_, err := client.Get(ctx, "ready")
 		cancel()
-		if err == nil || (c.options.Password != "" && strings.Contains(err.Error(), "authentication")) {
+		if err == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -148,9 +154,7 @@ func (c *Cluster) WaitReady(timeout time.Duration) error {
 // enableAuth adds the user root with the cluster's password and turns authentication on.
 func (c *Cluster) enableAuth() error {
 	password := c.options.Password
-	c.options.Password = ""
 	client, err := c.Client()
-	c.options.Password = password
 	if err != nil {
 		return err
 	}
@@ -166,6 +170,7 @@ func (c *Cluster) enableAuth() error {
 	if _, err := client.AuthEnable(ctx); err != nil {
 		return fmt.Errorf("enable auth: %w", err)
 	}
+	c.authOn = true
 	return nil
 }
 
@@ -216,13 +221,20 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-func clientTLS(caFile string) (*tls.Config, error) {
-	pem, err := os.ReadFile(caFile)
+// clientTLS trusts files.CA and presents the server's certificate as the client's (it is valid for both).
+func clientTLS(files *TLSFiles) (*tls.Config, error) {
+	pem, err := os.ReadFile(files.CA)
 	if err != nil {
 		return nil, err
 	}
-	config := &tls.Config{MinVersion: tls.VersionTLS12}
-	config.RootCAs = newPool(pem)
+	config := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: newPool(pem)}
+	if files.ClientCertAuth {
+		pair, err := tls.LoadX509KeyPair(files.Cert, files.Key)
+		if err != nil {
+			return nil, err
+		}
+		config.Certificates = []tls.Certificate{pair}
+	}
 	return config, nil
 }
 
@@ -244,7 +256,10 @@ func (m *Member) args(state string) []string {
 		args = append(args, "--auth-token-ttl", strconv.Itoa(ttl))
 	}
 	if files := m.cluster.options.TLS; files != nil {
-		args = append(args, "--cert-file", files.Cert, "--key-file", files.Key, "--trusted-ca-file", files.CA)
+		args = append(args, "--cert-file", files.Cert, "--key-file", files.Key)
+		if files.ClientCertAuth {
+			args = append(args, "--client-cert-auth", "--trusted-ca-file", files.CA)
+		}
 	}
 	return args
 }

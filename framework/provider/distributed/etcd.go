@@ -28,12 +28,15 @@ import (
 // # Clocks
 //
 // etcd has no clock a transaction can read: the claim window [Tick-HoldTime, Tick+HoldTime] and the
-// definition's LiveUntil are checked against the claiming process's clock. Clock skew between hosts
-// therefore shifts when a host claims, never how often a tick is won (the fence compare is the only
-// guard): a host whose clock is off by s < HoldTime claims early or late by s and may win the tick
-// before or after the others try; a host off by more than HoldTime has every claim refused (its ticks
-// are run by the others, or skipped when no other host claims); a fast clock also lets a host see
-// another definition's LiveUntil as passed up to s early. No skew lets a tick be won twice.
+// definition's LiveUntil are checked against the claiming process's clock, the one it fires by. Clock
+// skew between hosts therefore decides who claims first, never how often a tick is won (the fence compare
+// reads no clock): a host whose clock is ahead by s fires s early in real time and wins the ticks it
+// claims before the others (the job runs up to s early); a host behind by s gets the winner of the tick,
+// or ErrTickClosed once a later tick was claimed, and runs a tick late by s only when no other host
+// claimed it first; a tick is skipped when the hosts that claim it are all behind a later tick another
+// host has claimed already (e.g. the host ahead failed to claim it); a host ahead also sees another
+// definition's LiveUntil pass s early. No skew lets a tick be won twice. Keep clocks within a fraction of
+// the interval (NTP) so runs stay on time.
 type Etcd struct {
 	*claimQueue
 	client    *clientv3.Client
@@ -42,8 +45,9 @@ type Etcd struct {
 	setting   string
 	timeout   time.Duration // bound of one request
 	dial      time.Duration
-	down      atomic.Bool      // the last request failed: an outage was logged
-	now       func() time.Time // the local clock; tests offset it
+	down      atomic.Bool             // the last request failed: an outage was logged
+	now       func() time.Time        // the local clock; tests offset it
+	lastError *atomic.Pointer[string] // the client's latest failed attempt, see retryFailed
 }
 
 // NewEtcd returns an etcd backend for config. It does not connect (see Ping); it starts the goroutine that
@@ -68,18 +72,20 @@ func NewEtcd(config EtcdConfig) (*Etcd, error) {
 	if config.RequestTimeout <= 0 {
 		config.RequestTimeout = DefaultEtcdRequestTimeout
 	}
+	lastError := &atomic.Pointer[string]{}
 	client, err := clientv3.New(clientv3.Config{
 		Endpoints: endpoints, DialTimeout: config.DialTimeout, TLS: tlsConfig,
-		Username: config.User, Password: password, Logger: newZapLogger(),
+		Username: config.User, Password: password, Logger: newZapLogger(lastError),
 		DialKeepAliveTime: config.DialTimeout, DialKeepAliveTimeout: config.DialTimeout,
-		RejectOldCluster: false, MaxUnaryRetries: 1,
+		MaxUnaryRetries: 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("etcd at %s (%s): cannot connect or authenticate as %q within the dial timeout %s: %w",
 			config.Endpoints, config.Setting, config.User, config.DialTimeout, err)
 	}
 	e := &Etcd{client: client, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
-		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now}
+		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now,
+		lastError: lastError}
 	e.claimQueue = newClaimQueue(etcdBatch, e.send)
 	return e, nil
 }
@@ -97,9 +103,19 @@ func (e *Etcd) Ping(ctx context.Context) error {
 	defer cancel()
 	tick, _, _ := e.fenceKeys("ping")
 	if _, err := e.client.Get(ctx, tick); err != nil {
-		return fmt.Errorf("etcd at %s (%s) does not answer: %w", e.endpoints, e.setting, err)
+		return fmt.Errorf("etcd at %s (%s) does not answer: %w%s", e.endpoints, e.setting, err, e.connectionError(err))
 	}
 	return nil
+}
+
+// connectionError returns "; last connection error: …" when err is a deadline and the client's latest
+// failed attempt says why (a refused connection, a certificate problem), else "".
+func (e *Etcd) connectionError(err error) string {
+	last := e.lastError.Load()
+	if !errors.Is(err, context.DeadlineExceeded) || last == nil {
+		return ""
+	}
+	return "; last connection error: " + *last
 }
 
 // Describe says where the backend is and whether the cluster answers now, for `cron state` and `cron list`.

@@ -98,6 +98,9 @@ func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
 	if err == nil && len(response.Responses) != len(chunk) {
 		err = fmt.Errorf("unexpected answer of %d results to %d claims", len(response.Responses), len(chunk))
 	}
+	if err != nil {
+		err = fmt.Errorf("%w%s", err, e.connectionError(err))
+	}
 	e.noteOutcome(err)
 	for i, request := range chunk {
 		switch {

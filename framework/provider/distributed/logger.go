@@ -24,7 +24,7 @@ var backendLogger atomic.Pointer[slog.Logger]
 // call they go to slog.Default().
 func SetLogger(logger *slog.Logger) {
 	backendLogger.Store(logger)
-	grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger().WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
+	grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger(nil).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
 }
 
 func logger() *slog.Logger {
@@ -34,15 +34,22 @@ func logger() *slog.Logger {
 	return slog.Default()
 }
 
-// newZapLogger returns a zap logger writing to logger(), for the etcd client.
-func newZapLogger() *zap.Logger {
-	return zap.New(slogCore{logger: logger()})
+// retryFailed is the etcd client's line for each failed attempt of a call. The backend logs an outage once
+// itself, so these go at DEBUG; their error (the connection's, e.g. a certificate problem, which the call
+// itself reports only as a deadline) is kept for the backend's messages.
+const retryFailed = "retrying of unary invoker failed"
+
+// newZapLogger returns a zap logger writing to logger(), for the etcd client; when lastError is not nil
+// it receives the error of each failed attempt.
+func newZapLogger(lastError *atomic.Pointer[string]) *zap.Logger {
+	return zap.New(slogCore{logger: logger(), lastError: lastError})
 }
 
 // slogCore is a zapcore.Core that passes entries to a slog logger.
 type slogCore struct {
-	logger *slog.Logger
-	fields []zapcore.Field
+	logger    *slog.Logger
+	fields    []zapcore.Field
+	lastError *atomic.Pointer[string]
 }
 
 func slogLevel(level zapcore.Level) slog.Level {
@@ -64,12 +71,12 @@ func (c slogCore) Enabled(level zapcore.Level) bool {
 
 // With returns the core with fields added to every entry.
 func (c slogCore) With(fields []zapcore.Field) zapcore.Core {
-	return slogCore{logger: c.logger, fields: append(slices.Clip(c.fields), fields...)}
+	return slogCore{logger: c.logger, fields: append(slices.Clip(c.fields), fields...), lastError: c.lastError}
 }
 
-// Check adds the core to checked when it takes entry's level.
+// Check adds the core to checked when it takes entry's level (always for retryFailed, to keep its error).
 func (c slogCore) Check(entry zapcore.Entry, checked *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.Enabled(entry.Level) {
+	if c.Enabled(entry.Level) || entry.Message == retryFailed {
 		return checked.AddCore(entry, c)
 	}
 	return checked
@@ -81,6 +88,13 @@ func (c slogCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
 	for _, field := range append(slices.Clip(c.fields), fields...) {
 		field.AddTo(encoder)
 	}
+	level := slogLevel(entry.Level)
+	if entry.Message == retryFailed {
+		level = slog.LevelDebug
+		if text, ok := encoder.Fields["error"].(string); ok && c.lastError != nil {
+			c.lastError.Store(&text)
+		}
+	}
 	attrs := []any{"message", strings.TrimSpace(entry.Message)}
 	if entry.LoggerName != "" {
 		attrs = append(attrs, "logger", entry.LoggerName)
@@ -88,7 +102,7 @@ func (c slogCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
 	for _, name := range slices.Sorted(maps.Keys(encoder.Fields)) {
 		attrs = append(attrs, name, encoder.Fields[name])
 	}
-	c.logger.Log(context.Background(), slogLevel(entry.Level), "etcd-client", attrs...)
+	c.logger.Log(context.Background(), level, "etcd-client", attrs...)
 	return nil
 }
 

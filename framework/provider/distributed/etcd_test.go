@@ -1,9 +1,11 @@
 package distributed
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -239,10 +241,13 @@ func TestEtcdLeaderKillDoublesNothingAndClaimsResume(t *testing.T) {
 	t.Logf("%d service ticks won, %d claim errors", len(w.byTick), w.errors)
 }
 
-// With two of three members stopped (SIGSTOP) no claim wins (they fail: fail closed); once they
-// continue, claims win again.
+// With two of three members stopped (SIGSTOP) no claim wins (they fail: fail closed), and each backend
+// logs the outage once; once they continue, claims win again and each backend logs that once.
 func TestEtcdNoQuorumNoWinsThenRecovery(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
+	var logged lockedBuffer
+	SetLogger(slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	t.Cleanup(func() { SetLogger(nil) })
 	backends := []*Etcd{
 		newTestEtcd(t, EtcdConfig{Endpoints: cluster.Endpoints(), RequestTimeout: 300 * time.Millisecond}),
 		newTestEtcd(t, EtcdConfig{Endpoints: cluster.Endpoints(), RequestTimeout: 300 * time.Millisecond}),
@@ -267,6 +272,29 @@ func TestEtcdNoQuorumNoWinsThenRecovery(t *testing.T) {
 		t.Fatalf("after quorum returned: %d ticks won (doubled %v); want wins, none doubled", len(w.byTick), w.doubled())
 	}
 	t.Logf("first win %s after quorum returned", w.first.Sub(resumed))
+	text := logged.String()
+	down, up := strings.Count(text, `"msg":"etcd does not answer`), strings.Count(text, `"msg":"etcd answers again`)
+	if down != 2 || up != 2 || strings.Contains(text, "retrying of unary invoker") {
+		t.Fatalf("2 backends logged %d outages and %d recoveries; want 2 and 2, and no client retry line at info:\n%s", down, up, text)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu     sync.Mutex
+	buffer bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buffer.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buffer.String()
 }
 
 // Authentication: a wrong password is refused with a clear error that does not show it; the right one

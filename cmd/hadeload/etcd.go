@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -20,6 +21,12 @@ func (r *loadRun) etcdEvents() []event {
 			r.txns = after - before
 			return err
 		}},
+	}
+	for at := time.Duration(0); at <= r.options.duration; at += 30 * time.Second {
+		events = append(events, event{at: r.windowStart.Add(at), do: func() error {
+			r.dbSizes = append(r.dbSizes, r.dbSize(at))
+			return nil
+		}})
 	}
 	if r.options.killLeaderAt > 0 {
 		events = append(events, event{at: r.windowStart.Add(r.options.killLeaderAt), do: func() error {
@@ -61,4 +68,22 @@ func (r *loadRun) memberTxns(i int) float64 {
 		return 0
 	}
 	return value
+}
+
+// dbSize returns a line of the members' database sizes (total and in use, MiB) at offset into the window.
+func (r *loadRun) dbSize(offset time.Duration) string {
+	line := fmt.Sprintf("  %4.0fs:", offset.Seconds())
+	for _, m := range r.cluster.Members {
+		if !m.Running() {
+			continue
+		}
+		total, err := m.Metric("etcd_mvcc_db_total_size_in_bytes")
+		inUse, errInUse := m.Metric("etcd_mvcc_db_total_size_in_use_in_bytes")
+		if err != nil || errInUse != nil {
+			line += fmt.Sprintf("  %s: %v", m.Name, errors.Join(err, errInUse))
+			continue
+		}
+		line += fmt.Sprintf("  %s %.1f MiB (in use %.1f)", m.Name, total/(1<<20), inUse/(1<<20))
+	}
+	return line
 }

@@ -32,6 +32,7 @@ type loadOptions struct {
 	restartRedisAt time.Duration
 	redisDown      time.Duration
 	killLeaderAt   time.Duration
+	etcdCompaction string
 	keep           bool
 }
 
@@ -45,6 +46,7 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.DurationVar(&o.jobDuration, "job-duration", 0, "how long each run of a job takes (it returns early when its context ends); 0: instant")
 	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis, etcd (a 3-member cluster it starts) or local")
 	flags.StringVar(&o.backend, "distributed", "redis", "the same as -backend")
+	flags.StringVar(&o.etcdCompaction, "etcd-compaction", "", "with -backend etcd: the members' periodic --auto-compaction-retention, e.g. 1m (default: none)")
 	flags.DurationVar(&o.killLeaderAt, "kill-etcd-leader-at", 0, "with -backend etcd: kill -9 the cluster's leader this long into the window (0: never)")
 	flags.StringVar(&o.redisURL, "redis-url", "", "with -backend redis: use this Redis instead of starting a redis-server")
 	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
@@ -141,7 +143,11 @@ func runLoad(args []string) error {
 	}
 	var cluster *etcdserver.Cluster
 	if options.backend == "etcd" {
-		if cluster, err = etcdserver.Start(filepath.Join(dir, "etcd"), etcdserver.Options{Members: 3}); err != nil {
+		etcdOptions := etcdserver.Options{Members: 3}
+		if options.etcdCompaction != "" {
+			etcdOptions.Args = []string{"--auto-compaction-mode=periodic", "--auto-compaction-retention=" + options.etcdCompaction}
+		}
+		if cluster, err = etcdserver.Start(filepath.Join(dir, "etcd"), etcdOptions); err != nil {
 			return err
 		}
 		defer cluster.Stop()
@@ -197,6 +203,7 @@ type loadRun struct {
 	commands                       int64 // Redis commands over the window, -1 without Redis
 	cluster                        *etcdserver.Cluster
 	txns                           float64 // etcd Txn requests over the window, -1 without etcd
+	dbSizes                        []string
 }
 
 // event is something measure does at a time.

@@ -32,6 +32,8 @@ type Options struct {
 	AuthTokenTTL int
 	// TLS, when not nil, makes the client URLs https with these files (PEM).
 	TLS *TLSFiles
+	// Args are more options of every member, e.g. --auto-compaction-retention=1m.
+	Args []string
 }
 
 // TLSFiles are the server certificate and key of the members and the CA that signed them. With
@@ -252,6 +254,7 @@ func (m *Member) args(state string) []string {
 		"--listen-metrics-urls", fmt.Sprintf("http://127.0.0.1:%d", m.MetricsPort),
 		"--initial-cluster", m.initial, "--initial-cluster-state", state, "--initial-cluster-token", "hade-test",
 		"--logger", "zap", "--log-outputs", filepath.Join(m.dir, "etcd.log")}
+	args = append(args, m.cluster.options.Args...)
 	if ttl := m.cluster.options.AuthTokenTTL; ttl > 0 {
 		args = append(args, "--auth-token-ttl", strconv.Itoa(ttl))
 	}

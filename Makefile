@@ -1,13 +1,13 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test bench verify build vet redis-server
+.PHONY: test bench verify build vet redis-server etcd-server
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
 # binaries and the tests against a real redis-server included; it installs redis-server when missing
-# and never skips those tests.
-test: vet redis-server
-	HADE_REQUIRE_REDIS=1 $(GO) test -race -count=1 -timeout 20m ./...
+# and never skips those tests; likewise etcd (etcd-server and etcdctl) for the tests against real etcd members.
+test: vet redis-server etcd-server
+	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 # bench is the quick measurement (under 2 minutes): the micro-benchmarks, then short load runs with
 # hadeload (steady, and with a node killed mid-run). docs/benchmarks.md has the full runs.
@@ -46,3 +46,13 @@ redis-server:
 
 build:
 	$(GO) build -o hade .
+
+# etcd-server and etcd-client (etcdctl) come from the distribution's packages, as redis-server.
+etcd-server:
+	@if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then \
+		echo "installing etcd-server and etcd-client from the distribution's packages"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq etcd-server etcd-client >/dev/null; \
+	fi
+	@command -v etcd >/dev/null || { echo "etcd is required by make test and could not be installed"; exit 1; }
+	@etcd --version | head -1

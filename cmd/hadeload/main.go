@@ -1,8 +1,9 @@
 // Command hadeload measures hade's distributed cron under load: `hadeload run` starts N node processes of a
 // small bench app, each registering M distributed every-second jobs with instant bodies, against one
-// backend (a local folder, a redis-server it starts, or a Redis it is pointed at), runs them for a while,
-// optionally kills a node or restarts Redis, and prints one table: expected, executed, doubled and missed
-// ticks, start lateness, CPU and memory per node, and Redis commands per executed tick.
+// backend (a local folder, a redis-server it starts, a Redis it is pointed at, or a 3-member etcd cluster it
+// starts), runs them for a while, optionally kills a node, restarts Redis or kills etcd's leader, and prints
+// one table: expected, executed, doubled and missed ticks, start lateness, CPU and memory per node, and
+// Redis commands or etcd Txn requests per executed tick.
 //
 // `hadeload node` is the bench app itself: the load tool runs its own binary in that mode.
 package main

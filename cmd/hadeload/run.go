@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/redisserver"
 )
 
@@ -30,6 +31,8 @@ type loadOptions struct {
 	rollingPause   time.Duration
 	restartRedisAt time.Duration
 	redisDown      time.Duration
+	killLeaderAt   time.Duration
+	etcdCompaction string
 	keep           bool
 }
 
@@ -41,7 +44,10 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.DurationVar(&o.duration, "duration", 30*time.Second, "length of the measured window (whole seconds, at least 5s)")
 	flags.DurationVar(&o.hold, "hold", 2*time.Second, "hold time of every job")
 	flags.DurationVar(&o.jobDuration, "job-duration", 0, "how long each run of a job takes (it returns early when its context ends); 0: instant")
-	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis or local")
+	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis, etcd (a 3-member cluster it starts) or local")
+	flags.StringVar(&o.backend, "distributed", "redis", "the same as -backend")
+	flags.StringVar(&o.etcdCompaction, "etcd-compaction", "", "with -backend etcd: the members' periodic --auto-compaction-retention, e.g. 1m (default: none)")
+	flags.DurationVar(&o.killLeaderAt, "kill-etcd-leader-at", 0, "with -backend etcd: kill -9 the cluster's leader this long into the window (0: never)")
 	flags.StringVar(&o.redisURL, "redis-url", "", "with -backend redis: use this Redis instead of starting a redis-server")
 	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
 	flags.DurationVar(&o.termAt, "term-at", 0, "SIGTERM node 0 this long into the window and wait for it to exit (0: never)")
@@ -60,8 +66,10 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 		return o, fmt.Errorf("-job-duration %s: want 0 or more, under the 1s between ticks", o.jobDuration)
 	case o.duration < 5*time.Second || o.duration%time.Second != 0:
 		return o, fmt.Errorf("-duration %s: want whole seconds, at least 5s", o.duration)
-	case o.backend != "redis" && o.backend != "local":
-		return o, fmt.Errorf("-backend %q: want redis or local", o.backend)
+	case o.backend != "redis" && o.backend != "local" && o.backend != "etcd":
+		return o, fmt.Errorf("-backend %q: want redis, etcd or local", o.backend)
+	case o.killLeaderAt != 0 && (o.backend != "etcd" || o.killLeaderAt >= o.duration-2*time.Second):
+		return o, errors.New("-kill-etcd-leader-at needs -backend etcd and a time at least 2s before the end of the window")
 	case disruptions(o) > 1:
 		return o, errors.New("-kill-at, -term-at, -rolling-restart-at and -restart-redis-at: choose one")
 	case o.killAt != 0 && (o.nodes < 2 || o.killAt >= o.duration-2*time.Second):
@@ -81,7 +89,7 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 // disruptions counts the disruptions o asks for.
 func disruptions(o loadOptions) int {
 	n := 0
-	for _, at := range []time.Duration{o.killAt, o.termAt, o.rollingAt, o.restartRedisAt} {
+	for _, at := range []time.Duration{o.killAt, o.termAt, o.rollingAt, o.restartRedisAt, o.killLeaderAt} {
 		if at != 0 {
 			n++
 		}
@@ -133,6 +141,18 @@ func runLoad(args []string) error {
 		prefix := fmt.Sprintf("hadeload:%d:", time.Now().UnixNano()) // runs against one Redis do not mix
 		nodeArgs = append(nodeArgs, "--redis-url", url, "--redis-prefix", prefix)
 	}
+	var cluster *etcdserver.Cluster
+	if options.backend == "etcd" {
+		etcdOptions := etcdserver.Options{Members: 3}
+		if options.etcdCompaction != "" {
+			etcdOptions.Args = []string{"--auto-compaction-mode=periodic", "--auto-compaction-retention=" + options.etcdCompaction}
+		}
+		if cluster, err = etcdserver.Start(filepath.Join(dir, "etcd"), etcdOptions); err != nil {
+			return err
+		}
+		defer cluster.Stop()
+		nodeArgs = append(nodeArgs, "--etcd-endpoints", cluster.Endpoints())
+	}
 	nodeArgs = append(nodeArgs, "cron", "start", "--drain-timeout", "5s")
 
 	run := &loadRun{options: options, start: func(index, generation int) (*nodeProcess, error) {
@@ -156,6 +176,7 @@ func runLoad(args []string) error {
 
 	run.windowStart = time.Now().Truncate(time.Second).Add(2 * time.Second)
 	run.windowEnd = run.windowStart.Add(options.duration)
+	run.cluster = cluster
 	if err := run.measure(server, stats); err != nil {
 		return err
 	}
@@ -180,6 +201,9 @@ type loadRun struct {
 	disruptionStart, disruptionEnd time.Time
 	disruption                     string
 	commands                       int64 // Redis commands over the window, -1 without Redis
+	cluster                        *etcdserver.Cluster
+	txns                           float64 // etcd Txn requests over the window, -1 without etcd
+	dbSizes                        []string
 }
 
 // event is something measure does at a time.
@@ -222,6 +246,7 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 			return err
 		}})
 	}
+	events = append(events, r.etcdEvents()...)
 	slices.SortFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	for _, e := range events {
 		time.Sleep(time.Until(e.at))

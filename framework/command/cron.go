@@ -149,7 +149,7 @@ func describeProvider(cmd *cobra.Command, root *console.Root, files cronFiles) (
 	selector, err := distributedService(cmd, root)
 	switch {
 	case err != nil:
-		err = secret.ScrubError(err, secret.URLPasswords(root.Settings.Distributed.RedisURL))
+		err = secret.ScrubError(err, root.Secrets())
 		return "distributed provider: UNAVAILABLE: " + err.Error(), err
 	case selector == nil:
 		return "distributed provider: not used (no distributed entries)", nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hadeframe/hade/framework/provider/distributed"
 )
 
 // logLevels are the values of --log-level (env HADE_LOG_LEVEL), in order.
@@ -30,10 +32,12 @@ func parseLogLevel(value string) (slog.Level, error) {
 }
 
 // newCronLogger returns the JSON logger of a cron process writing to w from level up, and makes it the
-// destination of go-redis's own messages (process-wide), so none of them reaches stderr as plain text.
+// destination of go-redis's and the etcd client's own messages (process-wide), so none of them reaches
+// stderr as plain text.
 func newCronLogger(w io.Writer, level slog.Level) *slog.Logger {
 	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 	redis.SetLogger(redisLogger{logger: logger})
+	distributed.SetLogger(logger)
 	return logger
 }
 

@@ -19,6 +19,11 @@ import (
 // can read, and are shown redacted.
 var secretFlags = map[string]string{"redis-url": console.EnvRedisURL}
 
+// secretEnv are the settings that are environment variables only (no flag: ps would show it), by the name
+// they are recorded under: a daemon's private file keeps them, so that `cron restart` gives them to the
+// new daemon, and its pidfile shows them redacted.
+var secretEnv = map[string]string{"etcd-password": console.EnvEtcdPassword}
+
 // notSettings are flags that say what to do now rather than how a process runs: they are not recorded as
 // a process's settings, and those of stop/restart are not passed to a daemon.
 var notSettings = []string{"help", "daemon", "allow-another-daemon", "ready-timeout", "timeout", "pid"}
@@ -35,6 +40,11 @@ func processSettings(cmd *cobra.Command, files cronFiles) map[string]string {
 	if _, ok := settings["base-folder"]; ok {
 		settings["base-folder"] = files.app.BaseFolder()
 	}
+	for name, variable := range secretEnv {
+		if value := os.Getenv(variable); value != "" {
+			settings[name] = value
+		}
+	}
 	return settings
 }
 
@@ -44,6 +54,9 @@ func redactSettings(settings map[string]string) map[string]string {
 	for name, value := range settings {
 		if _, isSecret := secretFlags[name]; isSecret {
 			value = secret.RedactURL(value)
+		}
+		if _, isSecret := secretEnv[name]; isSecret {
+			value = secret.Mask
 		}
 		redacted[name] = value
 	}
@@ -95,7 +108,13 @@ func applySettings(cmd *cobra.Command, settings map[string]string) ([]string, er
 	var notes []string
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		flag := cmd.Flags().Lookup(name)
+		variable, isEnv := secretEnv[name]
 		switch {
+		case isEnv:
+			// the new daemon inherits this process's environment (see daemonCommandLine)
+			if err := os.Setenv(variable, settings[name]); err != nil {
+				return notes, fmt.Errorf("apply the running daemon's setting %s: %w", variable, err)
+			}
 		case name == "base-folder" || slices.Contains(notSettings, name):
 		case flag == nil:
 			notes = append(notes, fmt.Sprintf("setting --%s of the running daemon is unknown to this binary: dropped", name))
@@ -117,6 +136,11 @@ func describeSettings(settings map[string]string) string {
 		text = "provider not recorded"
 	case "redis":
 		text = fmt.Sprintf("provider redis %s, key prefix %q", settings["redis-url"], settings["redis-prefix"])
+	case "etcd":
+		text = fmt.Sprintf("provider etcd %s, key prefix %q", settings["etcd-endpoints"], settings["etcd-prefix"])
+		if user := settings["etcd-user"]; user != "" {
+			text += ", user " + user
+		}
 	default:
 		text = "provider " + backend
 	}

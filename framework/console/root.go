@@ -25,7 +25,18 @@ const (
 	EnvRedisURL    = "HADE_REDIS_URL"
 	EnvRedisPrefix = "HADE_REDIS_PREFIX"
 	EnvCronZone    = "HADE_CRON_TZ"
-	EnvLogLevel    = "HADE_LOG_LEVEL"
+
+	EnvEtcdEndpoints      = "HADE_ETCD_ENDPOINTS"
+	EnvEtcdPrefix         = "HADE_ETCD_PREFIX"
+	EnvEtcdUser           = "HADE_ETCD_USER"
+	EnvEtcdPassword       = "HADE_ETCD_PASSWORD" // the password: only by env (or a file), never by a flag
+	EnvEtcdPasswordFile   = "HADE_ETCD_PASSWORD_FILE"
+	EnvEtcdCACert         = "HADE_ETCD_CACERT"
+	EnvEtcdCert           = "HADE_ETCD_CERT"
+	EnvEtcdKey            = "HADE_ETCD_KEY"
+	EnvEtcdDialTimeout    = "HADE_ETCD_DIAL_TIMEOUT"
+	EnvEtcdRequestTimeout = "HADE_ETCD_REQUEST_TIMEOUT"
+	EnvLogLevel           = "HADE_LOG_LEVEL"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -35,7 +46,10 @@ type Settings struct {
 	BaseFolder string
 	// Distributed configures the distributed selection backend: flags --distributed (env
 	// HADE_DISTRIBUTED, default "local"), --redis-url (env HADE_REDIS_URL, default
-	// redis://127.0.0.1:6379/0) and --redis-prefix (env HADE_REDIS_PREFIX, default "hade:").
+	// redis://127.0.0.1:6379/0) and --redis-prefix (env HADE_REDIS_PREFIX, default "hade:"); for etcd
+	// --etcd-endpoints, --etcd-prefix, --etcd-user, --etcd-password-file, --etcd-cacert, --etcd-cert,
+	// --etcd-key, --etcd-dial-timeout and --etcd-request-timeout (env HADE_ETCD_<NAME>), and the password
+	// from HADE_ETCD_PASSWORD, read when the service is made (Etcd.Password stays empty here).
 	Distributed distributed.Config
 	// CronZone is the IANA zone of cron specs without CRON_TZ= (flag --cron-tz, env HADE_CRON_TZ, default
 	// "": the host's zone, as crontab does).
@@ -68,28 +82,34 @@ func NewRoot(name, short string) *Root {
 	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(EnvBaseFolder, "."),
 		"folder that holds storage/ (env "+EnvBaseFolder+")")
 	flags.StringVar(&settings.Distributed.Backend, "distributed", envOr(EnvDistributed, distributed.BackendLocal),
-		"distributed selection backend: local (one host) or redis (env "+EnvDistributed+")")
+		"distributed selection backend: local (one host), redis or etcd (env "+EnvDistributed+")")
 	flags.StringVar(&settings.Distributed.RedisURL, "redis-url", envOr(EnvRedisURL, distributed.DefaultRedisURL),
 		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
 	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
 		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
+	envErr := addEtcdFlags(flags, &settings.Distributed.Etcd)
 	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(EnvCronZone),
 		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+EnvCronZone+")")
 	flags.StringVar(&settings.LogLevel, "log-level", envOr(EnvLogLevel, "info"),
 		"lowest level the cron process logs: debug, info, warn or error (env "+EnvLogLevel+")")
 
 	container := framework.NewContainer()
-	setupErr := errors.Join(
+	setupErr := errors.Join(envErr,
 		container.Bind(app.Provider{
 			BaseFolder: func() string { return settings.BaseFolder },
 			Setting:    "--base-folder or " + EnvBaseFolder,
 		}),
 		container.Bind(distributed.Provider{
-			Config: func() distributed.Config { return settings.Distributed },
+			Config: func() distributed.Config {
+				config := settings.Distributed
+				config.Etcd.Password = os.Getenv(EnvEtcdPassword)
+				return config
+			},
 			Names: distributed.Config{
 				Backend:     "--distributed or " + EnvDistributed,
 				RedisURL:    "--redis-url or " + EnvRedisURL,
 				RedisPrefix: "--redis-prefix or " + EnvRedisPrefix,
+				Etcd:        distributed.EtcdConfig{Endpoints: "--etcd-endpoints or " + EnvEtcdEndpoints},
 			},
 		}),
 	)
@@ -113,10 +133,17 @@ func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Co
 // command's context. When a cron registration is invalid it returns an error listing every invalid one
 // before running anything, except for operations commands (see AnnotationOperation), help and completion,
 // which run after printing the list as a warning on stderr. No error it returns holds the password of the
-// Redis URL setting. Turn the error into the process's exit status with Exit or ExitCode.
+// Redis URL setting nor the etcd password. Turn the error into the process's exit status with Exit or
+// ExitCode.
 func (r *Root) Execute(ctx context.Context) error {
 	err := r.execute(ctx)
-	return secret.ScrubError(err, secret.URLPasswords(r.Settings.Distributed.RedisURL))
+	return secret.ScrubError(err, r.Secrets())
+}
+
+// Secrets returns the credentials of the settings, to scrub from what is shown: the password of the Redis
+// URL and the etcd password (HADE_ETCD_PASSWORD).
+func (r *Root) Secrets() []string {
+	return append(secret.URLPasswords(r.Settings.Distributed.RedisURL), os.Getenv(EnvEtcdPassword))
 }
 
 func (r *Root) execute(ctx context.Context) error {

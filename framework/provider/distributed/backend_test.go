@@ -14,12 +14,15 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/etcdserver"
+	"github.com/hadeframe/hade/internal/etcdtest"
 	"github.com/hadeframe/hade/internal/redistest"
 )
 
 var (
 	_ contract.Distributed = (*Local)(nil)
 	_ contract.Distributed = (*Redis)(nil)
+	_ contract.Distributed = (*Etcd)(nil)
 )
 
 // store is one shared backend store (a folder, a Redis) and how to open clients of it.
@@ -31,10 +34,12 @@ type store struct {
 	env []string
 }
 
-// stores returns a fresh local store and a fresh Redis store (a redis-server of the test's own).
+// stores returns a fresh local store, a fresh Redis store (a redis-server of the test's own) and a fresh
+// etcd store (a 3-member cluster of the test's own).
 func stores(t *testing.T) []store {
 	folder := filepath.Join(t.TempDir(), "distributed")
 	server := redistest.Start(t, "")
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
 	return []store{
 		{
 			name: "local",
@@ -58,6 +63,13 @@ func stores(t *testing.T) []store {
 				return backend
 			},
 			env: []string{"HADE_TEST_BACKEND=redis", "HADE_TEST_STORE=" + server.URL()},
+		},
+		{
+			name: "etcd",
+			open: func(t *testing.T) contract.Distributed {
+				return newTestEtcd(t, EtcdConfig{Endpoints: cluster.Endpoints()})
+			},
+			env: []string{"HADE_TEST_BACKEND=etcd", "HADE_TEST_STORE=" + cluster.Endpoints()},
 		},
 	}
 }
@@ -311,6 +323,8 @@ func TestHelperClaimer(t *testing.T) {
 		backend, err = NewLocal(store)
 	case "redis":
 		backend, err = NewRedis(store, "test:", "test URL")
+	case "etcd":
+		backend, err = NewEtcd(EtcdConfig{Endpoints: store, Prefix: "/test/", Setting: "test endpoints"})
 	}
 	if err != nil || backend == nil {
 		t.Fatalf("open backend %q: %v", os.Getenv("HADE_TEST_BACKEND"), err)

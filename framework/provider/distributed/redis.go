@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed" // the claim script
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -45,6 +44,7 @@ var claimScript string
 // replica) forgets fences: a tick claimed within the last holdTime before the loss could then be claimed
 // again.
 type Redis struct {
+	*claimQueue
 	client  *redis.Client
 	script  *redis.Script
 	prefix  string
@@ -52,11 +52,6 @@ type Redis struct {
 	db      int
 	setting string // where the URL is configured, for messages
 	timeout time.Duration
-
-	requests  chan *claimRequest // claims waiting for the sender
-	closing   chan struct{}      // closed by Close
-	closeOnce sync.Once
-	senderEnd chan struct{} // closed when the sender has returned
 }
 
 // NewRedis returns a Redis backend for rawURL (redis://[user:password@]host:port/db or rediss:// for
@@ -80,18 +75,15 @@ func NewRedis(rawURL, prefix, setting string) (*Redis, error) {
 	options.ContextTimeoutEnabled = true
 	options.DisableIdentity = true
 	r := &Redis{
-		client:    redis.NewClient(options),
-		script:    redis.NewScript(claimScript),
-		prefix:    prefix,
-		address:   options.Addr,
-		db:        options.DB,
-		setting:   setting,
-		timeout:   callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
-		requests:  make(chan *claimRequest, 4*maxClaimBatch),
-		closing:   make(chan struct{}),
-		senderEnd: make(chan struct{}),
+		client:  redis.NewClient(options),
+		script:  redis.NewScript(claimScript),
+		prefix:  prefix,
+		address: options.Addr,
+		db:      options.DB,
+		setting: setting,
+		timeout: callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
 	}
-	go r.sendClaims()
+	r.claimQueue = newClaimQueue(maxClaimBatch, r.send)
 	return r, nil
 }
 
@@ -147,8 +139,7 @@ func (r *Redis) Describe(ctx context.Context) string {
 
 // Close stops sending claims (claims waiting fail) and closes the connections.
 func (r *Redis) Close() error {
-	r.closeOnce.Do(func() { close(r.closing) })
-	<-r.senderEnd
+	r.closeQueue()
 	return r.client.Close()
 }
 

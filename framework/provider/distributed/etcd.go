@@ -1,0 +1,179 @@
+package distributed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Etcd implements contract.Distributed for processes on any number of hosts that share one etcd cluster
+// (members of version 3.4 or later). A service's fence is three keys under <prefix>distributed/<service>/:
+// tick (the tick, fixed-width, and its winner), definition and live (LiveUntil); they never expire (no
+// lease). A claim is decided by the cluster in one transaction that compares these keys and writes them
+// only when the rule of fence.claim lets the claim win, so a tick is won at most once however claims
+// interleave, and a claim acknowledged by the cluster survives the loss of any minority of members.
+//
+// Claims made at the same time are sent together (group commit, as Redis): the claims waiting form one
+// Txn request of nested transactions, split into requests of at most etcdClaimsPerTxn claims (etcd's
+// --max-txn-ops, 128 by default, bounds the operations of each level of a transaction); the requests of
+// one batch go out at once.
+//
+// # Clocks
+//
+// etcd has no clock a transaction can read: the claim window [Tick-HoldTime, Tick+HoldTime] and the
+// definition's LiveUntil are checked against the claiming process's clock, the one it fires by. Clock
+// skew between hosts therefore decides who claims first, never how often a tick is won (the fence compare
+// reads no clock): a host whose clock is ahead by s fires s early in real time and wins the ticks it
+// claims before the others (the job runs up to s early); a host behind by s gets the winner of the tick,
+// or ErrTickClosed once a later tick was claimed, and runs a tick late by s only when no other host
+// claimed it first; a tick is skipped when the hosts that claim it are all behind a later tick another
+// host has claimed already (e.g. the host ahead failed to claim it); a host ahead also sees another
+// definition's LiveUntil pass s early. No skew lets a tick be won twice. Keep clocks within a fraction of
+// the interval (NTP) so runs stay on time.
+type Etcd struct {
+	*claimQueue
+	client    *clientv3.Client
+	endpoints string // as configured, for messages
+	prefix    string
+	setting   string
+	timeout   time.Duration // bound of one request
+	dial      time.Duration
+	down      atomic.Bool             // the last request failed: an outage was logged
+	now       func() time.Time        // the local clock; tests offset it
+	lastError *atomic.Pointer[string] // the client's latest failed attempt, see retryFailed
+}
+
+// NewEtcd returns an etcd backend for config. It does not connect (see Ping); it starts the goroutine that
+// sends claims, which Close stops. It returns an error naming the setting to fix when an endpoint is
+// malformed, the TLS files cannot be read or the password file is missing; never the password.
+func NewEtcd(config EtcdConfig) (*Etcd, error) {
+	endpoints, https, err := parseEtcdEndpoints(config.Endpoints, config.Setting)
+	if err != nil {
+		return nil, err
+	}
+	tlsConfig, err := etcdTLS(config, https, strings.HasPrefix(endpoints[0], "http://"))
+	if err != nil {
+		return nil, err
+	}
+	password, err := etcdPassword(config)
+	if err != nil {
+		return nil, err
+	}
+	if config.DialTimeout <= 0 {
+		config.DialTimeout = DefaultEtcdDialTimeout
+	}
+	if config.RequestTimeout <= 0 {
+		config.RequestTimeout = DefaultEtcdRequestTimeout
+	}
+	lastError := &atomic.Pointer[string]{}
+	client, err := clientv3.New(clientv3.Config{
+		Endpoints: endpoints, DialTimeout: config.DialTimeout, TLS: tlsConfig,
+		Username: config.User, Password: password, Logger: newZapLogger(lastError),
+		DialKeepAliveTime: config.DialTimeout, DialKeepAliveTimeout: config.DialTimeout,
+		MaxUnaryRetries: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("etcd at %s (%s): cannot connect or authenticate as %q within the dial timeout %s: %w",
+			config.Endpoints, config.Setting, config.User, config.DialTimeout, err)
+	}
+	e := &Etcd{client: client, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
+		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now,
+		lastError: lastError}
+	e.claimQueue = newClaimQueue(etcdBatch, e.send)
+	return e, nil
+}
+
+// fenceKeys returns the keys of serviceName's fence: tick (tick and winner), definition and live.
+func (e *Etcd) fenceKeys(serviceName string) (tick, definition, live string) {
+	base := e.prefix + "distributed/" + serviceName + "/"
+	return base + "tick", base + "definition", base + "live"
+}
+
+// Ping checks that the cluster answers a read with a leader and accepts the credentials, within the dial
+// timeout; the error names etcd, its endpoints and the setting.
+func (e *Etcd) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), e.dial)
+	defer cancel()
+	tick, _, _ := e.fenceKeys("ping")
+	if _, err := e.client.Get(ctx, tick); err != nil {
+		return fmt.Errorf("etcd at %s (%s) does not answer: %w%s", e.endpoints, e.setting, err, e.connectionError(err))
+	}
+	return nil
+}
+
+// connectionError returns "; last connection error: …" when err is a deadline and the client's latest
+// failed attempt says why (a refused connection, a certificate problem), else "".
+func (e *Etcd) connectionError(err error) string {
+	last := e.lastError.Load()
+	if !errors.Is(err, context.DeadlineExceeded) || last == nil {
+		return ""
+	}
+	return "; last connection error: " + *last
+}
+
+// Describe says where the backend is and whether the cluster answers now, for `cron state` and `cron list`.
+func (e *Etcd) Describe(ctx context.Context) string {
+	started := time.Now()
+	if err := e.Ping(ctx); err != nil {
+		return fmt.Sprintf("etcd at %s, key prefix %q: NOT ANSWERING: %v", e.endpoints, e.prefix, err)
+	}
+	return fmt.Sprintf("etcd at %s, key prefix %q: answers (read %s)", e.endpoints, e.prefix, time.Since(started).Round(time.Microsecond))
+}
+
+// Close stops sending claims (claims waiting fail) and closes the connections.
+func (e *Etcd) Close() error {
+	e.closeQueue()
+	if err := e.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// ClaimTick implements contract.Distributed.ClaimTick in one transaction, shared with the claims made at
+// the same moment; a zero claim.LiveUntil counts as claim.Tick+claim.HoldTime. Besides invalid input,
+// contract.ErrTickClosed and contract.ErrDefinitionConflict, it returns:
+//   - ctx's error when ctx ends while the claim waits in line, before it is sent;
+//   - an error naming etcd and its endpoints when the request failed (no quorum, no leader, a timeout, a
+//     lost reply) and re-sending it, every 75ms with the same tick and app id, did not get an answer before
+//     claim.Tick+claim.HoldTime (local clock) or before ctx ended. A re-sent claim that had been applied
+//     returns claim.AppID. Authentication and permission errors are not re-sent.
+//
+// Once sent, a claim is answered whatever ctx does, so a won tick is never reported as lost.
+func (e *Etcd) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+	c, err := validateClaim(c)
+	if err != nil {
+		return "", err
+	}
+	return e.claim(ctx, c, false)
+}
+
+// Select implements contract.Distributed.Select; the window is cut by the local clock. It is not re-sent.
+func (e *Etcd) Select(ctx context.Context, serviceName, appID string, holdTime time.Duration) (string, error) {
+	if err := validateSelect(serviceName, appID, holdTime); err != nil {
+		return "", err
+	}
+	return e.claim(ctx, selectClaim(serviceName, appID, windowTick(e.now(), holdTime), holdTime), true)
+}
+
+// claim queues c for the sender and returns its result. The fence keeps times in µs: c's times are cut to
+// µs first, so a claim compares equal to the fence it wrote.
+func (e *Etcd) claim(ctx context.Context, c contract.Claim, window bool) (string, error) {
+	c.Tick, c.LiveUntil = time.UnixMicro(c.Tick.UnixMicro()), time.UnixMicro(c.LiveUntil.UnixMicro())
+	tick, _, _ := e.fenceKeys(c.Service)
+	reply, err := e.submit(ctx, newRequest(ctx, c, window, tick, e.timeout), "etcd at "+e.endpoints)
+	if err != nil {
+		return "", err
+	}
+	if reply.err != nil {
+		return "", fmt.Errorf("etcd at %s: claim of tick %s of service %q: %w", e.endpoints, formatTime(c.Tick), c.Service, reply.err)
+	}
+	answer, _ := reply.value.(etcdAnswer)
+	return answer.selected, answer.err
+}

@@ -1,0 +1,234 @@
+package distributed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Limits of one claim request. etcd checks each level of a transaction against --max-txn-ops (128 by
+// default): a level of N operations leaves each nested transaction 128-N. A claim is three nested levels
+// of at most three operations each, so a request holds at most 128-9 claims. Requests are also kept
+// under 1 MiB (etcd refuses requests over --max-request-bytes, 1.5 MiB by default).
+const (
+	etcdMaxTxnOps    = 128
+	etcdClaimsPerTxn = etcdMaxTxnOps - 3*3
+	etcdMaxTxnBytes  = 1 << 20
+	etcdBatch        = 2000 // claims the sender takes at once; they go out as parallel requests
+)
+
+// etcdAnswer is the cluster's answer to one claim: the app id holding the tick, or why not.
+type etcdAnswer struct {
+	selected string
+	err      error
+}
+
+// send sends the claims of batch in requests of at most etcdClaimsPerTxn claims (one claim per service
+// each), all at once, answers each claim and returns those to send again.
+func (e *Etcd) send(batch []*claimRequest) (retries []*claimRequest) {
+	chunks := chunkClaims(takeLive(batch, time.Now()))
+	results := make([][]*claimRequest, len(chunks))
+	var wg sync.WaitGroup
+	for i, chunk := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.sendChunk(chunk)
+		}()
+	}
+	wg.Wait()
+	for _, result := range results {
+		retries = append(retries, result...)
+	}
+	return retries
+}
+
+// chunkClaims splits claims into requests within the limits, never two claims of one fence in a request
+// (etcd refuses a transaction that puts one key twice).
+func chunkClaims(claims []*claimRequest) [][]*claimRequest {
+	type chunk struct {
+		claims []*claimRequest
+		keys   map[string]bool
+		bytes  int
+	}
+	var chunks []*chunk
+	for _, request := range claims {
+		size := 3 * (3*len(request.key) + len(request.claim.AppID) + len(request.claim.Definition) + 120)
+		placed := false
+		for _, c := range chunks {
+			if !c.keys[request.key] && len(c.claims) < etcdClaimsPerTxn && c.bytes+size <= etcdMaxTxnBytes {
+				c.claims, c.keys[request.key], c.bytes, placed = append(c.claims, request), true, c.bytes+size, true
+				break
+			}
+		}
+		if !placed {
+			chunks = append(chunks, &chunk{claims: []*claimRequest{request}, keys: map[string]bool{request.key: true}, bytes: size})
+		}
+	}
+	result := make([][]*claimRequest, len(chunks))
+	for i, c := range chunks {
+		result[i] = c.claims
+	}
+	return result
+}
+
+// sendChunk sends the claims of chunk in one Txn, at the local time now, and answers each; it returns
+// those to send again.
+func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
+	now := e.now().Truncate(time.Microsecond)
+	ops := make([]clientv3.Op, len(chunk))
+	for i, request := range chunk {
+		ops[i] = e.claimOp(request.claim, now)
+	}
+	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), e.timeout)
+	defer cancel()
+	response, err := e.client.Txn(ctx).Then(ops...).Commit()
+	if err == nil && len(response.Responses) != len(chunk) {
+		err = fmt.Errorf("unexpected answer of %d results to %d claims", len(response.Responses), len(chunk))
+	}
+	if err != nil {
+		err = fmt.Errorf("%w%s", err, e.connectionError(err))
+	}
+	e.noteOutcome(err)
+	for i, request := range chunk {
+		switch {
+		case err != nil && etcdRetryable(err) && request.retry(err, time.Now()):
+			retries = append(retries, request)
+		case err != nil && !etcdRetryable(err):
+			request.reply <- claimReply{err: fmt.Errorf("%w (not sent again: the cluster refused it)", err)}
+		case err != nil:
+			request.reply <- claimReply{err: request.lastError("")}
+		default:
+			request.reply <- claimReply{value: e.decide(request.claim, now, response.Responses[i])}
+		}
+	}
+	return retries
+}
+
+// claimOp is the transaction deciding c at now. Within c's window it writes c's fence when the fence is
+// absent, or older than c.Tick and (of c's definition or past its LiveUntil), in three nested levels
+// (etcd compares are and-ed); otherwise it reads the fence, from which decide learns the answer.
+// Outside c's window it only reads the fence: c cannot win, but may learn that it holds the tick.
+func (e *Etcd) claimOp(c contract.Claim, now time.Time) clientv3.Op {
+	tickKey, definitionKey, liveKey := e.fenceKeys(c.Service)
+	reads := []clientv3.Op{clientv3.OpGet(tickKey), clientv3.OpGet(definitionKey), clientv3.OpGet(liveKey)}
+	if !inWindow(c, now) {
+		return clientv3.OpTxn(nil, reads, nil)
+	}
+	tick := encodeMicros(c.Tick)
+	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID), clientv3.OpPut(definitionKey, c.Definition),
+		clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
+	older := clientv3.Compare(clientv3.Value(tickKey), "<", tick)
+	pastLive := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(liveKey), "<", encodeMicros(now))}, writes, reads)
+	sameDefinition := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(definitionKey), "=", c.Definition)},
+		writes, []clientv3.Op{pastLive})
+	absent := clientv3.Compare(clientv3.CreateRevision(tickKey), "=", 0)
+	return clientv3.OpTxn([]clientv3.Cmp{absent}, writes, []clientv3.Op{sameDefinition})
+}
+
+func inWindow(c contract.Claim, now time.Time) bool {
+	return !now.Before(c.Tick.Add(-c.HoldTime)) && !now.After(c.Tick.Add(c.HoldTime))
+}
+
+// decide reads the answer to claimOp(c, now): c won when a level's compares held; otherwise the fence read
+// decides, by fence.claim at now.
+func (e *Etcd) decide(c contract.Claim, now time.Time, result *pb.ResponseOp) etcdAnswer {
+	txn := result.GetResponseTxn()
+	for level := 0; txn != nil && inWindow(c, now) && level < 3; level++ {
+		if txn.Succeeded {
+			return etcdAnswer{selected: c.AppID}
+		}
+		if level < 2 && len(txn.Responses) == 1 {
+			txn = txn.Responses[0].GetResponseTxn()
+		}
+	}
+	if txn == nil || len(txn.Responses) != 3 {
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the claim of service %q", e.endpoints, c.Service)}
+	}
+	f, err := parseFence(txn.Responses)
+	if err != nil {
+		tickKey, _, _ := e.fenceKeys(c.Service)
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: fence %s of service %q: %w", e.endpoints, tickKey, c.Service, err)}
+	}
+	selected, won, err := f.claim(c, now)
+	if won {
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: the fence of service %q allows a claim the transaction refused", e.endpoints, c.Service)}
+	}
+	return etcdAnswer{selected: selected, err: err}
+}
+
+// parseFence reads a fence from the reads of its tick, definition and live keys; no tick key is no fence.
+func parseFence(reads []*pb.ResponseOp) (fence, error) {
+	var values [3]string
+	for i, read := range reads {
+		kvs := read.GetResponseRange().GetKvs()
+		if len(kvs) == 0 && i == 0 {
+			return fence{}, nil
+		}
+		if len(kvs) == 0 {
+			return fence{}, errors.New("the tick key is there, the definition or live key is not")
+		}
+		values[i] = string(kvs[0].Value)
+	}
+	tick, winner, found := strings.Cut(values[0], "/")
+	tickTime, err := decodeMicros(tick)
+	liveTime, liveErr := decodeMicros(values[2])
+	if !found || err != nil || liveErr != nil {
+		return fence{}, fmt.Errorf("malformed fence %q, live until %q: remove the keys of the service", values[0], values[2])
+	}
+	return fence{Tick: tickTime, Winner: winner, Definition: values[1], LiveUntil: liveTime}, nil
+}
+
+// encodeMicros writes t in µs since the Unix epoch as 20 digits whose byte order is the order of times.
+func encodeMicros(t time.Time) string {
+	return fmt.Sprintf("%020d", uint64(t.UnixMicro())^(1<<63))
+}
+
+func decodeMicros(text string) (time.Time, error) {
+	if len(text) != 20 {
+		return time.Time{}, errors.New("not 20 digits")
+	}
+	number, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.UnixMicro(int64(number ^ (1 << 63))), nil
+}
+
+// etcdRetryable reports whether a claim request that failed with err is worth sending again: not when
+// the cluster refused it for good (a wrong password, a missing permission, a request too large).
+func etcdRetryable(err error) bool {
+	code := status.Code(err)
+	var etcdErr rpctypes.EtcdError
+	if errors.As(err, &etcdErr) {
+		code = etcdErr.Code()
+	}
+	switch code {
+	case codes.InvalidArgument, codes.PermissionDenied, codes.Unauthenticated:
+		return false
+	}
+	return true
+}
+
+// noteOutcome logs the start of an outage (a request failed after one succeeded) and its end, once each.
+func (e *Etcd) noteOutcome(err error) {
+	switch {
+	case err != nil && e.down.CompareAndSwap(false, true):
+		logger().Warn("etcd does not answer: distributed claims fail (fail closed) until it does",
+			"endpoints", e.endpoints, "error", err.Error())
+	case err == nil && e.down.CompareAndSwap(true, false):
+		logger().Info("etcd answers again: distributed claims resume", "endpoints", e.endpoints)
+	}
+}

@@ -71,7 +71,7 @@ type outputLog struct {
 	maxSize int64
 	out     *os.File // written through; its descriptor is one of fds
 	fds     []int
-	size    int64 // of the current file: read when it is opened, then counted (direct writes to fds 1/2 are not)
+	size    int64              // of the current file: read when it is opened, then counted (direct writes to fds 1/2 are not)
 	backups *lumberjack.Logger // only renames, creates and prunes files: never written
 }
 

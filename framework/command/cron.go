@@ -126,6 +126,14 @@ func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distri
 	return framework.MakeAs[contract.Distributed](container, contract.DistributedKey)
 }
 
+// schedulingService is distributedService for a process that schedules (`cron start`, foreground or
+// daemon): when an etcd cluster does not answer yet, the service is made anyway (its claims fail closed,
+// logged once, and resume when the cluster answers) instead of failing; bad settings still fail.
+func schedulingService(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
+	root.Settings.Distributed.Etcd.WaitForCluster = true
+	return distributedService(cmd, root)
+}
+
 func usesDistributed(root *console.Root) bool {
 	for _, spec := range root.Scheduler.CronSpecs {
 		if spec.Type == scheduler.Distributed {

@@ -41,7 +41,7 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 	if err := checkOneDaemon(cmd, files); err != nil {
 		return err
 	}
-	if _, err := distributedService(cmd, root); err != nil {
+	if _, err := schedulingService(cmd, root); err != nil {
 		return err
 	}
 	if err := files.makeLogFolder(); err != nil {

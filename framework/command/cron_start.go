@@ -91,7 +91,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if err := applyCronZone(root); err != nil {
 		return err
 	}
-	selector, err := distributedService(cmd, root)
+	selector, err := schedulingService(cmd, root)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func TestEtcdRestartKeepsTheProviderAndItsPassword(t *testing.T) {
 }
 
 // Bad etcd settings: exit 1 with the setting named and no password shown; `cron list` of a cluster nobody
-// serves exits non-zero within the dial timeout.
+// serves exits non-zero within the dial timeout (`cron start` waits for it).
 func TestEtcdBadSettings(t *testing.T) {
 	t.Parallel()
 	const password = "etcdpass52"
@@ -104,7 +104,11 @@ func TestEtcdBadSettings(t *testing.T) {
 		{nil, []string{"--etcd-endpoints", cluster.Endpoints(), "--etcd-cacert", "/nonexistent.pem"}, "--etcd-cacert"},
 	}
 	for _, c := range cases {
-		for _, command := range [][]string{{"cron", "list"}, {"cron", "start"}} {
+		commands := [][]string{{"cron", "list"}, {"cron", "start"}}
+		if strings.Contains(c.want, "does not answer") {
+			commands = commands[:1] // `cron start` waits for the cluster: TestEtcdStartBeforeTheCluster
+		}
+		for _, command := range commands {
 			started := time.Now()
 			r := run(t, testappBinary, base, c.env, append(append([]string{"--distributed", "etcd"}, c.args...), command...)...)
 			if r.code == 0 || !strings.Contains(r.stdout+r.stderr, c.want) {
@@ -157,4 +161,58 @@ func TestEtcdClientLinesAreJSONAndOutagesLoggedOnce(t *testing.T) {
 			t.Fatalf("the process printed lines that are not JSON: %q; want every line in the JSON log", p.text)
 		}
 	}
+}
+
+// `cron start` while no member of the cluster runs (with a user and password, so the client cannot even
+// authenticate): it starts, logs once that etcd does not answer, runs nothing, and `cron list` exits
+// non-zero within the dial timeout naming etcd and the endpoints; once the members run, the job runs
+// within a few seconds.
+func TestEtcdStartBeforeTheCluster(t *testing.T) {
+	t.Parallel()
+	const password = "etcdpass53"
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3, Password: password})
+	for _, m := range cluster.Members {
+		m.Stop()
+	}
+	base := t.TempDir()
+	env := []string{"HADE_ETCD_PASSWORD=" + password}
+	flags := append(etcdFlags(cluster), "--etcd-user", "root", "--etcd-dial-timeout", "1s")
+	p := startForegroundEnv(t, testappBinary, base, env, append(flags, "cron", "start")...)
+	waitFor(t, 10*time.Second, "cron started", func() bool { return len(p.logged("cron started")) > 0 })
+	started := time.Now()
+	list := run(t, testappBinary, base, env, append(flags, "cron", "list")...)
+	if elapsed := time.Since(started); list.code == 0 || elapsed > 5*time.Second ||
+		!strings.Contains(list.stdout+list.stderr, "etcd at "+cluster.Endpoints()) {
+		t.Fatalf("cron list: exit %d after %s\n%s%s; want non-zero within about the dial timeout (1s), naming etcd and %s",
+			list.code, elapsed, list.stdout, list.stderr, cluster.Endpoints())
+	}
+	assertNoSecret(t, "list", list.stdout+list.stderr, password, base)
+	waitFor(t, 10*time.Second, "3 ticks failed closed", func() bool { return countOutcome(p, "error") >= 3 })
+	if ok := countOutcome(p, "ok"); ok != 0 {
+		t.Fatalf("%d runs while no member ran; want none (fail closed)", ok)
+	}
+	for _, m := range cluster.Members {
+		if err := m.Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restarted := time.Now()
+	waitFor(t, 15*time.Second, "a run once the members run", func() bool { return countOutcome(p, "ok") > 0 })
+	t.Logf("first run %s after the members were started", time.Since(restarted).Round(time.Millisecond))
+	if down := p.logged("etcd does not answer: distributed claims fail (fail closed) until it does"); len(down) != 1 {
+		t.Fatalf("the outage was logged %d times, want once", len(down))
+	}
+	stopAll(t, []*process{p}, []int{0})
+	assertNoSecret(t, "cron start", fmt.Sprint(p.lines, p.text), password, base)
+}
+
+// countOutcome returns how many runs p logged with outcome.
+func countOutcome(p *process, outcome string) int {
+	n := 0
+	for _, line := range p.runs() {
+		if line.str("outcome") == outcome {
+			n++
+		}
+	}
+	return n
 }

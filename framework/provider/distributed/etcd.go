@@ -39,7 +39,7 @@ import (
 // the interval (NTP) so runs stay on time.
 type Etcd struct {
 	*claimQueue
-	client    *clientv3.Client
+	conn      *etcdConnection
 	endpoints string // as configured, for messages
 	prefix    string
 	setting   string
@@ -50,9 +50,12 @@ type Etcd struct {
 	lastError *atomic.Pointer[string] // the client's latest failed attempt, see retryFailed
 }
 
-// NewEtcd returns an etcd backend for config. It does not connect (see Ping); it starts the goroutine that
-// sends claims, which Close stops. It returns an error naming the setting to fix when an endpoint is
-// malformed, the TLS files cannot be read or the password file is missing; never the password.
+// NewEtcd returns an etcd backend for config; it starts the goroutine that sends claims, which Close stops.
+// It makes the client, which with a user authenticates, within the dial timeout; when the cluster does not
+// answer, the client is made again at the next request (see Ping), so a backend made while the cluster is
+// down claims once it answers. It returns an error naming the setting to fix when an endpoint is
+// malformed, the TLS files cannot be read, the password file is missing or the cluster refuses the user
+// or password; never the password.
 func NewEtcd(config EtcdConfig) (*Etcd, error) {
 	endpoints, https, err := parseEtcdEndpoints(config.Endpoints, config.Setting)
 	if err != nil {
@@ -73,17 +76,16 @@ func NewEtcd(config EtcdConfig) (*Etcd, error) {
 		config.RequestTimeout = DefaultEtcdRequestTimeout
 	}
 	lastError := &atomic.Pointer[string]{}
-	client, err := clientv3.New(clientv3.Config{
+	conn := &etcdConnection{user: config.User, config: clientv3.Config{
 		Endpoints: endpoints, DialTimeout: config.DialTimeout, TLS: tlsConfig,
 		Username: config.User, Password: password, Logger: newZapLogger(lastError),
 		DialKeepAliveTime: config.DialTimeout, DialKeepAliveTimeout: config.DialTimeout,
 		MaxUnaryRetries: 1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("etcd at %s (%s): cannot connect or authenticate as %q within the dial timeout %s: %w",
-			config.Endpoints, config.Setting, config.User, config.DialTimeout, err)
+	}}
+	if _, err := conn.get(); err != nil && !etcdRetryable(err) {
+		return nil, fmt.Errorf("etcd at %s (%s): %w", config.Endpoints, config.Setting, err)
 	}
-	e := &Etcd{client: client, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
+	e := &Etcd{conn: conn, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
 		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now,
 		lastError: lastError}
 	e.claimQueue = newClaimQueue(etcdBatch, e.send)
@@ -102,7 +104,11 @@ func (e *Etcd) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), e.dial)
 	defer cancel()
 	tick, _, _ := e.fenceKeys("ping")
-	if _, err := e.client.Get(ctx, tick); err != nil {
+	client, err := e.conn.get()
+	if err == nil {
+		_, err = client.Get(ctx, tick)
+	}
+	if err != nil {
 		return fmt.Errorf("etcd at %s (%s) does not answer: %w%s", e.endpoints, e.setting, err, e.connectionError(err))
 	}
 	return nil
@@ -130,10 +136,7 @@ func (e *Etcd) Describe(ctx context.Context) string {
 // Close stops sending claims (claims waiting fail) and closes the connections.
 func (e *Etcd) Close() error {
 	e.closeQueue()
-	if err := e.client.Close(); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
+	return e.conn.close()
 }
 
 // ClaimTick implements contract.Distributed.ClaimTick in one transaction, shared with the claims made at

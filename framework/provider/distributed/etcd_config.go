@@ -38,6 +38,9 @@ type EtcdConfig struct {
 	Cert, Key      string // PEM files of a client certificate and its key, for members that ask for one
 	DialTimeout    time.Duration
 	RequestTimeout time.Duration
+	// WaitForCluster: when the cluster does not answer, the Provider returns the backend anyway (claims fail
+	// closed until it answers) rather than an error; what waiting cannot fix is still an error.
+	WaitForCluster bool
 	// Setting names where Endpoints is configured, e.g. "--etcd-endpoints or HADE_ETCD_ENDPOINTS".
 	Setting string
 }

@@ -94,7 +94,11 @@ func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
 	}
 	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), e.timeout)
 	defer cancel()
-	response, err := e.client.Txn(ctx).Then(ops...).Commit()
+	var response *clientv3.TxnResponse
+	client, err := e.conn.get()
+	if err == nil {
+		response, err = client.Txn(ctx).Then(ops...).Commit()
+	}
 	if err == nil && len(response.Responses) != len(chunk) {
 		err = fmt.Errorf("unexpected answer of %d results to %d claims", len(response.Responses), len(chunk))
 	}

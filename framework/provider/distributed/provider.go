@@ -45,8 +45,9 @@ type Provider struct {
 func (p Provider) Name() string { return contract.DistributedKey }
 
 // New builds the configured backend. It returns an error naming the setting to fix when the backend name
-// is unknown, when the Redis URL or an etcd endpoint is malformed, or when Redis does not answer PING or
-// etcd a read within the dial timeout (unknown host, refused connection, wrong password, no quorum).
+// is unknown, when the Redis URL or an etcd endpoint is malformed, when Redis does not answer PING within
+// the dial timeout (unknown host, refused connection, wrong password), or when etcd refuses the user, the
+// password or a read, or does not answer a read within the dial timeout (unless EtcdConfig.WaitForCluster is set: see newCheckedEtcd).
 func (p Provider) New(resolver framework.Resolver) (any, error) {
 	config := p.Config()
 	switch config.Backend {
@@ -67,16 +68,29 @@ func (p Provider) New(resolver framework.Resolver) (any, error) {
 		return backend, nil
 	case BackendEtcd:
 		config.Etcd.Setting = p.Names.Etcd.Endpoints
-		backend, err := NewEtcd(config.Etcd)
-		if err != nil {
-			return nil, err
-		}
-		if err := backend.Ping(context.Background()); err != nil {
-			return nil, errors.Join(err, backend.Close())
-		}
-		return backend, nil
+		return newCheckedEtcd(config.Etcd)
 	default:
 		return nil, fmt.Errorf("distributed provider %q (%s) is unknown: valid values are %q, %q and %q",
 			config.Backend, p.Names.Backend, BackendLocal, BackendRedis, BackendEtcd)
 	}
+}
+
+// newCheckedEtcd makes the etcd backend of config and checks that the cluster answers a read. When the
+// cluster does not answer and config.WaitForCluster is set, it logs once that claims fail (fail closed)
+// until it does, and returns the backend, whose claims resume once the cluster answers; errors that
+// waiting cannot fix are returned either way.
+func newCheckedEtcd(config EtcdConfig) (*Etcd, error) {
+	backend, err := NewEtcd(config)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	if err := backend.Ping(ctx); err != nil {
+		if config.WaitForCluster && etcdRetryable(err) {
+			backend.noteOutcome(err)
+			return backend, nil
+		}
+		return nil, errors.Join(err, backend.Close())
+	}
+	return backend, nil
 }

@@ -75,10 +75,11 @@ func (p Provider) New(resolver framework.Resolver) (any, error) {
 	}
 }
 
-// newCheckedEtcd makes the etcd backend of config and checks that the cluster answers a read. When the
-// cluster does not answer and config.WaitForCluster is set, it logs once that claims fail (fail closed)
-// until it does, and returns the backend, whose claims resume once the cluster answers; errors that
-// waiting cannot fix are returned either way.
+// newCheckedEtcd makes the etcd backend of config and checks that the cluster answers a read and that its
+// members run etcd 3.4 or later. When the cluster does not answer and config.WaitForCluster is set, it
+// logs once that claims fail (fail closed) until it does, and returns the backend, whose claims resume
+// once the cluster answers (its version is then not checked); errors that waiting cannot fix are
+// returned either way.
 func newCheckedEtcd(config EtcdConfig) (*Etcd, error) {
 	backend, err := NewEtcd(config)
 	if err != nil {
@@ -90,6 +91,9 @@ func newCheckedEtcd(config EtcdConfig) (*Etcd, error) {
 			backend.noteOutcome(err)
 			return backend, nil
 		}
+		return nil, errors.Join(err, backend.Close())
+	}
+	if err := backend.CheckVersion(ctx); err != nil {
 		return nil, errors.Join(err, backend.Close())
 	}
 	return backend, nil

@@ -4,7 +4,8 @@
 // every-second job that ignores its context for a minute; "patient" one that waits a minute or until its
 // context ends; "hourly" an hourly distributed job; "files" an
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
-// "many" 200 every-second distributed jobs that each take 100ms (or until their context ends); anything
+// "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
+// their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
 // returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
 // every-second distributed job.
@@ -16,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,7 +86,11 @@ func main() {
 	case "files":
 		root.AddCronCommand("* * * * * *", files)
 	case "many":
-		addManyJobs(root, 200, 100*time.Millisecond)
+		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
+		if err != nil || jobs <= 0 {
+			jobs = 200
+		}
+		addManyJobs(root, jobs, 100*time.Millisecond)
 	default:
 		hold, err := time.ParseDuration(os.Getenv("TESTAPP_HOLD"))
 		if err != nil {

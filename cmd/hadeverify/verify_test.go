@@ -10,11 +10,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hadeframe/hade/internal/etcdtest"
 	"github.com/hadeframe/hade/internal/redistest"
 	"github.com/hadeframe/hade/internal/verify"
 )
 
-// These tests run the real suite, short (25–40s each, in parallel, fixed seeds): each backend under
+// These tests run the real suite, short (25–45s each, in parallel, fixed seeds): each backend under
 // faults must keep every property, and nodes built with -tags hadesabotage must be caught.
 
 var (
@@ -52,6 +53,16 @@ func requireRedis(t *testing.T) {
 			t.Fatalf("redis-server is not on the PATH and %s=1", redistest.RequireEnv)
 		}
 		t.Skip("redis-server is not on the PATH: run `make test`")
+	}
+}
+
+// requireEtcd fails (under make test) or skips the test without etcd.
+func requireEtcd(t *testing.T) {
+	if _, err := exec.LookPath("etcd"); err != nil {
+		if os.Getenv(etcdtest.RequireEnv) == "1" {
+			t.Fatalf("etcd is not on the PATH and %s=1", etcdtest.RequireEnv)
+		}
+		t.Skip("etcd is not on the PATH: run `make test`")
 	}
 }
 
@@ -127,6 +138,14 @@ func TestRedisKeepsEveryProperty(t *testing.T) {
 	checkClean(t, code, summary)
 }
 
+func TestEtcdKeepsEveryProperty(t *testing.T) {
+	t.Parallel()
+	requireEtcd(t)
+	self, _ := binaries(t)
+	code, summary := runSuite(t, self, "--backend", "etcd", "--duration", "45s", "--seed", "7")
+	checkClean(t, code, summary)
+}
+
 func TestLocalSabotageIsCaught(t *testing.T) {
 	t.Parallel()
 	_, bad := binaries(t)
@@ -149,4 +168,12 @@ func TestUnsabotagedRunRefusesSabotagedBinary(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != verify.ExitFailed || !strings.Contains(string(output), "hadesabotage") {
 		t.Fatalf("want exit 2 naming hadesabotage, got %v: %s", err, output)
 	}
+}
+
+func TestEtcdSabotageIsCaught(t *testing.T) {
+	t.Parallel()
+	requireEtcd(t)
+	_, bad := binaries(t)
+	code, summary := runSuite(t, bad, "--backend", "etcd", "--duration", "40s", "--seed", "8", "--services", "10", "--sabotage", "fence")
+	checkCaught(t, code, summary)
 }

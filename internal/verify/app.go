@@ -55,7 +55,8 @@ func RunNode(args []string) error {
 	err = root.Container.Bind(recordingProvider{recorder: recorder, proc: proc, inner: distributed.Provider{
 		Config: func() distributed.Config { return root.Settings.Distributed },
 		Names: distributed.Config{Backend: "--distributed or " + console.EnvDistributed,
-			RedisURL: "--redis-url or " + console.EnvRedisURL, RedisPrefix: "--redis-prefix or " + console.EnvRedisPrefix},
+			RedisURL: "--redis-url or " + console.EnvRedisURL, RedisPrefix: "--redis-prefix or " + console.EnvRedisPrefix,
+			Etcd: distributed.EtcdConfig{Endpoints: "--etcd-endpoints or " + console.EnvEtcdEndpoints}},
 	}})
 	if err != nil {
 		return errors.Join(err, recorder.close())

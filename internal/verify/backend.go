@@ -31,10 +31,11 @@ type backend interface {
 const (
 	backendLocal = "local"
 	backendRedis = "redis"
+	backendEtcd  = "etcd"
 )
 
 // backendNames lists the backends, for messages.
-var backendNames = []string{backendLocal, backendRedis}
+var backendNames = []string{backendLocal, backendRedis, backendEtcd}
 
 func newBackend(name string) (backend, error) {
 	switch name {
@@ -42,6 +43,8 @@ func newBackend(name string) (backend, error) {
 		return &localBackend{}, nil
 	case backendRedis:
 		return &redisBackend{}, nil
+	case backendEtcd:
+		return &etcdBackend{}, nil
 	}
 	return nil, fmt.Errorf("--backend %q is unknown: valid values are %q", name, backendNames)
 }

@@ -58,6 +58,8 @@ func longest(kind string, nodes int, hold time.Duration) time.Duration {
 		return 3*hold + time.Second
 	case faultRedisKill:
 		return 2*hold + time.Second
+	case faultEtcdMemberKill, faultEtcdLeaderKill:
+		return 2*hold + 2*time.Second // the member restarts (about 1s) and catches up
 	}
 	return 3*hold + 500*time.Millisecond
 }

@@ -131,6 +131,9 @@ func (e *Etcd) claimOp(c contract.Claim, now time.Time) clientv3.Op {
 	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID), clientv3.OpPut(definitionKey, c.Definition),
 		clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
 	older := clientv3.Compare(clientv3.Value(tickKey), "<", tick)
+	if sabotageFence { // test builds only (sabotage_on.go): the tick comparison always holds
+		older = clientv3.Compare(clientv3.CreateRevision(tickKey), ">", 0)
+	}
 	pastLive := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(liveKey), "<", encodeMicros(now))}, writes, reads)
 	sameDefinition := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(definitionKey), "=", c.Definition)},
 		writes, []clientv3.Op{pastLive})

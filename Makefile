@@ -22,7 +22,7 @@ bench: redis-server
 # records and node logs in bin/verify-<backend>-<time>. It stops at the first backend with a violation.
 VERIFY_DURATION ?= 600s
 verify: redis-server etcd-server
-	$(GO) build -o bin/hadeverify ./cmd/hadeverify
+	$(GO) build -tags hadeclock -o bin/hadeverify ./cmd/hadeverify
 	@for backend in local redis etcd; do \
 		out=bin/verify-$$backend-$$(date +%Y%m%d-%H%M%S); \
 		bin/hadeverify --backend $$backend --duration $(VERIFY_DURATION) --out $$out || exit $$?; \

@@ -24,7 +24,8 @@ var (
 	buildErr          error
 )
 
-// binaries builds hadeverify, and hadeverify with -tags hadesabotage, once.
+// binaries builds hadeverify with -tags hadeclock (the nemesis offsets node clocks), and with -tags
+// hadesabotage,hadeclock, once.
 func binaries(t *testing.T) (string, string) {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -34,7 +35,8 @@ func binaries(t *testing.T) (string, string) {
 			return
 		}
 		binary, sabotaged = filepath.Join(dir, "hadeverify"), filepath.Join(dir, "hadeverify-sabotaged")
-		for _, build := range [][]string{{"build", "-o", binary, "."}, {"build", "-tags", "hadesabotage", "-o", sabotaged, "."}} {
+		for _, build := range [][]string{{"build", "-tags", "hadeclock", "-o", binary, "."},
+			{"build", "-tags", "hadesabotage,hadeclock", "-o", sabotaged, "."}} {
 			if output, err := exec.Command("go", build...).CombinedOutput(); err != nil {
 				buildErr = errors.Join(buildErr, errors.New(string(output)), err)
 			}
@@ -134,7 +136,7 @@ func TestRedisKeepsEveryProperty(t *testing.T) {
 	t.Parallel()
 	requireRedis(t)
 	self, _ := binaries(t)
-	code, summary := runSuite(t, self, "--backend", "redis", "--duration", "40s", "--seed", "7")
+	code, summary := runSuite(t, self, "--backend", "redis", "--duration", "45s", "--seed", "7")
 	checkClean(t, code, summary)
 }
 
@@ -157,7 +159,7 @@ func TestRedisSabotageIsCaught(t *testing.T) {
 	t.Parallel()
 	requireRedis(t)
 	_, bad := binaries(t)
-	code, summary := runSuite(t, bad, "--backend", "redis", "--duration", "40s", "--seed", "7", "--services", "10", "--sabotage", "fence")
+	code, summary := runSuite(t, bad, "--backend", "redis", "--duration", "45s", "--seed", "7", "--services", "10", "--sabotage", "fence")
 	checkCaught(t, code, summary)
 }
 
@@ -174,6 +176,6 @@ func TestEtcdSabotageIsCaught(t *testing.T) {
 	t.Parallel()
 	requireEtcd(t)
 	_, bad := binaries(t)
-	code, summary := runSuite(t, bad, "--backend", "etcd", "--duration", "40s", "--seed", "8", "--services", "10", "--sabotage", "fence")
+	code, summary := runSuite(t, bad, "--backend", "etcd", "--duration", "45s", "--seed", "7", "--services", "10", "--sabotage", "fence")
 	checkCaught(t, code, summary)
 }

@@ -42,7 +42,8 @@ func (b *etcdBackend) nodeFlags(base string) []string {
 		"--etcd-prefix", "/hadeverify/"}
 }
 
-func (*etcdBackend) sharedBase() bool { return false }
+func (*etcdBackend) sharedBase() bool   { return false }
+func (*etcdBackend) claimerClock() bool { return true }
 
 func (*etcdBackend) faultKinds() []string {
 	return []string{faultEtcdMemberKill, faultEtcdLeaderKill, faultEtcdPause}

@@ -11,6 +11,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // Etcd implements contract.Distributed for processes on any number of hosts that share one etcd cluster
@@ -84,7 +85,7 @@ func NewEtcd(config EtcdConfig) (*Etcd, error) {
 			config.Endpoints, config.Setting, config.User, config.DialTimeout, err)
 	}
 	e := &Etcd{client: client, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
-		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now,
+		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: clock.Now,
 		lastError: lastError}
 	e.claimQueue = newClaimQueue(etcdBatch, e.send)
 	return e, nil

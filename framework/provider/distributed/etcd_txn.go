@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // Limits of one claim request. etcd checks each level of a transaction against --max-txn-ops (128 by
@@ -38,7 +39,7 @@ type etcdAnswer struct {
 // send sends the claims of batch in requests of at most etcdClaimsPerTxn claims (one claim per service
 // each), all at once, answers each claim and returns those to send again.
 func (e *Etcd) send(batch []*claimRequest) (retries []*claimRequest) {
-	chunks := chunkClaims(takeLive(batch, time.Now()))
+	chunks := chunkClaims(takeLive(batch, clock.Now()))
 	results := make([][]*claimRequest, len(chunks))
 	var wg sync.WaitGroup
 	for i, chunk := range chunks {
@@ -104,7 +105,7 @@ func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
 	e.noteOutcome(err)
 	for i, request := range chunk {
 		switch {
-		case err != nil && etcdRetryable(err) && request.retry(err, time.Now()):
+		case err != nil && etcdRetryable(err) && request.retry(err, clock.Now()):
 			retries = append(retries, request)
 		case err != nil && !etcdRetryable(err):
 			request.reply <- claimReply{err: fmt.Errorf("%w (not sent again: the cluster refused it)", err)}

@@ -10,11 +10,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hadeframe/hade/internal/etcdtest"
 	"github.com/hadeframe/hade/internal/redistest"
 	"github.com/hadeframe/hade/internal/verify"
 )
 
-// These tests run the real suite, short (25–40s each, in parallel, fixed seeds): each backend under
+// These tests run the real suite, short (25–45s each, in parallel, fixed seeds): each backend under
 // faults must keep every property, and nodes built with -tags hadesabotage must be caught.
 
 var (
@@ -23,7 +24,8 @@ var (
 	buildErr          error
 )
 
-// binaries builds hadeverify, and hadeverify with -tags hadesabotage, once.
+// binaries builds hadeverify with -tags hadeclock (the nemesis offsets node clocks), and with -tags
+// hadesabotage,hadeclock, once.
 func binaries(t *testing.T) (string, string) {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -33,7 +35,8 @@ func binaries(t *testing.T) (string, string) {
 			return
 		}
 		binary, sabotaged = filepath.Join(dir, "hadeverify"), filepath.Join(dir, "hadeverify-sabotaged")
-		for _, build := range [][]string{{"build", "-o", binary, "."}, {"build", "-tags", "hadesabotage", "-o", sabotaged, "."}} {
+		for _, build := range [][]string{{"build", "-tags", "hadeclock", "-o", binary, "."},
+			{"build", "-tags", "hadesabotage,hadeclock", "-o", sabotaged, "."}} {
 			if output, err := exec.Command("go", build...).CombinedOutput(); err != nil {
 				buildErr = errors.Join(buildErr, errors.New(string(output)), err)
 			}
@@ -52,6 +55,16 @@ func requireRedis(t *testing.T) {
 			t.Fatalf("redis-server is not on the PATH and %s=1", redistest.RequireEnv)
 		}
 		t.Skip("redis-server is not on the PATH: run `make test`")
+	}
+}
+
+// requireEtcd fails (under make test) or skips the test without etcd.
+func requireEtcd(t *testing.T) {
+	if _, err := exec.LookPath("etcd"); err != nil {
+		if os.Getenv(etcdtest.RequireEnv) == "1" {
+			t.Fatalf("etcd is not on the PATH and %s=1", etcdtest.RequireEnv)
+		}
+		t.Skip("etcd is not on the PATH: run `make test`")
 	}
 }
 
@@ -123,7 +136,15 @@ func TestRedisKeepsEveryProperty(t *testing.T) {
 	t.Parallel()
 	requireRedis(t)
 	self, _ := binaries(t)
-	code, summary := runSuite(t, self, "--backend", "redis", "--duration", "40s", "--seed", "7")
+	code, summary := runSuite(t, self, "--backend", "redis", "--duration", "45s", "--seed", "7")
+	checkClean(t, code, summary)
+}
+
+func TestEtcdKeepsEveryProperty(t *testing.T) {
+	t.Parallel()
+	requireEtcd(t)
+	self, _ := binaries(t)
+	code, summary := runSuite(t, self, "--backend", "etcd", "--duration", "45s", "--seed", "7")
 	checkClean(t, code, summary)
 }
 
@@ -138,7 +159,7 @@ func TestRedisSabotageIsCaught(t *testing.T) {
 	t.Parallel()
 	requireRedis(t)
 	_, bad := binaries(t)
-	code, summary := runSuite(t, bad, "--backend", "redis", "--duration", "40s", "--seed", "7", "--services", "10", "--sabotage", "fence")
+	code, summary := runSuite(t, bad, "--backend", "redis", "--duration", "45s", "--seed", "7", "--services", "10", "--sabotage", "fence")
 	checkCaught(t, code, summary)
 }
 
@@ -149,4 +170,12 @@ func TestUnsabotagedRunRefusesSabotagedBinary(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != verify.ExitFailed || !strings.Contains(string(output), "hadesabotage") {
 		t.Fatalf("want exit 2 naming hadesabotage, got %v: %s", err, output)
 	}
+}
+
+func TestEtcdSabotageIsCaught(t *testing.T) {
+	t.Parallel()
+	requireEtcd(t)
+	_, bad := binaries(t)
+	code, summary := runSuite(t, bad, "--backend", "etcd", "--duration", "45s", "--seed", "7", "--services", "10", "--sabotage", "fence")
+	checkCaught(t, code, summary)
 }

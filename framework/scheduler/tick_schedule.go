@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // maxMissedCount bounds how many missed ticks one gap counts; a longer gap is reported as at least that.
@@ -32,7 +34,19 @@ type tickSchedule struct {
 
 // Next returns the wrapped schedule's next fire time after t (after the latest tick returned, if t is
 // before it) and records it as a pending tick.
+//
+// robfig/cron reads the host clock; the ticks follow the framework's clock (clock.Now, off only in test
+// builds): t is shifted by clock.Offset and the tick returned shifted back, so the entry fires when the
+// framework's clock reads the tick.
 func (s *tickSchedule) Next(t time.Time) time.Time {
+	next := s.next(t.Add(clock.Offset))
+	if next.IsZero() {
+		return next
+	}
+	return next.Add(-clock.Offset)
+}
+
+func (s *tickSchedule) next(t time.Time) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.schedule.Next(t)

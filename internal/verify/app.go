@@ -50,12 +50,17 @@ func RunNode(args []string) error {
 		return err
 	}
 	proc := os.Getenv(envProc)
+	offset, err := clockOffset()
+	if err != nil {
+		return errors.Join(err, recorder.close())
+	}
 	root := console.NewRoot("hadeverify-node", "test app of hadeverify")
 	command.AddKernelCommands(root)
-	err = root.Container.Bind(recordingProvider{recorder: recorder, proc: proc, inner: distributed.Provider{
+	err = root.Container.Bind(recordingProvider{recorder: recorder, proc: proc, offset: offset, inner: distributed.Provider{
 		Config: func() distributed.Config { return root.Settings.Distributed },
 		Names: distributed.Config{Backend: "--distributed or " + console.EnvDistributed,
-			RedisURL: "--redis-url or " + console.EnvRedisURL, RedisPrefix: "--redis-prefix or " + console.EnvRedisPrefix},
+			RedisURL: "--redis-url or " + console.EnvRedisURL, RedisPrefix: "--redis-prefix or " + console.EnvRedisPrefix,
+			Etcd: distributed.EtcdConfig{Endpoints: "--etcd-endpoints or " + console.EnvEtcdEndpoints}},
 	}})
 	if err != nil {
 		return errors.Join(err, recorder.close())
@@ -108,4 +113,21 @@ func recordedRun(ctx context.Context, w *recorder, proc, service string, duratio
 	}
 	w.write(record)
 	return err
+}
+
+// clockOffset returns the node's clock offset in envClockOffset (0 when unset), which the framework of a
+// -tags hadeclock build adds to its clock; the claims' records carry it for the checker.
+func clockOffset() (time.Duration, error) {
+	text := os.Getenv(envClockOffset)
+	if text == "" {
+		return 0, nil
+	}
+	offset, err := time.ParseDuration(text)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q: want a Go duration such as -700ms: %w", envClockOffset, text, err)
+	}
+	if offset != 0 && !clockBuild {
+		return 0, fmt.Errorf("%s=%s but this binary was built without -tags hadeclock: its clock cannot be offset", envClockOffset, offset)
+	}
+	return offset, nil
 }

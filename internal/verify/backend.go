@@ -20,6 +20,9 @@ type backend interface {
 	nodeFlags(base string) []string
 	// sharedBase reports whether all nodes use one base folder (the local backend's files).
 	sharedBase() bool
+	// claimerClock reports whether the backend checks a claim's window by the claiming node's clock
+	// (local, etcd) rather than its own (Redis's TIME).
+	claimerClock() bool
 	// faultKinds are the kinds of backend faults inject knows.
 	faultKinds() []string
 	// inject performs one fault of kind, with durations drawn from rng in units of hold, and returns
@@ -31,10 +34,11 @@ type backend interface {
 const (
 	backendLocal = "local"
 	backendRedis = "redis"
+	backendEtcd  = "etcd"
 )
 
 // backendNames lists the backends, for messages.
-var backendNames = []string{backendLocal, backendRedis}
+var backendNames = []string{backendLocal, backendRedis, backendEtcd}
 
 func newBackend(name string) (backend, error) {
 	switch name {
@@ -42,6 +46,8 @@ func newBackend(name string) (backend, error) {
 		return &localBackend{}, nil
 	case backendRedis:
 		return &redisBackend{}, nil
+	case backendEtcd:
+		return &etcdBackend{}, nil
 	}
 	return nil, fmt.Errorf("--backend %q is unknown: valid values are %q", name, backendNames)
 }
@@ -55,6 +61,7 @@ func (*localBackend) nodeFlags(base string) []string {
 	return []string{"--base-folder", base, "--distributed", "local"}
 }
 func (*localBackend) sharedBase() bool     { return true }
+func (*localBackend) claimerClock() bool   { return true }
 func (*localBackend) faultKinds() []string { return nil }
 func (*localBackend) inject(kind string, _ *rand.Rand, _ time.Duration, _ *Record) error {
 	return fmt.Errorf("the local backend has no fault %q", kind)

@@ -50,7 +50,8 @@ func (b *redisBackend) nodeFlags(base string) []string {
 		"--redis-prefix", "hadeverify:"}
 }
 
-func (*redisBackend) sharedBase() bool { return false }
+func (*redisBackend) sharedBase() bool   { return false }
+func (*redisBackend) claimerClock() bool { return false }
 
 func (*redisBackend) faultKinds() []string {
 	return []string{faultRedisKill, faultRedisWipe, faultRedisPause}

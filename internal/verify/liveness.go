@@ -23,7 +23,8 @@ const reconnect = 2 * time.Second
 const lockWait = 2 * time.Second
 
 // liveness checks that every tick of [start, end) of every service ran, unless a cause excuses it.
-func liveness(h *history, o Options, start, end time.Time) (Liveness, []Violation) {
+// With claimerClock, a claim's lateness is judged by its node's clock (offset), as the backend judges it.
+func liveness(h *history, o Options, start, end time.Time, claimerClock bool) (Liveness, []Violation) {
 	l := Liveness{Excused: map[string]int{}}
 	var found []Violation
 	var names []string
@@ -41,7 +42,7 @@ func liveness(h *history, o Options, start, end time.Time) (Liveness, []Violatio
 				l.Ran++
 				continue
 			}
-			if cause := excuse(h, o, key); cause != "" {
+			if cause := excuse(h, o, key, claimerClock); cause != "" {
 				l.Excused[cause]++
 				continue
 			}
@@ -57,7 +58,7 @@ func liveness(h *history, o Options, start, end time.Time) (Liveness, []Violatio
 // backend fault around it; no node up and unpaused; for the local backend a node paused (maybe holding
 // the service's lock); for a slow service every available node still running the previous tick; every
 // claim late (sent after the window closed: the host was too slow).
-func excuse(h *history, o Options, key tickKey) string {
+func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 	hold := o.Hold.Nanoseconds()
 	tick := h.mono(key.tick)
 	claims := h.claimsByTick[key]
@@ -92,7 +93,11 @@ func excuse(h *history, o Options, key tickKey) string {
 	}
 	late := 0
 	for _, c := range claims {
-		if c.invoke.Wall > key.tick+hold {
+		shift := int64(0)
+		if claimerClock {
+			shift = c.invoke.Offset
+		}
+		if c.invoke.Wall+shift > key.tick+hold {
 			late++
 		}
 	}

@@ -122,14 +122,19 @@ func partitionByService(history []porcupine.Operation) [][]porcupine.Operation {
 }
 
 // operation turns a claim into a porcupine operation on the monotonic clock; a claim that never
-// returned or returned an error is maybe applied and returns at the end of time.
-func (c *claim) operation(client int) porcupine.Operation {
-	in := claimInput{app: c.invoke.App, tick: c.invoke.Tick, hold: c.invoke.Hold, callWall: c.invoke.Wall,
+// returned or returned an error is maybe applied and returns at the end of time. With claimerClock (the
+// backend checks the window by the claiming node's clock) the wall times are shifted by the node's offset.
+func (c *claim) operation(client int, claimerClock bool) porcupine.Operation {
+	shift := int64(0)
+	if claimerClock {
+		shift = c.invoke.Offset
+	}
+	in := claimInput{app: c.invoke.App, tick: c.invoke.Tick, hold: c.invoke.Hold, callWall: c.invoke.Wall + shift,
 		retWall: math.MaxInt64, maybe: true}
 	ret := int64(math.MaxInt64)
 	var out interface{}
 	if c.ret != nil && c.ret.Result != resultError {
-		in.retWall, in.maybe, ret = c.ret.Wall, false, c.ret.Mono
+		in.retWall, in.maybe, ret = c.ret.Wall+shift, false, c.ret.Mono
 		out = claimOutput{result: c.ret.Result, selected: c.ret.Selected}
 	}
 	return porcupine.Operation{ClientId: client, Input: in, Call: c.invoke.Mono, Output: out, Return: ret,

@@ -54,10 +54,14 @@ func longest(kind string, nodes int, hold time.Duration) time.Duration {
 		return 3 * time.Second
 	case faultRollRestart:
 		return time.Duration(nodes) * 2500 * time.Millisecond
+	case faultClockOffset:
+		return 2500 * time.Millisecond
 	case faultRedisWipe:
 		return 3*hold + time.Second
 	case faultRedisKill:
 		return 2*hold + time.Second
+	case faultEtcdMemberKill, faultEtcdLeaderKill:
+		return 2*hold + 2*time.Second // the member restarts (about 1s) and catches up
 	}
 	return 3*hold + 500*time.Millisecond
 }
@@ -78,6 +82,8 @@ func (m nemesis) perform(p plannedFault) (Record, error) {
 		err = m.killNode(p.target, rng, &f)
 	case faultNodePause:
 		err = m.pauseNode(p.target, rng, &f)
+	case faultClockOffset:
+		err = m.offsetClock(p.target, rng, &f)
 	case faultRollRestart:
 		f.Service = "all nodes"
 		err = m.rollingRestart(rng)

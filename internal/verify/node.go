@@ -50,8 +50,9 @@ func (c nodeConfig) baseFolder(index int) string {
 	return filepath.Join(c.dir, "base", "n"+strconv.Itoa(index))
 }
 
-// startNode starts generation gen of node index: `<binary> node <flags> cron start`.
-func startNode(c nodeConfig, index, gen int) (*node, error) {
+// startNode starts generation gen of node index, its clock off by offset (-tags hadeclock builds):
+// `<binary> node <flags> cron start`.
+func startNode(c nodeConfig, index, gen int, offset time.Duration) (*node, error) {
 	proc := fmt.Sprintf("n%d.%d", index, gen)
 	base := c.baseFolder(index)
 	if err := mkdir(base); err != nil {
@@ -60,7 +61,7 @@ func startNode(c nodeConfig, index, gen int) (*node, error) {
 	args := append([]string{"node"}, c.backend.nodeFlags(base)...)
 	cmd := exec.Command(c.binary, append(args, "cron", "start", "--drain-timeout", "5s")...)
 	cmd.Env = append(os.Environ(), envRecords+"="+filepath.Join(c.dir, "records", proc+".jsonl"), envProc+"="+proc,
-		envServices+"="+strconv.Itoa(c.services), envSlow+"="+strconv.Itoa(c.slow), envHold+"="+c.hold.String())
+		envServices+"="+strconv.Itoa(c.services), envSlow+"="+strconv.Itoa(c.slow), envHold+"="+c.hold.String(), envClockOffset+"="+offset.String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed tool
 	n := &node{index: index, proc: proc, cmd: cmd, done: make(chan struct{}),
 		log: filepath.Join(c.dir, "logs", proc+".log"), errs: filepath.Join(c.dir, "logs", proc+".stderr")}
@@ -75,7 +76,7 @@ func startNode(c nodeConfig, index, gen int) (*node, error) {
 	}
 	defer stderr.Close()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	n.record = Record{Kind: kindNode, Proc: proc}
+	n.record = Record{Kind: kindNode, Proc: proc, Offset: offset.Nanoseconds()}
 	n.record.Mono, n.record.Wall = stamp()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start node %s (%s): %w", proc, c.binary, err)

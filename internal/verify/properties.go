@@ -97,7 +97,8 @@ func neverStale(h *history) []Violation {
 // linearizable checks each service's claim history against fenceModel with porcupine, and writes the
 // visualisation of the first failing services into out. It returns ok, the violations, and an error
 // when porcupine could not decide within the time it was given.
-func linearizable(h *history, out string) (bool, []Violation, error) {
+// claimerClock says whether the backend reads the claiming node's clock (else its own).
+func linearizable(h *history, out string, claimerClock bool) (bool, []Violation, error) {
 	clients := map[string]int{}
 	byService := map[string][]porcupine.Operation{}
 	for _, c := range h.claims {
@@ -106,7 +107,7 @@ func linearizable(h *history, out string) (bool, []Violation, error) {
 			client = len(clients)
 			clients[c.invoke.Proc] = client
 		}
-		byService[c.invoke.Service] = append(byService[c.invoke.Service], c.operation(client))
+		byService[c.invoke.Service] = append(byService[c.invoke.Service], c.operation(client, claimerClock))
 	}
 	model := fenceModel.ToModel()
 	services := make([]string, 0, len(byService))

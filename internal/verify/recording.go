@@ -18,6 +18,7 @@ type recordingProvider struct {
 	inner    distributed.Provider
 	recorder *recorder
 	proc     string
+	offset   time.Duration // the node's clock offset, recorded with each claim
 }
 
 func (p recordingProvider) Name() string { return contract.DistributedKey }
@@ -31,7 +32,7 @@ func (p recordingProvider) New(resolver framework.Resolver) (any, error) {
 	if !ok {
 		return nil, errors.New("the distributed provider built no contract.Distributed")
 	}
-	return &recordingDistributed{inner: backend, recorder: p.recorder, proc: p.proc}, nil
+	return &recordingDistributed{inner: backend, recorder: p.recorder, proc: p.proc, offset: p.offset}, nil
 }
 
 // recordingDistributed records an invoke record before each claim and a return record after it.
@@ -39,13 +40,14 @@ type recordingDistributed struct {
 	inner    contract.Distributed
 	recorder *recorder
 	proc     string
+	offset   time.Duration
 	ops      atomic.Int64
 }
 
 func (d *recordingDistributed) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
 	op := d.ops.Add(1)
 	record := Record{Kind: kindInvoke, Proc: d.proc, Op: op, Service: c.Service, Tick: c.Tick.UnixNano(),
-		App: c.AppID, Hold: c.HoldTime.Nanoseconds()}
+		App: c.AppID, Hold: c.HoldTime.Nanoseconds(), Offset: d.offset.Nanoseconds()}
 	record.Mono, record.Wall = stamp()
 	d.recorder.write(record)
 	selected, err := d.inner.ClaimTick(ctx, c)

@@ -52,6 +52,7 @@ type Record struct {
 	Selected  string `json:"selected,omitempty"` // return records: the app id the backend answered
 	Error     string `json:"error,omitempty"`
 	ReadyMono int64  `json:"ready_mono,omitempty"` // node records: when its log said "cron started"
+	Offset    int64  `json:"offset,omitempty"`     // node and invoke records: the node's clock offset, ns
 
 	ref string // file:line, set when read
 }

@@ -64,17 +64,17 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 	}
 	var all []Violation
 	all = append(all, atMostOnce(h)...)
-	ok, found, err := linearizable(h, r.opts.Out)
+	ok, found, err := linearizable(h, r.opts.Out, r.backend.claimerClock())
 	if err != nil {
 		return nil, err
 	}
 	s.Linearizable = ok
 	all = append(all, found...)
 	all = append(all, neverStale(h)...)
-	live, found := liveness(h, r.opts, r.start, r.end)
+	live, found := liveness(h, r.opts, r.start, r.end, r.backend.claimerClock())
 	s.Liveness = live
 	all = append(all, found...)
-	faults, found := faultsHappened(h, append([]string{faultNodeKill, faultNodePause, faultRollRestart}, r.backend.faultKinds()...))
+	faults, found := faultsHappened(h, faultKinds(r.backend))
 	s.Faults = faults
 	all = append(all, found...)
 	for _, property := range properties {

@@ -52,6 +52,7 @@ type run struct {
 	nodes   []*node // the current process of each node index
 	all     []*node // every process started, in order
 	gens    []int
+	offsets []time.Duration // each node index's clock offset (fault clock-offset)
 	tool    *recorder
 	start   time.Time // the window: ticks in [start, end) are checked
 	end     time.Time
@@ -65,9 +66,8 @@ func Verify(opts Options, stdout io.Writer) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{opts: opts, backend: b, gens: make([]int, opts.Nodes)}
-	plan, err := planFaults(opts.Seed, append([]string{faultNodeKill, faultNodePause, faultRollRestart}, b.faultKinds()...),
-		opts.Nodes, opts.Hold, opts.Duration)
+	r := &run{opts: opts, backend: b, gens: make([]int, opts.Nodes), offsets: make([]time.Duration, opts.Nodes)}
+	plan, err := planFaults(opts.Seed, faultKinds(b), opts.Nodes, opts.Hold, opts.Duration)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,11 @@ func nodeBinary(o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	build := exec.Command("go", "build", "-tags", "hadesabotage", "-o", target, "github.com/hadeframe/hade/cmd/hadeverify")
+	tags := "hadesabotage"
+	if clockBuild {
+		tags += ",hadeclock"
+	}
+	build := exec.Command("go", "build", "-tags", tags, "-o", target, "github.com/hadeframe/hade/cmd/hadeverify")
 	if output, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the sabotaged test app (run from inside the hade module, or pass --node-binary "+
 			"built with -tags hadesabotage): %v: %s", err, output)
@@ -149,7 +153,7 @@ func (r *run) execute(plan []plannedFault) error {
 	}
 	defer r.stopNodes()
 	for index := range r.gens {
-		n, err := startNode(r.config, index, 0)
+		n, err := startNode(r.config, index, 0, 0)
 		if err != nil {
 			return err
 		}
@@ -178,7 +182,7 @@ func (r *run) execute(plan []plannedFault) error {
 // restartNode starts the next generation of node index and waits until it is up.
 func (r *run) restartNode(index int) error {
 	r.gens[index]++
-	n, err := startNode(r.config, index, r.gens[index])
+	n, err := startNode(r.config, index, r.gens[index], r.offsets[index])
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // claimQueue is the group commit the Redis and etcd backends share: callers queue claimRequests, and one
@@ -53,7 +54,7 @@ func (r *claimQueue) submit(ctx context.Context, request *claimRequest, backend 
 
 // newRequest returns the request of c, to be sent within timeout of now the first time.
 func newRequest(ctx context.Context, c contract.Claim, window bool, key string, timeout time.Duration) *claimRequest {
-	return &claimRequest{ctx: ctx, claim: c, window: window, key: key, sendBy: time.Now().Add(timeout),
+	return &claimRequest{ctx: ctx, claim: c, window: window, key: key, sendBy: clock.Now().Add(timeout),
 		retryUntil: resendDeadline(c, timeout), reply: make(chan claimReply, 1)}
 }
 
@@ -202,7 +203,7 @@ func (r *claimQueue) sendClaims() {
 		batch = batch[:0]
 		var due <-chan time.Time
 		if len(retries) > 0 {
-			timer.Reset(time.Until(earliestRetry(retries)))
+			timer.Reset(earliestRetry(retries).Sub(clock.Now()))
 			due = timer.C
 		}
 		select {
@@ -213,7 +214,7 @@ func (r *claimQueue) sendClaims() {
 			r.failOnClose(retries)
 			return
 		}
-		batch, retries = takeDueRetries(batch, retries, time.Now(), r.maxBatch)
+		batch, retries = takeDueRetries(batch, retries, clock.Now(), r.maxBatch)
 	gather:
 		for len(batch) < r.maxBatch {
 			select {

@@ -11,6 +11,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // Etcd implements contract.Distributed for processes on any number of hosts that share one etcd cluster
@@ -86,7 +87,7 @@ func NewEtcd(config EtcdConfig) (*Etcd, error) {
 		return nil, fmt.Errorf("etcd at %s (%s): %w", config.Endpoints, config.Setting, err)
 	}
 	e := &Etcd{conn: conn, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
-		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: time.Now,
+		setting: config.Setting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: clock.Now,
 		lastError: lastError}
 	e.claimQueue = newClaimQueue(etcdBatch, e.send)
 	return e, nil

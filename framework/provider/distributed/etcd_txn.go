@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // Limits of one claim request. etcd checks each level of a transaction against --max-txn-ops (128 by
@@ -38,7 +39,7 @@ type etcdAnswer struct {
 // send sends the claims of batch in requests of at most etcdClaimsPerTxn claims (one claim per service
 // each), all at once, answers each claim and returns those to send again.
 func (e *Etcd) send(batch []*claimRequest) (retries []*claimRequest) {
-	chunks := chunkClaims(takeLive(batch, time.Now()))
+	chunks := chunkClaims(takeLive(batch, clock.Now()))
 	results := make([][]*claimRequest, len(chunks))
 	var wg sync.WaitGroup
 	for i, chunk := range chunks {
@@ -108,7 +109,7 @@ func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
 	e.noteOutcome(err)
 	for i, request := range chunk {
 		switch {
-		case err != nil && etcdRetryable(err) && request.retry(err, time.Now()):
+		case err != nil && etcdRetryable(err) && request.retry(err, clock.Now()):
 			retries = append(retries, request)
 		case err != nil && !etcdRetryable(err):
 			request.reply <- claimReply{err: fmt.Errorf("%w (not sent again: the cluster refused it)", err)}
@@ -135,6 +136,9 @@ func (e *Etcd) claimOp(c contract.Claim, now time.Time) clientv3.Op {
 	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID), clientv3.OpPut(definitionKey, c.Definition),
 		clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
 	older := clientv3.Compare(clientv3.Value(tickKey), "<", tick)
+	if sabotageFence { // test builds only (sabotage_on.go): the tick comparison always holds
+		older = clientv3.Compare(clientv3.CreateRevision(tickKey), ">", 0)
+	}
 	pastLive := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(liveKey), "<", encodeMicros(now))}, writes, reads)
 	sameDefinition := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(definitionKey), "=", c.Definition)},
 		writes, []clientv3.Op{pastLive})

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // send runs the claim script once for the claims of batch that can be sent, answers each, and returns
 // those to send again.
 func (r *Redis) send(batch []*claimRequest) (retries []*claimRequest) {
-	live, keys, args := prepare(batch, time.Now())
+	live, keys, args := prepare(batch, clock.Now())
 	if len(live) == 0 {
 		return nil
 	}
@@ -21,7 +23,7 @@ func (r *Redis) send(batch []*claimRequest) (retries []*claimRequest) {
 	}
 	for i, request := range live {
 		switch {
-		case err != nil && request.retry(err, time.Now()):
+		case err != nil && request.retry(err, clock.Now()):
 			retries = append(retries, request)
 		case err != nil:
 			request.reply <- claimReply{err: request.lastError("")}

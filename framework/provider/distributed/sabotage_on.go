@@ -10,7 +10,8 @@ import "strings"
 
 const sabotageFence = true
 
-// The Redis claim script forgets the fence's tick, as the local backend does in fence.claim.
+// The Redis claim script forgets the fence's tick, as the local backend does in fence.claim and the etcd
+// transaction (claimOp) does.
 func init() {
 	const read = "local fence_tick = tonumber(fence[1])"
 	if !strings.Contains(claimScript, read) {

@@ -15,8 +15,10 @@ import (
 	"github.com/hadeframe/hade/internal/verify"
 )
 
-// These tests run the real suite, short (25–45s each, in parallel, fixed seeds): each backend under
-// faults must keep every property, and nodes built with -tags hadesabotage must be caught.
+// These tests run the real suite, short (25–45s each, fixed seeds): each backend under faults must keep
+// every property, and nodes built with -tags hadesabotage must be caught. They run one after the other:
+// each starts its backend and node processes, and two at once on 2 cores delay claims past their hold
+// time (liveness violations that say nothing about the claim path).
 
 var (
 	buildOnce         sync.Once
@@ -126,14 +128,12 @@ func checkCaught(t *testing.T, code int, s verify.Summary) {
 }
 
 func TestLocalKeepsEveryProperty(t *testing.T) {
-	t.Parallel()
 	self, _ := binaries(t)
 	code, summary := runSuite(t, self, "--backend", "local", "--duration", "35s", "--seed", "7")
 	checkClean(t, code, summary)
 }
 
 func TestRedisKeepsEveryProperty(t *testing.T) {
-	t.Parallel()
 	requireRedis(t)
 	self, _ := binaries(t)
 	code, summary := runSuite(t, self, "--backend", "redis", "--duration", "45s", "--seed", "7")
@@ -141,7 +141,6 @@ func TestRedisKeepsEveryProperty(t *testing.T) {
 }
 
 func TestEtcdKeepsEveryProperty(t *testing.T) {
-	t.Parallel()
 	requireEtcd(t)
 	self, _ := binaries(t)
 	code, summary := runSuite(t, self, "--backend", "etcd", "--duration", "45s", "--seed", "7")
@@ -149,14 +148,12 @@ func TestEtcdKeepsEveryProperty(t *testing.T) {
 }
 
 func TestLocalSabotageIsCaught(t *testing.T) {
-	t.Parallel()
 	_, bad := binaries(t)
 	code, summary := runSuite(t, bad, "--backend", "local", "--duration", "25s", "--seed", "7", "--services", "10", "--sabotage", "fence")
 	checkCaught(t, code, summary)
 }
 
 func TestRedisSabotageIsCaught(t *testing.T) {
-	t.Parallel()
 	requireRedis(t)
 	_, bad := binaries(t)
 	code, summary := runSuite(t, bad, "--backend", "redis", "--duration", "45s", "--seed", "7", "--services", "10", "--sabotage", "fence")
@@ -173,7 +170,6 @@ func TestUnsabotagedRunRefusesSabotagedBinary(t *testing.T) {
 }
 
 func TestEtcdSabotageIsCaught(t *testing.T) {
-	t.Parallel()
 	requireEtcd(t)
 	_, bad := binaries(t)
 	code, summary := runSuite(t, bad, "--backend", "etcd", "--duration", "45s", "--seed", "7", "--services", "10", "--sabotage", "fence")

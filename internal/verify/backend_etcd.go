@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/hadeframe/hade/internal/etcdserver"
@@ -91,7 +92,9 @@ func (b *etcdBackend) inject(kind string, rng *rand.Rand, hold time.Duration, f 
 	return b.waitMember(m)
 }
 
-// waitMember waits, at most 20s, until m answers a status request and the cluster has a leader.
+// waitMember waits, at most 20s, until m answers a status request and the cluster has a leader. A member
+// whose restarted process exited at once (e.g. its port was taken meanwhile by another process of the
+// machine) is launched again, twice at most; the error then ends with the tail of its log.
 func (b *etcdBackend) waitMember(m *etcdserver.Member) error {
 	client, err := b.cluster.Client()
 	if err != nil {
@@ -99,16 +102,29 @@ func (b *etcdBackend) waitMember(m *etcdserver.Member) error {
 	}
 	defer client.Close()
 	deadline := time.Now().Add(20 * time.Second)
+	relaunches := 0
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		status, err := client.Status(ctx, m.ClientURL())
 		cancel()
-		if err == nil && status.Leader != 0 {
+		switch {
+		case err == nil && status.Leader != 0:
 			return nil
-		}
-		if !m.Running() || time.Now().After(deadline) {
-			return fmt.Errorf("etcd member %s does not answer after its fault (running %v): %v", m.Name, m.Running(), err)
+		case !m.Running() && relaunches < 2:
+			relaunches++
+			if err := m.Restart(); err != nil {
+				return err
+			}
+		case !m.Running() || time.Now().After(deadline):
+			return fmt.Errorf("etcd member %s does not answer after its fault (running %v, relaunched %d times): %v; its log ends:\n%s",
+				m.Name, m.Running(), relaunches, err, logTail(m.Log(), 20))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// logTail returns the last lines of log.
+func logTail(log string, lines int) string {
+	parts := strings.Split(strings.TrimRight(log, "\n"), "\n")
+	return strings.Join(parts[max(0, len(parts)-lines):], "\n")
 }

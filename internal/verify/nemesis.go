@@ -87,6 +87,8 @@ func (m nemesis) perform(p plannedFault) (Record, error) {
 	case faultRollRestart:
 		f.Service = "all nodes"
 		err = m.rollingRestart(rng)
+	case faultNetCut, faultNetDelay, faultNetCutMember:
+		err = m.netFault(p.kind, p.target, rng, &f)
 	default:
 		err = m.run.backend.inject(p.kind, rng, m.run.opts.Hold, &f)
 	}

@@ -53,6 +53,7 @@ type run struct {
 	all     []*node // every process started, in order
 	gens    []int
 	offsets []time.Duration // each node index's clock offset (fault clock-offset)
+	proxies [][]*proxy      // each node index's proxies to the backend's endpoints
 	tool    *recorder
 	start   time.Time // the window: ticks in [start, end) are checked
 	end     time.Time
@@ -150,6 +151,13 @@ func (r *run) execute(plan []plannedFault) error {
 	defer r.backend.stop()
 	if err != nil {
 		return err
+	}
+	if r.proxies, err = startProxies(r.backend.endpoints(), len(r.gens)); err != nil {
+		return err
+	}
+	defer stopProxies(r.proxies)
+	for index := range r.gens {
+		r.config.via = append(r.config.via, proxyAddrs(r.proxies, index))
 	}
 	defer r.stopNodes()
 	for index := range r.gens {

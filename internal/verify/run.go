@@ -54,6 +54,7 @@ type run struct {
 	gens    []int
 	offsets []time.Duration // each node index's clock offset (fault clock-offset)
 	proxies [][]*proxy      // each node index's proxies to the backend's endpoints
+	kinds   []string        // the fault kinds of the plan
 	tool    *recorder
 	start   time.Time // the window: ticks in [start, end) are checked
 	end     time.Time
@@ -68,7 +69,10 @@ func Verify(opts Options, stdout io.Writer) (*Summary, error) {
 		return nil, err
 	}
 	r := &run{opts: opts, backend: b, gens: make([]int, opts.Nodes), offsets: make([]time.Duration, opts.Nodes)}
-	plan, err := planFaults(opts.Seed, faultKinds(b), opts.Nodes, opts.Hold, opts.Duration)
+	if r.kinds, err = chosenKinds(faultKinds(b), opts.Faults); err != nil {
+		return nil, err
+	}
+	plan, err := planFaults(opts.Seed, r.kinds, opts.Nodes, opts.Hold, opts.Duration)
 	if err != nil {
 		return nil, err
 	}

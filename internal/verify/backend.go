@@ -16,8 +16,11 @@ type backend interface {
 	start(dir string) error
 	// stop stops it; it is called once, after the nodes stopped, even after a failed start.
 	stop()
-	// nodeFlags are the hade flags of a node whose base folder is base.
-	nodeFlags(base string) []string
+	// endpoints are the backend's addresses (host:port) the nodes reach, each through a proxy of its own.
+	endpoints() []string
+	// nodeFlags are the hade flags of a node whose base folder is base and which dials via, the
+	// addresses of its proxies, one per endpoint in order.
+	nodeFlags(base string, via []string) []string
 	// sharedBase reports whether all nodes use one base folder (the local backend's files).
 	sharedBase() bool
 	// claimerClock reports whether the backend checks a claim's window by the claiming node's clock
@@ -55,9 +58,10 @@ func newBackend(name string) (backend, error) {
 // localBackend is flock on files in the one base folder all nodes share; it has no fault of its own.
 type localBackend struct{}
 
-func (*localBackend) start(string) error { return nil }
-func (*localBackend) stop()              {}
-func (*localBackend) nodeFlags(base string) []string {
+func (*localBackend) start(string) error  { return nil }
+func (*localBackend) stop()               {}
+func (*localBackend) endpoints() []string { return nil }
+func (*localBackend) nodeFlags(base string, _ []string) []string {
 	return []string{"--base-folder", base, "--distributed", "local"}
 }
 func (*localBackend) sharedBase() bool     { return true }

@@ -38,8 +38,17 @@ func (b *etcdBackend) stop() {
 	}
 }
 
-func (b *etcdBackend) nodeFlags(base string) []string {
-	return []string{"--base-folder", base, "--distributed", "etcd", "--etcd-endpoints", b.cluster.Endpoints(),
+func (b *etcdBackend) endpoints() []string {
+	var addrs []string
+	for _, m := range b.cluster.Members {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", m.ClientPort))
+	}
+	return addrs
+}
+
+// nodeFlags gives the node every member's client URL through its proxies (the cluster has no TLS).
+func (b *etcdBackend) nodeFlags(base string, via []string) []string {
+	return []string{"--base-folder", base, "--distributed", "etcd", "--etcd-endpoints", "http://" + strings.Join(via, ",http://"),
 		"--etcd-prefix", "/hadeverify/"}
 }
 

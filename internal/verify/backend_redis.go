@@ -45,8 +45,13 @@ func (b *redisBackend) stop() {
 	}
 }
 
-func (b *redisBackend) nodeFlags(base string) []string {
-	return []string{"--base-folder", base, "--distributed", "redis", "--redis-url", b.server.URL(),
+func (b *redisBackend) endpoints() []string {
+	return []string{fmt.Sprintf("127.0.0.1:%d", b.server.Port)}
+}
+
+// nodeFlags gives the node the server's URL through its proxy (the server has no password).
+func (b *redisBackend) nodeFlags(base string, via []string) []string {
+	return []string{"--base-folder", base, "--distributed", "redis", "--redis-url", "redis://" + via[0] + "/0",
 		"--redis-prefix", "hadeverify:"}
 }
 

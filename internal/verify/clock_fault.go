@@ -22,6 +22,7 @@ func faultKinds(b backend) []string {
 	if clockBuild && !b.sharedBase() {
 		kinds = append(kinds, faultClockOffset)
 	}
+	kinds = append(kinds, netFaultKinds(b)...)
 	return append(kinds, b.faultKinds()...)
 }
 

@@ -72,6 +72,9 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 			return "winner killed before its run"
 		}
 	}
+	if cause := netExcuse(h, claims); cause != "" {
+		return cause
+	}
 	for _, f := range h.faultsDuring(tick-hold-reconnect.Nanoseconds(), tick+hold) {
 		if !strings.HasPrefix(f.Proc, "node-") && f.Proc != faultRollRestart {
 			return "backend fault: " + f.Proc

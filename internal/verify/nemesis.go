@@ -3,6 +3,8 @@ package verify
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -13,6 +15,26 @@ const (
 	faultNodePause   = "node-pause"      // SIGSTOP of a node for 0.5–3 × hold, then SIGCONT
 	faultRollRestart = "rolling-restart" // every node in turn: SIGTERM, wait for the exit, start again
 )
+
+// chosenKinds returns the kinds of list (--faults, comma-separated) or, when it is empty, every kind of all;
+// it fails on a kind not in all or named twice.
+func chosenKinds(all []string, list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return all, nil
+	}
+	var kinds []string
+	for _, kind := range strings.Split(list, ",") {
+		kind = strings.TrimSpace(kind)
+		switch {
+		case !slices.Contains(all, kind):
+			return nil, fmt.Errorf("--faults: kind %q is not one of this run's: %q", kind, all)
+		case slices.Contains(kinds, kind):
+			return nil, fmt.Errorf("--faults: kind %q is named twice", kind)
+		}
+		kinds = append(kinds, kind)
+	}
+	return kinds, nil
+}
 
 // plannedFault is one fault of the nemesis's plan: its kind, its target node, when it starts (from the
 // window's start) and the seed of its own random choices (durations).
@@ -87,6 +109,8 @@ func (m nemesis) perform(p plannedFault) (Record, error) {
 	case faultRollRestart:
 		f.Service = "all nodes"
 		err = m.rollingRestart(rng)
+	case faultNetCut, faultNetDelay, faultNetCutMember:
+		err = m.netFault(p.kind, p.target, rng, &f)
 	default:
 		err = m.run.backend.inject(p.kind, rng, m.run.opts.Hold, &f)
 	}

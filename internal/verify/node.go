@@ -40,6 +40,7 @@ type nodeConfig struct {
 	services int
 	slow     int
 	hold     time.Duration
+	via      [][]string // each node index's proxy addresses, one per backend endpoint
 }
 
 // baseFolder returns node index's base folder: the shared one for a local backend, its own otherwise.
@@ -58,7 +59,7 @@ func startNode(c nodeConfig, index, gen int, offset time.Duration) (*node, error
 	if err := mkdir(base); err != nil {
 		return nil, err
 	}
-	args := append([]string{"node"}, c.backend.nodeFlags(base)...)
+	args := append([]string{"node"}, c.backend.nodeFlags(base, c.via[index])...)
 	cmd := exec.Command(c.binary, append(args, "cron", "start", "--drain-timeout", "5s")...)
 	cmd.Env = append(os.Environ(), envRecords+"="+filepath.Join(c.dir, "records", proc+".jsonl"), envProc+"="+proc,
 		envServices+"="+strconv.Itoa(c.services), envSlow+"="+strconv.Itoa(c.slow), envHold+"="+c.hold.String(), envClockOffset+"="+offset.String())

@@ -20,6 +20,7 @@ type Options struct {
 	Hold       time.Duration
 	Out        string
 	Sabotage   string // "" or "fence"
+	Faults     string // comma-separated fault kinds the nemesis mixes; "" for every kind of the backend
 	NodeBinary string // the test app's binary; default this binary (or a sabotaged build of it)
 }
 
@@ -37,6 +38,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	flags.DurationVar(&o.Hold, "hold", time.Second, "hold time of every service")
 	flags.StringVar(&o.Out, "out", "", "folder for the records, logs, summary.json and report (created; must not hold records)")
 	flags.StringVar(&o.Sabotage, "sabotage", "", `"fence": run nodes built with -tags hadesabotage, whose backends skip the fence comparison`)
+	flags.StringVar(&o.Faults, "faults", "", "comma-separated fault kinds to mix (default: every kind the backend has)")
 	flags.StringVar(&o.NodeBinary, "node-binary", "", "the test app's binary (default: this one, or for --sabotage a build of it)")
 	if err := flags.Parse(args); err != nil {
 		return o, err

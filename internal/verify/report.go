@@ -74,7 +74,7 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 	live, found := liveness(h, r.opts, r.start, r.end, r.backend.claimerClock())
 	s.Liveness = live
 	all = append(all, found...)
-	faults, found := faultsHappened(h, faultKinds(r.backend))
+	faults, found := faultsHappened(h, r.kinds)
 	s.Faults = faults
 	all = append(all, found...)
 	for _, property := range properties {
@@ -106,6 +106,9 @@ func replay(o Options) string {
 		o.Backend, o.Duration, o.Seed, o.Nodes, o.Services, o.Slow, o.Hold)
 	if o.Sabotage != "" {
 		line += " --sabotage " + o.Sabotage
+	}
+	if o.Faults != "" {
+		line += " --faults " + o.Faults
 	}
 	return line
 }

@@ -53,6 +53,8 @@ type run struct {
 	all     []*node // every process started, in order
 	gens    []int
 	offsets []time.Duration // each node index's clock offset (fault clock-offset)
+	proxies [][]*proxy      // each node index's proxies to the backend's endpoints
+	kinds   []string        // the fault kinds of the plan
 	tool    *recorder
 	start   time.Time // the window: ticks in [start, end) are checked
 	end     time.Time
@@ -67,7 +69,10 @@ func Verify(opts Options, stdout io.Writer) (*Summary, error) {
 		return nil, err
 	}
 	r := &run{opts: opts, backend: b, gens: make([]int, opts.Nodes), offsets: make([]time.Duration, opts.Nodes)}
-	plan, err := planFaults(opts.Seed, faultKinds(b), opts.Nodes, opts.Hold, opts.Duration)
+	if r.kinds, err = chosenKinds(faultKinds(b), opts.Faults); err != nil {
+		return nil, err
+	}
+	plan, err := planFaults(opts.Seed, r.kinds, opts.Nodes, opts.Hold, opts.Duration)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +155,13 @@ func (r *run) execute(plan []plannedFault) error {
 	defer r.backend.stop()
 	if err != nil {
 		return err
+	}
+	if r.proxies, err = startProxies(r.backend.endpoints(), len(r.gens)); err != nil {
+		return err
+	}
+	defer stopProxies(r.proxies)
+	for index := range r.gens {
+		r.config.via = append(r.config.via, proxyAddrs(r.proxies, index))
 	}
 	defer r.stopNodes()
 	for index := range r.gens {

@@ -1,0 +1,36 @@
+package verify
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNetExcuseOnlyFailedClaimsOfTheFaultedNode(t *testing.T) {
+	s := int64(time.Second)
+	h := &history{faults: []Record{{Kind: kindFault, Proc: faultNetCut, Service: "n1.0", Mono: 10 * s, EndMono: 12 * s}}}
+	claimAt := func(proc string, at int64, result string) []*claim {
+		c := &claim{invoke: Record{Kind: kindInvoke, Proc: proc, Mono: at}}
+		if result != "" {
+			c.ret = &Record{Kind: kindReturn, Proc: proc, Mono: at + s/10, Result: result}
+		}
+		return []*claim{c}
+	}
+	cases := []struct {
+		name   string
+		claims []*claim
+		want   string
+	}{
+		{"failed during the cut", claimAt("n1.0", 11*s, resultError), faultNetCut + ": claim failed (it may have won)"},
+		{"no return during the cut", claimAt("n1.0", 11*s, ""), faultNetCut + ": claim failed (it may have won)"},
+		{"failed within reconnect after it", claimAt("n1.0", 13*s, resultError), faultNetCut + ": claim failed (it may have won)"},
+		{"answered during the cut", claimAt("n1.0", 11*s, resultHeld), ""},
+		{"another node failed", claimAt("n2.0", 11*s, resultError), ""},
+		{"failed long after", claimAt("n1.0", 20*s, resultError), ""},
+		{"failed before", claimAt("n1.0", 5*s, resultError), ""},
+	}
+	for _, c := range cases {
+		if got := netExcuse(h, c.claims); got != c.want {
+			t.Errorf("%s: excuse %q, want %q", c.name, got, c.want)
+		}
+	}
+}

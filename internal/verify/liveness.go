@@ -57,7 +57,8 @@ func liveness(h *history, o Options, start, end time.Time, claimerClock bool) (L
 // cut mid-claim, was killed; a
 // backend fault around it; no node up and unpaused; for the local backend a node paused (maybe holding
 // the service's lock); for a slow service every available node still running the previous tick; every
-// claim late (sent after the window closed: the host was too slow).
+// claim late (sent after the window closed: the host was too slow); a later tick won first by a node whose
+// clock is ahead.
 func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 	hold := o.Hold.Nanoseconds()
 	tick := h.mono(key.tick)
@@ -93,6 +94,9 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 	}
 	if busy(h, key, available, tick) {
 		return "every available node busy with the previous run"
+	}
+	if cause := clockExcuse(h, key, claims); cause != "" {
+		return cause
 	}
 	late := 0
 	for _, c := range claims {

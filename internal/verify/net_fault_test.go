@@ -34,3 +34,30 @@ func TestNetExcuseOnlyFailedClaimsOfTheFaultedNode(t *testing.T) {
 		}
 	}
 }
+
+func TestClockExcuseALaterTickWonFirstByANodeAhead(t *testing.T) {
+	s := int64(time.Second)
+	key := tickKey{service: "svc", tick: 100 * s}
+	closed := &claim{invoke: Record{Proc: "n2.0", Service: "svc", Tick: 100 * s, Mono: 50 * s},
+		ret: &Record{Proc: "n2.0", Mono: 50*s + s/10, Result: resultClosed}}
+	later := func(offset, answered int64, result string) *history {
+		won := &claim{invoke: Record{Proc: "n1.0", Service: "svc", Tick: 101 * s, Offset: offset, Mono: answered - s/10},
+			ret: &Record{Proc: "n1.0", Mono: answered, Result: result}}
+		return &history{claims: []*claim{won, closed}}
+	}
+	cases := []struct {
+		name string
+		h    *history
+		want string
+	}{
+		{"won first by a node ahead", later(s/2, 49*s, resultWon), faultClockOffset + ": a node whose clock is ahead won a later tick first"},
+		{"won first by a node on time", later(0, 49*s, resultWon), ""},
+		{"won after the claim of the tick", later(s/2, 51*s, resultWon), ""},
+		{"held, not won", later(s/2, 49*s, resultHeld), ""},
+	}
+	for _, c := range cases {
+		if got := clockExcuse(c.h, key, []*claim{closed}); got != c.want {
+			t.Errorf("%s: excuse %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -146,7 +146,7 @@ func (e *Etcd) Close() error {
 //   - ctx's error when ctx ends while the claim waits in line, before it is sent;
 //   - an error naming etcd and its endpoints when the request failed (no quorum, no leader, a timeout, a
 //     lost reply) and re-sending it, every 75ms with the same tick and app id, did not get an answer before
-//     claim.Tick+claim.HoldTime (local clock) or before ctx ended. A re-sent claim that had been applied
+//     claim.Tick+claim.HoldTime, or one call bound before the job's next tick (local clock), or before ctx ended. A re-sent claim that had been applied
 //     returns claim.AppID. Authentication and permission errors are not re-sent.
 //
 // Once sent, a claim is answered whatever ctx does, so a won tick is never reported as lost.

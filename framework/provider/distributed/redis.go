@@ -151,8 +151,8 @@ func (r *Redis) Close() error {
 //     fence key); it is not retried, and nothing was written for it;
 //   - an error when the backend is closed, or the claim waited longer than one call bound in line;
 //   - the last error when the call failed (Redis down, a timeout, a lost reply) and re-sending it, every
-//     75ms with the same tick and app id, did not get an answer before claim.Tick+claim.HoldTime (local
-//     clock) or before ctx ended. A re-sent claim that had been applied returns claim.AppID.
+//     75ms with the same tick and app id, did not get an answer before
+//     claim.Tick+claim.HoldTime, or one call bound before the job's next tick (local clock), or before ctx ended. A re-sent claim that had been applied returns claim.AppID.
 //
 // Once sent, a claim is answered whatever ctx does, so a won tick is never reported as lost.
 func (r *Redis) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {

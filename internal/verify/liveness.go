@@ -77,7 +77,7 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 		return cause
 	}
 	for _, f := range h.faultsDuring(tick-hold-reconnect.Nanoseconds(), tick+hold) {
-		if !strings.HasPrefix(f.Proc, "node-") && f.Proc != faultRollRestart {
+		if backendFault(f.Proc) {
 			return "backend fault: " + f.Proc
 		}
 	}
@@ -112,6 +112,12 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 		return "every claim sent after the window closed"
 	}
 	return ""
+}
+
+// backendFault reports whether fault kind strikes the backend (a Redis server, an etcd member) rather than
+// a node or a node's clock or links.
+func backendFault(kind string) bool {
+	return strings.HasPrefix(kind, "redis-") || strings.HasPrefix(kind, "etcd-")
 }
 
 // availableNodes returns the processes up (ready before the tick, not ended before its window closed)

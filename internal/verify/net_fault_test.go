@@ -61,3 +61,18 @@ func TestClockExcuseALaterTickWonFirstByANodeAhead(t *testing.T) {
 		}
 	}
 }
+
+func TestBackendFaultExcusesOnlyBackendKinds(t *testing.T) {
+	backend := []string{faultRedisKill, faultRedisWipe, faultRedisPause, faultEtcdMemberKill, faultEtcdLeaderKill, faultEtcdPause}
+	node := []string{faultNodeKill, faultNodePause, faultRollRestart, faultClockOffset, faultNetCut, faultNetDelay, faultNetCutMember}
+	for _, kind := range backend {
+		if !backendFault(kind) {
+			t.Errorf("backendFault(%q) = false, want true", kind)
+		}
+	}
+	for _, kind := range node {
+		if backendFault(kind) {
+			t.Errorf("backendFault(%q) = true, want false: a node's fault must not excuse every node's ticks", kind)
+		}
+	}
+}

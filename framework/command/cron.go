@@ -45,6 +45,7 @@ on exactly one of them. One daemon runs per base folder unless started with --al
 		newCronRestartCommand(root),
 		newCronStateCommand(root),
 		newCronListCommand(root),
+		newCronHistoryCommand(root),
 	)
 	return cmd
 }
@@ -119,11 +120,7 @@ func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distri
 	if !usesDistributed(root) {
 		return nil, nil
 	}
-	container, err := framework.ContainerFrom(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	return framework.MakeAs[contract.Distributed](container, contract.DistributedKey)
+	return backendService(cmd)
 }
 
 // schedulingService is distributedService for a process that schedules (`cron start`, foreground or
@@ -131,7 +128,27 @@ func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distri
 // logged once, and resume when the cluster answers) instead of failing; bad settings still fail.
 func schedulingService(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
 	root.Settings.Distributed.Etcd.WaitForCluster = true
-	return distributedService(cmd, root)
+	return backendService(cmd)
+}
+
+// readBackend makes the backend of the settings for a command that only reads (history, list, state):
+// it creates no file, and its error has no secret.
+func readBackend(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
+	backend, err := backendService(cmd)
+	if err != nil {
+		return nil, secret.ScrubError(err, root.Secrets())
+	}
+	return backend, nil
+}
+
+// backendService makes the backend of the settings (the Distributed service), which also keeps the run
+// history and the process registry, whether or not an entry is distributed.
+func backendService(cmd *cobra.Command) (contract.Distributed, error) {
+	container, err := framework.ContainerFrom(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	return framework.MakeAs[contract.Distributed](container, contract.DistributedKey)
 }
 
 func usesDistributed(root *console.Root) bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -92,8 +93,13 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	selector, err := schedulingService(cmd, root)
-	if err != nil {
+	if err != nil && usesDistributed(root) {
 		return err
+	}
+	if err != nil { // normal entries need no backend: they run without history and registry
+		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
+			"error", secret.ScrubError(err, root.Secrets()).Error())
+		selector = nil
 	}
 	if closer, ok := selector.(io.Closer); ok {
 		defer func() { err = errors.Join(err, closer.Close()) }()
@@ -110,8 +116,10 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
+	history, registry := clusterStores(selector)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
-		Distributed: selector, Output: s.output}
+		Distributed: selector, Output: s.output, History: history, Registry: registry,
+		Process: processRecord(root, files)}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err

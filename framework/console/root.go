@@ -87,7 +87,7 @@ func NewRoot(name, short string) *Root {
 		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
 	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
 		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
-	envErr := addEtcdFlags(flags, &settings.Distributed.Etcd)
+	envErr := errors.Join(addEtcdFlags(flags, &settings.Distributed.Etcd), addHistoryFlags(flags, &settings.Distributed.History))
 	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(EnvCronZone),
 		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+EnvCronZone+")")
 	flags.StringVar(&settings.LogLevel, "log-level", envOr(EnvLogLevel, "info"),
@@ -118,15 +118,16 @@ func NewRoot(name, short string) *Root {
 
 // AddCronCommand registers cmd to run at every tick of spec on this process; see
 // scheduler.Scheduler.AddCronCommand. Errors are reported by Execute.
-func (r *Root) AddCronCommand(spec string, cmd *cobra.Command) {
-	r.Scheduler.AddCronCommand(spec, cmd)
+func (r *Root) AddCronCommand(spec string, cmd *cobra.Command, options ...scheduler.EntryOption) {
+	r.Scheduler.AddCronCommand(spec, cmd, options...)
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
 // sharing the distributed backend, claiming each tick under serviceName with the claim window holdTime;
 // see scheduler.Scheduler.AddDistributedCronCommand. Errors are reported by Execute.
-func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration) {
-	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime)
+func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration,
+	options ...scheduler.EntryOption) {
+	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime, options...)
 }
 
 // Execute runs the command line (os.Args[1:], or SetArgs's) with ctx, carrying the container, as every

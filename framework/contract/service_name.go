@@ -13,23 +13,33 @@ const MaxServiceNameLength = 128
 // '.', starting with a letter or digit: no spaces, no path separators, no "..". The error names the
 // input and what would be valid.
 func ValidateServiceName(name string) error {
+	return validateName("service name", name)
+}
+
+// ValidateJobName reports whether name can name a cron job (an entry): the rules of ValidateServiceName,
+// since a job name becomes part of the run history's keys.
+func ValidateJobName(name string) error {
+	return validateName("job name", name)
+}
+
+func validateName(kind, name string) error {
 	const valid = "use 1 to 128 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit"
 	switch {
 	case name == "":
-		return fmt.Errorf("service name is empty: %s", valid)
+		return fmt.Errorf("%s is empty: %s", kind, valid)
 	case len(name) > MaxServiceNameLength:
-		return fmt.Errorf("service name %q is %d bytes long: %s", name, len(name), valid)
+		return fmt.Errorf("%s %q is %d bytes long: %s", kind, name, len(name), valid)
 	case strings.ContainsAny(name, " \t\r\n\v\f"):
-		return fmt.Errorf("service name %q contains white space: %s", name, valid)
+		return fmt.Errorf("%s %q contains white space: %s", kind, name, valid)
 	case strings.ContainsAny(name, `/\`) || strings.Contains(name, ".."):
-		return fmt.Errorf("service name %q looks like a path: %s", name, valid)
+		return fmt.Errorf("%s %q looks like a path: %s", kind, name, valid)
 	}
 	for i, r := range name {
 		letterOrDigit := r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 		if letterOrDigit || (i > 0 && (r == '_' || r == '-' || r == '.')) {
 			continue
 		}
-		return fmt.Errorf("service name %q has %q at byte %d: %s", name, r, i, valid)
+		return fmt.Errorf("%s %q has %q at byte %d: %s", kind, name, r, i, valid)
 	}
 	return nil
 }

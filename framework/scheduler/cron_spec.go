@@ -21,6 +21,7 @@ const (
 // CronSpec describes one registered cron entry, for `cron list` and for the job that runs it.
 type CronSpec struct {
 	Type        Type
+	Name        string         // the job name, unique in the scheduler (see WithName)
 	Spec        string         // as registered, e.g. "*/5 * * * * *"
 	Zone        string         // the IANA zone the spec is evaluated in: its CRON_TZ=, else the scheduler's
 	Command     *cobra.Command // the command each tick runs

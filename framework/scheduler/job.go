@@ -26,6 +26,13 @@ const (
 	outcomeMissed      = "missed"       // WARN: ticks skipped because the process was late (stall, suspend, clock jump)
 )
 
+// RecordedOutcomes lists the outcomes a run record may have: every outcome of the run log line but
+// not_selected, which is not recorded.
+func RecordedOutcomes() []string {
+	return []string{outcomeOK, outcomeError, outcomePanic, outcomeSkipped, outcomeNotClaimed, outcomeCanceled,
+		outcomeNotRun, outcomeAbandoned, outcomeMissed}
+}
+
 // outcomeLevel is the log level of a run line with outcome.
 func outcomeLevel(outcome string) slog.Level {
 	switch outcome {
@@ -64,7 +71,7 @@ type job struct {
 func (j *job) entryLogger(env *Environment) *slog.Logger {
 	j.loggerOnce.Do(func() {
 		attrs := []any{
-			slog.String("job", j.spec.Command.Name()),
+			slog.String("job", j.spec.Name),
 			slog.String("type", string(j.spec.Type)),
 			slog.String("app_id", env.AppID),
 		}
@@ -90,24 +97,29 @@ func (j *job) Run() {
 	run := state.begin(j, tick) // nil once Stop has started
 	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
-	outcome, commandStarted, extra := j.runTick(state, run != nil, tick)
-	if commandStarted.IsZero() { // the command did not run: lateness is when the tick was handled
-		commandStarted = started
+	outcome, commandStarted, extra := j.runTick(state, run, tick)
+	finished := time.Now()
+	lateFrom := commandStarted
+	if lateFrom.IsZero() { // the command did not run: lateness is when the tick was handled
+		lateFrom = started
 	}
 	attrs = append(attrs, extra...)
 	attrs = append(attrs,
 		slog.String("outcome", outcome),
-		slog.Float64("late_ms", milliseconds(commandStarted.Sub(tick))),
-		slog.Float64("duration_ms", milliseconds(time.Since(started))),
+		slog.Float64("late_ms", milliseconds(lateFrom.Sub(tick))),
+		slog.Float64("duration_ms", milliseconds(finished.Sub(started))),
 	)
 	logger.LogAttrs(context.Background(), outcomeLevel(outcome), "cron run", attrs...)
+	if outcome != outcomeNotSelected {
+		state.record(j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra)))
+	}
 	state.end(run, outcome)
 }
 
 // runTick returns the outcome, when the command started (zero if it did not) and the attributes that
-// explain the outcome. With begun false (the scheduler is stopping) it claims and runs nothing.
-func (j *job) runTick(state *running, begun bool, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
-	if !begun {
+// explain the outcome. With run nil (the scheduler is stopping) it claims and runs nothing.
+func (j *job) runTick(state *running, run *activeRun, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
+	if run == nil {
 		if j.spec.Type == Distributed {
 			return outcomeNotClaimed, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
 		}
@@ -133,9 +145,10 @@ func (j *job) runTick(state *running, begun bool, tick time.Time) (outcome strin
 	var output *runOutput
 	var writers []*lineWriter
 	if state.output != nil {
-		output, writers = state.output.forRun(j.spec.Command.Name(), tick)
+		output, writers = state.output.forRun(j.spec.Name, tick)
 	}
 	commandStarted = time.Now()
+	run.since.Store(commandStarted.UnixNano())
 	err := j.scheduler.runner.run(ctx, j.spec.Command, output)
 	for _, writer := range writers {
 		if flushErr := writer.Flush(); flushErr != nil {

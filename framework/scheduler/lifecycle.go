@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,8 +25,10 @@ type StopReport struct {
 
 // running is the state Start publishes to the runs, and Stop's view of them.
 type running struct {
-	env    *Environment
-	output *outputSink // nil without env.Output
+	env       *Environment
+	output    *outputSink // nil without env.Output
+	recorder  *recorder   // nil without env.History
+	heartbeat *heartbeat  // nil without env.Registry
 
 	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.
 	runs       context.Context
@@ -46,6 +49,7 @@ type activeRun struct {
 	job     *job
 	tick    time.Time
 	started time.Time
+	since   atomic.Int64 // when the command started (Unix ns); 0 before
 }
 
 func newRunning(env Environment) *running {
@@ -117,12 +121,19 @@ func (r *running) finishStop() StopReport {
 	report := r.report
 	report.Abandoned = len(r.active)
 	for run := range r.active {
+		const reason = "still going after the drain timeout and the grace that followed the cancel of its context: left to the process's exit"
+		now := time.Now()
 		run.job.entryLogger(r.env).LogAttrs(context.Background(), slog.LevelWarn, "cron run",
 			slog.String("tick", run.tick.Format(time.RFC3339)),
 			slog.String("outcome", outcomeAbandoned),
-			slog.String("reason", "still going after the drain timeout and the grace that followed the cancel of its context: left to the process's exit"),
-			slog.Float64("duration_ms", milliseconds(time.Since(run.started))),
+			slog.String("reason", reason),
+			slog.Float64("duration_ms", milliseconds(now.Sub(run.started))),
 		)
+		commandStarted := time.Time{}
+		if since := run.since.Load(); since != 0 {
+			commandStarted = time.Unix(0, since)
+		}
+		r.record(run.job.runRecord(r.env, run.tick, outcomeAbandoned, run.started, commandStarted, now, reason))
 	}
 	return report
 }
@@ -158,7 +169,14 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 		waitBoth(idle, cronDone, grace.C)
 	}
 	state.cancelRuns()
-	return state.finishStop()
+	report := state.finishStop()
+	if state.heartbeat != nil {
+		state.heartbeat.stop()
+	}
+	if state.recorder != nil {
+		state.recorder.close()
+	}
+	return report
 }
 
 // waitBoth waits until a and b are closed (true) or timeout fires (false).

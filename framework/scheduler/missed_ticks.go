@@ -25,4 +25,9 @@ func (j *job) logMissed(first, last time.Time, count int) {
 		attrs = append(attrs, slog.Bool("count_capped", true))
 	}
 	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcomeMissed), "cron run", attrs...)
+	if j.spec.Type == Normal { // a distributed entry's ticks are the cluster's: recorded from its fence
+		rec := j.runRecord(state.env, first, outcomeMissed, time.Now(), time.Time{}, time.Now(), "")
+		rec.Count, rec.LastTick = count, last
+		state.record(rec)
+	}
 }

@@ -38,6 +38,15 @@ type Environment struct {
 	// Lines of concurrent runs never interleave; a partial last line is written when the run ends. The
 	// command's own writers are replaced during runs. When nil, commands write where they would anyway.
 	Output io.Writer
+	// History, when set, receives a record of every tick this process handled (every outcome but
+	// not_selected; a distributed entry's ticks this process was too late for are not its to record),
+	// written in batches by a goroutine, never on a run's path; Stop writes what is left (for at most 3s).
+	History contract.RunHistory
+	// Registry, when set, holds this process's record (Process, with AppID, the start time, the runs in
+	// progress and the records lost) from Start, refreshed every second, until Stop removes it.
+	Registry contract.ProcessRegistry
+	// Process describes this process in its records: Hostname, PID, BaseFolder, Provider, Version.
+	Process contract.ProcessRecord
 }
 
 // Scheduler holds the cron entries of an application: the robfig/cron Cron that times them, and the
@@ -54,6 +63,7 @@ type Scheduler struct {
 	zone     zone   // the zone of specs that name none
 	errs     []error
 	services map[string]int // service name -> registration number
+	names    map[string]int // job name -> registration number
 	count    int            // registrations seen, failed ones included
 
 	startMu sync.Mutex
@@ -66,6 +76,7 @@ func New() *Scheduler {
 		Cron:     cron.New(cron.WithParser(cronParser())),
 		runner:   newCommandRunner(),
 		services: map[string]int{},
+		names:    map[string]int{},
 		zone:     hostZone(),
 	}
 }
@@ -73,21 +84,27 @@ func New() *Scheduler {
 // AddCronCommand registers cmd to run at every tick of spec on this process. A spec has 5 fields or 6
 // with seconds first, or is a descriptor, optionally prefixed by CRON_TZ=<zone> (see SpecHelp); it is
 // evaluated in that zone, else in the scheduler's (see SetZone), with cronie's daylight saving rules.
-// cmd stays a plain command, runnable from the CLI too. An invalid spec or a nil or non-runnable cmd is
-// kept as a registration error (see Err).
-func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command) {
+// cmd stays a plain command, runnable from the CLI too. The job is named after cmd unless WithName names
+// it. An invalid spec, a nil or non-runnable cmd, or a job name that is invalid or already taken is kept
+// as a registration error (see Err).
+func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...EntryOption) {
 	s.count++
 	where := fmt.Sprintf("cron registration #%d (AddCronCommand %q, %s)", s.count, spec, commandName(cmd))
-	s.add(where, CronSpec{Type: Normal, Spec: spec, Command: cmd})
+	name := collectOptions(options).name
+	if name == "" && cmd != nil {
+		name = cmd.Name()
+	}
+	s.add(where, CronSpec{Type: Normal, Name: name, Spec: spec, Command: cmd})
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
 // that share the Distributed backend: before each run the process claims the tick under serviceName (see
 // contract.Distributed.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
 // backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
-// contract.ValidateServiceName) or hold time, a service name registered twice, or a nil or non-runnable
-// cmd is kept as a registration error (see Err).
-func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration) {
+// contract.ValidateServiceName) or hold time, a service name registered twice, a nil or non-runnable cmd,
+// or a job name that is invalid or already taken is kept as a registration error (see Err). The job is
+// named after the service unless WithName names it.
+func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration, options ...EntryOption) {
 	s.count++
 	where := fmt.Sprintf("cron registration #%d (AddDistributedCronCommand %q, %q, %s, %s)", s.count, serviceName, spec, commandName(cmd), holdTime)
 	if err := contract.ValidateServiceName(serviceName); err != nil {
@@ -102,7 +119,11 @@ func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cob
 		s.errs = append(s.errs, fmt.Errorf("%s: hold time %s is below the minimum %s: it is the window around each tick in which a process may claim it, and a claim arrives tens of ms after its tick under load, e.g. 2*time.Second", where, holdTime, minHoldTime))
 		return
 	}
-	if s.add(where, CronSpec{Type: Distributed, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime}) {
+	name := collectOptions(options).name
+	if name == "" {
+		name = serviceName
+	}
+	if s.add(where, CronSpec{Type: Distributed, Name: name, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime}) {
 		s.services[serviceName] = s.count
 	}
 }
@@ -117,10 +138,14 @@ func (s *Scheduler) add(where string, spec CronSpec) bool {
 		return false
 	}
 	parsed, err := parseSpec(spec.Spec, s.zone, spec.Type == Distributed)
+	if err == nil {
+		err = s.checkName(spec.Name)
+	}
 	if err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
 		return false
 	}
+	s.names[spec.Name] = s.count
 	spec.schedule, spec.Zone, spec.ownZone = parsed.schedule, parsed.zone, parsed.ownZone
 	j := &job{ticks: &tickSchedule{schedule: parsed.schedule}, scheduler: s}
 	j.ticks.missed = j.logMissed
@@ -129,6 +154,18 @@ func (s *Scheduler) add(where string, spec CronSpec) bool {
 	s.CronSpecs = append(s.CronSpecs, spec)
 	s.jobs = append(s.jobs, j)
 	return true
+}
+
+// checkName returns why name cannot name a new job: it is invalid or another registration took it.
+func (s *Scheduler) checkName(name string) error {
+	if err := contract.ValidateJobName(name); err != nil {
+		return fmt.Errorf("%w; name the job with scheduler.WithName", err)
+	}
+	if first, taken := s.names[name]; taken {
+		return fmt.Errorf("job name %q is already used by registration #%d: each entry needs its own; name one "+
+			"of them with scheduler.WithName(\"…\")", name, first)
+	}
+	return nil
 }
 
 // SetZone sets the zone in which the specs that name none (no CRON_TZ=) are evaluated: an IANA name such
@@ -197,7 +234,16 @@ func (s *Scheduler) Start(env Environment) error {
 	if s.state.Load() != nil {
 		return errors.New("the scheduler was already started; a Scheduler runs once")
 	}
-	s.state.Store(newRunning(env))
+	state := newRunning(env)
+	if env.History != nil {
+		state.recorder = startRecorder(env.History, env.Logger)
+	}
+	if env.Registry != nil {
+		record := env.Process
+		record.AppID, record.Started = env.AppID, time.Now()
+		state.heartbeat = startHeartbeat(env.Registry, record, state)
+	}
+	s.state.Store(state)
 	s.Cron.Start()
 	return nil
 }

@@ -63,7 +63,7 @@ func TestSetZone(t *testing.T) {
 	job := runnable("job", func(*cobra.Command, []string) error { return nil })
 	s := New()
 	s.AddCronCommand("0 3 * * *", job)
-	s.AddCronCommand("CRON_TZ=Asia/Tokyo 0 3 * * *", job)
+	s.AddCronCommand("CRON_TZ=Asia/Tokyo 0 3 * * *", job, WithName("job-tokyo"))
 	if err := s.SetZone("Mars/Olympus"); err == nil || !strings.Contains(err.Error(), `"Mars/Olympus" is unknown`) {
 		t.Fatalf("SetZone of an unknown zone: %v", err)
 	}

@@ -23,6 +23,7 @@ type Config struct {
 	RedisURL    string     // for BackendRedis, see NewRedis
 	RedisPrefix string     // for BackendRedis: the prefix of every key
 	Etcd        EtcdConfig // for BackendEtcd, see NewEtcd
+	History     Retention  // what the backend's run history keeps; zero fields: DefaultRetention's
 }
 
 // Describer is implemented by the backends: a one-line account of where the backend is and whether it

@@ -1,0 +1,142 @@
+package command
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/secret"
+	"github.com/hadeframe/hade/framework/scheduler"
+)
+
+// historyOptions are the flags of `cron history`.
+type historyOptions struct {
+	limit   int
+	since   time.Duration
+	outcome string
+	output  string
+}
+
+func newCronHistoryCommand(root *console.Root) *cobra.Command {
+	var options historyOptions
+	cmd := &cobra.Command{
+		Use:   "history [JOB]",
+		Short: "Show the recorded runs of every job, or of one, newest first",
+		Long: `Show the runs recorded by every cron process sharing this command's backend (the local
+database in storage/runtime, Redis or etcd), newest first: by tick, then by start. A record is one tick a
+process handled (every outcome but not_selected), or "missed": ticks of a distributed job no process ran.
+It reads only, works while no cron process runs, and exits 1 when the backend cannot be read.`,
+		Annotations: operation,
+		Args:        cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			query, err := options.query(root.Scheduler.CronSpecs, args, time.Now())
+			if err != nil {
+				return err
+			}
+			history, err := historyService(cmd, root)
+			if err != nil {
+				return err
+			}
+			records, err := history.Runs(cmd.Context(), query)
+			if err != nil {
+				return secret.ScrubError(err, root.Secrets())
+			}
+			if options.output == outputJSON {
+				runs := make([]jsonRun, 0, len(records))
+				for _, record := range records {
+					runs = append(runs, toJSONRun(record))
+				}
+				return writeJSON(cmd.OutOrStdout(), runs)
+			}
+			return printHistory(cmd.OutOrStdout(), records)
+		},
+	}
+	cmd.Flags().IntVarP(&options.limit, "limit", "n", 20, "show at most this many runs, the newest (0: all kept)")
+	cmd.Flags().DurationVar(&options.since, "since", 0, "show only ticks of this long ago or later, e.g. 24h (0: all)")
+	cmd.Flags().StringVar(&options.outcome, "outcome", "", "show only this outcome: "+strings.Join(scheduler.RecordedOutcomes(), ", "))
+	addOutputFlag(cmd, &options.output)
+	return cmd
+}
+
+// query checks the flags and the job argument and returns the query they ask for.
+func (o historyOptions) query(specs []scheduler.CronSpec, args []string, now time.Time) (contract.RunQuery, error) {
+	query := contract.RunQuery{Outcome: o.outcome, Limit: o.limit}
+	switch {
+	case o.limit < 0:
+		return query, fmt.Errorf("--limit %d is negative: give a number of runs, or 0 for all", o.limit)
+	case o.since < 0:
+		return query, fmt.Errorf("--since %s is negative: give how far back to look, e.g. 24h", o.since)
+	case o.outcome != "" && !slices.Contains(scheduler.RecordedOutcomes(), o.outcome):
+		return query, fmt.Errorf("--outcome %q is not an outcome: valid values are %s", o.outcome, strings.Join(scheduler.RecordedOutcomes(), ", "))
+	}
+	if err := checkOutput(o.output); err != nil {
+		return query, err
+	}
+	if len(args) == 1 {
+		if err := checkJob(specs, args[0]); err != nil {
+			return query, err
+		}
+		query.Job = args[0]
+	}
+	if o.since > 0 {
+		query.Since = now.Add(-o.since)
+	}
+	return query, nil
+}
+
+// historyService makes the backend of this command's settings and returns its run history.
+func historyService(cmd *cobra.Command, root *console.Root) (contract.RunHistory, error) {
+	backend, err := readBackend(cmd, root)
+	if err != nil {
+		return nil, err
+	}
+	history, _ := clusterStores(backend)
+	if history == nil {
+		return nil, fmt.Errorf("the %s backend keeps no run history", root.Settings.Distributed.Backend)
+	}
+	return history, nil
+}
+
+// printHistory prints records as a table, one line each.
+func printHistory(out io.Writer, records []contract.RunRecord) error {
+	if len(records) == 0 {
+		_, err := fmt.Fprintln(out, "no run recorded")
+		return err
+	}
+	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(table, "TICK\tJOB\tOUTCOME\tHOST\tPID\tAPP ID\tDURATION\tLATE\tERROR")
+	for _, r := range records {
+		tick := r.Tick.Local().Format(time.RFC3339)
+		if r.Count > 1 {
+			tick += fmt.Sprintf(" (+%d to %s)", r.Count-1, r.LastTick.Local().Format(time.RFC3339))
+		}
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", tick, r.Job, r.Outcome, r.Hostname, r.PID,
+			shortID(r.AppID), r.Finished.Sub(r.Started).Round(time.Millisecond), r.Late.Round(time.Millisecond),
+			oneLine(r.Error, 80))
+	}
+	return table.Flush()
+}
+
+// shortID returns the first 8 characters of an app id (a UUID's first group).
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// oneLine returns text on one line, cut to at most max runes.
+func oneLine(text string, max int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if runes := []rune(text); len(runes) > max {
+		return string(runes[:max-1]) + "…"
+	}
+	return text
+}

@@ -1,0 +1,42 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"github.com/hadeframe/hade/framework/provider/distributed"
+)
+
+// Environment variables of the run history's retention.
+const (
+	EnvHistoryMaxRuns = "HADE_HISTORY_MAX_RUNS"
+	EnvHistoryMaxAge  = "HADE_HISTORY_MAX_AGE"
+)
+
+// addHistoryFlags adds the run history's retention flags to flags, with their defaults from the
+// environment; it returns an error naming the variable when a value there does not parse.
+func addHistoryFlags(flags *pflag.FlagSet, retention *distributed.Retention) error {
+	runs, runsErr := envPositiveInt(EnvHistoryMaxRuns, distributed.DefaultRetention.PerJob)
+	age, ageErr := envDuration(EnvHistoryMaxAge, distributed.DefaultRetention.MaxAge)
+	flags.IntVar(&retention.PerJob, "history-max-runs", runs,
+		"run history: records kept per job, the newest (env "+EnvHistoryMaxRuns+")")
+	flags.DurationVar(&retention.MaxAge, "history-max-age", age,
+		"run history: records older than this are dropped, e.g. 720h (env "+EnvHistoryMaxAge+")")
+	return errors.Join(runsErr, ageErr)
+}
+
+// envPositiveInt returns the integer in the environment variable name, or fallback when it is unset.
+func envPositiveInt(name string, fallback int) (int, error) {
+	value := envOr(name, "")
+	if value == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n <= 0 {
+		return fallback, fmt.Errorf("%s=%q is not a positive whole number such as 1000", name, value)
+	}
+	return n, nil
+}

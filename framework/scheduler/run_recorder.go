@@ -1,0 +1,144 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Bounds of the run recorder. A batch goes out when recorderBatch records wait or recorderLinger passed
+// since the first of them; recorderQueue records may wait, more are dropped and counted (a run never
+// waits for the history). A write gets recorderTimeout; Stop's last flush gets recorderFlush.
+const (
+	recorderQueue   = 8192
+	recorderBatch   = 1000
+	recorderLinger  = 200 * time.Millisecond
+	recorderTimeout = 5 * time.Second
+	recorderFlush   = 3 * time.Second
+)
+
+// recorder hands run records to the history off the runs' path: record never blocks; one goroutine
+// writes them in batches. A batch that fails is dropped and counted in lost; the first failure of an
+// outage and the recovery are logged once each.
+type recorder struct {
+	history contract.RunHistory
+	logger  *slog.Logger
+	queue   chan contract.RunRecord
+	lost    atomic.Int64
+
+	mu     sync.RWMutex
+	closed bool          // close was called: record only counts
+	stop   chan struct{} // closed by close: flush what is queued and return
+	done   chan struct{} // closed when the writing goroutine returned
+	down   bool          // the last write failed (writer goroutine only)
+}
+
+// startRecorder starts the writing goroutine of history; close ends it.
+func startRecorder(history contract.RunHistory, logger *slog.Logger) *recorder {
+	r := &recorder{history: history, logger: logger, queue: make(chan contract.RunRecord, recorderQueue),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// record queues rec, or counts it lost when the queue is full or the recorder closed.
+func (r *recorder) record(rec contract.RunRecord) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		r.lost.Add(1)
+		return
+	}
+	select {
+	case r.queue <- rec:
+	default:
+		r.lost.Add(1)
+	}
+}
+
+// close writes what is queued (for at most recorderFlush) and ends the goroutine; later records are lost.
+func (r *recorder) close() {
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.stop)
+	}
+	r.mu.Unlock()
+	<-r.done
+}
+
+func (r *recorder) loop() {
+	defer close(r.done)
+	for {
+		select {
+		case rec := <-r.queue:
+			r.write(context.Background(), r.collect(rec), recorderTimeout)
+		case <-r.stop:
+			r.flush()
+			return
+		}
+	}
+}
+
+// collect returns first and the records that follow it within recorderLinger, up to recorderBatch.
+func (r *recorder) collect(first contract.RunRecord) []contract.RunRecord {
+	batch := []contract.RunRecord{first}
+	linger := time.NewTimer(recorderLinger)
+	defer linger.Stop()
+	for len(batch) < recorderBatch {
+		select {
+		case rec := <-r.queue:
+			batch = append(batch, rec)
+		case <-linger.C:
+			return batch
+		case <-r.stop:
+			return batch
+		}
+	}
+	return batch
+}
+
+// flush writes the queued records in batches until the queue is empty or recorderFlush passed.
+func (r *recorder) flush() {
+	ctx, cancel := context.WithTimeout(context.Background(), recorderFlush)
+	defer cancel()
+	for {
+		var batch []contract.RunRecord
+	drain:
+		for len(batch) < recorderBatch {
+			select {
+			case rec := <-r.queue:
+				batch = append(batch, rec)
+			default:
+				break drain
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		r.write(ctx, batch, recorderTimeout)
+	}
+}
+
+// write appends batch, counting it lost and logging the outage's first failure when it fails.
+func (r *recorder) write(ctx context.Context, batch []contract.RunRecord, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := r.history.AppendRuns(ctx, batch)
+	switch {
+	case err != nil:
+		lost := r.lost.Add(int64(len(batch)))
+		if !r.down {
+			r.logger.Error("run history: a write failed; runs go on, and their records are dropped and counted until it works again",
+				"error", err.Error(), "records_lost", lost)
+		}
+		r.down = true
+	case r.down:
+		r.down = false
+		r.logger.Info("run history: writes work again", "records_lost", r.lost.Load())
+	}
+}

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -9,18 +10,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 func newCronListCommand(root *console.Root) *cobra.Command {
-	return &cobra.Command{
+	var output string
+	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the registered cron entries and their next run",
-		Long: `List the registered cron entries and their next run, then the distributed provider of this
-command's settings and whether it answers. It exits 1 when the provider cannot be used (the table is
-printed first). It creates no file.`,
-		Args: cobra.NoArgs,
+		Short: "List the registered cron jobs, their next run and their last recorded run",
+		Long: `List the registered cron jobs: name, type, spec, zone, command, service, hold time, next run, and
+the last run recorded by any process sharing the backend (tick, outcome, host/pid, duration); then the
+backend of this command's settings and whether it answers. It exits 1 when the backend cannot be used (the
+table is printed first, without last runs). It reads only and creates no file.`,
+		Annotations: operation,
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			if err := applyCronZone(root); err != nil {
 				return err
 			}
@@ -28,32 +36,105 @@ printed first). It creates no file.`,
 			if err != nil {
 				return err
 			}
-			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, time.Now()); err != nil {
+			line, providerErr := describeProvider(cmd, root, files)
+			var last map[string]contract.RunRecord
+			if providerErr == nil { // a backend that failed once would only fail again, as slowly
+				var lastErr error
+				if last, lastErr = lastRuns(cmd, root); lastErr != nil {
+					line, providerErr = line+"\nrun history: UNAVAILABLE: "+lastErr.Error(), lastErr
+				}
+			}
+			if output == outputJSON {
+				return printJSONList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, last, line, providerErr, time.Now())
+			}
+			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, last, time.Now()); err != nil {
 				return err
 			}
-			line, providerErr := describeProvider(cmd, root, files)
 			if _, err := fmt.Fprintln(cmd.OutOrStdout(), line); err != nil {
 				return err
 			}
 			return providerErr
 		},
 	}
+	addOutputFlag(cmd, &output)
+	return cmd
 }
 
-// printList prints a table of specs: type, spec, zone, command, service, hold time and next run after now.
-func printList(out io.Writer, specs []scheduler.CronSpec, now time.Time) error {
+// lastRuns returns the last recorded run of each registered job, or why it cannot be read.
+func lastRuns(cmd *cobra.Command, root *console.Root) (map[string]contract.RunRecord, error) {
+	if len(root.Scheduler.CronSpecs) == 0 {
+		return nil, nil
+	}
+	history, err := historyService(cmd, root)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+	defer cancel()
+	return history.LastRuns(ctx, jobNames(root.Scheduler.CronSpecs))
+}
+
+// printList prints a table of specs: job, type, spec, zone, command, service, hold time, next run after
+// now, and the last recorded run.
+func printList(out io.Writer, specs []scheduler.CronSpec, last map[string]contract.RunRecord, now time.Time) error {
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "TYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN")
+	fmt.Fprintln(table, "JOB\tTYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN\tLAST TICK\tOUTCOME\tWHERE\tDURATION")
 	for _, spec := range specs {
 		service, hold := "-", "-"
 		if spec.Type == scheduler.Distributed {
 			service, hold = spec.ServiceName, spec.HoldTime.String()
 		}
-		next := "never"
-		if at := spec.Next(now); !at.IsZero() {
-			next = at.Format(time.RFC3339)
+		lastTick, outcome, where, duration := "-", "-", "-", "-"
+		if r, ok := last[spec.Name]; ok {
+			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), r.Outcome, r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
 		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Type, spec.Spec, spec.Zone, spec.Command.CommandPath(), service, hold, next)
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,
+			spec.Command.CommandPath(), service, hold, nextRun(spec, now), lastTick, outcome, where, duration)
 	}
 	return table.Flush()
+}
+
+// nextRun is the spec's next fire time after now in RFC 3339, or "never".
+func nextRun(spec scheduler.CronSpec, now time.Time) string {
+	if at := spec.Next(now); !at.IsZero() {
+		return at.Format(time.RFC3339)
+	}
+	return "never"
+}
+
+// jsonJob is a registered job as `cron list --output json` prints it.
+type jsonJob struct {
+	Job        string   `json:"job"`
+	Type       string   `json:"type"`
+	Spec       string   `json:"spec"`
+	Zone       string   `json:"zone"`
+	Command    string   `json:"command"`
+	Service    string   `json:"service,omitempty"`
+	HoldMS     float64  `json:"hold_ms,omitempty"`
+	NextRun    string   `json:"next_run"`
+	LastRun    *jsonRun `json:"last_run"`
+	Definition string   `json:"definition,omitempty"`
+}
+
+// printJSONList prints {"jobs": [...], "provider": line} and returns providerErr.
+func printJSONList(out io.Writer, specs []scheduler.CronSpec, last map[string]contract.RunRecord, line string,
+	providerErr error, now time.Time) error {
+	jobs := make([]jsonJob, 0, len(specs))
+	for _, spec := range specs {
+		job := jsonJob{Job: spec.Name, Type: string(spec.Type), Spec: spec.Spec, Zone: spec.Zone,
+			Command: spec.Command.CommandPath(), NextRun: nextRun(spec, now)}
+		if spec.Type == scheduler.Distributed {
+			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition()
+		}
+		if r, ok := last[spec.Name]; ok {
+			run := toJSONRun(r)
+			job.LastRun = &run
+		}
+		jobs = append(jobs, job)
+	}
+	if err := writeJSON(out, map[string]any{"jobs": jobs, "provider": line}); err != nil {
+		return err
+	}
+	return providerErr
 }

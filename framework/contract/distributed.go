@@ -37,6 +37,18 @@ type Claim struct {
 	LiveUntil time.Time
 }
 
+// Claimed is the answer to a claim the backend decided.
+type Claimed struct {
+	// Holder is the app id that holds the tick: Claim.AppID when this call (or an earlier one of the same
+	// app) won it, another app's id when that app won it.
+	Holder string
+	// Previous is set on the call whose claim moved the fence: the tick the fence held before, when that
+	// tick was won with the same definition. Zero otherwise: the service's first claim, a fence of another
+	// definition, a tick held by another app, or a re-sent claim learning that it had won. The ticks of the
+	// definition strictly between Previous and Claim.Tick were won by no process: they were missed.
+	Previous time.Time
+}
+
 // Distributed selects one process among all processes that share a backend (the local host's files, or
 // one Redis) for a named service.
 //
@@ -63,13 +75,13 @@ type Claim struct {
 // is not told whether the run succeeded, so jobs should be idempotent for the case where a process dies
 // mid-run. Processes using different backends see different fences and do not exclude each other.
 type Distributed interface {
-	// ClaimTick claims claim.Tick for claim.AppID and returns the app id that holds the tick: claim.AppID
+	// ClaimTick claims claim.Tick for claim.AppID and returns who holds the tick (see Claimed): claim.AppID
 	// when this call (or an earlier one of the same app) won it, another app's id when that app won it (no
 	// error). It returns a wrapped ErrTickClosed when the tick can no longer be claimed, a wrapped
 	// ErrDefinitionConflict when another live definition holds the service, ctx's error when ctx ended
 	// before the claim reached the backend, and any other error when the input is invalid or the backend
 	// could not be reached or answered badly.
-	ClaimTick(ctx context.Context, claim Claim) (selectedAppID string, err error)
+	ClaimTick(ctx context.Context, claim Claim) (Claimed, error)
 
 	// Select elects one app for serviceName for the current holdTime-long window, as in the hade design:
 	// time is cut into windows of holdTime aligned to the Unix epoch, and the first app to call Select in

@@ -135,11 +135,14 @@ func (j *job) runTick(state *running, run *activeRun, tick time.Time) (outcome s
 		}
 	}()
 	if j.spec.Type == Distributed {
-		selected, outcome, claimAttrs := j.claim(state, tick)
+		claimed, outcome, claimAttrs := j.claim(state, tick)
 		if outcome != "" {
 			return outcome, time.Time{}, claimAttrs
 		}
-		attrs = append(attrs, slog.String("selected", selected))
+		attrs = append(attrs, slog.String("selected", claimed.Holder))
+		if !claimed.Previous.IsZero() {
+			j.recordGap(state, claimed.Previous, tick)
+		}
 	}
 	ctx := context.WithValue(state.runs, tickKey{}, tick)
 	var output *runOutput
@@ -160,23 +163,23 @@ func (j *job) runTick(state *running, run *activeRun, tick time.Time) (outcome s
 }
 
 // claim claims tick through the claims context; outcome is empty when this process won it.
-func (j *job) claim(state *running, tick time.Time) (selected, outcome string, attrs []slog.Attr) {
+func (j *job) claim(state *running, tick time.Time) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
-	selected, err := env.Distributed.ClaimTick(state.claims, contract.Claim{
+	claimed, err := env.Distributed.ClaimTick(state.claims, contract.Claim{
 		Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: j.spec.HoldTime,
 		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
 	})
 	switch {
 	case errors.Is(err, contract.ErrTickClosed):
-		return "", outcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
+		return claimed, outcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
 	case err != nil && state.claims.Err() != nil && errors.Is(err, state.claims.Err()):
-		return "", outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
+		return claimed, outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
 	case err != nil:
-		return "", outcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
-	case selected != env.AppID:
-		return selected, outcomeNotSelected, []slog.Attr{slog.String("selected", selected)}
+		return claimed, outcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
+	case claimed.Holder != env.AppID:
+		return claimed, outcomeNotSelected, []slog.Attr{slog.String("selected", claimed.Holder)}
 	}
-	return selected, "", nil
+	return claimed, "", nil
 }
 
 // runOutcome classifies the error of a run.

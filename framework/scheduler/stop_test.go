@@ -39,12 +39,12 @@ func newQueuedBackend(t *testing.T, folder string, open bool) *queuedBackend {
 	return q
 }
 
-func (q *queuedBackend) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+func (q *queuedBackend) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	q.waiting.Add(1)
 	select {
 	case <-q.open:
 	case <-ctx.Done():
-		return "", fmt.Errorf("claim of %q waiting in line: %w", c.Service, ctx.Err())
+		return contract.Claimed{}, fmt.Errorf("claim of %q waiting in line: %w", c.Service, ctx.Err())
 	}
 	selected, err := q.Local.ClaimTick(ctx, c)
 	q.claimed <- c.Service
@@ -190,7 +190,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 		service := fmt.Sprintf("svc-%d", i)
 		selected, err := other.ClaimTick(context.Background(), contract.Claim{Service: service, AppID: "other", Tick: tick,
 			HoldTime: time.Hour, LiveUntil: tick.Add(time.Hour)})
-		if err != nil || selected != "other" {
+		if err != nil || selected.Holder != "other" {
 			t.Fatalf("another process claiming %s: %q, %v; want it to win the tick left by the stop", service, selected, err)
 		}
 	}

@@ -44,20 +44,20 @@ type recordingDistributed struct {
 	ops      atomic.Int64
 }
 
-func (d *recordingDistributed) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+func (d *recordingDistributed) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	op := d.ops.Add(1)
 	record := Record{Kind: kindInvoke, Proc: d.proc, Op: op, Service: c.Service, Tick: c.Tick.UnixNano(),
 		App: c.AppID, Hold: c.HoldTime.Nanoseconds(), Offset: d.offset.Nanoseconds()}
 	record.Mono, record.Wall = stamp()
 	d.recorder.write(record)
-	selected, err := d.inner.ClaimTick(ctx, c)
-	record.Kind, record.Selected, record.Result = kindReturn, selected, claimResult(c.AppID, selected, err)
+	claimed, err := d.inner.ClaimTick(ctx, c)
+	record.Kind, record.Selected, record.Result = kindReturn, claimed.Holder, claimResult(c.AppID, claimed.Holder, err)
 	record.Mono, record.Wall = stamp()
 	if err != nil {
 		record.Error = err.Error()
 	}
 	d.recorder.write(record)
-	return selected, err
+	return claimed, err
 }
 
 // claimResult classifies a claim's answer.

@@ -176,7 +176,7 @@ func TestClaimTickRejectsBadInput(t *testing.T) {
 				}
 			}
 			// a zero LiveUntil is Tick+HoldTime: valid
-			if got, err := backend.ClaimTick(context.Background(), ok); err != nil || got != "a" {
+			if got, err := backend.ClaimTick(context.Background(), ok); err != nil || got.Holder != "a" {
 				t.Errorf("ClaimTick with a zero LiveUntil = %q, %v; want a", got, err)
 			}
 		})
@@ -354,9 +354,10 @@ func TestHelperClaimer(t *testing.T) {
 
 // claim claims tick for app on service with hold as the window, under one fixed definition.
 func claim(backend contract.Distributed, service, app string, tick time.Time, hold time.Duration) (string, error) {
-	return backend.ClaimTick(context.Background(), contract.Claim{
+	claimed, err := backend.ClaimTick(context.Background(), contract.Claim{
 		Service: service, AppID: app, Tick: tick, HoldTime: hold, Definition: "test", LiveUntil: tick.Add(2 * hold),
 	})
+	return claimed.Holder, err
 }
 
 // step is one claim of a definition test case, made at the case's start + at.
@@ -443,8 +444,9 @@ func runSteps(backend contract.Distributed, service string, steps []step) error 
 	for n, st := range steps {
 		time.Sleep(time.Until(start.Add(st.at)))
 		tick := start.Add(st.tick)
-		got, err := backend.ClaimTick(context.Background(), contract.Claim{Service: service, AppID: st.app,
+		claimed, err := backend.ClaimTick(context.Background(), contract.Claim{Service: service, AppID: st.app,
 			Tick: tick, HoldTime: st.hold, Definition: st.def, LiveUntil: tick.Add(st.next + st.hold)})
+		got := claimed.Holder
 		if problem := checkStep(st, got, err); problem != "" {
 			return fmt.Errorf("step %d %+v: got %q, %v: %s", n, st, got, err, problem)
 		}
@@ -473,4 +475,44 @@ func checkStep(st step, got string, err error) string {
 		return fmt.Sprintf("want %q", st.want)
 	}
 	return ""
+}
+
+// TestClaimTickPreviousNamesTheGap: the call that moves the fence learns the tick it held before, when that
+// was won with the same definition; every other answer has no previous tick.
+func TestClaimTickPreviousNamesTheGap(t *testing.T) {
+	for _, s := range stores(t) {
+		t.Run(s.name, func(t *testing.T) {
+			a, b := s.open(t), s.open(t)
+			now := time.Now().Truncate(time.Millisecond)
+			hold := 10 * time.Second
+			claimAt := func(backend contract.Distributed, app, definition string, tick, liveUntil time.Time) contract.Claimed {
+				t.Helper()
+				claimed, err := backend.ClaimTick(context.Background(), contract.Claim{Service: "gap", AppID: app, Tick: tick,
+					HoldTime: hold, Definition: definition, LiveUntil: liveUntil})
+				if err != nil {
+					t.Fatalf("claim of %s by %s: %v", tick, app, err)
+				}
+				return claimed
+			}
+			t1, t3, t4, t5 := now.Add(-3*time.Second), now.Add(-time.Second), now, now.Add(time.Second)
+			steps := []struct {
+				name     string
+				got      contract.Claimed
+				holder   string
+				previous time.Time
+			}{
+				{"first claim of the service", claimAt(a, "a", "def", t1, t1.Add(hold)), "a", time.Time{}},
+				{"the same tick, another app", claimAt(b, "b", "def", t1, t1.Add(hold)), "a", time.Time{}},
+				{"a later tick won", claimAt(b, "b", "def", t3, t3), "b", t1},
+				{"the winner again (a re-send)", claimAt(b, "b", "def", t3, t3), "b", time.Time{}},
+				{"another definition after live-until", claimAt(a, "a", "other", t4, t4.Add(hold)), "a", time.Time{}},
+				{"the next tick of that definition", claimAt(b, "b", "other", t5, t5.Add(hold)), "b", t4},
+			}
+			for _, step := range steps {
+				if step.got.Holder != step.holder || !step.got.Previous.Equal(step.previous) {
+					t.Errorf("%s: %+v, want holder %s and previous %v", step.name, step.got, step.holder, step.previous)
+				}
+			}
+		})
+	}
 }

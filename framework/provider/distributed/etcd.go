@@ -150,10 +150,10 @@ func (e *Etcd) Close() error {
 //     returns claim.AppID. Authentication and permission errors are not re-sent.
 //
 // Once sent, a claim is answered whatever ctx does, so a won tick is never reported as lost.
-func (e *Etcd) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+func (e *Etcd) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	c, err := validateClaim(c)
 	if err != nil {
-		return "", err
+		return contract.Claimed{}, err
 	}
 	return e.claim(ctx, c, false)
 }
@@ -163,21 +163,22 @@ func (e *Etcd) Select(ctx context.Context, serviceName, appID string, holdTime t
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}
-	return e.claim(ctx, selectClaim(serviceName, appID, windowTick(e.now(), holdTime), holdTime), true)
+	claimed, err := e.claim(ctx, selectClaim(serviceName, appID, windowTick(e.now(), holdTime), holdTime), true)
+	return claimed.Holder, err
 }
 
 // claim queues c for the sender and returns its result. The fence keeps times in µs: c's times are cut to
 // µs first, so a claim compares equal to the fence it wrote.
-func (e *Etcd) claim(ctx context.Context, c contract.Claim, window bool) (string, error) {
+func (e *Etcd) claim(ctx context.Context, c contract.Claim, window bool) (contract.Claimed, error) {
 	c.Tick, c.LiveUntil = time.UnixMicro(c.Tick.UnixMicro()), time.UnixMicro(c.LiveUntil.UnixMicro())
 	tick, _, _ := e.fenceKeys(c.Service)
 	reply, err := e.submit(ctx, newRequest(ctx, c, window, tick, e.timeout), "etcd at "+e.endpoints)
 	if err != nil {
-		return "", err
+		return contract.Claimed{}, err
 	}
 	if reply.err != nil {
-		return "", fmt.Errorf("etcd at %s: claim of tick %s of service %q: %w", e.endpoints, formatTime(c.Tick), c.Service, reply.err)
+		return contract.Claimed{}, fmt.Errorf("etcd at %s: claim of tick %s of service %q: %w", e.endpoints, formatTime(c.Tick), c.Service, reply.err)
 	}
 	answer, _ := reply.value.(etcdAnswer)
-	return answer.selected, answer.err
+	return answer.claimed, answer.err
 }

@@ -75,7 +75,7 @@ func replies(t *testing.T, requests []*claimRequest) []string {
 		if reply.err != nil || answer.err != nil {
 			t.Fatalf("claim %d: %v, %v", i, reply.err, answer.err)
 		}
-		selected[i] = answer.selected
+		selected[i] = answer.claimed.Holder
 	}
 	return selected
 }

@@ -32,8 +32,8 @@ const (
 
 // etcdAnswer is the cluster's answer to one claim: the app id holding the tick, or why not.
 type etcdAnswer struct {
-	selected string
-	err      error
+	claimed contract.Claimed
+	err     error
 }
 
 // send sends the claims of batch in requests of at most etcdClaimsPerTxn claims (one claim per service
@@ -133,8 +133,8 @@ func (e *Etcd) claimOp(c contract.Claim, now time.Time) clientv3.Op {
 		return clientv3.OpTxn(nil, reads, nil)
 	}
 	tick := encodeMicros(c.Tick)
-	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID), clientv3.OpPut(definitionKey, c.Definition),
-		clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
+	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID, clientv3.WithPrevKV()),
+		clientv3.OpPut(definitionKey, c.Definition, clientv3.WithPrevKV()), clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
 	older := clientv3.Compare(clientv3.Value(tickKey), "<", tick)
 	if sabotageFence { // test builds only (sabotage_on.go): the tick comparison always holds
 		older = clientv3.Compare(clientv3.CreateRevision(tickKey), ">", 0)
@@ -156,7 +156,7 @@ func (e *Etcd) decide(c contract.Claim, now time.Time, result *pb.ResponseOp) et
 	txn := result.GetResponseTxn()
 	for level := 0; txn != nil && inWindow(c, now) && level < 3; level++ {
 		if txn.Succeeded {
-			return etcdAnswer{selected: c.AppID}
+			return etcdAnswer{claimed: contract.Claimed{Holder: c.AppID, Previous: previousOfWrites(c, txn.Responses)}}
 		}
 		if level < 2 && len(txn.Responses) == 1 {
 			txn = txn.Responses[0].GetResponseTxn()
@@ -174,7 +174,26 @@ func (e *Etcd) decide(c contract.Claim, now time.Time, result *pb.ResponseOp) et
 	if won {
 		return etcdAnswer{err: fmt.Errorf("etcd at %s: the fence of service %q allows a claim the transaction refused", e.endpoints, c.Service)}
 	}
-	return etcdAnswer{selected: selected, err: err}
+	return etcdAnswer{claimed: contract.Claimed{Holder: selected}, err: err}
+}
+
+// previousOfWrites returns contract.Claimed.Previous of a claim c that won with writes (claimOp's puts of
+// the tick and definition keys, with their former values): the former tick when the former definition is
+// c's; zero when there was no fence or a value does not parse.
+func previousOfWrites(c contract.Claim, writes []*pb.ResponseOp) time.Time {
+	if len(writes) < 2 {
+		return time.Time{}
+	}
+	tickKV, definitionKV := writes[0].GetResponsePut().GetPrevKv(), writes[1].GetResponsePut().GetPrevKv()
+	if tickKV == nil || definitionKV == nil {
+		return time.Time{}
+	}
+	tick, _, _ := strings.Cut(string(tickKV.Value), "/")
+	previous, err := decodeMicros(tick)
+	if err != nil {
+		return time.Time{}
+	}
+	return fence{Tick: previous, Definition: string(definitionKV.Value)}.previous(c)
 }
 
 // parseFence reads a fence from the reads of its tick, definition and live keys; no tick key is no fence.

@@ -59,6 +59,15 @@ func (f fence) claim(c contract.Claim, now time.Time) (selected string, won bool
 	return c.AppID, true, nil
 }
 
+// previous is what a claim c that moved fence f answers as contract.Claimed.Previous: f's tick when f was
+// won with c's definition, else zero.
+func (f fence) previous(c contract.Claim) time.Time {
+	if f.Tick.IsZero() || f.Definition != c.Definition {
+		return time.Time{}
+	}
+	return f.Tick
+}
+
 // conflictError is the wrapped contract.ErrDefinitionConflict refusing c while winner's definition is live.
 func conflictError(c contract.Claim, winner, definition string, liveUntil time.Time) error {
 	return fmt.Errorf("%w: service %q: definition %q of app %q is refused because app %q holds the service "+

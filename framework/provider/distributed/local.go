@@ -60,36 +60,36 @@ func (l *Local) LockFile(serviceName string) string {
 // contract.ErrDefinitionConflict, it returns ctx's error when ctx ends before the lock is taken (a claim
 // that has the lock is decided and answered whatever ctx does), and an error when the state file cannot
 // be opened, locked within DefaultLockWait, read, parsed (the error names the file) or written.
-func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	c, err := validateClaim(c)
 	if err != nil {
-		return "", err
+		return contract.Claimed{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("service %q: claim not made: %w", c.Service, err)
+		return contract.Claimed{}, fmt.Errorf("service %q: claim not made: %w", c.Service, err)
 	}
 	path := l.LockFile(c.Service)
 	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("service %q: open lock file: %w", c.Service, err)
+		return contract.Claimed{}, fmt.Errorf("service %q: open lock file: %w", c.Service, err)
 	}
 	defer file.Close() // closing the only descriptor of this open file releases the lock
 	if err := flock.LockContext(ctx, file, l.lockWait); err != nil {
-		return "", fmt.Errorf("service %q: lock %s: %w", c.Service, path, err)
+		return contract.Claimed{}, fmt.Errorf("service %q: lock %s: %w", c.Service, path, err)
 	}
 	current, err := readFence(file)
 	if err != nil {
-		return "", fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", c.Service, path, err)
+		return contract.Claimed{}, fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", c.Service, path, err)
 	}
 	selected, won, err := current.claim(c, l.now())
 	if err != nil || !won {
-		return selected, err
+		return contract.Claimed{Holder: selected}, err
 	}
 	next := fence{Tick: c.Tick, Winner: c.AppID, Definition: c.Definition, LiveUntil: c.LiveUntil}
 	if err := writeFence(file, next); err != nil {
-		return "", fmt.Errorf("service %q: write %s: %w", c.Service, path, err)
+		return contract.Claimed{}, fmt.Errorf("service %q: write %s: %w", c.Service, path, err)
 	}
-	return selected, nil
+	return contract.Claimed{Holder: selected, Previous: current.previous(c)}, nil
 }
 
 // Select implements contract.Distributed.Select on top of ClaimTick.
@@ -97,7 +97,8 @@ func (l *Local) Select(ctx context.Context, serviceName, appID string, holdTime 
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}
-	return l.ClaimTick(ctx, selectClaim(serviceName, appID, windowTick(l.now(), holdTime), holdTime))
+	claimed, err := l.ClaimTick(ctx, selectClaim(serviceName, appID, windowTick(l.now(), holdTime), holdTime))
+	return claimed.Holder, err
 }
 
 // stateRecord is the JSON line a state file holds. It is advisory text for people too.

@@ -125,8 +125,9 @@ func TestLocalDefinitionTakesOverJustAfterLiveUntil(t *testing.T) {
 	local.now = func() time.Time { return now }
 	hold := time.Second
 	claimAt := func(app, definition string, tick time.Time) (string, error) {
-		return local.ClaimTick(context.Background(), contract.Claim{Service: "svc", AppID: app, Tick: tick,
+		claimed, err := local.ClaimTick(context.Background(), contract.Claim{Service: "svc", AppID: app, Tick: tick,
 			HoldTime: hold, Definition: definition, LiveUntil: tick.Add(time.Minute + hold)})
+		return claimed.Holder, err
 	}
 	if got, err := claimAt("a", "every minute", start); err != nil || got != "a" {
 		t.Fatalf("a = %q, %v", got, err)

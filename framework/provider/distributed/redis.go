@@ -155,10 +155,10 @@ func (r *Redis) Close() error {
 //     claim.Tick+claim.HoldTime, or one call bound before the job's next tick (local clock), or before ctx ended. A re-sent claim that had been applied returns claim.AppID.
 //
 // Once sent, a claim is answered whatever ctx does, so a won tick is never reported as lost.
-func (r *Redis) ClaimTick(ctx context.Context, c contract.Claim) (string, error) {
+func (r *Redis) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	c, err := validateClaim(c)
 	if err != nil {
-		return "", err
+		return contract.Claimed{}, err
 	}
 	return r.claim(ctx, c, false)
 }
@@ -168,5 +168,6 @@ func (r *Redis) Select(ctx context.Context, serviceName, appID string, holdTime 
 	if err := validateSelect(serviceName, appID, holdTime); err != nil {
 		return "", err
 	}
-	return r.claim(ctx, selectClaim(serviceName, appID, time.Now(), holdTime), true)
+	claimed, err := r.claim(ctx, selectClaim(serviceName, appID, time.Now(), holdTime), true)
+	return claimed.Holder, err
 }

@@ -3,7 +3,8 @@
 -- id), "def" (the winner's definition) and "live" (its LiveUntil, µs), never expiring. ARGV[5i-4..5i]
 -- are the tick in µs (or "window": the hold-aligned window holding Redis's now, for Select, live for two
 -- windows), the app id, the hold time in µs, the definition and LiveUntil in µs.
--- It returns, at 2i-1 and 2i: 0 and the app id when won; 1 and the holder when the tick is already held
+-- It returns, at 2i-1 and 2i: 0 and {app id, previous} when won, previous being the fence's former tick
+-- (µs) when it had the claim's definition, else ''; 1 and the holder when the tick is already held
 -- (by this app or another); 2 and the fence's tick when the tick is older; 3 and Redis's now when now is
 -- outside [tick-hold, tick+hold]; 4 and the error of a Redis call of this claim (redis.pcall: nothing is
 -- written for it, the other claims go on); 5 and {winner, definition, live} on a definition conflict.
@@ -21,6 +22,10 @@ local function claim(key, tick_us, app, hold_us, def, live_us, now_us)
     return 4, err
   end
   local fence_tick = tonumber(fence[1])
+  local previous = ''
+  if fence_tick and (fence[3] or '') == def then
+    previous = fence[1]
+  end
   if not fence_tick then
     -- no fence yet
   elseif tick_us == fence_tick and fence[2] == app then
@@ -49,7 +54,7 @@ local function claim(key, tick_us, app, hold_us, def, live_us, now_us)
   if err then
     return 4, err
   end
-  return 0, app
+  return 0, {app, previous}
 end
 
 local now = redis.call('TIME')

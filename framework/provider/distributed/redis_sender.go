@@ -20,16 +20,33 @@ func (r *Redis) newClaimRequest(ctx context.Context, c contract.Claim, window bo
 }
 
 // claim queues c for the sender and returns its result.
-func (r *Redis) claim(ctx context.Context, c contract.Claim, window bool) (string, error) {
+func (r *Redis) claim(ctx context.Context, c contract.Claim, window bool) (contract.Claimed, error) {
 	request := r.newClaimRequest(ctx, c, window)
 	reply, err := r.submit(ctx, request, "redis at "+r.address)
 	if err != nil {
-		return "", err
+		return contract.Claimed{}, err
 	}
-	return r.result(request, reply)
+	holder, err := r.result(request, reply)
+	if err != nil || reply.code != 0 {
+		return contract.Claimed{Holder: holder}, err
+	}
+	return won(holder, reply.value), nil
 }
 
-// result turns the script's reply to request into ClaimTick's result.
+// won is the answer to a claim the script reports won: {app id, previous tick in µs or ""}.
+func won(holder string, value any) contract.Claimed {
+	claimed := contract.Claimed{Holder: holder}
+	if pair, ok := value.([]any); ok && len(pair) == 2 {
+		if text, _ := pair[1].(string); text != "" {
+			if micros, err := strconv.ParseInt(text, 10, 64); err == nil {
+				claimed.Previous = time.UnixMicro(micros)
+			}
+		}
+	}
+	return claimed
+}
+
+// result turns the script's reply to request into the holder of the tick, or the error of the claim.
 func (r *Redis) result(request *claimRequest, reply claimReply) (string, error) {
 	c, tick := request.claim, request.args[0]
 	if reply.err != nil {
@@ -37,7 +54,13 @@ func (r *Redis) result(request *claimRequest, reply claimReply) (string, error) 
 	}
 	value, _ := reply.value.(string)
 	switch reply.code {
-	case 0, 1:
+	case 0:
+		if pair, ok := reply.value.([]any); ok && len(pair) == 2 {
+			if holder, ok := pair[0].(string); ok {
+				return holder, nil
+			}
+		}
+	case 1:
 		return value, nil
 	case 2:
 		return "", fmt.Errorf("%w: tick %v (µs) is older than the latest claimed tick %s (µs)", contract.ErrTickClosed, tick, value)

@@ -114,8 +114,8 @@ func (r *Redis) appendArguments(records []contract.RunRecord, retention Retentio
 }
 
 // Runs implements contract.RunHistory.Runs: one script call for one job; for every job, one read of the
-// job index and one script call that reads at most Limit records of each job (all when Limit is 0). It
-// returns an error when query.Limit is negative.
+// job index and a script call per maxReadRecords that reads at most Limit records of each job (all when
+// Limit is 0), merged here. It returns an error when query.Limit is negative.
 func (r *Redis) Runs(ctx context.Context, query contract.RunQuery) ([]contract.RunRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -153,7 +153,7 @@ func compareRunsNewestFirst(a, b contract.RunRecord) int {
 	return b.Started.Compare(a.Started)
 }
 
-// LastRuns implements contract.RunHistory.LastRuns in one script call.
+// LastRuns implements contract.RunHistory.LastRuns in one script call (per 20000 jobs).
 func (r *Redis) LastRuns(ctx context.Context, jobs []string) (map[string]contract.RunRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -171,12 +171,14 @@ func (r *Redis) LastRuns(ctx context.Context, jobs []string) (map[string]contrac
 	return last, nil
 }
 
-// readRuns runs the read script for jobs and returns the records query selects of each job, newest
-// first, at most query.Limit of each (see redis_history_read.lua).
+// maxReadRecords bounds the records one read script call may return (jobs × the limit, or × PerJob when
+// there is none), so a read of many jobs blocks Redis, and the claims waiting behind it, for a few ms at
+// most: the jobs are read in calls of as many jobs as fit.
+const maxReadRecords = 20000
+
+// readRuns returns the records query selects of each of jobs, newest first, at most query.Limit of each,
+// in one read script call (see redis_history_read.lua) per maxReadRecords.
 func (r *Redis) readRuns(ctx context.Context, jobs []string, query contract.RunQuery) ([][]contract.RunRecord, error) {
-	if len(jobs) == 0 {
-		return nil, nil
-	}
 	retention, err := r.historyRetention()
 	if err != nil {
 		return nil, err
@@ -187,8 +189,26 @@ func (r *Redis) readRuns(ctx context.Context, jobs []string, query contract.RunQ
 			return nil, err
 		}
 	}
-	keys := []string{r.historySpansKey()}
 	args := []any{retention.MaxAge.Milliseconds(), max(redisMillis(query.Since), 0), outcome, query.Limit, `"missed"`}
+	perJob := retention.PerJob
+	if query.Limit > 0 {
+		perJob = min(perJob, query.Limit)
+	}
+	found := make([][]contract.RunRecord, 0, len(jobs))
+	for chunk := range slices.Chunk(jobs, max(1, maxReadRecords/perJob)) {
+		records, err := r.readChunk(ctx, chunk, args)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, records...)
+	}
+	return found, nil
+}
+
+// readChunk runs the read script once for jobs with the arguments args (ARGV[1..5]).
+func (r *Redis) readChunk(ctx context.Context, jobs []string, args []any) ([][]contract.RunRecord, error) {
+	keys := []string{r.historySpansKey()}
+	args = slices.Clip(args)
 	for _, job := range jobs {
 		keys = append(keys, r.historyKey(job))
 		args = append(args, job)

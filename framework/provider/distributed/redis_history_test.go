@@ -126,7 +126,8 @@ func historyBatch(base time.Time, n, jobs int) []contract.RunRecord {
 }
 
 // A batch of 200 records across 50 jobs is one call from the client and one EVALSHA in Redis; reading
-// one job, the last runs of 50 jobs and a heartbeat are one call each, every job's runs two. (The first
+// one job, the last runs of 50 jobs and a heartbeat are one call each, every job's runs two, or more when
+// a call would read more than maxReadRecords. (The first
 // call of a script after Redis starts is two: EVALSHA answered NOSCRIPT, then EVAL.)
 func TestRedisHistoryRoundTrips(t *testing.T) {
 	server := redistest.Start(t, "")
@@ -166,6 +167,14 @@ func TestRedisHistoryRoundTrips(t *testing.T) {
 	})
 	checkCalls(t, counter, "LastRuns of 50 jobs", 1, func() error { _, err := backend.LastRuns(ctx, jobs); return err })
 	checkCalls(t, counter, "Runs of every job", 2, func() error { _, err := backend.Runs(ctx, contract.RunQuery{Limit: 10}); return err })
+	var all []contract.RunRecord
+	checkCalls(t, counter, "Runs of every job without a limit (20 jobs of 1000 records per call)", 1+3, func() (err error) {
+		all, err = backend.Runs(ctx, contract.RunQuery{})
+		return err
+	})
+	if len(all) != 210 {
+		t.Fatalf("Runs of every job read in 3 calls: %d records, want 210", len(all))
+	}
 	record := contract.ProcessRecord{AppID: "app", Hostname: "h", Started: base}
 	checkCalls(t, counter, "Heartbeat", 1, func() error { return backend.Heartbeat(ctx, record, time.Minute) })
 	checkCalls(t, counter, "Processes", 2, func() error { _, err := backend.Processes(ctx); return err })
@@ -324,14 +333,16 @@ func TestRedisHistoryErrors(t *testing.T) {
 	}
 }
 
-// A record survives the store exactly to the ms, zero times and an empty service included, and an error
-// longer than the contract's bound is cut.
+// A record survives the store exactly to the ms, zero times, an empty service or type and zero counts
+// included, and an error longer than the contract's bound is cut.
 func TestRedisHistoryRecordEncoding(t *testing.T) {
 	tick := time.UnixMilli(1_700_000_000_123)
 	records := []contract.RunRecord{
 		{Job: "a", Type: "normal", Tick: tick, Outcome: "skipped", Count: 1, LastTick: tick},
 		{Job: "b", Service: "b", Tick: tick, Outcome: `we"ird`, Started: tick.Add(-time.Hour), Late: -time.Second},
 		{Job: "c", Service: "other", Tick: tick, Outcome: "missed", LastTick: tick.Add(time.Hour), Finished: tick},
+		{Job: "d", Type: "distributed", Tick: tick, Started: tick.Add(time.Hour), Attempt: 3, Count: 1, PID: 7},
+		{Job: "e", Type: "distributed", Service: "e", Started: tick, Finished: tick.Add(time.Millisecond), Attempt: 1},
 	}
 	for _, want := range records {
 		member, err := encodeRedisRun(want)
@@ -359,4 +370,111 @@ func TestRedisHistoryRecordEncoding(t *testing.T) {
 	if err != nil || len(got.Error) > contract.MaxRunErrorLength || !strings.HasSuffix(got.Error, "é…") {
 		t.Fatalf("an error of %d bytes is stored as %d bytes (%v); want at most %d ending with …", len(long), len(got.Error), err, contract.MaxRunErrorLength)
 	}
+}
+
+// Since selects a "missed" record by its last tick, reading back only as far as the job's widest missed
+// span; Outcome and Limit select across pages of the script's reads.
+func TestRedisHistorySinceAndPages(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), Retention{})
+	ctx := context.Background()
+	since := time.Now().Add(-time.Hour).Truncate(time.Second)
+	records := historyBatch(since.Add(-10*time.Minute), 900, 1) // ticks from since-10m to since+5m
+	for i := range records {
+		if i%50 == 0 {
+			records[i].Outcome = "error"
+		}
+	}
+	spanning, before := records[0], records[1] // two missed runs before since: one ends after it
+	spanning.Outcome, spanning.Count, spanning.LastTick = "missed", 660, since.Add(time.Minute)
+	before.Outcome, before.Count, before.LastTick = "missed", 2, since.Add(-time.Second)
+	records[0], records[1] = spanning, before
+	if err := backend.AppendRuns(ctx, records); err != nil {
+		t.Fatal(err)
+	}
+	got, err := backend.Runs(ctx, contract.RunQuery{Job: "job-000", Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticksAfter := 0
+	for _, r := range records {
+		if !r.Tick.Before(since) {
+			ticksAfter++
+		}
+	}
+	if len(got) != ticksAfter+1 || got[len(got)-1].Outcome != "missed" || !got[len(got)-1].Tick.Equal(spanning.Tick) {
+		t.Fatalf("since %s: %d records ending with %v; want the %d ticks at or after it and the missed run that spans it",
+			since.Format("15:04:05"), len(got), describeRuns(got[max(len(got)-3, 0):]), ticksAfter)
+	}
+	got, err = backend.Runs(ctx, contract.RunQuery{Job: "job-000", Outcome: "error", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 || !got[4].Tick.Equal(records[650].Tick) {
+		t.Fatalf("the 5 newest errors: %v; want the records 850, 800, …, 650", describeRuns(got))
+	}
+	got, err = backend.Runs(ctx, contract.RunQuery{Outcome: "missed"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("every missed run: %v, %v; want 2", describeRuns(got), err)
+	}
+}
+
+func describeRuns(records []contract.RunRecord) []string {
+	var out []string
+	for _, r := range records {
+		out = append(out, r.Job+"@"+r.Tick.Format("15:04:05")+"/"+r.Outcome)
+	}
+	return out
+}
+
+// BenchmarkRedisAppendRuns appends batches of 100 records (one tick of 100 jobs) and reports, besides the
+// client's time, Redis's time per batch (INFO commandstats) and the Redis memory one stored record takes:
+// MEMORY USAGE of a job key holding 1000 records, divided by 1000.
+func BenchmarkRedisAppendRuns(b *testing.B) {
+	server := redistest.Start(b, "")
+	backend := newPrefixedRedis(b, server.URL(), freshPrefix(), Retention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := backend.AppendRuns(ctx, historyBatch(base, 1000, 1)); err != nil {
+		b.Fatal(err)
+	}
+	bytes, err := admin.MemoryUsage(ctx, backend.historyKey("job-000"), 0).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := admin.ConfigResetStat(ctx).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := backend.AppendRuns(ctx, historyBatch(base.Add(time.Duration(i)*time.Millisecond), 100, 100)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(100*b.N), "ns/record")
+	b.ReportMetric(float64(evalMicros(b, admin))/float64(b.N), "redis-µs/op")
+	b.ReportMetric(float64(bytes)/1000, "redis-bytes/record")
+}
+
+// evalMicros returns the µs Redis spent in EVALSHA since its statistics were reset.
+func evalMicros(b *testing.B, client *redis.Client) int64 {
+	info, err := client.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_evalsha:"); ok {
+			var calls, usec int64
+			if _, err := fmt.Sscanf(rest, "calls=%d,usec=%d", &calls, &usec); err != nil {
+				b.Fatalf("INFO commandstats line %q: %v", line, err)
+			}
+			return usec
+		}
+	}
+	b.Fatal("INFO commandstats has no evalsha line")
+	return 0
 }

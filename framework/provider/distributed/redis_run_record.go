@@ -21,10 +21,11 @@ import (
 // then the other fields as a JSON object with one-letter keys (redisRunBody). The job is the key's.
 const redisRunDigits = 13
 
-// redisRunBody is the JSON part of a stored run record: times in ms, zero values left out.
+// redisRunBody is the JSON part of a stored run record: times in ms, relative to the start; fields that
+// most records share are left out (Service equal to the job, Type "distributed", Attempt and Count 1).
 type redisRunBody struct {
-	Tick     int64   `json:"t"`
-	Type     string  `json:"y,omitempty"`
+	Tick     int64   `json:"t,omitempty"` // Tick-Started, ms
+	Type     *string `json:"y,omitempty"` // nil: "distributed"
 	Service  *string `json:"s,omitempty"` // nil: the job's name (a distributed entry's service is its job)
 	AppID    string  `json:"a,omitempty"`
 	Hostname string  `json:"h,omitempty"`
@@ -32,8 +33,8 @@ type redisRunBody struct {
 	Duration int64   `json:"d,omitempty"` // Finished-Started, ms
 	Late     int64   `json:"l,omitempty"` // ms
 	Error    string  `json:"e,omitempty"`
-	Attempt  int     `json:"n,omitempty"`
-	Count    int     `json:"c,omitempty"`
+	Attempt  int     `json:"n,omitempty"` // Attempt-1
+	Count    int     `json:"c,omitempty"` // Count-1
 }
 
 // redisMillis returns t in ms since the Unix epoch, 0 for the zero time.
@@ -64,9 +65,12 @@ func encodeRedisRun(record contract.RunRecord) (string, error) {
 	started, startKey := redisSortKey(record.Started)
 	_, lastKey := redisSortKey(record.LastTick)
 	body := redisRunBody{
-		Tick: redisMillis(record.Tick), Type: record.Type, AppID: record.AppID, Hostname: record.Hostname,
-		PID: record.PID, Duration: redisMillis(record.Finished) - started, Late: record.Late.Milliseconds(),
-		Error: clipRedisRunError(record.Error), Attempt: record.Attempt, Count: record.Count,
+		Tick: redisMillis(record.Tick) - started, AppID: record.AppID, Hostname: record.Hostname, PID: record.PID,
+		Duration: redisMillis(record.Finished) - started, Late: record.Late.Milliseconds(),
+		Error: clipRedisRunError(record.Error), Attempt: record.Attempt - 1, Count: record.Count - 1,
+	}
+	if record.Type != "distributed" {
+		body.Type = &record.Type
 	}
 	if record.Service != record.Job {
 		body.Service = &record.Service
@@ -106,10 +110,13 @@ func decodeRedisRun(job, member string) (contract.RunRecord, error) {
 		}
 	}
 	record := contract.RunRecord{
-		Job: job, Type: body.Type, Service: job, Tick: redisTime(body.Tick), AppID: body.AppID,
+		Job: job, Type: "distributed", Service: job, Tick: redisTime(started + body.Tick), AppID: body.AppID,
 		Hostname: body.Hostname, PID: body.PID, Outcome: outcome, Started: redisTime(started),
 		Finished: redisTime(started + body.Duration), Late: time.Duration(body.Late) * time.Millisecond,
-		Error: body.Error, Attempt: body.Attempt, Count: body.Count, LastTick: redisTime(lastTick),
+		Error: body.Error, Attempt: body.Attempt + 1, Count: body.Count + 1, LastTick: redisTime(lastTick),
+	}
+	if body.Type != nil {
+		record.Type = *body.Type
 	}
 	if body.Service != nil {
 		record.Service = *body.Service

@@ -285,7 +285,7 @@ func TestRedisHistoryLeavesFencesAlone(t *testing.T) {
 }
 
 // Every method fails with an error naming the backend, never its password, when Redis is down, and
-// returns ctx's error when ctx is cancelled; bad input is refused before anything is sent.
+// returns ctx's error when ctx is cancelled.
 func TestRedisHistoryErrors(t *testing.T) {
 	server := redistest.Start(t, "s3cret")
 	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), Retention{})
@@ -307,22 +307,6 @@ func TestRedisHistoryErrors(t *testing.T) {
 		if err := call(canceled); !errors.Is(err, context.Canceled) {
 			t.Fatalf("%s with a cancelled context: %v; want context.Canceled", name, err)
 		}
-	}
-	bad := historyBatch(time.Now(), 2, 1)
-	bad[1].Job = ""
-	if err := backend.AppendRuns(ctx, bad); err == nil || !strings.Contains(err.Error(), "run record 2 of 2") {
-		t.Fatalf("AppendRuns of a record without a job: %v; want an error naming record 2", err)
-	}
-	if _, err := backend.Runs(ctx, contract.RunQuery{Limit: -1}); err == nil || !strings.Contains(err.Error(), "-1") {
-		t.Fatalf("Runs with limit -1: %v; want an error naming it", err)
-	}
-	backend.retention = Retention{PerJob: -1}
-	if err := backend.AppendRuns(ctx, record); err == nil || !strings.Contains(err.Error(), "-1 runs per job") {
-		t.Fatalf("AppendRuns with a negative retention: %v; want an error naming it", err)
-	}
-	backend.retention = Retention{}
-	if err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, 999*time.Millisecond); err == nil || !strings.Contains(err.Error(), "999ms") {
-		t.Fatalf("Heartbeat with ttl 999ms: %v; want an error naming it", err)
 	}
 	server.Stop()
 	for name, call := range calls {
@@ -477,4 +461,28 @@ func evalMicros(b *testing.B, client *redis.Client) int64 {
 	}
 	b.Fatal("INFO commandstats has no evalsha line")
 	return 0
+}
+
+// Bad input is refused, naming it, before anything is sent.
+func TestRedisHistoryBadInput(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), Retention{})
+	ctx := context.Background()
+	record := historyBatch(time.Now(), 1, 1)
+	bad := historyBatch(time.Now(), 2, 1)
+	bad[1].Job = ""
+	if err := backend.AppendRuns(ctx, bad); err == nil || !strings.Contains(err.Error(), "run record 2 of 2") {
+		t.Fatalf("AppendRuns of a record without a job: %v; want an error naming record 2", err)
+	}
+	if _, err := backend.Runs(ctx, contract.RunQuery{Limit: -1}); err == nil || !strings.Contains(err.Error(), "-1") {
+		t.Fatalf("Runs with limit -1: %v; want an error naming it", err)
+	}
+	backend.retention = Retention{PerJob: -1}
+	if err := backend.AppendRuns(ctx, record); err == nil || !strings.Contains(err.Error(), "-1 runs per job") {
+		t.Fatalf("AppendRuns with a negative retention: %v; want an error naming it", err)
+	}
+	backend.retention = Retention{}
+	if err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, 999*time.Millisecond); err == nil || !strings.Contains(err.Error(), "999ms") {
+		t.Fatalf("Heartbeat with ttl 999ms: %v; want an error naming it", err)
+	}
 }

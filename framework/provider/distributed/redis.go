@@ -52,6 +52,8 @@ type Redis struct {
 	db      int
 	setting string // where the URL is configured, for messages
 	timeout time.Duration
+	// retention bounds the run history (redis_history.go); zero fields are DefaultRetention's.
+	retention Retention
 }
 
 // NewRedis returns a Redis backend for rawURL (redis://[user:password@]host:port/db or rediss:// for

@@ -1,0 +1,15 @@
+-- Registers a live process with Redis's clock (see redis_processes.go). KEYS[1] is the index of live
+-- processes (a sorted set: app id scored by its record's expiry, ms), KEYS[2] the process's record key.
+-- ARGV[1] is the app id, ARGV[2] the record, ARGV[3] the ttl in ms. It sets the record to expire after the
+-- ttl, indexes it, drops the expired entries from the index and keeps the index at least as long as the
+-- record. Returns 1.
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
+redis.call('ZADD', KEYS[1], string.format('%d', now_ms + ttl), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now_ms))
+if redis.call('PTTL', KEYS[1]) < ttl then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1

@@ -267,7 +267,10 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 // Redis counts them too, but they are not round trips.
 func isScriptCommand(name string) bool {
 	switch name {
-	case "cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_persist", "cmdstat_pexpireat":
+	case "cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_persist", "cmdstat_pexpireat", // claims
+		"cmdstat_zadd", "cmdstat_zscore", "cmdstat_zremrangebyscore", "cmdstat_zremrangebyrank", // history
+		"cmdstat_pexpire", "cmdstat_hget", "cmdstat_hdel", "cmdstat_zrangebyscore", "cmdstat_zrevrangebyscore",
+		"cmdstat_set", "cmdstat_pttl": // and heartbeats
 		return true
 	}
 	return false

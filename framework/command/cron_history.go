@@ -118,10 +118,18 @@ func printHistory(out io.Writer, records []contract.RunRecord) error {
 			tick += fmt.Sprintf(" (+%d to %s)", r.Count-1, r.LastTick.Local().Format(time.RFC3339))
 		}
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", tick, r.Job, r.Outcome, r.Hostname, r.PID,
-			shortID(r.AppID), r.Finished.Sub(r.Started).Round(time.Millisecond), r.Late.Round(time.Millisecond),
+			shortID(r.AppID), shortDuration(r.Finished.Sub(r.Started)), shortDuration(r.Late),
 			oneLine(r.Error, 80))
 	}
 	return table.Flush()
+}
+
+// shortDuration shows d in ms with one decimal below a second, else rounded to the ms.
+func shortDuration(d time.Duration) string {
+	if d > -time.Second && d < time.Second {
+		return fmt.Sprintf("%.1fms", milliseconds(d))
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // shortID returns the first 8 characters of an app id (a UUID's first group).

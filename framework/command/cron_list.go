@@ -86,7 +86,7 @@ func printList(out io.Writer, specs []scheduler.CronSpec, last map[string]contra
 		}
 		lastTick, outcome, where, duration := "-", "-", "-", "-"
 		if r, ok := last[spec.Name]; ok {
-			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), r.Outcome, r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), r.Outcome, shortDuration(r.Finished.Sub(r.Started))
 			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
 		}
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,

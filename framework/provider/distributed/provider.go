@@ -51,6 +51,10 @@ func (p Provider) Name() string { return contract.DistributedKey }
 // password or a read, or does not answer a read within the dial timeout (unless EtcdConfig.WaitForCluster is set: see newCheckedEtcd).
 func (p Provider) New(resolver framework.Resolver) (any, error) {
 	config := p.Config()
+	retention, err := config.History.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	switch config.Backend {
 	case BackendLocal:
 		app, err := framework.MakeAs[contract.App](resolver, contract.AppKey)
@@ -63,6 +67,7 @@ func (p Provider) New(resolver framework.Resolver) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		backend.retention = retention
 		if err := backend.Ping(context.Background()); err != nil {
 			return nil, errors.Join(err, backend.Close())
 		}

@@ -237,18 +237,35 @@ func TestEtcdProcessLeases(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for i := 0; i < 2; i++ {
-		if err := backend.Heartbeat(context.Background(), record, time.Minute); err != nil {
-			t.Fatalf("heartbeat %d after the lease expired: %v", i+1, err)
+	// The same ttl (the expired lease is refreshed: not found), a new ttl (a new lease), the same again.
+	for i, ttl := range []time.Duration{time.Second, time.Minute, time.Minute} {
+		if err := backend.Heartbeat(context.Background(), record, ttl); err != nil {
+			t.Fatalf("heartbeat %d (ttl %s) after the lease expired: %v", i+1, ttl, err)
 		}
-	}
-	if got, err := other.Processes(context.Background()); err != nil || len(got) != 1 {
-		t.Fatalf("after heartbeats on an expired lease: %+v, %v; want the record", got, err)
+		if got, err := other.Processes(context.Background()); err != nil || len(got) != 1 {
+			t.Fatalf("after heartbeat %d (ttl %s) after the lease expired: %+v, %v; want the record", i+1, ttl, got, err)
+		}
 	}
 	if err := backend.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := other.Processes(context.Background()); err != nil || len(got) != 0 {
 		t.Fatalf("after Close of its process: %+v, %v; want no record", got, err)
+	}
+}
+
+// Since selects a "missed" record by its last tick: one that began before Since and ended after is listed.
+func TestEtcdHistorySinceMissed(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newEtcdStore(t, cluster, Retention{})()
+	tick := time.Now().Add(-time.Hour).Truncate(time.Second)
+	records := runRecords(3, tick, "job") // ticks +0s, +1s, +2s
+	records[0].Outcome, records[0].Count, records[0].LastTick = "missed", 5, tick.Add(10*time.Second)
+	if err := backend.AppendRuns(context.Background(), records); err != nil {
+		t.Fatal(err)
+	}
+	got, err := backend.Runs(context.Background(), contract.RunQuery{Job: "job", Since: tick.Add(2 * time.Second)})
+	if err != nil || len(got) != 2 || !got[0].Tick.Equal(records[2].Tick) || got[1].Outcome != "missed" {
+		t.Fatalf("Runs since +2s: %+v, %v; want the run at +2s and the missed ticks +0s…+10s", got, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -268,4 +269,42 @@ func TestEtcdHistorySinceMissed(t *testing.T) {
 	if err != nil || len(got) != 2 || !got[0].Tick.Equal(records[2].Tick) || got[1].Outcome != "missed" {
 		t.Fatalf("Runs since +2s: %+v, %v; want the run at +2s and the missed ticks +0s…+10s", got, err)
 	}
+}
+
+// An error longer than contract.MaxRunErrorLength is cut on a character boundary and ends with "…".
+func TestEtcdHistoryErrorCut(t *testing.T) {
+	long := strings.Repeat("é", contract.MaxRunErrorLength)
+	cut := etcdCutError(long)
+	if len(cut) > contract.MaxRunErrorLength || !strings.HasSuffix(cut, "…") || !utf8.ValidString(cut) {
+		t.Fatalf("cut error of %d bytes: %d bytes, ends %q, valid UTF-8 %v", len(long), len(cut), cut[len(cut)-4:], utf8.ValidString(cut))
+	}
+	if short := "exit status 1"; etcdCutError(short) != short {
+		t.Fatalf("a short error was changed: %q", etcdCutError(short))
+	}
+}
+
+// With the cluster down, history and registry calls fail within the request timeout with an error naming
+// etcd's endpoints and their setting.
+func TestEtcdHistoryClusterDown(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newTestEtcd(t, EtcdConfig{Endpoints: cluster.Endpoints(), Prefix: "/down/", RequestTimeout: 300 * time.Millisecond,
+		DialTimeout: 300 * time.Millisecond})
+	if err := backend.AppendRuns(context.Background(), runRecords(1, time.Now(), "job")); err != nil {
+		t.Fatal(err)
+	}
+	cluster.Stop()
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), cluster.Endpoints()) || !strings.Contains(err.Error(), "test endpoints") {
+			t.Fatalf("%s with the cluster down: %v; want an error naming %s and its setting", what, err, cluster.Endpoints())
+		}
+	}
+	check("AppendRuns", backend.AppendRuns(context.Background(), runRecords(1, time.Now(), "job")))
+	_, err := backend.Runs(context.Background(), contract.RunQuery{})
+	check("Runs", err)
+	_, err = backend.LastRuns(context.Background(), []string{"job"})
+	check("LastRuns", err)
+	check("Heartbeat", backend.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "app"}, time.Minute))
+	_, err = backend.Processes(context.Background())
+	check("Processes", err)
 }

@@ -245,6 +245,9 @@ func (e *Etcd) noteOutcome(err error) {
 // by the request timeout and ctx, and returns the answers in the order of chunks. The error is the first
 // failure's, with how many requests failed; a failed request may have been applied.
 func (e *Etcd) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([]*clientv3.TxnResponse, error) {
+	if len(chunks) == 0 {
+		return nil, nil
+	}
 	client, err := e.conn.get()
 	if err != nil {
 		return nil, err

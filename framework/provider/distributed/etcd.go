@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,13 @@ type Etcd struct {
 	down      atomic.Bool             // the last request failed: an outage was logged
 	now       func() time.Time        // the local clock; tests offset it
 	lastError *atomic.Pointer[string] // the client's latest failed attempt, see retryFailed
+
+	retention     Retention // of the run history; zero fields: DefaultRetention's
+	historyMu     sync.Mutex
+	historyJobsOf map[string]*etcdHistoryJob // what this backend knows of each job it appended to
+
+	leasesMu sync.Mutex
+	leases   map[string]etcdLease // the lease of each process record this backend heartbeats, by app id
 }
 
 // NewEtcd returns an etcd backend for config; it starts the goroutine that sends claims, which Close stops.
@@ -134,10 +142,12 @@ func (e *Etcd) Describe(ctx context.Context) string {
 	return fmt.Sprintf("etcd at %s, key prefix %q: answers (read %s)", e.endpoints, e.prefix, time.Since(started).Round(time.Microsecond))
 }
 
-// Close stops sending claims (claims waiting fail) and closes the connections.
+// Close stops sending claims (claims waiting fail), revokes the leases of the process records it
+// heartbeats (the records go at once) and closes the connections.
 func (e *Etcd) Close() error {
 	e.closeQueue()
-	return e.conn.close()
+	revoked := e.revokeLeases()
+	return errors.Join(revoked, e.conn.close())
 }
 
 // ClaimTick implements contract.Distributed.ClaimTick in one transaction, shared with the claims made at

@@ -259,3 +259,48 @@ func (e *Etcd) noteOutcome(err error) {
 		logger().Info("etcd answers again: distributed claims resume", "endpoints", e.endpoints)
 	}
 }
+
+// commitTxns sends each of chunks as one Txn of its operations, etcdHistoryInFlight at a time, each bounded
+// by the request timeout and ctx, and returns the answers in the order of chunks. The error is the first
+// failure's, with how many requests failed; a failed request may have been applied.
+func (e *Etcd) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([]*clientv3.TxnResponse, error) {
+	if len(chunks) == 0 {
+		return nil, nil
+	}
+	client, err := e.conn.get()
+	if err != nil {
+		return nil, err
+	}
+	responses := make([]*clientv3.TxnResponse, len(chunks))
+	errs := make([]error, len(chunks))
+	slots := make(chan struct{}, etcdHistoryInFlight)
+	var wg sync.WaitGroup
+	for i, ops := range chunks {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			request, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), e.timeout)
+			defer cancel()
+			responses[i], errs[i] = client.Txn(request).Then(ops...).Commit()
+		}()
+	}
+	wg.Wait()
+	var first error
+	failed := 0
+	for _, err := range errs {
+		if err != nil && first == nil {
+			first = err
+		}
+		if err != nil {
+			failed++
+		}
+	}
+	switch {
+	case first != nil && len(chunks) > 1:
+		return nil, fmt.Errorf("%d of %d requests failed, the first with: %w", failed, len(chunks), first)
+	case first != nil:
+		return nil, first
+	}
+	return responses, nil
+}

@@ -5,9 +5,6 @@ import (
 	"time"
 )
 
-// ProcessRegistryKey is the container key of the ProcessRegistry service.
-const ProcessRegistryKey = "hade:process-registry"
-
 // ProcessRecord describes one live cron process, as it registers itself in the backend it shares.
 type ProcessRecord struct {
 	AppID      string // the process's App.AppID(), the record's key
@@ -30,7 +27,8 @@ type RunningTick struct {
 	Since time.Time // when its run started
 }
 
-// ProcessRegistry keeps the live cron processes of every host sharing a backend. A record lives ttl after
+// ProcessRegistry keeps the live cron processes of every host sharing a backend (each Distributed
+// backend of framework/provider/distributed implements it). A record lives ttl after
 // its last Heartbeat, so a killed process drops out by itself.
 type ProcessRegistry interface {
 	// Heartbeat registers record, or replaces the record of its AppID, and keeps it until ttl (> 0, at

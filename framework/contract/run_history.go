@@ -5,9 +5,6 @@ import (
 	"time"
 )
 
-// RunHistoryKey is the container key of the RunHistory service.
-const RunHistoryKey = "hade:run-history"
-
 // RunRecord is one run of a cron entry as the history keeps it: a tick that one process handled, with
 // its outcome, or, with Outcome "missed", Count consecutive ticks of a distributed entry that no process
 // ran (Tick the first of them, LastTick the last).
@@ -40,7 +37,8 @@ type RunQuery struct {
 	Limit   int       // at most this many, the newest; 0 means no limit
 }
 
-// RunHistory keeps the run records of every process sharing a backend, newest first, bounded per job by
+// RunHistory keeps the run records of every process sharing a backend (each Distributed backend of
+// framework/provider/distributed implements it), newest first, bounded per job by
 // count and by age (the backend's retention settings). Writes are batched by the caller; a failed write
 // loses its batch and returns an error, never blocks a claim.
 type RunHistory interface {

@@ -74,7 +74,12 @@ func (p Provider) New(resolver framework.Resolver) (any, error) {
 		return backend, nil
 	case BackendEtcd:
 		config.Etcd.Setting = p.Names.Etcd.Endpoints
-		return newCheckedEtcd(config.Etcd)
+		backend, err := newCheckedEtcd(config.Etcd)
+		if err != nil {
+			return nil, err
+		}
+		backend.retention = retention
+		return backend, nil
 	default:
 		return nil, fmt.Errorf("distributed provider %q (%s) is unknown: valid values are %q, %q and %q",
 			config.Backend, p.Names.Backend, BackendLocal, BackendRedis, BackendEtcd)

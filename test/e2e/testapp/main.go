@@ -4,7 +4,8 @@
 // every-second job that ignores its context for a minute; "patient" one that waits a minute or until its
 // context ends; "hourly" an hourly distributed job; "files" an
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
-// "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
+// "history" a normal every-second job "tick", an every-second distributed job "every_second" (hold 1s) and
+// a distributed job "slow" that runs 3s every 5s; "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
 // their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
 // returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
@@ -85,6 +86,20 @@ func main() {
 		root.AddCronCommand("* * * * * *", patient)
 	case "files":
 		root.AddCronCommand("* * * * * *", files)
+	case "history":
+		// a normal job, an every-second distributed job and a slow one (3s every 5s), one command twice
+		slow := &cobra.Command{Use: "slow", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+			select {
+			case <-time.After(3 * time.Second):
+				return nil
+			case <-cmd.Context().Done():
+				return cmd.Context().Err()
+			}
+		}}
+		root.AddCommand(slow)
+		root.AddCronCommand("* * * * * *", tick)
+		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, time.Second)
+		root.AddDistributedCronCommand("slow", "*/5 * * * * *", slow, 2*time.Second)
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {

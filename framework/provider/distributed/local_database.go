@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +29,9 @@ const databaseBusyTimeout = 10 * time.Second
 const schemaVersion = 1
 
 // databaseSchema creates the tables and indexes. Times are microseconds since the Unix epoch, UTC (the zero
-// time.Time included); durations are nanoseconds.
+// time.Time included); durations are nanoseconds. run_counts holds how many rows of runs each job has,
+// updated in the transactions that insert or delete them, so that trimming a job costs what it deletes,
+// not what it keeps (rows of runs deleted by hand must be counted out of it too).
 const databaseSchema = `
 CREATE TABLE IF NOT EXISTS runs (
 	id INTEGER PRIMARY KEY,
@@ -39,6 +42,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs (job, tick_us DESC, started_us DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_tick ON runs (tick_us DESC, started_us DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_by_outcome ON runs (outcome, tick_us DESC, started_us DESC, id DESC);
+CREATE TABLE IF NOT EXISTS run_counts (job TEXT PRIMARY KEY, runs INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS processes (
 	app_id TEXT PRIMARY KEY,
 	hostname TEXT NOT NULL, pid INTEGER NOT NULL, base_folder TEXT NOT NULL, provider TEXT NOT NULL,
@@ -89,14 +93,13 @@ func (l *Local) database(ctx context.Context, create bool) (*sql.DB, error) {
 	return db, nil
 }
 
-// openDatabase opens the database file at path (absolute) in SQLite URI mode ("rw" or "rwc") with WAL, the
-// busy timeout and write transactions that take the write lock when they begin (no deadlocked upgrades),
-// and creates the schema when the file does not have it yet.
+// openDatabase opens the database file at path (absolute) in SQLite URI mode ("rw" or "rwc") with the busy
+// timeout and write transactions that take the write lock when they begin (no deadlocked upgrades), turns
+// WAL on and creates the schema when the file does not have them yet.
 func openDatabase(ctx context.Context, path, mode string) (*sql.DB, error) {
 	query := url.Values{}
 	query.Set("mode", mode)
 	query.Set("_busy_timeout", fmt.Sprint(databaseBusyTimeout.Milliseconds()))
-	query.Set("_journal_mode", "WAL")
 	query.Set("_synchronous", "NORMAL") // in WAL mode: durable at each checkpoint, never corrupt
 	query.Set("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: query.Encode()}).String()
@@ -104,14 +107,43 @@ func openDatabase(ctx context.Context, path, mode string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := prepareSchema(ctx, db); err != nil {
+	if err := retryBusy(ctx, func() error { return prepareSchema(ctx, db) }); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	return db, nil
 }
 
-// prepareSchema creates the schema unless the file has it; it refuses a file of a newer schema.
+// retryBusy calls try again while it fails with SQLITE_BUSY, for up to databaseBusyTimeout: SQLite answers
+// BUSY at once, without the busy timeout, where waiting could deadlock, e.g. while processes that open a
+// new file at once turn WAL on.
+func retryBusy(ctx context.Context, try func() error) error {
+	deadline := time.Now().Add(databaseBusyTimeout)
+	for {
+		err := try()
+		var sqliteErr *sqlite.Error
+		if !errors.As(err, &sqliteErr) || sqliteErr.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		timer := time.NewTimer(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// prepareSchema turns WAL on and creates the schema unless the file has them; it refuses a file of a newer
+// schema, and a file system where WAL is not available.
 func prepareSchema(ctx context.Context, db *sql.DB) error {
+	var journal string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&journal); err != nil {
+		return err
+	}
+	if !strings.EqualFold(journal, "wal") {
+		return fmt.Errorf("journal mode is %q: SQLite could not turn WAL on (is it a network file system?)", journal)
+	}
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err

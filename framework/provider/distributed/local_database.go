@@ -100,7 +100,7 @@ func openDatabase(ctx context.Context, path, mode string) (*sql.DB, error) {
 	query := url.Values{}
 	query.Set("mode", mode)
 	query.Set("_busy_timeout", fmt.Sprint(databaseBusyTimeout.Milliseconds()))
-	query.Set("_synchronous", "NORMAL") // in WAL mode: durable at each checkpoint, never corrupt
+	query.Set("_synchronous", "NORMAL") // WAL: a power loss may drop the last commits, never corrupts
 	query.Set("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: query.Encode()}).String()
 	db, err := sql.Open("sqlite", dsn)

@@ -28,10 +28,16 @@ const maxStateSize = 64 << 10
 // lock. Lock files are never deleted: deleting a lock file lets two processes lock two different files of
 // one name. flock does not work across hosts nor on network file systems (NFS, GlusterFS): use the redis
 // provider there.
+//
+// Local also keeps the run history (contract.RunHistory) and the process registry
+// (contract.ProcessRegistry) of the host's processes in one SQLite database, <folder>/history.sqlite,
+// opened on first use and closed by Close.
 type Local struct {
-	folder   string
-	lockWait time.Duration
-	now      func() time.Time
+	folder    string
+	lockWait  time.Duration
+	now       func() time.Time
+	retention Retention     // of the run history; DefaultRetention's when zero
+	store     localDatabase // the run history and the process registry
 }
 
 // NewLocal returns a Local keeping its state files in folder, which it creates (mode 0750) if missing.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -40,12 +41,23 @@ type Local struct {
 	store     localDatabase // the run history and the process registry
 }
 
-// NewLocal returns a Local keeping its state files in folder, which it creates (mode 0750) if missing.
+// NewLocal returns a Local keeping its state files in folder. It creates nothing: the first claim or
+// write creates folder (mode 0750), so reads of a folder nothing ran in leave no trace. The error is nil
+// (kept for compatibility).
 func NewLocal(folder string) (*Local, error) {
-	if err := os.MkdirAll(folder, 0o750); err != nil {
-		return nil, fmt.Errorf("local distributed provider: create state folder: %w", err)
-	}
 	return &Local{folder: folder, lockWait: DefaultLockWait, now: time.Now}, nil
+}
+
+// openLockFile opens (creating) the state file at path, and its folder when missing.
+func (l *Local) openLockFile(path string) (*os.File, error) {
+	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		if mkdirErr := os.MkdirAll(l.folder, 0o750); mkdirErr != nil {
+			return nil, fmt.Errorf("create state folder: %w", mkdirErr)
+		}
+		file, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	}
+	return file, err
 }
 
 // Folder returns the folder holding the state files.
@@ -75,7 +87,7 @@ func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claim
 		return contract.Claimed{}, fmt.Errorf("service %q: claim not made: %w", c.Service, err)
 	}
 	path := l.LockFile(c.Service)
-	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	file, err := l.openLockFile(path)
 	if err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: open lock file: %w", c.Service, err)
 	}

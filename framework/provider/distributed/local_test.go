@@ -14,9 +14,14 @@ import (
 	"github.com/hadeframe/hade/framework/internal/flock"
 )
 
+// newTestLocal returns a Local of a new folder, created (NewLocal creates nothing).
 func newTestLocal(t *testing.T) *Local {
 	t.Helper()
-	local, err := NewLocal(filepath.Join(t.TempDir(), "distributed"))
+	folder := filepath.Join(t.TempDir(), "distributed")
+	if err := os.MkdirAll(folder, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	local, err := NewLocal(folder)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,12 @@ func (p Provider) New(resolver framework.Resolver) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewLocal(filepath.Join(app.RuntimeFolder(), "distributed"))
+		backend, err := NewLocal(filepath.Join(app.RuntimeFolder(), "distributed"))
+		if err != nil {
+			return nil, err
+		}
+		backend.retention = retention
+		return backend, nil
 	case BackendRedis:
 		backend, err := NewRedis(config.RedisURL, config.RedisPrefix, p.Names.RedisURL)
 		if err != nil {

@@ -5,7 +5,8 @@
 // stale, liveness, and that faults happened. Exit 0: no violation; 1: a property is violated; 2: the
 // suite failed. See docs/verification.md.
 //
-//	hadeverify --backend local|redis --duration 60s --seed N [--nodes 3] [--services 50] --out DIR
+//	hadeverify --backend local|redis|etcd --duration 60s --seed N [--nodes 3] [--services 50] --out DIR
+//	hadeverify check DIR   # check the records of an earlier run again, with this build's checker
 package main
 
 import (

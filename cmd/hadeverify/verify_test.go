@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +82,12 @@ const (
 func runSuite(t *testing.T, self string, args ...string) (int, verify.Summary) {
 	t.Helper()
 	out := t.TempDir()
-	cmd := exec.Command(self, append(args, "--out", out)...)
+	return suiteResult(t, out, exec.Command(self, append(args, "--out", out)...), args)
+}
+
+// suiteResult runs cmd, a hadeverify writing into out, and returns its exit status and summary.
+func suiteResult(t *testing.T, out string, cmd *exec.Cmd, args []string) (int, verify.Summary) {
+	t.Helper()
 	output, err := cmd.CombinedOutput()
 	t.Logf("hadeverify %s:\n%s", strings.Join(args, " "), output)
 	code := 0
@@ -154,10 +160,19 @@ func TestEtcdKeepsEveryProperty(t *testing.T) {
 	checkClean(t, code, summary)
 }
 
+// The sabotaged local run is caught, and `hadeverify check DIR` finds the same in its records again.
 func TestLocalSabotageIsCaught(t *testing.T) {
-	_, bad := binaries(t)
-	code, summary := runSuite(t, bad, "--backend", "local", "--duration", "25s", "--seed", "7", "--services", "10", "--sabotage", "fence")
+	self, bad := binaries(t)
+	out := t.TempDir()
+	args := []string{"--backend", "local", "--duration", "25s", "--seed", "7", "--services", "10", "--sabotage", "fence", "--out", out}
+	code, summary := suiteResult(t, out, exec.Command(bad, args...), args)
 	checkCaught(t, code, summary)
+	recode, rechecked := suiteResult(t, out, exec.Command(self, "check", out), []string{"check", out})
+	if recode != code || fmt.Sprint(rechecked.ViolationCounts) != fmt.Sprint(summary.ViolationCounts) ||
+		rechecked.Runs != summary.Runs || rechecked.Claims != summary.Claims {
+		t.Fatalf("hadeverify check: exit %d, violations %v, runs %d, claims %d; the run found exit %d, %v, %d, %d",
+			recode, rechecked.ViolationCounts, rechecked.Runs, rechecked.Claims, code, summary.ViolationCounts, summary.Runs, summary.Claims)
+	}
 }
 
 func TestRedisSabotageIsCaught(t *testing.T) {

@@ -41,19 +41,23 @@ func (m nemesis) offsetClock(index int, rng *rand.Rand, f *Record) error {
 }
 
 // clockExcuse returns why tick key may not have run because node clocks differ, or "": a node whose clock
-// is ahead won a later tick of the service before any claim of key was sent, so every claim of key found
-// the fence past it (closed). Offsets within ±hold can differ by up to 2 × hold, more than an interval.
+// is ahead won a later tick of the service with a claim sent before the last claim of key was answered
+// (before or concurrently with them: the backend may order it first), so the claims of key found the fence
+// past it (closed). Offsets within ±hold can differ by up to 2 × hold, more than an interval.
 func clockExcuse(h *history, key tickKey, claims []*claim) string {
 	if len(claims) == 0 {
 		return ""
 	}
-	first := claims[0].invoke.Mono
+	lastAnswer := int64(0)
 	for _, c := range claims {
-		first = min(first, c.invoke.Mono)
+		if c.ret == nil {
+			return "" // a claim never answered: other excuses apply, or none
+		}
+		lastAnswer = max(lastAnswer, c.ret.Mono)
 	}
 	for _, c := range h.claims {
 		if c.invoke.Service == key.service && c.invoke.Tick > key.tick && c.invoke.Offset > 0 &&
-			c.ret != nil && c.ret.Result == resultWon && c.ret.Mono <= first {
+			c.ret != nil && c.ret.Result == resultWon && c.invoke.Mono <= lastAnswer {
 			return faultClockOffset + ": a node whose clock is ahead won a later tick first"
 		}
 	}

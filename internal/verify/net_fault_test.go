@@ -53,6 +53,7 @@ func TestClockExcuseALaterTickWonFirstByANodeAhead(t *testing.T) {
 		{"won first by a node ahead", later(s/2, 49*s, resultWon), faultClockOffset + ": a node whose clock is ahead won a later tick first"},
 		{"won first by a node on time", later(0, 49*s, resultWon), ""},
 		{"won after the claim of the tick", later(s/2, 51*s, resultWon), ""},
+		{"sent while the claim of the tick was in flight", later(s/2, 50*s+s/10+s/20, resultWon), faultClockOffset + ": a node whose clock is ahead won a later tick first"},
 		{"held, not won", later(s/2, 49*s, resultHeld), ""},
 	}
 	for _, c := range cases {

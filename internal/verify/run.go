@@ -28,20 +28,29 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if len(args) == 2 && args[0] == "check" {
+		return exitStatus(recheck(args[1], stdout))(stderr)
+	}
 	opts, err := parseOptions(args, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadeverify:", err)
 		return ExitFailed
 	}
-	summary, err := Verify(opts, stdout)
-	if err != nil {
-		fmt.Fprintln(stderr, "hadeverify: the suite failed:", err)
-		return ExitFailed
+	return exitStatus(Verify(opts, stdout))(stderr)
+}
+
+// exitStatus returns the exit status of a checked summary (after printing err to stderr).
+func exitStatus(summary *Summary, err error) func(stderr io.Writer) int {
+	return func(stderr io.Writer) int {
+		if err != nil {
+			fmt.Fprintln(stderr, "hadeverify: the suite failed:", err)
+			return ExitFailed
+		}
+		if len(summary.Violations) > 0 {
+			return ExitViolation
+		}
+		return ExitOK
 	}
-	if len(summary.Violations) > 0 {
-		return ExitViolation
-	}
-	return ExitOK
 }
 
 // run is one verification run: its backend, its node processes and the tool's own records.

@@ -138,7 +138,8 @@ func (r *running) finishStop() StopReport {
 	return report
 }
 
-// Stop stops the scheduler; it returns at the latest drain + 1s after it was called. In order:
+// Stop stops the scheduler; it returns at the latest drain + 4s after it was called (drain + 1s in the
+// absence of a history and a registry). In order:
 //   - no new run starts and nothing more is claimed: a tick that comes due from now on is logged with
 //     outcome not_claimed (distributed entries: left to the other processes) or skipped (normal entries),
 //     and claims waiting in line are cancelled through the context given to ClaimTick;
@@ -147,7 +148,9 @@ func (r *running) finishStop() StopReport {
 //     returns its context's error then is logged as canceled (WARN); a won tick still waiting for its
 //     command (busy with another entry's run) is logged as not_run (ERROR);
 //   - a run still going after that is logged as abandoned (WARN, with its job and tick) and counted in
-//     StopReport.Abandoned: it is left to the process's exit.
+//     StopReport.Abandoned: it is left to the process's exit;
+//   - the process's registry record is removed (at most 1s) and the run records not yet written are
+//     written (at most 2s).
 //
 // Stop before Start, or after another Stop, returns a zero StopReport at once.
 func (s *Scheduler) Stop(drain time.Duration) StopReport {

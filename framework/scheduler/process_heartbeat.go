@@ -76,7 +76,7 @@ func (h *heartbeat) beat() error {
 func (h *heartbeat) stop() {
 	close(h.stopped)
 	<-h.done
-	ctx, cancel := context.WithTimeout(context.Background(), 2*heartbeatInterval)
+	ctx, cancel := context.WithTimeout(context.Background(), heartbeatInterval)
 	defer cancel()
 	if err := h.registry.Deregister(ctx, h.record.AppID); err != nil {
 		h.logger.Warn("process registry: removing this process's record failed; it expires by itself",

@@ -18,7 +18,7 @@ const (
 	recorderBatch   = 1000
 	recorderLinger  = 200 * time.Millisecond
 	recorderTimeout = 5 * time.Second
-	recorderFlush   = 3 * time.Second
+	recorderFlush   = 2 * time.Second
 )
 
 // recorder hands run records to the history off the runs' path: record never blocks; one goroutine

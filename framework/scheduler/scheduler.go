@@ -40,7 +40,7 @@ type Environment struct {
 	Output io.Writer
 	// History, when set, receives a record of every tick this process handled (every outcome but
 	// not_selected; a distributed entry's ticks this process was too late for are not its to record),
-	// written in batches by a goroutine, never on a run's path; Stop writes what is left (for at most 3s).
+	// written in batches by a goroutine, never on a run's path; Stop writes what is left (for at most 2s).
 	History contract.RunHistory
 	// Registry, when set, holds this process's record (Process, with AppID, the start time, the runs in
 	// progress and the records lost) from Start, refreshed every second, until Stop removes it.

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
@@ -76,6 +77,18 @@ type serving struct {
 	onHangup     func() // what SIGHUP does; nil: SIGHUP stops the process
 }
 
+// backend makes the backend of the settings. Normal entries need none: when no entry is distributed and
+// it cannot be made, the process runs without run history and registry (logged), and backend is nil.
+func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
+	selector, err := schedulingService(cmd, root)
+	if err != nil && !usesDistributed(root) {
+		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
+			"error", secret.ScrubError(err, root.Secrets()).Error())
+		return nil, nil
+	}
+	return selector, err
+}
+
 // processUmask is the file mode creation mask of every cron process, foreground or daemon, so that both
 // create files (theirs and their jobs') with the same permissions: no access for others.
 const processUmask = 0o027
@@ -92,14 +105,9 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if err := applyCronZone(root); err != nil {
 		return err
 	}
-	selector, err := schedulingService(cmd, root)
-	if err != nil && usesDistributed(root) {
+	selector, err := s.backend(cmd, root)
+	if err != nil {
 		return err
-	}
-	if err != nil { // normal entries need no backend: they run without history and registry
-		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
-			"error", secret.ScrubError(err, root.Secrets()).Error())
-		selector = nil
 	}
 	if closer, ok := selector.(io.Closer); ok {
 		defer func() { err = errors.Join(err, closer.Close()) }()

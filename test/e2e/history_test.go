@@ -290,7 +290,13 @@ func TestHistoryBadInput(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "no run recorded") {
 		t.Fatalf("cron history on a fresh folder: exit %d, %s%s", r.code, r.stdout, r.stderr)
 	}
+	for _, command := range [][]string{{"cron", "history"}, {"cron", "list"}, {"cron", "state"}} {
+		r = run(t, testappBinary, base, []string{"TESTAPP_REGISTRATIONS=invalid"}, command...)
+		if (r.code != 0 && r.code != 3) || !strings.Contains(r.stderr, "two words") {
+			t.Fatalf("%v with invalid registrations: exit %d, %s%s; want it to run, warning of them", command, r.code, r.stdout, r.stderr)
+		}
+	}
 	if entries, err := os.ReadDir(base); err != nil || len(entries) != 0 {
-		t.Fatalf("cron history created %v in a fresh base folder (%v)", entries, err)
+		t.Fatalf("cron history, list and state created %v in a fresh base folder (%v)", entries, err)
 	}
 }

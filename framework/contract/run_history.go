@@ -43,7 +43,7 @@ type RunQuery struct {
 // loses its batch and returns an error, never blocks a claim.
 type RunHistory interface {
 	// AppendRuns stores records in one round trip to the backend and trims what retention no longer
-	// keeps. It returns ctx's error when ctx ends first and an error naming the backend when the store
+	// keeps; it does not keep records (the slice) after it returns. It returns ctx's error when ctx ends first and an error naming the backend when the store
 	// is unreachable, refuses the write, or (local) its file is not a readable database.
 	AppendRuns(ctx context.Context, records []RunRecord) error
 	// Runs returns the records query selects, newest first: by Tick descending, then by Started

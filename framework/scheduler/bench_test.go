@@ -8,12 +8,30 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/contract"
 )
 
 // BenchmarkTickPath measures the framework's own cost of one run, without a backend: the job wrapper
 // takes the tick, runs an instant command through the command runner (flags, hooks, context) and writes
 // the JSON log line (to io.Discard).
 func BenchmarkTickPath(b *testing.B) {
+	benchmarkTickPath(b, nil)
+}
+
+// BenchmarkTickPathRecorded is BenchmarkTickPath with a run history: the record of each run is handed to
+// the recorder, whose goroutine writes batches to a store that keeps nothing (the store's own cost is
+// measured per backend in framework/provider/distributed).
+func BenchmarkTickPathRecorded(b *testing.B) {
+	benchmarkTickPath(b, &discardHistory{})
+}
+
+// discardHistory is a run history that accepts every batch and keeps nothing.
+type discardHistory struct{ switchableHistory }
+
+func (*discardHistory) AppendRuns(context.Context, []contract.RunRecord) error { return nil }
+
+func benchmarkTickPath(b *testing.B, history contract.RunHistory) {
 	s := New()
 	s.AddCronCommand("* * * * * *", &cobra.Command{Use: "instant", RunE: func(*cobra.Command, []string) error { return nil }})
 	if err := s.Err(); err != nil {
@@ -22,6 +40,10 @@ func BenchmarkTickPath(b *testing.B) {
 	env := Environment{Context: context.Background(), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), AppID: "bench"}
 	state := newRunning(env)
 	defer state.cancelRuns()
+	if history != nil {
+		state.recorder = startRecorder(history, env.Logger)
+		defer state.recorder.close()
+	}
 	s.state.Store(state)
 	base := time.Now().Truncate(time.Second)
 	b.ReportAllocs()

@@ -31,10 +31,11 @@ type recorder struct {
 	lost    atomic.Int64
 
 	mu     sync.RWMutex
-	closed bool          // close was called: record only counts
-	stop   chan struct{} // closed by close: flush what is queued and return
-	done   chan struct{} // closed when the writing goroutine returned
-	down   bool          // the last write failed (writer goroutine only)
+	closed bool                 // close was called: record only counts
+	stop   chan struct{}        // closed by close: flush what is queued and return
+	done   chan struct{}        // closed when the writing goroutine returned
+	down   bool                 // the last write failed (writer goroutine only)
+	batch  []contract.RunRecord // reused by the writer goroutine for each batch
 }
 
 // startRecorder starts the writing goroutine of history; close ends it.
@@ -84,9 +85,11 @@ func (r *recorder) loop() {
 	}
 }
 
-// collect returns first and the records that follow it within recorderLinger, up to recorderBatch.
+// collect returns first and the records that follow it within recorderLinger, up to recorderBatch, in
+// r.batch (valid until the next collect).
 func (r *recorder) collect(first contract.RunRecord) []contract.RunRecord {
-	batch := []contract.RunRecord{first}
+	batch := append(r.batch[:0], first)
+	defer func() { r.batch = batch }()
 	linger := time.NewTimer(recorderLinger)
 	defer linger.Stop()
 	for len(batch) < recorderBatch {

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -80,7 +79,7 @@ func etcdTime(micros int64) time.Time {
 func encodeEtcdRun(r contract.RunRecord) ([]byte, error) {
 	return json.Marshal(etcdRun{Job: r.Job, Type: r.Type, Service: r.Service, Tick: etcdMicros(r.Tick), AppID: r.AppID,
 		Hostname: r.Hostname, PID: r.PID, Outcome: r.Outcome, Started: etcdMicros(r.Started),
-		Finished: etcdMicros(r.Finished), Late: r.Late.Microseconds(), Error: etcdCutError(r.Error),
+		Finished: etcdMicros(r.Finished), Late: r.Late.Microseconds(), Error: cutRunError(r.Error),
 		Attempt: r.Attempt, Count: r.Count, LastTick: etcdMicros(r.LastTick)})
 }
 
@@ -93,19 +92,6 @@ func decodeEtcdRun(value []byte) (contract.RunRecord, error) {
 		Hostname: r.Hostname, PID: r.PID, Outcome: r.Outcome, Started: etcdTime(r.Started),
 		Finished: etcdTime(r.Finished), Late: time.Duration(r.Late) * time.Microsecond, Error: r.Error,
 		Attempt: r.Attempt, Count: r.Count, LastTick: etcdTime(r.LastTick)}, nil
-}
-
-// etcdCutError returns text cut to contract.MaxRunErrorLength bytes (on a character boundary, ending with
-// "…") when it is longer, so that no record can make a request too large.
-func etcdCutError(text string) string {
-	if len(text) <= contract.MaxRunErrorLength {
-		return text
-	}
-	cut := contract.MaxRunErrorLength - len("…")
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut--
-	}
-	return text[:cut] + "…"
 }
 
 // etcdDescending writes t in µs as 20 digits whose byte order is the reverse of the order of times.

@@ -274,12 +274,12 @@ func TestEtcdHistorySinceMissed(t *testing.T) {
 // An error longer than contract.MaxRunErrorLength is cut on a character boundary and ends with "…".
 func TestEtcdHistoryErrorCut(t *testing.T) {
 	long := strings.Repeat("é", contract.MaxRunErrorLength)
-	cut := etcdCutError(long)
+	cut := cutRunError(long)
 	if len(cut) > contract.MaxRunErrorLength || !strings.HasSuffix(cut, "…") || !utf8.ValidString(cut) {
 		t.Fatalf("cut error of %d bytes: %d bytes, ends %q, valid UTF-8 %v", len(long), len(cut), cut[len(cut)-4:], utf8.ValidString(cut))
 	}
-	if short := "exit status 1"; etcdCutError(short) != short {
-		t.Fatalf("a short error was changed: %q", etcdCutError(short))
+	if short := "exit status 1"; cutRunError(short) != short {
+		t.Fatalf("a short error was changed: %q", cutRunError(short))
 	}
 }
 

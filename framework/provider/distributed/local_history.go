@@ -67,7 +67,7 @@ func writeRuns(ctx context.Context, tx *sql.Tx, records []contract.RunRecord, re
 	defer func() { err = errors.Join(err, statements.close()) }()
 	for _, r := range records {
 		_, err := statements.insert.ExecContext(ctx, r.Job, r.Type, r.Service, r.Tick.UnixMicro(), r.AppID,
-			r.Hostname, r.PID, r.Outcome, r.Started.UnixMicro(), r.Finished.UnixMicro(), int64(r.Late), r.Error,
+			r.Hostname, r.PID, r.Outcome, r.Started.UnixMicro(), r.Finished.UnixMicro(), int64(r.Late), cutRunError(r.Error),
 			r.Attempt, r.Count, r.LastTick.UnixMicro())
 		if err != nil {
 			return err

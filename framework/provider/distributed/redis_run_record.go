@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -67,7 +66,7 @@ func encodeRedisRun(record contract.RunRecord) (string, error) {
 	body := redisRunBody{
 		Tick: redisMillis(record.Tick) - started, AppID: record.AppID, Hostname: record.Hostname, PID: record.PID,
 		Duration: redisMillis(record.Finished) - started, Late: record.Late.Milliseconds(),
-		Error: clipRedisRunError(record.Error), Attempt: record.Attempt - 1, Count: record.Count - 1,
+		Error: cutRunError(record.Error), Attempt: record.Attempt - 1, Count: record.Count - 1,
 	}
 	if record.Type != "distributed" {
 		body.Type = &record.Type
@@ -122,16 +121,4 @@ func decodeRedisRun(job, member string) (contract.RunRecord, error) {
 		record.Service = *body.Service
 	}
 	return record, nil
-}
-
-// clipRedisRunError cuts message to contract.MaxRunErrorLength bytes, ending with "…", on a rune boundary.
-func clipRedisRunError(message string) string {
-	if len(message) <= contract.MaxRunErrorLength {
-		return message
-	}
-	cut := contract.MaxRunErrorLength - len("…")
-	for cut > 0 && !utf8.RuneStart(message[cut]) {
-		cut--
-	}
-	return message[:cut] + "…"
 }

@@ -32,9 +32,10 @@ type RunningTick struct {
 // its last Heartbeat, so a killed process drops out by itself.
 type ProcessRegistry interface {
 	// Heartbeat registers record, or replaces the record of its AppID, and keeps it until ttl (> 0, at
-	// least one second) after this call unless refreshed. It returns an error when record.AppID is empty or
-	// ttl is out of range, ctx's error when ctx ends first, and an error naming the backend when it fails.
-	Heartbeat(ctx context.Context, record ProcessRecord, ttl time.Duration) error
+	// least one second) after this call unless refreshed; in the same round trip it returns the orders of
+	// the operators (see JobControl). It returns an error when record.AppID is empty or ttl is out of
+	// range, ctx's error when ctx ends first, and an error naming the backend when it fails.
+	Heartbeat(ctx context.Context, record ProcessRecord, ttl time.Duration) (Orders, error)
 	// Processes returns the live records (not expired, not deregistered), ordered by Hostname then
 	// Started. Errors as for Heartbeat.
 	Processes(ctx context.Context) ([]ProcessRecord, error)

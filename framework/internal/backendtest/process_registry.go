@@ -40,7 +40,7 @@ func processes(t *testing.T, registry contract.ProcessRegistry) []contract.Proce
 
 func heartbeat(t *testing.T, registry contract.ProcessRegistry, record contract.ProcessRecord, ttl time.Duration) {
 	t.Helper()
-	if err := registry.Heartbeat(context.Background(), record, ttl); err != nil {
+	if _, err := registry.Heartbeat(context.Background(), record, ttl); err != nil {
 		t.Fatalf("Heartbeat(%s): %v", record.AppID, err)
 	}
 }
@@ -132,15 +132,15 @@ func testRegistryDeregister(t *testing.T, newRegistry NewRegistry) {
 func testRegistryBadInput(t *testing.T, newRegistry NewRegistry) {
 	registry := newRegistry(t)()
 	ctx := context.Background()
-	if err := registry.Heartbeat(ctx, processRecord("", "h", time.Now()), time.Minute); err == nil {
+	if _, err := registry.Heartbeat(ctx, processRecord("", "h", time.Now()), time.Minute); err == nil {
 		t.Fatal("Heartbeat with an empty AppID succeeded")
 	}
-	if err := registry.Heartbeat(ctx, processRecord("a", "h", time.Now()), 500*time.Millisecond); err == nil {
+	if _, err := registry.Heartbeat(ctx, processRecord("a", "h", time.Now()), 500*time.Millisecond); err == nil {
 		t.Fatal("Heartbeat with a ttl below one second succeeded")
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := registry.Heartbeat(canceled, processRecord("a", "h", time.Now()), time.Minute); err == nil {
+	if _, err := registry.Heartbeat(canceled, processRecord("a", "h", time.Now()), time.Minute); err == nil {
 		t.Fatal("Heartbeat with a cancelled context succeeded")
 	}
 }

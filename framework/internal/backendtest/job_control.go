@@ -1,0 +1,135 @@
+package backendtest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Store is a backend's job control and process registry (one backend implements both: the heartbeat
+// returns the orders).
+type Store interface {
+	contract.JobControl
+	contract.ProcessRegistry
+}
+
+// NewStore makes a fresh, empty store and returns a function that opens a new client of it (as another
+// process would), closed when the test ends.
+type NewStore func(t *testing.T) (open func() Store)
+
+// TestJobControl runs the job control conformance suite against the stores newStore makes.
+func TestJobControl(t *testing.T, newStore NewStore) {
+	t.Run("PauseAndResume", func(t *testing.T) { testControlPause(t, newStore) })
+	t.Run("Requests", func(t *testing.T) { testControlRequests(t, newStore) })
+	t.Run("Answers", func(t *testing.T) { testControlAnswers(t, newStore) })
+	t.Run("BadInput", func(t *testing.T) { testControlBadInput(t, newStore) })
+}
+
+func orders(t *testing.T, store Store) contract.Orders {
+	t.Helper()
+	got, err := store.Heartbeat(context.Background(), processRecord("poller", "h", time.Now()), time.Minute)
+	if err != nil {
+		t.Fatalf("Heartbeat: %v", err)
+	}
+	return got
+}
+
+func setPaused(t *testing.T, store Store, job string, paused bool) {
+	t.Helper()
+	if err := store.SetPaused(context.Background(), job, paused); err != nil {
+		t.Fatalf("SetPaused(%s, %v): %v", job, paused, err)
+	}
+}
+
+func testControlPause(t *testing.T, newStore NewStore) {
+	open := newStore(t)
+	operator, process := open(), open()
+	if got := orders(t, process); len(got.Paused) != 0 || len(got.Requests) != 0 {
+		t.Fatalf("a fresh store's orders: %+v; want none", got)
+	}
+	setPaused(t, operator, "report", true)
+	setPaused(t, operator, "billing", true)
+	setPaused(t, operator, "billing", true) // again: no change, no error
+	if got := fmt.Sprint(orders(t, process).Paused); got != "[billing report]" {
+		t.Fatalf("paused %s; want [billing report], sorted", got)
+	}
+	setPaused(t, operator, "report", false)
+	setPaused(t, operator, "never-paused", false)
+	if got := fmt.Sprint(orders(t, open()).Paused); got != "[billing]" {
+		t.Fatalf("paused %s after resuming report; want [billing], seen by any client", got)
+	}
+}
+
+func testControlRequests(t *testing.T, newStore NewStore) {
+	open := newStore(t)
+	operator, process := open(), open()
+	now := time.Now().Truncate(time.Millisecond)
+	requests := []contract.ControlRequest{
+		{ID: "r1", Job: "report", Kind: contract.RequestRun, Made: now.Add(-2 * time.Second)},
+		{ID: "r2", Job: "report", Kind: contract.RequestKill, Made: now.Add(-time.Second)},
+		{ID: "old", Job: "report", Kind: contract.RequestRun, Made: now.Add(-2 * contract.ControlRequestTTL)},
+	}
+	for _, r := range requests {
+		if err := operator.AddRequest(context.Background(), r); err != nil {
+			t.Fatalf("AddRequest(%+v): %v", r, err)
+		}
+	}
+	got := orders(t, process).Requests
+	if len(got) != 2 || got[0].ID != "r1" || got[1].ID != "r2" || got[1].Kind != contract.RequestKill ||
+		got[0].Job != "report" || !got[0].Made.Equal(requests[0].Made) {
+		t.Fatalf("requests %+v; want r1 (run) then r2 (kill), as made, and not the one made 2 TTLs ago", got)
+	}
+}
+
+func testControlAnswers(t *testing.T, newStore NewStore) {
+	open := newStore(t)
+	operator, a, b := open(), open(), open()
+	at := time.Now().Truncate(time.Millisecond)
+	if err := operator.AddRequest(context.Background(), contract.ControlRequest{ID: "r1", Job: "j", Kind: contract.RequestRun, Made: at}); err != nil {
+		t.Fatal(err)
+	}
+	for _, answer := range []struct {
+		store Store
+		a     contract.ControlAnswer
+	}{
+		{a, contract.ControlAnswer{AppID: "a", Outcome: "started", At: at.Add(time.Millisecond)}},
+		{b, contract.ControlAnswer{AppID: "b", Outcome: "ok", Detail: "ran 2ms", At: at.Add(2 * time.Millisecond)}},
+	} {
+		if err := answer.store.Answer(context.Background(), "r1", answer.a); err != nil {
+			t.Fatalf("Answer: %v", err)
+		}
+	}
+	got, err := operator.Answers(context.Background(), "r1")
+	if err != nil || len(got) != 2 || got[0].AppID != "a" || got[1].Outcome != "ok" || got[1].Detail != "ran 2ms" ||
+		!got[1].At.Equal(at.Add(2*time.Millisecond)) {
+		t.Fatalf("Answers(r1) = %+v, %v; want a's then b's, as given", got, err)
+	}
+	if got, err := operator.Answers(context.Background(), "unknown"); err != nil || len(got) != 0 {
+		t.Fatalf("Answers of an unknown request = %+v, %v; want none, no error", got, err)
+	}
+}
+
+func testControlBadInput(t *testing.T, newStore NewStore) {
+	store := newStore(t)()
+	ctx := context.Background()
+	for _, bad := range []contract.ControlRequest{
+		{Job: "j", Kind: contract.RequestRun, Made: time.Now()},
+		{ID: "x", Kind: contract.RequestRun, Made: time.Now()},
+		{ID: "x", Job: "j", Kind: "explode", Made: time.Now()},
+	} {
+		if err := store.AddRequest(ctx, bad); err == nil {
+			t.Errorf("AddRequest(%+v) succeeded; want an error naming what is missing or unknown", bad)
+		}
+	}
+	if err := store.SetPaused(ctx, "", true); err == nil {
+		t.Error("SetPaused of an empty job name succeeded")
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := store.SetPaused(canceled, "j", true); err == nil {
+		t.Error("SetPaused with a cancelled context succeeded")
+	}
+}

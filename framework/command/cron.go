@@ -46,6 +46,10 @@ on exactly one of them. One daemon runs per base folder unless started with --al
 		newCronStateCommand(root),
 		newCronListCommand(root),
 		newCronHistoryCommand(root),
+		newCronRunCommand(root),
+		newCronPauseCommand(root, true),
+		newCronPauseCommand(root, false),
+		newCronKillCommand(root),
 	)
 	return cmd
 }

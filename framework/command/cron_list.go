@@ -37,17 +37,17 @@ table is printed first, without last runs). It reads only and creates no file.`,
 				return err
 			}
 			line, providerErr := describeProvider(cmd, root, files)
-			var last map[string]contract.RunRecord
+			var states jobStates
 			if providerErr == nil { // a backend that failed once would only fail again, as slowly
-				var lastErr error
-				if last, lastErr = lastRuns(cmd, root); lastErr != nil {
-					line, providerErr = line+"\nrun history: UNAVAILABLE: "+lastErr.Error(), lastErr
+				var statesErr error
+				if states, statesErr = readJobStates(cmd, root); statesErr != nil {
+					line, providerErr = line+"\nrun history and job control: UNAVAILABLE: "+statesErr.Error(), statesErr
 				}
 			}
 			if output == outputJSON {
-				return printJSONList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, last, line, providerErr, time.Now())
+				return printJSONList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, states, line, providerErr, time.Now())
 			}
-			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, last, time.Now()); err != nil {
+			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, states, time.Now()); err != nil {
 				return err
 			}
 			if _, err := fmt.Fprintln(cmd.OutOrStdout(), line); err != nil {
@@ -60,37 +60,61 @@ table is printed first, without last runs). It reads only and creates no file.`,
 	return cmd
 }
 
-// lastRuns returns the last recorded run of each registered job, or why it cannot be read.
-func lastRuns(cmd *cobra.Command, root *console.Root) (map[string]contract.RunRecord, error) {
+// jobStates are what `cron list` shows of each job from the backend: its last recorded run and whether
+// it is paused.
+type jobStates struct {
+	last   map[string]contract.RunRecord
+	paused map[string]bool
+}
+
+// readJobStates reads the last recorded run of each registered job and the paused jobs.
+func readJobStates(cmd *cobra.Command, root *console.Root) (jobStates, error) {
+	states := jobStates{paused: map[string]bool{}}
 	if len(root.Scheduler.CronSpecs) == 0 {
-		return nil, nil
+		return states, nil
+	}
+	control, _, err := controlService(cmd, root)
+	if err != nil {
+		return states, err
 	}
 	history, err := historyService(cmd, root)
 	if err != nil {
-		return nil, err
+		return states, err
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 	defer cancel()
-	return history.LastRuns(ctx, jobNames(root.Scheduler.CronSpecs))
+	paused, err := control.Paused(ctx)
+	if err != nil {
+		return states, err
+	}
+	for _, job := range paused {
+		states.paused[job] = true
+	}
+	states.last, err = history.LastRuns(ctx, jobNames(root.Scheduler.CronSpecs))
+	return states, err
 }
 
 // printList prints a table of specs: job, type, spec, zone, command, service, hold time, next run after
 // now, and the last recorded run.
-func printList(out io.Writer, specs []scheduler.CronSpec, last map[string]contract.RunRecord, now time.Time) error {
+func printList(out io.Writer, specs []scheduler.CronSpec, states jobStates, now time.Time) error {
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "JOB\tTYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN\tLAST TICK\tOUTCOME\tWHERE\tDURATION")
+	fmt.Fprintln(table, "JOB\tTYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN\tPAUSED\tLAST TICK\tOUTCOME\tWHERE\tDURATION")
 	for _, spec := range specs {
 		service, hold := "-", "-"
 		if spec.Type == scheduler.Distributed {
 			service, hold = spec.ServiceName, spec.HoldTime.String()
 		}
 		lastTick, outcome, where, duration := "-", "-", "-", "-"
-		if r, ok := last[spec.Name]; ok {
+		paused := "-"
+		if states.paused[spec.Name] {
+			paused = "paused"
+		}
+		if r, ok := states.last[spec.Name]; ok {
 			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), r.Outcome, shortDuration(r.Finished.Sub(r.Started))
 			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
 		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,
-			spec.Command.CommandPath(), service, hold, nextRun(spec, now), lastTick, outcome, where, duration)
+		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,
+			spec.Command.CommandPath(), service, hold, nextRun(spec, now), paused, lastTick, outcome, where, duration)
 	}
 	return table.Flush()
 }
@@ -113,21 +137,22 @@ type jsonJob struct {
 	Service    string   `json:"service,omitempty"`
 	HoldMS     float64  `json:"hold_ms,omitempty"`
 	NextRun    string   `json:"next_run"`
+	Paused     bool     `json:"paused"`
 	LastRun    *jsonRun `json:"last_run"`
 	Definition string   `json:"definition,omitempty"`
 }
 
 // printJSONList prints {"jobs": [...], "provider": line} and returns providerErr.
-func printJSONList(out io.Writer, specs []scheduler.CronSpec, last map[string]contract.RunRecord, line string,
+func printJSONList(out io.Writer, specs []scheduler.CronSpec, states jobStates, line string,
 	providerErr error, now time.Time) error {
 	jobs := make([]jsonJob, 0, len(specs))
 	for _, spec := range specs {
 		job := jsonJob{Job: spec.Name, Type: string(spec.Type), Spec: spec.Spec, Zone: spec.Zone,
-			Command: spec.Command.CommandPath(), NextRun: nextRun(spec, now)}
+			Command: spec.Command.CommandPath(), NextRun: nextRun(spec, now), Paused: states.paused[spec.Name]}
 		if spec.Type == scheduler.Distributed {
 			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition()
 		}
-		if r, ok := last[spec.Name]; ok {
+		if r, ok := states.last[spec.Name]; ok {
 			run := toJSONRun(r)
 			job.LastRun = &run
 		}

@@ -125,9 +125,10 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
 	history, registry := clusterStores(selector)
+	control, _ := selector.(contract.JobControl)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
 		Distributed: selector, Output: s.output, History: history, Registry: registry,
-		Process: processRecord(root, files)}
+		Process: processRecord(root, files), Control: control}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err

@@ -51,6 +51,11 @@ type JobControl interface {
 	// AddRequest stores request for the processes. It returns an error when the ID, the job or the kind
 	// is missing or unknown, and errors as SetPaused.
 	AddRequest(ctx context.Context, request ControlRequest) error
+	// TakeRequest takes request id for appID: it returns true to the first caller only, false to every
+	// other (one process runs a RequestRun). Errors as SetPaused.
+	TakeRequest(ctx context.Context, id, appID string) (bool, error)
+	// Paused returns the paused jobs, sorted. Errors as SetPaused.
+	Paused(ctx context.Context) ([]string, error)
 	// Answer stores a process's answer to the request id; answers of one request are kept in order.
 	// Errors as SetPaused.
 	Answer(ctx context.Context, id string, answer ControlAnswer) error

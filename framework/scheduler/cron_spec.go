@@ -31,6 +31,7 @@ type CronSpec struct {
 
 	schedule cron.Schedule // the parsed spec, without tick recording
 	ownZone  bool          // the spec names its zone, so SetZone leaves it
+	options  entryOptions  // the run policies of the registration
 }
 
 // Next returns the entry's first fire time after now, or the zero time if it never fires again. For a

@@ -24,13 +24,16 @@ const (
 	outcomeNotRun      = "not_run"      // ERROR: the tick was won but the run could not start before Stop's deadline
 	outcomeAbandoned   = "abandoned"    // WARN: logged by Stop for a run still going after the drain deadline and grace
 	outcomeMissed      = "missed"       // WARN: ticks skipped because the process was late (stall, suspend, clock jump)
+	outcomeTimeout     = "timeout"      // ERROR: the run passed its WithTimeout (and was abandoned if it ignored its context)
+	outcomeKilled      = "killed"       // WARN: `cron kill` cancelled the run's context
+	outcomePaused      = "paused"       // INFO: the job is paused (`cron pause`)
 )
 
 // RecordedOutcomes lists the outcomes a run record may have: every outcome of the run log line but
 // not_selected, which is not recorded.
 func RecordedOutcomes() []string {
-	return []string{outcomeOK, outcomeError, outcomePanic, outcomeSkipped, outcomeNotClaimed, outcomeCanceled,
-		outcomeNotRun, outcomeAbandoned, outcomeMissed}
+	return []string{outcomeOK, outcomeError, outcomePanic, outcomeTimeout, outcomeKilled, outcomeSkipped,
+		outcomePaused, outcomeNotClaimed, outcomeCanceled, outcomeNotRun, outcomeAbandoned, outcomeMissed}
 }
 
 // outcomeLevel is the log level of a run line with outcome.
@@ -38,9 +41,9 @@ func outcomeLevel(outcome string) slog.Level {
 	switch outcome {
 	case outcomeNotSelected:
 		return slog.LevelDebug
-	case outcomeCanceled, outcomeAbandoned, outcomeMissed:
+	case outcomeCanceled, outcomeAbandoned, outcomeMissed, outcomeKilled:
 		return slog.LevelWarn
-	case outcomeError, outcomePanic, outcomeNotRun:
+	case outcomeError, outcomePanic, outcomeNotRun, outcomeTimeout:
 		return slog.LevelError
 	}
 	return slog.LevelInfo
@@ -83,25 +86,97 @@ func (j *job) entryLogger(env *Environment) *slog.Logger {
 	return j.logger
 }
 
-// Run runs one tick: it takes the tick, skips it if this entry's previous run is still going or the
-// scheduler is stopping, claims it for a distributed entry, runs the command and writes one log line.
+// Run runs one scheduled tick (robfig/cron calls it): it takes the tick and handles it.
 func (j *job) Run() {
 	started := time.Now()
 	state := j.scheduler.state.Load()
-	logger := j.entryLogger(state.env)
 	tick, ok := j.ticks.take()
 	if !ok { // not reached while robfig/cron calls Next once per started run; never invent a tick
-		logger.Error("cron run", "outcome", outcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
+		j.entryLogger(state.env).Error("cron run", "outcome", outcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
 		return
 	}
+	j.handle(state, tick, started, nil)
+}
+
+// handle handles tick: it skips it if the scheduler is stopping or this entry's previous run is still
+// going; for a scheduled tick (request nil) it claims it (distributed entries) and skips it while the job
+// is paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
+// (or the skip) is one log line and one record. It returns the last attempt's outcome and error.
+func (j *job) handle(state *running, tick, started time.Time, request *contract.ControlRequest) (outcome, errText string) {
 	run := state.begin(j, tick) // nil once Stop has started
-	attrs := make([]slog.Attr, 0, 8)
-	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
-	outcome, commandStarted, extra := j.runTick(state, run, tick)
+	defer func() { state.end(run, outcome) }()
+	outcome, attrs, release := j.admit(state, run, tick, request)
+	if outcome != "" {
+		j.report(state, tick, 1, outcome, started, time.Time{}, attrs)
+		return outcome, errorText(attrs)
+	}
+	defer release()
+	for attempt := 1; ; attempt++ {
+		result := j.attempt(state, run, tick)
+		j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
+		if !j.retry(state, run, tick, attempt, result.outcome) {
+			return result.outcome, errorText(result.attrs)
+		}
+		started, attrs = time.Now(), nil
+	}
+}
+
+// admit decides whether tick runs here: it returns an outcome when it does not, else the attributes of
+// the claim and the release of the entry's running flag (the flag stays set while an abandoned run goes
+// on: see attempt).
+func (j *job) admit(state *running, run *activeRun, tick time.Time, request *contract.ControlRequest) (outcome string, attrs []slog.Attr, release func()) {
+	if run == nil {
+		if j.spec.Type == Distributed && request == nil {
+			return outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}, nil
+		}
+		return outcomeSkipped, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}, nil
+	}
+	if !j.running.CompareAndSwap(false, true) {
+		return outcomeSkipped, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}, nil
+	}
+	release = func() {
+		if run.command.Load() != commandAbandoned {
+			j.running.Store(false)
+		}
+	}
+	defer func() { // a panicking backend must not take the process down either
+		if recovered := recover(); recovered != nil {
+			release()
+			outcome, attrs = outcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
+		}
+	}()
+	if request != nil {
+		return "", []slog.Attr{slog.String("request", request.ID)}, release
+	}
+	if j.spec.Type == Distributed {
+		claimed, outcome, claimAttrs := j.claim(state, tick)
+		if outcome != "" {
+			release()
+			return outcome, claimAttrs, nil
+		}
+		attrs = append(attrs, slog.String("selected", claimed.Holder))
+		if !claimed.Previous.IsZero() {
+			j.recordGap(state, claimed.Previous, tick)
+		}
+	}
+	if state.isPaused(j.spec.Name) {
+		release()
+		return outcomePaused, append(attrs, slog.String("reason", "the job is paused (cron resume "+j.spec.Name+" resumes it)")), nil
+	}
+	return "", attrs, release
+}
+
+// report writes the log line and the record of one attempt (or skip) of tick.
+func (j *job) report(state *running, tick time.Time, attempt int, outcome string, started, commandStarted time.Time, extra []slog.Attr) {
 	finished := time.Now()
 	lateFrom := commandStarted
 	if lateFrom.IsZero() { // the command did not run: lateness is when the tick was handled
 		lateFrom = started
+	}
+	attrs := make([]slog.Attr, 0, len(extra)+5)
+	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
+	if attempt > 1 {
+		attrs = append(attrs, slog.Int("attempt", attempt))
 	}
 	attrs = append(attrs, extra...)
 	attrs = append(attrs,
@@ -109,57 +184,12 @@ func (j *job) Run() {
 		slog.Float64("late_ms", milliseconds(lateFrom.Sub(tick))),
 		slog.Float64("duration_ms", milliseconds(finished.Sub(started))),
 	)
-	logger.LogAttrs(context.Background(), outcomeLevel(outcome), "cron run", attrs...)
+	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcome), "cron run", attrs...)
 	if outcome != outcomeNotSelected {
-		state.record(j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra)))
+		record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra))
+		record.Attempt = attempt
+		state.record(record)
 	}
-	state.end(run, outcome)
-}
-
-// runTick returns the outcome, when the command started (zero if it did not) and the attributes that
-// explain the outcome. With run nil (the scheduler is stopping) it claims and runs nothing.
-func (j *job) runTick(state *running, run *activeRun, tick time.Time) (outcome string, commandStarted time.Time, attrs []slog.Attr) {
-	if run == nil {
-		if j.spec.Type == Distributed {
-			return outcomeNotClaimed, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
-		}
-		return outcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}
-	}
-	if !j.running.CompareAndSwap(false, true) {
-		return outcomeSkipped, time.Time{}, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
-	}
-	defer j.running.Store(false)
-	defer func() { // a panicking backend must not take the process down either
-		if recovered := recover(); recovered != nil {
-			outcome, attrs = outcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
-		}
-	}()
-	if j.spec.Type == Distributed {
-		claimed, outcome, claimAttrs := j.claim(state, tick)
-		if outcome != "" {
-			return outcome, time.Time{}, claimAttrs
-		}
-		attrs = append(attrs, slog.String("selected", claimed.Holder))
-		if !claimed.Previous.IsZero() {
-			j.recordGap(state, claimed.Previous, tick)
-		}
-	}
-	ctx := context.WithValue(state.runs, tickKey{}, tick)
-	var output *runOutput
-	var writers []*lineWriter
-	if state.output != nil {
-		output, writers = state.output.forRun(j.spec.Name, tick)
-	}
-	commandStarted = time.Now()
-	run.since.Store(commandStarted.UnixNano())
-	err := j.scheduler.runner.run(ctx, j.spec.Command, output)
-	for _, writer := range writers {
-		if flushErr := writer.Flush(); flushErr != nil {
-			attrs = append(attrs, slog.String("output_error", flushErr.Error()))
-		}
-	}
-	outcome, errAttrs := j.runOutcome(state, err)
-	return outcome, commandStarted, append(attrs, errAttrs...)
 }
 
 // claim claims tick through the claims context; outcome is empty when this process won it.
@@ -180,23 +210,6 @@ func (j *job) claim(state *running, tick time.Time) (claimed contract.Claimed, o
 		return claimed, outcomeNotSelected, []slog.Attr{slog.String("selected", claimed.Holder)}
 	}
 	return claimed, "", nil
-}
-
-// runOutcome classifies the error of a run.
-func (j *job) runOutcome(state *running, err error) (string, []slog.Attr) {
-	var panicked *PanicError
-	var notStarted *notStartedError
-	switch {
-	case err == nil:
-		return outcomeOK, nil
-	case errors.As(err, &notStarted):
-		return outcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
-	case errors.As(err, &panicked):
-		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
-	case state.runs.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-		return outcomeCanceled, []slog.Attr{slog.String("reason", "the run's context was cancelled at the drain deadline of the stop"), slog.String("error", err.Error())}
-	}
-	return outcomeError, []slog.Attr{slog.String("error", err.Error())}
 }
 
 func milliseconds(d time.Duration) float64 {

@@ -37,6 +37,11 @@ type running struct {
 	claims       context.Context
 	cancelClaims context.CancelFunc
 
+	jobs   map[string]*job // by job name
+	paused atomic.Pointer[map[string]bool]
+	seen   map[string]time.Time // request ids taken (heartbeat goroutine only), and when they were made
+	tasks  sync.WaitGroup       // the goroutines of requests; Stop waits for them
+
 	mu       sync.Mutex
 	stopping bool
 	active   map[*activeRun]struct{}
@@ -50,10 +55,44 @@ type activeRun struct {
 	tick    time.Time
 	started time.Time
 	since   atomic.Int64 // when the command started (Unix ns); 0 before
+	command atomic.Int32 // commandRunning…: the state of a command run in its own goroutine
+
+	mu     sync.Mutex
+	cancel context.CancelCauseFunc // of the current attempt's context
+	killed chan struct{}           // closed by kill
+}
+
+// setCancel makes cancel the function kill calls; a run already killed is cancelled at once.
+func (a *activeRun) setCancel(cancel context.CancelCauseFunc) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.cancel = cancel
+	select {
+	case <-a.killed:
+		cancel(errKilled)
+	default:
+	}
+}
+
+// kill cancels the run's context with errKilled and stops its retries; it reports whether it was the
+// first kill.
+func (a *activeRun) kill() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	select {
+	case <-a.killed:
+		return false
+	default:
+	}
+	close(a.killed)
+	if a.cancel != nil {
+		a.cancel(errKilled)
+	}
+	return true
 }
 
 func newRunning(env Environment) *running {
-	state := &running{env: &env, active: map[*activeRun]struct{}{}}
+	state := &running{env: &env, active: map[*activeRun]struct{}{}, jobs: map[string]*job{}, seen: map[string]time.Time{}}
 	if env.Output != nil {
 		state.output = &outputSink{writer: env.Output}
 	}
@@ -70,7 +109,7 @@ func (r *running) begin(j *job, tick time.Time) *activeRun {
 	if r.stopping {
 		return nil
 	}
-	run := &activeRun{job: j, tick: tick, started: time.Now()}
+	run := &activeRun{job: j, tick: tick, started: time.Now(), killed: make(chan struct{})}
 	r.active[run] = struct{}{}
 	return run
 }
@@ -138,7 +177,7 @@ func (r *running) finishStop() StopReport {
 	return report
 }
 
-// Stop stops the scheduler; it returns at the latest drain + 4s after it was called (drain + 1s in the
+// Stop stops the scheduler; it returns at the latest drain + 4.5s after it was called (drain + 1s in the
 // absence of a history and a registry). In order:
 //   - no new run starts and nothing more is claimed: a tick that comes due from now on is logged with
 //     outcome not_claimed (distributed entries: left to the other processes) or skipped (normal entries),
@@ -149,8 +188,8 @@ func (r *running) finishStop() StopReport {
 //     command (busy with another entry's run) is logged as not_run (ERROR);
 //   - a run still going after that is logged as abandoned (WARN, with its job and tick) and counted in
 //     StopReport.Abandoned: it is left to the process's exit;
-//   - the process's registry record is removed (at most 1s) and the run records not yet written are
-//     written (at most 2s).
+//   - the goroutines of run and kill requests are waited for (at most 0.5s), the process's registry
+//     record is removed (at most 1s) and the run records not yet written are written (at most 2s).
 //
 // Stop before Start, or after another Stop, returns a zero StopReport at once.
 func (s *Scheduler) Stop(drain time.Duration) StopReport {
@@ -176,10 +215,26 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 	if state.heartbeat != nil {
 		state.heartbeat.stop()
 	}
+	waitTasks(&state.tasks, stopGrace/2)
 	if state.recorder != nil {
 		state.recorder.close()
 	}
 	return report
+}
+
+// waitTasks waits for tasks, at most timeout (a task may wait for a run Stop abandoned).
+func waitTasks(tasks *sync.WaitGroup, timeout time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		tasks.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+	}
 }
 
 // waitBoth waits until a and b are closed (true) or timeout fires (false).

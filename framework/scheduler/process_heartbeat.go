@@ -28,38 +28,45 @@ type heartbeat struct {
 	done     chan struct{}
 }
 
-// startHeartbeat registers record at once and every heartbeatInterval until stop.
+// startHeartbeat registers record, and learns the orders, once before it returns (so that a restarted
+// process knows the paused jobs before its first tick), then every heartbeatInterval until stop.
 func startHeartbeat(registry contract.ProcessRegistry, record contract.ProcessRecord, state *running) *heartbeat {
 	h := &heartbeat{registry: registry, record: record, state: state, logger: state.env.Logger,
 		stopped: make(chan struct{}), done: make(chan struct{})}
-	go h.loop()
+	down := h.report(h.beat(), false)
+	go h.loop(down)
 	return h
 }
 
-func (h *heartbeat) loop() {
+func (h *heartbeat) loop(down bool) {
 	defer close(h.done)
 	ticker := time.NewTicker(heartbeatInterval)
 	defer ticker.Stop()
-	down := false
 	for {
-		err := h.beat()
-		switch {
-		case err != nil && !down:
-			h.logger.Error("process registry: the heartbeat failed; this process is missing from `cron state` until it works again",
-				"error", err.Error())
-		case err == nil && down:
-			h.logger.Info("process registry: the heartbeat works again")
-		}
-		down = err != nil
 		select {
 		case <-ticker.C:
 		case <-h.stopped:
 			return
 		}
+		down = h.report(h.beat(), down)
 	}
 }
 
-// beat writes the record with the runs in progress and the records lost so far.
+// report logs the first failed heartbeat of an outage and the first one that works after it; it returns
+// whether the heartbeat is now failing.
+func (h *heartbeat) report(err error, down bool) bool {
+	switch {
+	case err != nil && !down:
+		h.logger.Error("process registry: the heartbeat failed; this process is missing from `cron state` and "+
+			"does not learn pauses and requests until it works again", "error", err.Error())
+	case err == nil && down:
+		h.logger.Info("process registry: the heartbeat works again")
+	}
+	return err != nil
+}
+
+// beat writes the record with the runs in progress and the records lost so far, and applies the orders
+// it brings back.
 func (h *heartbeat) beat() error {
 	record := h.record
 	record.Heartbeat = time.Now()
@@ -69,7 +76,11 @@ func (h *heartbeat) beat() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), heartbeatInterval)
 	defer cancel()
-	return h.registry.Heartbeat(ctx, record, heartbeatTTL)
+	orders, err := h.registry.Heartbeat(ctx, record, heartbeatTTL)
+	if err == nil {
+		h.state.applyOrders(orders)
+	}
+	return err
 }
 
 // stop ends the heartbeats and removes the record (the error of the removal is logged).

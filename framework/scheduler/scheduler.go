@@ -47,6 +47,10 @@ type Environment struct {
 	Registry contract.ProcessRegistry
 	// Process describes this process in its records: Hostname, PID, BaseFolder, Provider, Version.
 	Process contract.ProcessRecord
+	// Control, with Registry, carries out the operators' orders the heartbeat brings: paused jobs skip
+	// their ticks (outcome paused), a run request is taken by one process and run at once, a kill request
+	// cancels the job's runs here. Without it only the pauses apply.
+	Control contract.JobControl
 }
 
 // Scheduler holds the cron entries of an application: the robfig/cron Cron that times them, and the
@@ -81,7 +85,8 @@ func New() *Scheduler {
 	}
 }
 
-// AddCronCommand registers cmd to run at every tick of spec on this process. A spec has 5 fields or 6
+// AddCronCommand registers cmd to run at every tick of spec on this process, with options (WithName,
+// WithTimeout, WithRetry). A spec has 5 fields or 6
 // with seconds first, or is a descriptor, optionally prefixed by CRON_TZ=<zone> (see SpecHelp); it is
 // evaluated in that zone, else in the scheduler's (see SetZone), with cronie's daylight saving rules.
 // cmd stays a plain command, runnable from the CLI too. The job is named after cmd unless WithName names
@@ -90,15 +95,19 @@ func New() *Scheduler {
 func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...EntryOption) {
 	s.count++
 	where := fmt.Sprintf("cron registration #%d (AddCronCommand %q, %s)", s.count, spec, commandName(cmd))
-	name := collectOptions(options).name
-	if name == "" && cmd != nil {
-		name = cmd.Name()
+	opts, err := collectOptions(options)
+	if err != nil {
+		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
+		return
 	}
-	s.add(where, CronSpec{Type: Normal, Name: name, Spec: spec, Command: cmd})
+	if opts.name == "" && cmd != nil {
+		opts.name = cmd.Name()
+	}
+	s.add(where, CronSpec{Type: Normal, Name: opts.name, Spec: spec, Command: cmd, options: opts})
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
-// that share the Distributed backend: before each run the process claims the tick under serviceName (see
+// that share the Distributed backend, with options (WithName, WithTimeout, WithRetry): before each run the process claims the tick under serviceName (see
 // contract.Distributed.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
 // backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
 // contract.ValidateServiceName) or hold time, a service name registered twice, a nil or non-runnable cmd,
@@ -119,11 +128,16 @@ func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cob
 		s.errs = append(s.errs, fmt.Errorf("%s: hold time %s is below the minimum %s: it is the window around each tick in which a process may claim it, and a claim arrives tens of ms after its tick under load, e.g. 2*time.Second", where, holdTime, minHoldTime))
 		return
 	}
-	name := collectOptions(options).name
-	if name == "" {
-		name = serviceName
+	opts, err := collectOptions(options)
+	if err != nil {
+		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
+		return
 	}
-	if s.add(where, CronSpec{Type: Distributed, Name: name, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime}) {
+	if opts.name == "" {
+		opts.name = serviceName
+	}
+	entry := CronSpec{Type: Distributed, Name: opts.name, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime, options: opts}
+	if s.add(where, entry) {
 		s.services[serviceName] = s.count
 	}
 }
@@ -235,6 +249,9 @@ func (s *Scheduler) Start(env Environment) error {
 		return errors.New("the scheduler was already started; a Scheduler runs once")
 	}
 	state := newRunning(env)
+	for _, j := range s.jobs {
+		state.jobs[j.spec.Name] = j
+	}
 	if env.History != nil {
 		state.recorder = startRecorder(env.History, env.Logger)
 	}

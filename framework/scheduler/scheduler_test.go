@@ -69,6 +69,9 @@ func startWithoutTimer(t *testing.T, s *Scheduler, env Environment) {
 		t.Fatal(err)
 	}
 	state := newRunning(env)
+	for _, j := range s.jobs {
+		state.jobs[j.spec.Name] = j
+	}
 	t.Cleanup(func() { state.cancelRuns(); state.cancelClaims() })
 	s.state.Store(state)
 }

@@ -26,6 +26,7 @@ func TestJobControl(t *testing.T, newStore NewStore) {
 	t.Run("Requests", func(t *testing.T) { testControlRequests(t, newStore) })
 	t.Run("Answers", func(t *testing.T) { testControlAnswers(t, newStore) })
 	t.Run("BadInput", func(t *testing.T) { testControlBadInput(t, newStore) })
+	t.Run("TakeAndPaused", func(t *testing.T) { testControlTakeAndPaused(t, newStore) })
 }
 
 func orders(t *testing.T, store Store) contract.Orders {
@@ -131,5 +132,45 @@ func testControlBadInput(t *testing.T, newStore NewStore) {
 	cancel()
 	if err := store.SetPaused(canceled, "j", true); err == nil {
 		t.Error("SetPaused with a cancelled context succeeded")
+	}
+}
+
+// testControlTakeAndPaused: of many clients taking one request at once, exactly one gets it; Paused
+// reads what SetPaused wrote.
+func testControlTakeAndPaused(t *testing.T, newStore NewStore) {
+	open := newStore(t)
+	ctx := context.Background()
+	clients := make([]Store, 8)
+	for i := range clients {
+		clients[i] = open()
+	}
+	results := make(chan bool, len(clients))
+	errs := make(chan error, len(clients))
+	for i, client := range clients {
+		go func() {
+			taken, err := client.TakeRequest(ctx, "r1", fmt.Sprintf("app-%d", i))
+			results <- taken
+			errs <- err
+		}()
+	}
+	taken := 0
+	for range clients {
+		if <-results {
+			taken++
+		}
+		if err := <-errs; err != nil {
+			t.Fatalf("TakeRequest: %v", err)
+		}
+	}
+	if taken != 1 {
+		t.Fatalf("%d of %d clients took the request; want exactly 1", taken, len(clients))
+	}
+	if again, err := clients[0].TakeRequest(ctx, "r1", "late"); err != nil || again {
+		t.Fatalf("a late TakeRequest = %v, %v; want false", again, err)
+	}
+	setPaused(t, clients[0], "b", true)
+	setPaused(t, clients[0], "a", true)
+	if paused, err := clients[1].Paused(ctx); err != nil || fmt.Sprint(paused) != "[a b]" {
+		t.Fatalf("Paused = %v, %v; want [a b]", paused, err)
 	}
 }

@@ -5,7 +5,9 @@
 // context ends; "hourly" an hourly distributed job; "files" an
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
 // "history" a normal every-second job "tick", an every-second distributed job "every_second" (hold 1s) and
-// a distributed job "slow" that runs 3s every 5s; "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
+// a distributed job "slow" that runs 3s every 5s; "control" an every-second distributed job "every_second"
+// (hold 1s) and a distributed job "long" (hourly, a minute long or until its context ends, timeout 30s);
+// "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
 // their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
 // returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
@@ -27,6 +29,7 @@ import (
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 func main() {
@@ -100,6 +103,19 @@ func main() {
 		root.AddCronCommand("* * * * * *", tick)
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, time.Second)
 		root.AddDistributedCronCommand("slow", "*/5 * * * * *", slow, 2*time.Second)
+	case "control":
+		// an every-second distributed job, and a long one that fires hourly (tests run it with `cron run`)
+		long := &cobra.Command{Use: "long", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+			select {
+			case <-time.After(time.Minute):
+				return nil
+			case <-cmd.Context().Done():
+				return cmd.Context().Err()
+			}
+		}}
+		root.AddCommand(long)
+		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, time.Second)
+		root.AddDistributedCronCommand("long", "0 0 * * * *", long, 2*time.Second, scheduler.WithTimeout(30*time.Second))
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {

@@ -1,0 +1,76 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// controlService makes the backend of this command's settings and returns its job control and process
+// registry.
+func controlService(cmd *cobra.Command, root *console.Root) (contract.JobControl, contract.ProcessRegistry, error) {
+	backend, err := readBackend(cmd, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	control, _ := backend.(contract.JobControl)
+	_, registry := clusterStores(backend)
+	if control == nil || registry == nil {
+		return nil, nil, fmt.Errorf("the %s backend keeps no job control", root.Settings.Distributed.Backend)
+	}
+	return control, registry, nil
+}
+
+// jobArg checks that args name one registered job and returns it.
+func jobArg(root *console.Root, args []string) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("give one job name (the jobs are listed by `cron list`)")
+	}
+	return args[0], checkJob(root.Scheduler.CronSpecs, args[0])
+}
+
+// liveProcesses returns the registered processes, or an error saying that none is live.
+func liveProcesses(ctx context.Context, registry contract.ProcessRegistry, what string) ([]contract.ProcessRecord, error) {
+	processes, err := registry.Processes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(processes) == 0 {
+		return nil, console.WithExitCode(1, fmt.Errorf("no cron process is running with this backend: nothing can %s "+
+			"(start one with `cron start`; `cron state` lists them)", what))
+	}
+	return processes, nil
+}
+
+// newRequest adds a request of kind for job and returns it.
+func newRequest(ctx context.Context, control contract.JobControl, job, kind string) (contract.ControlRequest, error) {
+	request := contract.ControlRequest{ID: uuid.NewString(), Job: job, Kind: kind, Made: time.Now()}
+	return request, control.AddRequest(ctx, request)
+}
+
+// awaitAnswer polls the answers of request id every 100ms until done accepts one (returning it), or
+// until ctx ends.
+func awaitAnswer(ctx context.Context, control contract.JobControl, id string, done func([]contract.ControlAnswer) (contract.ControlAnswer, bool)) (contract.ControlAnswer, error) {
+	ticker := time.NewTicker(100 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		answers, err := control.Answers(ctx, id)
+		if err != nil {
+			return contract.ControlAnswer{}, err
+		}
+		if answer, ok := done(answers); ok {
+			return answer, nil
+		}
+		select {
+		case <-ctx.Done():
+			return contract.ControlAnswer{}, ctx.Err()
+		case <-ticker.C:
+		}
+	}
+}

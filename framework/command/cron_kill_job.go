@@ -1,0 +1,78 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+func newCronKillCommand(root *console.Root) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "kill JOB",
+		Short: "Cancel the running run of a job, wherever it runs in the cluster",
+		Long: `Cancel the context of JOB's run in progress on every live cron process sharing this command's
+backend (they learn it at their next heartbeat, within a second), and wait until each process that ran it
+confirms: the run ends with outcome "killed" and is not retried. A command that ignores its context goes
+on until it returns. Exit 1 when no run of JOB is in progress, or when the confirmations do not come
+within --timeout.`,
+		Annotations: operation,
+		Args:        cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, err := jobArg(root, args)
+			if err != nil {
+				return err
+			}
+			control, registry, err := controlService(cmd, root)
+			if err != nil {
+				return err
+			}
+			return kill(cmd, control, registry, job, timeout)
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the confirmations")
+	return cmd
+}
+
+// kill requests the kill of job's runs and waits for a confirmation from each process running one.
+func kill(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string, timeout time.Duration) error {
+	processes, err := liveProcesses(cmd.Context(), registry, "be killed")
+	if err != nil {
+		return err
+	}
+	running := 0
+	for _, p := range processes {
+		for _, r := range p.Running {
+			if r.Job == job {
+				running++
+				break
+			}
+		}
+	}
+	if running == 0 {
+		return console.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: nothing to kill", job, len(processes)))
+	}
+	request, err := newRequest(cmd.Context(), control, job, contract.RequestKill)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+	defer cancel()
+	_, err = awaitAnswer(ctx, control, request.ID, func(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
+		return contract.ControlAnswer{}, len(answers) >= running
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("killing %s: %d of %d processes running it did not confirm within %s (request %s)", job, running, running, timeout, request.ID)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "killed %s on %d process(es)\n", job, running)
+	return err
+}

@@ -1,0 +1,46 @@
+package command
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/console"
+)
+
+func newCronPauseCommand(root *console.Root, paused bool) *cobra.Command {
+	use, short, long := "pause JOB", "Pause a job on every cron process of the cluster, until `cron resume`",
+		`Pause JOB for every cron process sharing this command's backend, persistently (across restarts) until
+`+"`cron resume JOB`"+`. Each process learns it at its next heartbeat (within a second); the job's ticks are
+then skipped and recorded with outcome "paused", and its schedule keeps advancing, so a resume runs no
+backlog. A run in progress goes on (`+"`cron kill`"+` ends it).`
+	if !paused {
+		use, short, long = "resume JOB", "Resume a paused job on every cron process of the cluster",
+			`Resume JOB for every cron process sharing this command's backend: each process runs its ticks again
+from its next heartbeat (within a second), from the next tick on (the ticks while paused are not run).`
+	}
+	return &cobra.Command{
+		Use: use, Short: short, Long: long,
+		Annotations: operation,
+		Args:        cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, err := jobArg(root, args)
+			if err != nil {
+				return err
+			}
+			control, _, err := controlService(cmd, root)
+			if err != nil {
+				return err
+			}
+			if err := control.SetPaused(cmd.Context(), job, paused); err != nil {
+				return err
+			}
+			if paused {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "paused %s: every cron process skips its ticks (outcome paused) from its next heartbeat; `cron resume %s` resumes it\n", job, job)
+			} else {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "resumed %s: every cron process runs its ticks again from its next heartbeat\n", job)
+			}
+			return err
+		},
+	}
+}

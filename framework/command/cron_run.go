@@ -1,0 +1,110 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// takeTimeout is how long `cron run` waits for a live process to take its request.
+const takeTimeout = 5 * time.Second
+
+// runExitTimeout is the exit status of `cron run --wait` for a run that timed out, as timeout(1) has it.
+const runExitTimeout = 124
+
+func newCronRunCommand(root *console.Root) *cobra.Command {
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "run JOB",
+		Short: "Run a job once now, on exactly one live cron process of the cluster",
+		Long: `Run JOB once now through the scheduler of exactly one live cron process sharing this command's
+backend: the first process to take the request runs it, with the job's timeout and retries, a log line
+and a run record, unless its previous run is still going there (outcome skipped). A paused job runs too.
+Without --wait it returns once a process started the run; with --wait, once the run ended, with its
+outcome as the exit status: 0 ok, 124 timeout, 1 any other. Exit 1 when no live process takes the
+request within 5s (none runs, none registers JOB, or they cannot reach the backend).`,
+		Annotations: operation,
+		Args:        cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, err := jobArg(root, args)
+			if err != nil {
+				return err
+			}
+			control, registry, err := controlService(cmd, root)
+			if err != nil {
+				return err
+			}
+			if _, err := liveProcesses(cmd.Context(), registry, "run "+job); err != nil {
+				return err
+			}
+			return runNow(cmd, control, job, wait)
+		},
+	}
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and exit with its outcome (0 ok, 124 timeout, 1 other)")
+	return cmd
+}
+
+// runNow requests a run of job, waits for a process to start it and, with wait, for its end.
+func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bool) error {
+	request, err := newRequest(cmd.Context(), control, job, contract.RequestRun)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), takeTimeout)
+	started, err := awaitAnswer(ctx, control, request.ID, firstAnswer)
+	cancel()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no live cron process took the run of %s within %s: none registers the job, or none reaches the backend (request %s)", job, takeTimeout, request.ID)
+	}
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "run of %s started by app %s (request %s)\n", job, started.AppID, request.ID)
+	if !wait {
+		return nil
+	}
+	ended, err := awaitAnswer(cmd.Context(), control, request.ID, finalAnswer)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "run of %s ended: %s%s\n", job, ended.Outcome, detail(ended.Detail))
+	switch ended.Outcome {
+	case "ok":
+		return nil
+	case "timeout":
+		return console.WithExitCode(runExitTimeout, nil)
+	}
+	return console.WithExitCode(1, nil)
+}
+
+// firstAnswer accepts the first answer (the process that took the request says "started").
+func firstAnswer(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
+	if len(answers) == 0 {
+		return contract.ControlAnswer{}, false
+	}
+	return answers[0], true
+}
+
+// finalAnswer accepts the answer that is not "started": the run's outcome.
+func finalAnswer(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
+	for _, answer := range answers {
+		if answer.Outcome != "started" {
+			return answer, true
+		}
+	}
+	return contract.ControlAnswer{}, false
+}
+
+func detail(text string) string {
+	if text == "" {
+		return ""
+	}
+	return ": " + oneLine(text, 200)
+}

@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var controlEnv = []string{"TESTAPP_REGISTRATIONS=control"}
+
+// ranAfter counts the ok lines of job after t, on processes.
+func ranAfter(processes []*process, job string, after time.Time) int {
+	n := 0
+	for _, p := range processes {
+		for _, line := range p.runs() {
+			tick, err := time.Parse(time.RFC3339, line.str("tick"))
+			if err == nil && line.str("job") == job && line.str("outcome") == "ok" && tick.After(after) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func control(t *testing.T, base string, flags []string, args ...string) result {
+	t.Helper()
+	return run(t, testappBinary, base, controlEnv, append(append([]string{}, flags...), append([]string{"cron"}, args...)...)...)
+}
+
+// Three processes per backend: pause stops the job on every process within 2s and survives a restart,
+// resume runs no backlog; `run --wait` runs the job once on one process; `kill` ends a run with killed.
+func TestJobControlAcrossTheCluster(t *testing.T) {
+	t.Parallel()
+	for _, backend := range historyBackends(t) {
+		t.Run(backend.name, func(t *testing.T) {
+			bases, observer := backend.folders(t, 3)
+			processes := make([]*process, 3)
+			for i := range processes {
+				processes[i] = startForegroundEnv(t, testappBinary, bases[i], controlEnv, append(backend.flags, "cron", "start")...)
+			}
+			waitFor(t, 30*time.Second, "every_second running", func() bool { return ranAfter(processes, "every_second", time.Time{}) >= 3 })
+			checkPauseResume(t, processes, bases, observer, backend.flags)
+			checkRunNow(t, processes, observer, backend.flags)
+			checkKill(t, processes, observer, backend.flags)
+			stopAll(t, processes, []int{0, 1, 2})
+		})
+	}
+}
+
+func checkPauseResume(t *testing.T, processes []*process, bases []string, observer string, flags []string) {
+	t.Helper()
+	if r := control(t, observer, flags, "pause", "every_second"); r.code != 0 {
+		t.Fatalf("cron pause: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	pausedAt := time.Now()
+	if r := control(t, observer, flags, "list"); !regexp.MustCompile(`every_second\s.*\spaused\s`).MatchString(r.stdout) {
+		t.Fatalf("cron list does not show every_second paused:\n%s", r.stdout)
+	}
+	// restart process 2: it must come back paused
+	if err := processes[2].cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-processes[2].done
+	processes[2] = startForegroundEnv(t, testappBinary, bases[2], controlEnv, append(flags, "cron", "start")...)
+	time.Sleep(4 * time.Second)
+	if n := ranAfter(processes, "every_second", pausedAt.Add(2*time.Second)); n != 0 {
+		t.Fatalf("%d runs of every_second more than 2s after the pause, restarted process included", n)
+	}
+	if r := control(t, observer, flags, "resume", "every_second"); r.code != 0 {
+		t.Fatalf("cron resume: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	resumedAt := time.Now()
+	waitFor(t, 10*time.Second, "runs after the resume", func() bool { return ranAfter(processes, "every_second", resumedAt) >= 2 })
+	if n := ranAfter(processes, "every_second", resumedAt.Add(-4*time.Second)); n > int(time.Since(resumedAt)/time.Second)+2 {
+		t.Fatalf("%d runs since the resume %s ago: the paused ticks ran as a backlog", n, time.Since(resumedAt))
+	}
+}
+
+func checkRunNow(t *testing.T, processes []*process, observer string, flags []string) {
+	t.Helper()
+	r := control(t, observer, flags, "run", "--wait", "every_second")
+	match := regexp.MustCompile(`request ([0-9a-f-]{36})`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || match == nil || !strings.Contains(r.stdout, "ended: ok") {
+		t.Fatalf("cron run --wait every_second: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	ran := 0
+	for _, p := range processes {
+		for _, line := range p.runs() {
+			if line.str("request") == match[1] && line.str("outcome") == "ok" {
+				ran++
+			}
+		}
+	}
+	if ran != 1 {
+		t.Fatalf("the requested run ran %d times; want once", ran)
+	}
+}
+
+func checkKill(t *testing.T, processes []*process, observer string, flags []string) {
+	t.Helper()
+	if r := control(t, observer, flags, "kill", "long"); r.code != 1 || !strings.Contains(r.stderr, "no run of long is in progress") {
+		t.Fatalf("cron kill of a job not running: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := control(t, observer, flags, "run", "long"); r.code != 0 {
+		t.Fatalf("cron run long: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	waitFor(t, 10*time.Second, "the long run in cron state", func() bool {
+		for _, p := range clusterState(t, observer, flags).Cluster {
+			for _, r := range p.Running {
+				if r.Job == "long" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if r := control(t, observer, flags, "kill", "long"); r.code != 0 || !strings.Contains(r.stdout, "killed long") {
+		t.Fatalf("cron kill long: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	waitFor(t, 5*time.Second, "the killed line", func() bool {
+		for _, p := range processes {
+			for _, line := range p.runs() {
+				if line.str("job") == "long" && line.str("outcome") == "killed" {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+// Bad input: an unknown job exits 1 listing the jobs; run and kill with no live process exit 1 saying so.
+func TestJobControlBadInput(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	for _, args := range [][]string{{"pause", "nope"}, {"resume", "nope"}, {"run", "nope"}, {"kill", "nope"}} {
+		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, `job "nope" is unknown: the jobs are every_second, long`) {
+			t.Fatalf("cron %v: exit %d: %s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"run", "every_second"}, {"kill", "long"}} {
+		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, "no cron process is running") {
+			t.Fatalf("cron %v with no process: exit %d: %s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -198,3 +198,5 @@ func replyStrings(value any) ([]string, error) {
 	}
 	return texts, nil
 }
+
+var _ contract.JobControl = (*Redis)(nil)

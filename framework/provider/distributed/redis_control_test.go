@@ -73,7 +73,8 @@ func TestRedisHeartbeatRoundTrips(t *testing.T) {
 		t.Fatalf("Heartbeat returned %+v; want %+v", got, want)
 	}
 	for i, request := range want.Requests {
-		if g := got.Requests[i]; g.ID != request.ID || g.Job != request.Job || g.Kind != request.Kind || !g.Made.Equal(request.Made) {
+		g := got.Requests[i]
+		if g.ID != request.ID || g.Job != request.Job || g.Kind != request.Kind || !g.Made.Equal(request.Made) {
 			t.Fatalf("request %d: %+v; want %+v (oldest first)", i, g, request)
 		}
 	}
@@ -95,7 +96,8 @@ func TestRedisControlKeys(t *testing.T) {
 	}
 	fence := admin.HGetAll(ctx, backend.FenceKey("report")).Val()
 	controlOrders(t, backend)
-	old := contract.ControlRequest{ID: "old", Job: "report", Kind: contract.RequestKill, Made: now.Add(-2 * contract.ControlRequestTTL)}
+	old := contract.ControlRequest{ID: "old", Job: "report", Kind: contract.RequestKill,
+		Made: now.Add(-2 * contract.ControlRequestTTL)}
 	if err := backend.AddRequest(ctx, old); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +152,8 @@ func TestRedisControlErrors(t *testing.T) {
 	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name is required") {
 		t.Errorf("SetPaused of an empty job: %v; want an error saying the job name is required", err)
 	}
-	if err := backend.Answer(ctx, "", contract.ControlAnswer{AppID: "a"}); err == nil || !strings.Contains(err.Error(), "request id") {
+	err := backend.Answer(ctx, "", contract.ControlAnswer{AppID: "a"})
+	if err == nil || !strings.Contains(err.Error(), "request id") {
 		t.Errorf("Answer to an empty request id: %v; want an error naming the request id", err)
 	}
 	if _, err := backend.Answers(ctx, ""); err == nil || !strings.Contains(err.Error(), "request id") {

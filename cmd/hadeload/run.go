@@ -270,7 +270,7 @@ func isScriptCommand(name string) bool {
 	case "cmdstat_time", "cmdstat_hmget", "cmdstat_hset", "cmdstat_persist", "cmdstat_pexpireat", // claims
 		"cmdstat_zadd", "cmdstat_zscore", "cmdstat_zremrangebyscore", "cmdstat_zremrangebyrank", // history
 		"cmdstat_pexpire", "cmdstat_hget", "cmdstat_hdel", "cmdstat_zrangebyscore", "cmdstat_zrevrangebyscore",
-		"cmdstat_set", "cmdstat_pttl": // and heartbeats
+		"cmdstat_set", "cmdstat_pttl", "cmdstat_smembers": // and heartbeats (smembers: the paused jobs)
 		return true
 	}
 	return false

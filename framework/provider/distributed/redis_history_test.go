@@ -176,7 +176,7 @@ func TestRedisHistoryRoundTrips(t *testing.T) {
 		t.Fatalf("Runs of every job read in 3 calls: %d records, want 210", len(all))
 	}
 	record := contract.ProcessRecord{AppID: "app", Hostname: "h", Started: base}
-	checkCalls(t, counter, "Heartbeat", 1, func() error { return backend.Heartbeat(ctx, record, time.Minute) })
+	checkCalls(t, counter, "Heartbeat", 1, func() error { _, err := backend.Heartbeat(ctx, record, time.Minute); return err })
 	checkCalls(t, counter, "Processes", 2, func() error { _, err := backend.Processes(ctx); return err })
 	checkCalls(t, counter, "Deregister", 1, func() error { return backend.Deregister(ctx, "app") })
 }
@@ -262,7 +262,7 @@ func TestRedisHistoryLeavesFencesAlone(t *testing.T) {
 	if err := backend.AppendRuns(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	if err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute); err != nil {
+	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	for service, before := range fences {
@@ -298,7 +298,8 @@ func TestRedisHistoryErrors(t *testing.T) {
 		"Runs":       func(ctx context.Context) error { _, err := backend.Runs(ctx, contract.RunQuery{}); return err },
 		"LastRuns":   func(ctx context.Context) error { _, err := backend.LastRuns(ctx, []string{"a"}); return err },
 		"Heartbeat": func(ctx context.Context) error {
-			return backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, time.Minute)
+			_, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, time.Minute)
+			return err
 		},
 		"Processes":  func(ctx context.Context) error { _, err := backend.Processes(ctx); return err },
 		"Deregister": func(ctx context.Context) error { return backend.Deregister(ctx, "a") },
@@ -482,7 +483,7 @@ func TestRedisHistoryBadInput(t *testing.T) {
 		t.Fatalf("AppendRuns with a negative retention: %v; want an error naming it", err)
 	}
 	backend.retention = Retention{}
-	if err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, 999*time.Millisecond); err == nil || !strings.Contains(err.Error(), "999ms") {
+	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, 999*time.Millisecond); err == nil || !strings.Contains(err.Error(), "999ms") {
 		t.Fatalf("Heartbeat with ttl 999ms: %v; want an error naming it", err)
 	}
 }

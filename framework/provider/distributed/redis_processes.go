@@ -30,26 +30,28 @@ func (r *Redis) processKey(appID string) string { return r.prefix + "process:" +
 func (r *Redis) processesKey() string { return r.prefix + "processes" }
 
 // Heartbeat implements contract.ProcessRegistry.Heartbeat in one script call (EVALSHA; EVAL once after
-// Redis restarts).
-func (r *Redis) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) error {
+// Redis restarts) that writes the record and reads the orders (redis_control.go).
+func (r *Redis) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
 	if record.AppID == "" {
-		return errors.New("heartbeat of a process record without an app id: the app id is the record's key")
+		return contract.Orders{}, errors.New("heartbeat of a process record without an app id: the app id is the record's key")
 	}
 	if ttl < time.Second {
-		return fmt.Errorf("heartbeat of process %q with ttl %s: the ttl must be at least 1s", record.AppID, ttl)
+		return contract.Orders{}, fmt.Errorf("heartbeat of process %q with ttl %s: the ttl must be at least 1s", record.AppID, ttl)
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return contract.Orders{}, err
 	}
 	value, err := json.Marshal(record)
 	if err != nil {
-		return fmt.Errorf("heartbeat of process %q: %w", record.AppID, err)
+		return contract.Orders{}, fmt.Errorf("heartbeat of process %q: %w", record.AppID, err)
 	}
-	keys := []string{r.processesKey(), r.processKey(record.AppID)}
-	if err := heartbeatScript.Run(ctx, r.client, keys, record.AppID, value, ttl.Milliseconds()).Err(); err != nil {
-		return r.callError(ctx, fmt.Sprintf("heartbeat of process %q", record.AppID), err)
+	keys := []string{r.processesKey(), r.processKey(record.AppID), r.pausedKey(), r.requestsKey()}
+	reply, err := heartbeatScript.Run(ctx, r.client, keys, record.AppID, value, ttl.Milliseconds(),
+		contract.ControlRequestTTL.Milliseconds()).Result()
+	if err != nil {
+		return contract.Orders{}, r.callError(ctx, fmt.Sprintf("heartbeat of process %q", record.AppID), err)
 	}
-	return nil
+	return r.decodeOrders(reply)
 }
 
 // Processes implements contract.ProcessRegistry.Processes in two round trips: the index, then the records

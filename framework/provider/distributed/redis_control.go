@@ -18,7 +18,9 @@ import (
 //     when they were made (ms); the heartbeat script drops those made more than ControlRequestTTL ago by
 //     Redis's clock, and the key expires ControlRequestTTL after the last AddRequest;
 //   - <prefix>control:answers:<request id>: a request's answers, a list of encoded answers (redisAnswer) in
-//     the order given, expiring ControlRequestTTL after the last answer.
+//     the order given, expiring ControlRequestTTL after the last answer;
+//   - <prefix>control:taken:<request id>: the app id that took the request (TakeRequest), expiring after
+//     ControlRequestTTL.
 //
 // Every heartbeat reads the paused jobs and the live requests in its one script call (redis_heartbeat.lua),
 // so the orders cost no command of their own. A requester whose clock is off by more than
@@ -200,3 +202,35 @@ func replyStrings(value any) ([]string, error) {
 }
 
 var _ contract.JobControl = (*Redis)(nil)
+
+// takenKey is the key that names the process that took request id; it expires with the request.
+func (r *Redis) takenKey(id string) string { return r.prefix + "control:taken:" + id }
+
+// TakeRequest implements contract.JobControl.TakeRequest with one SET NX (the first writer wins), which
+// expires after ControlRequestTTL.
+func (r *Redis) TakeRequest(ctx context.Context, id, appID string) (bool, error) {
+	if id == "" || appID == "" {
+		return false, fmt.Errorf("take request %q for app %q: the request id and the app id are required", id, appID)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	taken, err := r.client.SetNX(ctx, r.takenKey(id), appID, contract.ControlRequestTTL).Result()
+	if err != nil {
+		return false, r.callError(ctx, fmt.Sprintf("take request %q", id), err)
+	}
+	return taken, nil
+}
+
+// Paused implements contract.JobControl.Paused with one SMEMBERS.
+func (r *Redis) Paused(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	jobs, err := r.client.SMembers(ctx, r.pausedKey()).Result()
+	if err != nil {
+		return nil, r.callError(ctx, "read the paused jobs", err)
+	}
+	slices.Sort(jobs)
+	return jobs, nil
+}

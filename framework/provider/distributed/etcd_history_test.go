@@ -221,7 +221,7 @@ func TestEtcdProcessLeases(t *testing.T) {
 	open := newEtcdStore(t, cluster, Retention{})
 	backend, other := open(), open()
 	record := contract.ProcessRecord{AppID: "app", Hostname: "host", PID: 1, Started: time.Now()}
-	if err := backend.Heartbeat(context.Background(), record, time.Second); err != nil {
+	if _, err := backend.Heartbeat(context.Background(), record, time.Second); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -240,7 +240,7 @@ func TestEtcdProcessLeases(t *testing.T) {
 	}
 	// The same ttl (the expired lease is refreshed: not found), a new ttl (a new lease), the same again.
 	for i, ttl := range []time.Duration{time.Second, time.Minute, time.Minute} {
-		if err := backend.Heartbeat(context.Background(), record, ttl); err != nil {
+		if _, err := backend.Heartbeat(context.Background(), record, ttl); err != nil {
 			t.Fatalf("heartbeat %d (ttl %s) after the lease expired: %v", i+1, ttl, err)
 		}
 		if got, err := other.Processes(context.Background()); err != nil || len(got) != 1 {
@@ -304,7 +304,8 @@ func TestEtcdHistoryClusterDown(t *testing.T) {
 	check("Runs", err)
 	_, err = backend.LastRuns(context.Background(), []string{"job"})
 	check("LastRuns", err)
-	check("Heartbeat", backend.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "app"}, time.Minute))
+	_, err = backend.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "app"}, time.Minute)
+	check("Heartbeat", err)
 	_, err = backend.Processes(context.Background())
 	check("Processes", err)
 }

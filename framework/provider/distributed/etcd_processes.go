@@ -21,8 +21,9 @@ import (
 // of the heartbeat's ttl in whole seconds, rounded up (etcd grants at least its minimum TTL, about 2 s with
 // the default election timeout, and restarts a lease's TTL at every leader change, so a dead process's
 // record may outlive its ttl a little). The backend keeps one lease per record it heartbeats: a Heartbeat
-// is a KeepAliveOnce of that lease and a Put of the record (2 requests), or, the first time, after a
-// change of ttl or once the lease expired, a Grant and a Put. No goroutine keeps leases alive.
+// is a KeepAliveOnce of that lease (a Lease request) and one Txn (a KV request) that puts the record and
+// reads the operators' orders (etcd_control.go); the first time, after a change of ttl or once the lease
+// expired, a Grant replaces the KeepAliveOnce. No goroutine keeps leases alive.
 
 // etcdLease is the lease of a process record: its id and granted ttl, in seconds.
 type etcdLease struct {
@@ -47,46 +48,71 @@ func (e *Etcd) request(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(clientv3.WithRequireLeader(ctx), e.timeout)
 }
 
-// Heartbeat implements contract.ProcessRegistry.Heartbeat (see the registry above). It returns an error
-// naming the field when record.AppID is empty or ttl is under one second.
-func (e *Etcd) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) error {
-	if record.AppID == "" {
-		return errors.New("process record without an app id: Heartbeat needs ProcessRecord.AppID")
-	}
-	if ttl < time.Second {
-		return fmt.Errorf("heartbeat ttl %s of process %q: must be at least 1s", ttl, record.AppID)
+// Heartbeat implements contract.ProcessRegistry.Heartbeat (see the registry above): a KeepAliveOnce of the
+// record's lease (a Grant the first time) and one Txn that puts the record and reads the orders (see the
+// job control, etcd_control.go). It returns an error naming the field when record.AppID is empty or ttl
+// is under one second.
+func (e *Etcd) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
+	value, err := heartbeatValue(record, ttl)
+	if err != nil {
+		return contract.Orders{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
-	}
-	value, err := json.Marshal(record)
-	if err != nil {
-		return fmt.Errorf("process record of %q: %w", record.AppID, err)
+		return contract.Orders{}, err
 	}
 	what := fmt.Sprintf("heartbeat of process %q", record.AppID)
 	client, err := e.conn.get()
 	if err != nil {
-		return e.registryError(ctx, what, err)
+		return contract.Orders{}, e.registryError(ctx, what, err)
 	}
 	e.leasesMu.Lock()
 	defer e.leasesMu.Unlock()
 	for attempt := 1; ; attempt++ {
 		lease, err := e.heartbeatLease(ctx, client, record.AppID, int64((ttl+time.Second-1)/time.Second))
 		if err != nil {
-			return e.registryError(ctx, what, err)
+			return contract.Orders{}, e.registryError(ctx, what, err)
 		}
-		request, cancel := e.request(ctx)
-		_, err = client.Put(request, e.processKey(record.AppID), string(value), clientv3.WithLease(lease))
-		cancel()
+		now := e.now()
+		response, err := e.heartbeatTxn(ctx, client, record.AppID, value, lease, now)
 		if errors.Is(err, rpctypes.ErrLeaseNotFound) && attempt == 1 { // expired between the two requests
 			delete(e.leases, record.AppID)
 			continue
 		}
 		if err != nil {
-			return e.registryError(ctx, what, err)
+			return contract.Orders{}, e.registryError(ctx, what, err)
 		}
-		return nil
+		return e.parseOrders(response.Responses[1:], now)
 	}
+}
+
+// heartbeatValue returns record as JSON, or an error naming the field when record.AppID is empty or ttl is
+// under one second.
+func heartbeatValue(record contract.ProcessRecord, ttl time.Duration) (string, error) {
+	if record.AppID == "" {
+		return "", errors.New("process record without an app id: Heartbeat needs ProcessRecord.AppID")
+	}
+	if ttl < time.Second {
+		return "", fmt.Errorf("heartbeat ttl %s of process %q: must be at least 1s", ttl, record.AppID)
+	}
+	value, err := json.Marshal(record)
+	if err != nil {
+		return "", fmt.Errorf("process record of %q: %w", record.AppID, err)
+	}
+	return string(value), nil
+}
+
+// heartbeatTxn puts appID's record value with lease and reads the orders at now, in one Txn: its answers
+// are the put's, then ordersReads'.
+func (e *Etcd) heartbeatTxn(ctx context.Context, client *clientv3.Client, appID, value string, lease clientv3.LeaseID,
+	now time.Time) (*clientv3.TxnResponse, error) {
+	ops := append([]clientv3.Op{clientv3.OpPut(e.processKey(appID), value, clientv3.WithLease(lease))}, e.ordersReads(now)...)
+	request, cancel := e.request(ctx)
+	defer cancel()
+	response, err := client.Txn(request).Then(ops...).Commit()
+	if err == nil && len(response.Responses) != len(ops) {
+		err = fmt.Errorf("unexpected answer of %d results to %d operations", len(response.Responses), len(ops))
+	}
+	return response, err
 }
 
 // heartbeatLease returns appID's lease after refreshing it, or a new lease of ttl seconds when there is

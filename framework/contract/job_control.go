@@ -48,8 +48,8 @@ type JobControl interface {
 	// the current state is not an error. It returns ctx's error when ctx ends first and an error naming
 	// the backend when it fails.
 	SetPaused(ctx context.Context, job string, paused bool) error
-	// AddRequest stores request for the processes. It returns an error when the ID, the job or the kind
-	// is missing or unknown, and errors as SetPaused.
+	// AddRequest stores request for the processes. It returns an error when the ID, the job, the kind or
+	// Made is missing or the kind unknown, and errors as SetPaused.
 	AddRequest(ctx context.Context, request ControlRequest) error
 	// TakeRequest takes request id for appID: it returns true to the first caller only, false to every
 	// other (one process runs a RequestRun). Errors as SetPaused.

@@ -86,21 +86,6 @@ func (e *Etcd) SetPaused(ctx context.Context, job string, paused bool) error {
 	return nil
 }
 
-// validateControlRequest returns an error naming the field of r that is missing or unknown.
-func validateControlRequest(r contract.ControlRequest) error {
-	switch {
-	case r.ID == "":
-		return fmt.Errorf("control request of job %q without an ID: ControlRequest.ID is required", r.Job)
-	case r.Job == "":
-		return fmt.Errorf("control request %q without a job: ControlRequest.Job is required", r.ID)
-	case r.Kind != contract.RequestRun && r.Kind != contract.RequestKill:
-		return fmt.Errorf("control request %q of job %q: unknown kind %q, want %q or %q", r.ID, r.Job, r.Kind,
-			contract.RequestRun, contract.RequestKill)
-	case r.Made.IsZero():
-		return fmt.Errorf("control request %q of job %q without a time: ControlRequest.Made is required", r.ID, r.Job)
-	}
-	return nil
-}
 
 // AddRequest implements contract.JobControl.AddRequest: request under a lease of ControlRequestTTL (a Grant
 // and a Put). Besides the contract's errors, a request without Made is an error (it would never be seen).

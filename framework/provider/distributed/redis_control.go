@@ -68,7 +68,7 @@ func (r *Redis) SetPaused(ctx context.Context, job string, paused bool) error {
 // AddRequest implements contract.JobControl.AddRequest in one round trip (MULTI/EXEC: ZADD, EXPIRE).
 // Adding the same request again stores it once.
 func (r *Redis) AddRequest(ctx context.Context, request contract.ControlRequest) error {
-	if err := checkControlRequest(request); err != nil {
+	if err := validateControlRequest(request); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -90,19 +90,6 @@ func (r *Redis) AddRequest(ctx context.Context, request contract.ControlRequest)
 	return nil
 }
 
-// checkControlRequest returns an error naming the field of request that is missing or unknown.
-func checkControlRequest(request contract.ControlRequest) error {
-	switch {
-	case request.ID == "":
-		return fmt.Errorf("control request for job %q without an id: the id (a random UUID) is required", request.Job)
-	case request.Job == "":
-		return fmt.Errorf("control request %q without a job: the job name is required", request.ID)
-	case request.Kind != contract.RequestRun && request.Kind != contract.RequestKill:
-		return fmt.Errorf("control request %q for job %q has kind %q: the kind is %q or %q",
-			request.ID, request.Job, request.Kind, contract.RequestRun, contract.RequestKill)
-	}
-	return nil
-}
 
 // Answer implements contract.JobControl.Answer in one round trip (MULTI/EXEC: RPUSH, EXPIRE). It returns
 // an error when id is empty.

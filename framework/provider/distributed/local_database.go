@@ -25,14 +25,17 @@ const databaseFile = "history.sqlite"
 // holds before it fails with "database is locked". Writes are off the tick path, so waiting is cheap.
 const databaseBusyTimeout = 10 * time.Second
 
-// schemaVersion is the version of databaseSchema, kept in the file's user_version.
-const schemaVersion = 1
+// schemaMigrations[i] brings a database of schema version i to version i+1; the file's user_version holds
+// its version, len(schemaMigrations) is this program's. Times are microseconds since the Unix epoch, UTC (the
+// zero time.Time included); durations are nanoseconds. Each migration only adds (CREATE ... IF NOT EXISTS):
+// a file is upgraded in place, its rows kept, and processes of the older program keep working on it.
+var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl}
 
-// databaseSchema creates the tables and indexes. Times are microseconds since the Unix epoch, UTC (the zero
-// time.Time included); durations are nanoseconds. run_counts holds how many rows of runs each job has,
-// updated in the transactions that insert or delete them, so that trimming a job costs what it deletes,
-// not what it keeps (rows of runs deleted by hand must be counted out of it too).
-const databaseSchema = `
+// schemaRunsAndProcesses (version 1) creates the run history and the process registry. run_counts holds
+// how many rows of runs each job has, updated in the transactions that insert or delete them, so that
+// trimming a job costs what it deletes, not what it keeps (rows of runs deleted by hand must be counted out
+// of it too).
+const schemaRunsAndProcesses = `
 CREATE TABLE IF NOT EXISTS runs (
 	id INTEGER PRIMARY KEY,
 	job TEXT NOT NULL, type TEXT NOT NULL, service TEXT NOT NULL, tick_us INTEGER NOT NULL,
@@ -49,6 +52,19 @@ CREATE TABLE IF NOT EXISTS processes (
 	version TEXT NOT NULL, started_us INTEGER NOT NULL, heartbeat_us INTEGER NOT NULL,
 	running TEXT NOT NULL, lost_records INTEGER NOT NULL, expires_us INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS processes_by_expiry ON processes (expires_us);`
+
+// schemaJobControl (version 2) creates the job control tables (contract.JobControl): the paused jobs, the
+// run and kill requests and their answers (seq numbers a request's answers from 1, in the order stored).
+// Requests and answers are deleted once older than contract.ControlRequestTTL (by made_us, at_us).
+const schemaJobControl = `
+CREATE TABLE IF NOT EXISTS paused (job TEXT PRIMARY KEY, since_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS requests (
+	id TEXT PRIMARY KEY, job TEXT NOT NULL, kind TEXT NOT NULL, made_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS requests_by_made ON requests (made_us);
+CREATE TABLE IF NOT EXISTS answers (
+	request_id TEXT NOT NULL, seq INTEGER NOT NULL, app_id TEXT NOT NULL, outcome TEXT NOT NULL,
+	detail TEXT NOT NULL, at_us INTEGER NOT NULL, PRIMARY KEY (request_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to
@@ -134,8 +150,8 @@ func retryBusy(ctx context.Context, try func() error) error {
 	}
 }
 
-// prepareSchema turns WAL on and creates the schema unless the file has them; it refuses a file of a newer
-// schema, and a file system where WAL is not available.
+// prepareSchema turns WAL on and creates or upgrades the schema unless the file has them; it refuses a file
+// of a newer schema, and a file system where WAL is not available.
 func prepareSchema(ctx context.Context, db *sql.DB) error {
 	var journal string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&journal); err != nil {
@@ -148,17 +164,28 @@ func prepareSchema(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
 	}
-	switch {
-	case version == schemaVersion:
+	return migrate(ctx, db, version)
+}
+
+// migrate brings db from schema version to this program's, in one transaction; it refuses a version newer
+// than this program's. The migrations are idempotent: processes that read the same old version at once
+// each run them, one after the other.
+func migrate(ctx context.Context, db *sql.DB, version int) error {
+	switch latest := len(schemaMigrations); {
+	case version == latest:
 		return nil
-	case version > schemaVersion:
-		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, schemaVersion)
+	case version > latest:
+		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, latest)
+	case version < 0:
+		return fmt.Errorf("schema version %d is not one of this program's (0 to %d)", version, latest)
 	}
 	return inTransaction(ctx, db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, databaseSchema); err != nil {
-			return err
+		for _, migration := range schemaMigrations[version:] {
+			if _, err := tx.ExecContext(ctx, migration); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion))
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(schemaMigrations)))
 		return err
 	})
 }

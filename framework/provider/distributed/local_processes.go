@@ -33,29 +33,25 @@ type runningTick struct {
 }
 
 // Heartbeat implements contract.ProcessRegistry.Heartbeat: in one transaction of the database file
-// (created with its folder when missing) it deletes the expired records and inserts record, or replaces
-// the record of its AppID, to expire ttl after now by l's clock. Times are kept to the microsecond. It
-// returns an error for an empty record.AppID or a ttl under one second, ctx's error when ctx ends first,
-// and an error naming the database file when it cannot be opened or written.
-func (l *Local) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) error {
-	if record.AppID == "" {
-		return errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
-	}
-	if ttl < time.Second {
-		return fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
-	}
-	running, err := encodeRunning(record.Running)
+// (created with its folder when missing) it deletes the expired records, inserts record, or replaces the
+// record of its AppID, to expire ttl after now by l's clock, and reads the orders (see readOrders). Times
+// are kept to the microsecond. It returns an error for an empty record.AppID or a ttl under one second,
+// ctx's error when ctx ends first, and an error naming the database file when it cannot be opened or
+// written.
+func (l *Local) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
+	running, err := checkHeartbeat(record, ttl)
 	if err != nil {
-		return fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
+		return contract.Orders{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
+		return contract.Orders{}, fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
 	}
 	db, err := l.database(ctx, true)
 	if err != nil {
-		return l.databaseError(ctx, "process registry", err)
+		return contract.Orders{}, l.databaseError(ctx, "process registry", err)
 	}
 	now := l.now()
+	var orders contract.Orders
 	err = inTransaction(ctx, db, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, deleteExpired, now.UnixMicro()); err != nil {
 			return err
@@ -63,12 +59,31 @@ func (l *Local) Heartbeat(ctx context.Context, record contract.ProcessRecord, tt
 		_, err := tx.ExecContext(ctx, upsertProcess, record.AppID, record.Hostname, record.PID, record.BaseFolder,
 			record.Provider, record.Version, record.Started.UnixMicro(), record.Heartbeat.UnixMicro(), running,
 			record.LostRecords, now.Add(ttl).UnixMicro())
+		if err != nil {
+			return err
+		}
+		orders, err = readOrders(ctx, tx, now)
 		return err
 	})
 	if err != nil {
-		return l.databaseError(ctx, "process registry", err)
+		return contract.Orders{}, l.databaseError(ctx, "process registry", err)
 	}
-	return nil
+	return orders, nil
+}
+
+// checkHeartbeat returns the running column of record, or an error for an empty AppID or a ttl under 1s.
+func checkHeartbeat(record contract.ProcessRecord, ttl time.Duration) (string, error) {
+	if record.AppID == "" {
+		return "", errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
+	}
+	if ttl < time.Second {
+		return "", fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
+	}
+	running, err := encodeRunning(record.Running)
+	if err != nil {
+		return "", fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
+	}
+	return running, nil
 }
 
 // Processes implements contract.ProcessRegistry.Processes: the records not expired by l's clock, ordered by

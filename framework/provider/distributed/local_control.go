@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -147,53 +146,40 @@ func (l *Local) Answers(ctx context.Context, id string) ([]contract.ControlAnswe
 	if db == nil {
 		return nil, nil
 	}
-	answers, err := queryRows(ctx, db, requestAnswers, []any{id}, func(row rowScanner) (contract.ControlAnswer, error) {
-		var a contract.ControlAnswer
-		var at int64
-		err := row.Scan(&a.AppID, &a.Outcome, &a.Detail, &at)
-		a.At = fromMicros(at)
-		return a, err
-	})
+	rows, err := db.QueryContext(ctx, requestAnswers, id)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	answers, err := collectRows(rows, scanAnswer)
 	if err != nil {
 		return nil, l.databaseError(ctx, "job control", err)
 	}
 	return answers, nil
 }
 
-// readOrders reads the orders of contract.Orders in tx: the paused jobs, sorted, and the requests made at
-// or after now - contract.ControlRequestTTL, oldest first (by made, then ID).
-func readOrders(ctx context.Context, tx *sql.Tx, now time.Time) (orders contract.Orders, err error) {
-	orders.Paused, err = queryRows(ctx, tx, pausedJobs, nil, func(row rowScanner) (job string, err error) {
-		return job, row.Scan(&job)
-	})
-	if err != nil {
-		return contract.Orders{}, err
-	}
-	cutoff := now.Add(-contract.ControlRequestTTL).UnixMicro()
-	orders.Requests, err = queryRows(ctx, tx, liveRequests, []any{cutoff}, func(row rowScanner) (contract.ControlRequest, error) {
-		var r contract.ControlRequest
-		var made int64
-		err := row.Scan(&r.ID, &r.Job, &r.Kind, &made)
-		r.Made = fromMicros(made)
-		return r, err
-	})
-	if err != nil {
-		return contract.Orders{}, err
-	}
-	return orders, nil
+// scanJob reads a row of one job name.
+func scanJob(row rowScanner) (job string, err error) { return job, row.Scan(&job) }
+
+// scanRequest reads a row of id, job, kind, made_us.
+func scanRequest(row rowScanner) (contract.ControlRequest, error) {
+	var r contract.ControlRequest
+	var made int64
+	err := row.Scan(&r.ID, &r.Job, &r.Kind, &made)
+	r.Made = fromMicros(made)
+	return r, err
 }
 
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+// scanAnswer reads a row of app_id, outcome, detail, at_us.
+func scanAnswer(row rowScanner) (contract.ControlAnswer, error) {
+	var a contract.ControlAnswer
+	var at int64
+	err := row.Scan(&a.AppID, &a.Outcome, &a.Detail, &at)
+	a.At = fromMicros(at)
+	return a, err
 }
 
-// queryRows runs query with args on q and returns its rows read by scan, nil when there are none.
-func queryRows[T any](ctx context.Context, q querier, query string, args []any, scan func(rowScanner) (T, error)) (list []T, err error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
+// collectRows reads rows with scan and closes them; it returns nil when there are none.
+func collectRows[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) (list []T, err error) {
 	defer func() { err = errors.Join(err, rows.Close()) }()
 	for rows.Next() {
 		item, err := scan(rows)

@@ -268,3 +268,23 @@ func BenchmarkLocalHeartbeat(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64((processCPU(b)-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
+
+// TestLocalHeartbeatAfterClose: Close closes the prepared heartbeat statements with the database; the next
+// heartbeat opens and prepares them again, and sees the orders stored meanwhile by another client.
+func TestLocalHeartbeatAfterClose(t *testing.T) {
+	folder := filepath.Join(t.TempDir(), "distributed")
+	local, operator := openLocal(t, folder, Retention{}), openLocal(t, folder, Retention{})
+	ctx := context.Background()
+	for i, paused := range []string{"[]", "[report]"} {
+		orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, time.Minute)
+		if err != nil || fmt.Sprint(orders.Paused) != paused {
+			t.Fatalf("heartbeat %d: %+v, %v; want paused %s", i, orders, err, paused)
+		}
+		if err := local.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := operator.SetPaused(ctx, "report", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -17,8 +17,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// databaseFile is the name of the local backend's database, in its folder: the run history and the
-// process registry of every cron process of the host.
+// databaseFile is the name of the local backend's database, in its folder: the run history, the process
+// registry and the job control of every cron process of the host.
 const databaseFile = "history.sqlite"
 
 // databaseBusyTimeout is how long a statement waits for the write lock that another connection or process
@@ -70,9 +70,10 @@ CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);`
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to
 // databaseBusyTimeout). It is opened on first use; an open that failed is tried again by the next call.
 type localDatabase struct {
-	mu      sync.Mutex
-	db      *sql.DB   // nil until opened
-	trimmed time.Time // when this client last deleted the runs older than the retention's age
+	mu        sync.Mutex
+	db        *sql.DB              // nil until opened
+	heartbeat *heartbeatStatements // of db, nil until prepared
+	trimmed   time.Time            // when this client last deleted the runs older than the retention's age
 }
 
 // databasePath returns the path of l's database file.
@@ -207,7 +208,7 @@ func inTransaction(ctx context.Context, db *sql.DB, write func(*sql.Tx) error) e
 }
 
 // databaseError returns ctx's error when ctx ended, else err named after what ("run history", "process
-// registry") and the database file, with advice when the file is not a readable database.
+// registry", "job control") and the database file, with advice when the file is not a readable database.
 func (l *Local) databaseError(ctx context.Context, what string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", what, ctxErr)
@@ -223,16 +224,20 @@ func (l *Local) databaseError(ctx context.Context, what string, err error) error
 	return fmt.Errorf("%s database %s: %w", what, l.databasePath(), err)
 }
 
-// Close closes the database of the run history and the process registry if it is open (a later call opens
-// it again). It returns an error naming the file when closing fails. The lock files need no closing.
+// Close closes the database of the run history, the process registry and the job control if it is open (a
+// later call opens it again). It returns an error naming the file when closing fails. The lock files need no closing.
 func (l *Local) Close() error {
 	l.store.mu.Lock()
 	defer l.store.mu.Unlock()
 	if l.store.db == nil {
 		return nil
 	}
-	err := l.store.db.Close()
-	l.store.db = nil
+	var err error
+	if l.store.heartbeat != nil {
+		err = l.store.heartbeat.close()
+	}
+	err = errors.Join(err, l.store.db.Close())
+	l.store.db, l.store.heartbeat = nil, nil
 	if err != nil {
 		return fmt.Errorf("run history database %s: close: %w", l.databasePath(), err)
 	}

@@ -30,15 +30,15 @@ const maxStateSize = 64 << 10
 // one name. flock does not work across hosts nor on network file systems (NFS, GlusterFS): use the redis
 // provider there.
 //
-// Local also keeps the run history (contract.RunHistory) and the process registry
-// (contract.ProcessRegistry) of the host's processes in one SQLite database, <folder>/history.sqlite,
-// opened on first use and closed by Close.
+// Local also keeps the run history (contract.RunHistory), the process registry (contract.ProcessRegistry)
+// and the job control (contract.JobControl) of the host's processes in one SQLite database,
+// <folder>/history.sqlite, opened on first use and closed by Close.
 type Local struct {
 	folder    string
 	lockWait  time.Duration
 	now       func() time.Time
 	retention Retention     // of the run history; DefaultRetention's when zero
-	store     localDatabase // the run history and the process registry
+	store     localDatabase // the run history, the process registry and the job control
 }
 
 // NewLocal returns a Local keeping its state files in folder. It creates nothing: the first claim or

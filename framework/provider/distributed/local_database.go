@@ -17,22 +17,25 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// databaseFile is the name of the local backend's database, in its folder: the run history and the
-// process registry of every cron process of the host.
+// databaseFile is the name of the local backend's database, in its folder: the run history, the process
+// registry and the job control of every cron process of the host.
 const databaseFile = "history.sqlite"
 
 // databaseBusyTimeout is how long a statement waits for the write lock that another connection or process
 // holds before it fails with "database is locked". Writes are off the tick path, so waiting is cheap.
 const databaseBusyTimeout = 10 * time.Second
 
-// schemaVersion is the version of databaseSchema, kept in the file's user_version.
-const schemaVersion = 1
+// schemaMigrations[i] brings a database of schema version i to version i+1; the file's user_version holds
+// its version, len(schemaMigrations) is this program's. Times are microseconds since the Unix epoch, UTC (the
+// zero time.Time included); durations are nanoseconds. Each migration only adds (CREATE ... IF NOT EXISTS):
+// a file is upgraded in place, its rows kept, and processes of the older program keep working on it.
+var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl}
 
-// databaseSchema creates the tables and indexes. Times are microseconds since the Unix epoch, UTC (the zero
-// time.Time included); durations are nanoseconds. run_counts holds how many rows of runs each job has,
-// updated in the transactions that insert or delete them, so that trimming a job costs what it deletes,
-// not what it keeps (rows of runs deleted by hand must be counted out of it too).
-const databaseSchema = `
+// schemaRunsAndProcesses (version 1) creates the run history and the process registry. run_counts holds
+// how many rows of runs each job has, updated in the transactions that insert or delete them, so that
+// trimming a job costs what it deletes, not what it keeps (rows of runs deleted by hand must be counted out
+// of it too).
+const schemaRunsAndProcesses = `
 CREATE TABLE IF NOT EXISTS runs (
 	id INTEGER PRIMARY KEY,
 	job TEXT NOT NULL, type TEXT NOT NULL, service TEXT NOT NULL, tick_us INTEGER NOT NULL,
@@ -50,13 +53,27 @@ CREATE TABLE IF NOT EXISTS processes (
 	running TEXT NOT NULL, lost_records INTEGER NOT NULL, expires_us INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS processes_by_expiry ON processes (expires_us);`
 
+// schemaJobControl (version 2) creates the job control tables (contract.JobControl): the paused jobs, the
+// run and kill requests and their answers (seq numbers a request's answers from 1, in the order stored).
+// Requests and answers are deleted once older than contract.ControlRequestTTL (by made_us, at_us).
+const schemaJobControl = `
+CREATE TABLE IF NOT EXISTS paused (job TEXT PRIMARY KEY, since_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS requests (
+	id TEXT PRIMARY KEY, job TEXT NOT NULL, kind TEXT NOT NULL, made_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS requests_by_made ON requests (made_us);
+CREATE TABLE IF NOT EXISTS answers (
+	request_id TEXT NOT NULL, seq INTEGER NOT NULL, app_id TEXT NOT NULL, outcome TEXT NOT NULL,
+	detail TEXT NOT NULL, at_us INTEGER NOT NULL, PRIMARY KEY (request_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);`
+
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to
 // databaseBusyTimeout). It is opened on first use; an open that failed is tried again by the next call.
 type localDatabase struct {
-	mu      sync.Mutex
-	db      *sql.DB   // nil until opened
-	trimmed time.Time // when this client last deleted the runs older than the retention's age
+	mu        sync.Mutex
+	db        *sql.DB              // nil until opened
+	heartbeat *heartbeatStatements // of db, nil until prepared
+	trimmed   time.Time            // when this client last deleted the runs older than the retention's age
 }
 
 // databasePath returns the path of l's database file.
@@ -134,8 +151,8 @@ func retryBusy(ctx context.Context, try func() error) error {
 	}
 }
 
-// prepareSchema turns WAL on and creates the schema unless the file has them; it refuses a file of a newer
-// schema, and a file system where WAL is not available.
+// prepareSchema turns WAL on and creates or upgrades the schema unless the file has them; it refuses a file
+// of a newer schema, and a file system where WAL is not available.
 func prepareSchema(ctx context.Context, db *sql.DB) error {
 	var journal string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&journal); err != nil {
@@ -148,17 +165,28 @@ func prepareSchema(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
 	}
-	switch {
-	case version == schemaVersion:
+	return migrate(ctx, db, version)
+}
+
+// migrate brings db from schema version to this program's, in one transaction; it refuses a version newer
+// than this program's. The migrations are idempotent: processes that read the same old version at once
+// each run them, one after the other.
+func migrate(ctx context.Context, db *sql.DB, version int) error {
+	switch latest := len(schemaMigrations); {
+	case version == latest:
 		return nil
-	case version > schemaVersion:
-		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, schemaVersion)
+	case version > latest:
+		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, latest)
+	case version < 0:
+		return fmt.Errorf("schema version %d is not one of this program's (0 to %d)", version, latest)
 	}
 	return inTransaction(ctx, db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, databaseSchema); err != nil {
-			return err
+		for _, migration := range schemaMigrations[version:] {
+			if _, err := tx.ExecContext(ctx, migration); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion))
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(schemaMigrations)))
 		return err
 	})
 }
@@ -180,7 +208,7 @@ func inTransaction(ctx context.Context, db *sql.DB, write func(*sql.Tx) error) e
 }
 
 // databaseError returns ctx's error when ctx ended, else err named after what ("run history", "process
-// registry") and the database file, with advice when the file is not a readable database.
+// registry", "job control") and the database file, with advice when the file is not a readable database.
 func (l *Local) databaseError(ctx context.Context, what string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: %w", what, ctxErr)
@@ -196,16 +224,20 @@ func (l *Local) databaseError(ctx context.Context, what string, err error) error
 	return fmt.Errorf("%s database %s: %w", what, l.databasePath(), err)
 }
 
-// Close closes the database of the run history and the process registry if it is open (a later call opens
-// it again). It returns an error naming the file when closing fails. The lock files need no closing.
+// Close closes the database of the run history, the process registry and the job control if it is open (a
+// later call opens it again). It returns an error naming the file when closing fails. The lock files need no closing.
 func (l *Local) Close() error {
 	l.store.mu.Lock()
 	defer l.store.mu.Unlock()
 	if l.store.db == nil {
 		return nil
 	}
-	err := l.store.db.Close()
-	l.store.db = nil
+	var err error
+	if l.store.heartbeat != nil {
+		err = l.store.heartbeat.close()
+	}
+	err = errors.Join(err, l.store.db.Close())
+	l.store.db, l.store.heartbeat = nil, nil
 	if err != nil {
 		return fmt.Errorf("run history database %s: close: %w", l.databasePath(), err)
 	}

@@ -77,8 +77,13 @@ func TestLocalHistoryCorruptFile(t *testing.T) {
 		"Runs":       func() error { _, err := local.Runs(ctx, contract.RunQuery{}); return err },
 		"LastRuns":   func() error { _, err := local.LastRuns(ctx, []string{"a"}); return err },
 		"Heartbeat": func() error {
-			return local.Heartbeat(ctx, contract.ProcessRecord{AppID: "app"}, time.Minute)
+			_, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "app"}, time.Minute)
+			return err
 		},
+		"SetPaused":  func() error { return local.SetPaused(ctx, "a", true) },
+		"AddRequest": func() error { return local.AddRequest(ctx, controlRequest("r", time.Now())) },
+		"Answer":     func() error { return local.Answer(ctx, "r", contract.ControlAnswer{AppID: "app"}) },
+		"Answers":    func() error { _, err := local.Answers(ctx, "r"); return err },
 		"Processes":  func() error { _, err := local.Processes(ctx); return err },
 		"Deregister": func() error { return local.Deregister(ctx, "app") },
 	}
@@ -100,7 +105,8 @@ func TestLocalHistoryCorruptFile(t *testing.T) {
 }
 
 // TestLocalHistoryReadsCreateNothing: reads of a backend whose folder does not exist return nothing and
-// create neither the folder nor the file (`cron history` on a fresh checkout); a write creates both.
+// create neither the folder nor the file (`cron history` on a fresh checkout), nor does resuming a job; a
+// write creates both.
 func TestLocalHistoryReadsCreateNothing(t *testing.T) {
 	folder := filepath.Join(t.TempDir(), "distributed")
 	local := openLocal(t, folder, Retention{})
@@ -122,6 +128,12 @@ func TestLocalHistoryReadsCreateNothing(t *testing.T) {
 	}
 	if err := local.Deregister(ctx, "app"); err != nil {
 		t.Fatalf("Deregister without a database: %v", err)
+	}
+	if answers, err := local.Answers(ctx, "r"); err != nil || len(answers) != 0 {
+		t.Fatalf("Answers without a database = %v, %v; want none, no error", answers, err)
+	}
+	if err := local.SetPaused(ctx, "a", false); err != nil {
+		t.Fatalf("resuming without a database: %v", err)
 	}
 	if _, err := os.Stat(folder); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("after reads, stat %s: %v; want it not to exist", folder, err)

@@ -14,12 +14,6 @@ import (
 const (
 	processColumns = `app_id, hostname, pid, base_folder, provider, version, started_us, heartbeat_us, running,
 		lost_records`
-	deleteExpired = `DELETE FROM processes WHERE expires_us <= ?`
-	upsertProcess = `INSERT INTO processes (` + processColumns + `, expires_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (app_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
-		base_folder = excluded.base_folder, provider = excluded.provider, version = excluded.version,
-		started_us = excluded.started_us, heartbeat_us = excluded.heartbeat_us, running = excluded.running,
-		lost_records = excluded.lost_records, expires_us = excluded.expires_us`
 	liveProcesses = `SELECT ` + processColumns + ` FROM processes WHERE expires_us > ?
 		ORDER BY hostname, started_us, app_id`
 	deleteProcess = `DELETE FROM processes WHERE app_id = ?`
@@ -30,45 +24,6 @@ type runningTick struct {
 	Job   string `json:"job"`
 	Tick  int64  `json:"tick_us"`
 	Since int64  `json:"since_us"`
-}
-
-// Heartbeat implements contract.ProcessRegistry.Heartbeat: in one transaction of the database file
-// (created with its folder when missing) it deletes the expired records and inserts record, or replaces
-// the record of its AppID, to expire ttl after now by l's clock. Times are kept to the microsecond. It
-// returns an error for an empty record.AppID or a ttl under one second, ctx's error when ctx ends first,
-// and an error naming the database file when it cannot be opened or written.
-func (l *Local) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) error {
-	if record.AppID == "" {
-		return errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
-	}
-	if ttl < time.Second {
-		return fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
-	}
-	running, err := encodeRunning(record.Running)
-	if err != nil {
-		return fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
-	}
-	db, err := l.database(ctx, true)
-	if err != nil {
-		return l.databaseError(ctx, "process registry", err)
-	}
-	now := l.now()
-	err = inTransaction(ctx, db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, deleteExpired, now.UnixMicro()); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, upsertProcess, record.AppID, record.Hostname, record.PID, record.BaseFolder,
-			record.Provider, record.Version, record.Started.UnixMicro(), record.Heartbeat.UnixMicro(), running,
-			record.LostRecords, now.Add(ttl).UnixMicro())
-		return err
-	})
-	if err != nil {
-		return l.databaseError(ctx, "process registry", err)
-	}
-	return nil
 }
 
 // Processes implements contract.ProcessRegistry.Processes: the records not expired by l's clock, ordered by

@@ -86,7 +86,6 @@ func (e *Etcd) SetPaused(ctx context.Context, job string, paused bool) error {
 	return nil
 }
 
-
 // AddRequest implements contract.JobControl.AddRequest: request under a lease of ControlRequestTTL (a Grant
 // and a Put). Besides the contract's errors, a request without Made is an error (it would never be seen).
 func (e *Etcd) AddRequest(ctx context.Context, request contract.ControlRequest) error {

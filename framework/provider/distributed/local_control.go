@@ -17,6 +17,8 @@ const (
 	liveRequests   = `SELECT id, job, kind, made_us FROM requests WHERE made_us >= ? ORDER BY made_us, id`
 	deleteRequests = `DELETE FROM requests WHERE made_us < ?`
 	deleteAnswers  = `DELETE FROM answers WHERE at_us < ?`
+	deleteTaken    = `DELETE FROM taken WHERE at_us < ?`
+	takeRequest    = `INSERT INTO taken (request_id, app_id, at_us) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING`
 	insertAnswer   = `INSERT INTO answers (request_id, seq, app_id, outcome, detail, at_us)
 		VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM answers WHERE request_id = ?1), ?2, ?3, ?4, ?5)`
 	requestAnswers = `SELECT app_id, outcome, detail, at_us FROM answers WHERE request_id = ? ORDER BY seq`
@@ -57,7 +59,7 @@ func (l *Local) SetPaused(ctx context.Context, job string, paused bool) error {
 // or Made, a kind other than contract.RequestRun and contract.RequestKill, or an ID already stored, and
 // errors as SetPaused.
 func (l *Local) AddRequest(ctx context.Context, request contract.ControlRequest) error {
-	if err := checkRequest(request); err != nil {
+	if err := validateControlRequest(request); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -70,7 +72,7 @@ func (l *Local) AddRequest(ctx context.Context, request contract.ControlRequest)
 	cutoff := l.now().Add(-contract.ControlRequestTTL).UnixMicro()
 	stored := true
 	err = inTransaction(ctx, db, func(tx *sql.Tx) error {
-		for _, statement := range []string{deleteRequests, deleteAnswers} {
+		for _, statement := range []string{deleteRequests, deleteAnswers, deleteTaken} {
 			if _, err := tx.ExecContext(ctx, statement, cutoff); err != nil {
 				return err
 			}
@@ -88,22 +90,6 @@ func (l *Local) AddRequest(ctx context.Context, request contract.ControlRequest)
 	}
 	if !stored {
 		return fmt.Errorf("job control: request %q is stored already: a request's ID must be unique (a random UUID)", request.ID)
-	}
-	return nil
-}
-
-// checkRequest returns an error naming what request lacks or what is unknown in it.
-func checkRequest(r contract.ControlRequest) error {
-	switch {
-	case r.ID == "":
-		return fmt.Errorf("job control: request for job %q without an ID: give it a unique ID (a random UUID)", r.Job)
-	case r.Job == "":
-		return fmt.Errorf("job control: request %q without a job: give the name of a cron job", r.ID)
-	case r.Kind != contract.RequestRun && r.Kind != contract.RequestKill:
-		return fmt.Errorf("job control: request %q has kind %q: want %q or %q", r.ID, r.Kind, contract.RequestRun,
-			contract.RequestKill)
-	case r.Made.IsZero():
-		return fmt.Errorf("job control: request %q has no Made time: set it to when the request was made", r.ID)
 	}
 	return nil
 }
@@ -189,4 +175,60 @@ func collectRows[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) (list 
 		list = append(list, item)
 	}
 	return list, rows.Err()
+}
+
+// TakeRequest implements contract.JobControl.TakeRequest with one insert into the taken table that does
+// nothing when the request was taken already: the first caller's row is the one kept. Errors as SetPaused.
+func (l *Local) TakeRequest(ctx context.Context, id, appID string) (bool, error) {
+	if id == "" || appID == "" {
+		return false, fmt.Errorf("job control: take request %q for app %q: the request id and the app id are required", id, appID)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("job control: take request %q: %w", id, err)
+	}
+	db, err := l.database(ctx, true)
+	if err != nil {
+		return false, l.databaseError(ctx, "job control", err)
+	}
+	result, err := db.ExecContext(ctx, takeRequest, id, appID, l.now().UnixMicro())
+	if err != nil {
+		return false, l.databaseError(ctx, "job control", err)
+	}
+	inserted, err := result.RowsAffected()
+	if err != nil {
+		return false, l.databaseError(ctx, "job control", err)
+	}
+	return inserted == 1, nil
+}
+
+// Paused implements contract.JobControl.Paused with one read; without a database file nothing is paused
+// (and nothing is created). Errors as SetPaused.
+func (l *Local) Paused(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("job control: read the paused jobs: %w", err)
+	}
+	db, err := l.database(ctx, false)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	if db == nil {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, pausedJobs)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	defer rows.Close()
+	var jobs []string
+	for rows.Next() {
+		var job string
+		if err := rows.Scan(&job); err != nil {
+			return nil, l.databaseError(ctx, "job control", err)
+		}
+		jobs = append(jobs, job)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	return jobs, nil
 }

@@ -179,8 +179,8 @@ func TestLocalControlBadInput(t *testing.T) {
 	}{
 		"no ID":     {func() error { return local.AddRequest(ctx, controlRequest("", now)) }, "without an ID"},
 		"no job":    {func() error { return local.AddRequest(ctx, contract.ControlRequest{ID: "x", Kind: "run", Made: now}) }, "without a job"},
-		"bad kind":  {func() error { r := controlRequest("x", now); r.Kind = "stop"; return local.AddRequest(ctx, r) }, `kind "stop": want "run" or "kill"`},
-		"no made":   {func() error { return local.AddRequest(ctx, controlRequest("x", time.Time{})) }, "no Made time"},
+		"bad kind":  {func() error { r := controlRequest("x", now); r.Kind = "stop"; return local.AddRequest(ctx, r) }, `unknown kind "stop", want "run" or "kill"`},
+		"no made":   {func() error { return local.AddRequest(ctx, controlRequest("x", time.Time{})) }, "ControlRequest.Made is required"},
 		"pause":     {func() error { return local.SetPaused(ctx, "", true) }, "empty job name"},
 		"answer":    {func() error { return local.Answer(ctx, "", contract.ControlAnswer{AppID: "a"}) }, "empty request ID"},
 		"answers":   {func() error { _, err := local.Answers(ctx, ""); return err }, "empty request ID"},

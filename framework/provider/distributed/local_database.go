@@ -54,8 +54,9 @@ CREATE TABLE IF NOT EXISTS processes (
 CREATE INDEX IF NOT EXISTS processes_by_expiry ON processes (expires_us);`
 
 // schemaJobControl (version 2) creates the job control tables (contract.JobControl): the paused jobs, the
-// run and kill requests and their answers (seq numbers a request's answers from 1, in the order stored).
-// Requests and answers are deleted once older than contract.ControlRequestTTL (by made_us, at_us).
+// run and kill requests and their answers (seq numbers a request's answers from 1, in the order stored),
+// and which app took each run request. Requests, answers and takes are deleted once older than
+// contract.ControlRequestTTL (by made_us, at_us).
 const schemaJobControl = `
 CREATE TABLE IF NOT EXISTS paused (job TEXT PRIMARY KEY, since_us INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS requests (
@@ -64,7 +65,9 @@ CREATE INDEX IF NOT EXISTS requests_by_made ON requests (made_us);
 CREATE TABLE IF NOT EXISTS answers (
 	request_id TEXT NOT NULL, seq INTEGER NOT NULL, app_id TEXT NOT NULL, outcome TEXT NOT NULL,
 	detail TEXT NOT NULL, at_us INTEGER NOT NULL, PRIMARY KEY (request_id, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);`
+CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);
+CREATE TABLE IF NOT EXISTS taken (
+	request_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, at_us INTEGER NOT NULL) WITHOUT ROWID;`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to

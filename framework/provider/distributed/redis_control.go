@@ -90,7 +90,6 @@ func (r *Redis) AddRequest(ctx context.Context, request contract.ControlRequest)
 	return nil
 }
 
-
 // Answer implements contract.JobControl.Answer in one round trip (MULTI/EXEC: RPUSH, EXPIRE). It returns
 // an error when id is empty.
 func (r *Redis) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {

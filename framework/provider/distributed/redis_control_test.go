@@ -141,9 +141,9 @@ func TestRedisControlErrors(t *testing.T) {
 	ctx := context.Background()
 	made := time.Now()
 	for request, want := range map[contract.ControlRequest]string{
-		{Job: "j", Kind: contract.RequestRun, Made: made}: "without an id",
+		{Job: "j", Kind: contract.RequestRun, Made: made}: "without an ID",
 		{ID: "x", Kind: contract.RequestRun, Made: made}:  "without a job",
-		{ID: "x", Job: "j", Kind: "explode", Made: made}:  `kind "explode": the kind is "run" or "kill"`,
+		{ID: "x", Job: "j", Kind: "explode", Made: made}:  `unknown kind "explode", want "run" or "kill"`,
 	} {
 		if err := backend.AddRequest(ctx, request); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("AddRequest(%+v): %v; want an error saying %q", request, err, want)

@@ -85,23 +85,27 @@ func (r *recorder) loop() {
 	}
 }
 
-// collect returns first and the records that follow it within recorderLinger, up to recorderBatch, in
-// r.batch (valid until the next collect).
+// collect returns first and the records queued within recorderLinger after it, up to recorderBatch, in
+// r.batch (valid until the next collect). It sleeps through the linger and then drains the queue, so the
+// runs' records wake the writer once per batch, not once each.
 func (r *recorder) collect(first contract.RunRecord) []contract.RunRecord {
-	batch := append(r.batch[:0], first)
-	defer func() { r.batch = batch }()
 	linger := time.NewTimer(recorderLinger)
-	defer linger.Stop()
+	select {
+	case <-linger.C:
+	case <-r.stop:
+		linger.Stop()
+	}
+	batch := append(r.batch[:0], first)
 	for len(batch) < recorderBatch {
 		select {
 		case rec := <-r.queue:
 			batch = append(batch, rec)
-		case <-linger.C:
-			return batch
-		case <-r.stop:
+		default:
+			r.batch = batch
 			return batch
 		}
 	}
+	r.batch = batch
 	return batch
 }
 

@@ -30,9 +30,11 @@ type attemptResult struct {
 
 // attempt runs the command once for tick, within the entry's timeout, with a context `cron kill` can end.
 func (j *job) attempt(state *running, run *activeRun, tick time.Time) attemptResult {
-	ctx, cancel := context.WithCancelCause(context.WithValue(state.runs, tickKey{}, tick))
+	// Stop and kill cancel it through run (cancelAll, kill): a context derived from state.runs would
+	// register each run with state.runs, one lock for every run of a tick.
+	ctx, cancel := context.WithCancelCause(context.WithValue(context.WithoutCancel(state.runs), tickKey{}, tick))
 	defer cancel(nil)
-	run.setCancel(cancel)
+	run.setCancel(cancel, state.runs)
 	if timeout := j.spec.options.timeout; timeout > 0 {
 		var cancelTimeout context.CancelFunc
 		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)

@@ -62,8 +62,9 @@ type activeRun struct {
 	killed chan struct{}           // closed by kill
 }
 
-// setCancel makes cancel the function kill calls; a run already killed is cancelled at once.
-func (a *activeRun) setCancel(cancel context.CancelCauseFunc) {
+// setCancel makes cancel the function kill and Stop call for the run's current attempt; a run already
+// killed, or whose runs context Stop already cancelled, is cancelled at once.
+func (a *activeRun) setCancel(cancel context.CancelCauseFunc, runs context.Context) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.cancel = cancel
@@ -71,6 +72,25 @@ func (a *activeRun) setCancel(cancel context.CancelCauseFunc) {
 	case <-a.killed:
 		cancel(errKilled)
 	default:
+		if runs.Err() != nil {
+			cancel(runs.Err())
+		}
+	}
+}
+
+// cancelAll cancels the runs context and the context of every active run's attempt (an attempt's
+// context does not derive its cancellation from the runs context: 1000 runs registering with one parent
+// at each tick contend for its lock).
+func (r *running) cancelAll() {
+	r.cancelRuns()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for run := range r.active {
+		run.mu.Lock()
+		if run.cancel != nil {
+			run.cancel(context.Canceled)
+		}
+		run.mu.Unlock()
 	}
 }
 
@@ -205,12 +225,12 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 	deadline := time.NewTimer(drain)
 	defer deadline.Stop()
 	if !waitBoth(idle, cronDone, deadline.C) {
-		state.cancelRuns()
+		state.cancelAll()
 		grace := time.NewTimer(stopGrace)
 		defer grace.Stop()
 		waitBoth(idle, cronDone, grace.C)
 	}
-	state.cancelRuns()
+	state.cancelAll()
 	report := state.finishStop()
 	if state.heartbeat != nil {
 		state.heartbeat.stop()

@@ -67,6 +67,37 @@ type job struct {
 
 	loggerOnce sync.Once
 	logger     *slog.Logger // env.Logger with the entry's constant attributes, encoded once
+
+	ctxMu  sync.Mutex
+	ctx    context.Context         // the parent of this entry's runs' contexts; nil: make a new one
+	cancel context.CancelCauseFunc // ends ctx: `cron kill` (errKilled) or Stop (cancelAll)
+}
+
+// runContext returns the context of a run of tick: the runs context's values and the tick, cancelled with
+// the entry's other runs by kill or Stop. It does not derive its cancellation from the runs context: 1000
+// runs registering with one parent at each tick would contend for its lock. Once Stop cancelled the runs,
+// new contexts are cancelled too.
+func (j *job) runContext(state *running, tick time.Time) context.Context {
+	j.ctxMu.Lock()
+	if j.ctx == nil {
+		j.ctx, j.cancel = context.WithCancelCause(state.detached)
+		if err := state.runs.Err(); err != nil {
+			j.cancel(err)
+		}
+	}
+	parent := j.ctx
+	j.ctxMu.Unlock()
+	return context.WithValue(parent, tickKey{}, tick)
+}
+
+// cancelRuns cancels the context of the entry's runs with cause; later runs get a new one.
+func (j *job) cancelRuns(cause error) {
+	j.ctxMu.Lock()
+	defer j.ctxMu.Unlock()
+	if j.ctx != nil {
+		j.cancel(cause)
+		j.ctx = nil
+	}
 }
 
 // entryLogger returns the logger of this entry's lines: job, type, app_id and, for distributed entries,
@@ -105,16 +136,17 @@ func (j *job) Run() {
 func (j *job) handle(state *running, tick, started time.Time, request *contract.ControlRequest) (outcome, errText string) {
 	run := state.begin(j, tick) // nil once Stop has started
 	defer func() { state.end(run, outcome) }()
-	outcome, attrs, release := j.admit(state, run, tick, request)
+	outcome, attrs := j.admit(state, run, tick, request)
 	if outcome != "" {
 		j.report(state, tick, 1, outcome, started, time.Time{}, attrs)
 		return outcome, errorText(attrs)
 	}
-	defer release()
+	defer j.release(run)
+	ctx := j.runContext(state, tick)
 	for attempt := 1; ; attempt++ {
-		result := j.attempt(state, run, tick)
+		result := j.attempt(ctx, state, run, tick)
 		j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
-		if !j.retry(state, run, tick, attempt, result.outcome) {
+		if !j.retry(ctx, run, tick, attempt, result.outcome) {
 			return result.outcome, errorText(result.attrs)
 		}
 		started, attrs = time.Now(), nil
@@ -122,37 +154,32 @@ func (j *job) handle(state *running, tick, started time.Time, request *contract.
 }
 
 // admit decides whether tick runs here: it returns an outcome when it does not, else the attributes of
-// the claim and the release of the entry's running flag (the flag stays set while an abandoned run goes
-// on: see attempt).
-func (j *job) admit(state *running, run *activeRun, tick time.Time, request *contract.ControlRequest) (outcome string, attrs []slog.Attr, release func()) {
+// the claim, with the entry's running flag set (release clears it).
+func (j *job) admit(state *running, run *activeRun, tick time.Time, request *contract.ControlRequest) (outcome string, attrs []slog.Attr) {
 	if run == nil {
 		if j.spec.Type == Distributed && request == nil {
-			return outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}, nil
+			return outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
 		}
-		return outcomeSkipped, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}, nil
+		return outcomeSkipped, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}
 	}
 	if !j.running.CompareAndSwap(false, true) {
-		return outcomeSkipped, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}, nil
-	}
-	release = func() {
-		if run.command.Load() != commandAbandoned {
-			j.running.Store(false)
-		}
+		return outcomeSkipped, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
 	}
 	defer func() { // a panicking backend must not take the process down either
 		if recovered := recover(); recovered != nil {
-			release()
 			outcome, attrs = outcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
+		}
+		if outcome != "" {
+			j.release(run)
 		}
 	}()
 	if request != nil {
-		return "", []slog.Attr{slog.String("request", request.ID)}, release
+		return "", []slog.Attr{slog.String("request", request.ID)}
 	}
 	if j.spec.Type == Distributed {
 		claimed, outcome, claimAttrs := j.claim(state, tick)
 		if outcome != "" {
-			release()
-			return outcome, claimAttrs, nil
+			return outcome, claimAttrs
 		}
 		attrs = append(attrs, slog.String("selected", claimed.Holder))
 		if !claimed.Previous.IsZero() {
@@ -160,10 +187,17 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, request *con
 		}
 	}
 	if state.isPaused(j.spec.Name) {
-		release()
-		return outcomePaused, append(attrs, slog.String("reason", "the job is paused (cron resume "+j.spec.Name+" resumes it)")), nil
+		return outcomePaused, append(attrs, slog.String("reason", "the job is paused (cron resume "+j.spec.Name+" resumes it)"))
 	}
-	return "", attrs, release
+	return "", attrs
+}
+
+// release clears the entry's running flag after run, unless run abandoned its command: that command's
+// goroutine clears it when it returns (see runCommand).
+func (j *job) release(run *activeRun) {
+	if run.command.Load() != commandAbandoned {
+		j.running.Store(false)
+	}
 }
 
 // report writes the log line and the record of one attempt (or skip) of tick.

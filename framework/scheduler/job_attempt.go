@@ -28,13 +28,8 @@ type attemptResult struct {
 	attrs          []slog.Attr
 }
 
-// attempt runs the command once for tick, within the entry's timeout, with a context `cron kill` can end.
-func (j *job) attempt(state *running, run *activeRun, tick time.Time) attemptResult {
-	// Stop and kill cancel it through run (cancelAll, kill): a context derived from state.runs would
-	// register each run with state.runs, one lock for every run of a tick.
-	ctx, cancel := context.WithCancelCause(context.WithValue(context.WithoutCancel(state.runs), tickKey{}, tick))
-	defer cancel(nil)
-	run.setCancel(cancel, state.runs)
+// attempt runs the command once for tick with the run's context ctx, within the entry's timeout.
+func (j *job) attempt(ctx context.Context, state *running, run *activeRun, tick time.Time) attemptResult {
 	if timeout := j.spec.options.timeout; timeout > 0 {
 		var cancelTimeout context.CancelFunc
 		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
@@ -122,7 +117,7 @@ func (j *job) runOutcome(state *running, ctx context.Context, err error, abandon
 // retry reports whether attempt's outcome is retried, after waiting its backoff: the entry allows more
 // attempts, the run failed (error, panic, timeout), the process is not stopping, and the next attempt
 // would start before the entry's next tick.
-func (j *job) retry(state *running, run *activeRun, tick time.Time, attempt int, outcome string) bool {
+func (j *job) retry(ctx context.Context, run *activeRun, tick time.Time, attempt int, outcome string) bool {
 	options := j.spec.options
 	switch {
 	case attempt >= options.attempts || run.command.Load() == commandAbandoned:
@@ -139,9 +134,7 @@ func (j *job) retry(state *running, run *activeRun, tick time.Time, attempt int,
 	select {
 	case <-timer.C:
 		return true
-	case <-state.runs.Done():
-		return false
-	case <-run.killed:
+	case <-ctx.Done(): // killed, or Stop's drain deadline
 		return false
 	}
 }

@@ -74,11 +74,12 @@ func (r *running) kill(j *job, request contract.ControlRequest) {
 	killed := 0
 	r.mu.Lock()
 	for run := range r.active {
-		if run.job == j && run.kill() {
+		if run.job == j && run.since.Load() != 0 {
 			killed++
 		}
 	}
 	r.mu.Unlock()
+	j.cancelRuns(errKilled)
 	if killed > 0 {
 		r.tasks.Add(1)
 		go func() {

@@ -33,6 +33,7 @@ type running struct {
 	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.
 	runs       context.Context
 	cancelRuns context.CancelFunc
+	detached   context.Context // runs's values without its cancellation: the parent of each run's context
 	// claims is given to ClaimTick: Stop cancels it first, so claims waiting in line give up.
 	claims       context.Context
 	cancelClaims context.CancelFunc
@@ -56,59 +57,17 @@ type activeRun struct {
 	started time.Time
 	since   atomic.Int64 // when the command started (Unix ns); 0 before
 	command atomic.Int32 // commandRunning…: the state of a command run in its own goroutine
-
-	mu     sync.Mutex
-	cancel context.CancelCauseFunc // of the current attempt's context
-	killed chan struct{}           // closed by kill
 }
 
-// setCancel makes cancel the function kill and Stop call for the run's current attempt; a run already
-// killed, or whose runs context Stop already cancelled, is cancelled at once.
-func (a *activeRun) setCancel(cancel context.CancelCauseFunc, runs context.Context) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.cancel = cancel
-	select {
-	case <-a.killed:
-		cancel(errKilled)
-	default:
-		if runs.Err() != nil {
-			cancel(runs.Err())
-		}
-	}
-}
-
-// cancelAll cancels the runs context and the context of every active run's attempt (an attempt's
-// context does not derive its cancellation from the runs context: 1000 runs registering with one parent
-// at each tick contend for its lock).
+// cancelAll cancels the runs context and every job's runs (a run's context does not derive its
+// cancellation from the runs context, see job.runContext).
 func (r *running) cancelAll() {
 	r.cancelRuns()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for run := range r.active {
-		run.mu.Lock()
-		if run.cancel != nil {
-			run.cancel(context.Canceled)
-		}
-		run.mu.Unlock()
+	for _, j := range r.jobs {
+		j.cancelRuns(context.Canceled)
 	}
-}
-
-// kill cancels the run's context with errKilled and stops its retries; it reports whether it was the
-// first kill.
-func (a *activeRun) kill() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	select {
-	case <-a.killed:
-		return false
-	default:
-	}
-	close(a.killed)
-	if a.cancel != nil {
-		a.cancel(errKilled)
-	}
-	return true
 }
 
 func newRunning(env Environment) *running {
@@ -118,6 +77,7 @@ func newRunning(env Environment) *running {
 	}
 	detached := context.WithoutCancel(env.Context) // only Stop ends runs and claims
 	state.runs, state.cancelRuns = context.WithCancel(detached)
+	state.detached = context.WithoutCancel(state.runs)
 	state.claims, state.cancelClaims = context.WithCancel(detached)
 	return state
 }
@@ -129,7 +89,7 @@ func (r *running) begin(j *job, tick time.Time) *activeRun {
 	if r.stopping {
 		return nil
 	}
-	run := &activeRun{job: j, tick: tick, started: time.Now(), killed: make(chan struct{})}
+	run := &activeRun{job: j, tick: tick, started: time.Now()}
 	r.active[run] = struct{}{}
 	return run
 }

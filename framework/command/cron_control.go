@@ -27,6 +27,22 @@ func controlService(cmd *cobra.Command, root *console.Root) (contract.JobControl
 	return control, registry, nil
 }
 
+// controlRunE is the RunE of a job control command: it checks the job argument, makes the backend's job
+// control and process registry, and calls act with them.
+func controlRunE(root *console.Root, act func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		job, err := jobArg(root, args)
+		if err != nil {
+			return err
+		}
+		control, registry, err := controlService(cmd, root)
+		if err != nil {
+			return err
+		}
+		return act(cmd, control, registry, job)
+	}
+}
+
 // jobArg checks that args name one registered job and returns it.
 func jobArg(root *console.Root, args []string) (string, error) {
 	if len(args) != 1 {

@@ -24,17 +24,9 @@ on until it returns. Exit 1 when no run of JOB is in progress, or when the confi
 within --timeout.`,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			job, err := jobArg(root, args)
-			if err != nil {
-				return err
-			}
-			control, registry, err := controlService(cmd, root)
-			if err != nil {
-				return err
-			}
+		RunE: controlRunE(root, func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error {
 			return kill(cmd, control, registry, job, timeout)
-		},
+		}),
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the confirmations")
 	return cmd
@@ -64,11 +56,14 @@ func kill(cmd *cobra.Command, control contract.JobControl, registry contract.Pro
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	defer cancel()
+	confirmed := 0
 	_, err = awaitAnswer(ctx, control, request.ID, func(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
-		return contract.ControlAnswer{}, len(answers) >= running
+		confirmed = len(answers)
+		return contract.ControlAnswer{}, confirmed >= running
 	})
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("killing %s: %d of %d processes running it did not confirm within %s (request %s)", job, running, running, timeout, request.ID)
+		return fmt.Errorf("killing %s: %d of the %d processes running it confirmed within %s (request %s); `cron state` shows the runs in progress",
+			job, confirmed, running, timeout, request.ID)
 	}
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
 )
 
 func newCronPauseCommand(root *console.Root, paused bool) *cobra.Command {
@@ -23,24 +24,17 @@ from its next heartbeat (within a second), from the next tick on (the ticks whil
 		Use: use, Short: short, Long: long,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			job, err := jobArg(root, args)
-			if err != nil {
-				return err
-			}
-			control, _, err := controlService(cmd, root)
-			if err != nil {
-				return err
-			}
+		RunE: controlRunE(root, func(cmd *cobra.Command, control contract.JobControl, _ contract.ProcessRegistry, job string) error {
 			if err := control.SetPaused(cmd.Context(), job, paused); err != nil {
 				return err
 			}
+			var err error
 			if paused {
 				_, err = fmt.Fprintf(cmd.OutOrStdout(), "paused %s: every cron process skips its ticks (outcome paused) from its next heartbeat; `cron resume %s` resumes it\n", job, job)
 			} else {
 				_, err = fmt.Fprintf(cmd.OutOrStdout(), "resumed %s: every cron process runs its ticks again from its next heartbeat\n", job)
 			}
 			return err
-		},
+		}),
 	}
 }

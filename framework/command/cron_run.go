@@ -31,20 +31,12 @@ outcome as the exit status: 0 ok, 124 timeout, 1 any other. Exit 1 when no live 
 request within 5s (none runs, none registers JOB, or they cannot reach the backend).`,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			job, err := jobArg(root, args)
-			if err != nil {
-				return err
-			}
-			control, registry, err := controlService(cmd, root)
-			if err != nil {
-				return err
-			}
+		RunE: controlRunE(root, func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error {
 			if _, err := liveProcesses(cmd.Context(), registry, "run "+job); err != nil {
 				return err
 			}
 			return runNow(cmd, control, job, wait)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and exit with its outcome (0 ok, 124 timeout, 1 other)")
 	return cmd

@@ -16,6 +16,7 @@ type entryOptions struct {
 	timeout  time.Duration // 0: none
 	attempts int           // 0: one
 	backoff  time.Duration // before the second attempt; doubled for each next one
+	catchUp  time.Duration // 0: off
 	errs     []error       // invalid option values, reported as registration errors
 }
 
@@ -56,6 +57,22 @@ func WithRetry(attempts int, backoff time.Duration) EntryOption {
 		default:
 			o.attempts, o.backoff = attempts, backoff
 		}
+	}
+}
+
+// WithCatchUp makes a distributed entry catch up after the whole cluster was down over a tick: a starting
+// process claims at once the latest tick before its start, if that tick is at most grace old, and runs it
+// if it wins; the fence lets it win only if no process claimed that tick or a later one, so the tick runs
+// once for the whole cluster (its log line says catch_up). Off by default (grace 0). A negative grace, or
+// the option on a normal entry (only the fence knows whether the cluster ran a tick), is a registration
+// error.
+func WithCatchUp(grace time.Duration) EntryOption {
+	return func(o *entryOptions) {
+		if grace < 0 {
+			o.errs = append(o.errs, fmt.Errorf("WithCatchUp(%s): the grace must not be negative (0: off), e.g. time.Hour", grace))
+			return
+		}
+		o.catchUp = grace
 	}
 }
 

@@ -126,17 +126,17 @@ func (j *job) Run() {
 		j.entryLogger(state.env).Error("cron run", "outcome", outcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
 		return
 	}
-	j.handle(state, tick, started, nil)
+	j.handle(state, tick, started, runMode{})
 }
 
 // handle handles tick: it skips it if the scheduler is stopping or this entry's previous run is still
-// going; for a scheduled tick (request nil) it claims it (distributed entries) and skips it while the job
-// is paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
+// going; unless mode is a run request it claims it (distributed entries) and skips it while the job is
+// paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
 // (or the skip) is one log line and one record. It returns the last attempt's outcome and error.
-func (j *job) handle(state *running, tick, started time.Time, request *contract.ControlRequest) (outcome, errText string) {
+func (j *job) handle(state *running, tick, started time.Time, mode runMode) (outcome, errText string) {
 	run := state.begin(j, tick) // nil once Stop has started
 	defer func() { state.end(run, outcome) }()
-	outcome, attrs := j.admit(state, run, tick, request)
+	outcome, attrs := j.admit(state, run, tick, mode)
 	if outcome != "" {
 		j.report(state, tick, 1, outcome, started, time.Time{}, attrs)
 		return outcome, errorText(attrs)
@@ -155,15 +155,16 @@ func (j *job) handle(state *running, tick, started time.Time, request *contract.
 
 // admit decides whether tick runs here: it returns an outcome when it does not, else the attributes of
 // the claim, with the entry's running flag set (release clears it).
-func (j *job) admit(state *running, run *activeRun, tick time.Time, request *contract.ControlRequest) (outcome string, attrs []slog.Attr) {
+func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode) (outcome string, attrs []slog.Attr) {
+	attrs = mode.attrs()
 	if run == nil {
-		if j.spec.Type == Distributed && request == nil {
-			return outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it")}
+		if j.spec.Type == Distributed && mode.request == nil {
+			return outcomeNotClaimed, append(attrs, slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it"))
 		}
-		return outcomeSkipped, []slog.Attr{slog.String("reason", "the process is stopping: runs that had not started when it began are not started")}
+		return outcomeSkipped, append(attrs, slog.String("reason", "the process is stopping: runs that had not started when it began are not started"))
 	}
 	if !j.running.CompareAndSwap(false, true) {
-		return outcomeSkipped, []slog.Attr{slog.String("reason", "the previous run of this entry is still going")}
+		return outcomeSkipped, append(attrs, slog.String("reason", "the previous run of this entry is still going"))
 	}
 	defer func() { // a panicking backend must not take the process down either
 		if recovered := recover(); recovered != nil {
@@ -173,13 +174,13 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, request *con
 			j.release(run)
 		}
 	}()
-	if request != nil {
-		return "", []slog.Attr{slog.String("request", request.ID)}
+	if mode.request != nil {
+		return "", attrs
 	}
 	if j.spec.Type == Distributed {
-		claimed, outcome, claimAttrs := j.claim(state, tick)
+		claimed, outcome, claimAttrs := j.claim(state, tick, mode.catchUp)
 		if outcome != "" {
-			return outcome, claimAttrs
+			return outcome, append(attrs, claimAttrs...)
 		}
 		attrs = append(attrs, slog.String("selected", claimed.Holder))
 		if !claimed.Previous.IsZero() {
@@ -226,11 +227,16 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	}
 }
 
-// claim claims tick through the claims context; outcome is empty when this process won it.
-func (j *job) claim(state *running, tick time.Time) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
+// claim claims tick through the claims context, in a window of ±catchUp around it when catchUp is set,
+// else ±hold time; outcome is empty when this process won it.
+func (j *job) claim(state *running, tick time.Time, catchUp time.Duration) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
+	window := j.spec.HoldTime
+	if catchUp > 0 {
+		window = catchUp
+	}
 	claimed, err := env.Distributed.ClaimTick(state.claims, contract.Claim{
-		Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: j.spec.HoldTime,
+		Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: window,
 		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
 	})
 	switch {

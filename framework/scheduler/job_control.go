@@ -65,7 +65,7 @@ func (j *job) runRequested(state *running, request contract.ControlRequest) {
 	}
 	state.answer(j, request.ID, "started", "")
 	started := time.Now()
-	outcome, errText := j.handle(state, started.Truncate(time.Millisecond), started, &request)
+	outcome, errText := j.handle(state, started.Truncate(time.Millisecond), started, runMode{request: &request})
 	state.answer(j, request.ID, outcome, errText)
 }
 

@@ -86,7 +86,7 @@ func New() *Scheduler {
 }
 
 // AddCronCommand registers cmd to run at every tick of spec on this process, with options (WithName,
-// WithTimeout, WithRetry). A spec has 5 fields or 6
+// WithTimeout, WithRetry; WithCatchUp is for distributed entries). A spec has 5 fields or 6
 // with seconds first, or is a descriptor, optionally prefixed by CRON_TZ=<zone> (see SpecHelp); it is
 // evaluated in that zone, else in the scheduler's (see SetZone), with cronie's daylight saving rules.
 // cmd stays a plain command, runnable from the CLI too. The job is named after cmd unless WithName names
@@ -96,6 +96,9 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 	s.count++
 	where := fmt.Sprintf("cron registration #%d (AddCronCommand %q, %s)", s.count, spec, commandName(cmd))
 	opts, err := collectOptions(options)
+	if err == nil && opts.catchUp > 0 {
+		err = errors.New("WithCatchUp needs a distributed entry (AddDistributedCronCommand): only the fence knows whether the cluster ran a tick")
+	}
 	if err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
 		return
@@ -107,7 +110,7 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
-// that share the Distributed backend, with options (WithName, WithTimeout, WithRetry): before each run the process claims the tick under serviceName (see
+// that share the Distributed backend, with options (WithName, WithTimeout, WithRetry, WithCatchUp): before each run the process claims the tick under serviceName (see
 // contract.Distributed.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
 // backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
 // contract.ValidateServiceName) or hold time, a service name registered twice, a nil or non-runnable cmd,
@@ -261,6 +264,7 @@ func (s *Scheduler) Start(env Environment) error {
 		state.heartbeat = startHeartbeat(env.Registry, record, state)
 	}
 	s.state.Store(state)
+	s.catchUp(state, time.Now())
 	s.Cron.Start()
 	return nil
 }

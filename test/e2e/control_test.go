@@ -136,7 +136,7 @@ func TestJobControlBadInput(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()
 	for _, args := range [][]string{{"pause", "nope"}, {"resume", "nope"}, {"run", "nope"}, {"kill", "nope"}} {
-		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, `job "nope" is unknown: the jobs are every_second, long`) {
+		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, `job "nope" is unknown: the jobs are every_second, long, catchup`) {
 			t.Fatalf("cron %v: exit %d: %s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -145,4 +145,45 @@ func TestJobControlBadInput(t *testing.T) {
 			t.Fatalf("cron %v with no process: exit %d: %s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// All processes down over a tick of a job with WithCatchUp: the first process back runs that tick once
+// (catch_up), the second does not.
+func TestCatchUpAfterTheClusterWasDown(t *testing.T) {
+	t.Parallel()
+	for _, backend := range historyBackends(t)[:2] { // local and Redis
+		t.Run(backend.name, func(t *testing.T) {
+			bases, _ := backend.folders(t, 2)
+			first := startForegroundEnv(t, testappBinary, bases[0], controlEnv, append(backend.flags, "cron", "start")...)
+			waitFor(t, 30*time.Second, "a run of catchup", func() bool { return ranAfter([]*process{first}, "catchup", time.Time{}) >= 1 })
+			stopAll(t, []*process{first}, []int{0})
+			stoppedAt := time.Now()
+			missed := stoppedAt.Truncate(5 * time.Second).Add(5 * time.Second) // the next tick, while all are down
+			time.Sleep(time.Until(missed.Add(1500 * time.Millisecond)))
+			processes := []*process{
+				startForegroundEnv(t, testappBinary, bases[0], controlEnv, append(backend.flags, "cron", "start")...),
+				startForegroundEnv(t, testappBinary, bases[1], controlEnv, append(backend.flags, "cron", "start")...),
+			}
+			waitFor(t, 15*time.Second, "the catch-up run", func() bool { return caughtUp(processes, missed) > 0 })
+			time.Sleep(2 * time.Second)
+			stopAll(t, processes, []int{0, 1})
+			if n := caughtUp(processes, missed); n != 1 {
+				t.Fatalf("tick %s caught up %d times; want once", missed.Format(time.RFC3339), n)
+			}
+		})
+	}
+}
+
+// caughtUp counts the ok runs of catchup's tick that were catch-ups.
+func caughtUp(processes []*process, tick time.Time) int {
+	n := 0
+	for _, p := range processes {
+		for _, line := range p.runs() {
+			at, err := time.Parse(time.RFC3339, line.str("tick"))
+			if err == nil && at.Equal(tick) && line.str("job") == "catchup" && line.str("outcome") == "ok" && line["catch_up"] == true {
+				n++
+			}
+		}
+	}
+	return n
 }

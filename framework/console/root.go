@@ -157,7 +157,7 @@ func (r *Root) execute(ctx context.Context) error {
 			return fmt.Errorf("invalid cron registrations, nothing was run:\n%w", err)
 		}
 		if warn {
-			fmt.Fprintf(r.ErrOrStderr(), "Warning: invalid cron registrations: `cron start`, `cron list` and the "+
+			fmt.Fprintf(r.ErrOrStderr(), "Warning: invalid cron registrations: `cron start` and the "+
 				"application's commands refuse to run until they are fixed:\n%v\n", err)
 		}
 	}

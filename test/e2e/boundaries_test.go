@@ -84,8 +84,8 @@ func TestStalledProcessLogsMissedTicks(t *testing.T) {
 		return false
 	})
 	count, _ := missed["count"].(float64)
-	if count < 2 || missed.str("level") != "WARN" || missed.str("job") != "tick" || missed.str("last_tick") == "" {
-		t.Fatalf("missed line %v: want WARN, job tick, a count >= 2 and the last tick", missed)
+	if count < 2 || missed.str("level") != "WARN" || missed.str("job") != "every_second" || missed.str("last_tick") == "" {
+		t.Fatalf("missed line %v: want WARN, job every_second (the service: the job's name), a count >= 2 and the last tick", missed)
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,8 @@
 // every-second job that creates storage/job/ (mode 0777) and storage/job/file (mode 0666), as umask allows;
 // "history" a normal every-second job "tick", an every-second distributed job "every_second" (hold 1s) and
 // a distributed job "slow" that runs 3s every 5s; "control" an every-second distributed job "every_second"
-// (hold 1s), a distributed job "long" (hourly, a minute long or until its context ends, timeout 30s) and
+// (hold 1s), a distributed job "long" (on 29 February at 03:00, so never during a test: tests run it with
+// `cron run`; a minute long or until its context ends, timeout 30s) and
 // "catchup" (every 5s, catch-up within 20s);
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
 // their context ends); anything
@@ -105,7 +106,8 @@ func main() {
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, time.Second)
 		root.AddDistributedCronCommand("slow", "*/5 * * * * *", slow, 2*time.Second)
 	case "control":
-		// an every-second distributed job, and a long one that fires hourly (tests run it with `cron run`)
+		// an every-second distributed job, a long one that never fires in a test (tests run it with `cron run`)
+		// and one that catches up
 		long := &cobra.Command{Use: "long", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
 			select {
 			case <-time.After(time.Minute):
@@ -116,7 +118,7 @@ func main() {
 		}}
 		root.AddCommand(long)
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, time.Second)
-		root.AddDistributedCronCommand("long", "0 0 * * * *", long, 2*time.Second, scheduler.WithTimeout(30*time.Second))
+		root.AddDistributedCronCommand("long", "0 0 3 29 2 *", long, 2*time.Second, scheduler.WithTimeout(30*time.Second))
 		root.AddDistributedCronCommand("catchup", "*/5 * * * * *", tick, time.Second, scheduler.WithCatchUp(20*time.Second))
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))

@@ -166,12 +166,8 @@ func usesDistributed(root *console.Root) bool {
 
 // describeProvider returns the line `cron state` and `cron list` print about the distributed backend of
 // this command's settings: which one, where, and whether it answers; the error is the one of making the
-// service. The local backend is described without being made, so that nothing is created.
-func describeProvider(cmd *cobra.Command, root *console.Root, files cronFiles) (string, error) {
-	if usesDistributed(root) && root.Settings.Distributed.Backend == distributed.BackendLocal {
-		folder := filepath.Join(files.app.RuntimeFolder(), "distributed")
-		return fmt.Sprintf("distributed provider: local: flock on files in %s (this host only)", folder), nil
-	}
+// service (making the local backend creates nothing).
+func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
 	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}

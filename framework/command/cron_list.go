@@ -32,11 +32,10 @@ table is printed first, without last runs). It reads only and creates no file.`,
 			if err := applyCronZone(root); err != nil {
 				return err
 			}
-			files, err := resolveCronFiles(cmd)
-			if err != nil {
+			if _, err := resolveCronFiles(cmd); err != nil { // checks the base folder
 				return err
 			}
-			line, providerErr := describeProvider(cmd, root, files)
+			line, providerErr := describeProvider(cmd, root)
 			var states jobStates
 			if providerErr == nil { // a backend that failed once would only fail again, as slowly
 				var statesErr error

@@ -62,7 +62,7 @@ func printTableState(cmd *cobra.Command, root *console.Root, files cronFiles) er
 			fmt.Fprintf(out, "note: pid %d uses %s; the lines below are about this command's settings (%s)\n", entry.PID, theirs, own)
 		}
 	}
-	line, providerErr := describeProvider(cmd, root, files)
+	line, providerErr := describeProvider(cmd, root)
 	processes, clusterErr := cluster(cmd, root, providerErr)
 	if err := printCluster(out, processes, clusterErr, files, now); err != nil {
 		return err
@@ -83,7 +83,7 @@ func printJSONState(cmd *cobra.Command, root *console.Root, files cronFiles) err
 			running = append(running, entry)
 		}
 	}
-	line, providerErr := describeProvider(cmd, root, files)
+	line, providerErr := describeProvider(cmd, root)
 	processes, clusterErr := cluster(cmd, root, providerErr)
 	state := map[string]any{"this_base_folder": local, "cluster": toJSONProcesses(processes, files), "provider": line}
 	if clusterErr != nil {

@@ -20,7 +20,7 @@ type RunRecord struct {
 	Started  time.Time     // when the process started handling the tick
 	Finished time.Time     // when the run ended; Finished-Started is the run's duration
 	Late     time.Duration // how long after Tick the command started (or the tick was handled)
-	Error    string        // the error of a failed run or claim, truncated to MaxRunErrorLength bytes
+	Error    string        // the error of a failed run or claim; stores keep its first MaxRunErrorLength bytes
 	Attempt  int           // 1 for the first attempt of a tick
 	Count    int           // ticks this record stands for: 1, or for "missed" how many were missed
 	LastTick time.Time     // for "missed": the last tick missed; else Tick

@@ -220,7 +220,7 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 		slog.Float64("duration_ms", milliseconds(finished.Sub(started))),
 	)
 	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcome), "cron run", attrs...)
-	if outcome != outcomeNotSelected {
+	if outcome != outcomeNotSelected && state.recorder != nil {
 		record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra))
 		record.Attempt = attempt
 		state.record(record)

@@ -4,65 +4,63 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
-// logMissed writes one line for a gap of count ticks this entry skipped, first to last, because the process
-// was late: robfig/cron fires a late entry once, then skips to the next tick after its late now. A
-// distributed entry's skipped ticks may have run on another process.
-func (j *job) logMissed(first, last time.Time, count int) {
-	state := j.scheduler.state.Load()
-	if state == nil {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("tick", first.Format(time.RFC3339)),
-		slog.String("outcome", outcomeMissed),
-		slog.Int("count", count),
-		slog.String("last_tick", last.Format(time.RFC3339)),
-		slog.String("reason", "this process was late (stalled, suspended or its clock jumped) and did not handle these ticks"),
-	}
-	if count >= maxMissedCount {
-		attrs = append(attrs, slog.Bool("count_capped", true))
-	}
-	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcomeMissed), "cron run", attrs...)
-	if j.spec.Type == Normal { // a distributed entry's ticks are the cluster's: recorded from its fence
-		now := time.Now()
-		rec := j.runRecord(state.env, first, outcomeMissed, now, time.Time{}, now, "this process was late (stalled, suspended or its clock jumped)")
-		rec.Count, rec.LastTick = count, last
-		state.record(rec)
-	}
-}
+// Reasons of the two kinds of gaps.
+const (
+	missedByProcess = "this process was late (stalled, suspended or its clock jumped) and did not handle these ticks"
+	missedByCluster = "no process ran these ticks: every process was down, stalled, late or failing to claim"
+)
 
-// missedByCluster is the reason of a gap in a distributed entry's fence.
-const missedByCluster = "no process ran these ticks: every process was down, stalled, late or failing to claim"
-
-// recordGap logs and records, once for the cluster, the ticks of this distributed entry strictly between
-// previous (the tick the fence held before this process won tick) and tick: no process won them.
-func (j *job) recordGap(state *running, previous, tick time.Time) {
-	var first, last time.Time
-	count := 0
-	for t := j.spec.schedule.Next(previous); !t.IsZero() && t.Before(tick) && count < maxMissedCount; t = j.spec.schedule.Next(t) {
+// ticksBetween returns the ticks of schedule strictly between after and before: the first, the last and
+// how many (at most maxMissedCount).
+func ticksBetween(schedule cron.Schedule, after, before time.Time) (first, last time.Time, count int) {
+	for t := schedule.Next(after); !t.IsZero() && t.Before(before) && count < maxMissedCount; t = schedule.Next(t) {
 		if count == 0 {
 			first = t
 		}
 		last, count = t, count+1
 	}
-	if count == 0 {
-		return
+	return first, last, count
+}
+
+// logMissed writes one line for a gap of count ticks this entry skipped, first to last, because the process
+// was late: robfig/cron fires a late entry once, then skips to the next tick after its late now. A normal
+// entry's gap is recorded too; a distributed entry's skipped ticks may have run on another process, and
+// the ones no process ran are recorded from its fence (recordGap).
+func (j *job) logMissed(first, last time.Time, count int) {
+	if state := j.scheduler.state.Load(); state != nil {
+		j.reportGap(state, first, last, count, missedByProcess, j.spec.Type == Normal)
 	}
+}
+
+// recordGap logs and records, once for the cluster, the ticks of this distributed entry strictly between
+// previous (the tick the fence held before this process won tick) and tick: no process won them.
+func (j *job) recordGap(state *running, previous, tick time.Time) {
+	if first, last, count := ticksBetween(j.spec.schedule, previous, tick); count > 0 {
+		j.reportGap(state, first, last, count, missedByCluster, true)
+	}
+}
+
+// reportGap writes the "missed" line of count ticks first to last and, with record, their one record.
+func (j *job) reportGap(state *running, first, last time.Time, count int, reason string, record bool) {
 	attrs := []slog.Attr{
 		slog.String("tick", first.Format(time.RFC3339)),
 		slog.String("outcome", outcomeMissed),
 		slog.Int("count", count),
 		slog.String("last_tick", last.Format(time.RFC3339)),
-		slog.String("reason", missedByCluster),
+		slog.String("reason", reason),
 	}
 	if count >= maxMissedCount {
 		attrs = append(attrs, slog.Bool("count_capped", true))
 	}
 	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcomeMissed), "cron run", attrs...)
-	now := time.Now()
-	rec := j.runRecord(state.env, first, outcomeMissed, now, time.Time{}, now, missedByCluster)
-	rec.Count, rec.LastTick = count, last
-	state.record(rec)
+	if record {
+		now := time.Now()
+		rec := j.runRecord(state.env, first, outcomeMissed, now, time.Time{}, now, reason)
+		rec.Count, rec.LastTick = count, last
+		state.record(rec)
+	}
 }

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"log/slog"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -19,7 +18,7 @@ func (j *job) runRecord(env *Environment, tick time.Time, outcome string, starte
 		Job: j.spec.Name, Type: string(j.spec.Type), Service: j.spec.ServiceName, Tick: tick,
 		AppID: env.AppID, Hostname: env.Process.Hostname, PID: env.Process.PID, Outcome: outcome,
 		Started: started, Finished: finished, Late: commandStarted.Sub(tick),
-		Error: truncateError(errText), Attempt: 1, Count: 1, LastTick: tick,
+		Error: errText, Attempt: 1, Count: 1, LastTick: tick,
 	}
 }
 
@@ -38,16 +37,4 @@ func errorText(attrs []slog.Attr) string {
 		}
 	}
 	return ""
-}
-
-// truncateError cuts text to contract.MaxRunErrorLength bytes, at a rune boundary, ending it with "…".
-func truncateError(text string) string {
-	if len(text) <= contract.MaxRunErrorLength {
-		return text
-	}
-	cut := contract.MaxRunErrorLength - len("…")
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut--
-	}
-	return text[:cut] + "…"
 }

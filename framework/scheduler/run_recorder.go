@@ -95,17 +95,20 @@ func (r *recorder) collect(first contract.RunRecord) []contract.RunRecord {
 	case <-r.stop:
 		linger.Stop()
 	}
-	batch := append(r.batch[:0], first)
+	r.batch = r.drain(append(r.batch[:0], first))
+	return r.batch
+}
+
+// drain appends the records queued now to batch, up to recorderBatch in all, without waiting.
+func (r *recorder) drain(batch []contract.RunRecord) []contract.RunRecord {
 	for len(batch) < recorderBatch {
 		select {
 		case rec := <-r.queue:
 			batch = append(batch, rec)
 		default:
-			r.batch = batch
 			return batch
 		}
 	}
-	r.batch = batch
 	return batch
 }
 
@@ -114,20 +117,11 @@ func (r *recorder) flush() {
 	ctx, cancel := context.WithTimeout(context.Background(), recorderFlush)
 	defer cancel()
 	for {
-		var batch []contract.RunRecord
-	drain:
-		for len(batch) < recorderBatch {
-			select {
-			case rec := <-r.queue:
-				batch = append(batch, rec)
-			default:
-				break drain
-			}
-		}
-		if len(batch) == 0 {
+		r.batch = r.drain(r.batch[:0])
+		if len(r.batch) == 0 {
 			return
 		}
-		r.write(ctx, batch, recorderTimeout)
+		r.write(ctx, r.batch, recorderTimeout)
 	}
 }
 

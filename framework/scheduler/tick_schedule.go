@@ -65,15 +65,7 @@ func (s *tickSchedule) next(t time.Time) time.Time {
 
 // reportMissed tells missed of the ticks strictly between s.last and next, if any.
 func (s *tickSchedule) reportMissed(next time.Time) {
-	var first, last time.Time
-	count := 0
-	for tick := s.schedule.Next(s.last); !tick.IsZero() && tick.Before(next) && count < maxMissedCount; tick = s.schedule.Next(tick) {
-		if count == 0 {
-			first = tick
-		}
-		last = tick
-		count++
-	}
+	first, last, count := ticksBetween(s.schedule, s.last, next)
 	if count > 0 && s.missed != nil {
 		s.missed(first, last, count)
 	}

@@ -51,14 +51,6 @@ func (e *Etcd) answersPrefix(id string) string {
 	return e.controlPrefix() + "answers/" + url.PathEscape(id) + "/"
 }
 
-// controlError says which control call failed against which cluster; ctx's error when ctx ended.
-func (e *Etcd) controlError(ctx context.Context, what string, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("job control in etcd at %s: %s: %w", e.endpoints, what, ctx.Err())
-	}
-	return fmt.Errorf("job control in etcd at %s (%s): %s: %w%s", e.endpoints, e.setting, what, err, e.connectionError(err))
-}
-
 // SetPaused implements contract.JobControl.SetPaused in one request: a Put of job's paused key, or its
 // Delete. It returns an error when job is empty.
 func (e *Etcd) SetPaused(ctx context.Context, job string, paused bool) error {
@@ -76,12 +68,12 @@ func (e *Etcd) SetPaused(ctx context.Context, job string, paused bool) error {
 	}
 	client, err := e.conn.get()
 	if err != nil {
-		return e.controlError(ctx, what, err)
+		return e.storeError(ctx, "job control", what, err)
 	}
 	request, cancel := e.request(ctx)
 	defer cancel()
 	if _, err := client.Do(request, op); err != nil {
-		return e.controlError(ctx, what, err)
+		return e.storeError(ctx, "job control", what, err)
 	}
 	return nil
 }
@@ -121,18 +113,18 @@ func (e *Etcd) putExpiring(ctx context.Context, what, key string, value []byte) 
 	}
 	client, err := e.conn.get()
 	if err != nil {
-		return e.controlError(ctx, what, err)
+		return e.storeError(ctx, "job control", what, err)
 	}
 	request, cancel := e.request(ctx)
 	granted, err := client.Grant(request, etcdControlTTL)
 	cancel()
 	if err != nil {
-		return e.controlError(ctx, what, fmt.Errorf("granting a lease of %d s: %w", etcdControlTTL, err))
+		return e.storeError(ctx, "job control", what, fmt.Errorf("granting a lease of %d s: %w", etcdControlTTL, err))
 	}
 	request, cancel = e.request(ctx)
 	defer cancel()
 	if _, err := client.Put(request, key, string(value), clientv3.WithLease(granted.ID)); err != nil {
-		return e.controlError(ctx, what, err)
+		return e.storeError(ctx, "job control", what, err)
 	}
 	return nil
 }
@@ -149,13 +141,13 @@ func (e *Etcd) Answers(ctx context.Context, id string) ([]contract.ControlAnswer
 	what := fmt.Sprintf("answers to request %q", id)
 	client, err := e.conn.get()
 	if err != nil {
-		return nil, e.controlError(ctx, what, err)
+		return nil, e.storeError(ctx, "job control", what, err)
 	}
 	request, cancel := e.request(ctx)
 	defer cancel()
 	response, err := client.Get(request, e.answersPrefix(id), clientv3.WithPrefix())
 	if err != nil {
-		return nil, e.controlError(ctx, what, err)
+		return nil, e.storeError(ctx, "job control", what, err)
 	}
 	answers := make([]contract.ControlAnswer, 0, len(response.Kvs))
 	for _, kv := range response.Kvs {
@@ -185,15 +177,10 @@ func (e *Etcd) parseOrders(reads []*pb.ResponseOp, now time.Time) (contract.Orde
 		return contract.Orders{}, fmt.Errorf("job control in etcd at %s: unexpected answer of %d reads to 2", e.endpoints, len(reads))
 	}
 	var orders contract.Orders
-	paused := e.controlPrefix() + "paused/"
-	for _, kv := range reads[0].GetResponseRange().GetKvs() {
-		job, err := url.PathUnescape(strings.TrimPrefix(string(kv.Key), paused))
-		if err != nil {
-			return contract.Orders{}, fmt.Errorf("job control in etcd at %s: key %s is not a paused job (%v): delete it", e.endpoints, kv.Key, err)
-		}
-		orders.Paused = append(orders.Paused, job)
+	var err error
+	if orders.Paused, err = e.parsePaused(reads[0]); err != nil {
+		return contract.Orders{}, err
 	}
-	slices.Sort(orders.Paused) // keys sort by the escaped names
 	cutoff := now.Add(-contract.ControlRequestTTL)
 	for _, kv := range reads[1].GetResponseRange().GetKvs() {
 		var request contract.ControlRequest
@@ -205,6 +192,21 @@ func (e *Etcd) parseOrders(reads []*pb.ResponseOp, now time.Time) (contract.Orde
 		}
 	}
 	return orders, nil
+}
+
+// parsePaused reads the paused jobs, sorted, from a range read of the paused keys.
+func (e *Etcd) parsePaused(read *pb.ResponseOp) ([]string, error) {
+	var jobs []string
+	paused := e.controlPrefix() + "paused/"
+	for _, kv := range read.GetResponseRange().GetKvs() {
+		job, err := url.PathUnescape(strings.TrimPrefix(string(kv.Key), paused))
+		if err != nil {
+			return nil, fmt.Errorf("job control in etcd at %s: key %s is not a paused job (%v): delete it", e.endpoints, kv.Key, err)
+		}
+		jobs = append(jobs, job)
+	}
+	slices.Sort(jobs) // keys sort by the escaped names
+	return jobs, nil
 }
 
 var _ contract.JobControl = (*Etcd)(nil)

@@ -25,13 +25,13 @@ func (e *Etcd) TakeRequest(ctx context.Context, id, appID string) (bool, error) 
 	what := fmt.Sprintf("take request %q", id)
 	client, err := e.conn.get()
 	if err != nil {
-		return false, e.controlError(ctx, what, err)
+		return false, e.storeError(ctx, "job control", what, err)
 	}
 	request, cancel := e.request(ctx)
 	granted, err := client.Grant(request, etcdControlTTL)
 	cancel()
 	if err != nil {
-		return false, e.controlError(ctx, what, fmt.Errorf("granting a lease of %d s: %w", etcdControlTTL, err))
+		return false, e.storeError(ctx, "job control", what, fmt.Errorf("granting a lease of %d s: %w", etcdControlTTL, err))
 	}
 	key := e.takenKey(id)
 	request, cancel = e.request(ctx)
@@ -39,27 +39,27 @@ func (e *Etcd) TakeRequest(ctx context.Context, id, appID string) (bool, error) 
 	response, err := client.Txn(request).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
 		Then(clientv3.OpPut(key, appID, clientv3.WithLease(granted.ID))).Commit()
 	if err != nil {
-		return false, e.controlError(ctx, what, err)
+		return false, e.storeError(ctx, "job control", what, err)
 	}
 	return response.Succeeded, nil
 }
 
-// Paused implements contract.JobControl.Paused with one read of the paused jobs' keys.
+// Paused implements contract.JobControl.Paused with one read of the paused jobs' keys (the first of the
+// heartbeat's reads of the orders).
 func (e *Etcd) Paused(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	client, err := e.conn.get()
 	if err != nil {
-		return nil, e.controlError(ctx, "read the paused jobs", err)
+		return nil, e.storeError(ctx, "job control", "read the paused jobs", err)
 	}
 	request, cancel := e.request(ctx)
 	defer cancel()
 	now := time.Now()
-	response, err := client.Txn(request).Then(e.ordersReads(now)...).Commit()
+	response, err := client.Txn(request).Then(e.ordersReads(now)[0]).Commit()
 	if err != nil {
-		return nil, e.controlError(ctx, "read the paused jobs", err)
+		return nil, e.storeError(ctx, "job control", "read the paused jobs", err)
 	}
-	orders, err := e.parseOrders(response.Responses, now)
-	return orders.Paused, err
+	return e.parsePaused(response.Responses[0])
 }

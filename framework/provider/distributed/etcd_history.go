@@ -120,14 +120,6 @@ func (e *Etcd) historyJobKey(job string) string {
 	return e.prefix + "history-jobs/" + url.PathEscape(job)
 }
 
-// historyError says which history call failed against which cluster; ctx's error when ctx ended.
-func (e *Etcd) historyError(ctx context.Context, what string, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("run history in etcd at %s: %s: %w", e.endpoints, what, ctx.Err())
-	}
-	return fmt.Errorf("run history in etcd at %s (%s): %s: %w%s", e.endpoints, e.setting, what, err, e.connectionError(err))
-}
-
 // historyRetention is the backend's retention with its defaults, or an error naming a negative setting.
 func (e *Etcd) historyRetention() (Retention, error) {
 	retention, err := e.retention.withDefaults()
@@ -230,7 +222,7 @@ func (e *Etcd) readNewest(ctx context.Context, jobs []string, n int, cutoff time
 	}
 	responses, err := e.commitTxns(ctx, chunks)
 	if err != nil {
-		return nil, e.historyError(ctx, fmt.Sprintf("read of the runs of %d jobs", len(jobs)), err)
+		return nil, e.storeError(ctx, "run history", fmt.Sprintf("read of the runs of %d jobs", len(jobs)), err)
 	}
 	newest := make([][]contract.RunRecord, 0, len(jobs))
 	for _, response := range responses {
@@ -256,7 +248,7 @@ func (e *Etcd) readNewest(ctx context.Context, jobs []string, n int, cutoff time
 func (e *Etcd) historyJobs(ctx context.Context) ([]string, error) {
 	responses, err := e.commitTxns(ctx, [][]clientv3.Op{{clientv3.OpGet(e.prefix+"history-jobs/", clientv3.WithPrefix())}})
 	if err != nil {
-		return nil, e.historyError(ctx, "read of the list of jobs", err)
+		return nil, e.storeError(ctx, "run history", "read of the list of jobs", err)
 	}
 	var jobs []string
 	for _, kv := range responses[0].Responses[0].GetResponseRange().GetKvs() {

@@ -83,7 +83,7 @@ func (e *Etcd) AppendRuns(ctx context.Context, records []contract.RunRecord) err
 	responses, err := e.commitTxns(ctx, ops)
 	e.noteAppend(plans, err == nil)
 	if err != nil {
-		return e.historyError(ctx, fmt.Sprintf("append of %d run records", len(puts)), err)
+		return e.storeError(ctx, "run history", fmt.Sprintf("append of %d run records", len(puts)), err)
 	}
 	over := jobsOverRetention(chunks, responses, plans, retention.PerJob+etcdTrimMargin(retention.PerJob))
 	if len(over) == 0 {
@@ -241,7 +241,7 @@ func (e *Etcd) trimByCount(ctx context.Context, jobs []string, perJob int) error
 	}
 	responses, err := e.commitTxns(ctx, reads)
 	if err != nil {
-		return e.historyError(ctx, fmt.Sprintf("read of the keys of %d jobs to trim", len(jobs)), err)
+		return e.storeError(ctx, "run history", fmt.Sprintf("read of the keys of %d jobs to trim", len(jobs)), err)
 	}
 	var deletes [][]clientv3.Op
 	job := 0
@@ -261,7 +261,7 @@ func (e *Etcd) trimByCount(ctx context.Context, jobs []string, perJob int) error
 		}
 	}
 	if _, err := e.commitTxns(ctx, deletes); err != nil {
-		return e.historyError(ctx, fmt.Sprintf("trim of %d jobs to %d records", len(jobs), perJob), err)
+		return e.storeError(ctx, "run history", fmt.Sprintf("trim of %d jobs to %d records", len(jobs), perJob), err)
 	}
 	return nil
 }

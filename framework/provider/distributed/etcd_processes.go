@@ -35,12 +35,13 @@ func (e *Etcd) processKey(appID string) string {
 	return e.prefix + "processes/" + url.PathEscape(appID)
 }
 
-// registryError says which registry call failed against which cluster; ctx's error when ctx ended.
-func (e *Etcd) registryError(ctx context.Context, what string, err error) error {
+// storeError says which call of which store ("run history", "process registry", "job control") failed
+// against which cluster; ctx's error when ctx ended.
+func (e *Etcd) storeError(ctx context.Context, store, what string, err error) error {
 	if ctx.Err() != nil {
-		return fmt.Errorf("process registry in etcd at %s: %s: %w", e.endpoints, what, ctx.Err())
+		return fmt.Errorf("%s in etcd at %s: %s: %w", store, e.endpoints, what, ctx.Err())
 	}
-	return fmt.Errorf("process registry in etcd at %s (%s): %s: %w%s", e.endpoints, e.setting, what, err, e.connectionError(err))
+	return fmt.Errorf("%s in etcd at %s (%s): %s: %w%s", store, e.endpoints, e.setting, what, err, e.connectionError(err))
 }
 
 // request returns ctx bounded by the request timeout and requiring a leader.
@@ -63,14 +64,14 @@ func (e *Etcd) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl
 	what := fmt.Sprintf("heartbeat of process %q", record.AppID)
 	client, err := e.conn.get()
 	if err != nil {
-		return contract.Orders{}, e.registryError(ctx, what, err)
+		return contract.Orders{}, e.storeError(ctx, "process registry", what, err)
 	}
 	e.leasesMu.Lock()
 	defer e.leasesMu.Unlock()
 	for attempt := 1; ; attempt++ {
 		lease, err := e.heartbeatLease(ctx, client, record.AppID, int64((ttl+time.Second-1)/time.Second))
 		if err != nil {
-			return contract.Orders{}, e.registryError(ctx, what, err)
+			return contract.Orders{}, e.storeError(ctx, "process registry", what, err)
 		}
 		now := e.now()
 		response, err := e.heartbeatTxn(ctx, client, record.AppID, value, lease, now)
@@ -79,7 +80,7 @@ func (e *Etcd) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl
 			continue
 		}
 		if err != nil {
-			return contract.Orders{}, e.registryError(ctx, what, err)
+			return contract.Orders{}, e.storeError(ctx, "process registry", what, err)
 		}
 		return e.parseOrders(response.Responses[1:], now)
 	}
@@ -168,13 +169,13 @@ func (e *Etcd) Processes(ctx context.Context) ([]contract.ProcessRecord, error) 
 	}
 	client, err := e.conn.get()
 	if err != nil {
-		return nil, e.registryError(ctx, "list of processes", err)
+		return nil, e.storeError(ctx, "process registry", "list of processes", err)
 	}
 	request, cancel := e.request(ctx)
 	defer cancel()
 	response, err := client.Get(request, e.prefix+"processes/", clientv3.WithPrefix())
 	if err != nil {
-		return nil, e.registryError(ctx, "list of processes", err)
+		return nil, e.storeError(ctx, "process registry", "list of processes", err)
 	}
 	records := make([]contract.ProcessRecord, 0, len(response.Kvs))
 	for _, kv := range response.Kvs {
@@ -202,19 +203,19 @@ func (e *Etcd) Deregister(ctx context.Context, appID string) error {
 	what := fmt.Sprintf("deregistration of process %q", appID)
 	client, err := e.conn.get()
 	if err != nil {
-		return e.registryError(ctx, what, err)
+		return e.storeError(ctx, "process registry", what, err)
 	}
 	request, cancel := e.request(ctx)
 	defer cancel()
 	if _, err := client.Delete(request, e.processKey(appID)); err != nil {
-		return e.registryError(ctx, what, err)
+		return e.storeError(ctx, "process registry", what, err)
 	}
 	e.leasesMu.Lock()
 	defer e.leasesMu.Unlock()
 	if held, ok := e.leases[appID]; ok {
 		delete(e.leases, appID)
 		if err := e.revoke(ctx, client, held.id); err != nil {
-			return e.registryError(ctx, what, err)
+			return e.storeError(ctx, "process registry", what, err)
 		}
 	}
 	return nil
@@ -229,14 +230,14 @@ func (e *Etcd) revokeLeases() error {
 	}
 	client, err := e.conn.get()
 	if err != nil {
-		return e.registryError(context.Background(), "revoking the leases of the process records at close", err)
+		return e.storeError(context.Background(), "process registry", "revoking the leases of the process records at close", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
 	var errs []error
 	for appID, held := range e.leases {
 		if err := e.revoke(ctx, client, held.id); err != nil {
-			errs = append(errs, e.registryError(ctx, fmt.Sprintf("closing: the record of process %q expires by itself", appID), err))
+			errs = append(errs, e.storeError(ctx, "process registry", fmt.Sprintf("closing: the record of process %q expires by itself", appID), err))
 		}
 	}
 	clear(e.leases)

@@ -41,7 +41,7 @@ func benchmarkTickPath(b *testing.B, history contract.RunHistory) {
 	state := newRunning(env)
 	defer state.cancelRuns()
 	if history != nil {
-		state.recorder = startRecorder(history, env.Logger)
+		state.recorder = startRecorder(history, env.Logger, nil)
 		defer state.recorder.close()
 	}
 	s.state.Store(state)

@@ -138,15 +138,16 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 	defer func() { state.end(run, outcome) }()
 	outcome, attrs := j.admit(state, run, tick, mode)
 	if outcome != "" {
-		j.report(state, tick, 1, outcome, started, time.Time{}, attrs)
+		state.settled(j.report(state, tick, 1, outcome, started, time.Time{}, attrs))
 		return outcome, errorText(attrs)
 	}
 	defer j.release(run)
 	ctx := j.runContext(state, tick)
 	for attempt := 1; ; attempt++ {
 		result := j.attempt(ctx, state, run, tick)
-		j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
+		record := j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
 		if !j.retry(ctx, run, tick, attempt, result.outcome) {
+			state.settled(record)
 			return result.outcome, errorText(result.attrs)
 		}
 		started, attrs = time.Now(), nil
@@ -201,8 +202,9 @@ func (j *job) release(run *activeRun) {
 	}
 }
 
-// report writes the log line and the record of one attempt (or skip) of tick.
-func (j *job) report(state *running, tick time.Time, attempt int, outcome string, started, commandStarted time.Time, extra []slog.Attr) {
+// report writes the log line and the record of one attempt (or skip) of tick, and returns the record (nil
+// when nobody receives records or the outcome is not_selected).
+func (j *job) report(state *running, tick time.Time, attempt int, outcome string, started, commandStarted time.Time, extra []slog.Attr) *contract.RunRecord {
 	finished := time.Now()
 	lateFrom := commandStarted
 	if lateFrom.IsZero() { // the command did not run: lateness is when the tick was handled
@@ -220,11 +222,13 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 		slog.Float64("duration_ms", milliseconds(finished.Sub(started))),
 	)
 	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcome), "cron run", attrs...)
-	if outcome != outcomeNotSelected && state.recorder != nil {
-		record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra))
-		record.Attempt = attempt
-		state.record(record)
+	if outcome == outcomeNotSelected || (state.recorder == nil && state.env.Observer == nil) {
+		return nil
 	}
+	record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra))
+	record.Attempt = attempt
+	state.record(record)
+	return &record
 }
 
 // claim claims tick through the claims context, in a window of ±catchUp around it when catchUp is set,
@@ -239,6 +243,7 @@ func (j *job) claim(state *running, tick time.Time, catchUp time.Duration) (clai
 		Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: window,
 		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
 	})
+	state.claimed(j.spec.Name, claimResult(err, state.claims.Err(), claimed.Holder == env.AppID))
 	switch {
 	case errors.Is(err, contract.ErrTickClosed):
 		return claimed, outcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}

@@ -131,7 +131,7 @@ func TestPausedTicksAreSkippedAndRecorded(t *testing.T) {
 	env := testEnvironment(logs, "app")
 	startWithoutTimer(t, s, env)
 	state := s.state.Load()
-	state.recorder = startRecorder(history, env.Logger)
+	state.recorder = startRecorder(history, env.Logger, nil)
 	tick := time.Now().Truncate(time.Second)
 	state.applyOrders(contract.Orders{Paused: []string{"report"}})
 	fire(s, 0, tick)

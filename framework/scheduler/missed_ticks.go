@@ -62,5 +62,6 @@ func (j *job) reportGap(state *running, first, last time.Time, count int, reason
 		rec := j.runRecord(state.env, first, outcomeMissed, now, time.Time{}, now, reason)
 		rec.Count, rec.LastTick = count, last
 		state.record(rec)
+		state.settled(&rec)
 	}
 }

@@ -27,7 +27,7 @@ func TestGapInTheFenceIsRecordedOnceAsMissed(t *testing.T) {
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
 		env.Distributed = local
 		startWithoutTimer(t, s, env)
-		s.state.Load().recorder = startRecorder(histories[i], env.Logger)
+		s.state.Load().recorder = startRecorder(histories[i], env.Logger, nil)
 		schedulers[i] = s
 	}
 	tick := time.Now().Truncate(time.Second)

@@ -77,6 +77,9 @@ func (h *heartbeat) beat() error {
 	ctx, cancel := context.WithTimeout(context.Background(), heartbeatInterval)
 	defer cancel()
 	orders, err := h.registry.Heartbeat(ctx, record, heartbeatTTL)
+	if observer := h.state.env.Observer; observer != nil {
+		observer.BackendChecked(err)
+	}
 	if err == nil {
 		h.state.applyOrders(orders)
 	}

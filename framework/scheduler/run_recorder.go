@@ -29,6 +29,7 @@ type recorder struct {
 	logger  *slog.Logger
 	queue   chan contract.RunRecord
 	lost    atomic.Int64
+	onLost  func(n int) // when set, told of each loss (the Observer's RecordsLost)
 
 	mu     sync.RWMutex
 	closed bool                 // close was called: record only counts
@@ -38,9 +39,10 @@ type recorder struct {
 	batch  []contract.RunRecord // reused by the writer goroutine for each batch
 }
 
-// startRecorder starts the writing goroutine of history; close ends it.
-func startRecorder(history contract.RunHistory, logger *slog.Logger) *recorder {
-	r := &recorder{history: history, logger: logger, queue: make(chan contract.RunRecord, recorderQueue),
+// startRecorder starts the writing goroutine of history; close ends it. onLost, when not nil, is told of
+// each loss.
+func startRecorder(history contract.RunHistory, logger *slog.Logger, onLost func(n int)) *recorder {
+	r := &recorder{history: history, logger: logger, onLost: onLost, queue: make(chan contract.RunRecord, recorderQueue),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go r.loop()
 	return r
@@ -51,14 +53,22 @@ func (r *recorder) record(rec contract.RunRecord) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
-		r.lost.Add(1)
+		r.countLost(1)
 		return
 	}
 	select {
 	case r.queue <- rec:
 	default:
-		r.lost.Add(1)
+		r.countLost(1)
 	}
+}
+
+// countLost counts n more records lost and returns the total.
+func (r *recorder) countLost(n int) int64 {
+	if r.onLost != nil {
+		r.onLost(n)
+	}
+	return r.lost.Add(int64(n))
 }
 
 // close writes what is queued (for at most recorderFlush) and ends the goroutine; later records are lost.
@@ -132,7 +142,7 @@ func (r *recorder) write(ctx context.Context, batch []contract.RunRecord, timeou
 	err := r.history.AppendRuns(ctx, batch)
 	switch {
 	case err != nil:
-		lost := r.lost.Add(int64(len(batch)))
+		lost := r.countLost(len(batch))
 		if !r.down {
 			r.logger.Error("run history: a write failed; runs go on, and their records are dropped and counted until it works again",
 				"error", err.Error(), "records_lost", lost)

@@ -67,7 +67,7 @@ func waitUntil(t *testing.T, what string, condition func() bool) {
 func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 	history := &switchableHistory{}
 	logs := &logBuffer{}
-	r := startRecorder(history, slog.New(slog.NewJSONHandler(logs, nil)))
+	r := startRecorder(history, slog.New(slog.NewJSONHandler(logs, nil)), nil)
 	for i := 0; i < 500; i++ {
 		r.record(contract.RunRecord{Job: "a", Tick: time.Unix(int64(i), 0)})
 	}
@@ -96,7 +96,7 @@ func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 func TestRecorderNeverBlocksARun(t *testing.T) {
 	blocked := make(chan struct{})
 	history := &blockingHistory{release: blocked}
-	r := startRecorder(history, slog.New(slog.NewTextHandler(&logBuffer{}, nil)))
+	r := startRecorder(history, slog.New(slog.NewTextHandler(&logBuffer{}, nil)), nil)
 	for i := 0; i < recorderQueue+recorderBatch+100; i++ { // the writer holds one batch; the queue fills
 		r.record(contract.RunRecord{Job: "a"})
 	}

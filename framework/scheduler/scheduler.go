@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/observe"
 )
 
 // minHoldTime is the shortest hold time a distributed entry accepts. A claim must reach the backend within
@@ -51,6 +52,9 @@ type Environment struct {
 	// their ticks (outcome paused), a run request is taken by one process and run at once, a kill request
 	// cancels the job's runs here. Without it only the pauses apply.
 	Control contract.JobControl
+	// Observer, when set, is told of every attempt, settled tick, claim, heartbeat and lost record (for
+	// metrics and alerts), on the scheduler's goroutines.
+	Observer observe.Observer
 }
 
 // Scheduler holds the cron entries of an application: the robfig/cron Cron that times them, and the
@@ -256,7 +260,11 @@ func (s *Scheduler) Start(env Environment) error {
 		state.jobs[j.spec.Name] = j
 	}
 	if env.History != nil {
-		state.recorder = startRecorder(env.History, env.Logger)
+		var onLost func(int)
+		if env.Observer != nil {
+			onLost = env.Observer.RecordsLost
+		}
+		state.recorder = startRecorder(env.History, env.Logger, onLost)
 	}
 	if env.Registry != nil {
 		record := env.Process

@@ -58,7 +58,7 @@ func TestObserverHearsAttemptsSettlementsAndClaims(t *testing.T) {
 	startWithoutTimer(t, other, b)
 	fire(other, 0, tick)
 	fire(s, 0, tick)
-	fire(s, 1, tick)                    // held by b
+	fire(s, 1, tick)                   // held by b
 	fire(s, 1, tick.Add(-time.Second)) // closed
 	fire(s, 1, tick.Add(time.Second))  // won (within the window of ±1s)
 	watch.mu.Lock()

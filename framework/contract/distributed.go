@@ -35,6 +35,11 @@ type Claim struct {
 	// LiveUntil is when this definition will next have claimed if a process of it is alive: its next
 	// tick after Tick plus HoldTime. It must not be before Tick.
 	LiveUntil time.Time
+	// RunLease, when > 0, asks for the service's run lease with the tick (the OverlapForbid policy): the
+	// claim that wins the tick also takes the lease for (AppID, Tick), to live RunLease after the claim by
+	// the backend's clock, unless another run holds it; then the tick is still won (the fence moves) but
+	// Claimed.Busy names that run and the caller skips the tick. See RunLeases. 0: no lease.
+	RunLease time.Duration
 }
 
 // Claimed is the answer to a claim the backend decided.
@@ -47,6 +52,10 @@ type Claimed struct {
 	// definition, a tick held by another app, or a re-sent claim learning that it had won. The ticks of the
 	// definition strictly between Previous and Claim.Tick were won by no process: they were missed.
 	Previous time.Time
+	// Busy is set when the claim asked for the run lease and won the tick while another run held the
+	// lease: that run (its Holder and Tick). The caller skips the tick. A re-sent claim of a won tick
+	// answers the same as the first.
+	Busy RunLease
 }
 
 // Distributed selects one process among all processes that share a backend (the local host's files, or
@@ -90,4 +99,6 @@ type Distributed interface {
 	// ctx ended, or the backend fails; not being selected is not an error. It is ClaimTick with tick = now
 	// truncated to holdTime, so Select and ClaimTick must not share a service name.
 	Select(ctx context.Context, serviceName string, appID string, holdTime time.Duration) (selectedAppID string, err error)
+
+	RunLeases
 }

@@ -1,0 +1,35 @@
+package contract
+
+import (
+	"context"
+	"time"
+)
+
+// RunLease names the run of a service's tick that holds the service's run lease: while it is held, no
+// other run of the service starts (the OverlapForbid policy). Holder is "" when nobody holds it.
+type RunLease struct {
+	Service string
+	Holder  string    // the app id of the process running it
+	Tick    time.Time // the tick it runs (for a run requested by an operator: when it was requested)
+}
+
+// RunLeases keep the run leases of services (each Distributed backend of framework/provider/distributed
+// implements them). A lease is taken by a claim with Claim.RunLease or by AcquireRun, lives ttl after its
+// last taking or renewal by the backend's clock, and ends earlier by ReleaseRun. Its holder must end its
+// run once it can no longer be sure of the lease: ttl after the last renewal it sent that succeeded,
+// by its own clock, so that a holder that stalled (SIGSTOP, a VM pause) past the lease never runs beside
+// the next holder. Errors name the backend; ctx's error is returned when ctx ends first.
+type RunLeases interface {
+	// AcquireRun takes the run lease of lease.Service for lease.Holder and lease.Tick, to live ttl (> 0),
+	// unless another run holds it. It returns the holder: lease itself when taken (or already held by it),
+	// else the other run. It returns an error for an invalid service name, an empty holder, a zero tick or
+	// ttl <= 0.
+	AcquireRun(ctx context.Context, lease RunLease, ttl time.Duration) (RunLease, error)
+	// RenewRuns extends each of leases still held by its Holder for its Tick to ttl (> 0) after now, and
+	// returns those that were not held any more (expired, maybe taken by another run): their holders
+	// must end those runs.
+	RenewRuns(ctx context.Context, leases []RunLease, ttl time.Duration) (lost []RunLease, err error)
+	// ReleaseRun ends lease when it is still held by its Holder for its Tick; otherwise it does nothing
+	// (not an error).
+	ReleaseRun(ctx context.Context, lease RunLease) error
+}

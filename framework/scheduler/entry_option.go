@@ -17,7 +17,8 @@ type entryOptions struct {
 	attempts int           // 0: one
 	backoff  time.Duration // before the second attempt; doubled for each next one
 	catchUp  time.Duration // 0: off
-	errs     []error       // invalid option values, reported as registration errors
+	overlap  OverlapPolicy
+	errs     []error // invalid option values, reported as registration errors
 }
 
 // WithName names the entry's job: the name its runs are recorded and shown under (`cron list`, `cron
@@ -74,6 +75,38 @@ func WithCatchUp(grace time.Duration) EntryOption {
 		}
 		o.catchUp = grace
 	}
+}
+
+// OverlapPolicy says whether a tick of a distributed entry may run while the job's previous run still goes
+// on, on any process (see WithOverlap).
+type OverlapPolicy int
+
+const (
+	// OverlapForbid (the default): a tick is skipped (outcome skipped, naming the process that still runs
+	// the previous run) while the previous run of the job holds the service's run lease. The lease is
+	// taken with the tick's claim, renewed every second by its holder and given back when the run ends; a
+	// holder that cannot renew it ends its run (outcome lease_lost) before another process can take it.
+	OverlapForbid OverlapPolicy = iota
+	// OverlapAllow: every tick runs on the process that wins it, whatever runs elsewhere.
+	OverlapAllow
+)
+
+// WithOverlap sets a distributed entry's overlap policy: OverlapForbid (the default) or OverlapAllow. A
+// process never runs two runs of one entry at once, whatever the policy (the later tick is skipped). An
+// unknown policy is a registration error.
+func WithOverlap(policy OverlapPolicy) EntryOption {
+	return func(o *entryOptions) {
+		if policy != OverlapForbid && policy != OverlapAllow {
+			o.errs = append(o.errs, fmt.Errorf("WithOverlap(%d): the policy must be scheduler.OverlapForbid or scheduler.OverlapAllow", policy))
+			return
+		}
+		o.overlap = policy
+	}
+}
+
+// forbidsOverlap reports whether the entry's runs hold the service's run lease.
+func (j *job) forbidsOverlap() bool {
+	return j.spec.Type == Distributed && j.spec.options.overlap == OverlapForbid
 }
 
 // collectOptions applies options in order; err joins the invalid values.

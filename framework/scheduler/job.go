@@ -27,13 +27,14 @@ const (
 	outcomeTimeout     = "timeout"      // ERROR: the run passed its WithTimeout (and was abandoned if it ignored its context)
 	outcomeKilled      = "killed"       // WARN: `cron kill` cancelled the run's context
 	outcomePaused      = "paused"       // INFO: the job is paused (`cron pause`)
+	outcomeLeaseLost   = "lease_lost"   // ERROR: the run's lease could not be renewed in time: its context was cancelled
 )
 
 // RecordedOutcomes lists the outcomes a run record may have: every outcome of the run log line but
 // not_selected, which is not recorded.
 func RecordedOutcomes() []string {
-	return []string{outcomeOK, outcomeError, outcomePanic, outcomeTimeout, outcomeKilled, outcomeSkipped,
-		outcomePaused, outcomeNotClaimed, outcomeCanceled, outcomeNotRun, outcomeAbandoned, outcomeMissed}
+	return []string{outcomeOK, outcomeError, outcomePanic, outcomeTimeout, outcomeKilled, outcomeLeaseLost,
+		outcomeSkipped, outcomePaused, outcomeNotClaimed, outcomeCanceled, outcomeNotRun, outcomeAbandoned, outcomeMissed}
 }
 
 // outcomeLevel is the log level of a run line with outcome.
@@ -43,7 +44,7 @@ func outcomeLevel(outcome string) slog.Level {
 		return slog.LevelDebug
 	case outcomeCanceled, outcomeAbandoned, outcomeMissed, outcomeKilled:
 		return slog.LevelWarn
-	case outcomeError, outcomePanic, outcomeNotRun, outcomeTimeout:
+	case outcomeError, outcomePanic, outcomeNotRun, outcomeTimeout, outcomeLeaseLost:
 		return slog.LevelError
 	}
 	return slog.LevelInfo
@@ -64,6 +65,7 @@ type job struct {
 	ticks     *tickSchedule
 	scheduler *Scheduler
 	running   atomic.Bool
+	lease     atomic.Pointer[heldLease] // the run lease of the entry's run in progress, if it holds one
 
 	loggerOnce sync.Once
 	logger     *slog.Logger // env.Logger with the entry's constant attributes, encoded once
@@ -141,7 +143,7 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 		state.settled(j.report(state, tick, 1, outcome, started, time.Time{}, attrs))
 		return outcome, errorText(attrs)
 	}
-	defer j.release(run)
+	defer j.release(state, run)
 	ctx := j.runContext(state, tick)
 	for attempt := 1; ; attempt++ {
 		result := j.attempt(ctx, state, run, tick)
@@ -172,20 +174,18 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 			outcome, attrs = outcomePanic, []slog.Attr{slog.String("error", fmt.Sprint(recovered))}
 		}
 		if outcome != "" {
-			j.release(run)
+			j.release(state, run)
 		}
 	}()
 	if mode.request != nil {
+		if outcome, leaseAttrs := j.acquire(state, tick); outcome != "" {
+			return outcome, append(attrs, leaseAttrs...)
+		}
 		return "", attrs
 	}
 	if j.spec.Type == Distributed {
-		claimed, outcome, claimAttrs := j.claim(state, tick, mode.catchUp)
-		if outcome != "" {
-			return outcome, append(attrs, claimAttrs...)
-		}
-		attrs = append(attrs, slog.String("selected", claimed.Holder))
-		if !claimed.Previous.IsZero() {
-			j.recordGap(state, claimed.Previous, tick)
+		if outcome, attrs = j.claimToRun(state, tick, mode, attrs); outcome != "" {
+			return outcome, attrs
 		}
 	}
 	if state.isPaused(j.spec.Name) {
@@ -194,12 +194,40 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 	return "", attrs
 }
 
-// release clears the entry's running flag after run, unless run abandoned its command: that command's
-// goroutine clears it when it returns (see runCommand).
-func (j *job) release(run *activeRun) {
-	if run.command.Load() != commandAbandoned {
-		j.running.Store(false)
+// claimToRun claims tick (its run lease with it under OverlapForbid, unless the job is paused): it returns
+// an outcome when this process must not run the tick, and attrs with the claim's.
+func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []slog.Attr) (string, []slog.Attr) {
+	withLease := j.forbidsOverlap() && !state.isPaused(j.spec.Name)
+	sent := time.Now()
+	claimed, outcome, claimAttrs := j.claim(state, tick, mode.catchUp, withLease)
+	if outcome != "" {
+		return outcome, append(attrs, claimAttrs...)
 	}
+	attrs = append(attrs, slog.String("selected", claimed.Holder))
+	if !claimed.Previous.IsZero() {
+		j.recordGap(state, claimed.Previous, tick)
+	}
+	if claimed.Busy.Holder != "" {
+		return outcomeSkipped, append(attrs, busyAttrs(claimed.Busy)...)
+	}
+	if withLease {
+		j.hold(contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}, sent)
+	}
+	return "", attrs
+}
+
+// release clears the entry's running flag after run, and gives back its run lease, unless run abandoned
+// its command: that command's goroutine does both when it returns (see runCommand).
+func (j *job) release(state *running, run *activeRun) {
+	if run.command.Load() != commandAbandoned {
+		j.finish(state)
+	}
+}
+
+// finish gives back the run lease of the entry's run, if it holds one, then clears its running flag.
+func (j *job) finish(state *running) {
+	j.releaseLease(state)
+	j.running.Store(false)
 }
 
 // report writes the log line and the record of one attempt (or skip) of tick, and returns the record (nil
@@ -225,24 +253,30 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	if outcome == outcomeNotSelected || (state.recorder == nil && state.env.Observer == nil) {
 		return nil
 	}
-	record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, errorText(extra))
+	detail := errorText(extra)
+	if detail == "" && outcome == outcomeSkipped {
+		detail = attrText(extra, "reason")
+	}
+	record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
 	record.Attempt = attempt
 	state.record(record)
 	return &record
 }
 
 // claim claims tick through the claims context, in a window of ±catchUp around it when catchUp is set,
-// else ±hold time; outcome is empty when this process won it.
-func (j *job) claim(state *running, tick time.Time, catchUp time.Duration) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
+// else ±hold time, with the run lease when withLease; outcome is empty when this process won it.
+func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withLease bool) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
 	window := j.spec.HoldTime
 	if catchUp > 0 {
 		window = catchUp
 	}
-	claimed, err := env.Distributed.ClaimTick(state.claims, contract.Claim{
-		Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: window,
-		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime),
-	})
+	claim := contract.Claim{Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: window,
+		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime)}
+	if withLease {
+		claim.RunLease = leaseTTL
+	}
+	claimed, err := env.Distributed.ClaimTick(state.claims, claim)
 	state.claimed(j.spec.Name, claimResult(err, state.claims.Err(), claimed.Holder == env.AppID))
 	switch {
 	case errors.Is(err, contract.ErrTickClosed):

@@ -40,6 +40,9 @@ func (j *job) attempt(ctx context.Context, state *running, run *activeRun, tick 
 	if state.output != nil {
 		output, writers = state.output.forRun(j.spec.Name, tick)
 	}
+	if held := j.lease.Load(); held != nil {
+		ctx = leaseContext{Context: ctx, held: held}
+	}
 	started := time.Now()
 	run.since.Store(started.UnixNano())
 	err, abandoned := j.runCommand(ctx, run, output)
@@ -67,7 +70,7 @@ func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput)
 	go func() {
 		err := j.scheduler.runner.run(ctx, j.spec.Command, output)
 		if !run.command.CompareAndSwap(commandRunning, commandReturned) { // abandoned: the flag is ours
-			j.running.Store(false)
+			j.finish(j.scheduler.state.Load())
 		}
 		done <- err
 	}()
@@ -102,6 +105,8 @@ func (j *job) runOutcome(state *running, ctx context.Context, err error, abandon
 		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
 	case errors.Is(context.Cause(ctx), errKilled):
 		return outcomeKilled, []slog.Attr{slog.String("reason", "`cron kill` cancelled the run's context"), slog.String("error", err.Error())}
+	case errors.Is(context.Cause(ctx), errLeaseLost):
+		return outcomeLeaseLost, []slog.Attr{slog.String("reason", errLeaseLost.Error()+"; the run's context was cancelled"), slog.String("error", err.Error())}
 	case state.runs.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		return outcomeCanceled, []slog.Attr{slog.String("reason", "the run's context was cancelled at the drain deadline of the stop"), slog.String("error", err.Error())}
 	case abandoned:

@@ -26,9 +26,10 @@ type StopReport struct {
 // running is the state Start publishes to the runs, and Stop's view of them.
 type running struct {
 	env       *Environment
-	output    *outputSink // nil without env.Output
-	recorder  *recorder   // nil without env.History
-	heartbeat *heartbeat  // nil without env.Registry
+	output    *outputSink  // nil without env.Output
+	recorder  *recorder    // nil without env.History
+	heartbeat *heartbeat   // nil without env.Registry
+	leases    *leaseKeeper // nil without an entry under OverlapForbid
 
 	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.
 	runs       context.Context
@@ -192,6 +193,9 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 	}
 	state.cancelAll()
 	report := state.finishStop()
+	if state.leases != nil {
+		state.leases.stop()
+	}
 	if state.heartbeat != nil {
 		state.heartbeat.stop()
 	}

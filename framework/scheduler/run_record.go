@@ -68,8 +68,13 @@ func claimResult(err, stopping error, won bool) string {
 
 // errorText returns the value of the "error" attribute of attrs, or "".
 func errorText(attrs []slog.Attr) string {
+	return attrText(attrs, "error")
+}
+
+// attrText returns the value of the attribute key of attrs, or "".
+func attrText(attrs []slog.Attr, key string) string {
 	for _, attr := range attrs {
-		if attr.Key == "error" {
+		if attr.Key == key {
 			return attr.Value.String()
 		}
 	}

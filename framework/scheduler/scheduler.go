@@ -271,6 +271,11 @@ func (s *Scheduler) Start(env Environment) error {
 		record.AppID, record.Started = env.AppID, time.Now()
 		state.heartbeat = startHeartbeat(env.Registry, record, state)
 	}
+	for _, j := range s.jobs {
+		if j.forbidsOverlap() && state.leases == nil {
+			state.leases = startLeaseKeeper(state)
+		}
+	}
 	s.state.Store(state)
 	s.catchUp(state, time.Now())
 	s.Cron.Start()

@@ -94,7 +94,7 @@ type claimRequest struct {
 	claim      contract.Claim
 	window     bool            // a Select claim: never re-sent
 	key        string          // the fence key (the first of them)
-	args       [5]any          // Redis only: the claim's ARGV in the script
+	args       [6]any          // Redis only: the claim's ARGV in the script
 	sendBy     time.Time       // first send only: after it, fail it unsent (it waited too long in line)
 	retryUntil time.Time       // re-send only before it: the end of the hold window or the next tick, by the local clock
 	state      atomic.Int32    // stateWaiting, stateSent or stateAbandoned

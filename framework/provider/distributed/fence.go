@@ -92,6 +92,9 @@ func validateClaim(c contract.Claim) (contract.Claim, error) {
 		return c, fmt.Errorf("service %q: definition is %d bytes long, at most %d are allowed",
 			c.Service, len(c.Definition), maxDefinitionLen)
 	}
+	if c.RunLease < 0 {
+		return c, fmt.Errorf("service %q: run lease %s must not be negative (0: no lease)", c.Service, c.RunLease)
+	}
 	if c.LiveUntil.IsZero() {
 		c.LiveUntil = c.Tick.Add(c.HoldTime)
 	}

@@ -95,19 +95,32 @@ func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claim
 	if err := flock.LockContext(ctx, file, l.lockWait); err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: lock %s: %w", c.Service, path, err)
 	}
-	current, err := readFence(file)
+	current, lease, err := readFence(file)
 	if err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", c.Service, path, err)
 	}
-	selected, won, err := current.claim(c, l.now())
-	if err != nil || !won {
+	now := l.now()
+	selected, won, err := current.claim(c, now)
+	if err != nil || selected != c.AppID {
 		return contract.Claimed{Holder: selected}, err
 	}
-	next := fence{Tick: c.Tick, Winner: c.AppID, Definition: c.Definition, LiveUntil: c.LiveUntil}
-	if err := writeFence(file, next); err != nil {
+	claimed := contract.Claimed{Holder: selected}
+	next := current
+	if won {
+		next = fence{Tick: c.Tick, Winner: c.AppID, Definition: c.Definition, LiveUntil: c.LiveUntil}
+		claimed.Previous = current.previous(c)
+	}
+	nextLease := lease
+	if c.RunLease > 0 {
+		nextLease, claimed.Busy = lease.forClaim(c, won, now)
+	}
+	if !won && nextLease == lease {
+		return claimed, nil
+	}
+	if err := writeFence(file, next, nextLease); err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: write %s: %w", c.Service, path, err)
 	}
-	return contract.Claimed{Holder: selected, Previous: current.previous(c)}, nil
+	return claimed, nil
 }
 
 // Select implements contract.Distributed.Select on top of ClaimTick.
@@ -128,33 +141,39 @@ type stateRecord struct {
 	Definition string    `json:"definition"`
 	LiveUntil  time.Time `json:"live_until"`
 	ClaimedAt  time.Time `json:"claimed_at"`
+	// The run lease (contract.RunLeases); absent when nobody holds it.
+	RunHolder string    `json:"run_holder,omitempty"`
+	RunTick   time.Time `json:"run_tick,omitzero"`
+	RunUntil  time.Time `json:"run_until,omitzero"`
 }
 
-// readFence reads the record at the start of file; an empty file is the zero fence.
-func readFence(file *os.File) (fence, error) {
+// readFence reads the record at the start of file: the fence and the run lease; an empty file is the zero
+// fence and no lease. A record with a lease and no fence is the lease of a run an operator requested.
+func readFence(file *os.File) (fence, runLease, error) {
 	data, err := io.ReadAll(io.NewSectionReader(file, 0, maxStateSize))
 	if err != nil {
-		return fence{}, err
+		return fence{}, runLease{}, err
 	}
 	line, _, _ := bytes.Cut(data, []byte("\n"))
 	if len(bytes.TrimSpace(line)) == 0 {
-		return fence{}, nil
+		return fence{}, runLease{}, nil
 	}
 	var record stateRecord
 	if err := json.Unmarshal(line, &record); err != nil {
-		return fence{}, err
+		return fence{}, runLease{}, err
 	}
-	if record.Tick.IsZero() || record.Winner == "" {
-		return fence{}, errors.New("record has no tick or no winner")
+	lease := runLease{Holder: record.RunHolder, Tick: record.RunTick, Until: record.RunUntil}
+	if record.Tick.IsZero() != (record.Winner == "") {
+		return fence{}, runLease{}, errors.New("record has a tick without a winner, or a winner without a tick")
 	}
-	return fence{Tick: record.Tick, Winner: record.Winner, Definition: record.Definition, LiveUntil: record.LiveUntil}, nil
+	return fence{Tick: record.Tick, Winner: record.Winner, Definition: record.Definition, LiveUntil: record.LiveUntil}, lease, nil
 }
 
 // writeFence replaces the record with one write at offset 0, then cuts what an older, longer record left.
 // A reader only trusts the first line, so a crash between the two calls loses nothing.
-func writeFence(file *os.File, f fence) error {
+func writeFence(file *os.File, f fence, lease runLease) error {
 	line, err := json.Marshal(stateRecord{Tick: f.Tick, Winner: f.Winner, Definition: f.Definition,
-		LiveUntil: f.LiveUntil, ClaimedAt: time.Now()})
+		LiveUntil: f.LiveUntil, ClaimedAt: time.Now(), RunHolder: lease.Holder, RunTick: lease.Tick, RunUntil: lease.Until})
 	if err != nil {
 		return err
 	}

@@ -2,23 +2,87 @@ package distributed
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/flock"
 )
 
-// AcquireRun implements contract.RunLeases.AcquireRun.
-func (x *Local) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
-	return contract.RunLease{}, errors.New("TODO")
+// The local backend keeps a service's run lease in its state file, with the fence (run_holder, run_tick,
+// run_until by l's clock), under the same flock.
+
+// AcquireRun implements contract.RunLeases.AcquireRun in the service's state file. Errors as ClaimTick's.
+func (l *Local) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
+	if err := validateRunLease(lease, ttl, true); err != nil {
+		return contract.RunLease{}, err
+	}
+	var holder contract.RunLease
+	err := l.updateLease(ctx, lease.Service, func(current runLease) runLease {
+		var next runLease
+		next, holder = current.acquire(lease, ttl, l.now())
+		return next
+	})
+	return holder, err
 }
 
-// RenewRuns implements contract.RunLeases.RenewRuns.
-func (x *Local) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
-	return nil, errors.New("TODO")
+// RenewRuns implements contract.RunLeases.RenewRuns, one state file after the other.
+func (l *Local) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
+	if err := validateRunLeases(leases, ttl); err != nil {
+		return nil, err
+	}
+	var lost []contract.RunLease
+	for _, lease := range leases {
+		held := false
+		err := l.updateLease(ctx, lease.Service, func(current runLease) runLease {
+			if held = current.holds(lease.Holder, lease.Tick) && !current.free(l.now()); held {
+				current.Until = l.now().Add(ttl)
+			}
+			return current
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !held {
+			lost = append(lost, lease)
+		}
+	}
+	return lost, nil
 }
 
-// ReleaseRun implements contract.RunLeases.ReleaseRun.
-func (x *Local) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
-	return errors.New("TODO")
+// ReleaseRun implements contract.RunLeases.ReleaseRun in the service's state file.
+func (l *Local) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
+	if err := validateRunLease(lease, 0, false); err != nil {
+		return err
+	}
+	return l.updateLease(ctx, lease.Service, func(current runLease) runLease {
+		if current.holds(lease.Holder, lease.Tick) {
+			return runLease{}
+		}
+		return current
+	})
+}
+
+// updateLease replaces the run lease of service's state file by what change returns for it, under the
+// file's lock, writing only when it changed.
+func (l *Local) updateLease(ctx context.Context, service string, change func(runLease) runLease) error {
+	path := l.LockFile(service)
+	file, err := l.openLockFile(path)
+	if err != nil {
+		return fmt.Errorf("service %q: open lock file: %w", service, err)
+	}
+	defer file.Close() // releases the lock
+	if err := flock.LockContext(ctx, file, l.lockWait); err != nil {
+		return fmt.Errorf("service %q: lock %s: %w", service, path, err)
+	}
+	current, lease, err := readFence(file)
+	if err != nil {
+		return fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", service, path, err)
+	}
+	if next := change(lease); next != lease {
+		if err := writeFence(file, current, next); err != nil {
+			return fmt.Errorf("service %q: write %s: %w", service, path, err)
+		}
+	}
+	return nil
 }

@@ -38,7 +38,7 @@ func (r *Redis) send(batch []*claimRequest) (retries []*claimRequest) {
 // arguments; it skips the claims their callers abandoned and answers those that cannot be sent.
 func prepare(batch []*claimRequest, now time.Time) (live []*claimRequest, keys []string, args []any) {
 	keys = make([]string, 0, len(batch))
-	args = make([]any, 0, 5*len(batch))
+	args = make([]any, 0, 6*len(batch))
 	live = takeLive(batch, now)
 	for _, request := range live {
 		keys = append(keys, request.key)

@@ -1,13 +1,18 @@
 -- Claims ticks atomically with Redis's clock: the rule of fence.claim in fence.go, step for step.
 -- Claim i uses KEYS[i], its service's fence: a hash with "tick" (µs since the Unix epoch), "winner" (app
--- id), "def" (the winner's definition) and "live" (its LiveUntil, µs), never expiring. ARGV[5i-4..5i]
--- are the tick in µs (or "window": the hold-aligned window holding Redis's now, for Select, live for two
--- windows), the app id, the hold time in µs, the definition and LiveUntil in µs.
--- It returns, at 2i-1 and 2i: 0 and {app id, previous} when won, previous being the fence's former tick
--- (µs) when it had the claim's definition, else ''; 1 and the holder when the tick is already held
--- (by this app or another); 2 and the fence's tick when the tick is older; 3 and Redis's now when now is
--- outside [tick-hold, tick+hold]; 4 and the error of a Redis call of this claim (redis.pcall: nothing is
--- written for it, the other claims go on); 5 and {winner, definition, live} on a definition conflict.
+-- id), "def" (the winner's definition) and "live" (its LiveUntil, µs), never expiring, and the run lease
+-- (contract.RunLeases): "rholder", "rtick" (µs) and "runtil" (µs, Redis's clock) while it is held.
+-- ARGV[6i-5..6i] are the tick in µs (or "window": the hold-aligned window holding Redis's now, for
+-- Select, live for two windows), the app id, the hold time in µs, the definition, LiveUntil in µs and
+-- the run lease's ttl in µs (0: the claim does not ask for it).
+-- It returns, at 2i-1 and 2i: 0 and {app id, previous, busy holder, busy tick} when won, previous being
+-- the fence's former tick (µs) when it had the claim's definition, else '', and the busy pair the run
+-- that holds the run lease when the claim asked for it and could not take it, else '' and ''; a re-sent
+-- claim asking for the lease of a tick it holds gets the same with previous ''; 1 and the holder when
+-- the tick is already held (by this app or another); 2 and the fence's tick when the tick is older; 3
+-- and Redis's now when now is outside [tick-hold, tick+hold]; 4 and the error of a Redis call of this
+-- claim (redis.pcall: nothing is written for it, the other claims go on); 5 and {winner, definition,
+-- live} on a definition conflict.
 local function failure(reply)
   if type(reply) == 'table' and reply.err then
     return reply.err
@@ -15,7 +20,34 @@ local function failure(reply)
   return nil
 end
 
-local function claim(key, tick_us, app, hold_us, def, live_us, now_us)
+-- lease decides the run lease of a claim of tick_us by app that won the tick (won) or holds it already,
+-- as runLease.forClaim in run_lease.go; it returns the busy holder and tick ('' and '' when not busy),
+-- or nil and an error.
+local function lease(key, tick_us, app, lease_us, now_us, won)
+  local held = redis.pcall('HMGET', key, 'rholder', 'rtick', 'runtil')
+  local err = failure(held)
+  if err then
+    return nil, err
+  end
+  local holder, rtick, runtil = held[1] or '', tonumber(held[2]), tonumber(held[3]) or 0
+  if holder ~= '' and holder == app and rtick == tick_us then
+    return '', ''
+  end
+  if won and (holder == '' or now_us > runtil) then
+    err = failure(redis.pcall('HSET', key, 'rholder', app, 'rtick', string.format('%d', tick_us),
+      'runtil', string.format('%d', now_us + lease_us)))
+    if err then
+      return nil, err
+    end
+    return '', ''
+  end
+  if holder == '' then
+    return '(a run that has ended)', '0'
+  end
+  return holder, held[2] or '0'
+end
+
+local function claim(key, tick_us, app, hold_us, def, live_us, lease_us, now_us)
   local fence = redis.pcall('HMGET', key, 'tick', 'winner', 'def', 'live')
   local err = failure(fence)
   if err then
@@ -29,6 +61,13 @@ local function claim(key, tick_us, app, hold_us, def, live_us, now_us)
   if not fence_tick then
     -- no fence yet
   elseif tick_us == fence_tick and fence[2] == app then
+    if lease_us > 0 then
+      local busy, busy_tick = lease(key, tick_us, app, lease_us, now_us, false)
+      if not busy then
+        return 4, busy_tick
+      end
+      return 0, {app, '', busy, busy_tick}
+    end
     return 1, app
   else
     -- PERSIST: keys written by versions that set a TTL must never expire
@@ -54,21 +93,29 @@ local function claim(key, tick_us, app, hold_us, def, live_us, now_us)
   if err then
     return 4, err
   end
-  return 0, {app, previous}
+  local busy, busy_tick = '', ''
+  if lease_us > 0 then
+    busy, busy_tick = lease(key, tick_us, app, lease_us, now_us, true)
+    if not busy then
+      return 4, busy_tick
+    end
+  end
+  return 0, {app, previous, busy, busy_tick}
 end
 
 local now = redis.call('TIME')
 local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local result = {}
 for i = 1, #KEYS do
-  local tick_arg, hold_us = ARGV[5*i-4], tonumber(ARGV[5*i-2])
+  local tick_arg, hold_us = ARGV[6*i-5], tonumber(ARGV[6*i-3])
   local tick_us, live_us
   if tick_arg == 'window' then
     tick_us = now_us - (now_us % hold_us)
     live_us = tick_us + 2 * hold_us
   else
-    tick_us, live_us = tonumber(tick_arg), tonumber(ARGV[5*i])
+    tick_us, live_us = tonumber(tick_arg), tonumber(ARGV[6*i-1])
   end
-  result[2*i-1], result[2*i] = claim(KEYS[i], tick_us, ARGV[5*i-3], hold_us, ARGV[5*i-1], live_us, now_us)
+  result[2*i-1], result[2*i] = claim(KEYS[i], tick_us, ARGV[6*i-4], hold_us, ARGV[6*i-2], live_us,
+    tonumber(ARGV[6*i]), now_us)
 end
 return result

@@ -2,23 +2,85 @@ package distributed
 
 import (
 	"context"
-	"errors"
+	_ "embed" // the run lease script
+	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// AcquireRun implements contract.RunLeases.AcquireRun.
-func (x *Redis) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
-	return contract.RunLease{}, errors.New("TODO")
+// runLeaseScript acquires, renews or releases run leases; see redis_run_lease.lua.
+//
+//go:embed redis_run_lease.lua
+var runLeaseSource string
+
+var runLeaseScript = redis.NewScript(runLeaseSource)
+
+// AcquireRun implements contract.RunLeases.AcquireRun in one script call, by Redis's clock.
+func (r *Redis) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
+	if err := validateRunLease(lease, ttl, true); err != nil {
+		return contract.RunLease{}, err
+	}
+	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
+	reply, err := r.runLeases(ctx, "acquire", []contract.RunLease{lease}, ttl)
+	if err != nil {
+		return contract.RunLease{}, err
+	}
+	pair, _ := reply[0].([]any)
+	if len(pair) != 2 {
+		return contract.RunLease{}, fmt.Errorf("redis at %s: acquire run lease of service %q: unexpected reply %v", r.address, lease.Service, reply[0])
+	}
+	holder, _ := pair[0].(string)
+	return contract.RunLease{Service: lease.Service, Holder: holder, Tick: microsField(pair[1])}, nil
 }
 
-// RenewRuns implements contract.RunLeases.RenewRuns.
-func (x *Redis) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
-	return nil, errors.New("TODO")
+// RenewRuns implements contract.RunLeases.RenewRuns in one script call, by Redis's clock.
+func (r *Redis) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
+	if err := validateRunLeases(leases, ttl); err != nil || len(leases) == 0 {
+		return nil, err
+	}
+	reply, err := r.runLeases(ctx, "renew", leases, ttl)
+	if err != nil {
+		return nil, err
+	}
+	var lost []contract.RunLease
+	for i, lease := range leases {
+		if held, _ := reply[i].(int64); held != 1 {
+			lost = append(lost, lease)
+		}
+	}
+	return lost, nil
 }
 
-// ReleaseRun implements contract.RunLeases.ReleaseRun.
-func (x *Redis) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
-	return errors.New("TODO")
+// ReleaseRun implements contract.RunLeases.ReleaseRun in one script call.
+func (r *Redis) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
+	if err := validateRunLease(lease, 0, false); err != nil {
+		return err
+	}
+	_, err := r.runLeases(ctx, "release", []contract.RunLease{lease}, 0)
+	return err
+}
+
+// runLeases runs the run lease script's op on leases with ttl and returns its reply, one value per lease.
+func (r *Redis) runLeases(ctx context.Context, op string, leases []contract.RunLease, ttl time.Duration) ([]any, error) {
+	keys := make([]string, len(leases))
+	args := make([]any, 0, 2+2*len(leases))
+	args = append(args, op, ttl.Microseconds())
+	for i, lease := range leases {
+		keys[i] = r.FenceKey(lease.Service)
+		args = append(args, lease.Holder, strconv.FormatInt(lease.Tick.UnixMicro(), 10))
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	reply, err := runLeaseScript.Run(ctx, r.client, keys, args...).Slice()
+	if err == nil && len(reply) != len(leases) {
+		err = fmt.Errorf("unexpected reply of %d values to %d leases", len(reply), len(leases))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis at %s db %d (%s): %s run leases of %d services: %w", r.address, r.db, r.setting, op, len(leases), err)
+	}
+	return reply, nil
 }

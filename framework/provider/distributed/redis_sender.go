@@ -15,12 +15,14 @@ func (r *Redis) newClaimRequest(ctx context.Context, c contract.Claim, window bo
 	if window {
 		tick, live = "window", "0"
 	}
-	request.args = [5]any{tick, c.AppID, max(c.HoldTime.Microseconds(), 1), c.Definition, live}
+	request.args = [6]any{tick, c.AppID, max(c.HoldTime.Microseconds(), 1), c.Definition, live, c.RunLease.Microseconds()}
 	return request
 }
 
 // claim queues c for the sender and returns its result.
 func (r *Redis) claim(ctx context.Context, c contract.Claim, window bool) (contract.Claimed, error) {
+	// the fence keeps µs: a claim compares equal to what it wrote, and Busy names its tick exactly
+	c.Tick, c.LiveUntil = time.UnixMicro(c.Tick.UnixMicro()), time.UnixMicro(c.LiveUntil.UnixMicro())
 	request := r.newClaimRequest(ctx, c, window)
 	reply, err := r.submit(ctx, request, "redis at "+r.address)
 	if err != nil {
@@ -30,20 +32,32 @@ func (r *Redis) claim(ctx context.Context, c contract.Claim, window bool) (contr
 	if err != nil || reply.code != 0 {
 		return contract.Claimed{Holder: holder}, err
 	}
-	return won(holder, reply.value), nil
+	return won(c.Service, holder, reply.value), nil
 }
 
-// won is the answer to a claim the script reports won: {app id, previous tick in µs or ""}.
-func won(holder string, value any) contract.Claimed {
+// won is the answer to a claim of service the script reports won: {app id, previous tick in µs or "",
+// busy holder or "", busy tick in µs or ""}.
+func won(service, holder string, value any) contract.Claimed {
 	claimed := contract.Claimed{Holder: holder}
-	if pair, ok := value.([]any); ok && len(pair) == 2 {
-		if text, _ := pair[1].(string); text != "" {
-			if micros, err := strconv.ParseInt(text, 10, 64); err == nil {
-				claimed.Previous = time.UnixMicro(micros)
-			}
-		}
+	fields, _ := value.([]any)
+	if len(fields) != 4 {
+		return claimed
+	}
+	claimed.Previous = microsField(fields[1])
+	if busy, _ := fields[2].(string); busy != "" {
+		claimed.Busy = contract.RunLease{Service: service, Holder: busy, Tick: microsField(fields[3])}
 	}
 	return claimed
+}
+
+// microsField reads a time in µs since the epoch from a script's reply; "" or "0" is the zero time.
+func microsField(field any) time.Time {
+	text, _ := field.(string)
+	micros, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || micros == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(micros)
 }
 
 // result turns the script's reply to request into the holder of the tick, or the error of the claim.
@@ -55,7 +69,7 @@ func (r *Redis) result(request *claimRequest, reply claimReply) (string, error) 
 	value, _ := reply.value.(string)
 	switch reply.code {
 	case 0:
-		if pair, ok := reply.value.([]any); ok && len(pair) == 2 {
+		if pair, ok := reply.value.([]any); ok && len(pair) == 4 {
 			if holder, ok := pair[0].(string); ok {
 				return holder, nil
 			}

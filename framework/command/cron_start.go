@@ -96,9 +96,10 @@ func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Distr
 const processUmask = 0o027
 
 // serve runs the scheduler in this process until SIGINT, SIGTERM, SIGHUP (unless s.onHangup handles it) or
-// the end of cmd's context: it checks the services, takes this process's pidfile, starts the scheduler, tells
-// systemd it is ready (when NOTIFY_SOCKET is set), and on a stop logs its reason, stops the scheduler, waits
-// for the running jobs up to s.drainTimeout and releases the pidfile.
+// the end of cmd's context: it checks the services, binds the server of --http when set (cron_http.go), takes
+// this process's pidfile, starts the scheduler, tells systemd it is ready (when NOTIFY_SOCKET is set), and on
+// a stop logs its reason, stops the scheduler, waits for the running jobs up to s.drainTimeout, releases the
+// pidfile and stops the server.
 func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	web, err := newCronHTTP(cmd)
 	if err != nil {

@@ -41,6 +41,9 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 	if err := checkOneDaemon(cmd, files); err != nil {
 		return err
 	}
+	if _, err := newCronHTTP(cmd); err != nil {
+		return err
+	}
 	if _, err := schedulingService(cmd, root); err != nil {
 		return err
 	}

@@ -17,7 +17,11 @@ import (
 // secretFlags are the flags whose values may hold credentials, with the environment variable that carries
 // them to a daemon: they are never put on a daemon's command line (ps shows it) nor in a file the group
 // can read, and are shown redacted.
-var secretFlags = map[string]string{"redis-url": console.EnvRedisURL}
+var secretFlags = map[string]string{"redis-url": console.EnvRedisURL, "http-token": envCronHTTPToken}
+
+// tokenFlags are the secret flags whose whole value is the secret (not a URL with one): shown as
+// secret.Mask when set.
+var tokenFlags = []string{"http-token"}
 
 // secretEnv are the settings that are environment variables only (no flag: ps would show it), by the name
 // they are recorded under: a daemon's private file keeps them, so that `cron restart` gives them to the
@@ -45,6 +49,11 @@ func processSettings(cmd *cobra.Command, files cronFiles) map[string]string {
 			settings[name] = value
 		}
 	}
+	for name, variable := range secretFlags { // a secret flag left empty (help shows no default) takes its env
+		if value, isFlag := settings[name]; isFlag && value == "" {
+			settings[name] = os.Getenv(variable)
+		}
+	}
 	return settings
 }
 
@@ -52,7 +61,11 @@ func processSettings(cmd *cobra.Command, files cronFiles) map[string]string {
 func redactSettings(settings map[string]string) map[string]string {
 	redacted := make(map[string]string, len(settings))
 	for name, value := range settings {
-		if _, isSecret := secretFlags[name]; isSecret {
+		_, isSecret := secretFlags[name]
+		switch {
+		case slices.Contains(tokenFlags, name) && value != "":
+			value = secret.Mask
+		case isSecret && !slices.Contains(tokenFlags, name):
 			value = secret.RedactURL(value)
 		}
 		if _, isSecret := secretEnv[name]; isSecret {

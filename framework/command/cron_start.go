@@ -14,6 +14,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
@@ -33,6 +34,7 @@ func (o *startOptions) register(cmd *cobra.Command, withDaemonFlag bool) {
 	}
 	cmd.Flags().DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on a stop, how long to wait for running jobs before exiting")
 	cmd.Flags().DurationVar(&o.readyTimeout, "ready-timeout", 10*time.Second, "with a daemon: how long the parent waits for the daemon to be up")
+	registerHTTPFlags(cmd)
 }
 
 func newCronStartCommand(root *console.Root) *cobra.Command {
@@ -94,10 +96,15 @@ func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Distr
 const processUmask = 0o027
 
 // serve runs the scheduler in this process until SIGINT, SIGTERM, SIGHUP (unless s.onHangup handles it) or
-// the end of cmd's context: it checks the services, takes this process's pidfile, starts the scheduler, tells
-// systemd it is ready (when NOTIFY_SOCKET is set), and on a stop logs its reason, stops the scheduler, waits
-// for the running jobs up to s.drainTimeout and releases the pidfile.
+// the end of cmd's context: it checks the services, binds the server of --http when set (cron_http.go), takes
+// this process's pidfile, starts the scheduler, tells systemd it is ready (when NOTIFY_SOCKET is set), and on
+// a stop logs its reason, stops the scheduler, waits for the running jobs up to s.drainTimeout, releases the
+// pidfile and stops the server.
 func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
+	web, err := newCronHTTP(cmd)
+	if err != nil {
+		return err
+	}
 	files, err := resolveCronFiles(cmd)
 	if err != nil {
 		return err
@@ -118,25 +125,31 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
+	history, registry := clusterStores(selector)
+	if err := web.start(cmd.Context(), s.logger, registry != nil, nil); err != nil { // before the pidfile: a daemon fails its start
+		return err
+	}
+	defer web.stop(s.logger)
 	pid, err := acquirePidfile(cmd, files, s.mode, s.logPath)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
-	history, registry := clusterStores(selector)
 	control, _ := selector.(contract.JobControl)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
 		Distributed: selector, Output: s.output, History: history, Registry: registry,
-		Process: processRecord(root, files), Control: control}
+		Process: processRecord(root, files), Control: control, Observer: observe.Join(web.observer())}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err
 	}
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
 		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path(), "settings", settings)
+	web.started()
 	notifySystemd(s.logger, systemd.SdNotifyReady)
 	reason := signals.wait(cmd.Context(), s.onHangup)
+	web.stopping()
 	notifySystemd(s.logger, systemd.SdNotifyStopping)
 	drain(root.Scheduler, s, reason)
 	return nil

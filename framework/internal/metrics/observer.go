@@ -1,0 +1,142 @@
+// Package metrics turns what a cron process's scheduler does (observe.Observer) into Prometheus metrics,
+// served by Observer.Handler on /metrics.
+package metrics
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Buckets of the histograms, in seconds: runs take from milliseconds to hours; a tick normally starts
+// within milliseconds, and seconds late means a stalled or overloaded process.
+var (
+	durationBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600}
+	latenessBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
+)
+
+// Observer is an observe.Observer that keeps the metrics of one cron process on its own registry (not
+// Prometheus's global one). Its methods are safe for concurrent use and do not block; per job they
+// cost a map look-up under a read lock and atomic updates.
+type Observer struct {
+	registry    *prometheus.Registry
+	runs        *prometheus.CounterVec   // job, outcome
+	duration    *prometheus.HistogramVec // job
+	lateness    *prometheus.HistogramVec // job
+	lastRun     *prometheus.GaugeVec     // job
+	lastSuccess *prometheus.GaugeVec     // job
+	claims      *prometheus.CounterVec   // job, result
+	backendUp   *prometheus.GaugeVec     // no label: absent until the first heartbeat
+	lost        prometheus.Counter
+
+	mu   sync.RWMutex
+	jobs map[string]*jobSeries
+}
+
+// New returns an Observer whose registry holds the hade_cron_* metrics (see docs/observability.md), the
+// process collector (process_start_time_seconds, …) and the Go runtime collector.
+func New() *Observer {
+	o := &Observer{
+		registry: prometheus.NewRegistry(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hade_cron_runs_total",
+			Help: "Recorded attempts of ticks by job and outcome (a gap of missed ticks counts each tick)."},
+			[]string{"job", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hade_cron_run_duration_seconds",
+			Help: "Duration of the attempts that ran (or tried to run) their command, by job.", Buckets: durationBuckets},
+			[]string{"job"}),
+		lateness: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hade_cron_run_lateness_seconds",
+			Help: "How long after its tick the first attempt's command started, by job.", Buckets: latenessBuckets},
+			[]string{"job"}),
+		lastRun: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_last_run_timestamp_seconds",
+			Help: "Unix time at which the last settled run of the job on this process ended, whatever its outcome."},
+			[]string{"job"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_last_success_timestamp_seconds",
+			Help: "Unix time at which the last run of the job on this process that settled ok ended."},
+			[]string{"job"}),
+		claims: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hade_cron_claims_total",
+			Help: "Claims of ticks of distributed jobs by job and result (won, held, closed, conflict, error, canceled)."},
+			[]string{"job", "result"}),
+		backendUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_backend_up",
+			Help: "1 when the last heartbeat reached the backend, 0 when it failed; absent without a process registry."},
+			nil),
+		lost: prometheus.NewCounter(prometheus.CounterOpts{Name: "hade_cron_history_records_lost_total",
+			Help: "Run records that could not be written to the run history."}),
+		jobs: map[string]*jobSeries{},
+	}
+	o.registry.MustRegister(o.runs, o.duration, o.lateness, o.lastRun, o.lastSuccess, o.claims, o.backendUp, o.lost,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+	return o
+}
+
+// Handler returns the http.Handler of /metrics: the registry in Prometheus's exposition formats.
+func (o *Observer) Handler() http.Handler {
+	return promhttp.HandlerFor(o.registry, promhttp.HandlerOpts{Registry: o.registry})
+}
+
+// Attempted counts the attempt by job and outcome (a gap of missed ticks by its count of ticks) and
+// observes its duration and, for a first attempt, its lateness, when it ran or tried to run its command.
+func (o *Observer) Attempted(record contract.RunRecord) {
+	series := o.series(record.Job)
+	ticks := record.Count
+	if ticks < 1 {
+		ticks = 1
+	}
+	series.runs.get(record.Outcome).Add(float64(ticks))
+	if !ran(record.Outcome) {
+		return
+	}
+	series.duration.Observe(record.Finished.Sub(record.Started).Seconds())
+	if record.Attempt <= 1 {
+		series.lateness.Observe(record.Late.Seconds())
+	}
+}
+
+// Settled sets the job's last run time, and its last success time when the outcome is ok, to the end of
+// the run, when the tick ran its command.
+func (o *Observer) Settled(record contract.RunRecord) {
+	if !ran(record.Outcome) {
+		return
+	}
+	at := float64(record.Finished.UnixNano()) / 1e9
+	series := o.series(record.Job)
+	series.lastRun(o).Set(at)
+	if record.Outcome == "ok" {
+		series.lastSuccess(o).Set(at)
+	}
+}
+
+// Claimed counts the claim by job and result.
+func (o *Observer) Claimed(job, result string) {
+	o.series(job).claims.get(result).Inc()
+}
+
+// BackendChecked sets hade_cron_backend_up to 1 when err is nil, else 0.
+func (o *Observer) BackendChecked(err error) {
+	up := 1.0
+	if err != nil {
+		up = 0
+	}
+	o.backendUp.WithLabelValues().Set(up)
+}
+
+// RecordsLost adds n to hade_cron_history_records_lost_total.
+func (o *Observer) RecordsLost(n int) {
+	if n > 0 {
+		o.lost.Add(float64(n))
+	}
+}
+
+// ran reports whether a record with outcome stands for an attempt that ran, or tried to run, its command
+// (a failed claim is an "error" attempt too); skipped, paused, missed, not_claimed and not_run ticks did not.
+func ran(outcome string) bool {
+	switch outcome {
+	case "skipped", "paused", "missed", "not_claimed", "not_run":
+		return false
+	}
+	return true
+}

@@ -17,7 +17,7 @@ import (
 // secretFlags are the flags whose values may hold credentials, with the environment variable that carries
 // them to a daemon: they are never put on a daemon's command line (ps shows it) nor in a file the group
 // can read, and are shown redacted.
-var secretFlags = map[string]string{"redis-url": console.EnvRedisURL}
+var secretFlags = map[string]string{"redis-url": console.EnvRedisURL, alertWebhookFlag: envAlertWebhooks}
 
 // secretEnv are the settings that are environment variables only (no flag: ps would show it), by the name
 // they are recorded under: a daemon's private file keeps them, so that `cron restart` gives them to the
@@ -54,6 +54,9 @@ func redactSettings(settings map[string]string) map[string]string {
 	for name, value := range settings {
 		if _, isSecret := secretFlags[name]; isSecret {
 			value = secret.RedactURL(value)
+		}
+		if name == alertWebhookFlag { // the secret of a webhook URL is often its path or query
+			value = redactWebhooks(settings[name])
 		}
 		if _, isSecret := secretEnv[name]; isSecret {
 			value = secret.Mask

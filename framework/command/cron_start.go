@@ -14,6 +14,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
@@ -33,6 +34,7 @@ func (o *startOptions) register(cmd *cobra.Command, withDaemonFlag bool) {
 	}
 	cmd.Flags().DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on a stop, how long to wait for running jobs before exiting")
 	cmd.Flags().DurationVar(&o.readyTimeout, "ready-timeout", 10*time.Second, "with a daemon: how long the parent waits for the daemon to be up")
+	registerAlertFlags(cmd) // --alert-webhook, cron_alert.go
 }
 
 func newCronStartCommand(root *console.Root) *cobra.Command {
@@ -49,6 +51,9 @@ runs and STOPPING=1 when it stops.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level, err := parseLogLevel(root.Settings.LogLevel)
 			if err != nil {
+				return err
+			}
+			if err := resolveAlertWebhooks(cmd); err != nil {
 				return err
 			}
 			switch {
@@ -125,10 +130,15 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
 	history, registry := clusterStores(selector)
+	alerter, err := startAlerts(cmd, s.logger, history, root.Secrets())
+	if err != nil {
+		return err
+	}
+	defer stopAlerts(alerter, s.logger) // after the scheduler stopped: its last alerts are posted
 	control, _ := selector.(contract.JobControl)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
 		Distributed: selector, Output: s.output, History: history, Registry: registry,
-		Process: processRecord(root, files), Control: control}
+		Process: processRecord(root, files), Control: control, Observer: observe.Join(alertObserver(alerter))}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err

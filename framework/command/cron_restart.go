@@ -38,6 +38,9 @@ cron registrations it stops the processes and refuses to start one.`,
 			if _, err := newCronHTTP(cmd); err != nil { // before anything is stopped
 				return err
 			}
+			if err := resolveAlertWebhooks(cmd); err != nil { // before anything is stopped
+				return err
+			}
 			if err := stopCron(cmd.Context(), cmd.OutOrStdout(), files, *stop); err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ import (
 // secretFlags are the flags whose values may hold credentials, with the environment variable that carries
 // them to a daemon: they are never put on a daemon's command line (ps shows it) nor in a file the group
 // can read, and are shown redacted.
-var secretFlags = map[string]string{"redis-url": console.EnvRedisURL, "http-token": envCronHTTPToken}
+var secretFlags = map[string]string{"redis-url": console.EnvRedisURL, "http-token": envCronHTTPToken, alertWebhookFlag: envAlertWebhooks}
 
 // tokenFlags are the secret flags whose whole value is the secret (not a URL with one): shown as
 // secret.Mask when set.
@@ -67,6 +67,9 @@ func redactSettings(settings map[string]string) map[string]string {
 			value = secret.Mask
 		case isSecret && !slices.Contains(tokenFlags, name):
 			value = secret.RedactURL(value)
+		}
+		if name == alertWebhookFlag { // the secret of a webhook URL is often its path or query
+			value = redactWebhooks(settings[name])
 		}
 		if _, isSecret := secretEnv[name]; isSecret {
 			value = secret.Mask

@@ -35,6 +35,7 @@ func (o *startOptions) register(cmd *cobra.Command, withDaemonFlag bool) {
 	cmd.Flags().DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on a stop, how long to wait for running jobs before exiting")
 	cmd.Flags().DurationVar(&o.readyTimeout, "ready-timeout", 10*time.Second, "with a daemon: how long the parent waits for the daemon to be up")
 	registerHTTPFlags(cmd)
+	registerAlertFlags(cmd) // --alert-webhook, cron_alert.go
 }
 
 func newCronStartCommand(root *console.Root) *cobra.Command {
@@ -51,6 +52,9 @@ runs and STOPPING=1 when it stops.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level, err := parseLogLevel(root.Settings.LogLevel)
 			if err != nil {
+				return err
+			}
+			if err := resolveAlertWebhooks(cmd); err != nil {
 				return err
 			}
 			switch {
@@ -136,10 +140,16 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
 
+	alerter, err := startAlerts(cmd, s.logger, history, root.Secrets())
+	if err != nil {
+		return err
+	}
+	defer stopAlerts(alerter, s.logger) // after the scheduler stopped: its last alerts are posted
 	control, _ := selector.(contract.JobControl)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
 		Distributed: selector, Output: s.output, History: history, Registry: registry,
-		Process: processRecord(root, files), Control: control, Observer: observe.Join(web.observer())}
+		Process: processRecord(root, files), Control: control,
+		Observer: observe.Join(web.observer(), alertObserver(alerter))}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err

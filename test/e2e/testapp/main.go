@@ -9,6 +9,8 @@
 // (hold 1s), a distributed job "long" (on 29 February at 03:00, so never during a test: tests run it with
 // `cron run`; a minute long or until its context ends, timeout 30s) and
 // "catchup" (every 5s, catch-up within 20s);
+// "alerts" an every-second distributed job "failing" that always fails and one "flaky" that fails on even
+// seconds (both hold 1s);
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
 // their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
@@ -18,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -120,6 +123,8 @@ func main() {
 		root.AddDistributedCronCommand("every_second", "* * * * * *", tick, time.Second)
 		root.AddDistributedCronCommand("long", "0 0 3 29 2 *", long, 2*time.Second, scheduler.WithTimeout(30*time.Second))
 		root.AddDistributedCronCommand("catchup", "*/5 * * * * *", tick, time.Second, scheduler.WithCatchUp(20*time.Second))
+	case "alerts":
+		addAlertJobs(root)
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {
@@ -138,6 +143,23 @@ func main() {
 		time.Sleep(delay)
 	}
 	console.Exit(err)
+}
+
+// addAlertJobs registers the jobs of the alert tests: "failing" fails every tick, "flaky" fails on the
+// ticks of even seconds; both every second, distributed, hold 1s.
+func addAlertJobs(root *console.Root) {
+	failing := &cobra.Command{Use: "failing", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
+		return errors.New("failing fails on purpose")
+	}}
+	flaky := &cobra.Command{Use: "flaky", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		if tick, ok := scheduler.TickFrom(cmd.Context()); ok && tick.Second()%2 == 0 {
+			return fmt.Errorf("flaky fails on even seconds (tick %s)", tick.Format(time.RFC3339))
+		}
+		return nil
+	}}
+	root.AddCommand(failing, flaky)
+	root.AddDistributedCronCommand("failing", "* * * * * *", failing, time.Second)
+	root.AddDistributedCronCommand("flaky", "* * * * * *", flaky, time.Second)
 }
 
 // addManyJobs registers jobs distributed every-second jobs, each its own command, that take duration or

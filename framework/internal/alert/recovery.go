@@ -1,0 +1,35 @@
+package alert
+
+import (
+	"context"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// recoveryLookback is how many of a job's newest records are read to find the verdict before an ok run.
+const recoveryLookback = 10
+
+// recovery reads the history for the verdict of record's job before record (an ok run): the newest record
+// with an earlier tick whose outcome is ok or a failure, skipping the others (skipped, paused, missed, …).
+// It returns the recovered alert when that verdict was failed; nil when it was ok, or when none is among
+// the job's recoveryLookback newest records. One read of the history, bounded by Options.Timeout.
+func (a *Alerter) recovery(record contract.RunRecord) (*Payload, error) {
+	ctx, cancel := context.WithTimeout(a.ctx, a.options.Timeout)
+	defer cancel()
+	records, err := a.options.History.Runs(ctx, contract.RunQuery{Job: record.Job, Limit: recoveryLookback})
+	if err != nil {
+		return nil, err
+	}
+	for _, previous := range records { // newest first
+		if !previous.Tick.Before(record.Tick) {
+			continue
+		}
+		switch verdict(previous.Outcome) {
+		case verdictFailed:
+			return newPayload(EventRecovered, record), nil
+		case verdictOK:
+			return nil, nil
+		}
+	}
+	return nil, nil
+}

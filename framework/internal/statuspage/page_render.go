@@ -16,13 +16,13 @@ import (
 var templates embed.FS
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"when":      when,
-	"relative":  relative,
-	"duration":  duration,
-	"short":     shortID,
-	"tone":      tone,
-	"runTime":   func(r contract.RunRecord) time.Duration { return r.Finished.Sub(r.Started) },
-	"clip":      clip,
+	"when":     when,
+	"relative": relative,
+	"duration": duration,
+	"short":    shortID,
+	"tone":     tone,
+	"runTime":  func(r contract.RunRecord) time.Duration { return r.Finished.Sub(r.Started) },
+	"clip":     clip,
 }).ParseFS(templates, "templates/*.html"))
 
 // servePage renders the page: GET / (with ?job=NAME, that job's longer history alone). The backend

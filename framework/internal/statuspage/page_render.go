@@ -23,6 +23,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"tone":     tone,
 	"runTime":  func(r contract.RunRecord) time.Duration { return r.Finished.Sub(r.Started) },
 	"clip":     clip,
+	"since":    func(now, t time.Time) string { return duration(now.Sub(t)) },
 }).ParseFS(templates, "templates/*.html"))
 
 // servePage renders the page: GET / (with ?job=NAME, that job's longer history alone). The backend

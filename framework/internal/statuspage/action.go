@@ -70,15 +70,8 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job, action := r.PathValue("job"), r.PathValue("action")
-	switch {
-	case action != actionRun && action != actionPause && action != actionResume && action != actionKill:
-		h.refuse(w, r, http.StatusNotFound, fmt.Sprintf("unknown action %q: use run, pause, resume or kill", action))
-		return
-	case !h.jobs[job]:
-		h.refuse(w, r, http.StatusBadRequest, fmt.Sprintf("unknown job %q: %s", job, h.jobList()))
-		return
-	case h.config.Control == nil:
-		h.refuse(w, r, http.StatusServiceUnavailable, "job control is unavailable: this process's backend keeps none")
+	if status, message := h.checkAction(job, action); status != 0 {
+		h.refuse(w, r, status, message)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), readTimeout)
@@ -99,6 +92,19 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 	}
 	setFlash(w, r, action, job, id)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// checkAction returns the status and message refusing action on job, or 0 when it can be carried out.
+func (h *Handler) checkAction(job, action string) (int, string) {
+	switch {
+	case action != actionRun && action != actionPause && action != actionResume && action != actionKill:
+		return http.StatusNotFound, fmt.Sprintf("unknown action %q: use run, pause, resume or kill", action)
+	case !h.jobs[job]:
+		return http.StatusBadRequest, fmt.Sprintf("unknown job %q: %s", job, h.jobList())
+	case h.config.Control == nil:
+		return http.StatusServiceUnavailable, "job control is unavailable: this process's backend keeps none"
+	}
+	return 0, ""
 }
 
 // do carries out action on job through the job control; it returns the request id of a run or a kill.

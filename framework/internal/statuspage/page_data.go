@@ -23,7 +23,8 @@ type page struct {
 	Now         time.Time
 	AppID       string
 	Token       bool   // a token is configured: actions exist
-	Actions     bool   // the viewer is signed in and the backend keeps a job control: show the buttons
+	SignedIn    bool   // the viewer has a valid session
+	Actions     bool   // signed in and the backend keeps a job control: show the buttons
 	CSRF        string // the CSRF field of the forms
 	Flash       string
 	Problems    []string // parts of the backend unavailable or failing, scrubbed

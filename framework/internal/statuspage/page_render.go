@@ -33,8 +33,8 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 	if focus := r.URL.Query().Get("job"); h.jobs[focus] {
 		p.Focus = focus
 	}
-	if session := h.session(r); session != "" && h.config.Control != nil {
-		p.Actions, p.CSRF = true, h.keys.csrf(session)
+	if session := h.session(r); session != "" {
+		p.SignedIn, p.Actions, p.CSRF = true, h.config.Control != nil, h.keys.csrf(session)
 	}
 	p.Flash = h.takeFlash(w, r)
 	ctx, cancel := context.WithTimeout(r.Context(), readTimeout)

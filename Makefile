@@ -1,13 +1,14 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test bench verify build vet redis-server etcd-server
+.PHONY: test bench verify build vet redis-server etcd-server chromium status-screenshot
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
 # binaries and the tests against a real redis-server included; it installs redis-server when missing
-# and never skips those tests; likewise etcd (etcd-server and etcdctl) for the tests against real etcd members.
-test: vet redis-server etcd-server
-	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 $(GO) test -race -count=1 -timeout 20m ./...
+# and never skips those tests; likewise etcd (etcd-server and etcdctl) for the tests against real etcd members,
+# and chromium for the status page's test in a real browser.
+test: vet redis-server etcd-server chromium
+	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 HADE_REQUIRE_CHROMIUM=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 # bench is the quick measurement (under 2 minutes): the micro-benchmarks, then short load runs with
 # hadeload (steady, and with a node killed mid-run). docs/benchmarks.md has the full runs.
@@ -56,3 +57,17 @@ etcd-server:
 	fi
 	@command -v etcd >/dev/null || { echo "etcd is required by make test and could not be installed"; exit 1; }
 	@etcd --version | head -1
+
+# chromium (headless, for the status page's browser test) comes from the distribution's packages, as redis-server.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		echo "installing chromium from the distribution's packages"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@command -v chromium >/dev/null || { echo "chromium is required by make test and could not be installed"; exit 1; }
+	@chromium --version
+
+# status-screenshot retakes docs/status-page.png, the screenshot of the status page shown in the README.
+status-screenshot: chromium
+	HADE_REQUIRE_CHROMIUM=1 HADE_STATUS_SCREENSHOT=docs/status-page.png $(GO) test -count=1 -run TestStatusPageInBrowser ./framework/internal/statuspage/

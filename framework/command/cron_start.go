@@ -130,7 +130,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	history, registry := clusterStores(selector)
-	if err := web.start(cmd.Context(), s.logger, registry != nil, nil); err != nil { // before the pidfile: a daemon fails its start
+	if err := startWeb(cmd, root, web, files.app.AppID(), selector, registry != nil, s.logger); err != nil { // before the pidfile: a daemon fails its start
 		return err
 	}
 	defer web.stop(s.logger)

@@ -1,0 +1,156 @@
+package statuspage
+
+import (
+	"context"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/secret"
+	"github.com/hadeframe/hade/framework/scheduler"
+)
+
+// A page view reads the backend at most 3 + maxHistoryJobs times: the paused jobs, the last runs, the
+// processes, and the recent runs of the first maxHistoryJobs jobs (historyRuns each), or of the one job
+// the view focuses on (?job=, focusRuns).
+const (
+	maxHistoryJobs = 20
+	historyRuns    = 5
+	focusRuns      = 25
+)
+
+// page is what the template renders.
+type page struct {
+	Now         time.Time
+	AppID       string
+	Token       bool   // a token is configured: actions exist
+	SignedIn    bool   // the viewer has a valid session
+	Actions     bool   // signed in and the backend keeps a job control: show the buttons
+	CSRF        string // the CSRF field of the forms
+	Flash       string
+	Problems    []string // parts of the backend unavailable or failing, scrubbed
+	PausedKnown bool
+	Jobs        []jobRow
+	Running     []runningRow
+	Histories   []jobHistory
+	HistoryCut  int    // jobs whose history is left out (beyond maxHistoryJobs)
+	Focus       string // the job whose history alone is shown
+	Processes   []contract.ProcessRecord
+}
+
+type jobRow struct {
+	Name, Type, Spec, Zone, Service string
+	Next                            time.Time // zero: never
+	Paused                          bool
+	Last                            *contract.RunRecord
+	Running                         int // runs in progress across the live processes
+}
+
+type runningRow struct {
+	contract.RunningTick
+	Process contract.ProcessRecord
+}
+
+type jobHistory struct {
+	Job  string
+	Runs []contract.RunRecord
+}
+
+// read fills p from the backend within ctx; a part that is unavailable or fails adds a problem.
+func (h *Handler) read(ctx context.Context, p *page) {
+	paused, last := h.readStates(ctx, p)
+	running := h.readProcesses(ctx, p)
+	for _, spec := range h.config.Specs {
+		row := jobRow{Name: spec.Name, Type: string(spec.Type), Spec: spec.Spec, Zone: spec.Zone,
+			Next: spec.Next(p.Now), Paused: paused[spec.Name], Running: running[spec.Name]}
+		if spec.Type == scheduler.Distributed {
+			row.Service = spec.ServiceName
+		}
+		if record, ok := last[spec.Name]; ok {
+			row.Last = &record
+		}
+		p.Jobs = append(p.Jobs, row)
+	}
+	h.readHistories(ctx, p)
+}
+
+// readStates reads the paused jobs and the last run of each job, as `cron list` does.
+func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]bool, last map[string]contract.RunRecord) {
+	paused = map[string]bool{}
+	if h.config.Control == nil {
+		p.Problems = append(p.Problems, "job control: unavailable (this process's backend keeps none); paused states unknown")
+	} else if list, err := h.config.Control.Paused(ctx); err != nil {
+		h.problem(p, "paused jobs", err)
+	} else {
+		p.PausedKnown = true
+		for _, job := range list {
+			paused[job] = true
+		}
+	}
+	switch {
+	case h.config.History == nil:
+		p.Problems = append(p.Problems, "run history: unavailable (this process's backend keeps none)")
+	case len(h.config.Specs) > 0:
+		var err error
+		if last, err = h.config.History.LastRuns(ctx, h.jobNames()); err != nil {
+			h.problem(p, "last runs", err)
+		}
+	}
+	return paused, last
+}
+
+// readProcesses fills p's processes and runs in progress, and returns the count of runs by job.
+func (h *Handler) readProcesses(ctx context.Context, p *page) map[string]int {
+	running := map[string]int{}
+	if h.config.Registry == nil {
+		p.Problems = append(p.Problems, "process registry: unavailable (this process's backend keeps none)")
+		return running
+	}
+	processes, err := h.config.Registry.Processes(ctx)
+	if err != nil {
+		h.problem(p, "live processes", err)
+		return running
+	}
+	p.Processes = processes
+	for _, process := range processes {
+		for _, tick := range process.Running {
+			p.Running = append(p.Running, runningRow{RunningTick: tick, Process: process})
+			running[tick.Job]++
+		}
+	}
+	return running
+}
+
+// readHistories reads the recent runs of the focused job, or of the first maxHistoryJobs jobs; it stops
+// at the first error.
+func (h *Handler) readHistories(ctx context.Context, p *page) {
+	if h.config.History == nil {
+		return
+	}
+	jobs, limit := h.jobNames(), historyRuns
+	if p.Focus != "" {
+		jobs, limit = []string{p.Focus}, focusRuns
+	} else if len(jobs) > maxHistoryJobs {
+		p.HistoryCut, jobs = len(jobs)-maxHistoryJobs, jobs[:maxHistoryJobs]
+	}
+	for _, job := range jobs {
+		runs, err := h.config.History.Runs(ctx, contract.RunQuery{Job: job, Limit: limit})
+		if err != nil {
+			h.problem(p, "history of "+job, err)
+			return
+		}
+		p.Histories = append(p.Histories, jobHistory{Job: job, Runs: runs})
+	}
+}
+
+// problem adds a failed read to p, scrubbed of the secrets.
+func (h *Handler) problem(p *page, what string, err error) {
+	p.Problems = append(p.Problems, what+": "+secret.Scrub(err.Error(), h.config.Secrets))
+}
+
+func (h *Handler) jobNames() []string {
+	names := make([]string, 0, len(h.config.Specs))
+	for _, spec := range h.config.Specs {
+		names = append(names, spec.Name)
+	}
+	return names
+}

@@ -170,7 +170,7 @@ func (q *claimRequest) retry(err error, now time.Time) bool {
 	q.lastErr = err
 	switch {
 	case q.window:
-		q.lastErr = q.lastError("a Select claim is not re-sent")
+		q.lastErr = q.lastError("a Select claim or a run lease release is not re-sent")
 	case q.ctx.Err() != nil:
 		q.lastErr = q.lastError("ctx ended: " + q.ctx.Err().Error())
 	case now.Add(retryPause).After(q.retryUntil):

@@ -4,7 +4,9 @@
 -- (contract.RunLeases): "rholder", "rtick" (µs) and "runtil" (µs, Redis's clock) while it is held.
 -- ARGV[6i-5..6i] are the tick in µs (or "window": the hold-aligned window holding Redis's now, for
 -- Select, live for two windows), the app id, the hold time in µs, the definition, LiveUntil in µs and
--- the run lease's ttl in µs (0: the claim does not ask for it).
+-- the run lease's ttl in µs (0: the claim does not ask for it). A tick of "release" is not a claim: it
+-- releases the run lease held by the app id (ARGV[6i-4]) for the tick in µs (ARGV[6i-3]), batched with
+-- the claims; it returns 6 and 1 when it was held (and released), else 6 and 0.
 -- It returns, at 2i-1 and 2i: 0 and {app id, previous, busy holder, busy tick} when won, previous being
 -- the fence's former tick (µs) when it had the claim's definition, else '', and the busy pair the run
 -- that holds the run lease when the claim asked for it and could not take it, else '' and ''; a re-sent
@@ -103,19 +105,40 @@ local function claim(key, tick_us, app, hold_us, def, live_us, lease_us, now_us)
   return 0, {app, previous, busy, busy_tick}
 end
 
+-- release releases app's run lease of tick_us in the fence at key (a "release" entry).
+local function release(key, app, tick_us)
+  local held = redis.pcall('HMGET', key, 'rholder', 'rtick')
+  local err = failure(held)
+  if err then
+    return 4, err
+  end
+  if held[1] ~= app or tonumber(held[2]) ~= tick_us then
+    return 6, 0
+  end
+  err = failure(redis.pcall('HDEL', key, 'rholder', 'rtick', 'runtil'))
+  if err then
+    return 4, err
+  end
+  return 6, 1
+end
+
 local now = redis.call('TIME')
 local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
 local result = {}
 for i = 1, #KEYS do
   local tick_arg, hold_us = ARGV[6*i-5], tonumber(ARGV[6*i-3])
   local tick_us, live_us
-  if tick_arg == 'window' then
+  if tick_arg == 'release' then
+    result[2*i-1], result[2*i] = release(KEYS[i], ARGV[6*i-4], tonumber(ARGV[6*i-3]))
+  elseif tick_arg == 'window' then
     tick_us = now_us - (now_us % hold_us)
     live_us = tick_us + 2 * hold_us
   else
     tick_us, live_us = tonumber(tick_arg), tonumber(ARGV[6*i-1])
   end
-  result[2*i-1], result[2*i] = claim(KEYS[i], tick_us, ARGV[6*i-4], hold_us, ARGV[6*i-2], live_us,
-    tonumber(ARGV[6*i]), now_us)
+  if tick_arg ~= 'release' then
+    result[2*i-1], result[2*i] = claim(KEYS[i], tick_us, ARGV[6*i-4], hold_us, ARGV[6*i-2], live_us,
+      tonumber(ARGV[6*i]), now_us)
+  end
 end
 return result

@@ -93,3 +93,16 @@ func (d *recordingDistributed) Close() error {
 	}
 	return nil
 }
+
+// AcquireRun, RenewRuns and ReleaseRun forward to the backend (run leases are not recorded).
+func (d *recordingDistributed) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
+	return d.inner.AcquireRun(ctx, lease, ttl)
+}
+
+func (d *recordingDistributed) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
+	return d.inner.RenewRuns(ctx, leases, ttl)
+}
+
+func (d *recordingDistributed) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
+	return d.inner.ReleaseRun(ctx, lease)
+}

@@ -20,11 +20,14 @@ import (
 // tick (the tick, fixed-width, and its winner), definition and live (LiveUntil); they never expire (no
 // lease). A claim is decided by the cluster in one transaction that compares these keys and writes them
 // only when the rule of fence.claim lets the claim win, so a tick is won at most once however claims
-// interleave, and a claim acknowledged by the cluster survives the loss of any minority of members.
+// interleave, and a claim acknowledged by the cluster survives the loss of any minority of members. A claim
+// asking for the run lease (Claim.RunLease) decides it in the same transaction: the run lease is two more
+// keys, run and run-until (etcd_run_lease.go).
 //
 // Claims made at the same time are sent together (group commit, as Redis): the claims waiting form one
-// Txn request of nested transactions, split into requests of at most etcdClaimsPerTxn claims (etcd's
-// --max-txn-ops, 128 by default, bounds the operations of each level of a transaction); the requests of
+// Txn request of nested transactions, split into requests of at most etcdClaimsPerTxn claims, or
+// etcdLeaseClaimsPerTxn with a run lease (etcd's --max-txn-ops, 128 by default, bounds the operations of
+// each level of a transaction); the requests of
 // one batch go out at once.
 //
 // # Clocks

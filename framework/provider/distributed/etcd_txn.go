@@ -20,15 +20,28 @@ import (
 )
 
 // Limits of one claim request. etcd checks each level of a transaction against --max-txn-ops (128 by
-// default): a level of N operations leaves each nested transaction 128-N. A claim is three nested levels
-// of at most three operations each, so a request holds at most 128-9 claims. Requests are also kept
+// default): a level counts the largest of its compares, then-ops and else-ops, and leaves each nested
+// transaction 128 minus what the levels above it counted (checkTxnRequest). A request of N claims counts N;
+// a claim is three nested levels of at most three operations each, so N+9 <= 128. A claim asking for the
+// run lease adds the lease's transaction to each level's writes and the run key to its reads (four
+// operations a level), and the lease's own level of two: N+14 <= 128 (etcdClaimOps). Requests are also kept
 // under 1 MiB (etcd refuses requests over --max-request-bytes, 1.5 MiB by default).
 const (
-	etcdMaxTxnOps    = 128
-	etcdClaimsPerTxn = etcdMaxTxnOps - 3*3
-	etcdMaxTxnBytes  = 1 << 20
-	etcdBatch        = 2000 // claims the sender takes at once; they go out as parallel requests
+	etcdMaxTxnOps         = 128
+	etcdClaimsPerTxn      = etcdMaxTxnOps - 3*3       // claims in one request, none asking for a run lease
+	etcdLeaseClaimsPerTxn = etcdMaxTxnOps - (3*4 + 2) // claims in one request, some asking for a run lease
+	etcdMaxTxnBytes       = 1 << 20
+	etcdBatch             = 2000 // claims the sender takes at once; they go out as parallel requests
 )
+
+// etcdClaimOps is how much of a request's --max-txn-ops budget the transaction of claim c spends below the
+// request's own level (see the limits above).
+func etcdClaimOps(c contract.Claim) int {
+	if c.RunLease > 0 {
+		return etcdMaxTxnOps - etcdLeaseClaimsPerTxn
+	}
+	return etcdMaxTxnOps - etcdClaimsPerTxn
+}
 
 // etcdAnswer is the cluster's answer to one claim: the app id holding the tick, or why not.
 type etcdAnswer struct {
@@ -36,8 +49,8 @@ type etcdAnswer struct {
 	err     error
 }
 
-// send sends the claims of batch in requests of at most etcdClaimsPerTxn claims (one claim per service
-// each), all at once, answers each claim and returns those to send again.
+// send sends the claims of batch in requests within etcd's limits (see chunkClaims), all at once, answers
+// each claim and returns those to send again.
 func (e *Etcd) send(batch []*claimRequest) (retries []*claimRequest) {
 	chunks := chunkClaims(takeLive(batch, clock.Now()))
 	results := make([][]*claimRequest, len(chunks))
@@ -56,26 +69,28 @@ func (e *Etcd) send(batch []*claimRequest) (retries []*claimRequest) {
 	return retries
 }
 
-// chunkClaims splits claims into requests within the limits, never two claims of one fence in a request
-// (etcd refuses a transaction that puts one key twice).
+// chunkClaims splits claims into requests within the limits: N claims and, below, the largest
+// etcdClaimOps of them within etcdMaxTxnOps; about etcdMaxTxnBytes. Never two claims of one service in a
+// request: etcd refuses a transaction that puts one key twice (a fence key, or a run lease key).
 func chunkClaims(claims []*claimRequest) [][]*claimRequest {
 	type chunk struct {
 		claims []*claimRequest
 		keys   map[string]bool
 		bytes  int
+		ops    int // the largest etcdClaimOps of claims
 	}
 	var chunks []*chunk
 	for _, request := range claims {
-		size := 3 * (3*len(request.key) + len(request.claim.AppID) + len(request.claim.Definition) + 120)
+		size, ops := claimBytes(request), etcdClaimOps(request.claim)
 		placed := false
 		for _, c := range chunks {
-			if !c.keys[request.key] && len(c.claims) < etcdClaimsPerTxn && c.bytes+size <= etcdMaxTxnBytes {
-				c.claims, c.keys[request.key], c.bytes, placed = append(c.claims, request), true, c.bytes+size, true
+			if !c.keys[request.key] && len(c.claims)+1+max(c.ops, ops) <= etcdMaxTxnOps && c.bytes+size <= etcdMaxTxnBytes {
+				c.claims, c.keys[request.key], c.bytes, c.ops, placed = append(c.claims, request), true, c.bytes+size, max(c.ops, ops), true
 				break
 			}
 		}
 		if !placed {
-			chunks = append(chunks, &chunk{claims: []*claimRequest{request}, keys: map[string]bool{request.key: true}, bytes: size})
+			chunks = append(chunks, &chunk{claims: []*claimRequest{request}, keys: map[string]bool{request.key: true}, bytes: size, ops: ops})
 		}
 	}
 	result := make([][]*claimRequest, len(chunks))
@@ -83,6 +98,17 @@ func chunkClaims(claims []*claimRequest) [][]*claimRequest {
 		result[i] = c.claims
 	}
 	return result
+}
+
+// claimBytes estimates the size of request's transaction: its writes appear on three levels; a claim asking
+// for the run lease adds the lease's transaction (four keys, the app id) on each and a read.
+func claimBytes(request *claimRequest) int {
+	c := request.claim
+	size := 3 * (3*len(request.key) + len(c.AppID) + len(c.Definition) + 120)
+	if c.RunLease > 0 {
+		size += 3*(4*len(request.key)+len(c.AppID)+140) + len(request.key) + 20
+	}
+	return size
 }
 
 // sendChunk sends the claims of chunk in one Txn, at the local time now, and answers each; it returns
@@ -125,16 +151,25 @@ func (e *Etcd) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
 // claimOp is the transaction deciding c at now. Within c's window it writes c's fence when the fence is
 // absent, or older than c.Tick and (of c's definition or past its LiveUntil), in three nested levels
 // (etcd compares are and-ed); otherwise it reads the fence, from which decide learns the answer.
-// Outside c's window it only reads the fence: c cannot win, but may learn that it holds the tick.
+// Outside c's window it only reads the fence: c cannot win, but may learn that it holds the tick. A claim
+// asking for the run lease also decides the lease with its writes (claimLeaseOp) and reads the run key
+// with the fence (a re-sent claim learns whether it took the lease).
 func (e *Etcd) claimOp(c contract.Claim, now time.Time) clientv3.Op {
 	tickKey, definitionKey, liveKey := e.fenceKeys(c.Service)
+	runKey, _ := e.runKeys(c.Service)
 	reads := []clientv3.Op{clientv3.OpGet(tickKey), clientv3.OpGet(definitionKey), clientv3.OpGet(liveKey)}
+	if c.RunLease > 0 {
+		reads = append(reads, clientv3.OpGet(runKey))
+	}
 	if !inWindow(c, now) {
 		return clientv3.OpTxn(nil, reads, nil)
 	}
 	tick := encodeMicros(c.Tick)
 	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID, clientv3.WithPrevKV()),
 		clientv3.OpPut(definitionKey, c.Definition, clientv3.WithPrevKV()), clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
+	if c.RunLease > 0 {
+		writes = append(writes, e.claimLeaseOp(c, now))
+	}
 	older := clientv3.Compare(clientv3.Value(tickKey), "<", tick)
 	if sabotageFence { // test builds only (sabotage_on.go): the tick comparison always holds
 		older = clientv3.Compare(clientv3.CreateRevision(tickKey), ">", 0)
@@ -151,21 +186,26 @@ func inWindow(c contract.Claim, now time.Time) bool {
 }
 
 // decide reads the answer to claimOp(c, now): c won when a level's compares held; otherwise the fence read
-// decides, by fence.claim at now.
+// decides, by fence.claim at now, and a claim asking for the run lease that holds its tick reads Busy from
+// the run key (see busyOf).
 func (e *Etcd) decide(c contract.Claim, now time.Time, result *pb.ResponseOp) etcdAnswer {
 	txn := result.GetResponseTxn()
 	for level := 0; txn != nil && inWindow(c, now) && level < 3; level++ {
 		if txn.Succeeded {
-			return etcdAnswer{claimed: contract.Claimed{Holder: c.AppID, Previous: previousOfWrites(c, txn.Responses)}}
+			return e.wonAnswer(c, txn.Responses)
 		}
 		if level < 2 && len(txn.Responses) == 1 {
 			txn = txn.Responses[0].GetResponseTxn()
 		}
 	}
-	if txn == nil || len(txn.Responses) != 3 {
+	reads := 3
+	if c.RunLease > 0 {
+		reads = 4
+	}
+	if txn == nil || len(txn.Responses) != reads {
 		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the claim of service %q", e.endpoints, c.Service)}
 	}
-	f, err := parseFence(txn.Responses)
+	f, err := parseFence(txn.Responses[:3])
 	if err != nil {
 		tickKey, _, _ := e.fenceKeys(c.Service)
 		return etcdAnswer{err: fmt.Errorf("etcd at %s: fence %s of service %q: %w", e.endpoints, tickKey, c.Service, err)}
@@ -174,7 +214,33 @@ func (e *Etcd) decide(c contract.Claim, now time.Time, result *pb.ResponseOp) et
 	if won {
 		return etcdAnswer{err: fmt.Errorf("etcd at %s: the fence of service %q allows a claim the transaction refused", e.endpoints, c.Service)}
 	}
-	return etcdAnswer{claimed: contract.Claimed{Holder: selected}, err: err}
+	answer := etcdAnswer{claimed: contract.Claimed{Holder: selected}, err: err}
+	if err == nil && selected == c.AppID && c.RunLease > 0 {
+		answer.claimed.Busy, answer.err = e.busyOf(c, txn.Responses[3])
+	}
+	return answer
+}
+
+// wonAnswer is the answer to claim c, which won its tick with writes (claimOp's, with their answers): the
+// former fence gives Previous; a claim asking for the run lease is Busy when the lease was held.
+func (e *Etcd) wonAnswer(c contract.Claim, writes []*pb.ResponseOp) etcdAnswer {
+	claimed := contract.Claimed{Holder: c.AppID, Previous: previousOfWrites(c, writes)}
+	if c.RunLease <= 0 {
+		return etcdAnswer{claimed: claimed}
+	}
+	var lease *pb.TxnResponse
+	if len(writes) == 4 {
+		lease = writes[3].GetResponseTxn()
+	}
+	switch {
+	case lease == nil || (lease.Succeeded && len(lease.Responses) != 1):
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the claim of service %q", e.endpoints, c.Service)}
+	case lease.Succeeded: // held: the read of the run key names the holder
+		var err error
+		claimed.Busy, err = e.busyOf(c, lease.Responses[0])
+		return etcdAnswer{claimed: claimed, err: err}
+	}
+	return etcdAnswer{claimed: claimed}
 }
 
 // previousOfWrites returns contract.Claimed.Previous of a claim c that won with writes (claimOp's puts of

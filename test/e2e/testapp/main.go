@@ -125,6 +125,8 @@ func main() {
 		root.AddDistributedCronCommand("catchup", "*/5 * * * * *", tick, time.Second, scheduler.WithCatchUp(20*time.Second))
 	case "alerts":
 		addAlertJobs(root)
+	case "overlap":
+		addOverlapJob(root, os.Getenv("TESTAPP_WORKLOG"))
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {
@@ -177,4 +179,37 @@ func addManyJobs(root *console.Root, jobs int, duration time.Duration) {
 		root.AddCommand(job)
 		root.AddDistributedCronCommand(job.Name(), "* * * * * *", job, 2*time.Second)
 	}
+}
+
+// addOverlapJob registers "overlap", distributed every 2s with the default OverlapForbid, whose run works for
+// 6s in 100ms units and appends one line per event to worklog: "<pid> <tick unix> <event> <unix ns>", the
+// events start, work (a unit done), done (returned nil) and stop (its context ended: it did nothing more).
+// It checks its context before each unit, as a job that must not overlap itself should.
+func addOverlapJob(root *console.Root, worklog string) {
+	overlap := &cobra.Command{Use: "overlap", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		tick, _ := scheduler.TickFrom(cmd.Context())
+		note := func(event string) error {
+			file, err := os.OpenFile(worklog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(file, "%d %d %s %d\n", os.Getpid(), tick.Unix(), event, time.Now().UnixNano())
+			return errors.Join(err, file.Close())
+		}
+		if err := note("start"); err != nil {
+			return err
+		}
+		for unit := 0; unit < 60; unit++ {
+			time.Sleep(100 * time.Millisecond)
+			if err := cmd.Context().Err(); err != nil {
+				return errors.Join(err, note("stop"))
+			}
+			if err := note("work"); err != nil {
+				return err
+			}
+		}
+		return note("done")
+	}}
+	root.AddCommand(overlap)
+	root.AddDistributedCronCommand("overlap", "*/2 * * * * *", overlap, time.Second)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/internal/alert"
 	"github.com/hadeframe/hade/framework/internal/cronhttp"
 	"github.com/hadeframe/hade/framework/internal/metrics"
 	"github.com/hadeframe/hade/framework/internal/observe"
@@ -129,5 +130,12 @@ func (h *cronHTTP) stop(logger *slog.Logger) {
 	defer cancel()
 	if err := h.server.Shutdown(ctx); err != nil {
 		logger.Warn("cron http did not stop cleanly", "error", err.Error(), "timeout", httpShutdownTimeout.String())
+	}
+}
+
+// countAlerts exports the counts of alerter on /metrics; nil-safe (no --http, no webhook).
+func (h *cronHTTP) countAlerts(alerter *alert.Alerter) {
+	if h != nil && h.metrics != nil && alerter != nil {
+		h.metrics.CountAlerts(alerter.Sent, alerter.Lost)
 	}
 }

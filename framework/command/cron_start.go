@@ -145,6 +145,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	defer stopAlerts(alerter, s.logger) // after the scheduler stopped: its last alerts are posted
+	web.countAlerts(alerter)
 	control, _ := selector.(contract.JobControl)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
 		Distributed: selector, Output: s.output, History: history, Registry: registry,

@@ -140,3 +140,14 @@ func ran(outcome string) bool {
 	}
 	return true
 }
+
+// CountAlerts exports the alerts sent and lost (the alert package's counts, read at each scrape) as
+// hade_cron_alerts_sent_total and hade_cron_alerts_lost_total. Call it once.
+func (o *Observer) CountAlerts(sent, lost func() uint64) {
+	o.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hade_cron_alerts_sent_total",
+			Help: "Alerts delivered, once per webhook URL that accepted one."}, func() float64 { return float64(sent()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hade_cron_alerts_lost_total",
+			Help: "Alerts that could not be delivered (queue full, retries exhausted, refused), once per webhook URL."},
+			func() float64 { return float64(lost()) }))
+}

@@ -274,3 +274,17 @@ func BenchmarkPerRun(b *testing.B) {
 		o.Settled(ok)
 	}
 }
+
+func TestAlertCountsAreReadAtEachScrape(t *testing.T) {
+	o := New()
+	var sent, lost uint64 = 3, 1
+	o.CountAlerts(func() uint64 { return sent }, func() uint64 { return lost })
+	families := scrape(t, o)
+	if got := families["hade_cron_alerts_sent_total"].GetMetric()[0].GetCounter().GetValue(); got != 3 {
+		t.Errorf("alerts sent = %v; want 3", got)
+	}
+	lost = 4
+	if got := scrape(t, o)["hade_cron_alerts_lost_total"].GetMetric()[0].GetCounter().GetValue(); got != 4 {
+		t.Errorf("alerts lost = %v; want 4 (read at the scrape)", got)
+	}
+}

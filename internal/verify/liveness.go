@@ -56,7 +56,8 @@ func liveness(h *history, o Options, start, end time.Time, claimerClock bool) (L
 // excuse returns why tick key may not have run, or "" when nothing excuses it: its winner, or a claimer
 // cut mid-claim, was killed; a
 // backend fault around it; no node up and unpaused; for the local backend a node paused (maybe holding
-// the service's lock); for a slow service every available node still running the previous tick; every
+// the service's lock); for a slow service every available node still running the previous tick, or the
+// winner skipping it because the previous run held the run lease (the default OverlapForbid); every
 // claim late (sent after the window closed: the host was too slow); a later tick won first by a node whose
 // clock is ahead.
 func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
@@ -94,6 +95,11 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 	}
 	if busy(h, key, available, tick) {
 		return "every available node busy with the previous run"
+	}
+	for _, c := range claims {
+		if c.ret != nil && c.ret.Result == resultWon && c.ret.Busy != "" {
+			return "won while the previous run held the run lease (overlap forbidden)"
+		}
 	}
 	if cause := clockExcuse(h, key, claims); cause != "" {
 		return cause

@@ -14,12 +14,13 @@ const (
 	propAtMostOnce   = "at_most_once"
 	propLinearizable = "linearizable_fence"
 	propNeverStale   = "never_stale"
+	propNoOverlap    = "no_overlap"
 	propLiveness     = "liveness"
 	propFaults       = "faults_happened"
 )
 
 // properties lists them in report order.
-var properties = []string{propAtMostOnce, propLinearizable, propNeverStale, propLiveness, propFaults}
+var properties = []string{propAtMostOnce, propLinearizable, propNeverStale, propNoOverlap, propLiveness, propFaults}
 
 // Violation is one broken property: which, where, which processes and the records involved (file:line
 // under the output folder).

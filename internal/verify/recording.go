@@ -52,6 +52,7 @@ func (d *recordingDistributed) ClaimTick(ctx context.Context, c contract.Claim) 
 	d.recorder.write(record)
 	claimed, err := d.inner.ClaimTick(ctx, c)
 	record.Kind, record.Selected, record.Result = kindReturn, claimed.Holder, claimResult(c.AppID, claimed.Holder, err)
+	record.Busy = claimed.Busy.Holder
 	record.Mono, record.Wall = stamp()
 	if err != nil {
 		record.Error = err.Error()

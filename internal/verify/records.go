@@ -50,6 +50,7 @@ type Record struct {
 	EndWall   int64  `json:"end_wall,omitempty"`
 	Result    string `json:"result,omitempty"`   // return records: one of the results; node records: how it ended
 	Selected  string `json:"selected,omitempty"` // return records: the app id the backend answered
+	Busy      string `json:"busy,omitempty"`     // return records: the holder of the run lease that made the winner skip
 	Error     string `json:"error,omitempty"`
 	ReadyMono int64  `json:"ready_mono,omitempty"` // node records: when its log said "cron started"
 	Offset    int64  `json:"offset,omitempty"`     // node and invoke records: the node's clock offset, ns

@@ -129,7 +129,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
-	history, registry := clusterStores(selector)
+	_, registry := clusterStores(selector)
 	if err := startWeb(cmd, root, web, files.app.AppID(), selector, registry != nil, s.logger); err != nil { // before the pidfile: a daemon fails its start
 		return err
 	}
@@ -139,7 +139,14 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
+	return s.run(cmd, root, files, selector, web, signals, pid.Path())
+}
 
+// run starts the alerts and the scheduler over selector, waits for a stop (signals, or the end of cmd's
+// context), drains the scheduler, then stops the alerts.
+func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, selector contract.Distributed,
+	web *cronHTTP, signals *stopSignals, pidPath string) error {
+	history, registry := clusterStores(selector)
 	alerter, err := startAlerts(cmd, s.logger, history, root.Secrets())
 	if err != nil {
 		return err
@@ -156,7 +163,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
-		"entries", len(root.Scheduler.CronSpecs), "pidfile", pid.Path(), "settings", settings)
+		"entries", len(root.Scheduler.CronSpecs), "pidfile", pidPath, "settings", settings)
 	web.started()
 	notifySystemd(s.logger, systemd.SdNotifyReady)
 	reason := signals.wait(cmd.Context(), s.onHangup)

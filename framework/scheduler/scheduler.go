@@ -226,6 +226,33 @@ func commandName(cmd *cobra.Command) string {
 	return fmt.Sprintf("command %q", cmd.Name())
 }
 
+// startServices returns the running state of env with its services started: the run recorder (with a
+// history), the heartbeat (with a registry) and the lease keeper (with an entry under OverlapForbid).
+func (s *Scheduler) startServices(env Environment) *running {
+	state := newRunning(env)
+	for _, j := range s.jobs {
+		state.jobs[j.spec.Name] = j
+	}
+	if env.History != nil {
+		var onLost func(int)
+		if env.Observer != nil {
+			onLost = env.Observer.RecordsLost
+		}
+		state.recorder = startRecorder(env.History, env.Logger, onLost)
+	}
+	if env.Registry != nil {
+		record := env.Process
+		record.AppID, record.Started = env.AppID, time.Now()
+		state.heartbeat = startHeartbeat(env.Registry, record, state)
+	}
+	for _, j := range s.jobs {
+		if j.forbidsOverlap() && state.leases == nil {
+			state.leases = startLeaseKeeper(state)
+		}
+	}
+	return state
+}
+
 // Err returns the registration errors joined (one line each), or nil when every registration is valid.
 func (s *Scheduler) Err() error {
 	return errors.Join(s.errs...)
@@ -255,27 +282,7 @@ func (s *Scheduler) Start(env Environment) error {
 	if s.state.Load() != nil {
 		return errors.New("the scheduler was already started; a Scheduler runs once")
 	}
-	state := newRunning(env)
-	for _, j := range s.jobs {
-		state.jobs[j.spec.Name] = j
-	}
-	if env.History != nil {
-		var onLost func(int)
-		if env.Observer != nil {
-			onLost = env.Observer.RecordsLost
-		}
-		state.recorder = startRecorder(env.History, env.Logger, onLost)
-	}
-	if env.Registry != nil {
-		record := env.Process
-		record.AppID, record.Started = env.AppID, time.Now()
-		state.heartbeat = startHeartbeat(env.Registry, record, state)
-	}
-	for _, j := range s.jobs {
-		if j.forbidsOverlap() && state.leases == nil {
-			state.leases = startLeaseKeeper(state)
-		}
-	}
+	state := s.startServices(env)
 	s.state.Store(state)
 	s.catchUp(state, time.Now())
 	s.Cron.Start()

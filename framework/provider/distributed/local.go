@@ -99,28 +99,32 @@ func (l *Local) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claim
 	if err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", c.Service, path, err)
 	}
-	now := l.now()
-	selected, won, err := current.claim(c, now)
-	if err != nil || selected != c.AppID {
-		return contract.Claimed{Holder: selected}, err
-	}
-	claimed := contract.Claimed{Holder: selected}
-	next := current
-	if won {
-		next = fence{Tick: c.Tick, Winner: c.AppID, Definition: c.Definition, LiveUntil: c.LiveUntil}
-		claimed.Previous = current.previous(c)
-	}
-	nextLease := lease
-	if c.RunLease > 0 {
-		nextLease, claimed.Busy = lease.forClaim(c, won, now)
-	}
-	if !won && nextLease == lease {
-		return claimed, nil
+	claimed, next, nextLease, write, err := decideLocal(c, current, lease, l.now())
+	if err != nil || !write {
+		return claimed, err
 	}
 	if err := writeFence(file, next, nextLease); err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: write %s: %w", c.Service, path, err)
 	}
 	return claimed, nil
+}
+
+// decideLocal decides claim c against the fence current and the run lease at now: the answer, the fence and
+// lease to keep, and whether they changed (write).
+func decideLocal(c contract.Claim, current fence, lease runLease, now time.Time) (claimed contract.Claimed, next fence, nextLease runLease, write bool, err error) {
+	selected, won, err := current.claim(c, now)
+	if err != nil || selected != c.AppID {
+		return contract.Claimed{Holder: selected}, current, lease, false, err
+	}
+	claimed, next, nextLease = contract.Claimed{Holder: selected}, current, lease
+	if won {
+		next = fence{Tick: c.Tick, Winner: c.AppID, Definition: c.Definition, LiveUntil: c.LiveUntil}
+		claimed.Previous = current.previous(c)
+	}
+	if c.RunLease > 0 {
+		nextLease, claimed.Busy = lease.forClaim(c, won, now)
+	}
+	return claimed, next, nextLease, won || nextLease != lease, nil
 }
 
 // Select implements contract.Distributed.Select on top of ClaimTick.

@@ -142,8 +142,11 @@ func TestMetricsAndProbesOverHTTP(t *testing.T) {
 	if code, body := httpGet(t, "http://"+address+"/healthz"); code != 200 || body != "ok\n" {
 		t.Fatalf("/healthz: %d %q", code, body)
 	}
-	if code, _ := httpGet(t, "http://"+address+"/"); code != http.StatusNotFound {
-		t.Fatalf("/ without a page: %d, want 404", code)
+	if code, body := httpGet(t, "http://"+address+"/"); code != http.StatusOK || !strings.Contains(body, "every_second") {
+		t.Fatalf("/ (the status page): %d, want 200 listing the jobs:\n%s", code, body)
+	}
+	if code, _ := httpGet(t, "http://"+address+"/no-such-page"); code != http.StatusNotFound {
+		t.Fatalf("/no-such-page: %d, want 404", code)
 	}
 	if lines := p.logged("cron http listening"); len(lines) != 1 || lines[0].str("address") != address {
 		t.Fatalf("cron http listening lines: %v, want one with address %s", lines, address)

@@ -127,6 +127,8 @@ func main() {
 		addAlertJobs(root)
 	case "overlap":
 		addOverlapJob(root, os.Getenv("TESTAPP_WORKLOG"))
+	case "policies":
+		addPolicyJobs(root)
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {
@@ -212,4 +214,30 @@ func addOverlapJob(root *console.Root, worklog string) {
 	}}
 	root.AddCommand(overlap)
 	root.AddDistributedCronCommand("overlap", "*/2 * * * * *", overlap, time.Second)
+}
+
+// addPolicyJobs registers the jobs of the run policy tests, distributed, hold 1s: "timeout" every 2s with
+// WithTimeout(500ms), whose run waits for its context (2s at most); "retried" every 3s with WithRetry(3,
+// 300ms), whose first two attempts of each tick fail and whose third succeeds.
+func addPolicyJobs(root *console.Root) {
+	timeout := &cobra.Command{Use: "timeout", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		select {
+		case <-time.After(2 * time.Second):
+			return nil
+		case <-cmd.Context().Done():
+			return cmd.Context().Err()
+		}
+	}}
+	attempts := map[time.Time]int{} // by tick; a tick's attempts run one after the other on one process
+	retried := &cobra.Command{Use: "retried", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+		tick, _ := scheduler.TickFrom(cmd.Context())
+		attempts[tick]++
+		if attempts[tick] < 3 {
+			return fmt.Errorf("attempt %d of tick %s fails on purpose", attempts[tick], tick.Format(time.RFC3339))
+		}
+		return nil
+	}}
+	root.AddCommand(timeout, retried)
+	root.AddDistributedCronCommand("timeout", "*/2 * * * * *", timeout, time.Second, scheduler.WithTimeout(500*time.Millisecond))
+	root.AddDistributedCronCommand("retried", "*/3 * * * * *", retried, time.Second, scheduler.WithRetry(3, 300*time.Millisecond))
 }

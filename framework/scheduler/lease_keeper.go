@@ -8,7 +8,9 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// leaseKeeper renews the run leases of the process's runs every leaseRenewal, in one call, until stop.
+// leaseKeeper checks the run leases of the process's runs every leaseCheck, until stop: it ends the runs
+// whose lease passed its deadline, and renews in one call the leases last renewed (or taken) leaseRenewal
+// ago or more: a run shorter than that never costs a renewal.
 type leaseKeeper struct {
 	state   *running
 	logger  *slog.Logger
@@ -24,7 +26,7 @@ func startLeaseKeeper(state *running) *leaseKeeper {
 
 func (k *leaseKeeper) loop() {
 	defer close(k.done)
-	ticker := time.NewTicker(leaseRenewal)
+	ticker := time.NewTicker(leaseCheck)
 	defer ticker.Stop()
 	down := false
 	for {
@@ -33,22 +35,25 @@ func (k *leaseKeeper) loop() {
 		case <-k.stopped:
 			return
 		}
-		down = k.renew(down)
+		var due []*heldLease
+		now := time.Now()
+		for _, j := range k.state.jobs {
+			if h := j.lease.Load(); h != nil && !h.expired() && h.renewalDue(now) {
+				due = append(due, h)
+			}
+		}
+		if len(due) > 0 {
+			down = k.renew(due, down)
+		}
 	}
 }
 
-// renew renews the leases held now; it logs the first failure of an outage and the recovery, and returns
+// renew renews the leases of held; it logs the first failure of an outage and the recovery, and returns
 // whether renewals are failing.
-func (k *leaseKeeper) renew(down bool) bool {
-	var held []*heldLease
-	var leases []contract.RunLease
-	for _, j := range k.state.jobs {
-		if h := j.lease.Load(); h != nil {
-			held, leases = append(held, h), append(leases, h.lease)
-		}
-	}
-	if len(leases) == 0 {
-		return down
+func (k *leaseKeeper) renew(held []*heldLease, down bool) bool {
+	leases := make([]contract.RunLease, len(held))
+	for i, h := range held {
+		leases[i] = h.lease
 	}
 	sent := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), leaseCall)

@@ -13,13 +13,16 @@ import (
 
 // A run of a distributed entry with OverlapForbid holds its service's run lease (contract.RunLeases): it
 // lives leaseTTL after its taking or renewal by the backend's clock; the lease keeper renews the leases of
-// the process every leaseRenewal; a holder ends its run (errLeaseLost) once leaseTTL-leaseMargin passed,
-// by its own clock, since the last renewal it sent that succeeded: before any other process can take it.
+// the process every leaseRenewal and checks their deadlines every leaseCheck; a holder ends its run
+// (errLeaseLost) once leaseTTL-leaseMargin passed, by its own clock, since the last renewal it sent that
+// succeeded (at most leaseCheck later; at once when the run asks its context): before any other process
+// can take the lease.
 const (
 	leaseTTL     = 5 * time.Second
 	leaseRenewal = time.Second
-	leaseMargin  = 250 * time.Millisecond
-	leaseCall    = time.Second // bound of a renewal call (a release gets controlCallTimeout)
+	leaseCheck   = 250 * time.Millisecond
+	leaseMargin  = time.Second
+	leaseCall    = time.Second // bound of a renewal call
 )
 
 // errLeaseLost is the cause of a run's context cancelled because its run lease could not be renewed.
@@ -31,18 +34,13 @@ type heldLease struct {
 	job   *job
 
 	mu       sync.Mutex
-	deadline time.Time   // when the run must end unless renewed (local clock, monotonic)
-	timer    *time.Timer // fires at deadline: expire
+	deadline time.Time // when the run must end unless renewed (local clock, monotonic)
 	lost     bool
 }
 
 // hold makes j's run the holder of lease, taken by a call sent at sent.
 func (j *job) hold(lease contract.RunLease, sent time.Time) {
-	held := &heldLease{lease: lease, job: j, deadline: sent.Add(leaseTTL - leaseMargin)}
-	held.mu.Lock()
-	held.timer = time.AfterFunc(time.Until(held.deadline), held.expire)
-	held.mu.Unlock()
-	j.lease.Store(held)
+	j.lease.Store(&heldLease{lease: lease, job: j, deadline: sent.Add(leaseTTL - leaseMargin)})
 }
 
 // renewed moves the deadline to leaseTTL-leaseMargin after sent, when the lease is not already lost.
@@ -53,7 +51,13 @@ func (h *heldLease) renewed(sent time.Time) {
 		return
 	}
 	h.deadline = sent.Add(leaseTTL - leaseMargin)
-	h.timer.Reset(time.Until(h.deadline))
+}
+
+// renewalDue reports whether the lease was taken or last renewed leaseRenewal-leaseCheck ago or more.
+func (h *heldLease) renewalDue(now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return now.Sub(h.deadline.Add(-(leaseTTL - leaseMargin))) >= leaseRenewal-leaseCheck
 }
 
 // expired reports whether the deadline has passed (or the lease was lost), ending the run if so.
@@ -72,7 +76,6 @@ func (h *heldLease) expire() {
 	h.mu.Lock()
 	first := !h.lost
 	h.lost = true
-	h.timer.Stop()
 	h.mu.Unlock()
 	if first {
 		h.job.cancelRuns(errLeaseLost)
@@ -88,11 +91,9 @@ func (j *job) releaseLease(state *running) {
 	}
 	held.mu.Lock()
 	held.lost = true
-	held.timer.Stop()
 	held.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
-	defer cancel()
-	if err := state.env.Distributed.ReleaseRun(ctx, held.lease); err != nil {
+	// no deadline of its own: each backend bounds the call (Redis, etcd: their request timeout; local: its lock wait)
+	if err := state.env.Distributed.ReleaseRun(context.Background(), held.lease); err != nil {
 		j.entryLogger(state.env).Warn("cron run lease", "tick", held.lease.Tick.Format(time.RFC3339),
 			"error", "release: "+err.Error(), "expires_in", leaseTTL.String())
 	}

@@ -55,25 +55,23 @@ func (r *Redis) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl t
 	return lost, nil
 }
 
-// ReleaseRun implements contract.RunLeases.ReleaseRun: the release goes with the claims of the moment, in
-// the claim script's call (it is not sent again when that call fails: the lease then expires by itself).
+// ReleaseRun implements contract.RunLeases.ReleaseRun: the release is queued to go with the claims of the
+// moment, in the claim script's next call, and ReleaseRun returns without waiting for it (a run's end
+// never waits for Redis). A release that fails is not sent again: the lease then expires by itself. It
+// returns an error only for invalid input or a closed backend.
 func (r *Redis) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
 	if err := validateRunLease(lease, 0, false); err != nil {
 		return err
 	}
 	c := contract.Claim{Service: lease.Service, AppID: lease.Holder, Tick: lease.Tick, HoldTime: time.Second}
-	request := newRequest(ctx, c, true, r.FenceKey(lease.Service), r.timeout)
+	request := newRequest(context.WithoutCancel(ctx), c, true, r.FenceKey(lease.Service), r.timeout)
 	request.args = [6]any{"release", lease.Holder, strconv.FormatInt(lease.Tick.UnixMicro(), 10), "", "0", 0}
-	reply, err := r.submit(ctx, request, "redis at "+r.address)
-	switch {
-	case err != nil:
-		return err
-	case reply.err != nil:
-		return fmt.Errorf("redis at %s: release of the run lease of service %q: %w", r.address, lease.Service, reply.err)
-	case reply.code == 4:
-		return fmt.Errorf("redis at %s: release of the run lease of service %q: %v", r.address, lease.Service, reply.value)
+	select {
+	case r.requests <- request: // the sender answers into the request's buffered reply, read by nobody
+		return nil
+	case <-r.closing:
+		return fmt.Errorf("redis at %s: release of the run lease of service %q: the backend is closed", r.address, lease.Service)
 	}
-	return nil
 }
 
 // runLeases runs the run lease script's op on leases with ttl and returns its reply, one value per lease.

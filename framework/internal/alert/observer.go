@@ -21,9 +21,9 @@ const (
 )
 
 // failedOutcomes are the outcomes of a failed run: the command returned an error (or its claim failed),
-// panicked, passed its timeout, or was killed with `cron kill`. not_run, canceled and abandoned are not:
+// panicked, passed its timeout, was killed with `cron kill`, or lost its run lease. not_run, canceled and abandoned are not:
 // they come from a stop of the process (its own log lines say so), not from the job.
-var failedOutcomes = map[string]bool{"error": true, "panic": true, "timeout": true, "killed": true}
+var failedOutcomes = map[string]bool{"error": true, "panic": true, "timeout": true, "killed": true, "lease_lost": true}
 
 // verdict returns verdictOK or verdictFailed for the outcome of a run, "" for an outcome that says
 // nothing of whether the job works (skipped, paused, not_claimed, missed, canceled, not_run, abandoned).

@@ -111,7 +111,7 @@ func tone(outcome string) string {
 	switch outcome {
 	case "ok":
 		return "ok"
-	case "error", "panic", "timeout", "not_run":
+	case "error", "panic", "timeout", "not_run", "lease_lost":
 		return "bad"
 	case "killed", "missed", "canceled", "abandoned":
 		return "warn"

@@ -85,6 +85,8 @@ func NewRoot(name, short string) *Root {
 		"distributed selection backend: local (one host), redis or etcd (env "+EnvDistributed+")")
 	flags.StringVar(&settings.Distributed.RedisURL, "redis-url", envOr(EnvRedisURL, distributed.DefaultRedisURL),
 		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
+	// the default comes from the environment: --help shows it without its password
+	flags.Lookup("redis-url").DefValue = secret.RedactURL(flags.Lookup("redis-url").DefValue)
 	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
 		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
 	envErr := errors.Join(addEtcdFlags(flags, &settings.Distributed.Etcd), addHistoryFlags(flags, &settings.Distributed.History))

@@ -90,3 +90,16 @@ func rootThatMakes(key string) *Root {
 	}})
 	return root
 }
+
+// The default of --redis-url comes from HADE_REDIS_URL; --help shows it without its password, and the
+// value itself keeps it.
+func TestHelpHidesThePasswordOfTheRedisURLFromTheEnvironment(t *testing.T) {
+	t.Setenv(EnvRedisURL, "redis://user:hunter2secret@localhost:6379/0")
+	root := NewRoot("app", "test")
+	if usage := root.Command.PersistentFlags().FlagUsages(); strings.Contains(usage, "hunter2secret") || !strings.Contains(usage, "redis://user:") {
+		t.Errorf("--help shows the password or not the URL:\n%s", usage)
+	}
+	if got := root.Command.PersistentFlags().Lookup("redis-url").Value.String(); !strings.Contains(got, "hunter2secret") {
+		t.Errorf("--redis-url = %q; want the environment's URL with its password", got)
+	}
+}

@@ -116,11 +116,11 @@ func TestOverlapForbidAcrossProcesses(t *testing.T) {
 			}
 			waitFor(t, 10*time.Second, "the resumed holder's lease_lost line", func() bool { return hasOutcome(stalledProcess, "lease_lost") })
 
-			killed := holder()
-			for killed == nil || killed.pid == stalled.pid {
-				time.Sleep(100 * time.Millisecond)
+			var killed *workRun
+			waitFor(t, 20*time.Second, "a run of another process than the stalled one", func() bool {
 				killed = holder()
-			}
+				return killed != nil && killed.pid != stalled.pid
+			})
 			if err := byPID[killed.pid].cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}

@@ -285,13 +285,13 @@ func TestReadyzFollowsTheBackend(t *testing.T) {
 	if _, body := httpGet(t, "http://"+address+"/readyz"); !strings.Contains(body, "backend") {
 		t.Fatalf("/readyz with Redis down says %q; want the backend named as the reason", body)
 	}
+	waitFor(t, 20*time.Second, "the records lost while Redis is down counted", func() bool {
+		return sample(scrapeMetrics(t, address), "hade_cron_history_records_lost_total") > 0
+	})
 	if err := server.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "/readyz 200 and backend_up 1 with Redis back", func() bool { return readyz() == 200 && backendUp() == 1 })
-	waitFor(t, 20*time.Second, "the lost records counted", func() bool {
-		return sample(scrapeMetrics(t, address), "hade_cron_history_records_lost_total") > 0
-	})
 	stopAll(t, []*process{p}, []int{0})
 }
 

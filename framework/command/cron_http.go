@@ -67,8 +67,8 @@ func httpToken(cmd *cobra.Command) string {
 	return os.Getenv(envCronHTTPToken)
 }
 
-// Token returns the token of the status page's actions ("" when none is set: read-only), nil-safe.
-func (h *cronHTTP) Token() string {
+// actionToken returns the token of the status page's actions ("" when none is set: read-only), nil-safe.
+func (h *cronHTTP) actionToken() string {
 	if h == nil {
 		return ""
 	}

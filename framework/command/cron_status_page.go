@@ -32,7 +32,7 @@ func startWeb(cmd *cobra.Command, root *console.Root, web *cronHTTP, appID strin
 	if web == nil {
 		return nil
 	}
-	page, err := statusPage(root, appID, backend, web.Token(), logger)
+	page, err := statusPage(root, appID, backend, web.actionToken(), logger)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 // was killed) or whose node was paused while it ran: a stalled holder's run ends, by its own clock, when
 // its lease can no longer be renewed, which its records cannot show (it writes its end once resumed). On
 // etcd the lease's expiry is read with the claiming node's clock, so a run that follows a clock-offset
-// fault is not checked either (the documented assumption: hosts' clocks agree within the lease margin).
+// fault is not checked either (the documented assumption: hosts' clocks agree within 0.75 s).
 func noOverlap(h *history, backend string) []Violation {
 	byService := map[string][]*runRecord{}
 	for _, r := range h.runs {

@@ -20,23 +20,12 @@ type jobSeries struct {
 
 // series returns the cached series of job, creating them on its first call.
 func (o *Observer) series(job string) *jobSeries {
-	o.mu.RLock()
-	series, ok := o.jobs[job]
-	o.mu.RUnlock()
-	if ok {
-		return series
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if series, ok := o.jobs[job]; ok {
-		return series
-	}
-	series = &jobSeries{job: job,
-		runs:     boundCounters{vec: o.runs, job: job, byValue: map[string]prometheus.Counter{}},
-		claims:   boundCounters{vec: o.claims, job: job, byValue: map[string]prometheus.Counter{}},
-		duration: o.duration.WithLabelValues(job), lateness: o.lateness.WithLabelValues(job)}
-	o.jobs[job] = series
-	return series
+	return o.jobs.get(job, func() *jobSeries {
+		return &jobSeries{job: job,
+			runs:     boundCounters{vec: o.runs, job: job},
+			claims:   boundCounters{vec: o.claims, job: job},
+			duration: o.duration.WithLabelValues(job), lateness: o.lateness.WithLabelValues(job)}
+	})
 }
 
 func (s *jobSeries) lastRun(o *Observer) prometheus.Gauge {
@@ -61,24 +50,37 @@ func (s *jobSeries) lastSuccess(o *Observer) prometheus.Gauge {
 type boundCounters struct {
 	vec     *prometheus.CounterVec
 	job     string
-	mu      sync.RWMutex
-	byValue map[string]prometheus.Counter
+	byValue cache[prometheus.Counter]
 }
 
 // get returns the counter of value, creating it on its first call.
 func (b *boundCounters) get(value string) prometheus.Counter {
-	b.mu.RLock()
-	counter, ok := b.byValue[value]
-	b.mu.RUnlock()
+	return b.byValue.get(value, func() prometheus.Counter { return b.vec.WithLabelValues(b.job, value) })
+}
+
+// cache is a map filled on demand, safe for concurrent use; the zero value is empty.
+type cache[V any] struct {
+	mu     sync.RWMutex
+	values map[string]V
+}
+
+// get returns the value of key, made by create on its first call.
+func (c *cache[V]) get(key string, create func() V) V {
+	c.mu.RLock()
+	value, ok := c.values[key]
+	c.mu.RUnlock()
 	if ok {
-		return counter
+		return value
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if counter, ok := b.byValue[value]; ok {
-		return counter
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if value, ok := c.values[key]; ok {
+		return value
 	}
-	counter = b.vec.WithLabelValues(b.job, value)
-	b.byValue[value] = counter
-	return counter
+	if c.values == nil {
+		c.values = map[string]V{}
+	}
+	value = create()
+	c.values[key] = value
+	return value
 }

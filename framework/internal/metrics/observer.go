@@ -4,7 +4,6 @@ package metrics
 
 import (
 	"net/http"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,8 +33,7 @@ type Observer struct {
 	backendUp   *prometheus.GaugeVec     // no label: absent until the first heartbeat
 	lost        prometheus.Counter
 
-	mu   sync.RWMutex
-	jobs map[string]*jobSeries
+	jobs cache[*jobSeries]
 }
 
 // New returns an Observer whose registry holds the hade_cron_* metrics (see docs/observability.md), the
@@ -66,7 +64,6 @@ func New() *Observer {
 			nil),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{Name: "hade_cron_history_records_lost_total",
 			Help: "Run records that could not be written to the run history."}),
-		jobs: map[string]*jobSeries{},
 	}
 	o.registry.MustRegister(o.runs, o.duration, o.lateness, o.lastRun, o.lastSuccess, o.claims, o.backendUp, o.lost,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +20,8 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
+
+	"github.com/hadeframe/hade/internal/chromiumtest"
 )
 
 // cluster is a real scheduler running real jobs every second over a real local backend.
@@ -107,61 +108,12 @@ func (c *cluster) lastOutcome(job string) (string, error) {
 	return last[job].Outcome, err
 }
 
-// browser starts a headless chromium with no network but loopback, and returns its context.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("HADE_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium is required (HADE_REQUIRE_CHROMIUM=1) but not found: %v; `make chromium` installs it", err)
-		}
-		t.Skipf("chromium not found (%v): `make chromium` installs it", err)
-	}
-	options := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1400, 1000),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("no-pings", true),
-		chromedp.Flag("disable-domain-reliability", true), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		options = append(options, chromedp.NoSandbox)
-	}
-	allocator, cancelAllocator := chromedp.NewExecAllocator(context.Background(), options...)
-	ctx, cancel := chromedp.NewContext(allocator)
-	t.Cleanup(func() { cancel(); cancelAllocator() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout (see chromedp.Run)
-		t.Fatalf("start chromium %s: %v", path, err)
-	}
-	return ctx
-}
-
-// browse runs steps in the browser within 30s.
-func browse(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// text returns the text of the first element matching the CSS selector sel, "" when none matches.
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	found, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
-		`(document.querySelector(%q) || {innerText: ""}).innerText`, sel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(found)
-}
-
 // The page in a real browser: it lists the jobs with their last outcome; signed in with the token, a click
 // on pause marks the job paused, the backend lists it and the scheduler records its ticks as paused; a
 // click on kill ends a run; a forged cross-origin form is refused. Without a token there is no action
 // and a forged POST is refused.
 func TestStatusPageInBrowser(t *testing.T) {
-	ctx := browser(t)
+	ctx := chromiumtest.Start(t, 1400, 1000)
 	c := startCluster(t)
 	for _, job := range []string{"report", "cleanup", "sync-feed"} {
 		await(t, 15*time.Second, "a recorded run of "+job, func() (bool, error) {
@@ -175,22 +127,22 @@ func TestStatusPageInBrowser(t *testing.T) {
 
 func withToken(t *testing.T, ctx context.Context, c *cluster) {
 	server := c.page(t, testToken)
-	browse(t, ctx, chromedp.Navigate(server.URL))
+	chromiumtest.Do(t, ctx, chromedp.Navigate(server.URL))
 	for job, want := range map[string]string{"report": "ok", "cleanup": "ok", "sync-feed": "error"} {
-		if got := text(t, ctx, `tr[data-job="`+job+`"] td.outcome`); got != want {
+		if got := chromiumtest.Text(t, ctx, `tr[data-job="`+job+`"] td.outcome`); got != want {
 			t.Errorf("job %s shows last outcome %q, want %q", job, got, want)
 		}
 	}
-	if n := text(t, ctx, "#jobs button"); n != "" {
+	if n := chromiumtest.Text(t, ctx, "#jobs button"); n != "" {
 		t.Fatalf("actions are shown before signing in: %q", n)
 	}
-	browse(t, ctx, chromedp.Click(chromedp.CSS("#sign-in")), chromedp.WaitVisible(chromedp.CSS(`input[name="token"]`)),
+	chromiumtest.Do(t, ctx, chromedp.Click(chromedp.CSS("#sign-in")), chromedp.WaitVisible(chromedp.CSS(`input[name="token"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="token"]`), testToken),
 		chromedp.Submit(chromedp.CSS("#sign-in")), chromedp.WaitVisible(chromedp.CSS("#sign-out")))
 	pausedAt := time.Now()
-	browse(t, ctx, chromedp.Click(chromedp.CSS(`tr[data-job="report"] button[value="pause"]`)),
+	chromiumtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`tr[data-job="report"] button[value="pause"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if got := text(t, ctx, `tr[data-job="report"] td.paused-state`); got != "paused" {
+	if got := chromiumtest.Text(t, ctx, `tr[data-job="report"] td.paused-state`); got != "paused" {
 		t.Errorf("after the click, report's paused column reads %q, want paused", got)
 	}
 	if paused, err := c.backend.Paused(context.Background()); err != nil || !slices.Equal(paused, []string{"report"}) {
@@ -200,10 +152,10 @@ func withToken(t *testing.T, ctx context.Context, c *cluster) {
 		runs, err := c.backend.Runs(context.Background(), contract.RunQuery{Job: "report", Outcome: "paused", Since: pausedAt})
 		return len(runs) > 0, err
 	})
-	browse(t, ctx, chromedp.Navigate(server.URL), chromedp.WaitVisible(chromedp.CSS(`#running tr[data-job="slow"] button[value="kill"]`)))
+	chromiumtest.Do(t, ctx, chromedp.Navigate(server.URL), chromedp.WaitVisible(chromedp.CSS(`#running tr[data-job="slow"] button[value="kill"]`)))
 	screenshot(t, ctx)
 	killedAt := time.Now()
-	browse(t, ctx, chromedp.Click(chromedp.CSS(`#running tr[data-job="slow"] button[value="kill"]`)),
+	chromiumtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#running tr[data-job="slow"] button[value="kill"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#flash")))
 	await(t, 10*time.Second, "the run of slow recorded as killed", func() (bool, error) {
 		runs, err := c.backend.Runs(context.Background(), contract.RunQuery{Job: "slow", Outcome: "killed", Since: killedAt.Add(-time.Minute)})
@@ -214,15 +166,15 @@ func withToken(t *testing.T, ctx context.Context, c *cluster) {
 
 func withoutToken(t *testing.T, ctx context.Context, c *cluster) {
 	server := c.page(t, "")
-	browse(t, ctx, chromedp.Navigate(server.URL), chromedp.WaitVisible(chromedp.CSS(`tr[data-job="cleanup"]`)))
-	if got := text(t, ctx, `tr[data-job="cleanup"] td.outcome`); got != "ok" {
+	chromiumtest.Do(t, ctx, chromedp.Navigate(server.URL), chromedp.WaitVisible(chromedp.CSS(`tr[data-job="cleanup"]`)))
+	if got := chromiumtest.Text(t, ctx, `tr[data-job="cleanup"] td.outcome`); got != "ok" {
 		t.Errorf("cleanup shows last outcome %q, want ok", got)
 	}
 	count, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("form, button, input").length`))
 	if err != nil || count != 0 {
 		t.Errorf("the read-only page has %d forms, buttons or inputs (%v), want none", count, err)
 	}
-	if got := text(t, ctx, "header"); !strings.Contains(got, "read-only") {
+	if got := chromiumtest.Text(t, ctx, "header"); !strings.Contains(got, "read-only") {
 		t.Errorf("the header reads %q, want it to say read-only", got)
 	}
 	forged(t, ctx, c, server.URL, "/jobs/cleanup/pause")
@@ -237,7 +189,7 @@ func forged(t *testing.T, ctx context.Context, c *cluster, target, path string) 
 			`<button id="go" type="submit">win a prize</button></form>`, target, path)
 	}))
 	defer evil.Close()
-	browse(t, ctx, chromedp.Navigate(evil.URL))
+	chromiumtest.Do(t, ctx, chromedp.Navigate(evil.URL))
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	response, err := chromedp.RunResponse(rctx, chromedp.Click(chromedp.CSS("#go")))

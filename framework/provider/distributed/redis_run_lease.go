@@ -12,7 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// runLeaseScript acquires, renews or releases run leases; see redis_run_lease.lua.
+// runLeaseScript acquires or renews run leases; see redis_run_lease.lua.
 //
 //go:embed redis_run_lease.lua
 var runLeaseSource string

@@ -9,6 +9,12 @@ import (
 	"github.com/hadeframe/hade/app/console/command/demo"
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"
+
+	// The backends --distributed may name: each registers itself when imported, and only the imported
+	// ones are linked (local alone links no go-redis, gRPC or etcd client).
+	_ "github.com/hadeframe/hade/framework/backend/etcd"
+	_ "github.com/hadeframe/hade/framework/backend/local"
+	_ "github.com/hadeframe/hade/framework/backend/redis"
 )
 
 // RunCommand builds the `hade` root command and executes os.Args[1:] with ctx.

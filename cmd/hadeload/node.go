@@ -11,6 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	_ "github.com/hadeframe/hade/framework/backend/etcd"
+	_ "github.com/hadeframe/hade/framework/backend/local"
+	_ "github.com/hadeframe/hade/framework/backend/redis"
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"
 )

@@ -14,7 +14,6 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/pidfile"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -119,25 +118,25 @@ func (f cronFiles) whereNothingRuns() string {
 	return "no locked pidfile in " + f.pidfiles.Path
 }
 
-// distributedService makes the Distributed service when some entry needs it, and nil otherwise.
-func distributedService(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
+// distributedService makes the backend when some entry needs it, and nil otherwise.
+func distributedService(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
 	if !usesDistributed(root) {
 		return nil, nil
 	}
 	return backendService(cmd)
 }
 
-// schedulingService is distributedService for a process that schedules (`cron start`, foreground or
-// daemon): when an etcd cluster does not answer yet, the service is made anyway (its claims fail closed,
-// logged once, and resume when the cluster answers) instead of failing; bad settings still fail.
-func schedulingService(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
-	root.Settings.Distributed.Etcd.WaitForCluster = true
+// schedulingService is backendService for a process that schedules (`cron start`, foreground or daemon):
+// when the backend does not answer yet (an etcd cluster), it is made anyway (its claims fail closed,
+// logged once, and resume when it answers) instead of failing; bad settings still fail.
+func schedulingService(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
+	root.WaitForBackend()
 	return backendService(cmd)
 }
 
 // readBackend makes the backend of the settings for a command that only reads (history, list, state):
 // it creates no file, and its error has no secret.
-func readBackend(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
+func readBackend(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
 	backend, err := backendService(cmd)
 	if err != nil {
 		return nil, secret.ScrubError(err, root.Secrets())
@@ -145,14 +144,14 @@ func readBackend(cmd *cobra.Command, root *console.Root) (contract.Distributed, 
 	return backend, nil
 }
 
-// backendService makes the backend of the settings (the Distributed service), which also keeps the run
+// backendService makes the backend of the settings (the Backend service), which also keeps the run
 // history and the process registry, whether or not an entry is distributed.
-func backendService(cmd *cobra.Command) (contract.Distributed, error) {
+func backendService(cmd *cobra.Command) (contract.Backend, error) {
 	container, err := framework.ContainerFrom(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
-	return framework.MakeAs[contract.Distributed](container, contract.DistributedKey)
+	return framework.MakeAs[contract.Backend](container, contract.BackendKey)
 }
 
 func usesDistributed(root *console.Root) bool {
@@ -169,7 +168,7 @@ func usesDistributed(root *console.Root) bool {
 // service (making the local backend creates nothing).
 func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
 	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
-		newCronLogger(cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
+		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}
 	selector, err := distributedService(cmd, root)
 	switch {
@@ -179,8 +178,5 @@ func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
 	case selector == nil:
 		return "distributed provider: not used (no distributed entries)", nil
 	}
-	if describer, ok := selector.(distributed.Describer); ok {
-		return "distributed provider: " + describer.Describe(cmd.Context()), nil
-	}
-	return fmt.Sprintf("distributed provider: %T", selector), nil
+	return "distributed provider: " + selector.Describe(cmd.Context()), nil
 }

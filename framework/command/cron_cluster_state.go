@@ -21,13 +21,9 @@ func clusterProcesses(cmd *cobra.Command, root *console.Root) ([]contract.Proces
 	if err != nil {
 		return nil, err
 	}
-	_, registry := clusterStores(backend)
-	if registry == nil {
-		return nil, fmt.Errorf("the %s backend keeps no process registry", root.Settings.Distributed.Backend)
-	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 	defer cancel()
-	return registry.Processes(ctx)
+	return backend.Processes(ctx)
 }
 
 // ownFolder reports whether p is a process of this host and base folder.

@@ -19,12 +19,7 @@ func controlService(cmd *cobra.Command, root *console.Root) (contract.JobControl
 	if err != nil {
 		return nil, nil, err
 	}
-	control, _ := backend.(contract.JobControl)
-	_, registry := clusterStores(backend)
-	if control == nil || registry == nil {
-		return nil, nil, fmt.Errorf("the %s backend keeps no job control", root.Settings.Distributed.Backend)
-	}
-	return control, registry, nil
+	return backend, backend, nil
 }
 
 // controlRunE is the RunE of a job control command: it checks the job argument, makes the backend's job
@@ -65,7 +60,7 @@ func liveProcesses(ctx context.Context, registry contract.ProcessRegistry, what 
 }
 
 // newRequest adds a request of kind for job and returns it.
-func newRequest(ctx context.Context, control contract.JobControl, job, kind string) (contract.ControlRequest, error) {
+func newRequest(ctx context.Context, control contract.JobControl, job string, kind contract.RequestKind) (contract.ControlRequest, error) {
 	request := contract.ControlRequest{ID: uuid.NewString(), Job: job, Kind: kind, Made: time.Now()}
 	return request, control.AddRequest(ctx, request)
 }

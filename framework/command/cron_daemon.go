@@ -179,7 +179,7 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 	if err != nil {
 		return err
 	}
-	logger := newCronLogger(logs.log, level)
+	logger := newCronLogger(root, logs.log, level)
 	root.SetOut(logs.output) // what commands print outside runs
 	root.SetErr(logs.output)
 	reopen := func() {

@@ -97,11 +97,7 @@ func historyService(cmd *cobra.Command, root *console.Root) (contract.RunHistory
 	if err != nil {
 		return nil, err
 	}
-	history, _ := clusterStores(backend)
-	if history == nil {
-		return nil, fmt.Errorf("the %s backend keeps no run history", root.Settings.Distributed.Backend)
-	}
-	return history, nil
+	return backend, nil
 }
 
 // printHistory prints records as a table, one line each.

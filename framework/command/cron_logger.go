@@ -1,15 +1,12 @@
 package command
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/console"
 )
 
 // logLevels are the values of --log-level (env HADE_LOG_LEVEL), in order.
@@ -32,23 +29,10 @@ func parseLogLevel(value string) (slog.Level, error) {
 }
 
 // newCronLogger returns the JSON logger of a cron process writing to w from level up, and makes it the
-// destination of go-redis's and the etcd client's own messages (process-wide), so none of them reaches
-// stderr as plain text.
-func newCronLogger(w io.Writer, level slog.Level) *slog.Logger {
+// destination of the backend's own messages (its client's included), so none of them reaches stderr as
+// plain text.
+func newCronLogger(root *console.Root, w io.Writer, level slog.Level) *slog.Logger {
 	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
-	redis.SetLogger(redisLogger{logger: logger})
-	distributed.SetLogger(logger)
+	root.SetBackendLogger(logger)
 	return logger
-}
-
-// redisLogger passes go-redis's messages (dial failures, pool and reconnect notices) to a slog logger at
-// WARN, as `{"msg":"go-redis","message":...}`.
-type redisLogger struct{ logger *slog.Logger }
-
-// Printf logs one go-redis message; its arguments are those of fmt.Printf.
-func (l redisLogger) Printf(ctx context.Context, format string, args ...any) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	l.logger.Log(ctx, slog.LevelWarn, "go-redis", "message", strings.TrimSpace(fmt.Sprintf(format, args...)))
 }

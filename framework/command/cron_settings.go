@@ -17,7 +17,12 @@ import (
 // secretFlags are the flags whose values may hold credentials, with the environment variable that carries
 // them to a daemon: they are never put on a daemon's command line (ps shows it) nor in a file the group
 // can read, and are shown redacted.
-var secretFlags = map[string]string{"redis-url": console.EnvRedisURL, "http-token": envCronHTTPToken, alertWebhookFlag: envAlertWebhooks}
+// The backends' URL settings (e.g. --redis-url) are among them.
+func secretFlags() map[string]string {
+	flags, _ := console.SecretSettings()
+	flags["http-token"], flags[alertWebhookFlag] = envCronHTTPToken, envAlertWebhooks
+	return flags
+}
 
 // tokenFlags are the secret flags whose whole value is the secret (not a URL with one): shown as
 // secret.Mask when set.
@@ -26,7 +31,11 @@ var tokenFlags = []string{"http-token"}
 // secretEnv are the settings that are environment variables only (no flag: ps would show it), by the name
 // they are recorded under: a daemon's private file keeps them, so that `cron restart` gives them to the
 // new daemon, and its pidfile shows them redacted.
-var secretEnv = map[string]string{"etcd-password": console.EnvEtcdPassword}
+// They are the backends' secret settings, e.g. etcd-password (HADE_ETCD_PASSWORD).
+func secretEnv() map[string]string {
+	_, env := console.SecretSettings()
+	return env
+}
 
 // notSettings are flags that say what to do now rather than how a process runs: they are not recorded as
 // a process's settings, and those of stop/restart are not passed to a daemon.
@@ -44,12 +53,12 @@ func processSettings(cmd *cobra.Command, files cronFiles) map[string]string {
 	if _, ok := settings["base-folder"]; ok {
 		settings["base-folder"] = files.app.BaseFolder()
 	}
-	for name, variable := range secretEnv {
+	for name, variable := range secretEnv() {
 		if value := os.Getenv(variable); value != "" {
 			settings[name] = value
 		}
 	}
-	for name, variable := range secretFlags { // a secret flag left empty (help shows no default) takes its env
+	for name, variable := range secretFlags() { // a secret flag left empty (help shows no default) takes its env
 		if value, isFlag := settings[name]; isFlag && value == "" {
 			settings[name] = os.Getenv(variable)
 		}
@@ -61,7 +70,7 @@ func processSettings(cmd *cobra.Command, files cronFiles) map[string]string {
 func redactSettings(settings map[string]string) map[string]string {
 	redacted := make(map[string]string, len(settings))
 	for name, value := range settings {
-		_, isSecret := secretFlags[name]
+		_, isSecret := secretFlags()[name]
 		switch {
 		case slices.Contains(tokenFlags, name) && value != "":
 			value = secret.Mask
@@ -71,7 +80,7 @@ func redactSettings(settings map[string]string) map[string]string {
 		if name == alertWebhookFlag { // the secret of a webhook URL is often its path or query
 			value = redactWebhooks(settings[name])
 		}
-		if _, isSecret := secretEnv[name]; isSecret {
+		if _, isSecret := secretEnv()[name]; isSecret {
 			value = secret.Mask
 		}
 		redacted[name] = value
@@ -95,7 +104,7 @@ func daemonCommandLine(cmd *cobra.Command, files cronFiles) (args, env []string)
 	args = []string{"cron", "start", "--daemon"}
 	overrides := map[string]string{}
 	cmd.Flags().Visit(func(flag *pflag.Flag) {
-		variable, isSecret := secretFlags[flag.Name]
+		variable, isSecret := secretFlags()[flag.Name]
 		switch {
 		case isSecret:
 			overrides[variable] = flagValue(flag)
@@ -124,7 +133,7 @@ func applySettings(cmd *cobra.Command, settings map[string]string) ([]string, er
 	var notes []string
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		flag := cmd.Flags().Lookup(name)
-		variable, isEnv := secretEnv[name]
+		variable, isEnv := secretEnv()[name]
 		switch {
 		case isEnv:
 			// the new daemon inherits this process's environment (see daemonCommandLine)

@@ -33,7 +33,7 @@ func parsed(t *testing.T, sub string, args ...string) (*cobra.Command, cronFiles
 }
 
 func TestDaemonCommandLineKeepsSecretsInTheEnvironment(t *testing.T) {
-	t.Setenv(console.EnvRedisURL, "redis://:old@host:1/0")
+	t.Setenv("HADE_REDIS_URL", "redis://:old@host:1/0")
 	cmd, files := parsed(t, "start", "-d", "--distributed", "redis", "--redis-url", "redis://:pw123@host:1/0",
 		"--drain-timeout", "3s", "--ready-timeout", "1s", "--allow-another-daemon")
 	args, env := daemonCommandLine(cmd, files)
@@ -45,7 +45,7 @@ func TestDaemonCommandLineKeepsSecretsInTheEnvironment(t *testing.T) {
 	if strings.Contains(strings.Join(args, " "), "pw123") {
 		t.Fatalf("the password is on the command line: %q", args)
 	}
-	if !slices.Contains(env, console.EnvRedisURL+"=redis://:pw123@host:1/0") || slices.Contains(env, console.EnvRedisURL+"=redis://:old@host:1/0") {
+	if !slices.Contains(env, "HADE_REDIS_URL"+"=redis://:pw123@host:1/0") || slices.Contains(env, "HADE_REDIS_URL"+"=redis://:old@host:1/0") {
 		t.Fatalf("the environment does not carry the flag's URL alone: %q", env)
 	}
 }

@@ -61,11 +61,11 @@ runs and STOPPING=1 when it stops.`,
 			case daemon.WasReborn():
 				return runDaemonChild(cmd, root, options, level)
 			case options.daemon:
-				newCronLogger(cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
+				newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, options.readyTimeout)
 			default:
 				return serve(cmd, root, serving{mode: "foreground", logPath: "stdout",
-					logger: newCronLogger(cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
+					logger: newCronLogger(root, cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
 			}
 		},
 	}
@@ -85,7 +85,7 @@ type serving struct {
 
 // backend makes the backend of the settings. Normal entries need none: when no entry is distributed and
 // it cannot be made, the process runs without run history and registry (logged), and backend is nil.
-func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Distributed, error) {
+func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
 	selector, err := schedulingService(cmd, root)
 	if err != nil && !usesDistributed(root) {
 		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
@@ -120,8 +120,8 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if err != nil {
 		return err
 	}
-	if closer, ok := selector.(io.Closer); ok {
-		defer func() { err = errors.Join(err, closer.Close()) }()
+	if selector != nil {
+		defer func() { err = errors.Join(err, selector.Close()) }()
 	}
 	syscall.Umask(processUmask)
 	signals := notifyStopSignals() // before the pidfile, which tells others this process is up
@@ -129,8 +129,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
-	_, registry := clusterStores(selector)
-	if err := startWeb(cmd, root, web, files.app.AppID(), selector, registry != nil, s.logger); err != nil { // before the pidfile: a daemon fails its start
+	if err := startWeb(cmd, root, web, files.app.AppID(), selector, s.logger); err != nil { // before the pidfile: a daemon fails its start
 		return err
 	}
 	defer web.stop(s.logger)
@@ -144,19 +143,16 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 
 // run starts the alerts and the scheduler over selector, waits for a stop (signals, or the end of cmd's
 // context), drains the scheduler, then stops the alerts.
-func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, selector contract.Distributed,
+func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, selector contract.Backend,
 	web *cronHTTP, signals *stopSignals, pidPath string) error {
-	history, registry := clusterStores(selector)
-	alerter, err := startAlerts(cmd, s.logger, history, root.Secrets())
+	alerter, err := startAlerts(cmd, s.logger, selector, root.Secrets())
 	if err != nil {
 		return err
 	}
 	defer stopAlerts(alerter, s.logger) // after the scheduler stopped: its last alerts are posted
 	web.countAlerts(alerter)
-	control, _ := selector.(contract.JobControl)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
-		Distributed: selector, Output: s.output, History: history, Registry: registry,
-		Process: processRecord(root, files), Control: control,
+		Backend: selector, Output: s.output, Process: processRecord(root, files),
 		Observer: observe.Join(web.observer(), alertObserver(alerter))}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {

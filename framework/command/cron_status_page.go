@@ -13,13 +13,11 @@ import (
 )
 
 // statusPage makes the page "/" of `cron start --http`: root's jobs and what backend (the process's
-// Distributed service, nil when it has none) keeps of them, with actions when token is set (empty:
+// backend, nil when it has none) keeps of them, with actions when token is set (empty:
 // read-only). The error names the token's flag when the token is too short or holds white space.
-func statusPage(root *console.Root, appID string, backend any, token string, logger *slog.Logger) (http.Handler, error) {
-	history, registry := clusterStores(backend)
-	control, _ := backend.(contract.JobControl)
-	page, err := statuspage.New(statuspage.Config{Specs: root.Scheduler.CronSpecs, History: history,
-		Registry: registry, Control: control, AppID: appID, Token: token, Secrets: root.Secrets(), Logger: logger})
+func statusPage(root *console.Root, appID string, backend contract.Backend, token string, logger *slog.Logger) (http.Handler, error) {
+	page, err := statuspage.New(statuspage.Config{Specs: root.Scheduler.CronSpecs, History: backend, Registry: backend,
+		Control: backend, AppID: appID, Token: token, Secrets: root.Secrets(), Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("--http-token (or HADE_CRON_HTTP_TOKEN): %w", err)
 	}
@@ -27,8 +25,8 @@ func statusPage(root *console.Root, appID string, backend any, token string, log
 }
 
 // startWeb binds the server of --http, when set, with the status page of root's jobs over backend on "/";
-// heartbeat says whether the process has a backend heartbeat (see cronHTTP.start).
-func startWeb(cmd *cobra.Command, root *console.Root, web *cronHTTP, appID string, backend any, heartbeat bool, logger *slog.Logger) error {
+// the process has a backend heartbeat when backend is not nil (see cronHTTP.start).
+func startWeb(cmd *cobra.Command, root *console.Root, web *cronHTTP, appID string, backend contract.Backend, logger *slog.Logger) error {
 	if web == nil {
 		return nil
 	}
@@ -36,5 +34,5 @@ func startWeb(cmd *cobra.Command, root *console.Root, web *cronHTTP, appID strin
 	if err != nil {
 		return err
 	}
-	return web.start(cmd.Context(), logger, heartbeat, page)
+	return web.start(cmd.Context(), logger, backend != nil, page)
 }

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/backend"
 )
 
 // Environment variables of the run history's retention.
@@ -18,9 +19,9 @@ const (
 
 // addHistoryFlags adds the run history's retention flags to flags, with their defaults from the
 // environment; it returns an error naming the variable when a value there does not parse.
-func addHistoryFlags(flags *pflag.FlagSet, retention *distributed.Retention) error {
-	runs, runsErr := envPositiveInt(EnvHistoryMaxRuns, distributed.DefaultRetention.PerJob)
-	age, ageErr := envDuration(EnvHistoryMaxAge, distributed.DefaultRetention.MaxAge)
+func addHistoryFlags(flags *pflag.FlagSet, retention *backend.Retention) error {
+	runs, runsErr := envPositiveInt(EnvHistoryMaxRuns, backend.DefaultRetention().PerJob)
+	age, ageErr := envDuration(EnvHistoryMaxAge, backend.DefaultRetention().MaxAge)
 	flags.IntVar(&retention.PerJob, "history-max-runs", runs,
 		"run history: records kept per job, the newest (env "+EnvHistoryMaxRuns+")")
 	flags.DurationVar(&retention.MaxAge, "history-max-age", age,
@@ -29,6 +30,19 @@ func addHistoryFlags(flags *pflag.FlagSet, retention *distributed.Retention) err
 }
 
 // envPositiveInt returns the integer in the environment variable name, or fallback when it is unset.
+// envDuration returns the duration in the environment variable name, or fallback when it is unset.
+func envDuration(name string, fallback time.Duration) (time.Duration, error) {
+	value := envOr(name, "")
+	if value == "" {
+		return fallback, nil
+	}
+	duration, err := time.ParseDuration(value)
+	if err != nil || duration <= 0 {
+		return fallback, fmt.Errorf("%s=%q is not a positive duration such as 2s or 500ms", name, value)
+	}
+	return duration, nil
+}
+
 func envPositiveInt(name string, fallback int) (int, error) {
 	value := envOr(name, "")
 	if value == "" {

@@ -74,7 +74,7 @@ func TestExitCode(t *testing.T) {
 func TestExecuteNeverReturnsTheRedisPassword(t *testing.T) {
 	root := NewRoot("app", "test")
 	root.AddCommand(&cobra.Command{Use: "fail", RunE: func(cmd *cobra.Command, _ []string) error {
-		return WithExitCode(2, fmt.Errorf("parse %q: invalid escape", root.Settings.Distributed.RedisURL))
+		return WithExitCode(2, fmt.Errorf("parse %q: invalid escape", *root.Settings.values["redis-url"]))
 	}})
 	root.SetArgs([]string{"--redis-url", "redis://:s3cret%zz@host:1/0", "fail"})
 	err := root.Execute(context.Background())

@@ -6,15 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework"
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/provider/app"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -22,21 +26,8 @@ import (
 const (
 	EnvBaseFolder  = "HADE_BASE_FOLDER"
 	EnvDistributed = "HADE_DISTRIBUTED"
-	EnvRedisURL    = "HADE_REDIS_URL"
-	EnvRedisPrefix = "HADE_REDIS_PREFIX"
 	EnvCronZone    = "HADE_CRON_TZ"
-
-	EnvEtcdEndpoints      = "HADE_ETCD_ENDPOINTS"
-	EnvEtcdPrefix         = "HADE_ETCD_PREFIX"
-	EnvEtcdUser           = "HADE_ETCD_USER"
-	EnvEtcdPassword       = "HADE_ETCD_PASSWORD" // the password: only by env (or a file), never by a flag
-	EnvEtcdPasswordFile   = "HADE_ETCD_PASSWORD_FILE"
-	EnvEtcdCACert         = "HADE_ETCD_CACERT"
-	EnvEtcdCert           = "HADE_ETCD_CERT"
-	EnvEtcdKey            = "HADE_ETCD_KEY"
-	EnvEtcdDialTimeout    = "HADE_ETCD_DIAL_TIMEOUT"
-	EnvEtcdRequestTimeout = "HADE_ETCD_REQUEST_TIMEOUT"
-	EnvLogLevel           = "HADE_LOG_LEVEL"
+	EnvLogLevel    = "HADE_LOG_LEVEL"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -44,19 +35,22 @@ type Settings struct {
 	// BaseFolder holds storage/ (flag --base-folder, env HADE_BASE_FOLDER, default ".": the working
 	// directory).
 	BaseFolder string
-	// Distributed configures the distributed selection backend: flags --distributed (env
-	// HADE_DISTRIBUTED, default "local"), --redis-url (env HADE_REDIS_URL, default
-	// redis://127.0.0.1:6379/0) and --redis-prefix (env HADE_REDIS_PREFIX, default "hade:"); for etcd
-	// --etcd-endpoints, --etcd-prefix, --etcd-user, --etcd-password-file, --etcd-cacert, --etcd-cert,
-	// --etcd-key, --etcd-dial-timeout and --etcd-request-timeout (env HADE_ETCD_<NAME>), and the password
-	// from HADE_ETCD_PASSWORD, read when the service is made (Etcd.Password stays empty here).
-	Distributed distributed.Config
+	// Backend names the registered backend the cron processes share (flag --distributed, env
+	// HADE_DISTRIBUTED, default "local"). Each registered backend's settings are flags
+	// --<backend>-<setting> (env HADE_<BACKEND>_<SETTING>), e.g. --redis-url; a secret one is an
+	// environment variable only, e.g. HADE_ETCD_PASSWORD, read when the backend is opened.
+	Backend string
+	// History bounds the run history (flags --history-max-runs and --history-max-age, env
+	// HADE_HISTORY_MAX_RUNS and HADE_HISTORY_MAX_AGE; defaults backend.DefaultRetention's).
+	History backend.Retention
 	// CronZone is the IANA zone of cron specs without CRON_TZ= (flag --cron-tz, env HADE_CRON_TZ, default
 	// "": the host's zone, as crontab does).
 	CronZone string
 	// LogLevel is the lowest level the cron process logs: debug, info, warn or error (flag --log-level, env
 	// HADE_LOG_LEVEL, default info). `cron start` checks it.
 	LogLevel string
+
+	values map[string]*string // the backends' settings but the secret ones, by flag name
 }
 
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
@@ -69,53 +63,52 @@ type Root struct {
 	Scheduler *scheduler.Scheduler
 	Settings  *Settings
 
-	setupErr error
-	args     []string // set by SetArgs; nil: os.Args[1:]
+	setupErr      error
+	args          []string     // set by SetArgs; nil: os.Args[1:]
+	backendLogger *slog.Logger // see SetBackendLogger
+	backendWait   bool         // see WaitForBackend
 }
 
-// NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed,
-// --redis-url, --redis-prefix and --log-level, and a container with the App and Distributed providers bound.
+// NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed and
+// the settings of every registered backend, --history-max-runs, --history-max-age, --cron-tz and
+// --log-level, and a container with the App and Backend providers bound.
 func NewRoot(name, short string) *Root {
 	settings := &Settings{}
 	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
 	flags := command.PersistentFlags()
 	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(EnvBaseFolder, "."),
 		"folder that holds storage/ (env "+EnvBaseFolder+")")
-	flags.StringVar(&settings.Distributed.Backend, "distributed", envOr(EnvDistributed, distributed.BackendLocal),
-		"distributed selection backend: local (one host), redis or etcd (env "+EnvDistributed+")")
-	flags.StringVar(&settings.Distributed.RedisURL, "redis-url", envOr(EnvRedisURL, distributed.DefaultRedisURL),
-		"with --distributed=redis: redis://[user:password@]host:port/db, rediss:// for TLS (env "+EnvRedisURL+")")
-	// the default comes from the environment: --help shows it without its password
-	flags.Lookup("redis-url").DefValue = secret.RedactURL(flags.Lookup("redis-url").DefValue)
-	flags.StringVar(&settings.Distributed.RedisPrefix, "redis-prefix", envOr(EnvRedisPrefix, distributed.DefaultRedisPrefix),
-		"with --distributed=redis: prefix of every key, one per application sharing a Redis (env "+EnvRedisPrefix+")")
-	envErr := errors.Join(addEtcdFlags(flags, &settings.Distributed.Etcd), addHistoryFlags(flags, &settings.Distributed.History))
+	flags.StringVar(&settings.Backend, "distributed", envOr(EnvDistributed, "local"),
+		"backend the cron processes share: "+registeredBackends()+" (env "+EnvDistributed+")")
+	settings.values = addBackendFlags(flags)
+	envErr := addHistoryFlags(flags, &settings.History)
 	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(EnvCronZone),
 		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+EnvCronZone+")")
 	flags.StringVar(&settings.LogLevel, "log-level", envOr(EnvLogLevel, "info"),
 		"lowest level the cron process logs: debug, info, warn or error (env "+EnvLogLevel+")")
 
 	container := framework.NewContainer()
-	setupErr := errors.Join(envErr,
+	root := &Root{Command: command, Container: container, Scheduler: scheduler.New(), Settings: settings}
+	root.setupErr = errors.Join(envErr,
 		container.Bind(app.Provider{
 			BaseFolder: func() string { return settings.BaseFolder },
 			Setting:    "--base-folder or " + EnvBaseFolder,
 		}),
-		container.Bind(distributed.Provider{
-			Config: func() distributed.Config {
-				config := settings.Distributed
-				config.Etcd.Password = os.Getenv(EnvEtcdPassword)
-				return config
-			},
-			Names: distributed.Config{
-				Backend:     "--distributed or " + EnvDistributed,
-				RedisURL:    "--redis-url or " + EnvRedisURL,
-				RedisPrefix: "--redis-prefix or " + EnvRedisPrefix,
-				Etcd:        distributed.EtcdConfig{Endpoints: "--etcd-endpoints or " + EnvEtcdEndpoints},
-			},
-		}),
+		container.Bind(backendProvider{root: root}),
 	)
-	return &Root{Command: command, Container: container, Scheduler: scheduler.New(), Settings: settings, setupErr: setupErr}
+	return root
+}
+
+// registeredBackends lists the registered backends for --help, e.g. "local, redis or etcd".
+func registeredBackends() string {
+	names := slices.Sorted(maps.Keys(backend.Drivers()))
+	switch len(names) {
+	case 0:
+		return "none is registered"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // AddCronCommand registers cmd to run at every tick of spec on this process; see
@@ -143,10 +136,10 @@ func (r *Root) Execute(ctx context.Context) error {
 	return secret.ScrubError(err, r.Secrets())
 }
 
-// Secrets returns the credentials of the settings, to scrub from what is shown: the password of the Redis
-// URL and the etcd password (HADE_ETCD_PASSWORD).
+// Secrets returns the credentials of the settings, to scrub from what is shown: the passwords of URL
+// settings (e.g. --redis-url's) and the values of secret ones (e.g. HADE_ETCD_PASSWORD).
 func (r *Root) Secrets() []string {
-	return append(secret.URLPasswords(r.Settings.Distributed.RedisURL), os.Getenv(EnvEtcdPassword))
+	return r.Settings.secrets()
 }
 
 func (r *Root) execute(ctx context.Context) error {

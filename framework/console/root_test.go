@@ -66,7 +66,7 @@ func TestCommandsReachTheContainerFromTheirContext(t *testing.T) {
 
 func TestBadSettingsAreNamed(t *testing.T) {
 	withArgs(t, "--base-folder", t.TempDir(), "--distributed", "zookeeper", "make")
-	err := rootThatMakes(contract.DistributedKey).Execute(context.Background())
+	err := rootThatMakes(contract.BackendKey).Execute(context.Background())
 	if err == nil || !strings.Contains(err.Error(), `"zookeeper"`) || !strings.Contains(err.Error(), "--distributed") || !strings.Contains(err.Error(), `"local"`) {
 		t.Fatalf("unknown backend: %v; want the value, the setting and the valid values", err)
 	}
@@ -94,7 +94,7 @@ func rootThatMakes(key string) *Root {
 // The default of --redis-url comes from HADE_REDIS_URL; --help shows it without its password, and the
 // value itself keeps it.
 func TestHelpHidesThePasswordOfTheRedisURLFromTheEnvironment(t *testing.T) {
-	t.Setenv(EnvRedisURL, "redis://user:hunter2secret@localhost:6379/0")
+	t.Setenv("HADE_REDIS_URL", "redis://user:hunter2secret@localhost:6379/0")
 	root := NewRoot("app", "test")
 	if usage := root.Command.PersistentFlags().FlagUsages(); strings.Contains(usage, "hunter2secret") || !strings.Contains(usage, "redis://user:") {
 		t.Errorf("--help shows the password or not the URL:\n%s", usage)

@@ -21,7 +21,7 @@ func BenchmarkTickPath(b *testing.B) {
 
 // BenchmarkTickPathRecorded is BenchmarkTickPath with a run history: the record of each run is handed to
 // the recorder, whose goroutine writes batches to a store that keeps nothing (the store's own cost is
-// measured per backend in framework/provider/distributed).
+// measured per backend in framework/backend).
 func BenchmarkTickPathRecorded(b *testing.B) {
 	benchmarkTickPath(b, &discardHistory{})
 }

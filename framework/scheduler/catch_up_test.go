@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/backend/local"
 )
 
 // TestCatchUpRunsTheLatestMissedTickOnceForTheCluster: the first process back claims and runs the latest
@@ -20,7 +20,7 @@ func TestCatchUpRunsTheLatestMissedTickOnceForTheCluster(t *testing.T) {
 	var runs atomic.Int32
 	logs := &logBuffer{}
 	newProcess := func(app string, grace time.Duration) *Scheduler {
-		local, err := distributed.NewLocal(folder)
+		local, err := local.New(local.Config{Folder: folder})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestCatchUpRunsTheLatestMissedTickOnceForTheCluster(t *testing.T) {
 			return nil
 		}), time.Second, WithCatchUp(grace))
 		env := testEnvironment(logs, app)
-		env.Distributed = local
+		env.Backend = local
 		startWithoutTimer(t, s, env)
 		return s
 	}

@@ -14,7 +14,7 @@ type Type string
 const (
 	// Normal entries run every tick on every process that schedules them.
 	Normal Type = "normal"
-	// Distributed entries run each tick on the one process that claims it through contract.Distributed.
+	// Distributed entries run each tick on the one process that claims it through contract.Claims.
 	Distributed Type = "distributed"
 )
 

@@ -9,14 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/backend/local"
 )
 
 // Two processes on hosts in different zones, with an hourly distributed entry and no cron zone, compute
 // ticks 30 min apart; through one real backend only the definition that claimed first ever runs, and
 // the other logs each refusal as an error naming both definitions.
 func TestHostsInDifferentZonesNeverBothRunAnHourlyJob(t *testing.T) {
-	backend, err := distributed.NewLocal(t.TempDir())
+	backend, err := local.New(local.Config{Folder: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestHostsInDifferentZonesNeverBothRunAnHourlyJob(t *testing.T) {
 		report := &cobra.Command{Use: "report", RunE: func(*cobra.Command, []string) error { h.runs.Add(1); return nil }}
 		h.scheduler.AddDistributedCronCommand("report", "0 * * * *", report, 3*time.Hour)
 		env := testEnvironment(h.logs, tz)
-		env.Distributed = backend
+		env.Backend = backend
 		startWithoutTimer(t, h.scheduler, env)
 		for tick := h.scheduler.CronSpecs[0].Next(now.Add(-150 * time.Minute)); tick.Before(now.Add(150 * time.Minute)); tick = h.scheduler.CronSpecs[0].Next(tick) {
 			firings = append(firings, firing{i, tick})

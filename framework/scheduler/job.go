@@ -276,7 +276,7 @@ func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withL
 	if withLease {
 		claim.RunLease = leaseTTL
 	}
-	claimed, err := env.Distributed.ClaimTick(state.claims, claim)
+	claimed, err := env.Backend.ClaimTick(state.claims, claim)
 	state.claimed(j.spec.Name, claimResult(err, state.claims.Err(), claimed.Holder == env.AppID))
 	switch {
 	case errors.Is(err, contract.ErrTickClosed):

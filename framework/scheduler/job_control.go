@@ -38,7 +38,7 @@ func (r *running) applyOrders(orders contract.Orders) {
 		r.seen[request.ID] = request.Made
 		j := r.jobs[request.Job]
 		switch {
-		case j == nil || r.env.Control == nil:
+		case j == nil || r.env.Backend == nil:
 		case request.Kind == contract.RequestRun:
 			r.tasks.Add(1)
 			go func() {
@@ -54,7 +54,7 @@ func (r *running) applyOrders(orders contract.Orders) {
 // runRequested runs j once for request if this process takes it first, and answers the outcome.
 func (j *job) runRequested(state *running, request contract.ControlRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
-	taken, err := state.env.Control.TakeRequest(ctx, request.ID, state.env.AppID)
+	taken, err := state.env.Backend.TakeRequest(ctx, request.ID, state.env.AppID)
 	cancel()
 	if err != nil {
 		j.entryLogger(state.env).Error("cron run request", "request", request.ID, "error", "take the request: "+err.Error())
@@ -89,15 +89,15 @@ func (r *running) kill(j *job, request contract.ControlRequest) {
 	}
 }
 
-// answer stores this process's answer to request id (without env.Control, nothing); a failure is logged.
+// answer stores this process's answer to request id (without env.Backend, nothing); a failure is logged.
 func (r *running) answer(j *job, id, outcome, detail string) {
-	if r.env.Control == nil {
+	if r.env.Backend == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
 	defer cancel()
 	answer := contract.ControlAnswer{AppID: r.env.AppID, Outcome: outcome, Detail: detail, At: time.Now()}
-	if err := r.env.Control.Answer(ctx, id, answer); err != nil {
+	if err := r.env.Backend.Answer(ctx, id, answer); err != nil {
 		j.entryLogger(r.env).Error("cron request answer", "request", id, "outcome", outcome, "error", err.Error())
 	}
 }

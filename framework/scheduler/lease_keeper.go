@@ -58,7 +58,7 @@ func (k *leaseKeeper) renew(held []*heldLease, down bool) bool {
 	sent := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), leaseCall)
 	defer cancel()
-	lost, err := k.state.env.Distributed.RenewRuns(ctx, leases, leaseTTL)
+	lost, err := k.state.env.Backend.RenewRuns(ctx, leases, leaseTTL)
 	switch {
 	case err != nil && !down:
 		k.logger.Error("cron run lease: renewal failed; runs holding a lease end when it can no longer be sure of it",

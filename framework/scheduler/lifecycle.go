@@ -27,8 +27,8 @@ type StopReport struct {
 type running struct {
 	env       *Environment
 	output    *outputSink  // nil without env.Output
-	recorder  *recorder    // nil without env.History
-	heartbeat *heartbeat   // nil without env.Registry
+	recorder  *recorder    // nil without env.Backend
+	heartbeat *heartbeat   // nil without env.Backend
 	leases    *leaseKeeper // nil without an entry under OverlapForbid
 
 	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.

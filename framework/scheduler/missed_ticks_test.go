@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/backend/local"
 )
 
 // TestGapInTheFenceIsRecordedOnceAsMissed: ticks no process won are recorded once, by the process that
@@ -18,14 +18,14 @@ func TestGapInTheFenceIsRecordedOnceAsMissed(t *testing.T) {
 	logs := &logBuffer{}
 	schedulers := make([]*Scheduler, 2)
 	for i := range schedulers {
-		local, err := distributed.NewLocal(folder)
+		local, err := local.New(local.Config{Folder: folder})
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := New()
 		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { return nil }), 2*time.Second)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Distributed = local
+		env.Backend = local
 		startWithoutTimer(t, s, env)
 		s.state.Load().recorder = startRecorder(histories[i], env.Logger, nil)
 		schedulers[i] = s

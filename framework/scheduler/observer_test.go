@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 )
 
 // observed records what an Observer is told.
@@ -40,7 +40,7 @@ func (o *observed) add(list *[]string, job, what string, attempt int) {
 
 // The observer hears every attempt, one settlement per tick (the last attempt), and each claim's result.
 func TestObserverHearsAttemptsSettlementsAndClaims(t *testing.T) {
-	backend, err := distributed.NewLocal(t.TempDir())
+	backend, err := local.New(local.Config{Folder: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestObserverHearsAttemptsSettlementsAndClaims(t *testing.T) {
 	s.AddDistributedCronCommand("report", "* * * * * *", runnable("report", func(*cobra.Command, []string) error { return nil }), time.Second)
 	watch := &observed{}
 	a, b := testEnvironment(&logBuffer{}, "a"), testEnvironment(&logBuffer{}, "b")
-	a.Distributed, b.Distributed, a.Observer = backend, backend, watch
+	a.Backend, b.Backend, a.Observer = backend, backend, watch
 	startWithoutTimer(t, s, a)
 	tick := time.Now().Truncate(time.Second)
 	other := New()

@@ -8,15 +8,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 )
 
 // twoProcesses returns two schedulers sharing one local backend, each with a distributed entry "long" whose
 // command waits for release (or its context), registered with options.
 func twoProcesses(t *testing.T, release chan struct{}, options ...EntryOption) (a, b *Scheduler, logsA, logsB *logBuffer) {
 	t.Helper()
-	backend, err := distributed.NewLocal(t.TempDir())
+	backend, err := local.New(local.Config{Folder: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func twoProcesses(t *testing.T, release chan struct{}, options ...EntryOption) (
 		s := New()
 		s.AddDistributedCronCommand("long", "* * * * * *", long(), 5*time.Second, options...)
 		env := testEnvironment(logs, []string{"a", "b"}[i])
-		env.Distributed = backend
+		env.Backend = backend
 		startWithoutTimer(t, s, env)
 		if i == 0 {
 			a = s

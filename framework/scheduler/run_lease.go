@@ -93,7 +93,7 @@ func (j *job) releaseLease(state *running) {
 	held.lost = true
 	held.mu.Unlock()
 	// no deadline of its own: each backend bounds the call (Redis, etcd: their request timeout; local: its lock wait)
-	if err := state.env.Distributed.ReleaseRun(context.Background(), held.lease); err != nil {
+	if err := state.env.Backend.ReleaseRun(context.Background(), held.lease); err != nil {
 		j.entryLogger(state.env).Warn("cron run lease", "tick", held.lease.Tick.Format(time.RFC3339),
 			"error", "release: "+err.Error(), "expires_in", leaseTTL.String())
 	}
@@ -127,7 +127,7 @@ func (j *job) acquire(state *running, tick time.Time) (string, []slog.Attr) {
 	sent := time.Now()
 	ctx, cancel := context.WithTimeout(state.claims, controlCallTimeout)
 	defer cancel()
-	holder, err := state.env.Distributed.AcquireRun(ctx, lease, leaseTTL)
+	holder, err := state.env.Backend.AcquireRun(ctx, lease, leaseTTL)
 	switch {
 	case err != nil:
 		return outcomeError, []slog.Attr{slog.String("error", "acquire run lease: "+err.Error())}

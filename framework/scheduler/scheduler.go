@@ -31,27 +31,24 @@ type Environment struct {
 	Logger *slog.Logger
 	// AppID identifies this process in claims and log lines.
 	AppID string
-	// Distributed claims the ticks of distributed entries; it may be nil when there are none.
-	Distributed contract.Distributed
+	// Backend, shared with the other processes, claims the ticks of distributed entries and holds their
+	// run leases; it also receives a record of every tick this process handled (every outcome but
+	// not_selected; a distributed entry's ticks this process was too late for are not its to record),
+	// written in batches by a goroutine, never on a run's path (Stop writes what is left, for at most 2s);
+	// it holds this process's record (Process, with AppID, the start time, the runs in progress and the
+	// records lost) from Start, refreshed every second, until Stop removes it; and it carries the
+	// operators' orders the heartbeat brings: paused jobs skip their ticks (outcome paused), a run request is
+	// taken by one process and run at once, a kill request cancels the job's runs here. It may be nil when
+	// no entry is distributed: then nothing is recorded nor ordered.
+	Backend contract.Backend
 	// Output, when set, receives what runs write through their command's OutOrStdout and ErrOrStderr,
 	// each line prefixed with the time (UTC, ms), the job and the tick:
 	// "2026-11-28T19:50:01.012Z job=foo tick=2026-11-28T19:50:01Z | text" ("stderr |" for ErrOrStderr).
 	// Lines of concurrent runs never interleave; a partial last line is written when the run ends. The
 	// command's own writers are replaced during runs. When nil, commands write where they would anyway.
 	Output io.Writer
-	// History, when set, receives a record of every tick this process handled (every outcome but
-	// not_selected; a distributed entry's ticks this process was too late for are not its to record),
-	// written in batches by a goroutine, never on a run's path; Stop writes what is left (for at most 2s).
-	History contract.RunHistory
-	// Registry, when set, holds this process's record (Process, with AppID, the start time, the runs in
-	// progress and the records lost) from Start, refreshed every second, until Stop removes it.
-	Registry contract.ProcessRegistry
 	// Process describes this process in its records: Hostname, PID, BaseFolder, Provider, Version.
 	Process contract.ProcessRecord
-	// Control, with Registry, carries out the operators' orders the heartbeat brings: paused jobs skip
-	// their ticks (outcome paused), a run request is taken by one process and run at once, a kill request
-	// cancels the job's runs here. Without it only the pauses apply.
-	Control contract.JobControl
 	// Observer, when set, is told of every attempt, settled tick, claim, heartbeat and lost record (for
 	// metrics and alerts), on the scheduler's goroutines.
 	Observer observe.Observer
@@ -114,8 +111,8 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
-// that share the Distributed backend, with options (WithName, WithTimeout, WithRetry, WithCatchUp): before each run the process claims the tick under serviceName (see
-// contract.Distributed.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
+// that share the backend, with options (WithName, WithTimeout, WithRetry, WithCatchUp): before each run the process claims the tick under serviceName (see
+// contract.Claims.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
 // backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
 // contract.ValidateServiceName) or hold time, a service name registered twice, a nil or non-runnable cmd,
 // or a job name that is invalid or already taken is kept as a registration error (see Err). The job is
@@ -227,23 +224,21 @@ func commandName(cmd *cobra.Command) string {
 }
 
 // startServices returns the running state of env with its services started: the run recorder (with a
-// history), the heartbeat (with a registry) and the lease keeper (with an entry under OverlapForbid).
+// backend), the heartbeat (with a backend) and the lease keeper (with an entry under OverlapForbid).
 func (s *Scheduler) startServices(env Environment) *running {
 	state := newRunning(env)
 	for _, j := range s.jobs {
 		state.jobs[j.spec.Name] = j
 	}
-	if env.History != nil {
+	if env.Backend != nil {
 		var onLost func(int)
 		if env.Observer != nil {
 			onLost = env.Observer.RecordsLost
 		}
-		state.recorder = startRecorder(env.History, env.Logger, onLost)
-	}
-	if env.Registry != nil {
+		state.recorder = startRecorder(env.Backend, env.Logger, onLost)
 		record := env.Process
 		record.AppID, record.Started = env.AppID, time.Now()
-		state.heartbeat = startHeartbeat(env.Registry, record, state)
+		state.heartbeat = startHeartbeat(env.Backend, record, state)
 	}
 	for _, j := range s.jobs {
 		if j.forbidsOverlap() && state.leases == nil {
@@ -260,7 +255,7 @@ func (s *Scheduler) Err() error {
 
 // Start starts timing the entries in the background and returns. It returns an error, starting nothing,
 // when a registration failed (Err), when there is no entry, when a distributed entry has no
-// env.Distributed, when env lacks a Context, Logger or AppID, or when the scheduler was started before.
+// env.Backend, when env lacks a Context, Logger or AppID, or when the scheduler was started before.
 // Stop stops it.
 func (s *Scheduler) Start(env Environment) error {
 	if err := s.Err(); err != nil {
@@ -273,7 +268,7 @@ func (s *Scheduler) Start(env Environment) error {
 		return errors.New("scheduler environment needs a Context, a Logger and an AppID")
 	}
 	for _, spec := range s.CronSpecs {
-		if spec.Type == Distributed && env.Distributed == nil {
+		if spec.Type == Distributed && env.Backend == nil {
 			return fmt.Errorf("entry %q (service %q) is distributed but no Distributed service was given", spec.Spec, spec.ServiceName)
 		}
 	}

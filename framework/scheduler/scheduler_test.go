@@ -17,7 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/provider/distributed"
+	"github.com/hadeframe/hade/framework/backend/local"
 )
 
 // logBuffer collects the JSON log lines of runs.
@@ -356,13 +356,13 @@ func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
 	s.AddCronCommand("* * * * * *", shared)
 	s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
 	s.AddCronCommand("* * * * * *", other)
-	local, err := distributed.NewLocal(filepath.Join(t.TempDir(), "distributed"))
+	local, err := local.New(local.Config{Folder: filepath.Join(t.TempDir(), "distributed")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Distributed = local
+	env.Backend = local
 	startWithoutTimer(t, s, env)
 
 	base := time.Now().Truncate(time.Second)
@@ -396,14 +396,14 @@ func TestDistributedTickRunsOnOneProcess(t *testing.T) {
 	logs := &logBuffer{}
 	schedulers := make([]*Scheduler, 2)
 	for i := range schedulers {
-		local, err := distributed.NewLocal(folder)
+		local, err := local.New(local.Config{Folder: folder})
 		if err != nil {
 			t.Fatal(err)
 		}
 		s := New()
 		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Distributed = local
+		env.Backend = local
 		startWithoutTimer(t, s, env)
 		schedulers[i] = s
 	}
@@ -429,7 +429,7 @@ func TestDistributedTickRunsOnOneProcess(t *testing.T) {
 
 func TestBackendErrorSkipsTheTickAndKeepsRunning(t *testing.T) {
 	root := t.TempDir()
-	local, err := distributed.NewLocal(root)
+	local, err := local.New(local.Config{Folder: root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,10 +438,10 @@ func TestBackendErrorSkipsTheTickAndKeepsRunning(t *testing.T) {
 	s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Distributed = local
+	env.Backend = local
 	startWithoutTimer(t, s, env)
 	// a directory where the lock file belongs makes every claim fail
-	if err := os.Mkdir(local.LockFile("svc"), 0o700); err != nil {
+	if err := os.Mkdir(filepath.Join(root, "svc.lock"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	tick := time.Now().Truncate(time.Second)

@@ -12,15 +12,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 )
 
 // queuedBackend puts claims in line in front of a real Local backend, as claims waiting for a batched
 // backend call are: each waits until open is closed or its context ends. claimed receives the service of
 // each claim the backend answered.
 type queuedBackend struct {
-	*distributed.Local
+	contract.Backend
 	open    chan struct{}
 	waiting atomic.Int32
 	claimed chan string
@@ -28,11 +28,11 @@ type queuedBackend struct {
 
 func newQueuedBackend(t *testing.T, folder string, open bool) *queuedBackend {
 	t.Helper()
-	local, err := distributed.NewLocal(folder)
+	local, err := local.New(local.Config{Folder: folder})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := &queuedBackend{Local: local, open: make(chan struct{}), claimed: make(chan string, 100)}
+	q := &queuedBackend{Backend: local, open: make(chan struct{}), claimed: make(chan string, 100)}
 	if open {
 		close(q.open)
 	}
@@ -46,7 +46,7 @@ func (q *queuedBackend) ClaimTick(ctx context.Context, c contract.Claim) (contra
 	case <-ctx.Done():
 		return contract.Claimed{}, fmt.Errorf("claim of %q waiting in line: %w", c.Service, ctx.Err())
 	}
-	selected, err := q.Local.ClaimTick(ctx, c)
+	selected, err := q.Backend.ClaimTick(ctx, c)
 	q.claimed <- c.Service
 	return selected, err
 }
@@ -98,7 +98,7 @@ func startWonTickWaiting(t *testing.T) *wonTickWaiting {
 	w.s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
 	w.backend = newQueuedBackend(t, filepath.Join(t.TempDir(), "distributed"), true)
 	env := testEnvironment(w.logs, "app")
-	env.Distributed = w.backend
+	env.Backend = w.backend
 	startWithoutTimer(t, w.s, env)
 	w.tick = time.Now().Truncate(time.Second)
 	w.wg.Add(2)
@@ -152,7 +152,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 	}
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Distributed = backend
+	env.Backend = backend
 	startWithoutTimer(t, s, env)
 
 	tick := time.Now().Truncate(time.Second)
@@ -182,7 +182,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 			t.Fatalf("line %v: want INFO and a reason naming the stop", line)
 		}
 	}
-	other, err := distributed.NewLocal(folder)
+	other, err := local.New(local.Config{Folder: folder})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework"
+	_ "github.com/hadeframe/hade/framework/backend/etcd"
+	_ "github.com/hadeframe/hade/framework/backend/local"
+	_ "github.com/hadeframe/hade/framework/backend/redis"
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -56,12 +58,8 @@ func RunNode(args []string) error {
 	}
 	root := console.NewRoot("hadeverify-node", "test app of hadeverify")
 	command.AddKernelCommands(root)
-	err = root.Container.Bind(recordingProvider{recorder: recorder, proc: proc, offset: offset, inner: distributed.Provider{
-		Config: func() distributed.Config { return root.Settings.Distributed },
-		Names: distributed.Config{Backend: "--distributed or " + console.EnvDistributed,
-			RedisURL: "--redis-url or " + console.EnvRedisURL, RedisPrefix: "--redis-prefix or " + console.EnvRedisPrefix,
-			Etcd: distributed.EtcdConfig{Endpoints: "--etcd-endpoints or " + console.EnvEtcdEndpoints}},
-	}})
+	err = root.Container.Bind(recordingProvider{root: root, recorder: recorder, proc: proc, offset: offset})
+
 	if err != nil {
 		return errors.Join(err, recorder.close())
 	}

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/alert"
 	"github.com/hadeframe/hade/framework/internal/observe"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 )
 
 // received is one request the receiver got.
@@ -316,7 +316,7 @@ func TestRecoveredFromMemory(t *testing.T) {
 // Recovered from a real history (the local backend) when another process settled the previous tick:
 // skipped and missed records between are passed over.
 func TestRecoveredFromHistory(t *testing.T) {
-	history, err := distributed.NewLocal(t.TempDir())
+	history, err := local.New(local.Config{Folder: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,3 +77,20 @@ func (s *scrubbed) Error() string { return s.message }
 
 // Unwrap returns the original error, for errors.Is and errors.As; never print it.
 func (s *scrubbed) Unwrap() error { return s.err }
+
+// RedactUserInfo replaces the user information of rawURL (between "://" and the last "@") with "xxxxx",
+// textually, so that it works on URLs that do not parse. A URL without "@" is returned unchanged.
+func RedactUserInfo(rawURL string) string {
+	scheme, rest, found := strings.Cut(rawURL, "://")
+	if !found {
+		scheme, rest = "", rawURL
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return rawURL
+	}
+	if found {
+		return scheme + "://xxxxx" + rest[at:]
+	}
+	return "xxxxx" + rest[at:]
+}

@@ -17,16 +17,15 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
-
 	"github.com/hadeframe/hade/internal/chromiumtest"
 )
 
 // cluster is a real scheduler running real jobs every second over a real local backend.
 type cluster struct {
-	backend *distributed.Local
+	backend contract.Backend
 	cron    *scheduler.Scheduler
 	logs    *syncBuffer
 }
@@ -35,7 +34,7 @@ type cluster struct {
 // until killed), every second; the test's cleanup stops the scheduler.
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	backend, err := distributed.NewLocal(t.TempDir())
+	backend, err := local.New(local.Config{Folder: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +54,8 @@ func startCluster(t *testing.T) *cluster {
 	}))
 	hostname, _ := os.Hostname()
 	env := scheduler.Environment{Context: context.Background(), AppID: "0f3c2a9e-browser-test",
-		Logger:      slog.New(slog.NewJSONHandler(c.logs, nil)),
-		Distributed: backend, History: backend, Registry: backend, Control: backend,
+		Logger:  slog.New(slog.NewJSONHandler(c.logs, nil)),
+		Backend: backend,
 		Process: contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), Provider: "local", Version: "test"}}
 	if err := c.cron.Start(env); err != nil {
 		t.Fatal(err)

@@ -15,8 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/provider/distributed"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -54,9 +54,9 @@ func testSpecs(t *testing.T) []scheduler.CronSpec {
 }
 
 // testPage returns a handler over a real local backend, the backend and the handler's log.
-func testPage(t *testing.T, token string) (*Handler, *distributed.Local, *syncBuffer) {
+func testPage(t *testing.T, token string) (*Handler, contract.Backend, *syncBuffer) {
 	t.Helper()
-	backend, err := distributed.NewLocal(t.TempDir())
+	backend, err := local.New(local.Config{Folder: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework"
+	_ "github.com/hadeframe/hade/framework/backend/etcd"
+	_ "github.com/hadeframe/hade/framework/backend/local"
+	_ "github.com/hadeframe/hade/framework/backend/redis"
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"

@@ -1,0 +1,65 @@
+package etcd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEtcdEndpointsParse(t *testing.T) {
+	for raw, want := range map[string]string{
+		"127.0.0.1:2379":                          "",
+		"10.0.0.1:2379, 10.0.0.2:2379":            "",
+		"https://etcd-1:2379,https://etcd-2:2379": "",
+		"http://[::1]:2379":                       "",
+		"nohost":                                  "it is not host:port",
+		":2379":                                   "it is not host:port",
+		"h:0":                                     `port "0" is not a number from 1 to 65535`,
+		"h:http":                                  `port "http" is not a number`,
+		"ftp://h:21":                              `scheme "ftp" is neither http nor https`,
+		"http://user:s3cret@h:2379":               "it has a user",
+		"http://h:2379/v3":                        "it has a user, a path or a query",
+		"h:1,https://h:2":                         "mix schemes",
+		"h:1,":                                    "it is not host:port",
+	} {
+		_, _, err := parseEtcdEndpoints(raw, endpointsSetting)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v, want accepted", raw, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), endpointsSetting)):
+			t.Errorf("%q: %v, want an error naming --etcd-endpoints and %q", raw, err, want)
+		case err != nil && strings.Contains(err.Error(), "s3cret"):
+			t.Errorf("%q: the error shows the password: %v", raw, err)
+		}
+	}
+}
+
+func TestEtcdPasswordFileAndTLSFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "password")
+	if err := os.WriteFile(file, []byte("pw from file\r\nsecond line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if password, err := etcdPassword(Config{PasswordFile: file}); err != nil || password != "pw from file" {
+		t.Fatalf("password file: %q, %v; want its first line", password, err)
+	}
+	if password, _ := etcdPassword(Config{Password: "env", PasswordFile: file}); password != "env" {
+		t.Fatalf("HADE_ETCD_PASSWORD and a file: %q; want the environment's", password)
+	}
+	if _, err := etcdPassword(Config{PasswordFile: filepath.Join(dir, "missing")}); err == nil || !strings.Contains(err.Error(), "etcd.Config.PasswordFile") {
+		t.Fatalf("missing password file: %v; want an error naming --etcd-password-file", err)
+	}
+	if _, err := etcdTLS(Config{CACert: file}, true, false); err == nil || !strings.Contains(err.Error(), "holds no PEM certificate") {
+		t.Fatalf("a CA file without a certificate: %v", err)
+	}
+	if _, err := etcdTLS(Config{Cert: file}, true, false); err == nil || !strings.Contains(err.Error(), "etcd.Config.Key") {
+		t.Fatalf("a certificate without a key: %v", err)
+	}
+	if _, err := etcdTLS(Config{CACert: file, Endpoints: "http://h:1"}, false, true); err == nil || !strings.Contains(err.Error(), "http://") {
+		t.Fatalf("a CA with http:// endpoints: %v", err)
+	}
+	if config, err := etcdTLS(Config{}, true, false); err != nil || config == nil || config.RootCAs != nil {
+		t.Fatalf("https without a CA: %v, %v; want TLS with the system roots", config, err)
+	}
+}

@@ -1,0 +1,204 @@
+package etcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/backendtest"
+	"github.com/hadeframe/hade/internal/etcdserver"
+	"github.com/hadeframe/hade/internal/etcdtest"
+)
+
+func TestEtcdJobControlConformance(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backendtest.TestJobControl(t, func(t *testing.T) func() backendtest.Store {
+		open := newEtcdStore(t, cluster, historyRetention{})
+		return func() backendtest.Store { return open() }
+	})
+}
+
+// A heartbeat is one KV request (a Txn) whatever the orders, the first one (a Grant) and the next ones (a
+// KeepAliveOnce) alike; the orders come back whole, job names with slashes and percents included.
+func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	open := newEtcdStore(t, cluster, historyRetention{})
+	operator, process := open(), open()
+	ctx := context.Background()
+	jobs := []string{"report", "a/b", "100%", "z"}
+	for _, job := range jobs {
+		setPausedOrFail(t, operator, job)
+	}
+	now := time.Now()
+	for i := range 5 {
+		request := contract.ControlRequest{ID: fmt.Sprintf("r%d", i), Job: "report", Kind: contract.RequestRun,
+			Made: now.Add(time.Duration(i-5) * time.Second)}
+		if err := operator.AddRequest(ctx, request); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record := contract.ProcessRecord{AppID: "app", Hostname: "host", Started: now}
+	for i := range 3 {
+		before := etcdKVRequests(t, cluster)
+		orders, err := process.Heartbeat(ctx, record, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent := etcdKVRequests(t, cluster) - before; sent != 1 {
+			t.Fatalf("heartbeat %d took %v KV requests, want 1", i+1, sent)
+		}
+		if got := fmt.Sprint(orders.Paused); got != "[100% a/b report z]" || len(orders.Requests) != 5 ||
+			orders.Requests[0].ID != "r0" || orders.Requests[4].ID != "r4" {
+			t.Fatalf("heartbeat %d: orders %+v; want the 4 paused jobs sorted and requests r0…r4", i+1, orders)
+		}
+	}
+}
+
+func setPausedOrFail(t *testing.T, backend *etcdBackend, job string) {
+	t.Helper()
+	if err := backend.SetPaused(context.Background(), job, true); err != nil {
+		t.Fatalf("SetPaused(%q): %v", job, err)
+	}
+}
+
+// Requests and answers are put with a lease of ControlRequestTTL, which Close does not revoke: they
+// outlive the operator's process that made them.
+func TestEtcdControlKeysExpire(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	open := newEtcdStore(t, cluster, historyRetention{})
+	operator, process := open(), open()
+	ctx := context.Background()
+	request := contract.ControlRequest{ID: "r1", Job: "report", Kind: contract.RequestKill, Made: time.Now()}
+	if err := operator.AddRequest(ctx, request); err != nil {
+		t.Fatal(err)
+	}
+	if err := operator.Answer(ctx, "r1", contract.ControlAnswer{AppID: "a", Outcome: "killed", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := operator.Close(); err != nil {
+		t.Fatal(err)
+	}
+	client, err := process.conn.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	response, err := client.Get(ctx, process.controlPrefix(), clientv3.WithPrefix())
+	if err != nil || len(response.Kvs) != 2 {
+		t.Fatalf("control keys after the operator's Close: %v, %v; want the request and its answer", response, err)
+	}
+	for _, kv := range response.Kvs {
+		lease, err := client.TimeToLive(ctx, clientv3.LeaseID(kv.Lease))
+		if err != nil || lease.GrantedTTL != int64(contract.ControlRequestTTL/time.Second) || lease.TTL <= 0 {
+			t.Fatalf("lease of %s: %+v, %v; want a live lease of ControlRequestTTL", kv.Key, lease, err)
+		}
+	}
+}
+
+// Bad input is an error naming the field and what is valid; an ended ctx returns its error.
+func TestEtcdControlBadInput(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newEtcdStore(t, cluster, historyRetention{})()
+	ctx := context.Background()
+	made := time.Now()
+	for request, want := range map[contract.ControlRequest]string{
+		{Job: "j", Kind: contract.RequestRun, Made: made}:           "ControlRequest.ID",
+		{ID: "x", Kind: contract.RequestRun, Made: made}:            "ControlRequest.Job",
+		{ID: "x", Job: "j", Kind: "explode", Made: made}:            `"explode", want "run" or "kill"`,
+		{ID: "x", Job: "j", Kind: contract.RequestKill}:             "ControlRequest.Made",
+		{ID: "x", Job: "j", Kind: contract.RequestKill, Made: made}: "",
+	} {
+		err := backend.AddRequest(ctx, request)
+		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("AddRequest(%+v): %v; want an error naming %s", request, err, want)
+		}
+	}
+	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name") {
+		t.Errorf("SetPaused of an empty job: %v; want an error naming the job", err)
+	}
+	if err := backend.Answer(ctx, "", contract.ControlAnswer{AppID: "a"}); err == nil {
+		t.Error("Answer to an empty request id succeeded")
+	}
+	if _, err := backend.Answers(ctx, ""); err == nil {
+		t.Error("Answers of an empty request id succeeded")
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	checkCanceled := func(what string, err error) {
+		t.Helper()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a cancelled context: %v; want context.Canceled", what, err)
+		}
+	}
+	checkCanceled("SetPaused", backend.SetPaused(canceled, "j", true))
+	checkCanceled("AddRequest", backend.AddRequest(canceled, contract.ControlRequest{ID: "x", Job: "j", Kind: "run", Made: made}))
+	checkCanceled("Answer", backend.Answer(canceled, "x", contract.ControlAnswer{AppID: "a"}))
+	_, err := backend.Answers(canceled, "x")
+	checkCanceled("Answers", err)
+}
+
+// With the cluster down, control calls fail within the request timeout with an error naming etcd's
+// endpoints and their setting.
+func TestEtcdControlClusterDown(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), Prefix: "/down/", RequestTimeout: 300 * time.Millisecond,
+		DialTimeout: 300 * time.Millisecond})
+	ctx := context.Background()
+	if err := backend.SetPaused(ctx, "job", true); err != nil {
+		t.Fatal(err)
+	}
+	cluster.Stop()
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), cluster.Endpoints()) || !strings.Contains(err.Error(), endpointsSetting) {
+			t.Fatalf("%s with the cluster down: %v; want an error naming %s and its setting", what, err, cluster.Endpoints())
+		}
+	}
+	check("SetPaused", backend.SetPaused(ctx, "job", false))
+	check("AddRequest", backend.AddRequest(ctx, contract.ControlRequest{ID: "r", Job: "job", Kind: "run", Made: time.Now()}))
+	check("Answer", backend.Answer(ctx, "r", contract.ControlAnswer{AppID: "a", At: time.Now()}))
+	_, err := backend.Answers(ctx, "r")
+	check("Answers", err)
+}
+
+// BenchmarkEtcdHeartbeat is one heartbeat of a process on a 1-member cluster (a KeepAliveOnce and the Txn),
+// with orders to read: 2 paused jobs and 3 live requests.
+func BenchmarkEtcdHeartbeat(b *testing.B) {
+	cluster := etcdtest.Start(b, etcdserver.Options{Members: 1})
+	backend, err := newEtcd(Config{Endpoints: cluster.Endpoints(), Prefix: "/bench-heartbeat/"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := backend.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
+	ctx := context.Background()
+	for _, job := range []string{"report", "billing"} {
+		if err := backend.SetPaused(ctx, job, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		request := contract.ControlRequest{ID: fmt.Sprint(i), Job: "report", Kind: contract.RequestRun, Made: time.Now()}
+		if err := backend.AddRequest(ctx, request); err != nil {
+			b.Fatal(err)
+		}
+	}
+	record := contract.ProcessRecord{AppID: "app", Hostname: "host", PID: 1, Started: time.Now(),
+		Running: []contract.RunningTick{{Job: "report", Tick: time.Now(), Since: time.Now()}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		orders, err := backend.Heartbeat(ctx, record, time.Minute)
+		if err != nil || len(orders.Paused) != 2 || len(orders.Requests) != 3 {
+			b.Fatalf("Heartbeat: %+v, %v; want 2 paused jobs and 3 requests", orders, err)
+		}
+	}
+}

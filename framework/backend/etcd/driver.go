@@ -1,0 +1,84 @@
+package etcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+func init() {
+	backend.Register("etcd", backend.Driver{Open: open, Settings: []backend.Setting{
+		{Name: "endpoints", Field: "etcd.Config.Endpoints", Default: DefaultEndpoints, Address: true,
+			Usage: "comma-separated host:port or http(s)://host:port of the members"},
+		{Name: "prefix", Field: "etcd.Config.Prefix", Default: DefaultPrefix,
+			Usage: "prefix of every key, one per application sharing a cluster"},
+		{Name: "user", Field: "etcd.Config.User", Usage: "user of etcd's authentication; the password comes from {password} or {password-file}"},
+		{Name: "password", Field: "etcd.Config.Password", Secret: true, Usage: "the user's password"},
+		{Name: "password-file", Field: "etcd.Config.PasswordFile",
+			Usage: "file whose first line is the password, used when {password} is not set"},
+		{Name: "cacert", Field: "etcd.Config.CACert",
+			Usage: "PEM file of the CA of the members' certificates; default the system roots for https"},
+		{Name: "cert", Field: "etcd.Config.Cert", Usage: "PEM client certificate"},
+		{Name: "key", Field: "etcd.Config.Key", Usage: "PEM key of {cert}"},
+		{Name: "dial-timeout", Field: "etcd.Config.DialTimeout", Default: DefaultDialTimeout.String(),
+			Usage: "bound of connecting, authenticating and of the check by cron list"},
+		{Name: "request-timeout", Field: "etcd.Config.RequestTimeout", Default: DefaultRequestTimeout.String(),
+			Usage: "bound of one claim request; a failed one is re-sent while the hold window is open"},
+	}})
+}
+
+// New returns the etcd backend of config once the cluster answered a read within config.DialTimeout and
+// its members run etcd 3.4 or later, and starts the goroutine that sends claims, which Close stops. When
+// the cluster does not answer and config.WaitForCluster is set, it logs once that claims fail (fail
+// closed) until it does and returns the backend, whose claims resume once the cluster answers. It returns
+// an error naming the Config field to fix, never the password, when an endpoint is malformed, the TLS or
+// password files cannot be read, or the cluster refuses the user, the password or a read.
+func New(ctx context.Context, config Config) (contract.Backend, error) {
+	retention, err := config.Retention.WithDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("etcd.Config.Retention: %w", err)
+	}
+	e, err := newEtcd(config)
+	if err != nil {
+		return nil, err
+	}
+	e.retention = retention
+	if err := e.Ping(ctx); err != nil {
+		if config.WaitForCluster && etcdRetryable(err) {
+			e.noteOutcome(err)
+			return e, nil
+		}
+		return nil, errors.Join(err, e.Close())
+	}
+	if err := e.CheckVersion(ctx); err != nil {
+		return nil, errors.Join(err, e.Close())
+	}
+	return e, nil
+}
+
+// open makes the backend of options.
+func open(ctx context.Context, options backend.Options) (contract.Backend, error) {
+	values := options.Values
+	dial, dialErr := positiveDuration("etcd.Config.DialTimeout", values["dial-timeout"])
+	request, requestErr := positiveDuration("etcd.Config.RequestTimeout", values["request-timeout"])
+	if err := errors.Join(dialErr, requestErr); err != nil {
+		return nil, err
+	}
+	return New(ctx, Config{Endpoints: values["endpoints"], Prefix: values["prefix"], User: values["user"],
+		Password: values["password"], PasswordFile: values["password-file"], CACert: values["cacert"],
+		Cert: values["cert"], Key: values["key"], DialTimeout: dial, RequestTimeout: request,
+		WaitForCluster: options.Wait, Logger: options.Logger, Retention: options.Retention})
+}
+
+// positiveDuration parses value, the setting field, as a positive duration.
+func positiveDuration(field, value string) (time.Duration, error) {
+	duration, err := time.ParseDuration(value)
+	if err != nil || duration <= 0 {
+		return 0, fmt.Errorf("%s %q is not a positive duration such as 2s or 500ms", field, value)
+	}
+	return duration, nil
+}

@@ -1,0 +1,131 @@
+package etcd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/etcdserver"
+	"github.com/hadeframe/hade/internal/etcdtest"
+)
+
+// leaseClaimRequests returns n claim requests of services lease-0… for app at tick, asking for the run lease.
+func leaseClaimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimqueue.Request {
+	requests := make([]*claimqueue.Request, n)
+	for i := range requests {
+		c := contract.Claim{Service: fmt.Sprintf("lease-%d", i), AppID: app, Tick: tick, HoldTime: time.Minute,
+			Definition: "test", LiveUntil: tick.Add(time.Minute), RunLease: time.Minute}
+		key, _, _ := backend.fenceKeys(c.Service)
+		requests[i] = claimqueue.NewRequest(context.Background(), c, false, key, time.Minute)
+	}
+	return requests
+}
+
+// answers returns the answers to requests, or fails t.
+func answers(t *testing.T, requests []*claimqueue.Request) []contract.Claimed {
+	t.Helper()
+	claimed := make([]contract.Claimed, len(requests))
+	for i, request := range requests {
+		reply := <-request.Replied()
+		answer, _ := reply.Value.(etcdAnswer)
+		if reply.Err != nil || answer.err != nil {
+			t.Fatalf("claim %d: %v, %v", i, reply.Err, answer.err)
+		}
+		claimed[i] = answer.claimed
+	}
+	return claimed
+}
+
+// Claims asking for the run lease nest one level more: 300 of them are 3 requests of at most 114, and
+// etcd (--max-txn-ops 128) takes 114 in one request and refuses 115, so the budget is computed exactly.
+func TestEtcdLeaseClaimsFitTheTxnLimits(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	tick := time.UnixMicro(time.Now().UnixMicro())
+	for round, app := range []string{"a", "b"} {
+		requests := leaseClaimRequests(backend, 300, app, tick)
+		before := etcdTxns(t, cluster)
+		if retries := backend.send(slices.Clone(requests)); len(retries) != 0 {
+			t.Fatalf("round %d: %d claims to send again", round, len(retries))
+		}
+		if sent := etcdTxns(t, cluster) - before; sent != 3 {
+			t.Fatalf("round %d: 300 lease claims took %v Txn requests, want 3", round, sent)
+		}
+		for i, claimed := range answers(t, requests) {
+			if claimed.Holder != "a" || claimed.Busy.Holder != "" {
+				t.Fatalf("round %d (app %s): claim %d = %+v, want won by a with the lease", round, app, i, claimed)
+			}
+		}
+	}
+	fits := leaseClaimRequests(backend, etcdLeaseClaimsPerTxn, "c", tick.Add(time.Second))
+	backend.sendChunk(claimqueue.TakeLive(slices.Clone(fits), time.Now()))
+	for i, claimed := range answers(t, fits) {
+		if claimed.Holder != "c" || claimed.Busy.Holder != "a" || !claimed.Busy.Tick.Equal(tick) {
+			t.Fatalf("claim %d of %d in one Txn = %+v; want won by c, busy with a's run", i, len(fits), claimed)
+		}
+	}
+	tooMany := leaseClaimRequests(backend, etcdLeaseClaimsPerTxn+1, "d", tick.Add(2*time.Second))
+	backend.sendChunk(claimqueue.TakeLive(slices.Clone(tooMany), time.Now()))
+	if reply := <-tooMany[0].Replied(); reply.Err == nil || !strings.Contains(reply.Err.Error(), "too many operations") {
+		t.Fatalf("%d lease claims in one Txn: %v; want etcd's too many operations", len(tooMany), reply.Err)
+	}
+}
+
+// A claim sent again (its reply lost) answers from the run key: not busy when its run holds the lease
+// (taken by the claim, or by AcquireRun for the same tick), busy with the run named there otherwise, and
+// busy with unknownHolder when that run has released the lease since: the first answer was busy.
+func TestEtcdLeaseClaimResentAnswersAsTheFirst(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	ctx := context.Background()
+	tick := time.Now().Add(-5 * time.Second).Truncate(time.Millisecond)
+	other := contract.RunLease{Service: "svc", Holder: "x", Tick: tick.Add(-time.Hour)}
+	if _, err := backend.AcquireRun(ctx, other, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the claim, then its re-send
+		if got := leaseClaim(t, backend, "svc", "b", tick, time.Minute); got.Holder != "b" || !sameLease(got.Busy, other) {
+			t.Fatalf("claim #%d = %+v; want won by b, busy with x's run", i+1, got)
+		}
+	}
+	if err := backend.ReleaseRun(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if got := leaseClaim(t, backend, "svc", "b", tick, time.Minute); got.Busy.Holder != rules.UnknownHolder {
+		t.Fatalf("re-sent after the holder's release = %+v; want busy with %q", got, rules.UnknownHolder)
+	}
+	mine := contract.RunLease{Service: "svc", Holder: "b", Tick: tick.Add(time.Second)}
+	if _, err := backend.AcquireRun(ctx, mine, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got := leaseClaim(t, backend, "svc", "b", mine.Tick, time.Minute); got.Holder != "b" || got.Busy.Holder != "" {
+		t.Fatalf("claim of a tick whose run holds the lease = %+v; want won, not busy", got)
+	}
+}
+
+// RenewRuns renews many leases in requests within etcd's limits, two leases of one service included (etcd
+// refuses two puts of a key in one request): the one held is renewed, the other is lost.
+func TestEtcdRenewRunsManyLeases(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	ctx := context.Background()
+	tick := time.Now().Truncate(time.Millisecond)
+	leases := make([]contract.RunLease, etcdMaxTxnOps+20)
+	for i := range leases {
+		leases[i] = contract.RunLease{Service: fmt.Sprintf("renew-%d", i), Holder: "a", Tick: tick}
+		if _, err := backend.AcquireRun(ctx, leases[i], time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := contract.RunLease{Service: "renew-0", Holder: "a", Tick: tick.Add(-time.Minute)}
+	lost, err := backend.RenewRuns(ctx, append([]contract.RunLease{stale}, leases...), time.Minute)
+	if err != nil || len(lost) != 1 || !sameLease(lost[0], stale) {
+		t.Fatalf("renewal of %d leases and a stale one: lost %v, %v; want the stale one", len(leases), lost, err)
+	}
+}

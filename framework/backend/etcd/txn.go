@@ -1,0 +1,374 @@
+package etcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
+)
+
+// Limits of one claim request. etcd checks each level of a transaction against --max-txn-ops (128 by
+// default): a level counts the largest of its compares, then-ops and else-ops, and leaves each nested
+// transaction 128 minus what the levels above it counted (checkTxnRequest). A request of N claims counts N;
+// a claim is three nested levels of at most three operations each, so N+9 <= 128. A claim asking for the
+// run lease adds the lease's transaction to each level's writes and the run key to its reads (four
+// operations a level), and the lease's own level of two: N+14 <= 128 (etcdClaimOps). Requests are also kept
+// under 1 MiB (etcd refuses requests over --max-request-bytes, 1.5 MiB by default).
+const (
+	etcdMaxTxnOps         = 128
+	etcdClaimsPerTxn      = etcdMaxTxnOps - 3*3       // claims in one request, none asking for a run lease
+	etcdLeaseClaimsPerTxn = etcdMaxTxnOps - (3*4 + 2) // claims in one request, some asking for a run lease
+	etcdMaxTxnBytes       = 1 << 20
+	etcdBatch             = 2000 // claims the sender takes at once; they go out as parallel requests
+)
+
+// etcdClaimOps is how much of a request's --max-txn-ops budget the transaction of claim c spends below the
+// request's own level (see the limits above).
+func etcdClaimOps(c contract.Claim) int {
+	if c.RunLease > 0 {
+		return etcdMaxTxnOps - etcdLeaseClaimsPerTxn
+	}
+	return etcdMaxTxnOps - etcdClaimsPerTxn
+}
+
+// etcdAnswer is the cluster's answer to one claim: the app id holding the tick, or why not.
+type etcdAnswer struct {
+	claimed contract.Claimed
+	err     error
+}
+
+// send sends the claims of batch in requests within etcd's limits (see chunkClaims), all at once, answers
+// each claim and returns those to send again.
+func (e *etcdBackend) send(batch []*claimqueue.Request) (retries []*claimqueue.Request) {
+	chunks := chunkClaims(claimqueue.TakeLive(batch, clock.Now()))
+	results := make([][]*claimqueue.Request, len(chunks))
+	var wg sync.WaitGroup
+	for i, chunk := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.sendChunk(chunk)
+		}()
+	}
+	wg.Wait()
+	for _, result := range results {
+		retries = append(retries, result...)
+	}
+	return retries
+}
+
+// chunkClaims splits claims into requests within the limits: N claims and, below, the largest
+// etcdClaimOps of them within etcdMaxTxnOps; about etcdMaxTxnBytes. Never two claims of one service in a
+// request: etcd refuses a transaction that puts one key twice (a fence key, or a run lease key).
+func chunkClaims(claims []*claimqueue.Request) [][]*claimqueue.Request {
+	type chunk struct {
+		claims []*claimqueue.Request
+		keys   map[string]bool
+		bytes  int
+		ops    int // the largest etcdClaimOps of claims
+	}
+	var chunks []*chunk
+	for _, request := range claims {
+		size, ops := claimBytes(request), etcdClaimOps(request.Claim)
+		placed := false
+		for _, c := range chunks {
+			if !c.keys[request.Key] && len(c.claims)+1+max(c.ops, ops) <= etcdMaxTxnOps && c.bytes+size <= etcdMaxTxnBytes {
+				c.claims, c.keys[request.Key], c.bytes, c.ops, placed = append(c.claims, request), true, c.bytes+size, max(c.ops, ops), true
+				break
+			}
+		}
+		if !placed {
+			chunks = append(chunks, &chunk{claims: []*claimqueue.Request{request}, keys: map[string]bool{request.Key: true}, bytes: size, ops: ops})
+		}
+	}
+	result := make([][]*claimqueue.Request, len(chunks))
+	for i, c := range chunks {
+		result[i] = c.claims
+	}
+	return result
+}
+
+// claimBytes estimates the size of request's transaction: its writes appear on three levels; a claim asking
+// for the run lease adds the lease's transaction (four keys, the app id) on each and a read.
+func claimBytes(request *claimqueue.Request) int {
+	c := request.Claim
+	size := 3 * (3*len(request.Key) + len(c.AppID) + len(c.Definition) + 120)
+	if c.RunLease > 0 {
+		size += 3*(4*len(request.Key)+len(c.AppID)+140) + len(request.Key) + 20
+	}
+	return size
+}
+
+// sendChunk sends the claims of chunk in one Txn, at the local time now, and answers each; it returns
+// those to send again.
+func (e *etcdBackend) sendChunk(chunk []*claimqueue.Request) (retries []*claimqueue.Request) {
+	now := e.now().Truncate(time.Microsecond)
+	ops := make([]clientv3.Op, len(chunk))
+	for i, request := range chunk {
+		ops[i] = e.claimOp(request.Claim, now)
+	}
+	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), e.timeout)
+	defer cancel()
+	var response *clientv3.TxnResponse
+	client, err := e.conn.get()
+	if err == nil {
+		response, err = client.Txn(ctx).Then(ops...).Commit()
+	}
+	if err == nil && len(response.Responses) != len(chunk) {
+		err = fmt.Errorf("unexpected answer of %d results to %d claims", len(response.Responses), len(chunk))
+	}
+	if err != nil {
+		err = fmt.Errorf("%w%s", err, e.connectionError(err))
+	}
+	e.noteOutcome(err)
+	for i, request := range chunk {
+		switch {
+		case err != nil && etcdRetryable(err) && request.Retry(err, clock.Now()):
+			retries = append(retries, request)
+		case err != nil && !etcdRetryable(err):
+			request.Answer(claimqueue.Reply{Err: fmt.Errorf("%w (not sent again: the cluster refused it)", err)})
+		case err != nil:
+			request.Answer(claimqueue.Reply{Err: request.LastError("")})
+		default:
+			request.Answer(claimqueue.Reply{Value: e.decide(request.Claim, now, response.Responses[i])})
+		}
+	}
+	return retries
+}
+
+// claimOp is the transaction deciding c at now. Within c's window it writes c's fence when the fence is
+// absent, or older than c.Tick and (of c's definition or past its LiveUntil), in three nested levels
+// (etcd compares are and-ed); otherwise it reads the fence, from which decide learns the answer.
+// Outside c's window it only reads the fence: c cannot win, but may learn that it holds the tick. A claim
+// asking for the run lease also decides the lease with its writes (claimLeaseOp) and reads the run key
+// with the fence (a re-sent claim learns whether it took the lease).
+func (e *etcdBackend) claimOp(c contract.Claim, now time.Time) clientv3.Op {
+	tickKey, definitionKey, liveKey := e.fenceKeys(c.Service)
+	runKey, _ := e.runKeys(c.Service)
+	reads := []clientv3.Op{clientv3.OpGet(tickKey), clientv3.OpGet(definitionKey), clientv3.OpGet(liveKey)}
+	if c.RunLease > 0 {
+		reads = append(reads, clientv3.OpGet(runKey))
+	}
+	if !inWindow(c, now) {
+		return clientv3.OpTxn(nil, reads, nil)
+	}
+	tick := encodeMicros(c.Tick)
+	writes := []clientv3.Op{clientv3.OpPut(tickKey, tick+"/"+c.AppID, clientv3.WithPrevKV()),
+		clientv3.OpPut(definitionKey, c.Definition, clientv3.WithPrevKV()), clientv3.OpPut(liveKey, encodeMicros(c.LiveUntil))}
+	if c.RunLease > 0 {
+		writes = append(writes, e.claimLeaseOp(c, now))
+	}
+	older := clientv3.Compare(clientv3.Value(tickKey), "<", tick)
+	if rules.SabotageFence { // test builds only (sabotage_on.go): the tick comparison always holds
+		older = clientv3.Compare(clientv3.CreateRevision(tickKey), ">", 0)
+	}
+	pastLive := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(liveKey), "<", encodeMicros(now))}, writes, reads)
+	sameDefinition := clientv3.OpTxn([]clientv3.Cmp{older, clientv3.Compare(clientv3.Value(definitionKey), "=", c.Definition)},
+		writes, []clientv3.Op{pastLive})
+	absent := clientv3.Compare(clientv3.CreateRevision(tickKey), "=", 0)
+	return clientv3.OpTxn([]clientv3.Cmp{absent}, writes, []clientv3.Op{sameDefinition})
+}
+
+func inWindow(c contract.Claim, now time.Time) bool {
+	return !now.Before(c.Tick.Add(-c.HoldTime)) && !now.After(c.Tick.Add(c.HoldTime))
+}
+
+// decide reads the answer to claimOp(c, now): c won when a level's compares held; otherwise the fence read
+// decides, by fence.claim at now, and a claim asking for the run lease that holds its tick reads Busy from
+// the run key (see busyOf).
+func (e *etcdBackend) decide(c contract.Claim, now time.Time, result *pb.ResponseOp) etcdAnswer {
+	txn := result.GetResponseTxn()
+	for level := 0; txn != nil && inWindow(c, now) && level < 3; level++ {
+		if txn.Succeeded {
+			return e.wonAnswer(c, txn.Responses)
+		}
+		if level < 2 && len(txn.Responses) == 1 {
+			txn = txn.Responses[0].GetResponseTxn()
+		}
+	}
+	reads := 3
+	if c.RunLease > 0 {
+		reads = 4
+	}
+	if txn == nil || len(txn.Responses) != reads {
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the claim of service %q", e.endpoints, c.Service)}
+	}
+	f, err := parseFence(txn.Responses[:3])
+	if err != nil {
+		tickKey, _, _ := e.fenceKeys(c.Service)
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: fence %s of service %q: %w", e.endpoints, tickKey, c.Service, err)}
+	}
+	selected, won, err := f.Claim(c, now)
+	if won {
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: the fence of service %q allows a claim the transaction refused", e.endpoints, c.Service)}
+	}
+	answer := etcdAnswer{claimed: contract.Claimed{Holder: selected}, err: err}
+	if err == nil && selected == c.AppID && c.RunLease > 0 {
+		answer.claimed.Busy, answer.err = e.busyOf(c, txn.Responses[3])
+	}
+	return answer
+}
+
+// wonAnswer is the answer to claim c, which won its tick with writes (claimOp's, with their answers): the
+// former fence gives Previous; a claim asking for the run lease is Busy when the lease was held.
+func (e *etcdBackend) wonAnswer(c contract.Claim, writes []*pb.ResponseOp) etcdAnswer {
+	claimed := contract.Claimed{Holder: c.AppID, Previous: previousOfWrites(c, writes)}
+	if c.RunLease <= 0 {
+		return etcdAnswer{claimed: claimed}
+	}
+	var lease *pb.TxnResponse
+	if len(writes) == 4 {
+		lease = writes[3].GetResponseTxn()
+	}
+	switch {
+	case lease == nil || (lease.Succeeded && len(lease.Responses) != 1):
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the claim of service %q", e.endpoints, c.Service)}
+	case lease.Succeeded: // held: the read of the run key names the holder
+		var err error
+		claimed.Busy, err = e.busyOf(c, lease.Responses[0])
+		return etcdAnswer{claimed: claimed, err: err}
+	}
+	return etcdAnswer{claimed: claimed}
+}
+
+// previousOfWrites returns contract.Claimed.Previous of a claim c that won with writes (claimOp's puts of
+// the tick and definition keys, with their former values): the former tick when the former definition is
+// c's; zero when there was no fence or a value does not parse.
+func previousOfWrites(c contract.Claim, writes []*pb.ResponseOp) time.Time {
+	if len(writes) < 2 {
+		return time.Time{}
+	}
+	tickKV, definitionKV := writes[0].GetResponsePut().GetPrevKv(), writes[1].GetResponsePut().GetPrevKv()
+	if tickKV == nil || definitionKV == nil {
+		return time.Time{}
+	}
+	tick, _, _ := strings.Cut(string(tickKV.Value), "/")
+	previous, err := decodeMicros(tick)
+	if err != nil {
+		return time.Time{}
+	}
+	return rules.Fence{Tick: previous, Definition: string(definitionKV.Value)}.Previous(c)
+}
+
+// parseFence reads a fence from the reads of its tick, definition and live keys; no tick key is no fence.
+func parseFence(reads []*pb.ResponseOp) (rules.Fence, error) {
+	var values [3]string
+	for i, read := range reads {
+		kvs := read.GetResponseRange().GetKvs()
+		if len(kvs) == 0 && i == 0 {
+			return rules.Fence{}, nil
+		}
+		if len(kvs) == 0 {
+			return rules.Fence{}, errors.New("the tick key is there, the definition or live key is not")
+		}
+		values[i] = string(kvs[0].Value)
+	}
+	tick, winner, found := strings.Cut(values[0], "/")
+	tickTime, err := decodeMicros(tick)
+	liveTime, liveErr := decodeMicros(values[2])
+	if !found || err != nil || liveErr != nil {
+		return rules.Fence{}, fmt.Errorf("malformed fence %q, live until %q: remove the keys of the service", values[0], values[2])
+	}
+	return rules.Fence{Tick: tickTime, Winner: winner, Definition: values[1], LiveUntil: liveTime}, nil
+}
+
+// encodeMicros writes t in µs since the Unix epoch as 20 digits whose byte order is the order of times.
+func encodeMicros(t time.Time) string {
+	return fmt.Sprintf("%020d", uint64(t.UnixMicro())^(1<<63))
+}
+
+func decodeMicros(text string) (time.Time, error) {
+	if len(text) != 20 {
+		return time.Time{}, errors.New("not 20 digits")
+	}
+	number, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.UnixMicro(int64(number ^ (1 << 63))), nil
+}
+
+// etcdRetryable reports whether a claim request that failed with err is worth sending again: not when
+// the cluster refused it for good (a wrong password, a missing permission, a request too large).
+func etcdRetryable(err error) bool {
+	code := status.Code(err)
+	var etcdErr rpctypes.EtcdError
+	if errors.As(err, &etcdErr) {
+		code = etcdErr.Code()
+	}
+	switch code {
+	case codes.InvalidArgument, codes.PermissionDenied, codes.Unauthenticated:
+		return false
+	}
+	return true
+}
+
+// noteOutcome logs the start of an outage (a request failed after one succeeded) and its end, once each.
+func (e *etcdBackend) noteOutcome(err error) {
+	switch {
+	case err != nil && e.down.CompareAndSwap(false, true):
+		e.logger.Warn("etcd does not answer: distributed claims fail (fail closed) until it does",
+			"endpoints", e.endpoints, "error", err.Error())
+	case err == nil && e.down.CompareAndSwap(true, false):
+		e.logger.Info("etcd answers again: distributed claims resume", "endpoints", e.endpoints)
+	}
+}
+
+// commitTxns sends each of chunks as one Txn of its operations, etcdHistoryInFlight at a time, each bounded
+// by the request timeout and ctx, and returns the answers in the order of chunks. The error is the first
+// failure's, with how many requests failed; a failed request may have been applied.
+func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([]*clientv3.TxnResponse, error) {
+	if len(chunks) == 0 {
+		return nil, nil
+	}
+	client, err := e.conn.get()
+	if err != nil {
+		return nil, err
+	}
+	responses := make([]*clientv3.TxnResponse, len(chunks))
+	errs := make([]error, len(chunks))
+	slots := make(chan struct{}, etcdHistoryInFlight)
+	var wg sync.WaitGroup
+	for i, ops := range chunks {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			request, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), e.timeout)
+			defer cancel()
+			responses[i], errs[i] = client.Txn(request).Then(ops...).Commit()
+		}()
+	}
+	wg.Wait()
+	var first error
+	failed := 0
+	for _, err := range errs {
+		if err != nil && first == nil {
+			first = err
+		}
+		if err != nil {
+			failed++
+		}
+	}
+	switch {
+	case first != nil && len(chunks) > 1:
+		return nil, fmt.Errorf("%d of %d requests failed, the first with: %w", failed, len(chunks), first)
+	case first != nil:
+		return nil, first
+	}
+	return responses, nil
+}

@@ -1,0 +1,295 @@
+// Package claimqueue batches the claims of a backend: callers queue their claims, one sender goroutine
+// sends what waits as one request (a Redis script call, an etcd transaction) and re-sends the claims whose
+// reply was lost while their hold window is open.
+package claimqueue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
+)
+
+// Queue is the group commit the Redis and etcd backends share: callers queue claimRequests, and one
+// sender goroutine takes the claims waiting when its previous call returned (up to maxBatch) and passes
+// them to flush, which sends them in one call (or a few), answers each, and returns those to send again
+// after retryPause.
+type Queue struct {
+	requests  chan *Request // claims waiting for the sender
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
+	senderEnd chan struct{} // closed when the sender has returned
+	maxBatch  int
+	flush     func(batch []*Request) (retries []*Request)
+}
+
+// New starts the sender of a queue; Close stops it.
+func New(maxBatch int, flush func([]*Request) []*Request) *Queue {
+	q := &Queue{requests: make(chan *Request, 4*maxBatch), closing: make(chan struct{}),
+		senderEnd: make(chan struct{}), maxBatch: maxBatch, flush: flush}
+	go q.sendClaims()
+	return q
+}
+
+// Close stops sending claims (claims waiting fail) and returns when the sender has returned.
+func (r *Queue) Close() {
+	r.closeOnce.Do(func() { close(r.closing) })
+	<-r.senderEnd
+}
+
+// Answer gives request its reply; the sender calls it once per request it sent or failed. It never
+// blocks: the reply is buffered.
+func (q *Request) Answer(reply Reply) { q.reply <- reply }
+
+// Enqueue queues request without waiting for its reply, which nobody reads (a run lease release). It
+// returns ErrClosed when the queue is closed.
+func (r *Queue) Enqueue(request *Request) error {
+	select {
+	case r.requests <- request:
+		return nil
+	case <-r.closing:
+		return ErrClosed
+	}
+}
+
+// Sent reports whether the sender has taken request from the line.
+func (q *Request) Sent() bool { return q.state.Load() == stateSent }
+
+// Replied returns the channel request's reply arrives on (buffered, one reply).
+func (q *Request) Replied() <-chan Reply { return q.reply }
+
+// Len returns the number of requests waiting in line for the sender.
+func (r *Queue) Len() int { return len(r.requests) }
+
+// Submit queues request for the sender and waits for its reply (see await); backend names the backend in
+// the error when it is closed.
+func (r *Queue) Submit(ctx context.Context, request *Request, backend string) (Reply, error) {
+	select {
+	case r.requests <- request:
+	case <-r.closing:
+		return Reply{}, fmt.Errorf("%s: the backend is closed", backend)
+	case <-ctx.Done():
+		return Reply{}, fmt.Errorf("service %q: claim not sent: %w", request.Claim.Service, ctx.Err())
+	}
+	return r.Await(ctx, request)
+}
+
+// NewRequest returns the request of c, to be sent within timeout of now the first time.
+func NewRequest(ctx context.Context, c contract.Claim, resend bool, key string, timeout time.Duration) *Request {
+	return &Request{ctx: ctx, Claim: c, resend: resend, Key: key, sendBy: clock.Now().Add(timeout),
+		retryUntil: resendDeadline(c, timeout), reply: make(chan Reply, 1)}
+}
+
+// TakeLive marks the claims of batch sent and returns those to send at now; it skips the claims their
+// callers abandoned and answers those that cannot be sent.
+func TakeLive(batch []*Request, now time.Time) []*Request {
+	live := batch[:0]
+	for _, request := range batch {
+		if request.sends == 0 && !request.state.CompareAndSwap(stateWaiting, stateSent) {
+			continue // abandoned by its caller while in line
+		}
+		if err := request.unsendable(now); err != nil {
+			request.reply <- Reply{Err: err}
+			continue
+		}
+		request.sends++
+		live = append(live, request)
+	}
+	return live
+}
+
+// retryPause is how long a claim whose call failed waits before it joins the next call again.
+const retryPause = 75 * time.Millisecond
+
+// States of a Request: waiting in line until the sender takes it or its caller abandons it.
+const (
+	stateWaiting int32 = iota
+	stateSent
+	stateAbandoned
+)
+
+var ErrClosed = errors.New("the backend was closed")
+
+// Request is one claim on its way through the sender.
+type Request struct {
+	ctx        context.Context
+	Claim      contract.Claim
+	resend     bool         // false: never re-sent (a run lease release)
+	Key        string       // the fence key (the first of them)
+	Args       [6]any       // Redis only: the claim's ARGV in the script
+	sendBy     time.Time    // first send only: after it, fail it unsent (it waited too long in line)
+	retryUntil time.Time    // re-send only before it: the end of the hold window or the next tick, by the local clock
+	state      atomic.Int32 // stateWaiting, stateSent or stateAbandoned
+	reply      chan Reply   // buffered: the sender never blocks on it
+
+	// owned by the sender goroutine
+	sends   int
+	retryAt time.Time
+	lastErr error
+}
+
+type Reply struct {
+	Code  int64
+	Value any // Redis: a string, or for a conflict []any{winner, definition, live µs}; etcd: the fence
+	Err   error
+}
+
+// resendDeadline is when re-sending c stops: at the end of its hold window, or one call bound before the
+// entry's next tick (LiveUntil - HoldTime) when that comes first, so that a re-send always returns before
+// the next tick and an entry never overlaps itself because of re-sends.
+func resendDeadline(c contract.Claim, callBound time.Duration) time.Time {
+	deadline := c.Tick.Add(c.HoldTime)
+	if next := c.LiveUntil.Add(-c.HoldTime); next.After(c.Tick) && next.Add(-callBound).Before(deadline) {
+		deadline = next.Add(-callBound) // the next tick is known (a LiveUntil of Tick+HoldTime names none)
+	}
+	return deadline
+}
+
+// Await waits for request's reply. When ctx ends first, a request still waiting in line is abandoned
+// (ctx's error); one the sender has taken is answered by the sender, within its retries.
+func (r *Queue) Await(ctx context.Context, request *Request) (Reply, error) {
+	select {
+	case reply := <-request.reply:
+		return reply, nil
+	case <-ctx.Done():
+		if request.state.CompareAndSwap(stateWaiting, stateAbandoned) {
+			return Reply{}, fmt.Errorf("service %q: claim not sent: %w", request.Claim.Service, ctx.Err())
+		}
+	case <-r.senderEnd:
+	}
+	select {
+	case reply := <-request.reply:
+		return reply, nil
+	case <-r.senderEnd: // it answered every request it took; one queued as it returned is answered here
+		select {
+		case reply := <-request.reply:
+			return reply, nil
+		default:
+			return Reply{Err: ErrClosed}, nil
+		}
+	}
+}
+
+// unsendable returns why request cannot be sent at now, or nil: a first send that waited longer than a
+// call bound in line (its caller waits), or a re-send whose ctx has ended or whose window has closed.
+func (q *Request) unsendable(now time.Time) error {
+	switch {
+	case q.sends == 0 && now.After(q.sendBy):
+		return errors.New("not sent: it waited longer than one call bound in line behind earlier calls")
+	case q.sends > 0 && q.ctx.Err() != nil:
+		return q.LastError("ctx ended: " + q.ctx.Err().Error())
+	case q.sends > 0 && now.After(q.retryUntil):
+		return q.LastError("its hold window has closed, or a re-send could not return before the next tick")
+	}
+	return nil
+}
+
+// retry records err, the error of q's last call, and reports whether q is to be sent again: a claim of
+// a tick whose ctx is alive and whose hold window, by the local clock, is still open after retryPause.
+// Claiming the same tick again with the same app id is idempotent, so a claim applied whose reply was
+// lost then learns that it won.
+func (q *Request) Retry(err error, now time.Time) bool {
+	q.lastErr = err
+	switch {
+	case !q.resend:
+		q.lastErr = q.LastError("a run lease release is not re-sent")
+	case q.ctx.Err() != nil:
+		q.lastErr = q.LastError("ctx ended: " + q.ctx.Err().Error())
+	case now.Add(retryPause).After(q.retryUntil):
+		q.lastErr = q.LastError("its hold window closes, or the next tick comes, before a re-send could return")
+	default:
+		q.retryAt = now.Add(retryPause)
+		return true
+	}
+	return false
+}
+
+// lastError is q's last call error, with how often q was sent and why it is not sent again (reason).
+func (q *Request) LastError(reason string) error {
+	if reason == "" {
+		return q.lastErr
+	}
+	return fmt.Errorf("%w (sends: %d, none answered; not sent again: %s)", q.lastErr, q.sends, reason)
+}
+
+// sendClaims is the sender goroutine (group commit): it takes the claims waiting and the re-sends that
+// are due, sends them in one call and answers each, until Close; then it fails the claims still waiting.
+// A claim whose call failed is kept for a re-send after retryPause; the sender never sleeps on it.
+func (r *Queue) sendClaims() {
+	defer close(r.senderEnd)
+	var retries []*Request
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	batch := make([]*Request, 0, r.maxBatch)
+	for {
+		batch = batch[:0]
+		var due <-chan time.Time
+		if len(retries) > 0 {
+			timer.Reset(earliestRetry(retries).Sub(clock.Now()))
+			due = timer.C
+		}
+		select {
+		case first := <-r.requests:
+			batch = append(batch, first)
+		case <-due:
+		case <-r.closing:
+			r.failOnClose(retries)
+			return
+		}
+		batch, retries = takeDueRetries(batch, retries, clock.Now(), r.maxBatch)
+	gather:
+		for len(batch) < r.maxBatch {
+			select {
+			case request := <-r.requests:
+				batch = append(batch, request)
+			default:
+				break gather
+			}
+		}
+		retries = append(retries, r.flush(batch)...)
+	}
+}
+
+// failOnClose answers the re-sends pending and the claims waiting in line: the backend is closed.
+func (r *Queue) failOnClose(retries []*Request) {
+	for _, request := range retries {
+		request.reply <- Reply{Err: request.LastError(ErrClosed.Error())}
+	}
+	for {
+		select {
+		case request := <-r.requests:
+			request.reply <- Reply{Err: ErrClosed}
+		default:
+			return
+		}
+	}
+}
+
+func earliestRetry(retries []*Request) time.Time {
+	earliest := retries[0].retryAt
+	for _, request := range retries[1:] {
+		if request.retryAt.Before(earliest) {
+			earliest = request.retryAt
+		}
+	}
+	return earliest
+}
+
+// takeDueRetries moves the re-sends due at now from retries to batch, as room allows.
+func takeDueRetries(batch, retries []*Request, now time.Time, maxBatch int) ([]*Request, []*Request) {
+	kept := retries[:0]
+	for _, request := range retries {
+		if len(batch) < maxBatch && !request.retryAt.After(now) {
+			batch = append(batch, request)
+		} else {
+			kept = append(kept, request)
+		}
+	}
+	clear(retries[len(kept):])
+	return batch, kept
+}

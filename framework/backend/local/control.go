@@ -1,0 +1,235 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+const (
+	pauseJob       = `INSERT INTO paused (job, since_us) VALUES (?, ?) ON CONFLICT (job) DO NOTHING`
+	resumeJob      = `DELETE FROM paused WHERE job = ?`
+	pausedJobs     = `SELECT job FROM paused ORDER BY job`
+	insertRequest  = `INSERT INTO requests (id, job, kind, made_us) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	liveRequests   = `SELECT id, job, kind, made_us FROM requests WHERE made_us >= ? ORDER BY made_us, id`
+	deleteRequests = `DELETE FROM requests WHERE made_us < ?`
+	deleteAnswers  = `DELETE FROM answers WHERE at_us < ?`
+	deleteTaken    = `DELETE FROM taken WHERE at_us < ?`
+	takeRequest    = `INSERT INTO taken (request_id, app_id, at_us) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING`
+	insertAnswer   = `INSERT INTO answers (request_id, seq, app_id, outcome, detail, at_us)
+		VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM answers WHERE request_id = ?1), ?2, ?3, ?4, ?5)`
+	requestAnswers = `SELECT app_id, outcome, detail, at_us FROM answers WHERE request_id = ? ORDER BY seq`
+)
+
+// SetPaused implements contract.JobControl.SetPaused: it stores job in the paused table (keeping when it was
+// first paused) or deletes it, for every process of the host. Resuming with no database file yet creates
+// nothing; pausing creates the file and its folder. It returns an error for an empty job, ctx's error when
+// ctx ends first, and an error naming the database file when it cannot be opened or written.
+func (l *localBackend) SetPaused(ctx context.Context, job string, paused bool) error {
+	if job == "" {
+		return errors.New("job control: pause or resume of an empty job name: give the name of a cron job")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("job control: pause or resume %q: %w", job, err)
+	}
+	db, err := l.database(ctx, paused)
+	if err != nil {
+		return l.databaseError(ctx, "job control", err)
+	}
+	if db == nil {
+		return nil // resume without a database: nothing is paused
+	}
+	if paused {
+		_, err = db.ExecContext(ctx, pauseJob, job, l.now().UnixMicro())
+	} else {
+		_, err = db.ExecContext(ctx, resumeJob, job)
+	}
+	if err != nil {
+		return l.databaseError(ctx, "job control", err)
+	}
+	return nil
+}
+
+// AddRequest implements contract.JobControl.AddRequest: in one transaction of the database file (created
+// with its folder when missing) it deletes the requests and answers older than contract.ControlRequestTTL by
+// l's clock and inserts request, times kept to the microsecond. It returns an error for a missing ID, job
+// or Made, a kind other than contract.RequestRun and contract.RequestKill, or an ID already stored, and
+// errors as SetPaused.
+func (l *localBackend) AddRequest(ctx context.Context, request contract.ControlRequest) error {
+	if err := rules.ValidateControlRequest(request); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("job control: request %q: %w", request.ID, err)
+	}
+	db, err := l.database(ctx, true)
+	if err != nil {
+		return l.databaseError(ctx, "job control", err)
+	}
+	cutoff := l.now().Add(-contract.ControlRequestTTL).UnixMicro()
+	stored := true
+	err = inTransaction(ctx, db, func(tx *sql.Tx) error {
+		for _, statement := range []string{deleteRequests, deleteAnswers, deleteTaken} {
+			if _, err := tx.ExecContext(ctx, statement, cutoff); err != nil {
+				return err
+			}
+		}
+		result, err := tx.ExecContext(ctx, insertRequest, request.ID, request.Job, request.Kind, request.Made.UnixMicro())
+		if err != nil {
+			return err
+		}
+		inserted, err := result.RowsAffected()
+		stored = inserted == 1
+		return err
+	})
+	if err != nil {
+		return l.databaseError(ctx, "job control", err)
+	}
+	if !stored {
+		return fmt.Errorf("job control: request %q is stored already: a request's ID must be unique (a random UUID)", request.ID)
+	}
+	return nil
+}
+
+// Answer implements contract.JobControl.Answer: it stores answer as the next of request id's answers, times
+// kept to the microsecond, in the database file (created with its folder when missing). The request need
+// not be stored (it may have expired). It returns an error for an empty id, and errors as SetPaused.
+func (l *localBackend) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {
+	if id == "" {
+		return fmt.Errorf("job control: answer of %q to an empty request ID: give the ID of the request", answer.AppID)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("job control: answer to request %q: %w", id, err)
+	}
+	db, err := l.database(ctx, true)
+	if err != nil {
+		return l.databaseError(ctx, "job control", err)
+	}
+	_, err = db.ExecContext(ctx, insertAnswer, id, answer.AppID, answer.Outcome, answer.Detail, answer.At.UnixMicro())
+	if err != nil {
+		return l.databaseError(ctx, "job control", err)
+	}
+	return nil
+}
+
+// Answers implements contract.JobControl.Answers: the answers stored for request id, in the order stored,
+// times in UTC; none (nil) for an unknown request. With no database file yet, it returns none and creates
+// nothing. It returns an error for an empty id, and errors as SetPaused.
+func (l *localBackend) Answers(ctx context.Context, id string) ([]contract.ControlAnswer, error) {
+	if id == "" {
+		return nil, errors.New("job control: answers to an empty request ID: give the ID of the request")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("job control: answers to request %q: %w", id, err)
+	}
+	db, err := l.database(ctx, false)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	if db == nil {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, requestAnswers, id)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	answers, err := collectRows(rows, scanAnswer)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	return answers, nil
+}
+
+// scanJob reads a row of one job name.
+func scanJob(row rowScanner) (job string, err error) { return job, row.Scan(&job) }
+
+// scanRequest reads a row of id, job, kind, made_us.
+func scanRequest(row rowScanner) (contract.ControlRequest, error) {
+	var r contract.ControlRequest
+	var made int64
+	err := row.Scan(&r.ID, &r.Job, &r.Kind, &made)
+	r.Made = fromMicros(made)
+	return r, err
+}
+
+// scanAnswer reads a row of app_id, outcome, detail, at_us.
+func scanAnswer(row rowScanner) (contract.ControlAnswer, error) {
+	var a contract.ControlAnswer
+	var at int64
+	err := row.Scan(&a.AppID, &a.Outcome, &a.Detail, &at)
+	a.At = fromMicros(at)
+	return a, err
+}
+
+// collectRows reads rows with scan and closes them; it returns nil when there are none.
+func collectRows[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) (list []T, err error) {
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, item)
+	}
+	return list, rows.Err()
+}
+
+// TakeRequest implements contract.JobControl.TakeRequest with one insert into the taken table that does
+// nothing when the request was taken already: the first caller's row is the one kept. Errors as SetPaused.
+func (l *localBackend) TakeRequest(ctx context.Context, id, appID string) (bool, error) {
+	if id == "" || appID == "" {
+		return false, fmt.Errorf("job control: take request %q for app %q: the request id and the app id are required", id, appID)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("job control: take request %q: %w", id, err)
+	}
+	db, err := l.database(ctx, true)
+	if err != nil {
+		return false, l.databaseError(ctx, "job control", err)
+	}
+	result, err := db.ExecContext(ctx, takeRequest, id, appID, l.now().UnixMicro())
+	if err != nil {
+		return false, l.databaseError(ctx, "job control", err)
+	}
+	inserted, err := result.RowsAffected()
+	if err != nil {
+		return false, l.databaseError(ctx, "job control", err)
+	}
+	return inserted == 1, nil
+}
+
+// Paused implements contract.JobControl.Paused with one read; without a database file nothing is paused
+// (and nothing is created). Errors as SetPaused.
+func (l *localBackend) Paused(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("job control: read the paused jobs: %w", err)
+	}
+	db, err := l.database(ctx, false)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	if db == nil {
+		return nil, nil
+	}
+	rows, err := db.QueryContext(ctx, pausedJobs)
+	if err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	defer rows.Close()
+	var jobs []string
+	for rows.Next() {
+		var job string
+		if err := rows.Scan(&job); err != nil {
+			return nil, l.databaseError(ctx, "job control", err)
+		}
+		jobs = append(jobs, job)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, l.databaseError(ctx, "job control", err)
+	}
+	return jobs, nil
+}

@@ -1,0 +1,248 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite" // registers the "sqlite" driver of database/sql, in pure Go: CGO_ENABLED=0 builds work
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// databaseFile is the name of the local backend's database, in its folder: the run history, the process
+// registry and the job control of every cron process of the host.
+const databaseFile = "history.sqlite"
+
+// databaseBusyTimeout is how long a statement waits for the write lock that another connection or process
+// holds before it fails with "database is locked". Writes are off the tick path, so waiting is cheap.
+const databaseBusyTimeout = 10 * time.Second
+
+// schemaMigrations[i] brings a database of schema version i to version i+1; the file's user_version holds
+// its version, len(schemaMigrations) is this program's. Times are microseconds since the Unix epoch, UTC (the
+// zero time.Time included); durations are nanoseconds. Each migration only adds (CREATE ... IF NOT EXISTS):
+// a file is upgraded in place, its rows kept, and processes of the older program keep working on it.
+var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl}
+
+// schemaRunsAndProcesses (version 1) creates the run history and the process registry. run_counts holds
+// how many rows of runs each job has, updated in the transactions that insert or delete them, so that
+// trimming a job costs what it deletes, not what it keeps (rows of runs deleted by hand must be counted out
+// of it too).
+const schemaRunsAndProcesses = `
+CREATE TABLE IF NOT EXISTS runs (
+	id INTEGER PRIMARY KEY,
+	job TEXT NOT NULL, type TEXT NOT NULL, service TEXT NOT NULL, tick_us INTEGER NOT NULL,
+	app_id TEXT NOT NULL, hostname TEXT NOT NULL, pid INTEGER NOT NULL, outcome TEXT NOT NULL,
+	started_us INTEGER NOT NULL, finished_us INTEGER NOT NULL, late_ns INTEGER NOT NULL,
+	error TEXT NOT NULL, attempt INTEGER NOT NULL, count INTEGER NOT NULL, last_tick_us INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_by_job ON runs (job, tick_us DESC, started_us DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_tick ON runs (tick_us DESC, started_us DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_by_outcome ON runs (outcome, tick_us DESC, started_us DESC, id DESC);
+CREATE TABLE IF NOT EXISTS run_counts (job TEXT PRIMARY KEY, runs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS processes (
+	app_id TEXT PRIMARY KEY,
+	hostname TEXT NOT NULL, pid INTEGER NOT NULL, base_folder TEXT NOT NULL, provider TEXT NOT NULL,
+	version TEXT NOT NULL, started_us INTEGER NOT NULL, heartbeat_us INTEGER NOT NULL,
+	running TEXT NOT NULL, lost_records INTEGER NOT NULL, expires_us INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS processes_by_expiry ON processes (expires_us);`
+
+// schemaJobControl (version 2) creates the job control tables (contract.JobControl): the paused jobs, the
+// run and kill requests and their answers (seq numbers a request's answers from 1, in the order stored),
+// and which app took each run request. Requests, answers and takes are deleted once older than
+// contract.ControlRequestTTL (by made_us, at_us).
+const schemaJobControl = `
+CREATE TABLE IF NOT EXISTS paused (job TEXT PRIMARY KEY, since_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS requests (
+	id TEXT PRIMARY KEY, job TEXT NOT NULL, kind TEXT NOT NULL, made_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS requests_by_made ON requests (made_us);
+CREATE TABLE IF NOT EXISTS answers (
+	request_id TEXT NOT NULL, seq INTEGER NOT NULL, app_id TEXT NOT NULL, outcome TEXT NOT NULL,
+	detail TEXT NOT NULL, at_us INTEGER NOT NULL, PRIMARY KEY (request_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);
+CREATE TABLE IF NOT EXISTS taken (
+	request_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, at_us INTEGER NOT NULL) WITHOUT ROWID;`
+
+// localDatabase is the local backend's SQLite database, shared by the processes of the host through
+// SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to
+// databaseBusyTimeout). It is opened on first use; an open that failed is tried again by the next call.
+type localDatabase struct {
+	mu        sync.Mutex
+	db        *sql.DB              // nil until opened
+	heartbeat *heartbeatStatements // of db, nil until prepared
+	trimmed   time.Time            // when this client last deleted the runs older than the retention's age
+}
+
+// databasePath returns the path of l's database file.
+func (l *localBackend) databasePath() string { return filepath.Join(l.folder, databaseFile) }
+
+// database returns l's database, opening it on first use. When the file does not exist, a read (create
+// false) gets a nil *sql.DB and creates nothing; a write creates the folder and the file.
+func (l *localBackend) database(ctx context.Context, create bool) (*sql.DB, error) {
+	l.store.mu.Lock()
+	defer l.store.mu.Unlock()
+	if l.store.db != nil {
+		return l.store.db, nil
+	}
+	path, err := filepath.Abs(l.databasePath())
+	if err != nil {
+		return nil, err
+	}
+	mode := "rw" // SQLite's URI mode: open an existing file only
+	if create {
+		if err := os.MkdirAll(l.folder, 0o750); err != nil {
+			return nil, err
+		}
+		mode = "rwc"
+	} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	db, err := openDatabase(ctx, path, mode)
+	if err != nil {
+		return nil, err
+	}
+	l.store.db = db
+	return db, nil
+}
+
+// openDatabase opens the database file at path (absolute) in SQLite URI mode ("rw" or "rwc") with the busy
+// timeout and write transactions that take the write lock when they begin (no deadlocked upgrades), turns
+// WAL on and creates the schema when the file does not have them yet.
+func openDatabase(ctx context.Context, path, mode string) (*sql.DB, error) {
+	query := url.Values{}
+	query.Set("mode", mode)
+	query.Set("_busy_timeout", fmt.Sprint(databaseBusyTimeout.Milliseconds()))
+	query.Set("_synchronous", "NORMAL") // WAL: a power loss may drop the last commits, never corrupts
+	query.Set("_txlock", "immediate")
+	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: query.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := retryBusy(ctx, func() error { return prepareSchema(ctx, db) }); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+// retryBusy calls try again while it fails with SQLITE_BUSY, for up to databaseBusyTimeout: SQLite answers
+// BUSY at once, without the busy timeout, where waiting could deadlock, e.g. while processes that open a
+// new file at once turn WAL on.
+func retryBusy(ctx context.Context, try func() error) error {
+	deadline := time.Now().Add(databaseBusyTimeout)
+	for {
+		err := try()
+		var sqliteErr *sqlite.Error
+		if !errors.As(err, &sqliteErr) || sqliteErr.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		timer := time.NewTimer(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// prepareSchema turns WAL on and creates or upgrades the schema unless the file has them; it refuses a file
+// of a newer schema, and a file system where WAL is not available.
+func prepareSchema(ctx context.Context, db *sql.DB) error {
+	var journal string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&journal); err != nil {
+		return err
+	}
+	if !strings.EqualFold(journal, "wal") {
+		return fmt.Errorf("journal mode is %q: SQLite could not turn WAL on (is it a network file system?)", journal)
+	}
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	return migrate(ctx, db, version)
+}
+
+// migrate brings db from schema version to this program's, in one transaction; it refuses a version newer
+// than this program's. The migrations are idempotent: processes that read the same old version at once
+// each run them, one after the other.
+func migrate(ctx context.Context, db *sql.DB, version int) error {
+	switch latest := len(schemaMigrations); {
+	case version == latest:
+		return nil
+	case version > latest:
+		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, latest)
+	case version < 0:
+		return fmt.Errorf("schema version %d is not one of this program's (0 to %d)", version, latest)
+	}
+	return inTransaction(ctx, db, func(tx *sql.Tx) error {
+		for _, migration := range schemaMigrations[version:] {
+			if _, err := tx.ExecContext(ctx, migration); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(schemaMigrations)))
+		return err
+	})
+}
+
+// inTransaction runs write in one transaction of db, which takes the write lock as it begins, and commits
+// it, or rolls it back when write fails.
+func inTransaction(ctx context.Context, db *sql.DB, write func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := write(tx); err != nil {
+		if rollbackErr := tx.Rollback(); rollbackErr != nil && !errors.Is(rollbackErr, sql.ErrTxDone) {
+			return errors.Join(err, rollbackErr)
+		}
+		return err
+	}
+	return tx.Commit()
+}
+
+// databaseError returns ctx's error when ctx ended, else err named after what ("run history", "process
+// registry", "job control") and the database file, with advice when the file is not a readable database.
+func (l *localBackend) databaseError(ctx context.Context, what string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%s: %w", what, ctxErr)
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		switch sqliteErr.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("%s database %s: %w (the file is kept: stop the cron processes and move it away to start an empty one)",
+				what, l.databasePath(), err)
+		}
+	}
+	return fmt.Errorf("%s database %s: %w", what, l.databasePath(), err)
+}
+
+// Close closes the database of the run history, the process registry and the job control if it is open (a
+// later call opens it again). It returns an error naming the file when closing fails. The lock files need no closing.
+func (l *localBackend) Close() error {
+	l.store.mu.Lock()
+	defer l.store.mu.Unlock()
+	if l.store.db == nil {
+		return nil
+	}
+	var err error
+	if l.store.heartbeat != nil {
+		err = l.store.heartbeat.close()
+	}
+	err = errors.Join(err, l.store.db.Close())
+	l.store.db, l.store.heartbeat = nil, nil
+	if err != nil {
+		return fmt.Errorf("run history database %s: close: %w", l.databasePath(), err)
+	}
+	return nil
+}

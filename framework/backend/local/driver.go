@@ -1,0 +1,16 @@
+package local
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+func init() { backend.Register("local", backend.Driver{Open: open}) }
+
+// open makes the local backend of options: its files in <options.Folder>/distributed.
+func open(_ context.Context, options backend.Options) (contract.Backend, error) {
+	return New(Config{Folder: filepath.Join(options.Folder, "distributed"), Retention: options.Retention})
+}

@@ -1,0 +1,141 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+const (
+	deleteExpired = `DELETE FROM processes WHERE expires_us <= ?`
+	upsertProcess = `INSERT INTO processes (` + processColumns + `, expires_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (app_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
+		base_folder = excluded.base_folder, provider = excluded.provider, version = excluded.version,
+		started_us = excluded.started_us, heartbeat_us = excluded.heartbeat_us, running = excluded.running,
+		lost_records = excluded.lost_records, expires_us = excluded.expires_us`
+)
+
+// heartbeatStatements are the statements of a heartbeat, prepared once per open database (a heartbeat runs
+// every second; preparing its statements each time about doubled its cost).
+type heartbeatStatements struct {
+	deleteExpired, upsert, paused, requests *sql.Stmt
+}
+
+// Heartbeat implements contract.ProcessRegistry.Heartbeat: in one transaction of the database file
+// (created with its folder when missing) it deletes the expired records, inserts record, or replaces the
+// record of its AppID, to expire ttl after now by l's clock, and reads the orders: the paused jobs, sorted,
+// and the requests made at or after now - contract.ControlRequestTTL, oldest first (by made, then ID).
+// Times are kept to the microsecond. It returns an error for an empty record.AppID or a ttl under one
+// second, ctx's error when ctx ends first, and an error naming the database file when it cannot be opened
+// or written.
+func (l *localBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
+	running, err := checkHeartbeat(record, ttl)
+	if err != nil {
+		return contract.Orders{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return contract.Orders{}, fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
+	}
+	db, statements, err := l.heartbeatStatements(ctx)
+	if err != nil {
+		return contract.Orders{}, l.databaseError(ctx, "process registry", err)
+	}
+	now := l.now()
+	var orders contract.Orders
+	err = inTransaction(ctx, db, func(tx *sql.Tx) error {
+		if _, err := tx.StmtContext(ctx, statements.deleteExpired).ExecContext(ctx, now.UnixMicro()); err != nil {
+			return err
+		}
+		_, err := tx.StmtContext(ctx, statements.upsert).ExecContext(ctx, record.AppID, record.Hostname, record.PID,
+			record.BaseFolder, record.Provider, record.Version, record.Started.UnixMicro(), record.Heartbeat.UnixMicro(),
+			running, record.LostRecords, now.Add(ttl).UnixMicro())
+		if err != nil {
+			return err
+		}
+		orders, err = readOrders(ctx, tx, statements, now.Add(-contract.ControlRequestTTL))
+		return err
+	})
+	if err != nil {
+		return contract.Orders{}, l.databaseError(ctx, "process registry", err)
+	}
+	return orders, nil
+}
+
+// checkHeartbeat returns the running column of record, or an error for an empty AppID or a ttl under 1s.
+func checkHeartbeat(record contract.ProcessRecord, ttl time.Duration) (string, error) {
+	if record.AppID == "" {
+		return "", errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
+	}
+	if ttl < time.Second {
+		return "", fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
+	}
+	running, err := encodeRunning(record.Running)
+	if err != nil {
+		return "", fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
+	}
+	return running, nil
+}
+
+// readOrders reads, in tx, the paused jobs and the requests made at or after oldest.
+func readOrders(ctx context.Context, tx *sql.Tx, statements *heartbeatStatements, oldest time.Time) (contract.Orders, error) {
+	rows, err := tx.StmtContext(ctx, statements.paused).QueryContext(ctx)
+	if err != nil {
+		return contract.Orders{}, err
+	}
+	paused, err := collectRows(rows, scanJob)
+	if err != nil {
+		return contract.Orders{}, err
+	}
+	if rows, err = tx.StmtContext(ctx, statements.requests).QueryContext(ctx, oldest.UnixMicro()); err != nil {
+		return contract.Orders{}, err
+	}
+	requests, err := collectRows(rows, scanRequest)
+	if err != nil {
+		return contract.Orders{}, err
+	}
+	return contract.Orders{Paused: paused, Requests: requests}, nil
+}
+
+// heartbeatStatements returns l's database, opened (created) on first use, and its heartbeat statements,
+// prepared on first use and closed by Close.
+func (l *localBackend) heartbeatStatements(ctx context.Context) (*sql.DB, *heartbeatStatements, error) {
+	db, err := l.database(ctx, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	l.store.mu.Lock()
+	defer l.store.mu.Unlock()
+	if l.store.db != db { // closed by Close meanwhile
+		return nil, nil, errors.New("the database was closed while opened")
+	}
+	if l.store.heartbeat != nil {
+		return db, l.store.heartbeat, nil
+	}
+	statements := &heartbeatStatements{}
+	for _, s := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{{&statements.deleteExpired, deleteExpired}, {&statements.upsert, upsertProcess}, {&statements.paused, pausedJobs},
+		{&statements.requests, liveRequests}} {
+		if *s.stmt, err = db.PrepareContext(ctx, s.query); err != nil {
+			return nil, nil, errors.Join(err, statements.close())
+		}
+	}
+	l.store.heartbeat = statements
+	return db, statements, nil
+}
+
+// close closes the prepared statements of s.
+func (s *heartbeatStatements) close() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{s.deleteExpired, s.upsert, s.paused, s.requests} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

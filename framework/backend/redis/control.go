@@ -1,0 +1,223 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Job control in Redis (contract.JobControl), under the backend's prefix and apart from the fences:
+//   - <prefix>control:paused: the set of paused job names; it never expires;
+//   - <prefix>control:requests: the requests, a sorted set of encoded requests (redisRequest) scored by
+//     when they were made (ms); the heartbeat script drops those made more than ControlRequestTTL ago by
+//     Redis's clock, and the key expires ControlRequestTTL after the last AddRequest;
+//   - <prefix>control:answers:<request id>: a request's answers, a list of encoded answers (redisAnswer) in
+//     the order given, expiring ControlRequestTTL after the last answer;
+//   - <prefix>control:taken:<request id>: the app id that took the request (TakeRequest), expiring after
+//     ControlRequestTTL.
+//
+// Every heartbeat reads the paused jobs and the live requests in its one script call (redis_heartbeat.lua),
+// so the orders cost no command of their own. A requester whose clock is off by more than
+// ControlRequestTTL from Redis's makes requests the processes never see (or see too long).
+func (r *redisBackend) pausedKey() string { return r.prefix + "control:paused" }
+
+func (r *redisBackend) requestsKey() string { return r.prefix + "control:requests" }
+
+func (r *redisBackend) answersKey(id string) string { return r.prefix + "control:answers:" + id }
+
+// redisRequest is a stored contract.ControlRequest, Made in ms.
+type redisRequest struct {
+	ID   string `json:"i"`
+	Job  string `json:"j"`
+	Kind string `json:"k"`
+	Made int64  `json:"m"`
+}
+
+// redisAnswer is a stored contract.ControlAnswer, At in ms.
+type redisAnswer struct {
+	AppID   string `json:"a"`
+	Outcome string `json:"o"`
+	Detail  string `json:"d,omitempty"`
+	At      int64  `json:"t"`
+}
+
+// SetPaused implements contract.JobControl.SetPaused in one command (SADD or SREM).
+func (r *redisBackend) SetPaused(ctx context.Context, job string, paused bool) error {
+	if job == "" {
+		return fmt.Errorf("pause or resume of a job without a name (paused %v): the job name is required", paused)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	what, command := "pause", r.client.SAdd
+	if !paused {
+		what, command = "resume", r.client.SRem
+	}
+	if err := command(ctx, r.pausedKey(), job).Err(); err != nil {
+		return r.callError(ctx, fmt.Sprintf("%s job %q", what, job), err)
+	}
+	return nil
+}
+
+// AddRequest implements contract.JobControl.AddRequest in one round trip (MULTI/EXEC: ZADD, EXPIRE).
+// Adding the same request again stores it once.
+func (r *redisBackend) AddRequest(ctx context.Context, request contract.ControlRequest) error {
+	if err := rules.ValidateControlRequest(request); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	made := redisMillis(request.Made)
+	member, err := json.Marshal(redisRequest{ID: request.ID, Job: request.Job, Kind: string(request.Kind), Made: made})
+	if err != nil {
+		return fmt.Errorf("control request %q: %w", request.ID, err)
+	}
+	_, err = r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.ZAdd(ctx, r.requestsKey(), redis.Z{Score: float64(made), Member: member})
+		pipe.Expire(ctx, r.requestsKey(), contract.ControlRequestTTL)
+		return nil
+	})
+	if err != nil {
+		return r.callError(ctx, fmt.Sprintf("add %s request %q for job %q", request.Kind, request.ID, request.Job), err)
+	}
+	return nil
+}
+
+// Answer implements contract.JobControl.Answer in one round trip (MULTI/EXEC: RPUSH, EXPIRE). It returns
+// an error when id is empty.
+func (r *redisBackend) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {
+	if id == "" {
+		return fmt.Errorf("answer of %s without a request id: the id of the request answered is required", answer.AppID)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	value, err := json.Marshal(redisAnswer{AppID: answer.AppID, Outcome: answer.Outcome, Detail: answer.Detail,
+		At: redisMillis(answer.At)})
+	if err != nil {
+		return fmt.Errorf("answer of %s to request %q: %w", answer.AppID, id, err)
+	}
+	_, err = r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.RPush(ctx, r.answersKey(id), value)
+		pipe.Expire(ctx, r.answersKey(id), contract.ControlRequestTTL)
+		return nil
+	})
+	if err != nil {
+		return r.callError(ctx, fmt.Sprintf("answer of %s to request %q", answer.AppID, id), err)
+	}
+	return nil
+}
+
+// Answers implements contract.JobControl.Answers in one command (LRANGE). It returns an error when id is
+// empty or an answer stored is not valid.
+func (r *redisBackend) Answers(ctx context.Context, id string) ([]contract.ControlAnswer, error) {
+	if id == "" {
+		return nil, errors.New("answers of a request without an id: the request id is required")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	values, err := r.client.LRange(ctx, r.answersKey(id), 0, -1).Result()
+	if err != nil {
+		return nil, r.callError(ctx, fmt.Sprintf("read the answers to request %q", id), err)
+	}
+	answers := make([]contract.ControlAnswer, 0, len(values))
+	for _, value := range values {
+		var stored redisAnswer
+		if err := json.Unmarshal([]byte(value), &stored); err != nil {
+			return nil, fmt.Errorf("redis at %s db %d: answer %q in %s is not valid: %w", r.address, r.db, value,
+				r.answersKey(id), err)
+		}
+		answers = append(answers, contract.ControlAnswer{AppID: stored.AppID, Outcome: stored.Outcome,
+			Detail: stored.Detail, At: redisTime(stored.At)})
+	}
+	return answers, nil
+}
+
+// decodeOrders decodes the heartbeat script's reply: {paused jobs, encoded requests (oldest first)}.
+func (r *redisBackend) decodeOrders(reply any) (contract.Orders, error) {
+	parts, ok := reply.([]any)
+	if !ok || len(parts) != 2 {
+		return contract.Orders{}, fmt.Errorf("redis at %s db %d: the heartbeat script replied %v; want {paused, requests}",
+			r.address, r.db, reply)
+	}
+	paused, err := replyStrings(parts[0])
+	if err != nil {
+		return contract.Orders{}, fmt.Errorf("redis at %s db %d: paused jobs of %s: %w", r.address, r.db, r.pausedKey(), err)
+	}
+	members, err := replyStrings(parts[1])
+	if err != nil {
+		return contract.Orders{}, fmt.Errorf("redis at %s db %d: requests of %s: %w", r.address, r.db, r.requestsKey(), err)
+	}
+	slices.Sort(paused)
+	orders := contract.Orders{Paused: paused}
+	for _, member := range members {
+		var stored redisRequest
+		if err := json.Unmarshal([]byte(member), &stored); err != nil {
+			return contract.Orders{}, fmt.Errorf("redis at %s db %d: request %q in %s is not valid: %w", r.address, r.db,
+				member, r.requestsKey(), err)
+		}
+		orders.Requests = append(orders.Requests, contract.ControlRequest{ID: stored.ID, Job: stored.Job,
+			Kind: contract.RequestKind(stored.Kind), Made: redisTime(stored.Made)})
+	}
+	return orders, nil
+}
+
+// replyStrings returns value, a script's array of strings, as a slice (nil when empty).
+func replyStrings(value any) ([]string, error) {
+	items, ok := value.([]any)
+	if !ok {
+		return nil, fmt.Errorf("reply %v is not an array", value)
+	}
+	var texts []string
+	for _, item := range items {
+		text, ok := item.(string)
+		if !ok {
+			return nil, fmt.Errorf("reply item %v is not a string", item)
+		}
+		texts = append(texts, text)
+	}
+	return texts, nil
+}
+
+var _ contract.JobControl = (*redisBackend)(nil)
+
+// takenKey is the key that names the process that took request id; it expires with the request.
+func (r *redisBackend) takenKey(id string) string { return r.prefix + "control:taken:" + id }
+
+// TakeRequest implements contract.JobControl.TakeRequest with one SET NX (the first writer wins), which
+// expires after ControlRequestTTL.
+func (r *redisBackend) TakeRequest(ctx context.Context, id, appID string) (bool, error) {
+	if id == "" || appID == "" {
+		return false, fmt.Errorf("take request %q for app %q: the request id and the app id are required", id, appID)
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	taken, err := r.client.SetNX(ctx, r.takenKey(id), appID, contract.ControlRequestTTL).Result()
+	if err != nil {
+		return false, r.callError(ctx, fmt.Sprintf("take request %q", id), err)
+	}
+	return taken, nil
+}
+
+// Paused implements contract.JobControl.Paused with one SMEMBERS.
+func (r *redisBackend) Paused(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	jobs, err := r.client.SMembers(ctx, r.pausedKey()).Result()
+	if err != nil {
+		return nil, r.callError(ctx, "read the paused jobs", err)
+	}
+	slices.Sort(jobs)
+	return jobs, nil
+}

@@ -1,0 +1,214 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/backendtest"
+	"github.com/hadeframe/hade/internal/redistest"
+)
+
+func TestRedisControlConformance(t *testing.T) {
+	server := redistest.Start(t, "")
+	backendtest.TestJobControl(t, func(t *testing.T) func() backendtest.Store {
+		prefix := freshPrefix()
+		return func() backendtest.Store { return newPrefixedRedis(t, server.URL(), prefix, historyRetention{}) }
+	})
+}
+
+// controlOrders pauses 10 jobs and adds 5 requests made a second apart, the oldest first, and returns
+// them as a heartbeat should.
+func controlOrders(t testing.TB, backend *redisBackend) contract.Orders {
+	t.Helper()
+	ctx := context.Background()
+	var want contract.Orders
+	for i := 0; i < 10; i++ {
+		job := fmt.Sprintf("job-%02d", 9-i)
+		if err := backend.SetPaused(ctx, job, true); err != nil {
+			t.Fatal(err)
+		}
+		want.Paused = append([]string{job}, want.Paused...)
+	}
+	now := time.Now().Truncate(time.Millisecond)
+	for i := 0; i < 5; i++ {
+		request := contract.ControlRequest{ID: fmt.Sprintf("id-%d", 4-i), Job: fmt.Sprintf("job-%02d", i),
+			Kind: contract.RequestRun, Made: now.Add(-time.Duration(5-i) * time.Second)}
+		if err := backend.AddRequest(ctx, request); err != nil {
+			t.Fatal(err)
+		}
+		want.Requests = append(want.Requests, request)
+	}
+	return want
+}
+
+// A heartbeat that returns 10 paused jobs and 5 requests is one call from the client and one script run
+// in Redis: the orders cost no command of their own.
+func TestRedisHeartbeatRoundTrips(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), historyRetention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	if err := heartbeatScript.Load(ctx, admin).Err(); err != nil { // as the first call after Redis starts does
+		t.Fatal(err)
+	}
+	want := controlOrders(t, backend)
+	counter := &roundTrips{}
+	backend.client.AddHook(counter)
+	evalsBefore := commandCalls(t, admin, "evalsha") + commandCalls(t, admin, "eval")
+	var got contract.Orders
+	checkCalls(t, counter, "Heartbeat with orders", 1, func() (err error) {
+		got, err = backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute)
+		return err
+	})
+	if evals := commandCalls(t, admin, "evalsha") + commandCalls(t, admin, "eval") - evalsBefore; evals != 1 {
+		t.Fatalf("Redis ran %d scripts for one Heartbeat; want 1", evals)
+	}
+	if fmt.Sprint(got.Paused) != fmt.Sprint(want.Paused) || len(got.Requests) != len(want.Requests) {
+		t.Fatalf("Heartbeat returned %+v; want %+v", got, want)
+	}
+	for i, request := range want.Requests {
+		g := got.Requests[i]
+		if g.ID != request.ID || g.Job != request.Job || g.Kind != request.Kind || !g.Made.Equal(request.Made) {
+			t.Fatalf("request %d: %+v; want %+v (oldest first)", i, g, request)
+		}
+	}
+}
+
+// The control keys are the documented ones, apart from the fences: the paused set never expires, the
+// requests and the answers expire within ControlRequestTTL, and a heartbeat drops the requests made more
+// than ControlRequestTTL ago from Redis.
+func TestRedisControlKeys(t *testing.T) {
+	server := redistest.Start(t, "")
+	prefix := freshPrefix()
+	backend := newPrefixedRedis(t, server.URL(), prefix, historyRetention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	if _, err := claim(backend, "report", "app", now, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	fence := admin.HGetAll(ctx, backend.FenceKey("report")).Val()
+	controlOrders(t, backend)
+	old := contract.ControlRequest{ID: "old", Job: "report", Kind: contract.RequestKill,
+		Made: now.Add(-2 * contract.ControlRequestTTL)}
+	if err := backend.AddRequest(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := backend.Answer(ctx, "id-1", contract.ControlAnswer{AppID: "app", Outcome: "ok", At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if size := admin.ZCard(ctx, backend.requestsKey()).Val(); size != 5 {
+		t.Fatalf("after a heartbeat, %s holds %d requests; want 5 (not the one made 2 TTLs ago)", backend.requestsKey(), size)
+	}
+	if after := admin.HGetAll(ctx, backend.FenceKey("report")).Val(); fmt.Sprint(after) != fmt.Sprint(fence) {
+		t.Fatalf("fence changed from %v to %v", fence, after)
+	}
+	ttls := map[string]func(time.Duration) bool{
+		prefix + "distributed:report":   func(ttl time.Duration) bool { return ttl == -1 },
+		prefix + "control:paused":       func(ttl time.Duration) bool { return ttl == -1 },
+		prefix + "control:requests":     func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
+		prefix + "control:answers:id-1": func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
+		prefix + "process:app":          func(ttl time.Duration) bool { return ttl > 0 },
+		prefix + "processes":            func(ttl time.Duration) bool { return ttl > 0 },
+	}
+	keys := admin.Keys(ctx, prefix+"*").Val()
+	for _, key := range keys {
+		if ok := ttls[key]; ok == nil || !ok(admin.PTTL(ctx, key).Val()) {
+			t.Fatalf("key %s with TTL %s is not a documented key or has the wrong TTL; the keys are %v", key,
+				admin.PTTL(ctx, key).Val(), keys)
+		}
+	}
+	if len(keys) != len(ttls) {
+		t.Fatalf("the keys are %v; want %d", keys, len(ttls))
+	}
+}
+
+// Bad input is refused before anything is sent, naming what is wrong and what is valid; a cancelled ctx
+// returns its error; with Redis down, every method fails naming the address, never the password.
+func TestRedisControlErrors(t *testing.T) {
+	server := redistest.Start(t, "s3cret")
+	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), historyRetention{})
+	ctx := context.Background()
+	made := time.Now()
+	for request, want := range map[contract.ControlRequest]string{
+		{Job: "j", Kind: contract.RequestRun, Made: made}: "without an ID",
+		{ID: "x", Kind: contract.RequestRun, Made: made}:  "without a job",
+		{ID: "x", Job: "j", Kind: "explode", Made: made}:  `unknown kind "explode", want "run" or "kill"`,
+	} {
+		if err := backend.AddRequest(ctx, request); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("AddRequest(%+v): %v; want an error saying %q", request, err, want)
+		}
+	}
+	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name is required") {
+		t.Errorf("SetPaused of an empty job: %v; want an error saying the job name is required", err)
+	}
+	err := backend.Answer(ctx, "", contract.ControlAnswer{AppID: "a"})
+	if err == nil || !strings.Contains(err.Error(), "request id") {
+		t.Errorf("Answer to an empty request id: %v; want an error naming the request id", err)
+	}
+	if _, err := backend.Answers(ctx, ""); err == nil || !strings.Contains(err.Error(), "request id") {
+		t.Errorf("Answers of an empty request id: %v; want an error naming the request id", err)
+	}
+	calls := map[string]func(context.Context) error{
+		"SetPaused": func(ctx context.Context) error { return backend.SetPaused(ctx, "j", true) },
+		"AddRequest": func(ctx context.Context) error {
+			return backend.AddRequest(ctx, contract.ControlRequest{ID: "x", Job: "j", Kind: contract.RequestKill, Made: made})
+		},
+		"Answer":  func(ctx context.Context) error { return backend.Answer(ctx, "x", contract.ControlAnswer{AppID: "a"}) },
+		"Answers": func(ctx context.Context) error { _, err := backend.Answers(ctx, "x"); return err },
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	for name, call := range calls {
+		if err := call(canceled); !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s with a cancelled context: %v; want context.Canceled", name, err)
+		}
+	}
+	server.Stop()
+	for name, call := range calls {
+		err := call(ctx)
+		if err == nil || !strings.Contains(err.Error(), "redis at 127.0.0.1:") || strings.Contains(err.Error(), "s3cret") {
+			t.Fatalf("%s with Redis down: %v; want an error naming the address, not the password", name, err)
+		}
+	}
+}
+
+// BenchmarkRedisHeartbeat is one heartbeat that returns 10 paused jobs and 5 requests; it reports Redis's
+// time per heartbeat (INFO commandstats) besides the client's.
+func BenchmarkRedisHeartbeat(b *testing.B) {
+	server := redistest.Start(b, "")
+	backend := newPrefixedRedis(b, server.URL(), freshPrefix(), historyRetention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	controlOrders(b, backend)
+	record := contract.ProcessRecord{AppID: "app-1234", Hostname: "host-1", PID: 4242, BaseFolder: "/srv/app",
+		Provider: "redis redis://127.0.0.1:6379/0", Version: "v1.2.3", Started: time.Now(), Heartbeat: time.Now(),
+		Running: []contract.RunningTick{{Job: "report", Tick: time.Now(), Since: time.Now()}}}
+	if _, err := backend.Heartbeat(ctx, record, time.Minute); err != nil { // loads the script
+		b.Fatal(err)
+	}
+	if err := admin.ConfigResetStat(ctx).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		orders, err := backend.Heartbeat(ctx, record, time.Minute)
+		if err != nil || len(orders.Paused) != 10 || len(orders.Requests) != 5 {
+			b.Fatalf("Heartbeat: %d paused, %d requests, %v; want 10, 5", len(orders.Paused), len(orders.Requests), err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(evalMicros(b, admin))/float64(b.N), "redis-µs/op")
+}

@@ -1,0 +1,79 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Config configures the Redis backend.
+type Config struct {
+	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS; go-redis's query options such as
+	// dial_timeout=1s are accepted. Default DefaultURL.
+	URL string
+	// Prefix starts every key, one per application sharing a Redis. Default DefaultPrefix.
+	Prefix string
+	// Retention bounds the run history; zero fields are backend.DefaultRetention's.
+	Retention backend.Retention
+}
+
+func init() {
+	backend.Register("redis", backend.Driver{Open: open, Settings: []backend.Setting{
+		{Name: "url", Field: "redis.Config.URL", Default: DefaultURL, Address: true, URL: true,
+			Usage: "redis://[user:password@]host:port/db, rediss:// for TLS"},
+		{Name: "prefix", Field: "redis.Config.Prefix", Default: DefaultPrefix,
+			Usage: "prefix of every key, one per application sharing a Redis"},
+	}})
+}
+
+// New returns the Redis backend of config once Redis answered PING and INFO within the call bound (see
+// DefaultTimeout), and starts the goroutine that sends claims, which Close stops. It returns an error naming
+// redis.Config.URL, never the URL's password, when the URL is malformed, Redis does not answer (unknown
+// host, refused connection, wrong password) or is older than 5.0.
+func New(ctx context.Context, config Config) (contract.Backend, error) {
+	if config.URL == "" {
+		config.URL = DefaultURL
+	}
+	if config.Prefix == "" {
+		config.Prefix = DefaultPrefix
+	}
+	retention, err := config.Retention.WithDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("redis.Config.Retention: %w", err)
+	}
+	r, err := newRedis(config.URL, config.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	r.retention = retention
+	if err := r.Ping(ctx); err != nil {
+		return nil, errors.Join(err, r.Close())
+	}
+	return r, nil
+}
+
+// open makes the backend of options. go-redis has only a process-wide logger: open makes options.Logger
+// receive its messages (dial failures, pool and reconnect notices) at WARN, as
+// {"msg":"go-redis","message":...}.
+func open(ctx context.Context, options backend.Options) (contract.Backend, error) {
+	redis.SetLogger(goRedisLogger{logger: options.Logger})
+	return New(ctx, Config{URL: options.Values["url"], Prefix: options.Values["prefix"], Retention: options.Retention})
+}
+
+// goRedisLogger passes go-redis's messages to a slog logger.
+type goRedisLogger struct{ logger *slog.Logger }
+
+// Printf logs one go-redis message; its arguments are those of fmt.Printf.
+func (l goRedisLogger) Printf(ctx context.Context, format string, args ...any) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	l.logger.Log(ctx, slog.LevelWarn, "go-redis", "message", strings.TrimSpace(fmt.Sprintf(format, args...)))
+}

@@ -5,10 +5,13 @@ import (
 	"time"
 )
 
+// RequestKind is the kind of a ControlRequest.
+type RequestKind string
+
 // Kinds of ControlRequest.
 const (
-	RequestRun  = "run"  // run the job once now, on exactly one live process
-	RequestKill = "kill" // cancel the job's running run wherever it runs
+	RequestRun  RequestKind = "run"  // run the job once now, on exactly one live process
+	RequestKill RequestKind = "kill" // cancel the job's running run wherever it runs
 )
 
 // ControlRequestTTL is how long a request and its answers are kept: a process that sees a request older
@@ -17,10 +20,10 @@ const ControlRequestTTL = time.Minute
 
 // ControlRequest is an operator's order for one job, taken by every live process at its next heartbeat.
 type ControlRequest struct {
-	ID   string    // unique (a random UUID), made by the requester
-	Job  string    // the job name
-	Kind string    // RequestRun or RequestKill
-	Made time.Time // when the requester made it
+	ID   string      // unique (a random UUID), made by the requester
+	Job  string      // the job name
+	Kind RequestKind // RequestRun or RequestKill
+	Made time.Time   // when the requester made it
 }
 
 // ControlAnswer is a process's answer to a request: the outcome of the run it made for a RequestRun, or
@@ -39,9 +42,8 @@ type Orders struct {
 	Requests []ControlRequest // oldest first
 }
 
-// JobControl keeps the orders of operators to the cron processes sharing a backend (each Distributed
-// backend of framework/provider/distributed implements it): paused jobs, persistently, and run-now and
-// kill requests with their answers, kept ControlRequestTTL. The processes read the orders with their
+// JobControl keeps the orders of operators to the cron processes sharing a backend (part of every Backend):
+// paused jobs, persistently, and run-now and kill requests with their answers, kept ControlRequestTTL. The processes read the orders with their
 // heartbeat.
 type JobControl interface {
 	// SetPaused pauses job (paused true) or resumes it, for every process, until changed again; setting

@@ -27,9 +27,8 @@ type RunningTick struct {
 	Since time.Time // when its run started
 }
 
-// ProcessRegistry keeps the live cron processes of every host sharing a backend (each Distributed
-// backend of framework/provider/distributed implements it). A record lives ttl after
-// its last Heartbeat, so a killed process drops out by itself.
+// ProcessRegistry keeps the live cron processes of every host sharing a backend (part of every
+// Backend). A record lives ttl after its last Heartbeat, so a killed process drops out by itself.
 type ProcessRegistry interface {
 	// Heartbeat registers record, or replaces the record of its AppID, and keeps it until ttl (> 0, at
 	// least one second) after this call unless refreshed; in the same round trip it returns the orders of

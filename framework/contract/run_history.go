@@ -37,9 +37,8 @@ type RunQuery struct {
 	Limit   int       // at most this many, the newest; 0 means no limit
 }
 
-// RunHistory keeps the run records of every process sharing a backend (each Distributed backend of
-// framework/provider/distributed implements it), newest first, bounded per job by
-// count and by age (the backend's retention settings). Writes are batched by the caller; a failed write
+// RunHistory keeps the run records of every process sharing a backend (part of every Backend),
+// newest first, bounded per job by count and by age (the backend's retention settings). Writes are batched by the caller; a failed write
 // loses its batch and returns an error, never blocks a claim.
 type RunHistory interface {
 	// AppendRuns stores records in one round trip to the backend and trims what retention no longer

@@ -13,9 +13,8 @@ type RunLease struct {
 	Tick    time.Time // the tick it runs (for a run requested by an operator: when it was requested)
 }
 
-// RunLeases keep the run leases of services (each Distributed backend of framework/provider/distributed
-// implements them). A lease is taken by a claim with Claim.RunLease or by AcquireRun, lives ttl after its
-// last taking or renewal by the backend's clock, and ends earlier by ReleaseRun. Its holder must end its
+// RunLeases keep the run leases of services (part of every Backend). A lease is taken by a claim with
+// Claim.RunLease or by AcquireRun, lives ttl after its last taking or renewal by the backend's clock, and ends earlier by ReleaseRun. Its holder must end its
 // run once it can no longer be sure of the lease: ttl after the last renewal it sent that succeeded,
 // by its own clock, so that a holder that stalled (SIGSTOP, a VM pause) past the lease never runs beside
 // the next holder. Errors name the backend; ctx's error is returned when ctx ends first.

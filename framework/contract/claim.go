@@ -6,15 +6,12 @@ import (
 	"time"
 )
 
-// DistributedKey is the container key of the Distributed service.
-const DistributedKey = "hade:distributed"
-
-// ErrTickClosed is returned (wrapped) by Distributed.ClaimTick when a tick can no longer be claimed: a
+// ErrTickClosed is returned (wrapped) by Claims.ClaimTick when a tick can no longer be claimed: a
 // later tick of the same service has already been claimed (the fence has moved past it), or the backend's
 // clock is outside the tick's claim window. The caller must not run the tick. Test with errors.Is.
 var ErrTickClosed = errors.New("tick is closed")
 
-// ErrDefinitionConflict is returned (wrapped) by Distributed.ClaimTick when the service's fence was last
+// ErrDefinitionConflict is returned (wrapped) by Claims.ClaimTick when the service's fence was last
 // moved by a claim of another definition (another spec, zone or hold time) that is still live. The
 // message names both definitions. The caller must not run the tick. Test with errors.Is.
 var ErrDefinitionConflict = errors.New("another definition of the service is live")
@@ -58,8 +55,7 @@ type Claimed struct {
 	Busy RunLease
 }
 
-// Distributed selects one process among all processes that share a backend (the local host's files, or
-// one Redis) for a named service.
+// Claims decide, among all processes that share a backend, which one runs each tick of a named service.
 //
 // # Guarantee for cron ticks
 //
@@ -83,7 +79,7 @@ type Claimed struct {
 // claim whose reply was lost may be sent again while the window is open. The winner runs the job once; it
 // is not told whether the run succeeded, so jobs should be idempotent for the case where a process dies
 // mid-run. Processes using different backends see different fences and do not exclude each other.
-type Distributed interface {
+type Claims interface {
 	// ClaimTick claims claim.Tick for claim.AppID and returns who holds the tick (see Claimed): claim.AppID
 	// when this call (or an earlier one of the same app) won it, another app's id when that app won it (no
 	// error). It returns a wrapped ErrTickClosed when the tick can no longer be claimed, a wrapped
@@ -91,14 +87,4 @@ type Distributed interface {
 	// before the claim reached the backend, and any other error when the input is invalid or the backend
 	// could not be reached or answered badly.
 	ClaimTick(ctx context.Context, claim Claim) (Claimed, error)
-
-	// Select elects one app for serviceName for the current holdTime-long window, as in the hade design:
-	// time is cut into windows of holdTime aligned to the Unix epoch, and the first app to call Select in
-	// a window holds serviceName until the window ends. It returns the holder (appID if this call won) and
-	// an error only when the input is invalid (holdTime <= 0, an invalid service name, an empty appID),
-	// ctx ended, or the backend fails; not being selected is not an error. It is ClaimTick with tick = now
-	// truncated to holdTime, so Select and ClaimTick must not share a service name.
-	Select(ctx context.Context, serviceName string, appID string, holdTime time.Duration) (selectedAppID string, err error)
-
-	RunLeases
 }

@@ -14,7 +14,7 @@ import (
 // barrier per tick: exactly one wins each, and every other claim is answered with the winner or
 // ErrTickClosed.
 func testClaimConcurrent(t *testing.T, open Open) {
-	const claimers, ticks = 16, 200
+	const claimers, ticks = 32, 500
 	newClient := connect(t, open, defaultRetention)
 	clients := make([]contract.Backend, claimers)
 	for i := range clients {

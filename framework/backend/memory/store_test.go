@@ -81,7 +81,15 @@ func TestReSentClaimAnswersTheSame(t *testing.T) {
 	if again, err := b.ClaimTick(ctx, next); err != nil || again.Holder != "b" || again.Busy != first.Busy {
 		t.Fatalf("re-sent claim after the release = %+v, %v; want busy with %+v, as the first", again, err, first.Busy)
 	}
-	if again, err := a.ClaimTick(ctx, claim); err != nil || again.Busy.Holder == "" {
+	other := claim
+	other.Service = "other"
+	if took, err := a.ClaimTick(ctx, other); err != nil || took.Busy.Holder != "" {
+		t.Fatalf("claim of another service = %+v, %v; want the lease", took, err)
+	}
+	if err := a.ReleaseRun(ctx, contract.RunLease{Service: "other", Holder: "a", Tick: tick}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := a.ClaimTick(ctx, other); err != nil || again.Holder != "a" || again.Busy.Holder == "" {
 		t.Fatalf("re-sent claim of a's tick after its release = %+v, %v; want busy (the run has ended)", again, err)
 	}
 }

@@ -3,6 +3,14 @@
 // with an Open that makes a fresh shared store and opens clients of it. A rule of the contract changes
 // here, once, for every backend.
 //
+// A backend's test, here the memory backend's:
+//
+//	func open(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+//		return memory.NewStore(memory.Options{PerJob: retention.PerJob, MaxAge: retention.MaxAge}).Open
+//	}
+//
+//	func TestClaims(t *testing.T) { backendtest.TestClaims(t, open) }
+//
 // The suites use nothing but the contract and real time. Where timing matters, windows and leases are at
 // least one second wide, so that a loaded machine does not fail them; the slowest subtest waits about
 // 10 s (a registry record's expiry; a backend may round a ttl up).

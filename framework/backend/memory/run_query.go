@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -23,18 +24,16 @@ func (c *client) Runs(ctx context.Context, query contract.RunQuery) ([]contract.
 	now := s.lock()
 	defer s.mu.Unlock()
 	cutoff := now.Add(-s.options.MaxAge)
+	jobs := s.history
+	if query.Job != "" {
+		jobs = map[string][]run{query.Job: s.history[query.Job]}
+	}
 	var selected []run
-	for job, runs := range s.history {
-		if query.Job != "" && job != query.Job {
-			continue
-		}
+	for _, runs := range jobs {
 		for _, r := range runs {
-			rec := r.record
-			if rec.Tick.Before(cutoff) || (query.Outcome != "" && rec.Outcome != query.Outcome) ||
-				(!query.Since.IsZero() && rec.Tick.Before(query.Since) && rec.LastTick.Before(query.Since)) {
-				continue
+			if selects(query, cutoff, r.record) {
+				selected = append(selected, r)
 			}
-			selected = append(selected, r)
 		}
 	}
 	slices.SortFunc(selected, newerFirst)
@@ -46,6 +45,13 @@ func (c *client) Runs(ctx context.Context, query contract.RunQuery) ([]contract.
 		records = append(records, r.record)
 	}
 	return records, nil
+}
+
+// selects reports whether query selects record, a record of query.Job when it is set, and cutoff (the
+// oldest tick kept) keeps it.
+func selects(query contract.RunQuery, cutoff time.Time, record contract.RunRecord) bool {
+	since := query.Since.IsZero() || !record.Tick.Before(query.Since) || !record.LastTick.Before(query.Since)
+	return since && !record.Tick.Before(cutoff) && (query.Outcome == "" || record.Outcome == query.Outcome)
 }
 
 // LastRuns implements contract.RunHistory.LastRuns: the newest record of each of jobs (as Runs orders

@@ -1,0 +1,78 @@
+// Package memory is a contract.Backend that keeps its state in memory: the reference implementation of
+// the contract's rules, in the manner of testing/fstest.MapFS. A Store is one shared state, as one Redis
+// or one host's files are; each client its Open returns stands for a process using it, so tests and
+// single-process programs can run several "processes" against one backend. Nothing outlives the Store,
+// and no goroutine is started.
+package memory
+
+import (
+	"sync"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Default retention of the run history, for the Options fields left zero.
+const (
+	defaultPerJob = 1000
+	defaultMaxAge = 30 * 24 * time.Hour
+)
+
+// Options configure a Store. The zero value is ready to use.
+type Options struct {
+	// PerJob is how many run records the history keeps per job, the newest by tick; <= 0 means 1000.
+	PerJob int
+	// MaxAge is how old, by tick, a kept run record may be; <= 0 means 30 days.
+	MaxAge time.Duration
+	// Now is the backend's clock, by which claim windows, leases, records' ttl and retention are judged;
+	// nil means time.Now. A test may pass a fake clock: it must be safe for concurrent use, and it must
+	// not call the Store (it is called with the Store locked).
+	Now func() time.Time
+}
+
+// Store is the state shared by the clients it opens: the fences and run leases of the services, the run
+// history, the process registry and the job control. It is safe for concurrent use; every call of every
+// client is decided under one lock, so each is atomic.
+type Store struct {
+	mu      sync.Mutex
+	options Options
+	fences  map[string]fence   // by service
+	leases  map[string]lease   // by service
+	history map[string][]run   // by job, newest first
+	added   uint64             // runs appended so far: the sequence number of the last one
+	records map[string]process // by app id
+	control control
+}
+
+// NewStore returns an empty Store with options, its zero or negative fields set to their defaults.
+func NewStore(options Options) *Store {
+	if options.PerJob <= 0 {
+		options.PerJob = defaultPerJob
+	}
+	if options.MaxAge <= 0 {
+		options.MaxAge = defaultMaxAge
+	}
+	if options.Now == nil {
+		options.Now = time.Now
+	}
+	return &Store{
+		options: options,
+		fences:  make(map[string]fence),
+		leases:  make(map[string]lease),
+		history: make(map[string][]run),
+		records: make(map[string]process),
+		control: newControl(),
+	}
+}
+
+// Open returns a new client of s, as a new process would open the backend: it sees every change made
+// through any client of s. Its Close ends this client only; s needs no closing.
+func (s *Store) Open() contract.Backend {
+	return &client{store: s}
+}
+
+// lock takes s's lock and returns the backend's time; the caller unlocks s.mu.
+func (s *Store) lock() time.Time {
+	s.mu.Lock()
+	return s.options.Now()
+}

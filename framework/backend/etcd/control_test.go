@@ -11,18 +11,9 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/backendtest"
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
 )
-
-func TestEtcdJobControlConformance(t *testing.T) {
-	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backendtest.TestJobControl(t, func(t *testing.T) func() backendtest.Store {
-		open := newEtcdStore(t, cluster, historyRetention{})
-		return func() backendtest.Store { return open() }
-	})
-}
 
 // A heartbeat is one KV request (a Txn) whatever the orders, the first one (a Grant) and the next ones (a
 // KeepAliveOnce) alike; the orders come back whole, job names with slashes and percents included.

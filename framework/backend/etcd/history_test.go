@@ -14,7 +14,6 @@ import (
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/backendtest"
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
 )
@@ -31,22 +30,6 @@ func newEtcdStore(t *testing.T, cluster *etcdserver.Cluster, retention backend.R
 		backend.retention = retention
 		return backend
 	}
-}
-
-func TestEtcdHistoryConformance(t *testing.T) {
-	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backendtest.TestRunHistory(t, func(t *testing.T, retention backendtest.Retention) func() contract.RunHistory {
-		open := newEtcdStore(t, cluster, historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge})
-		return func() contract.RunHistory { return open() }
-	})
-}
-
-func TestEtcdProcessRegistryConformance(t *testing.T) {
-	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backendtest.TestProcessRegistry(t, func(t *testing.T) func() contract.ProcessRegistry {
-		open := newEtcdStore(t, cluster, historyRetention{})
-		return func() contract.ProcessRegistry { return open() }
-	})
 }
 
 // etcdKVRequests returns how many KV requests (Range, Put, DeleteRange, Txn) the members have handled.

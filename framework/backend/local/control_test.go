@@ -14,15 +14,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/backendtest"
 )
-
-func TestLocalJobControl(t *testing.T) {
-	backendtest.TestJobControl(t, func(t *testing.T) func() backendtest.Store {
-		folder := filepath.Join(t.TempDir(), "distributed")
-		return func() backendtest.Store { return openLocal(t, folder, historyRetention{}) }
-	})
-}
 
 func controlRequest(id string, made time.Time) contract.ControlRequest {
 	return contract.ControlRequest{ID: id, Job: "report", Kind: contract.RequestRun, Made: made}
@@ -269,13 +261,14 @@ func BenchmarkLocalHeartbeat(b *testing.B) {
 	b.ReportMetric(float64((processCPU(b)-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
-// TestLocalHeartbeatAfterClose: Close closes the prepared heartbeat statements with the database; the next
-// heartbeat opens and prepares them again, and sees the orders stored meanwhile by another client.
+// TestLocalHeartbeatAfterClose: Close closes the prepared heartbeat statements with the database; a new
+// client prepares them again and sees the orders stored meanwhile by another client.
 func TestLocalHeartbeatAfterClose(t *testing.T) {
 	folder := filepath.Join(t.TempDir(), "distributed")
-	local, operator := openLocal(t, folder, historyRetention{}), openLocal(t, folder, historyRetention{})
+	operator := openLocal(t, folder, historyRetention{})
 	ctx := context.Background()
 	for i, paused := range []string{"[]", "[report]"} {
+		local := openLocal(t, folder, historyRetention{})
 		orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, time.Minute)
 		if err != nil || fmt.Sprint(orders.Paused) != paused {
 			t.Fatalf("heartbeat %d: %+v, %v; want paused %s", i, orders, err, paused)

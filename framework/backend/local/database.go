@@ -87,6 +87,9 @@ func (l *localBackend) databasePath() string { return filepath.Join(l.folder, da
 func (l *localBackend) database(ctx context.Context, create bool) (*sql.DB, error) {
 	l.store.mu.Lock()
 	defer l.store.mu.Unlock()
+	if l.closed.Load() {
+		return nil, l.errClosed()
+	}
 	if l.store.db != nil {
 		return l.store.db, nil
 	}
@@ -232,6 +235,7 @@ func (l *localBackend) databaseError(ctx context.Context, what string, err error
 func (l *localBackend) Close() error {
 	l.store.mu.Lock()
 	defer l.store.mu.Unlock()
+	l.closed.Store(true)
 	if l.store.db == nil {
 		return nil
 	}
@@ -245,4 +249,9 @@ func (l *localBackend) Close() error {
 		return fmt.Errorf("run history database %s: close: %w", l.databasePath(), err)
 	}
 	return nil
+}
+
+// errClosed is the error of a call made after Close.
+func (l *localBackend) errClosed() error {
+	return fmt.Errorf("local backend %s: closed", l.folder)
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/backendtest"
 )
 
 // openLocal returns a new client of the local backend in folder, as another process would open it, closed
@@ -34,22 +33,6 @@ func openLocal(t testing.TB, folder string, retention backend.Retention) *localB
 		}
 	})
 	return local
-}
-
-func TestLocalRunHistory(t *testing.T) {
-	backendtest.TestRunHistory(t, func(t *testing.T, retention backendtest.Retention) func() contract.RunHistory {
-		folder := filepath.Join(t.TempDir(), "distributed")
-		return func() contract.RunHistory {
-			return openLocal(t, folder, historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge})
-		}
-	})
-}
-
-func TestLocalProcessRegistry(t *testing.T) {
-	backendtest.TestProcessRegistry(t, func(t *testing.T) func() contract.ProcessRegistry {
-		folder := filepath.Join(t.TempDir(), "distributed")
-		return func() contract.ProcessRegistry { return openLocal(t, folder, historyRetention{}) }
-	})
 }
 
 func historyRecord(job, appID string, tick time.Time) contract.RunRecord {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/hadeframe/hade/framework/backend"
@@ -41,6 +42,7 @@ type localBackend struct {
 	now       func() time.Time
 	retention backend.Retention // of the run history; DefaultRetention's when zero
 	store     localDatabase     // the run history, the process registry and the job control
+	closed    atomic.Bool       // set by Close: later calls fail
 }
 
 // Config configures the local backend.
@@ -72,6 +74,9 @@ func newLocal(config Config) (*localBackend, error) {
 
 // openLockFile opens (creating) the state file at path, and its folder when missing.
 func (l *localBackend) openLockFile(path string) (*os.File, error) {
+	if l.closed.Load() {
+		return nil, l.errClosed()
+	}
 	file, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if errors.Is(err, fs.ErrNotExist) {
 		if mkdirErr := os.MkdirAll(l.folder, 0o750); mkdirErr != nil {

@@ -67,6 +67,9 @@ func (l *localBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 // updateLease replaces the run lease of service's state file by what change returns for it, under the
 // file's lock, writing only when it changed.
 func (l *localBackend) updateLease(ctx context.Context, service string, change func(rules.Lease) rules.Lease) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("service %q: run lease: %w", service, err)
+	}
 	path := l.LockFile(service)
 	file, err := l.openLockFile(path)
 	if err != nil {

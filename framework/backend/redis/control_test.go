@@ -9,17 +9,8 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/backendtest"
 	"github.com/hadeframe/hade/internal/redistest"
 )
-
-func TestRedisControlConformance(t *testing.T) {
-	server := redistest.Start(t, "")
-	backendtest.TestJobControl(t, func(t *testing.T) func() backendtest.Store {
-		prefix := freshPrefix()
-		return func() backendtest.Store { return newPrefixedRedis(t, server.URL(), prefix, historyRetention{}) }
-	})
-}
 
 // controlOrders pauses 10 jobs and adds 5 requests made a second apart, the oldest first, and returns
 // them as a heartbeat should.

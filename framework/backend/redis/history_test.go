@@ -14,7 +14,6 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/backendtest"
 	"github.com/hadeframe/hade/internal/redistest"
 )
 
@@ -34,24 +33,6 @@ func newPrefixedRedis(t testing.TB, rawURL, prefix string, retention backend.Ret
 }
 
 func freshPrefix() string { return fmt.Sprintf("t%d:", testPrefixes.Add(1)) }
-
-func TestRedisHistoryConformance(t *testing.T) {
-	server := redistest.Start(t, "")
-	backendtest.TestRunHistory(t, func(t *testing.T, retention backendtest.Retention) func() contract.RunHistory {
-		prefix := freshPrefix()
-		return func() contract.RunHistory {
-			return newPrefixedRedis(t, server.URL(), prefix, historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge})
-		}
-	})
-}
-
-func TestRedisProcessConformance(t *testing.T) {
-	server := redistest.Start(t, "")
-	backendtest.TestProcessRegistry(t, func(t *testing.T) func() contract.ProcessRegistry {
-		prefix := freshPrefix()
-		return func() contract.ProcessRegistry { return newPrefixedRedis(t, server.URL(), prefix, historyRetention{}) }
-	})
-}
 
 // roundTrips counts the calls a client sends: one per command, one per pipeline or transaction; the
 // handshake of a new connection (HELLO) is not counted.

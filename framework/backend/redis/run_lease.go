@@ -21,12 +21,16 @@ var runLeaseSource string
 
 var runLeaseScript = redis.NewScript(runLeaseSource)
 
-// AcquireRun implements contract.RunLeases.AcquireRun in one script call, by Redis's clock.
+// AcquireRun implements contract.RunLeases.AcquireRun in one script call, by Redis's clock, once the
+// release of the service's lease this backend queued last, if any, was answered.
 func (r *redisBackend) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
 	if err := rules.ValidateRunLease(lease, ttl, true); err != nil {
 		return contract.RunLease{}, err
 	}
 	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
+	if err := r.awaitRelease(ctx, lease.Service); err != nil {
+		return contract.RunLease{}, err
+	}
 	reply, err := r.runLeases(ctx, "acquire", []contract.RunLease{lease}, ttl)
 	if err != nil {
 		return contract.RunLease{}, err
@@ -68,10 +72,32 @@ func (r *redisBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 	c := contract.Claim{Service: lease.Service, AppID: lease.Holder, Tick: lease.Tick, HoldTime: time.Second}
 	request := claimqueue.NewRequest(context.WithoutCancel(ctx), c, false, r.FenceKey(lease.Service), r.timeout)
 	request.Args = [6]any{"release", lease.Holder, strconv.FormatInt(lease.Tick.UnixMicro(), 10), "", "0", 0}
-	if err := r.queue.Enqueue(request); err != nil { // the sender answers into the request's buffered reply, read by nobody
+	r.releasesMu.Lock()
+	defer r.releasesMu.Unlock()
+	if err := r.queue.Enqueue(request); err != nil { // the sender answers into the request's buffered reply
 		return fmt.Errorf("redis at %s: release of the run lease of service %q: %w", r.address, lease.Service, err)
 	}
+	r.releases[lease.Service] = request
 	return nil
+}
+
+// awaitRelease waits until the last release of service's lease queued by ReleaseRun, if any, was answered
+// (by Redis, or failed), so that what the caller sends next is decided after it. It returns ctx's error
+// when ctx ends first.
+func (r *redisBackend) awaitRelease(ctx context.Context, service string) error {
+	r.releasesMu.Lock()
+	request, queued := r.releases[service]
+	delete(r.releases, service)
+	r.releasesMu.Unlock()
+	if !queued {
+		return nil
+	}
+	select {
+	case <-request.Replied():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("redis at %s: acquire run lease of service %q: %w", r.address, service, ctx.Err())
+	}
 }
 
 // runLeases runs the run lease script's op on leases with ttl and returns its reply, one value per lease.

@@ -1,0 +1,32 @@
+package etcd
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hadeframe/hade/framework/backend/backendtest"
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/etcdserver"
+	"github.com/hadeframe/hade/internal/etcdtest"
+)
+
+// TestEtcdConformance runs the suites against one 3-member cluster; each store is a fresh key prefix.
+func TestEtcdConformance(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
+	openStore := func(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+		prefix := fmt.Sprintf("/store-%d/", etcdPrefixes.Add(1))
+		return func() contract.Backend {
+			backend, err := newEtcd(Config{Endpoints: cluster.Endpoints(), Prefix: prefix})
+			if err != nil {
+				t.Fatal(err)
+			}
+			backend.retention = historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge}
+			return backend
+		}
+	}
+	t.Run("Claims", func(t *testing.T) { backendtest.TestClaims(t, openStore) })
+	t.Run("RunLeases", func(t *testing.T) { backendtest.TestRunLeases(t, openStore) })
+	t.Run("RunHistory", func(t *testing.T) { backendtest.TestRunHistory(t, openStore) })
+	t.Run("ProcessRegistry", func(t *testing.T) { backendtest.TestProcessRegistry(t, openStore) })
+	t.Run("JobControl", func(t *testing.T) { backendtest.TestJobControl(t, openStore) })
+}

@@ -1,0 +1,31 @@
+package local
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/hadeframe/hade/framework/backend/backendtest"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// openStore makes a fresh folder and returns a function that opens a new client of it, as another process
+// of the host would.
+func openStore(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+	folder := filepath.Join(t.TempDir(), "distributed")
+	return func() contract.Backend {
+		local, err := newLocal(Config{Folder: folder,
+			Retention: historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return local
+	}
+}
+
+func TestLocalConformance(t *testing.T) {
+	t.Run("Claims", func(t *testing.T) { backendtest.TestClaims(t, openStore) })
+	t.Run("RunLeases", func(t *testing.T) { backendtest.TestRunLeases(t, openStore) })
+	t.Run("RunHistory", func(t *testing.T) { backendtest.TestRunHistory(t, openStore) })
+	t.Run("ProcessRegistry", func(t *testing.T) { backendtest.TestProcessRegistry(t, openStore) })
+	t.Run("JobControl", func(t *testing.T) { backendtest.TestJobControl(t, openStore) })
+}

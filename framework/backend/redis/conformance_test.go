@@ -1,0 +1,30 @@
+package redis
+
+import (
+	"testing"
+
+	"github.com/hadeframe/hade/framework/backend/backendtest"
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/internal/redistest"
+)
+
+// TestRedisConformance runs the suites against one redis-server; each store is a fresh key prefix.
+func TestRedisConformance(t *testing.T) {
+	server := redistest.Start(t, "")
+	openStore := func(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+		prefix := freshPrefix()
+		return func() contract.Backend {
+			backend, err := newRedis(server.URL(), prefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			backend.retention = historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge}
+			return backend
+		}
+	}
+	t.Run("Claims", func(t *testing.T) { backendtest.TestClaims(t, openStore) })
+	t.Run("RunLeases", func(t *testing.T) { backendtest.TestRunLeases(t, openStore) })
+	t.Run("RunHistory", func(t *testing.T) { backendtest.TestRunHistory(t, openStore) })
+	t.Run("ProcessRegistry", func(t *testing.T) { backendtest.TestProcessRegistry(t, openStore) })
+	t.Run("JobControl", func(t *testing.T) { backendtest.TestJobControl(t, openStore) })
+}

@@ -274,4 +274,3 @@ func checkStep(st step, got string, err error) string {
 	}
 	return ""
 }
-

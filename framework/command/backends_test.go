@@ -1,8 +1,23 @@
 package command
 
-// The tests run the backends an application would register by import.
 import (
-	_ "github.com/hadeframe/hade/framework/backend/etcd"
+	"context"
+
+	"github.com/hadeframe/hade/framework/backend"
+	_ "github.com/hadeframe/hade/framework/backend/etcd" // the backends an application would register by import
 	_ "github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 	_ "github.com/hadeframe/hade/framework/backend/redis"
+	"github.com/hadeframe/hade/framework/contract"
 )
+
+// memoryBackend is the name of the test-only driver that gives each Open a fresh memory backend, for the
+// tests that run commands but do not test the backend: --distributed memory, no flock files.
+const memoryBackend = "memory"
+
+func init() {
+	backend.Register(memoryBackend, backend.Driver{Open: func(_ context.Context, options backend.Options) (contract.Backend, error) {
+		retention := memory.Options{PerJob: options.Retention.PerJob, MaxAge: options.Retention.MaxAge}
+		return memory.NewStore(retention).Open(), nil
+	}})
+}

@@ -38,7 +38,7 @@ func TestCronStartStopsWhenTheExecuteContextIsCancelled(t *testing.T) {
 	root.AddCronCommand("* * * * * *", &cobra.Command{Use: "noop", RunE: func(*cobra.Command, []string) error { return nil }})
 	out := &lockedBuffer{}
 	root.SetOut(out)
-	root.SetArgs([]string{"cron", "start", "--base-folder", t.TempDir()})
+	root.SetArgs([]string{"cron", "start", "--base-folder", t.TempDir(), "--distributed", memoryBackend})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -9,33 +8,29 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
 // TestCatchUpRunsTheLatestMissedTickOnceForTheCluster: the first process back claims and runs the latest
 // tick within the grace; a second process starting then does not; a tick older than the grace and a
 // normal entry's catch-up are never run.
 func TestCatchUpRunsTheLatestMissedTickOnceForTheCluster(t *testing.T) {
-	folder := filepath.Join(t.TempDir(), "distributed")
+	store := memory.NewStore(memory.Options{})
 	var runs atomic.Int32
 	logs := &logBuffer{}
 	newProcess := func(app string, grace time.Duration) *Scheduler {
-		local, err := local.New(local.Config{Folder: folder})
-		if err != nil {
-			t.Fatal(err)
-		}
 		s := New()
 		s.AddDistributedCronCommand("report", "*/10 * * * * *", runnable("report", func(*cobra.Command, []string) error {
 			runs.Add(1)
 			return nil
 		}), time.Second, WithCatchUp(grace))
 		env := testEnvironment(logs, app)
-		env.Backend = local
+		env.Backend = store.Open()
 		startWithoutTimer(t, s, env)
 		return s
 	}
 	tick := time.Now().Truncate(10 * time.Second)
-	// as seen at now the tick is 3s old: within a 15s grace, not a 2s one (the local backend checks the
+	// as seen at now the tick is 3s old: within a 15s grace, not a 2s one (the backend checks the
 	// claim's ±15s window by the real clock, at most 10s after the tick)
 	now := tick.Add(3 * time.Second)
 	for _, p := range []struct {

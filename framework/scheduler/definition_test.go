@@ -9,17 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
 // Two processes on hosts in different zones, with an hourly distributed entry and no cron zone, compute
 // ticks 30 min apart; through one real backend only the definition that claimed first ever runs, and
 // the other logs each refusal as an error naming both definitions.
 func TestHostsInDifferentZonesNeverBothRunAnHourlyJob(t *testing.T) {
-	backend, err := local.New(local.Config{Folder: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := memory.NewStore(memory.Options{}).Open()
 	type host struct {
 		scheduler *Scheduler
 		logs      *logBuffer

@@ -1,31 +1,26 @@
 package scheduler
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
 // TestGapInTheFenceIsRecordedOnceAsMissed: ticks no process won are recorded once, by the process that
 // wins the next tick, as one "missed" record with their count; ticks held by another process are not.
 func TestGapInTheFenceIsRecordedOnceAsMissed(t *testing.T) {
-	folder := filepath.Join(t.TempDir(), "distributed")
+	store := memory.NewStore(memory.Options{})
 	histories := []*switchableHistory{{}, {}}
 	logs := &logBuffer{}
 	schedulers := make([]*Scheduler, 2)
 	for i := range schedulers {
-		local, err := local.New(local.Config{Folder: folder})
-		if err != nil {
-			t.Fatal(err)
-		}
 		s := New()
 		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { return nil }), 2*time.Second)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = local
+		env.Backend = store.Open()
 		startWithoutTimer(t, s, env)
 		s.state.Load().recorder = startRecorder(histories[i], env.Logger, nil)
 		schedulers[i] = s

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
 )
@@ -40,10 +40,7 @@ func (o *observed) add(list *[]string, job, what string, attempt int) {
 
 // The observer hears every attempt, one settlement per tick (the last attempt), and each claim's result.
 func TestObserverHearsAttemptsSettlementsAndClaims(t *testing.T) {
-	backend, err := local.New(local.Config{Folder: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := memory.NewStore(memory.Options{}).Open()
 	failing := runnable("failing", func(*cobra.Command, []string) error { return errors.New("no") })
 	s := New()
 	s.AddCronCommand("* * * * * *", failing, WithRetry(2, time.Millisecond))

@@ -8,18 +8,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// twoProcesses returns two schedulers sharing one local backend, each with a distributed entry "long" whose
+// twoProcesses returns two schedulers sharing one backend, each with a distributed entry "long" whose
 // command waits for release (or its context), registered with options.
 func twoProcesses(t *testing.T, release chan struct{}, options ...EntryOption) (a, b *Scheduler, logsA, logsB *logBuffer) {
 	t.Helper()
-	backend, err := local.New(local.Config{Folder: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := memory.NewStore(memory.Options{}).Open()
 	long := func() *cobra.Command {
 		return runnable("long", func(cmd *cobra.Command, _ []string) error {
 			select {

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
 // logBuffer collects the JSON log lines of runs.
@@ -356,13 +354,9 @@ func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
 	s.AddCronCommand("* * * * * *", shared)
 	s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
 	s.AddCronCommand("* * * * * *", other)
-	local, err := local.New(local.Config{Folder: filepath.Join(t.TempDir(), "distributed")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Backend = local
+	env.Backend = memory.NewStore(memory.Options{}).Open()
 	startWithoutTimer(t, s, env)
 
 	base := time.Now().Truncate(time.Second)
@@ -391,19 +385,15 @@ func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
 
 // Two processes (schedulers with their own app ids) sharing one backend: each tick runs on one of them.
 func TestDistributedTickRunsOnOneProcess(t *testing.T) {
-	folder := filepath.Join(t.TempDir(), "distributed")
+	store := memory.NewStore(memory.Options{})
 	var runs atomic.Int32
 	logs := &logBuffer{}
 	schedulers := make([]*Scheduler, 2)
 	for i := range schedulers {
-		local, err := local.New(local.Config{Folder: folder})
-		if err != nil {
-			t.Fatal(err)
-		}
 		s := New()
 		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = local
+		env.Backend = store.Open()
 		startWithoutTimer(t, s, env)
 		schedulers[i] = s
 	}
@@ -428,20 +418,16 @@ func TestDistributedTickRunsOnOneProcess(t *testing.T) {
 }
 
 func TestBackendErrorSkipsTheTickAndKeepsRunning(t *testing.T) {
-	root := t.TempDir()
-	local, err := local.New(local.Config{Folder: root})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := memory.NewStore(memory.Options{}).Open()
 	var runs atomic.Int32
 	s := New()
 	s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Backend = local
+	env.Backend = backend
 	startWithoutTimer(t, s, env)
-	// a directory where the lock file belongs makes every claim fail
-	if err := os.Mkdir(filepath.Join(root, "svc.lock"), 0o700); err != nil {
+	// a closed client fails every claim, as a backend that cannot be reached does
+	if err := backend.Close(); err != nil {
 		t.Fatal(err)
 	}
 	tick := time.Now().Truncate(time.Second)

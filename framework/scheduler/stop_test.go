@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,11 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// queuedBackend puts claims in line in front of a real Local backend, as claims waiting for a batched
+// queuedBackend puts claims in line in front of a real (memory) backend, as claims waiting for a batched
 // backend call are: each waits until open is closed or its context ends. claimed receives the service of
 // each claim the backend answered.
 type queuedBackend struct {
@@ -26,13 +25,8 @@ type queuedBackend struct {
 	claimed chan string
 }
 
-func newQueuedBackend(t *testing.T, folder string, open bool) *queuedBackend {
-	t.Helper()
-	local, err := local.New(local.Config{Folder: folder})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := &queuedBackend{Backend: local, open: make(chan struct{}), claimed: make(chan string, 100)}
+func newQueuedBackend(store *memory.Store, open bool) *queuedBackend {
+	q := &queuedBackend{Backend: store.Open(), open: make(chan struct{}), claimed: make(chan string, 100)}
 	if open {
 		close(q.open)
 	}
@@ -96,7 +90,7 @@ func startWonTickWaiting(t *testing.T) *wonTickWaiting {
 	shared := blockingOnce(started, w.release, &w.secondLive)
 	w.s.AddCronCommand("* * * * * *", shared)
 	w.s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
-	w.backend = newQueuedBackend(t, filepath.Join(t.TempDir(), "distributed"), true)
+	w.backend = newQueuedBackend(memory.NewStore(memory.Options{}), true)
 	env := testEnvironment(w.logs, "app")
 	env.Backend = w.backend
 	startWithoutTimer(t, w.s, env)
@@ -142,8 +136,8 @@ func TestStopRunsAWonTickWaitingForItsCommand(t *testing.T) {
 // Claims waiting in line when Stop begins are cancelled: nothing is won, so another process can still
 // claim those ticks; a tick due after Stop claims nothing.
 func TestStopCancelsQueuedClaims(t *testing.T) {
-	folder := filepath.Join(t.TempDir(), "distributed")
-	backend := newQueuedBackend(t, folder, false)
+	store := memory.NewStore(memory.Options{})
+	backend := newQueuedBackend(store, false)
 	var runs atomic.Int32
 	s := New()
 	for i := 0; i < 5; i++ {
@@ -182,10 +176,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 			t.Fatalf("line %v: want INFO and a reason naming the stop", line)
 		}
 	}
-	other, err := local.New(local.Config{Folder: folder})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := store.Open()
 	for i := 0; i < 5; i++ {
 		service := fmt.Sprintf("svc-%d", i)
 		selected, err := other.ClaimTick(context.Background(), contract.Claim{Service: service, AppID: "other", Tick: tick,

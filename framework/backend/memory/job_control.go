@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
@@ -33,10 +34,10 @@ func (c *client) SetPaused(ctx context.Context, job string, paused bool) error {
 
 // AddRequest implements contract.JobControl.AddRequest: it deletes the requests, answers and takes older
 // than contract.ControlRequestTTL by the Store's clock and stores request. It returns an error for a
-// missing ID, job or Made, a kind other than contract.RequestRun and contract.RequestKill, or an ID
-// stored already.
+// missing ID, job or Made, a kind other than contract.RequestRun and contract.RequestKill (see
+// rules.ValidateControlRequest), or an ID stored already.
 func (c *client) AddRequest(ctx context.Context, request contract.ControlRequest) error {
-	if err := validateRequest(request); err != nil {
+	if err := rules.ValidateControlRequest(request); err != nil {
 		return err
 	}
 	if err := c.begin(ctx, fmt.Sprintf("job control: request %q", request.ID)); err != nil {

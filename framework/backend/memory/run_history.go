@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
@@ -30,13 +30,13 @@ func newerFirst(a, b run) int {
 }
 
 // AppendRuns implements contract.RunHistory.AppendRuns: it stores copies of records (errors cut to
-// contract.MaxRunErrorLength), keeps the newest Options.PerJob of each job and drops every record whose
+// contract.MaxRunErrorLength by rules.CutRunError), keeps the newest Options.PerJob of each job and drops every record whose
 // tick is older than Options.MaxAge by the Store's clock. It returns an error for a record without a job,
 // a wrapped ctx error when ctx has ended, and an error when the client is closed; then nothing is stored.
 func (c *client) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
 	for i, r := range records {
 		if r.Job == "" {
-			return fmt.Errorf("run history: record %d of %d (tick %s) has no job name", i, len(records), formatTime(r.Tick))
+			return fmt.Errorf("run history: record %d of %d (tick %s) has no job name", i, len(records), rules.FormatTime(r.Tick))
 		}
 	}
 	if err := c.begin(ctx, fmt.Sprintf("run history: %d records not written", len(records))); err != nil {
@@ -47,7 +47,7 @@ func (c *client) AppendRuns(ctx context.Context, records []contract.RunRecord) e
 	defer s.mu.Unlock()
 	touched := make(map[string]bool)
 	for _, r := range records {
-		r.Error = cutRunError(r.Error)
+		r.Error = rules.CutRunError(r.Error)
 		s.added++
 		s.history[r.Job] = append(s.history[r.Job], run{record: r, seq: s.added})
 		touched[r.Job] = true
@@ -76,17 +76,4 @@ func (s *Store) dropOldRuns(cutoff time.Time) {
 		clear(runs[kept:])
 		s.history[job] = runs[:kept]
 	}
-}
-
-// cutRunError returns text cut to contract.MaxRunErrorLength bytes, on a character boundary and ending
-// with "…", when it is longer; else text.
-func cutRunError(text string) string {
-	if len(text) <= contract.MaxRunErrorLength {
-		return text
-	}
-	cut := contract.MaxRunErrorLength - len("…")
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut--
-	}
-	return text[:cut] + "…"
 }

@@ -1,14 +1,16 @@
 // Package memory is a contract.Backend that keeps its state in memory: the reference implementation of
-// the contract's rules, in the manner of testing/fstest.MapFS. A Store is one shared state, as one Redis
-// or one host's files are; each client its Open returns stands for a process using it, so tests and
-// single-process programs can run several "processes" against one backend. Nothing outlives the Store,
-// and no goroutine is started.
+// the contract's rules, in the manner of testing/fstest.MapFS, deciding claims, run leases and their
+// validation by the very rules the other backends run (framework/backend/internal/rules). A Store is one
+// shared state, as one Redis or one host's files are; each client its Open returns stands for a process
+// using it, so tests and single-process programs can run several "processes" against one backend. Nothing
+// outlives the Store, and no goroutine is started.
 package memory
 
 import (
 	"sync"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
@@ -36,11 +38,11 @@ type Options struct {
 type Store struct {
 	mu      sync.Mutex
 	options Options
-	fences  map[string]fence   // by service
-	leases  map[string]lease   // by service
-	history map[string][]run   // by job, newest first
-	added   uint64             // runs appended so far: the sequence number of the last one
-	records map[string]process // by app id
+	fences  map[string]rules.Fence // by service
+	leases  map[string]rules.Lease // by service
+	history map[string][]run       // by job, newest first
+	added   uint64                 // runs appended so far: the sequence number of the last one
+	records map[string]process     // by app id
 	control control
 }
 
@@ -57,8 +59,8 @@ func NewStore(options Options) *Store {
 	}
 	return &Store{
 		options: options,
-		fences:  make(map[string]fence),
-		leases:  make(map[string]lease),
+		fences:  make(map[string]rules.Fence),
+		leases:  make(map[string]rules.Lease),
 		history: make(map[string][]run),
 		records: make(map[string]process),
 		control: newControl(),

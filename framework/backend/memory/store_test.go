@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -58,9 +59,10 @@ func TestStoreClock(t *testing.T) {
 	}
 }
 
-// A re-sent claim of a won tick answers the same Busy as the first, even after that run released the
-// lease; a re-send of a claim that took the lease, now released, is busy with an ended run.
-func TestReSentClaimAnswersTheSame(t *testing.T) {
+// A re-sent claim of a won tick whose first answer was Busy is still busy after that run released the
+// lease, then with rules.UnknownHolder (the shared lease rule keeps no memory of the first answer); a
+// re-send of a claim that took the lease, now released, is busy with an ended run too.
+func TestReSentClaimAfterTheRelease(t *testing.T) {
 	ctx := context.Background()
 	store := memory.NewStore(memory.Options{})
 	a, b := store.Open(), store.Open()
@@ -78,8 +80,9 @@ func TestReSentClaimAnswersTheSame(t *testing.T) {
 	if err := a.ReleaseRun(ctx, contract.RunLease{Service: "svc", Holder: "a", Tick: tick}); err != nil {
 		t.Fatal(err)
 	}
-	if again, err := b.ClaimTick(ctx, next); err != nil || again.Holder != "b" || again.Busy != first.Busy {
-		t.Fatalf("re-sent claim after the release = %+v, %v; want busy with %+v, as the first", again, err, first.Busy)
+	ended := contract.RunLease{Service: "svc", Holder: rules.UnknownHolder}
+	if again, err := b.ClaimTick(ctx, next); err != nil || again.Holder != "b" || again.Busy != ended {
+		t.Fatalf("re-sent claim after the release = %+v, %v; want busy with %+v", again, err, ended)
 	}
 	other := claim
 	other.Service = "other"

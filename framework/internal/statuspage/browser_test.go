@@ -17,13 +17,13 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/scheduler"
 	"github.com/hadeframe/hade/internal/chromiumtest"
 )
 
-// cluster is a real scheduler running real jobs every second over a real local backend.
+// cluster is a real scheduler running real jobs every second over a real (memory) backend.
 type cluster struct {
 	backend contract.Backend
 	cron    *scheduler.Scheduler
@@ -34,10 +34,7 @@ type cluster struct {
 // until killed), every second; the test's cleanup stops the scheduler.
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	backend, err := local.New(local.Config{Folder: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := memory.NewStore(memory.Options{}).Open()
 	command := func(name string, run func(*cobra.Command) error) *cobra.Command {
 		return &cobra.Command{Use: name, RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd) }}
 	}
@@ -56,7 +53,7 @@ func startCluster(t *testing.T) *cluster {
 	env := scheduler.Environment{Context: context.Background(), AppID: "0f3c2a9e-browser-test",
 		Logger:  slog.New(slog.NewJSONHandler(c.logs, nil)),
 		Backend: backend,
-		Process: contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), Provider: "local", Version: "test"}}
+		Process: contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), Provider: "memory", Version: "test"}}
 	if err := c.cron.Start(env); err != nil {
 		t.Fatal(err)
 	}

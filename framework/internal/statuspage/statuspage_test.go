@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend/local"
+	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
@@ -53,13 +53,10 @@ func testSpecs(t *testing.T) []scheduler.CronSpec {
 	return s.CronSpecs
 }
 
-// testPage returns a handler over a real local backend, the backend and the handler's log.
+// testPage returns a handler over a real (memory) backend, the backend and the handler's log.
 func testPage(t *testing.T, token string) (*Handler, contract.Backend, *syncBuffer) {
 	t.Helper()
-	backend, err := local.New(local.Config{Folder: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := memory.NewStore(memory.Options{}).Open()
 	t.Cleanup(func() {
 		if err := backend.Close(); err != nil {
 			t.Error(err)

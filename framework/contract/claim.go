@@ -51,7 +51,7 @@ type Claimed struct {
 	Previous time.Time
 	// Busy is set when the claim asked for the run lease and won the tick while another run held the
 	// lease: that run (its Holder and Tick). The caller skips the tick. A re-sent claim of a won tick
-	// answers the same as the first.
+	// is busy too, naming that run, or "(a run that has ended)" when it has released the lease since.
 	Busy RunLease
 }
 

@@ -31,7 +31,7 @@ func addEtcdFlags(flags *pflag.FlagSet, config *distributed.EtcdConfig) error {
 	dial, dialErr := envDuration(EnvEtcdDialTimeout, distributed.DefaultEtcdDialTimeout)
 	request, requestErr := envDuration(EnvEtcdRequestTimeout, distributed.DefaultEtcdRequestTimeout)
 	flags.DurationVar(&config.DialTimeout, "etcd-dial-timeout", dial,
-		with+"bound of connecting, authenticating and of `cron list`'s check (env "+EnvEtcdDialTimeout+")")
+		with+"bound of connecting, authenticating and of the check by cron list (env "+EnvEtcdDialTimeout+")")
 	flags.DurationVar(&config.RequestTimeout, "etcd-request-timeout", request,
 		with+"bound of one claim request; a failed one is re-sent while the hold window is open (env "+EnvEtcdRequestTimeout+")")
 	return errors.Join(dialErr, requestErr)

@@ -71,9 +71,9 @@ func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bo
 	case "ok":
 		return nil
 	case "timeout":
-		return console.WithExitCode(runExitTimeout, nil)
+		return console.WithReportedExitCode(runExitTimeout, fmt.Errorf("run of %s timed out", job))
 	}
-	return console.WithExitCode(1, nil)
+	return console.WithReportedExitCode(1, fmt.Errorf("run of %s ended: %s", job, ended.Outcome))
 }
 
 // firstAnswer accepts the first answer (the process that took the request says "started").

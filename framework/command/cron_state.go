@@ -110,7 +110,7 @@ func stateExit(running []pidfile.Entry, err error) error {
 		return err
 	}
 	if len(running) == 0 {
-		return console.WithExitCode(stateNotRunning, nil)
+		return console.WithReportedExitCode(stateNotRunning, errors.New("cron is not running in this base folder"))
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -55,19 +54,6 @@ func TestOperationsHelpAndCompletionRunDespiteInvalidRegistrations(t *testing.T)
 		if err := root.Execute(context.Background()); err == nil || len(ran) != 0 || !strings.Contains(err.Error(), "nothing was run") {
 			t.Fatalf("%v: Execute = %v, ran %v; want a refusal", args, err, ran)
 		}
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	silent := WithExitCode(3, nil)
-	wrapped := fmt.Errorf("state: %w", WithExitCode(4, errors.New("broken")))
-	for err, want := range map[error]int{nil: 0, silent: 3, wrapped: 4, errors.New("any"): 1} {
-		if got := ExitCode(err); got != want {
-			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
-		}
-	}
-	if silent.Error() != "" || wrapped.Error() != "state: broken" {
-		t.Fatalf("messages %q, %q", silent, wrapped)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/schedule"
 )
 
 // BenchmarkTickPath measures the framework's own cost of one run, without a backend: the job wrapper
@@ -58,15 +59,15 @@ func benchmarkTickPath(b *testing.B, history contract.RunHistory) {
 func BenchmarkTickScheduleNext(b *testing.B) {
 	for _, spec := range []string{"* * * * * *", "0 30 1 * * *"} {
 		b.Run(spec, func(b *testing.B) {
-			newYork, err := loadZone("America/New_York")
+			newYork, err := schedule.LoadZone("America/New_York")
 			if err != nil {
 				b.Fatal(err)
 			}
-			parsed, err := parseSpec(spec, newYork, true)
+			parsed, err := schedule.Parse(spec, newYork, schedule.EveryFromEpoch)
 			if err != nil {
 				b.Fatal(err)
 			}
-			ticks := &tickSchedule{schedule: parsed.schedule}
+			ticks := &tickSchedule{schedule: parsed}
 			at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 			b.ReportAllocs()
 			b.ResetTimer()

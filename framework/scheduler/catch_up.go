@@ -15,7 +15,7 @@ func (s *Scheduler) catchUp(state *running, now time.Time) {
 		if grace == 0 {
 			continue
 		}
-		tick := latestTick(j.spec, now, grace)
+		tick := j.spec.schedule.Latest(now, grace)
 		if tick.IsZero() {
 			continue
 		}
@@ -25,15 +25,6 @@ func (s *Scheduler) catchUp(state *running, now time.Time) {
 			j.handle(state, tick, time.Now(), runMode{catchUp: grace})
 		}()
 	}
-}
-
-// latestTick returns the latest tick of spec at or before now and within grace of it, or zero.
-func latestTick(spec CronSpec, now time.Time, grace time.Duration) time.Time {
-	var latest time.Time
-	for tick, n := spec.schedule.Next(now.Add(-grace-time.Nanosecond)), 0; !tick.IsZero() && !tick.After(now) && n < maxMissedCount; tick, n = spec.schedule.Next(tick), n+1 {
-		latest = tick
-	}
-	return latest
 }
 
 // runMode says why a tick is handled besides its schedule: an operator's run request, or a catch-up.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/schedule"
 )
 
 // Type says how an entry's ticks are run.
@@ -18,6 +20,15 @@ const (
 	Distributed Type = "distributed"
 )
 
+// every says where the "@every" ticks of an entry of type t start: at the epoch for a distributed entry,
+// so every process claims the same ticks; from the scheduler's start for a normal one, as in robfig/cron.
+func every(t Type) schedule.Every {
+	if t == Distributed {
+		return schedule.EveryFromEpoch
+	}
+	return schedule.EveryFromNow
+}
+
 // CronSpec describes one registered cron entry, for `cron list` and for the job that runs it.
 type CronSpec struct {
 	Type        Type
@@ -29,9 +40,8 @@ type CronSpec struct {
 	HoldTime    time.Duration  // distributed entries only: the claim window on each side of a tick
 	EntryID     cron.EntryID   // the entry in Scheduler.Cron
 
-	schedule cron.Schedule // the parsed spec, without tick recording
-	ownZone  bool          // the spec names its zone, so SetZone leaves it
-	options  entryOptions  // the run policies of the registration
+	schedule schedule.Schedule // the parsed spec, without tick recording
+	options  entryOptions      // the run policies of the registration
 }
 
 // Next returns the entry's first fire time after now, or the zero time if it never fires again. For a
@@ -44,5 +54,5 @@ func (s CronSpec) Next(now time.Time) time.Time {
 // hold time, e.g. `spec "0 * * * *" zone UTC hold 2s`. Processes whose definitions of one service differ
 // never both run it (see contract.Claim).
 func (s CronSpec) Definition() string {
-	return fmt.Sprintf("spec %q zone %s hold %s", s.Spec, s.Zone, s.HoldTime)
+	return fmt.Sprintf("%s hold %s", s.schedule.Definition(), s.HoldTime)
 }

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/hadeframe/hade/framework/schedule"
 )
 
 // Reasons of the two kinds of gaps.
@@ -13,18 +13,6 @@ const (
 	missedByProcess = "this process was late (stalled, suspended or its clock jumped) and did not handle these ticks"
 	missedByCluster = "no process ran these ticks: every process was down, stalled, late or failing to claim"
 )
-
-// ticksBetween returns the ticks of schedule strictly between after and before: the first, the last and
-// how many (at most maxMissedCount).
-func ticksBetween(schedule cron.Schedule, after, before time.Time) (first, last time.Time, count int) {
-	for t := schedule.Next(after); !t.IsZero() && t.Before(before) && count < maxMissedCount; t = schedule.Next(t) {
-		if count == 0 {
-			first = t
-		}
-		last, count = t, count+1
-	}
-	return first, last, count
-}
 
 // logMissed writes one line for a gap of count ticks this entry skipped, first to last, because the process
 // was late: robfig/cron fires a late entry once, then skips to the next tick after its late now. A normal
@@ -39,7 +27,7 @@ func (j *job) logMissed(first, last time.Time, count int) {
 // recordGap logs and records, once for the cluster, the ticks of this distributed entry strictly between
 // previous (the tick the fence held before this process won tick) and tick: no process won them.
 func (j *job) recordGap(state *running, previous, tick time.Time) {
-	if first, last, count := ticksBetween(j.spec.schedule, previous, tick); count > 0 {
+	if first, last, count := j.spec.schedule.Between(previous, tick); count > 0 {
 		j.reportGap(state, first, last, count, missedByCluster, true)
 	}
 }
@@ -53,7 +41,7 @@ func (j *job) reportGap(state *running, first, last time.Time, count int, reason
 		slog.String("last_tick", last.Format(time.RFC3339)),
 		slog.String("reason", reason),
 	}
-	if count >= maxMissedCount {
+	if count >= schedule.MaxCount {
 		attrs = append(attrs, slog.Bool("count_capped", true))
 	}
 	j.entryLogger(state.env).LogAttrs(context.Background(), outcomeLevel(outcomeMissed), "cron run", attrs...)

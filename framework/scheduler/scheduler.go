@@ -1,3 +1,6 @@
+// Package scheduler runs cobra commands as cron jobs: it derives each run's tick (the scheduled fire time)
+// from the entry's schedule (see package schedule), claims distributed ticks, runs the command in-process
+// and logs one line per run. The timing loop is github.com/robfig/cron/v3.
 package scheduler
 
 import (
@@ -15,6 +18,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/schedule"
 )
 
 // minHoldTime is the shortest hold time a distributed entry accepts. A claim must reach the backend within
@@ -64,8 +68,8 @@ type Scheduler struct {
 	CronSpecs []CronSpec
 
 	runner   *commandRunner
-	jobs     []*job // the job of each CronSpecs entry
-	zone     zone   // the zone of specs that name none
+	jobs     []*job        // the job of each CronSpecs entry
+	zone     schedule.Zone // the zone of specs that name none
 	errs     []error
 	services map[string]int // service name -> registration number
 	names    map[string]int // job name -> registration number
@@ -78,17 +82,17 @@ type Scheduler struct {
 // New returns a Scheduler with no entries.
 func New() *Scheduler {
 	return &Scheduler{
-		Cron:     cron.New(cron.WithParser(cronParser())),
+		Cron:     cron.New(cron.WithParser(schedule.CronParser())),
 		runner:   newCommandRunner(),
 		services: map[string]int{},
 		names:    map[string]int{},
-		zone:     hostZone(),
+		zone:     schedule.HostZone(),
 	}
 }
 
 // AddCronCommand registers cmd to run at every tick of spec on this process, with options (WithName,
-// WithTimeout, WithRetry; WithCatchUp is for distributed entries). A spec has 5 fields or 6
-// with seconds first, or is a descriptor, optionally prefixed by CRON_TZ=<zone> (see SpecHelp); it is
+// WithTimeout, WithRetry; WithCatchUp is for distributed entries). A spec has 5 fields or 6 with seconds
+// first, or is a descriptor, optionally prefixed by CRON_TZ=<zone> (see schedule.SpecHelp); it is
 // evaluated in that zone, else in the scheduler's (see SetZone), with cronie's daylight saving rules.
 // cmd stays a plain command, runnable from the CLI too. The job is named after cmd unless WithName names
 // it. An invalid spec, a nil or non-runnable cmd, or a job name that is invalid or already taken is kept
@@ -155,7 +159,7 @@ func (s *Scheduler) add(where string, spec CronSpec) bool {
 		s.errs = append(s.errs, fmt.Errorf("%s: command %q has neither Run nor RunE", where, spec.Command.Name()))
 		return false
 	}
-	parsed, err := parseSpec(spec.Spec, s.zone, spec.Type == Distributed)
+	parsed, err := schedule.Parse(spec.Spec, s.zone, every(spec.Type))
 	if err == nil {
 		err = s.checkName(spec.Name)
 	}
@@ -164,8 +168,8 @@ func (s *Scheduler) add(where string, spec CronSpec) bool {
 		return false
 	}
 	s.names[spec.Name] = s.count
-	spec.schedule, spec.Zone, spec.ownZone = parsed.schedule, parsed.zone, parsed.ownZone
-	j := &job{ticks: &tickSchedule{schedule: parsed.schedule}, scheduler: s}
+	spec.schedule, spec.Zone = parsed, parsed.Zone()
+	j := &job{ticks: &tickSchedule{schedule: parsed}, scheduler: s}
 	j.ticks.missed = j.logMissed
 	spec.EntryID = s.Cron.Schedule(j.ticks, j)
 	j.spec = spec
@@ -190,7 +194,7 @@ func (s *Scheduler) checkName(name string) error {
 // as "UTC" or "Europe/Berlin", or "" for the host's zone ($TZ, else /etc/localtime), the default. It
 // returns an error naming the zone when it is unknown, or when the scheduler was started.
 func (s *Scheduler) SetZone(name string) error {
-	zone, err := loadZone(name)
+	zone, err := schedule.LoadZone(name)
 	if err != nil {
 		return err
 	}
@@ -202,16 +206,16 @@ func (s *Scheduler) SetZone(name string) error {
 	s.zone = zone
 	for i := range s.CronSpecs {
 		spec := &s.CronSpecs[i]
-		if spec.ownZone {
+		if spec.schedule.NamesZone() {
 			continue
 		}
-		parsed, err := parseSpec(spec.Spec, zone, spec.Type == Distributed)
+		parsed, err := schedule.Parse(spec.Spec, zone, every(spec.Type))
 		if err != nil { // it parsed in another zone; a zone cannot make it invalid
 			return err
 		}
-		spec.schedule, spec.Zone = parsed.schedule, parsed.zone
+		spec.schedule, spec.Zone = parsed, parsed.Zone()
 		s.jobs[i].spec = *spec
-		s.jobs[i].ticks.schedule = parsed.schedule
+		s.jobs[i].ticks.schedule = parsed
 	}
 	return nil
 }

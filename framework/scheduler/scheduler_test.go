@@ -88,6 +88,14 @@ func runnable(name string, run func(*cobra.Command, []string) error) *cobra.Comm
 	return &cobra.Command{Use: name, RunE: run}
 }
 
+func utc(text string) time.Time {
+	at, err := time.Parse(time.RFC3339, text)
+	if err != nil {
+		panic(err)
+	}
+	return at
+}
+
 func TestRegistrationErrorsAreKeptAndNamed(t *testing.T) {
 	ok := runnable("ok", func(*cobra.Command, []string) error { return nil })
 	s := New()

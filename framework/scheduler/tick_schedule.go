@@ -4,13 +4,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/hadeframe/hade/framework/internal/clock"
+	"github.com/hadeframe/hade/framework/schedule"
 )
-
-// maxMissedCount bounds how many missed ticks one gap counts; a longer gap is reported as at least that.
-const maxMissedCount = 100_000
 
 // tickSchedule wraps an entry's schedule to tell each run its tick. robfig/cron does not pass the
 // scheduled time to a job, and writes Entry.Prev only after it started the job's goroutine. But it calls
@@ -22,9 +18,9 @@ const maxMissedCount = 100_000
 // the ticks robfig/cron skipped because the process was late (stalled, suspended, or its clock jumped
 // forward): robfig/cron fires a late entry once, then asks for the next tick after the late now.
 type tickSchedule struct {
-	schedule cron.Schedule
+	schedule schedule.Schedule
 	// missed, when set, is told of each gap of skipped ticks: the first and last skipped tick and how
-	// many (at most maxMissedCount). It is called from robfig/cron's timing goroutine.
+	// many (at most schedule.MaxCount). It is called from robfig/cron's timing goroutine.
 	missed func(first, last time.Time, count int)
 
 	mu      sync.Mutex
@@ -65,7 +61,7 @@ func (s *tickSchedule) next(t time.Time) time.Time {
 
 // reportMissed tells missed of the ticks strictly between s.last and next, if any.
 func (s *tickSchedule) reportMissed(next time.Time) {
-	first, last, count := ticksBetween(s.schedule, s.last, next)
+	first, last, count := s.schedule.Between(s.last, next)
 	if count > 0 && s.missed != nil {
 		s.missed(first, last, count)
 	}

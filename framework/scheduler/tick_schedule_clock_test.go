@@ -17,7 +17,7 @@ func TestTickScheduleFollowsTheClockOffset(t *testing.T) {
 	for _, offset := range []time.Duration{700 * time.Millisecond, -400 * time.Millisecond} {
 		clock.Offset = offset
 		var gaps []missedGap
-		ticks := everySecondTicks(&gaps)
+		ticks := everySecondTicks(t, &gaps)
 		// the host reads 10:00:00.5, the node's clock 10:00:00.5+offset
 		fire := ticks.Next(t0.Add(500 * time.Millisecond))
 		tick, _ := ticks.take()

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"testing"
 	"time"
+
+	"github.com/hadeframe/hade/framework/schedule"
 )
 
 type missedGap struct {
@@ -10,9 +12,18 @@ type missedGap struct {
 	count       int
 }
 
-func everySecondTicks(gaps *[]missedGap) *tickSchedule {
+func everySecondTicks(t *testing.T, gaps *[]missedGap) *tickSchedule {
+	t.Helper()
+	utcZone, err := schedule.LoadZone("UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	everySecond, err := schedule.Parse("@every 1s", utcZone, schedule.EveryFromEpoch)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &tickSchedule{
-		schedule: epochSchedule{period: time.Second},
+		schedule: everySecond,
 		missed:   func(first, last time.Time, count int) { *gaps = append(*gaps, missedGap{first, last, count}) },
 	}
 }
@@ -20,7 +31,7 @@ func everySecondTicks(gaps *[]missedGap) *tickSchedule {
 // robfig/cron asks for the next tick after its late now; the ticks in between are reported once.
 func TestTickScheduleReportsTicksSkippedByALateProcess(t *testing.T) {
 	var gaps []missedGap
-	ticks := everySecondTicks(&gaps)
+	ticks := everySecondTicks(t, &gaps)
 	t0 := utc("2026-11-28T10:00:00Z")
 	ticks.Next(t0.Add(-time.Millisecond))                  // 10:00:00
 	ticks.Next(t0.Add(2 * time.Millisecond))               // on time: 10:00:01
@@ -40,7 +51,7 @@ func TestTickScheduleReportsTicksSkippedByALateProcess(t *testing.T) {
 
 func TestTickScheduleNeverRepeatsATickWhenTheClockGoesBack(t *testing.T) {
 	var gaps []missedGap
-	ticks := everySecondTicks(&gaps)
+	ticks := everySecondTicks(t, &gaps)
 	t0 := utc("2026-11-28T10:00:00Z")
 	ticks.Next(t0.Add(-time.Millisecond)) // 10:00:00
 	ticks.Next(t0)                        // 10:00:01

@@ -8,20 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func TestHostZoneHasARealName(t *testing.T) {
-	cases := map[string]string{"UTC": "UTC", "Etc/UTC": "UTC", "Zulu": "UTC", "Asia/Kolkata": "Asia/Kolkata",
-		":Europe/Berlin": "Europe/Berlin", "": "UTC", "Nowhere/Else": "UTC"}
-	for tz, want := range cases {
-		t.Setenv("TZ", tz)
-		if got := hostZone().name; got != want {
-			t.Errorf("TZ=%q: host zone %q, want %q", tz, got, want)
-		}
-	}
-	if got := describeUnnamedZone(time.FixedZone("IST", 5*3600+1800)); got != "Local(IST+05:30,IST+05:30)" {
-		t.Errorf("unnamed zone described as %q", got)
-	}
-}
-
 // Processes whose hosts are in different zones compute the same ticks of a spec without CRON_TZ once
 // the cron zone is set, and different ones (with different definitions, which the backends refuse to
 // run side by side) when it is not.

@@ -1,4 +1,4 @@
-package scheduler
+package schedule
 
 import (
 	"testing"
@@ -8,16 +8,16 @@ import (
 // fireTimes returns the fire times of spec (evaluated in zoneName) in [from, until).
 func fireTimes(t *testing.T, spec, zoneName string, from, until time.Time) []time.Time {
 	t.Helper()
-	z, err := loadZone(zoneName)
+	z, err := LoadZone(zoneName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed, err := parseSpec(spec, z, true)
+	parsed, err := Parse(spec, z, EveryFromEpoch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var times []time.Time
-	for at := parsed.schedule.Next(from.Add(-time.Nanosecond)); at.Before(until); at = parsed.schedule.Next(at) {
+	for at := parsed.Next(from.Add(-time.Nanosecond)); at.Before(until); at = parsed.Next(at) {
 		times = append(times, at.UTC())
 		if len(times) > 1000 {
 			t.Fatalf("%q fires more than 1000 times in [%s, %s)", spec, from, until)

@@ -1,13 +1,15 @@
-package scheduler
+package schedule
 
 import (
-	"github.com/robfig/cron/v3"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestParseSpecAccepts(t *testing.T) {
+// utcZone is UTC, the default zone of the specs parsed here.
+var utcZone = Zone{name: "UTC", location: time.UTC}
+
+func TestParseAccepts(t *testing.T) {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Fatal(err)
@@ -30,19 +32,19 @@ func TestParseSpecAccepts(t *testing.T) {
 		{"@yearly", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, c := range cases {
-		parsed, err := parseSpec(c.spec, zone{name: "UTC", location: time.UTC}, false)
+		parsed, err := Parse(c.spec, utcZone, EveryFromNow)
 		if err != nil {
-			t.Errorf("ParseSpec(%q): %v", c.spec, err)
+			t.Errorf("Parse(%q): %v", c.spec, err)
 			continue
 		}
-		if got := parsed.schedule.Next(from.In(time.UTC)); !got.Equal(c.want) {
-			t.Errorf("ParseSpec(%q).Next(%s) = %s, want %s", c.spec, from, got, c.want)
+		if got := parsed.Next(from.In(time.UTC)); !got.Equal(c.want) {
+			t.Errorf("Parse(%q).Next(%s) = %s, want %s", c.spec, from, got, c.want)
 		}
 	}
 }
 
-func TestParseSpecEveryIsEpochAlignedForDistributed(t *testing.T) {
-	aligned, err := parseSchedule("@every 1h30m", true)
+func TestParseEveryFromEpochOrFromNow(t *testing.T) {
+	aligned, err := Parse("@every 1h30m", utcZone, EveryFromEpoch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestParseSpecEveryIsEpochAlignedForDistributed(t *testing.T) {
 		t.Fatalf("Next(5400s) = %d, want 10800", next.Unix())
 	}
 
-	relative, err := parseSchedule("@every 1h30m", false)
+	relative, err := Parse("@every 1h30m", utcZone, EveryFromNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,7 @@ func TestParseSpecEveryIsEpochAlignedForDistributed(t *testing.T) {
 	}
 }
 
-func TestParseSpecRejectsWithoutPanic(t *testing.T) {
+func TestParseRejectsWithoutPanic(t *testing.T) {
 	cases := map[string]string{
 		"":                            "empty",
 		"   ":                         "empty",
@@ -92,27 +94,21 @@ func TestParseSpecRejectsWithoutPanic(t *testing.T) {
 		"TZ=":                         "not followed by a schedule",
 	}
 	for spec, want := range cases {
-		_, err := parseSchedule(spec, true)
+		_, err := Parse(spec, utcZone, EveryFromEpoch)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "valid specs") {
-			t.Errorf("ParseSpec(%q) error = %v, want it to say %q and list the valid specs", spec, err, want)
+			t.Errorf("Parse(%q) error = %v, want it to say %q and list the valid specs", spec, err, want)
 		}
 	}
 }
 
-func FuzzParseSpecNeverPanics(f *testing.F) {
+func FuzzParseNeverPanics(f *testing.F) {
 	for _, seed := range []string{"* * * * * *", "TZ=", "CRON_TZ=UTC @every 1s", "@every 1h", "0 0 30 2 *", "1-5/2 * * * *"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		schedule, err := parseSchedule(spec, true)
+		schedule, err := Parse(spec, utcZone, EveryFromEpoch)
 		if err == nil && schedule.Next(time.Now()).IsZero() {
-			t.Fatalf("ParseSpec(%q) accepted a spec that never fires", spec)
+			t.Fatalf("Parse(%q) accepted a spec that never fires", spec)
 		}
 	})
-}
-
-// parseSchedule parses spec in UTC unless it names its zone.
-func parseSchedule(spec string, epochAligned bool) (cron.Schedule, error) {
-	parsed, err := parseSpec(spec, zone{name: "UTC", location: time.UTC}, epochAligned)
-	return parsed.schedule, err
 }

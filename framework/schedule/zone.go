@@ -1,4 +1,4 @@
-package scheduler
+package schedule
 
 import (
 	"fmt"
@@ -9,8 +9,9 @@ import (
 	_ "time/tzdata" // zone names work on hosts without a zone database (e.g. scratch containers)
 )
 
-// zone is a time zone with the name it is shown and compared by.
-type zone struct {
+// Zone is a time zone with the name it is shown and compared by (see Schedule.Zone). Make one with LoadZone
+// or HostZone.
+type Zone struct {
 	name     string
 	location *time.Location
 }
@@ -31,39 +32,40 @@ func canonicalZoneName(name string) string {
 	return name
 }
 
-// loadZone returns the IANA zone name (e.g. "Europe/Berlin", "UTC"); an empty name is the host's zone.
-// It returns an error naming the zone when the zone database does not know it.
-func loadZone(name string) (zone, error) {
+// LoadZone returns the zone of an IANA name (e.g. "Europe/Berlin", "UTC"; every alias of UTC is named
+// "UTC"); an empty name is the host's zone (see HostZone). It returns an error naming the zone when the
+// zone database (the host's, else the one built in) does not know it, or for "Local", which names no zone.
+func LoadZone(name string) (Zone, error) {
 	if name == "" {
-		return hostZone(), nil
+		return HostZone(), nil
 	}
 	location, err := time.LoadLocation(name)
 	if err != nil || name == "Local" {
-		return zone{}, fmt.Errorf("time zone %q is unknown (%v); valid: an IANA zone name such as UTC, "+
+		return Zone{}, fmt.Errorf("time zone %q is unknown (%v); valid: an IANA zone name such as UTC, "+
 			"Europe/Berlin or America/New_York, or empty for the host's zone", name, err)
 	}
-	return zone{name: canonicalZoneName(name), location: location}, nil
+	return Zone{name: canonicalZoneName(name), location: location}, nil
 }
 
-// hostZone returns the zone this process's local time uses, with its real name as Go resolves it: $TZ
+// HostZone returns the zone this process's local time uses, with its real name as Go resolves it: $TZ
 // (empty or unknown means UTC), else /etc/localtime's target, else /etc/timezone. A zone whose name cannot
 // be found is named "Local" followed by its abbreviations and offsets in January and July, so that two
 // hosts with different unnamed zones never look alike.
-func hostZone() zone {
+func HostZone() Zone {
 	if tz, set := os.LookupEnv("TZ"); set {
 		name := strings.TrimPrefix(tz, ":")
 		if location, err := time.LoadLocation(name); err == nil && name != "" && !filepath.IsAbs(name) {
-			return zone{name: canonicalZoneName(name), location: location}
+			return Zone{name: canonicalZoneName(name), location: location}
 		}
 		if !filepath.IsAbs(name) { // Go reads an unknown or empty $TZ as UTC
-			return zone{name: "UTC", location: time.UTC}
+			return Zone{name: "UTC", location: time.UTC}
 		}
 	} else if name, ok := zoneNameOfFiles(); ok {
 		if location, err := time.LoadLocation(name); err == nil {
-			return zone{name: canonicalZoneName(name), location: location}
+			return Zone{name: canonicalZoneName(name), location: location}
 		}
 	}
-	return zone{name: describeUnnamedZone(time.Local), location: time.Local}
+	return Zone{name: describeUnnamedZone(time.Local), location: time.Local}
 }
 
 // zoneNameOfFiles reads the host's zone name from /etc/localtime's link target or /etc/timezone.

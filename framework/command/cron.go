@@ -113,7 +113,7 @@ func (f cronFiles) makeLogFolder() error {
 func (f cronFiles) whereNothingRuns() string {
 	if _, err := os.Stat(f.pidfiles.Path); err != nil {
 		return fmt.Sprintf("no cron runtime folder %s: no cron process ever ran with base folder %s; "+
-			"point at the processes' base folder with --base-folder or %s", f.pidfiles.Path, f.app.BaseFolder(), console.EnvBaseFolder)
+			"point at the processes' base folder with --base-folder or %s", f.pidfiles.Path, f.app.BaseFolder(), "HADE_BASE_FOLDER")
 	}
 	return "no locked pidfile in " + f.pidfiles.Path
 }

@@ -10,7 +10,7 @@ import (
 // the setting.
 func applyCronZone(root *console.Root) error {
 	if err := root.Scheduler.SetZone(root.Settings.CronZone); err != nil {
-		return fmt.Errorf("cron zone (--cron-tz or %s): %w", console.EnvCronZone, err)
+		return fmt.Errorf("cron zone (--cron-tz or %s): %w", "HADE_CRON_TZ", err)
 	}
 	return nil
 }

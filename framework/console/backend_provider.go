@@ -73,7 +73,7 @@ func (e *settingNamedError) Unwrap() error { return e.cause }
 // registered, err after the name of --distributed's setting.
 func withSettingNames(err error, name string) error {
 	if _, registered := backend.Drivers()[name]; !registered {
-		return fmt.Errorf("--distributed or %s: %w", EnvDistributed, err)
+		return fmt.Errorf("--distributed or %s: %w", envDistributed, err)
 	}
 	text := err.Error()
 	for _, setting := range backendSettings() {

@@ -13,19 +13,19 @@ import (
 
 // Environment variables of the run history's retention.
 const (
-	EnvHistoryMaxRuns = "HADE_HISTORY_MAX_RUNS"
-	EnvHistoryMaxAge  = "HADE_HISTORY_MAX_AGE"
+	envHistoryMaxRuns = "HADE_HISTORY_MAX_RUNS"
+	envHistoryMaxAge  = "HADE_HISTORY_MAX_AGE"
 )
 
 // addHistoryFlags adds the run history's retention flags to flags, with their defaults from the
 // environment; it returns an error naming the variable when a value there does not parse.
 func addHistoryFlags(flags *pflag.FlagSet, retention *backend.Retention) error {
-	runs, runsErr := envPositiveInt(EnvHistoryMaxRuns, backend.DefaultRetention().PerJob)
-	age, ageErr := envDuration(EnvHistoryMaxAge, backend.DefaultRetention().MaxAge)
+	runs, runsErr := envPositiveInt(envHistoryMaxRuns, backend.DefaultRetention().PerJob)
+	age, ageErr := envDuration(envHistoryMaxAge, backend.DefaultRetention().MaxAge)
 	flags.IntVar(&retention.PerJob, "history-max-runs", runs,
-		"run history: records kept per job, the newest (env "+EnvHistoryMaxRuns+")")
+		"run history: records kept per job, the newest (env "+envHistoryMaxRuns+")")
 	flags.DurationVar(&retention.MaxAge, "history-max-age", age,
-		"run history: records older than this are dropped, e.g. 720h (env "+EnvHistoryMaxAge+")")
+		"run history: records older than this are dropped, e.g. 720h (env "+envHistoryMaxAge+")")
 	return errors.Join(runsErr, ageErr)
 }
 

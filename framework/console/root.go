@@ -24,10 +24,10 @@ import (
 
 // Environment variables that give the persistent flags their defaults.
 const (
-	EnvBaseFolder  = "HADE_BASE_FOLDER"
-	EnvDistributed = "HADE_DISTRIBUTED"
-	EnvCronZone    = "HADE_CRON_TZ"
-	EnvLogLevel    = "HADE_LOG_LEVEL"
+	envBaseFolder  = "HADE_BASE_FOLDER"
+	envDistributed = "HADE_DISTRIBUTED"
+	envCronZone    = "HADE_CRON_TZ"
+	envLogLevel    = "HADE_LOG_LEVEL"
 )
 
 // Settings are the framework-wide persistent flags, parsed before any command runs.
@@ -76,23 +76,23 @@ func NewRoot(name, short string) *Root {
 	settings := &Settings{}
 	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
 	flags := command.PersistentFlags()
-	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(EnvBaseFolder, "."),
-		"folder that holds storage/ (env "+EnvBaseFolder+")")
-	flags.StringVar(&settings.Backend, "distributed", envOr(EnvDistributed, "local"),
-		"backend the cron processes share: "+registeredBackends()+" (env "+EnvDistributed+")")
+	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(envBaseFolder, "."),
+		"folder that holds storage/ (env "+envBaseFolder+")")
+	flags.StringVar(&settings.Backend, "distributed", envOr(envDistributed, "local"),
+		"backend the cron processes share: "+registeredBackends()+" (env "+envDistributed+")")
 	settings.values = addBackendFlags(flags)
 	envErr := addHistoryFlags(flags, &settings.History)
-	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(EnvCronZone),
-		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+EnvCronZone+")")
-	flags.StringVar(&settings.LogLevel, "log-level", envOr(EnvLogLevel, "info"),
-		"lowest level the cron process logs: debug, info, warn or error (env "+EnvLogLevel+")")
+	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(envCronZone),
+		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+envCronZone+")")
+	flags.StringVar(&settings.LogLevel, "log-level", envOr(envLogLevel, "info"),
+		"lowest level the cron process logs: debug, info, warn or error (env "+envLogLevel+")")
 
 	container := framework.NewContainer()
 	root := &Root{Command: command, Container: container, Scheduler: scheduler.New(), Settings: settings}
 	root.setupErr = errors.Join(envErr,
 		container.Bind(app.Provider{
 			BaseFolder: func() string { return settings.BaseFolder },
-			Setting:    "--base-folder or " + EnvBaseFolder,
+			Setting:    "--base-folder or " + envBaseFolder,
 		}),
 		container.Bind(backendProvider{root: root}),
 	)

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/schedule"
+	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
 // BenchmarkTickPath measures the framework's own cost of one run, without a backend: the job wrapper

@@ -7,7 +7,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/schedule"
+	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
 // Type says how an entry's ticks are run.

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hadeframe/hade/framework/schedule"
+	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
 // Reasons of the two kinds of gaps.

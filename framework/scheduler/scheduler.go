@@ -18,7 +18,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
-	"github.com/hadeframe/hade/framework/schedule"
+	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
 // minHoldTime is the shortest hold time a distributed entry accepts. A claim must reach the backend within

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/internal/clock"
-	"github.com/hadeframe/hade/framework/schedule"
+	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
 // tickSchedule wraps an entry's schedule to tell each run its tick. robfig/cron does not pass the

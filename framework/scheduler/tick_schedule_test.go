@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadeframe/hade/framework/schedule"
+	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
 type missedGap struct {

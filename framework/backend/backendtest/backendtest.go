@@ -5,7 +5,7 @@
 //
 // A backend's test, here the memory backend's:
 //
-//	func open(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+//	func open(t *testing.T, retention backend.Retention) func() contract.Backend {
 //		return memory.NewStore(memory.Options{PerJob: retention.PerJob, MaxAge: retention.MaxAge}).Open
 //	}
 //
@@ -20,28 +20,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
 )
-
-// Retention is what the run history of a store keeps: at most PerJob (> 0) records of each job, none
-// whose tick is older than MaxAge (> 0).
-type Retention struct {
-	PerJob int
-	MaxAge time.Duration
-}
 
 // Open makes a fresh, empty store whose run history keeps retention, and returns a function that opens a
 // new client of it, as another process would (all clients of one store share its state). Open may fail
 // the test (t.Fatal) when the store cannot be made. The suite closes each client it opens when its test
 // ends and fails when that Close returns an error, so neither Open nor the returned function closes them.
-type Open func(t *testing.T, retention Retention) (newClient func() contract.Backend)
+type Open func(t *testing.T, retention backend.Retention) (newClient func() contract.Backend)
 
 // defaultRetention is the retention of every store but those of the history's retention tests.
-var defaultRetention = Retention{PerJob: 1000, MaxAge: 30 * 24 * time.Hour}
+var defaultRetention = backend.Retention{PerJob: 1000, MaxAge: 30 * 24 * time.Hour}
 
 // connect makes a fresh store with retention through open and returns a function that opens a new client
 // of it, closed when t ends.
-func connect(t *testing.T, open Open, retention Retention) func() contract.Backend {
+func connect(t *testing.T, open Open, retention backend.Retention) func() contract.Backend {
 	t.Helper()
 	newClient := open(t, retention)
 	return func() contract.Backend {

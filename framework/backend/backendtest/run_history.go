@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
@@ -199,7 +200,7 @@ func testHistoryLastRuns(t *testing.T, open Open) {
 }
 
 func testHistoryRetentionByCount(t *testing.T, open Open) {
-	history := connect(t, open, Retention{PerJob: 5, MaxAge: 30 * 24 * time.Hour})()
+	history := connect(t, open, backend.Retention{PerJob: 5, MaxAge: 30 * 24 * time.Hour})()
 	b := base()
 	var a []contract.RunRecord
 	for i := 0; i < 8; i++ {
@@ -216,7 +217,7 @@ func testHistoryRetentionByCount(t *testing.T, open Open) {
 }
 
 func testHistoryRetentionByAge(t *testing.T, open Open) {
-	history := connect(t, open, Retention{PerJob: 1000, MaxAge: time.Hour})()
+	history := connect(t, open, backend.Retention{PerJob: 1000, MaxAge: time.Hour})()
 	now := time.Now().Truncate(time.Second).UTC()
 	old := record("a", now.Add(-3*time.Hour), "ok")
 	recent := record("a", now.Add(-time.Minute), "ok")

@@ -4,17 +4,18 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/backendtest"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
 // openStore makes a fresh folder and returns a function that opens a new client of it, as another process
 // of the host would.
-func openStore(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+func openStore(t *testing.T, retention backend.Retention) func() contract.Backend {
 	folder := filepath.Join(t.TempDir(), "distributed")
 	return func() contract.Backend {
 		local, err := newLocal(Config{Folder: folder,
-			Retention: historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge}})
+			Retention: retention})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package memory_test
 import (
 	"testing"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/backendtest"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
@@ -11,7 +12,7 @@ import (
 var _ contract.Backend = memory.NewStore(memory.Options{}).Open()
 
 // open makes a Store with retention; its clients are the "processes" of the suites.
-func open(_ *testing.T, retention backendtest.Retention) func() contract.Backend {
+func open(_ *testing.T, retention backend.Retention) func() contract.Backend {
 	return memory.NewStore(memory.Options{PerJob: retention.PerJob, MaxAge: retention.MaxAge}).Open
 }
 

@@ -3,6 +3,7 @@ package redis
 import (
 	"testing"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/backendtest"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/redistest"
@@ -11,14 +12,14 @@ import (
 // TestRedisConformance runs the suites against one redis-server; each store is a fresh key prefix.
 func TestRedisConformance(t *testing.T) {
 	server := redistest.Start(t, "")
-	openStore := func(t *testing.T, retention backendtest.Retention) func() contract.Backend {
+	openStore := func(t *testing.T, retention backend.Retention) func() contract.Backend {
 		prefix := freshPrefix()
 		return func() contract.Backend {
 			backend, err := newRedis(server.URL(), prefix)
 			if err != nil {
 				t.Fatal(err)
 			}
-			backend.retention = historyRetention{PerJob: retention.PerJob, MaxAge: retention.MaxAge}
+			backend.retention = retention
 			return backend
 		}
 	}

@@ -16,8 +16,8 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 192
-	maxAPIFields    = 145
+	maxAPINames     = 168
+	maxAPIFields    = 143
 )
 
 // apiDoc is docs/api.md, relative to this package's directory (the working directory of its tests).
@@ -43,7 +43,7 @@ func scanAPI(t *testing.T) []apicount.Package {
 // TestAPIListIsCurrent checks that docs/api.md lists exactly what framework/ exports; with
 // HADE_WRITE_API=1 it writes docs/api.md instead.
 func TestAPIListIsCurrent(t *testing.T) {
-	want := apicount.Render(scanAPI(t), regenerateAPI, maxAPINames, maxAPIFields)
+	want := apicount.Render(scanAPI(t), regenerateAPI, budgetAPINames, budgetAPIFields)
 	if os.Getenv("HADE_WRITE_API") == "1" {
 		if err := os.WriteFile(apiDoc, []byte(want), 0o644); err != nil {
 			t.Fatalf("write docs/api.md: %v", err)

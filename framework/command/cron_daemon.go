@@ -12,11 +12,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sevlyar/go-daemon"
+	godaemon "github.com/sevlyar/go-daemon"
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/pidfile"
+	"github.com/hadeframe/hade/framework/daemon"
 )
 
 // daemonTitle is the process title of a cron daemon working in baseFolder, e.g. `hade cron [/srv/app1]`:
@@ -56,7 +56,7 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 	}
 	args, env := daemonCommandLine(cmd, files)
 	outputStart := fileSize(files.output)
-	context := &daemon.Context{
+	context := &godaemon.Context{
 		LogFileName: files.output, // absolute: the parent opens it
 		LogFilePerm: 0o640,
 		WorkDir:     workDir, // relative flags resolve in the daemon as they did here
@@ -92,7 +92,7 @@ func checkOneDaemon(cmd *cobra.Command, files cronFiles) error {
 	if err != nil {
 		return err
 	}
-	var running []pidfile.Entry
+	var running []daemon.Entry
 	for _, entry := range entries {
 		if entry.Running {
 			running = append(running, entry)
@@ -163,10 +163,10 @@ func fileSize(path string) int64 {
 // storage/log/cron.log and what jobs print in storage/log/cron.output.log, reopening both on SIGHUP.
 func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions, level slog.Level) error {
 	signal.Ignore(syscall.SIGHUP) // a logrotate SIGHUP while starting must not end the daemon; serve handles it
-	if _, err := new(daemon.Context).Reborn(); err != nil {
+	if _, err := new(godaemon.Context).Reborn(); err != nil {
 		return fmt.Errorf("daemon hand-off: %w", err)
 	}
-	if err := os.Unsetenv(daemon.MARK_NAME); err != nil {
+	if err := os.Unsetenv(godaemon.MARK_NAME); err != nil {
 		return err
 	}
 	syscall.CloseOnExec(3) // go-daemon leaves /dev/null open on fd 3

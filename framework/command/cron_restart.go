@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/pidfile"
+	"github.com/hadeframe/hade/framework/daemon"
 )
 
 func newCronRestartCommand(root *console.Root) *cobra.Command {
@@ -63,7 +63,7 @@ func takeDaemonSettings(cmd *cobra.Command, files cronFiles) error {
 	if err != nil {
 		return err
 	}
-	var latest *pidfile.Entry
+	var latest *daemon.Entry
 	for i, entry := range entries {
 		if entry.Running && entry.Err == nil && entry.Foreign == "" && entry.Record.Mode == modeDaemon &&
 			(latest == nil || entry.Record.StartedAt.After(latest.Record.StartedAt)) {

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/pidfile"
+	"github.com/hadeframe/hade/framework/daemon"
 )
 
 // killWait bounds the wait for a process's exit after SIGKILL.
@@ -90,17 +90,17 @@ func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopO
 // stopTargets returns the entries to signal: pid's (an error when it is not a running cron process of this
 // namespace), or every running one of this namespace, telling out about those of another namespace. It
 // prints that nothing runs when nothing is to be done.
-func stopTargets(out io.Writer, files cronFiles, entries []pidfile.Entry, pid int) ([]pidfile.Entry, error) {
+func stopTargets(out io.Writer, files cronFiles, entries []daemon.Entry, pid int) ([]daemon.Entry, error) {
 	if pid != 0 {
 		for _, entry := range entries {
 			if entry.PID == pid && entry.Running {
-				return []pidfile.Entry{entry}, stoppable(entry)
+				return []daemon.Entry{entry}, stoppable(entry)
 			}
 		}
 		return nil, console.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
 			pid, files.app.BaseFolder(), files.whereNothingRuns()))
 	}
-	var targets []pidfile.Entry
+	var targets []daemon.Entry
 	var errs []error
 	for _, entry := range entries {
 		switch err := stoppable(entry); {
@@ -120,7 +120,7 @@ func stopTargets(out io.Writer, files cronFiles, entries []pidfile.Entry, pid in
 }
 
 // stoppable returns why a running entry must not be signalled, or nil.
-func stoppable(entry pidfile.Entry) error {
+func stoppable(entry daemon.Entry) error {
 	switch {
 	case entry.Err != nil:
 		return fmt.Errorf("%w; a process holds it, find it with `fuser %s`", entry.Err, entry.Path)
@@ -132,14 +132,14 @@ func stoppable(entry pidfile.Entry) error {
 }
 
 type signalledProcess struct {
-	entry   pidfile.Entry
+	entry   daemon.Entry
 	process *process
 	since   time.Time
 }
 
 // signalIfOwner signals entry's process if it still holds its pidfile; it returns nil, nil when the
 // process is gone.
-func signalIfOwner(folder pidfile.Folder, entry pidfile.Entry, signal syscall.Signal) (*process, error) {
+func signalIfOwner(folder daemon.Folder, entry daemon.Entry, signal syscall.Signal) (*process, error) {
 	process, err := openProcess(entry.PID)
 	if err != nil || process == nil {
 		return nil, err
@@ -161,7 +161,7 @@ func signalIfOwner(folder pidfile.Folder, entry pidfile.Entry, signal syscall.Si
 
 // waitOrKill waits until the process has exited and its pidfile is released; after timeout it sends
 // SIGKILL, records the kill in the process's log, and waits up to killWait more.
-func (t signalledProcess) waitOrKill(ctx context.Context, out io.Writer, folder pidfile.Folder, timeout time.Duration) error {
+func (t signalledProcess) waitOrKill(ctx context.Context, out io.Writer, folder daemon.Folder, timeout time.Duration) error {
 	if t.waitGone(ctx, folder, t.since.Add(timeout)) {
 		fmt.Fprintf(out, "stopped cron process %d (%s) in %s\n", t.entry.PID, t.entry.Record.Mode, time.Since(t.since).Round(time.Millisecond))
 		return nil
@@ -181,14 +181,14 @@ func (t signalledProcess) waitOrKill(ctx context.Context, out io.Writer, folder 
 
 // waitGone waits until deadline for the process to exit and then for its pidfile lock to be released
 // (at once, unless a process it started kept the descriptor).
-func (t signalledProcess) waitGone(ctx context.Context, folder pidfile.Folder, deadline time.Time) bool {
+func (t signalledProcess) waitGone(ctx context.Context, folder daemon.Folder, deadline time.Time) bool {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	return t.process.waitExit(ctx) && released(ctx, folder, t.entry.PID)
 }
 
 // released polls until pid's pidfile is gone or unlocked, or ctx is done.
-func released(ctx context.Context, folder pidfile.Folder, pid int) bool {
+func released(ctx context.Context, folder daemon.Folder, pid int) bool {
 	for {
 		entry, err := folder.Inspect(pid)
 		if errors.Is(err, os.ErrNotExist) || (err == nil && !entry.Running) {

@@ -8,14 +8,14 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/hadeframe/hade/framework/pidfile"
+	"github.com/hadeframe/hade/framework/daemon"
 )
 
 // recordKill appends a "cron killed" line to the structured log of a process `cron stop` killed with
 // SIGKILL (a daemon's cron.log; a foreground process logs to stdout, which only its owner sees), since the
 // runs it had going were cut short without a "cron run" line. It returns " (recorded in <log>)" for the
 // stop's own message, or "" when the process has no log file.
-func recordKill(entry pidfile.Entry, timeout time.Duration) (string, error) {
+func recordKill(entry daemon.Entry, timeout time.Duration) (string, error) {
 	path := entry.Record.Log
 	if !filepath.IsAbs(path) {
 		return "", nil

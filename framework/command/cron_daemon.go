@@ -175,21 +175,21 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 	if err != nil {
 		return err
 	}
-	logs, err := openDaemonLogs(files.log, files.output)
+	logs, err := daemon.OpenLogs(files.log, files.output)
 	if err != nil {
 		return err
 	}
-	logger := newCronLogger(logs.log, level)
-	root.SetOut(logs.output) // what commands print outside runs
-	root.SetErr(logs.output)
+	logger := newCronLogger(logs.Log(), level)
+	root.SetOut(logs.Output()) // what commands print outside runs
+	root.SetErr(logs.Output())
 	reopen := func() {
-		if err := logs.reopen(); err != nil {
+		if err := logs.Reopen(); err != nil {
 			logger.Error("cron could not reopen its log files", "signal", "SIGHUP", "error", err.Error())
 			return
 		}
 		logger.Info("cron reopened its log files", "signal", "SIGHUP", "log", files.log, "output", files.output)
 	}
-	serveErr := serve(cmd, root, serving{mode: "daemon", logPath: files.log, logger: logger, output: logs.output,
+	serveErr := serve(cmd, root, serving{mode: "daemon", logPath: files.log, logger: logger, output: logs.Output(),
 		drainTimeout: options.drainTimeout, onHangup: reopen})
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())

@@ -8,12 +8,12 @@ import (
 	"syscall"
 	"time"
 
-	systemd "github.com/coreos/go-systemd/v22/daemon"
-	"github.com/sevlyar/go-daemon"
+	godaemon "github.com/sevlyar/go-daemon"
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
@@ -58,7 +58,7 @@ runs and STOPPING=1 when it stops.`,
 				return err
 			}
 			switch {
-			case daemon.WasReborn():
+			case godaemon.WasReborn():
 				return runDaemonChild(cmd, root, options, level)
 			case options.daemon:
 				newCronLogger(cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
@@ -124,8 +124,8 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		defer func() { err = errors.Join(err, closer.Close()) }()
 	}
 	syscall.Umask(processUmask)
-	signals := notifyStopSignals() // before the pidfile, which tells others this process is up
-	defer signals.stop()
+	signals := daemon.NotifySignals() // before the pidfile, which tells others this process is up
+	defer signals.Stop()
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 // run starts the alerts and the scheduler over selector, waits for a stop (signals, or the end of cmd's
 // context), drains the scheduler, then stops the alerts.
 func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, selector contract.Distributed,
-	web *cronHTTP, signals *stopSignals, pidPath string) error {
+	web *cronHTTP, signals *daemon.Signals, pidPath string) error {
 	history, registry := clusterStores(selector)
 	alerter, err := startAlerts(cmd, s.logger, history, root.Secrets())
 	if err != nil {
@@ -165,10 +165,10 @@ func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, se
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
 		"entries", len(root.Scheduler.CronSpecs), "pidfile", pidPath, "settings", settings)
 	web.started()
-	notifySystemd(s.logger, systemd.SdNotifyReady)
-	reason := signals.wait(cmd.Context(), s.onHangup)
+	daemon.NotifyReady(s.logger)
+	reason := signals.Wait(cmd.Context(), s.onHangup)
 	web.stopping()
-	notifySystemd(s.logger, systemd.SdNotifyStopping)
+	daemon.NotifyStopping(s.logger)
 	drain(root.Scheduler, s, reason)
 	return nil
 }

@@ -12,9 +12,6 @@ import (
 	"github.com/hadeframe/hade/framework/daemon"
 )
 
-// modeDaemon is the mode a daemon's pidfile records ("foreground" for the others).
-const modeDaemon = "daemon"
-
 // privateSettings is the owner-only file next to a daemon's pidfile: what `cron restart` needs to start
 // the same daemon again, credentials included.
 type privateSettings struct {
@@ -31,7 +28,7 @@ func acquirePidfile(cmd *cobra.Command, files cronFiles, mode, logPath string) (
 		Settings: redactSettings(settings),
 	}
 	var options daemon.Options
-	if mode == modeDaemon {
+	if mode == daemon.ModeDaemon {
 		private, err := json.Marshal(privateSettings{Settings: settings})
 		if err != nil {
 			return nil, err
@@ -53,7 +50,7 @@ func anotherDaemonAllowed(cmd *cobra.Command) bool {
 func refuseSecondDaemon(files cronFiles, running []daemon.Entry) error {
 	var daemons []string
 	for _, entry := range running {
-		if entry.Err != nil || entry.Record.Mode != modeDaemon {
+		if entry.Err != nil || entry.Record.Mode != daemon.ModeDaemon {
 			continue
 		}
 		text := fmt.Sprintf("pid %d (since %s)", entry.PID, entry.Record.StartedAt.Format(time.RFC3339))

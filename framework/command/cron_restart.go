@@ -65,7 +65,7 @@ func takeDaemonSettings(cmd *cobra.Command, files cronFiles) error {
 	}
 	var latest *daemon.Entry
 	for i, entry := range entries {
-		if entry.Running && entry.Err == nil && entry.Foreign == "" && entry.Record.Mode == modeDaemon &&
+		if entry.Running && entry.Err == nil && entry.Foreign == "" && entry.Record.Mode == daemon.ModeDaemon &&
 			(latest == nil || entry.Record.StartedAt.After(latest.Record.StartedAt)) {
 			latest = &entries[i]
 		}

@@ -64,7 +64,7 @@ runs and STOPPING=1 when it stops.`,
 				newCronLogger(cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, options.readyTimeout)
 			default:
-				return serve(cmd, root, serving{mode: "foreground", logPath: "stdout",
+				return serve(cmd, root, serving{mode: daemon.ModeForeground, logPath: "stdout",
 					logger: newCronLogger(cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
 			}
 		},
@@ -75,7 +75,7 @@ runs and STOPPING=1 when it stops.`,
 
 // serving says how serve runs.
 type serving struct {
-	mode         string // "foreground" or "daemon", recorded in the pidfile
+	mode         string // daemon.ModeForeground or daemon.ModeDaemon, recorded in the pidfile
 	logPath      string // where logger writes, recorded in the pidfile
 	logger       *slog.Logger
 	output       io.Writer // where runs' output goes, each line with its job and tick; nil: the command's

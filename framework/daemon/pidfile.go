@@ -14,12 +14,18 @@ import (
 // folderLockWait bounds how long an operation waits for the folder lock, which is held for milliseconds.
 const folderLockWait = 5 * time.Second
 
+// The modes a Record names.
+const (
+	ModeForeground = "foreground" // a process started in the foreground
+	ModeDaemon     = "daemon"     // a process started by Start
+)
+
 // Record is what a pidfile holds, as one JSON object. Its file is readable by the group: it holds no
 // secret.
 type Record struct {
 	PID       int       `json:"pid"`
 	AppID     string    `json:"app_id"`
-	Mode      string    `json:"mode"` // "foreground" or "daemon"
+	Mode      string    `json:"mode"` // ModeForeground or ModeDaemon
 	StartedAt time.Time `json:"started_at"`
 	Log       string    `json:"log"` // where the process writes its structured log
 	// Settings are the process's settings by name, secrets redacted, for people to read.

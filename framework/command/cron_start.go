@@ -8,7 +8,6 @@ import (
 	"syscall"
 	"time"
 
-	godaemon "github.com/sevlyar/go-daemon"
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
@@ -58,7 +57,7 @@ runs and STOPPING=1 when it stops.`,
 				return err
 			}
 			switch {
-			case godaemon.WasReborn():
+			case daemon.IsStarted():
 				return runDaemonChild(cmd, root, options, level)
 			case options.daemon:
 				newCronLogger(cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked

@@ -23,6 +23,9 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if IsStarted() {
+		os.Exit(runTestDaemon())
+	}
 	if folder := os.Getenv(holderEnv); folder != "" {
 		os.Exit(holdPidfile(folder))
 	}

@@ -27,7 +27,7 @@ func acquirePidfile(cmd *cobra.Command, files cronFiles, mode, logPath string) (
 		PID: os.Getpid(), AppID: files.app.AppID(), Mode: mode, StartedAt: time.Now(), Log: logPath,
 		Settings: redactSettings(settings),
 	}
-	var options daemon.Options
+	var options daemon.AcquireOptions
 	if mode == daemon.ModeDaemon {
 		private, err := json.Marshal(privateSettings{Settings: settings})
 		if err != nil {

@@ -9,5 +9,5 @@
 // seen half-written and never removed while its process is taking it. A pidfile records the pid
 // namespace and the boot of its process: a pid means nothing in another namespace or boot (see
 // Entry.Foreign). Next to a pidfile, an owner-only file may keep what the process must not show to the
-// group (see Options.Private).
+// group (see AcquireOptions.Private).
 package daemon

@@ -47,8 +47,8 @@ func (f Folder) File(pid int) string {
 	return filepath.Join(f.Path, fmt.Sprintf("%s.%d.pid", f.Prefix, pid))
 }
 
-// Options are the optional parts of Acquire.
-type Options struct {
+// AcquireOptions are the optional parts of Folder.Acquire.
+type AcquireOptions struct {
 	// Private is written to <prefix>.<pid>.private (mode 0600: owner only) next to the pidfile and removed
 	// with it; ReadPrivate reads it back. Empty: no such file.
 	Private []byte
@@ -73,7 +73,7 @@ func (p *Pidfile) Path() string { return p.path }
 // of options. The lock lasts until Release or the process's exit; the file descriptor is close-on-exec,
 // so processes the caller starts do not inherit it. It returns an error when the folder cannot be created
 // or locked, when another process holds the pidfile's lock, or when options.Admit refuses.
-func (f Folder) Acquire(record Record, options Options) (*Pidfile, error) {
+func (f Folder) Acquire(record Record, options AcquireOptions) (*Pidfile, error) {
 	if err := os.MkdirAll(f.Path, 0o750); err != nil {
 		return nil, fmt.Errorf("create pidfile folder: %w", err)
 	}

@@ -41,7 +41,7 @@ func holdPidfile(folder string) int {
 	signals := NotifySignals()
 	defer signals.Stop()
 	record := Record{PID: os.Getpid(), Mode: ModeDaemon, StartedAt: time.Now(), Log: os.Getenv(holderLogEnv)}
-	held, err := Folder{Path: folder, Prefix: "cron"}.Acquire(record, Options{})
+	held, err := Folder{Path: folder, Prefix: "cron"}.Acquire(record, AcquireOptions{})
 	if err != nil {
 		_, _ = fmt.Fprintln(os.Stderr, err) // the exit status says it failed; the message is for a person
 		return 1

@@ -80,14 +80,13 @@ func checkOneDaemon(cmd *cobra.Command, files cronFiles) error {
 	return refuseSecondDaemon(files, running)
 }
 
-// runDaemonChild is `cron start -d` in the daemon: it completes go-daemon's hand-off, stops passing the
-// daemon's marker and descriptors on to the processes jobs start, and serves with the structured log in
-// storage/log/cron.log and what jobs print in storage/log/cron.output.log, reopening both on SIGHUP.
+// runDaemonChild is `cron start -d` in the daemon: it completes the start (daemon.CompleteStart) and
+// serves with the structured log in storage/log/cron.log and what jobs print in
+// storage/log/cron.output.log, reopening both on SIGHUP.
 func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions, level slog.Level) error {
 	if err := daemon.CompleteStart(); err != nil { // SIGHUP is ignored until serve handles it
 		return err
 	}
-
 	files, err := resolveCronFiles(cmd)
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ A SIGKILL is recorded in the killed daemon's log (cron.log), as its runs still g
 // daemon.Stop, and prints what it did; it says so and returns nil when none runs.
 func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopOptions) error {
 	report, err := daemon.Stop(ctx, files.pidfiles, daemon.StopOptions{PID: options.pid, Timeout: options.timeout,
-		TimeoutName: "--timeout"})
+		By: "cron stop", TimeoutName: "--timeout"})
 	if report.NotRunning && options.pid != 0 {
 		return errors.Join(console.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
 			options.pid, files.app.BaseFolder(), files.whereNothingRuns())), err)

@@ -29,7 +29,7 @@ func recordKill(entry Entry, options StopOptions) (string, error) {
 		timeoutName = options.Timeout.String()
 	}
 	logger := slog.New(slog.NewJSONHandler(file, nil))
-	logger.Error("cron killed", "pid", entry.PID, "app_id", entry.Record.AppID, "signal", "SIGKILL", "by", "cron stop",
+	logger.Error("cron killed", "pid", entry.PID, "app_id", entry.Record.AppID, "signal", "SIGKILL", "by", options.By,
 		"timeout", options.Timeout.String(),
 		"reason", "still running "+timeoutName+" after SIGTERM: the runs still going were cut short and have no cron run line")
 	if err := file.Close(); err != nil {

@@ -12,9 +12,10 @@ import (
 type StopOptions struct {
 	PID     int           // stop only the process with this pid; 0: every running process of the folder
 	Timeout time.Duration // how long a process has to exit after SIGTERM before it gets SIGKILL
-	// TimeoutName is how the "cron killed" line recorded in a killed process's log names Timeout, e.g. a
-	// flag: "still running <TimeoutName> after SIGTERM"; "" writes the duration itself.
-	TimeoutName string
+	// By and TimeoutName go into the "cron killed" line recorded in a killed process's log: who stopped
+	// it (e.g. a command's name) and how Timeout is named (e.g. a flag: "still running <TimeoutName> after
+	// SIGTERM"; "" writes the duration itself).
+	By, TimeoutName string
 }
 
 // StopReport says what Stop did, for the caller to print.

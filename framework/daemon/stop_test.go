@@ -102,13 +102,13 @@ func TestStopKillsAfterTheTimeoutAndRecordsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	startHolder(t, folder.Path, holderIgnoreEnv+"=1", holderLogEnv+"="+log)
-	options := StopOptions{Timeout: 200 * time.Millisecond, TimeoutName: "--timeout"}
+	options := StopOptions{Timeout: 200 * time.Millisecond, By: "the test", TimeoutName: "--timeout"}
 	report, err := Stop(context.Background(), folder, options)
 	if err != nil || len(report.Stopped) != 1 || !report.Stopped[0].Killed || report.Stopped[0].Log != log {
 		t.Fatalf("Stop = %+v, %v; want the holder killed and the kill recorded in %s", report, err, log)
 	}
 	if got := readFile(t, log); !strings.Contains(got, `"msg":"cron killed"`) ||
-		!strings.Contains(got, "still running --timeout after SIGTERM") {
+		!strings.Contains(got, `"by":"the test"`) || !strings.Contains(got, "still running --timeout after SIGTERM") {
 		t.Fatalf("log %q, want the kill recorded", got)
 	}
 }

@@ -12,12 +12,13 @@ import (
 
 // The budget of framework/'s exported API outside internal/: names (types, funcs, vars, consts and
 // methods) and struct fields. The API is above it still: TestAPIBudget holds it to a ceiling, today's
-// counts, which each cut lowers until it reaches the budget; it never rises.
+// counts, which each cut lowers until it reaches the budget. (The ceiling rose once, when the daemon
+// supervisor left framework/command for the importable framework/daemon, as the shape issue asks.)
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 168
-	maxAPIFields    = 143
+	maxAPINames     = 191
+	maxAPIFields    = 161
 )
 
 // apiDoc is docs/api.md, relative to this package's directory (the working directory of its tests).

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/pidfile"
 )
 
 func newCronRestartCommand(root *console.Root) *cobra.Command {
@@ -59,19 +58,9 @@ cron registrations it stops the processes and refuses to start one.`,
 // daemon of this namespace that started last, and says so; without a running daemon it changes nothing.
 // It fails, before anything is stopped, when that daemon's settings cannot be read.
 func takeDaemonSettings(cmd *cobra.Command, files cronFiles) error {
-	entries, err := files.pidfiles.List()
-	if err != nil {
+	latest, running, err := files.pidfiles.LatestDaemon()
+	if err != nil || !running {
 		return err
-	}
-	var latest *pidfile.Entry
-	for i, entry := range entries {
-		if entry.Running && entry.Err == nil && entry.Foreign == "" && entry.Record.Mode == modeDaemon &&
-			(latest == nil || entry.Record.StartedAt.After(latest.Record.StartedAt)) {
-			latest = &entries[i]
-		}
-	}
-	if latest == nil {
-		return nil
 	}
 	out := cmd.OutOrStdout()
 	data, err := files.pidfiles.ReadPrivate(latest.PID)

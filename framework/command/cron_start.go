@@ -8,12 +8,11 @@ import (
 	"syscall"
 	"time"
 
-	systemd "github.com/coreos/go-systemd/v22/daemon"
-	"github.com/sevlyar/go-daemon"
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
@@ -58,13 +57,13 @@ runs and STOPPING=1 when it stops.`,
 				return err
 			}
 			switch {
-			case daemon.WasReborn():
+			case daemon.IsStarted():
 				return runDaemonChild(cmd, root, options, level)
 			case options.daemon:
 				newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, options.readyTimeout)
 			default:
-				return serve(cmd, root, serving{mode: "foreground", logPath: "stdout",
+				return serve(cmd, root, serving{mode: daemon.ModeForeground, logPath: "stdout",
 					logger: newCronLogger(root, cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
 			}
 		},
@@ -75,7 +74,7 @@ runs and STOPPING=1 when it stops.`,
 
 // serving says how serve runs.
 type serving struct {
-	mode         string // "foreground" or "daemon", recorded in the pidfile
+	mode         string // daemon.ModeForeground or daemon.ModeDaemon, recorded in the pidfile
 	logPath      string // where logger writes, recorded in the pidfile
 	logger       *slog.Logger
 	output       io.Writer // where runs' output goes, each line with its job and tick; nil: the command's
@@ -124,8 +123,8 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		defer func() { err = errors.Join(err, selector.Close()) }()
 	}
 	syscall.Umask(processUmask)
-	signals := notifyStopSignals() // before the pidfile, which tells others this process is up
-	defer signals.stop()
+	signals := daemon.NotifySignals() // before the pidfile, which tells others this process is up
+	defer signals.Stop()
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
@@ -144,7 +143,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 // run starts the alerts and the scheduler over selector, waits for a stop (signals, or the end of cmd's
 // context), drains the scheduler, then stops the alerts.
 func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, selector contract.Backend,
-	web *cronHTTP, signals *stopSignals, pidPath string) error {
+	web *cronHTTP, signals *daemon.Signals, pidPath string) error {
 	alerter, err := startAlerts(cmd, s.logger, selector, root.Secrets())
 	if err != nil {
 		return err
@@ -161,10 +160,10 @@ func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, se
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
 		"entries", len(root.Scheduler.CronSpecs), "pidfile", pidPath, "settings", settings)
 	web.started()
-	notifySystemd(s.logger, systemd.SdNotifyReady)
-	reason := signals.wait(cmd.Context(), s.onHangup)
+	daemon.NotifyReady(s.logger)
+	reason := signals.Wait(cmd.Context(), s.onHangup)
 	web.stopping()
-	notifySystemd(s.logger, systemd.SdNotifyStopping)
+	daemon.NotifyStopping(s.logger)
 	drain(root.Scheduler, s, reason)
 	return nil
 }

@@ -1,4 +1,4 @@
-package command
+package daemon
 
 import (
 	"errors"
@@ -9,58 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 	"gopkg.in/natefinch/lumberjack.v2"
 )
-
-// Rotation of the daemon's log files: at logMaxSizeMB each file is renamed with a timestamp and a new one
-// started; logBackups renamed files are kept.
-const (
-	logMaxSizeMB = 100
-	logBackups   = 5
-	logFileMode  = 0o640
-)
-
-// daemonLogs are a cron daemon's two log files, both rotated at 100 MB with 5 backups and reopened by name
-// on SIGHUP (logrotate renames them, then sends SIGHUP):
-//   - cron.log, the structured JSON log;
-//   - cron.output.log, what jobs print and whatever the process writes to its fds 1 and 2 (Go runtime
-//     crashes): the daemon's fds 1 and 2 always point at the current cron.output.log.
-type daemonLogs struct {
-	log    *lumberjack.Logger
-	output *outputLog
-}
-
-// openDaemonLogs prepares the log files at logPath and outputPath; the process's fds 1 and 2 are moved to
-// outputPath.
-func openDaemonLogs(logPath, outputPath string) (*daemonLogs, error) {
-	logs := &daemonLogs{
-		log:    &lumberjack.Logger{Filename: logPath, MaxSize: logMaxSizeMB, MaxBackups: logBackups},
-		output: newOutputLog(outputPath, os.Stdout, unix.Stdout, unix.Stderr),
-	}
-	if err := logs.reopen(); err != nil {
-		return nil, err
-	}
-	return logs, nil
-}
-
-// reopen makes both files be written at their names again, creating them (mode 0640) when they were moved.
-func (l *daemonLogs) reopen() error {
-	// lumberjack would create a missing file 0600; creating it first keeps 0640 (it copies the mode)
-	if err := createFile(l.log.Filename); err != nil {
-		return err
-	}
-	return errors.Join(l.log.Close(), l.output.reopen()) // lumberjack reopens by name at its next write
-}
-
-// Close closes the structured log; fds 1 and 2 stay open until the process exits.
-func (l *daemonLogs) Close() error { return l.log.Close() }
-
-// createFile creates path with mode 0640 if it does not exist.
-func createFile(path string) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, logFileMode)
-	if err != nil {
-		return fmt.Errorf("open log file: %w", err)
-	}
-	return file.Close()
-}
 
 // outputLog writes to a file through file descriptors that it keeps pointed at the file's current name:
 // before a write that would take the file past maxSize it rotates the file (lumberjack's naming and

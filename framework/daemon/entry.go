@@ -1,4 +1,4 @@
-package pidfile
+package daemon
 
 import (
 	"encoding/json"

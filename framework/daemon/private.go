@@ -1,4 +1,4 @@
-package pidfile
+package daemon
 
 import (
 	"errors"
@@ -28,7 +28,7 @@ func writePrivate(path string, data []byte) error {
 	return errors.Join(err, file.Close())
 }
 
-// ReadPrivate returns the private file of pid's pidfile (see Options.Private); the error wraps
+// ReadPrivate returns the private file of pid's pidfile (see AcquireOptions.Private); the error wraps
 // os.ErrNotExist when there is none, and os.ErrPermission when the caller is not its owner.
 func (f Folder) ReadPrivate(pid int) (data []byte, err error) {
 	err = f.whileLocked(func() error {

@@ -1,4 +1,4 @@
-package pidfile
+package daemon
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ func TestAcquireListRelease(t *testing.T) {
 		t.Fatalf("a missing folder lists %v, %v; want nothing", entries, err)
 	}
 	record := Record{PID: os.Getpid(), AppID: "app", Mode: "foreground", StartedAt: time.Now().Round(0), Log: "stdout"}
-	held, err := folder.Acquire(record, Options{})
+	held, err := folder.Acquire(record, AcquireOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestAcquireListRelease(t *testing.T) {
 	if !got.Running || got.Err != nil || got.Record.PID != record.PID || got.Record.AppID != "app" || !got.Record.StartedAt.Equal(record.StartedAt) {
 		t.Fatalf("entry = %+v, want a running entry with the record", got)
 	}
-	if _, err := folder.Acquire(record, Options{}); err == nil || !strings.Contains(err.Error(), "locked by another running process") {
+	if _, err := folder.Acquire(record, AcquireOptions{}); err == nil || !strings.Contains(err.Error(), "locked by another running process") {
 		t.Fatalf("a second Acquire of a held pidfile: %v", err)
 	}
 	if removed, err := folder.RemoveStale(); err != nil || len(removed) != 0 {
@@ -90,7 +90,7 @@ func TestStaleAndCorruptPidfiles(t *testing.T) {
 
 func TestPrivateFileIsOwnerOnlyAndGoesWithThePidfile(t *testing.T) {
 	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
-	held, err := folder.Acquire(Record{PID: os.Getpid()}, Options{Private: []byte("s3cret")})
+	held, err := folder.Acquire(Record{PID: os.Getpid()}, AcquireOptions{Private: []byte("s3cret")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +130,17 @@ func TestPrivateFileIsOwnerOnlyAndGoesWithThePidfile(t *testing.T) {
 
 func TestAdmitSeesTheRunningPidfilesAndCanRefuse(t *testing.T) {
 	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
-	held, err := folder.Acquire(Record{PID: os.Getpid(), Mode: "daemon"}, Options{})
+	held, err := folder.Acquire(Record{PID: os.Getpid(), Mode: "daemon"}, AcquireOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.Release()
+	defer func() {
+		if err := held.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var seen []Entry
-	_, err = folder.Acquire(Record{PID: 1 << 22}, Options{Admit: func(running []Entry) error {
+	_, err = folder.Acquire(Record{PID: 1 << 22}, AcquireOptions{Admit: func(running []Entry) error {
 		seen = running
 		return errors.New("one daemon is enough")
 	}})

@@ -1,12 +1,4 @@
-// Package pidfile keeps the pidfiles of the processes of one kind (e.g. cron) in a folder, one per
-// process: <folder>/<prefix>.<pid>.pid. A process holds an exclusive flock on its pidfile while it runs;
-// liveness is that lock, never kill(pid, 0), which a reused pid or a zombie would also answer. Creating,
-// listing and removing stale pidfiles happen under a folder lock (<folder>/<prefix>.lock), so a pidfile
-// is never seen half-written and never removed while its process is taking it. A pidfile records the pid
-// namespace and the boot of its process: a pid means nothing in another namespace or boot (see
-// Entry.Foreign). Next to a pidfile, an owner-only file may keep what the process must not show to the
-// group (see Options.Private).
-package pidfile
+package daemon
 
 import (
 	"encoding/json"
@@ -22,12 +14,18 @@ import (
 // folderLockWait bounds how long an operation waits for the folder lock, which is held for milliseconds.
 const folderLockWait = 5 * time.Second
 
+// The modes a Record names.
+const (
+	ModeForeground = "foreground" // a process started in the foreground
+	ModeDaemon     = "daemon"     // a process started by Start
+)
+
 // Record is what a pidfile holds, as one JSON object. Its file is readable by the group: it holds no
 // secret.
 type Record struct {
 	PID       int       `json:"pid"`
 	AppID     string    `json:"app_id"`
-	Mode      string    `json:"mode"` // "foreground" or "daemon"
+	Mode      string    `json:"mode"` // ModeForeground or ModeDaemon
 	StartedAt time.Time `json:"started_at"`
 	Log       string    `json:"log"` // where the process writes its structured log
 	// Settings are the process's settings by name, secrets redacted, for people to read.
@@ -49,8 +47,8 @@ func (f Folder) File(pid int) string {
 	return filepath.Join(f.Path, fmt.Sprintf("%s.%d.pid", f.Prefix, pid))
 }
 
-// Options are the optional parts of Acquire.
-type Options struct {
+// AcquireOptions are the optional parts of Folder.Acquire.
+type AcquireOptions struct {
 	// Private is written to <prefix>.<pid>.private (mode 0600: owner only) next to the pidfile and removed
 	// with it; ReadPrivate reads it back. Empty: no such file.
 	Private []byte
@@ -75,7 +73,7 @@ func (p *Pidfile) Path() string { return p.path }
 // of options. The lock lasts until Release or the process's exit; the file descriptor is close-on-exec,
 // so processes the caller starts do not inherit it. It returns an error when the folder cannot be created
 // or locked, when another process holds the pidfile's lock, or when options.Admit refuses.
-func (f Folder) Acquire(record Record, options Options) (*Pidfile, error) {
+func (f Folder) Acquire(record Record, options AcquireOptions) (*Pidfile, error) {
 	if err := os.MkdirAll(f.Path, 0o750); err != nil {
 		return nil, fmt.Errorf("create pidfile folder: %w", err)
 	}

@@ -47,7 +47,7 @@ import (
 // definition's LiveUntil pass s early. No skew lets a tick be won twice. Keep clocks within a fraction of
 // the interval (NTP) so runs stay on time.
 type etcdBackend struct {
-	queue     *claimqueue.Queue
+	queue     *claimqueue.Queue[contract.Claim, etcdAnswer]
 	conn      *etcdConnection
 	endpoints string // as configured, for messages
 	prefix    string
@@ -184,13 +184,12 @@ func (e *etcdBackend) ClaimTick(ctx context.Context, c contract.Claim) (contract
 func (e *etcdBackend) claim(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	c.Tick, c.LiveUntil = time.UnixMicro(c.Tick.UnixMicro()), time.UnixMicro(c.LiveUntil.UnixMicro())
 	tick, _, _ := e.fenceKeys(c.Service)
-	reply, err := e.queue.Submit(ctx, claimqueue.NewRequest(ctx, c, true, tick, e.timeout), "etcd at "+e.endpoints)
+	reply, err := e.queue.Submit(ctx, newClaimRequest(ctx, c, tick, e.timeout), "etcd at "+e.endpoints)
 	if err != nil {
 		return contract.Claimed{}, err
 	}
 	if reply.Err != nil {
 		return contract.Claimed{}, fmt.Errorf("etcd at %s: claim of tick %s of service %q: %w", e.endpoints, rules.FormatTime(c.Tick), c.Service, reply.Err)
 	}
-	answer, _ := reply.Value.(etcdAnswer)
-	return answer.claimed, answer.err
+	return reply.Value.claimed, reply.Value.err
 }

@@ -53,24 +53,24 @@ func etcdTxns(t *testing.T, cluster *etcdserver.Cluster) float64 {
 }
 
 // claimRequests returns n claims of services batch-0… at tick by app, to pass to send by hand.
-func claimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimqueue.Request {
-	requests := make([]*claimqueue.Request, n)
+func claimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimRequest {
+	requests := make([]*claimRequest, n)
 	for i := range requests {
 		c := contract.Claim{Service: fmt.Sprintf("batch-%d", i), AppID: app, Tick: tick, HoldTime: time.Minute,
 			Definition: "test", LiveUntil: tick.Add(time.Minute)}
 		key, _, _ := backend.fenceKeys(c.Service)
-		requests[i] = claimqueue.NewRequest(context.Background(), c, true, key, time.Minute)
+		requests[i] = newClaimRequest(context.Background(), c, key, time.Minute)
 	}
 	return requests
 }
 
 // replies returns the app ids answered to requests, or fails t.
-func replies(t *testing.T, requests []*claimqueue.Request) []string {
+func replies(t *testing.T, requests []*claimRequest) []string {
 	t.Helper()
 	selected := make([]string, len(requests))
 	for i, request := range requests {
 		reply := <-request.Replied()
-		answer, _ := reply.Value.(etcdAnswer)
+		answer := reply.Value
 		if reply.Err != nil || answer.err != nil {
 			t.Fatalf("claim %d: %v, %v", i, reply.Err, answer.err)
 		}

@@ -16,24 +16,24 @@ import (
 )
 
 // leaseClaimRequests returns n claim requests of services lease-0… for app at tick, asking for the run lease.
-func leaseClaimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimqueue.Request {
-	requests := make([]*claimqueue.Request, n)
+func leaseClaimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimRequest {
+	requests := make([]*claimRequest, n)
 	for i := range requests {
 		c := contract.Claim{Service: fmt.Sprintf("lease-%d", i), AppID: app, Tick: tick, HoldTime: time.Minute,
 			Definition: "test", LiveUntil: tick.Add(time.Minute), RunLease: time.Minute}
 		key, _, _ := backend.fenceKeys(c.Service)
-		requests[i] = claimqueue.NewRequest(context.Background(), c, true, key, time.Minute)
+		requests[i] = newClaimRequest(context.Background(), c, key, time.Minute)
 	}
 	return requests
 }
 
 // answers returns the answers to requests, or fails t.
-func answers(t *testing.T, requests []*claimqueue.Request) []contract.Claimed {
+func answers(t *testing.T, requests []*claimRequest) []contract.Claimed {
 	t.Helper()
 	claimed := make([]contract.Claimed, len(requests))
 	for i, request := range requests {
 		reply := <-request.Replied()
-		answer, _ := reply.Value.(etcdAnswer)
+		answer := reply.Value
 		if reply.Err != nil || answer.err != nil {
 			t.Fatalf("claim %d: %v, %v", i, reply.Err, answer.err)
 		}

@@ -51,11 +51,19 @@ type etcdAnswer struct {
 	err     error
 }
 
+// claimRequest is a claim on its way through the backend's queue, answered by the cluster.
+type claimRequest = claimqueue.Request[contract.Claim, etcdAnswer]
+
+// newClaimRequest returns the request of c, whose fence's tick key is key, to be sent within timeout.
+func newClaimRequest(ctx context.Context, c contract.Claim, key string, timeout time.Duration) *claimRequest {
+	return claimqueue.NewRequest[contract.Claim, etcdAnswer](ctx, c, c, key, timeout)
+}
+
 // send sends the claims of batch in requests within etcd's limits (see chunkClaims), all at once, answers
 // each claim and returns those to send again.
-func (e *etcdBackend) send(batch []*claimqueue.Request) (retries []*claimqueue.Request) {
+func (e *etcdBackend) send(batch []*claimRequest) (retries []*claimRequest) {
 	chunks := chunkClaims(claimqueue.TakeLive(batch, clock.Now()))
-	results := make([][]*claimqueue.Request, len(chunks))
+	results := make([][]*claimRequest, len(chunks))
 	var wg sync.WaitGroup
 	for i, chunk := range chunks {
 		wg.Add(1)
@@ -74,16 +82,16 @@ func (e *etcdBackend) send(batch []*claimqueue.Request) (retries []*claimqueue.R
 // chunkClaims splits claims into requests within the limits: N claims and, below, the largest
 // etcdClaimOps of them within etcdMaxTxnOps; about etcdMaxTxnBytes. Never two claims of one service in a
 // request: etcd refuses a transaction that puts one key twice (a fence key, or a run lease key).
-func chunkClaims(claims []*claimqueue.Request) [][]*claimqueue.Request {
+func chunkClaims(claims []*claimRequest) [][]*claimRequest {
 	type chunk struct {
-		claims []*claimqueue.Request
+		claims []*claimRequest
 		keys   map[string]bool
 		bytes  int
 		ops    int // the largest etcdClaimOps of claims
 	}
 	var chunks []*chunk
 	for _, request := range claims {
-		size, ops := claimBytes(request), etcdClaimOps(request.Claim)
+		size, ops := claimBytes(request), etcdClaimOps(request.Payload)
 		placed := false
 		for _, c := range chunks {
 			if !c.keys[request.Key] && len(c.claims)+1+max(c.ops, ops) <= etcdMaxTxnOps && c.bytes+size <= etcdMaxTxnBytes {
@@ -92,10 +100,10 @@ func chunkClaims(claims []*claimqueue.Request) [][]*claimqueue.Request {
 			}
 		}
 		if !placed {
-			chunks = append(chunks, &chunk{claims: []*claimqueue.Request{request}, keys: map[string]bool{request.Key: true}, bytes: size, ops: ops})
+			chunks = append(chunks, &chunk{claims: []*claimRequest{request}, keys: map[string]bool{request.Key: true}, bytes: size, ops: ops})
 		}
 	}
-	result := make([][]*claimqueue.Request, len(chunks))
+	result := make([][]*claimRequest, len(chunks))
 	for i, c := range chunks {
 		result[i] = c.claims
 	}
@@ -104,8 +112,8 @@ func chunkClaims(claims []*claimqueue.Request) [][]*claimqueue.Request {
 
 // claimBytes estimates the size of request's transaction: its writes appear on three levels; a claim asking
 // for the run lease adds the lease's transaction (four keys, the app id) on each and a read.
-func claimBytes(request *claimqueue.Request) int {
-	c := request.Claim
+func claimBytes(request *claimRequest) int {
+	c := request.Payload
 	size := 3 * (3*len(request.Key) + len(c.AppID) + len(c.Definition) + 120)
 	if c.RunLease > 0 {
 		size += 3*(4*len(request.Key)+len(c.AppID)+140) + len(request.Key) + 20
@@ -115,11 +123,11 @@ func claimBytes(request *claimqueue.Request) int {
 
 // sendChunk sends the claims of chunk in one Txn, at the local time now, and answers each; it returns
 // those to send again.
-func (e *etcdBackend) sendChunk(chunk []*claimqueue.Request) (retries []*claimqueue.Request) {
+func (e *etcdBackend) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
 	now := e.now().Truncate(time.Microsecond)
 	ops := make([]clientv3.Op, len(chunk))
 	for i, request := range chunk {
-		ops[i] = e.claimOp(request.Claim, now)
+		ops[i] = e.claimOp(request.Payload, now)
 	}
 	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), e.timeout)
 	defer cancel()
@@ -140,11 +148,11 @@ func (e *etcdBackend) sendChunk(chunk []*claimqueue.Request) (retries []*claimqu
 		case err != nil && etcdRetryable(err) && request.Retry(err, clock.Now()):
 			retries = append(retries, request)
 		case err != nil && !etcdRetryable(err):
-			request.Answer(claimqueue.Reply{Err: fmt.Errorf("%w (not sent again: the cluster refused it)", err)})
+			request.Fail(fmt.Errorf("%w (not sent again: the cluster refused it)", err))
 		case err != nil:
-			request.Answer(claimqueue.Reply{Err: request.LastError("")})
+			request.Fail(request.LastError(""))
 		default:
-			request.Answer(claimqueue.Reply{Value: e.decide(request.Claim, now, response.Responses[i])})
+			request.Answer(e.decide(request.Payload, now, response.Responses[i]))
 		}
 	}
 	return retries

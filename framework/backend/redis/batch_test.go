@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/redistest"
 )
@@ -29,7 +28,7 @@ func waitFor(t *testing.T, what string, condition func() bool) {
 
 // occupySender queues a claim of service by hand and waits until the sender has sent it: with the
 // server paused, the sender is then busy with that call and the next claims wait in line.
-func occupySender(t *testing.T, backend *redisBackend, service string) *claimqueue.Request {
+func occupySender(t *testing.T, backend *redisBackend, service string) *scriptRequest {
 	t.Helper()
 	tick := time.Now()
 	request := backend.newClaimRequest(context.Background(), contract.Claim{Service: service, AppID: "app",
@@ -75,10 +74,10 @@ func TestRedisOneBadKeyFailsOnlyItsClaim(t *testing.T) {
 	if err := server.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	if reply := <-first.Replied(); reply.Code != 0 {
+	if reply := <-first.Replied(); reply.Err != nil || reply.Value.code != codeWon {
 		t.Fatalf("the first claim: %+v; want it won", reply)
-	} else if holder, err := backend.result(first, reply); err != nil || holder != "app" {
-		t.Fatalf("the first claim: %q, %v; want it won by app", holder, err)
+	} else if claimed, err := backend.result(first, reply); err != nil || claimed.Holder != "app" {
+		t.Fatalf("the first claim: %q, %v; want it won by app", claimed.Holder, err)
 	}
 	var failed []error
 	for i := 0; i < 50; i++ {
@@ -191,9 +190,9 @@ func TestRedisSentClaimIsAnsweredAfterCtxEnds(t *testing.T) {
 	go func() {
 		reply, err := backend.queue.Await(ctx, request)
 		if err == nil {
-			var selected string
-			if selected, err = backend.result(request, reply); err == nil && selected != "app" {
-				err = fmt.Errorf("selected %q", selected)
+			var claimed contract.Claimed
+			if claimed, err = backend.result(request, reply); err == nil && claimed.Holder != "app" {
+				err = fmt.Errorf("selected %q", claimed.Holder)
 			}
 		}
 		done <- err

@@ -48,7 +48,7 @@ var claimScript string
 // replica) forgets fences: a tick claimed within the last holdTime before the loss could then be claimed
 // again.
 type redisBackend struct {
-	queue      *claimqueue.Queue
+	queue      *claimqueue.Queue[scriptEntry, scriptReply]
 	client     *redis.Client
 	script     *redis.Script
 	prefix     string
@@ -57,7 +57,7 @@ type redisBackend struct {
 	setting    string // where the URL is configured, for messages
 	timeout    time.Duration
 	releasesMu sync.Mutex
-	releases   map[string]*claimqueue.Request // the last release ReleaseRun queued, by service
+	releases   map[string]*scriptRequest // the last release ReleaseRun queued, by service
 	// retention bounds the run history (redis_history.go); zero fields are DefaultRetention's.
 	retention backend.Retention
 }
@@ -91,7 +91,7 @@ func newRedis(rawURL, prefix string) (*redisBackend, error) {
 		db:       options.DB,
 		setting:  setting,
 		timeout:  callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
-		releases: map[string]*claimqueue.Request{},
+		releases: map[string]*scriptRequest{},
 	}
 	r.queue = claimqueue.New(maxClaimBatch, r.send)
 	return r, nil

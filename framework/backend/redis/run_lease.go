@@ -9,7 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -69,9 +68,7 @@ func (r *redisBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 	if err := rules.ValidateRunLease(lease, 0, false); err != nil {
 		return err
 	}
-	c := contract.Claim{Service: lease.Service, AppID: lease.Holder, Tick: lease.Tick, HoldTime: time.Second}
-	request := claimqueue.NewRequest(context.WithoutCancel(ctx), c, false, r.FenceKey(lease.Service), r.timeout)
-	request.Args = [6]any{"release", lease.Holder, strconv.FormatInt(lease.Tick.UnixMicro(), 10), "", "0", 0}
+	request := r.newReleaseRequest(ctx, lease)
 	r.releasesMu.Lock()
 	defer r.releasesMu.Unlock()
 	if err := r.queue.Enqueue(request); err != nil { // the sender answers into the request's buffered reply

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
@@ -11,11 +10,17 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-func (r *redisBackend) newClaimRequest(ctx context.Context, c contract.Claim) *claimqueue.Request {
-	request := claimqueue.NewRequest(ctx, c, true, r.FenceKey(c.Service), r.timeout)
-	tick, live := strconv.FormatInt(c.Tick.UnixMicro(), 10), strconv.FormatInt(c.LiveUntil.UnixMicro(), 10)
-	request.Args = [6]any{tick, c.AppID, max(c.HoldTime.Microseconds(), 1), c.Definition, live, c.RunLease.Microseconds()}
-	return request
+// newClaimRequest returns the request of claim c (its times in µs), re-sent while its hold window is open.
+func (r *redisBackend) newClaimRequest(ctx context.Context, c contract.Claim) *scriptRequest {
+	entry := scriptEntry{kind: claimEntry, claim: c}
+	return claimqueue.NewRequest[scriptEntry, scriptReply](ctx, c, entry, r.FenceKey(c.Service), r.timeout)
+}
+
+// newReleaseRequest returns the request releasing lease, sent once whatever ctx does.
+func (r *redisBackend) newReleaseRequest(ctx context.Context, lease contract.RunLease) *scriptRequest {
+	entry := scriptEntry{kind: releaseEntry, lease: lease}
+	return claimqueue.NewOneShot[scriptEntry, scriptReply](context.WithoutCancel(ctx), lease.Service, entry,
+		r.FenceKey(lease.Service), r.timeout)
 }
 
 // claim queues c for the sender and returns its result.
@@ -27,70 +32,34 @@ func (r *redisBackend) claim(ctx context.Context, c contract.Claim) (contract.Cl
 	if err != nil {
 		return contract.Claimed{}, err
 	}
-	holder, err := r.result(request, reply)
-	if err != nil || reply.Code != 0 {
-		return contract.Claimed{Holder: holder}, err
-	}
-	return won(c.Service, holder, reply.Value), nil
+	return r.result(request, reply)
 }
 
-// won is the answer to a claim of service the script reports won: {app id, previous tick in µs or "",
-// busy holder or "", busy tick in µs or ""}.
-func won(service, holder string, value any) contract.Claimed {
-	claimed := contract.Claimed{Holder: holder}
-	fields, _ := value.([]any)
-	if len(fields) != 4 {
-		return claimed
-	}
-	claimed.Previous = microsField(fields[1])
-	if busy, _ := fields[2].(string); busy != "" {
-		claimed.Busy = contract.RunLease{Service: service, Holder: busy, Tick: microsField(fields[3])}
-	}
-	return claimed
-}
-
-// microsField reads a time in µs since the epoch from a script's reply; "" or "0" is the zero time.
-func microsField(field any) time.Time {
-	text, _ := field.(string)
-	micros, err := strconv.ParseInt(text, 10, 64)
-	if err != nil || micros == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(micros)
-}
-
-// result turns the script's reply to request into the holder of the tick, or the error of the claim.
-func (r *redisBackend) result(request *claimqueue.Request, reply claimqueue.Reply) (string, error) {
-	c, tick := request.Claim, request.Args[0]
+// result turns the script's reply to the claim of request into its answer: won (the holder, Previous
+// and Busy), held by a holder, or the error of the claim (contract.ErrTickClosed for a tick closed).
+func (r *redisBackend) result(request *scriptRequest, reply claimqueue.Reply[scriptReply]) (contract.Claimed, error) {
+	c, answer := request.Payload.claim, reply.Value
+	tick := c.Tick.UnixMicro()
 	if reply.Err != nil {
-		return "", fmt.Errorf("redis at %s: claim of tick %v (µs) of service %q: %w", r.address, tick, c.Service, reply.Err)
+		return contract.Claimed{}, fmt.Errorf("redis at %s: claim of tick %d (µs) of service %q: %w", r.address, tick, c.Service, reply.Err)
 	}
-	value, _ := reply.Value.(string)
-	switch reply.Code {
-	case 0:
-		if pair, ok := reply.Value.([]any); ok && len(pair) == 4 {
-			if holder, ok := pair[0].(string); ok {
-				return holder, nil
-			}
+	switch answer.code {
+	case codeWon:
+		claimed := contract.Claimed{Holder: answer.holder, Previous: answer.previous, Busy: answer.busy}
+		if claimed.Busy.Holder != "" {
+			claimed.Busy.Service = c.Service
 		}
-	case 1:
-		return value, nil
-	case 2:
-		return "", fmt.Errorf("%w: tick %v (µs) is older than the latest claimed tick %s (µs)", contract.ErrTickClosed, tick, value)
-	case 3:
-		return "", fmt.Errorf("%w: tick %v (µs) claimed at Redis time %s (µs), outside its claim window of ±%s", contract.ErrTickClosed, tick, value, c.HoldTime)
-	case 4:
-		return "", fmt.Errorf("redis at %s: claim of tick %v (µs) of service %q: key %s: %s", r.address, tick, c.Service, request.Key, value)
-	case 5:
-		if holder, ok := reply.Value.([]any); ok && len(holder) == 3 {
-			winner, _ := holder[0].(string)
-			definition, _ := holder[1].(string)
-			live, _ := holder[2].(string)
-			liveMicros, err := strconv.ParseInt(live, 10, 64)
-			if err == nil {
-				return "", rules.ConflictError(c, winner, definition, time.UnixMicro(liveMicros))
-			}
-		}
+		return claimed, nil
+	case codeHeld:
+		return contract.Claimed{Holder: answer.holder}, nil
+	case codeOlder:
+		return contract.Claimed{}, fmt.Errorf("%w: tick %d (µs) is older than the latest claimed tick %s (µs)", contract.ErrTickClosed, tick, answer.text)
+	case codeOutsideWindow:
+		return contract.Claimed{}, fmt.Errorf("%w: tick %d (µs) claimed at Redis time %s (µs), outside its claim window of ±%s", contract.ErrTickClosed, tick, answer.text, c.HoldTime)
+	case codeFailed:
+		return contract.Claimed{}, fmt.Errorf("redis at %s: claim of tick %d (µs) of service %q: key %s: %s", r.address, tick, c.Service, request.Key, answer.text)
+	case codeConflict:
+		return contract.Claimed{}, rules.ConflictError(c, answer.holder, answer.definition, answer.liveUntil)
 	}
-	return "", fmt.Errorf("redis at %s: unknown claim reply %d, %v", r.address, reply.Code, reply.Value)
+	return contract.Claimed{}, fmt.Errorf("redis at %s: claim of tick %d (µs) of service %q: unexpected reply code %d", r.address, tick, c.Service, answer.code)
 }

@@ -1,6 +1,7 @@
-// Package claimqueue batches the claims of a backend: callers queue their claims, one sender goroutine
-// sends what waits as one request (a Redis script call, an etcd transaction) and re-sends the claims whose
-// reply was lost while their hold window is open.
+// Package claimqueue batches the claims of a backend: callers queue their requests, one sender goroutine
+// sends what waits as one call (a Redis script call, an etcd transaction) and re-sends the claims whose
+// reply was lost while their hold window is open. The queue is typed by the backend: T is what a request
+// carries to the call (an etcd claim, a Redis script entry), R what the call answers to it.
 package claimqueue
 
 import (
@@ -15,40 +16,45 @@ import (
 	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
-// Queue is the group commit the Redis and etcd backends share: callers queue claimRequests, and one
-// sender goroutine takes the claims waiting when its previous call returned (up to maxBatch) and passes
-// them to flush, which sends them in one call (or a few), answers each, and returns those to send again
-// after retryPause.
-type Queue struct {
-	requests  chan *Request // claims waiting for the sender
-	closing   chan struct{} // closed by Close
+// Queue is the group commit the Redis and etcd backends share: callers queue requests carrying a T, and
+// one sender goroutine takes the requests waiting when its previous call returned (up to maxBatch) and
+// passes them to flush, which sends them in one call (or a few), answers each with an R or an error, and
+// returns those to send again after retryPause.
+type Queue[T, R any] struct {
+	requests  chan *Request[T, R] // requests waiting for the sender
+	closing   chan struct{}       // closed by Close
 	closeOnce sync.Once
 	senderEnd chan struct{} // closed when the sender has returned
 	maxBatch  int
-	flush     func(batch []*Request) (retries []*Request)
+	flush     func(batch []*Request[T, R]) (retries []*Request[T, R])
 }
 
-// New starts the sender of a queue; Close stops it.
-func New(maxBatch int, flush func([]*Request) []*Request) *Queue {
-	q := &Queue{requests: make(chan *Request, 4*maxBatch), closing: make(chan struct{}),
+// New starts the sender of a queue that sends up to maxBatch requests to flush at once (maxBatch > 0);
+// Close stops it.
+func New[T, R any](maxBatch int, flush func([]*Request[T, R]) []*Request[T, R]) *Queue[T, R] {
+	q := &Queue[T, R]{requests: make(chan *Request[T, R], 4*maxBatch), closing: make(chan struct{}),
 		senderEnd: make(chan struct{}), maxBatch: maxBatch, flush: flush}
 	go q.sendClaims()
 	return q
 }
 
-// Close stops sending claims (claims waiting fail) and returns when the sender has returned.
-func (r *Queue) Close() {
+// Close stops sending requests (requests waiting fail with ErrClosed) and returns when the sender has
+// returned.
+func (r *Queue[T, R]) Close() {
 	r.closeOnce.Do(func() { close(r.closing) })
 	<-r.senderEnd
 }
 
-// Answer gives request its reply; the sender calls it once per request it sent or failed. It never
-// blocks: the reply is buffered.
-func (q *Request) Answer(reply Reply) { q.reply <- reply }
+// Answer gives request its reply, value; Fail gives it err instead. The sender calls one of them once
+// per request it sent or could not send. Neither blocks: the reply is buffered.
+func (q *Request[T, R]) Answer(value R) { q.reply <- Reply[R]{Value: value} }
 
-// Enqueue queues request without waiting for its reply, which nobody reads (a run lease release). It
-// returns ErrClosed when the queue is closed.
-func (r *Queue) Enqueue(request *Request) error {
+// Fail gives request err as its reply (see Answer).
+func (q *Request[T, R]) Fail(err error) { q.reply <- Reply[R]{Err: err} }
+
+// Enqueue queues request without waiting for its reply, which the caller may read later from Replied
+// (a run lease release). It returns ErrClosed when the queue is closed.
+func (r *Queue[T, R]) Enqueue(request *Request[T, R]) error {
 	select {
 	case r.requests <- request:
 		return nil
@@ -58,43 +64,52 @@ func (r *Queue) Enqueue(request *Request) error {
 }
 
 // Sent reports whether the sender has taken request from the line.
-func (q *Request) Sent() bool { return q.state.Load() == stateSent }
+func (q *Request[T, R]) Sent() bool { return q.state.Load() == stateSent }
 
 // Replied returns the channel request's reply arrives on (buffered, one reply).
-func (q *Request) Replied() <-chan Reply { return q.reply }
+func (q *Request[T, R]) Replied() <-chan Reply[R] { return q.reply }
 
 // Len returns the number of requests waiting in line for the sender.
-func (r *Queue) Len() int { return len(r.requests) }
+func (r *Queue[T, R]) Len() int { return len(r.requests) }
 
-// Submit queues request for the sender and waits for its reply (see await); backend names the backend in
-// the error when it is closed.
-func (r *Queue) Submit(ctx context.Context, request *Request, backend string) (Reply, error) {
+// Submit queues request for the sender and waits for its reply (see Await); backend names the backend in
+// the error when it is closed. The error is for a request never sent; a failed call is the reply's Err.
+func (r *Queue[T, R]) Submit(ctx context.Context, request *Request[T, R], backend string) (Reply[R], error) {
 	select {
 	case r.requests <- request:
 	case <-r.closing:
-		return Reply{}, fmt.Errorf("%s: the backend is closed", backend)
+		return Reply[R]{}, fmt.Errorf("%s: the backend is closed", backend)
 	case <-ctx.Done():
-		return Reply{}, fmt.Errorf("service %q: claim not sent: %w", request.Claim.Service, ctx.Err())
+		return Reply[R]{}, fmt.Errorf("service %q: claim not sent: %w", request.service, ctx.Err())
 	}
 	return r.Await(ctx, request)
 }
 
-// NewRequest returns the request of c, to be sent within timeout of now the first time.
-func NewRequest(ctx context.Context, c contract.Claim, resend bool, key string, timeout time.Duration) *Request {
-	return &Request{ctx: ctx, Claim: c, resend: resend, Key: key, sendBy: clock.Now().Add(timeout),
-		retryUntil: resendDeadline(c, timeout), reply: make(chan Reply, 1)}
+// NewRequest returns the request carrying payload for claim c, whose fence is at key: sent within
+// timeout of now the first time, and re-sent after a lost reply while c's hold window is open (see
+// resendDeadline; timeout is also the bound of one call).
+func NewRequest[T, R any](ctx context.Context, c contract.Claim, payload T, key string, timeout time.Duration) *Request[T, R] {
+	return &Request[T, R]{ctx: ctx, service: c.Service, resend: true, Payload: payload, Key: key,
+		sendBy: clock.Now().Add(timeout), retryUntil: resendDeadline(c, timeout), reply: make(chan Reply[R], 1)}
 }
 
-// TakeLive marks the claims of batch sent and returns those to send at now; it skips the claims their
-// callers abandoned and answers those that cannot be sent.
-func TakeLive(batch []*Request, now time.Time) []*Request {
+// NewOneShot returns the request carrying payload for service, whose fence is at key: sent within
+// timeout of now, once, never re-sent (a run lease release).
+func NewOneShot[T, R any](ctx context.Context, service string, payload T, key string, timeout time.Duration) *Request[T, R] {
+	return &Request[T, R]{ctx: ctx, service: service, Payload: payload, Key: key,
+		sendBy: clock.Now().Add(timeout), reply: make(chan Reply[R], 1)}
+}
+
+// TakeLive marks the requests of batch sent and returns those to send at now; it skips the requests
+// their callers abandoned and fails those that cannot be sent.
+func TakeLive[T, R any](batch []*Request[T, R], now time.Time) []*Request[T, R] {
 	live := batch[:0]
 	for _, request := range batch {
 		if request.sends == 0 && !request.state.CompareAndSwap(stateWaiting, stateSent) {
 			continue // abandoned by its caller while in line
 		}
 		if err := request.unsendable(now); err != nil {
-			request.reply <- Reply{Err: err}
+			request.Fail(err)
 			continue
 		}
 		request.sends++
@@ -113,19 +128,20 @@ const (
 	stateAbandoned
 )
 
+// ErrClosed is the error of the requests a closed queue did not send.
 var ErrClosed = errors.New("the backend was closed")
 
-// Request is one claim on its way through the sender.
-type Request struct {
+// Request is one request on its way through the sender: Payload is what the backend sends for it.
+type Request[T, R any] struct {
+	Payload    T
+	Key        string // the fence key (the first of them)
 	ctx        context.Context
-	Claim      contract.Claim
-	resend     bool         // false: never re-sent (a run lease release)
-	Key        string       // the fence key (the first of them)
-	Args       [6]any       // Redis only: the claim's ARGV in the script
-	sendBy     time.Time    // first send only: after it, fail it unsent (it waited too long in line)
-	retryUntil time.Time    // re-send only before it: the end of the hold window or the next tick, by the local clock
-	state      atomic.Int32 // stateWaiting, stateSent or stateAbandoned
-	reply      chan Reply   // buffered: the sender never blocks on it
+	service    string        // for messages
+	resend     bool          // false: never re-sent (a run lease release)
+	sendBy     time.Time     // first send only: after it, fail it unsent (it waited too long in line)
+	retryUntil time.Time     // re-send only before it: the end of the hold window or the next tick, by the local clock
+	state      atomic.Int32  // stateWaiting, stateSent or stateAbandoned
+	reply      chan Reply[R] // buffered: the sender never blocks on it
 
 	// owned by the sender goroutine
 	sends   int
@@ -133,9 +149,9 @@ type Request struct {
 	lastErr error
 }
 
-type Reply struct {
-	Code  int64
-	Value any // Redis: a string, or for a conflict []any{winner, definition, live µs}; etcd: the fence
+// Reply is the answer to a request: Value, or Err when the request failed (then Value is R's zero).
+type Reply[R any] struct {
+	Value R
 	Err   error
 }
 
@@ -152,13 +168,13 @@ func resendDeadline(c contract.Claim, callBound time.Duration) time.Time {
 
 // Await waits for request's reply. When ctx ends first, a request still waiting in line is abandoned
 // (ctx's error); one the sender has taken is answered by the sender, within its retries.
-func (r *Queue) Await(ctx context.Context, request *Request) (Reply, error) {
+func (r *Queue[T, R]) Await(ctx context.Context, request *Request[T, R]) (Reply[R], error) {
 	select {
 	case reply := <-request.reply:
 		return reply, nil
 	case <-ctx.Done():
 		if request.state.CompareAndSwap(stateWaiting, stateAbandoned) {
-			return Reply{}, fmt.Errorf("service %q: claim not sent: %w", request.Claim.Service, ctx.Err())
+			return Reply[R]{}, fmt.Errorf("service %q: claim not sent: %w", request.service, ctx.Err())
 		}
 	case <-r.senderEnd:
 	}
@@ -170,14 +186,14 @@ func (r *Queue) Await(ctx context.Context, request *Request) (Reply, error) {
 		case reply := <-request.reply:
 			return reply, nil
 		default:
-			return Reply{Err: ErrClosed}, nil
+			return Reply[R]{Err: ErrClosed}, nil
 		}
 	}
 }
 
 // unsendable returns why request cannot be sent at now, or nil: a first send that waited longer than a
 // call bound in line (its caller waits), or a re-send whose ctx has ended or whose window has closed.
-func (q *Request) unsendable(now time.Time) error {
+func (q *Request[T, R]) unsendable(now time.Time) error {
 	switch {
 	case q.sends == 0 && now.After(q.sendBy):
 		return errors.New("not sent: it waited longer than one call bound in line behind earlier calls")
@@ -189,11 +205,11 @@ func (q *Request) unsendable(now time.Time) error {
 	return nil
 }
 
-// retry records err, the error of q's last call, and reports whether q is to be sent again: a claim of
-// a tick whose ctx is alive and whose hold window, by the local clock, is still open after retryPause.
-// Claiming the same tick again with the same app id is idempotent, so a claim applied whose reply was
-// lost then learns that it won.
-func (q *Request) Retry(err error, now time.Time) bool {
+// Retry records err, the error of q's last call, and reports whether q is to be sent again: a claim of
+// a tick whose ctx is alive and whose hold window, by the local clock, is still open after retryPause
+// (never a one-shot request). Claiming the same tick again with the same app id is idempotent, so a
+// claim applied whose reply was lost then learns that it won.
+func (q *Request[T, R]) Retry(err error, now time.Time) bool {
 	q.lastErr = err
 	switch {
 	case !q.resend:
@@ -209,8 +225,9 @@ func (q *Request) Retry(err error, now time.Time) bool {
 	return false
 }
 
-// lastError is q's last call error, with how often q was sent and why it is not sent again (reason).
-func (q *Request) LastError(reason string) error {
+// LastError is q's last call error, with how often q was sent and why it is not sent again (reason;
+// "": the error alone).
+func (q *Request[T, R]) LastError(reason string) error {
 	if reason == "" {
 		return q.lastErr
 	}
@@ -220,12 +237,12 @@ func (q *Request) LastError(reason string) error {
 // sendClaims is the sender goroutine (group commit): it takes the claims waiting and the re-sends that
 // are due, sends them in one call and answers each, until Close; then it fails the claims still waiting.
 // A claim whose call failed is kept for a re-send after retryPause; the sender never sleeps on it.
-func (r *Queue) sendClaims() {
+func (r *Queue[T, R]) sendClaims() {
 	defer close(r.senderEnd)
-	var retries []*Request
+	var retries []*Request[T, R]
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	batch := make([]*Request, 0, r.maxBatch)
+	batch := make([]*Request[T, R], 0, r.maxBatch)
 	for {
 		batch = batch[:0]
 		var due <-chan time.Time
@@ -256,21 +273,22 @@ func (r *Queue) sendClaims() {
 }
 
 // failOnClose answers the re-sends pending and the claims waiting in line: the backend is closed.
-func (r *Queue) failOnClose(retries []*Request) {
+func (r *Queue[T, R]) failOnClose(retries []*Request[T, R]) {
 	for _, request := range retries {
-		request.reply <- Reply{Err: request.LastError(ErrClosed.Error())}
+		request.Fail(request.LastError(ErrClosed.Error()))
 	}
 	for {
 		select {
 		case request := <-r.requests:
-			request.reply <- Reply{Err: ErrClosed}
+			request.Fail(ErrClosed)
 		default:
 			return
 		}
 	}
 }
 
-func earliestRetry(retries []*Request) time.Time {
+// earliestRetry returns the earliest time a request of retries (not empty) is due to be sent again.
+func earliestRetry[T, R any](retries []*Request[T, R]) time.Time {
 	earliest := retries[0].retryAt
 	for _, request := range retries[1:] {
 		if request.retryAt.Before(earliest) {
@@ -281,7 +299,7 @@ func earliestRetry(retries []*Request) time.Time {
 }
 
 // takeDueRetries moves the re-sends due at now from retries to batch, as room allows.
-func takeDueRetries(batch, retries []*Request, now time.Time, maxBatch int) ([]*Request, []*Request) {
+func takeDueRetries[T, R any](batch, retries []*Request[T, R], now time.Time, maxBatch int) ([]*Request[T, R], []*Request[T, R]) {
 	kept := retries[:0]
 	for _, request := range retries {
 		if len(batch) < maxBatch && !request.retryAt.After(now) {

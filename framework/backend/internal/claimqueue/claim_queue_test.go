@@ -1,6 +1,10 @@
 package claimqueue
 
 import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,5 +35,75 @@ func TestResendDeadline(t *testing.T) {
 		if got := resendDeadline(claim, bound); !got.Equal(tick.Add(c.wantAfter)) {
 			t.Errorf("%s: re-sends until tick%+v, want tick%+v", c.name, got.Sub(tick), c.wantAfter)
 		}
+	}
+}
+
+// The queue carries typed payloads to flush and typed replies back: a request is answered with flush's R,
+// or fails with its error.
+func TestQueueTypedReplies(t *testing.T) {
+	queue := New(4, func(batch []*Request[int, string]) []*Request[int, string] {
+		for _, request := range TakeLive(batch, time.Now()) {
+			if request.Payload < 0 {
+				request.Fail(errors.New("negative"))
+			} else {
+				request.Answer(strings.Repeat("x", request.Payload))
+			}
+		}
+		return nil
+	})
+	defer queue.Close()
+	tick := time.Now()
+	c := contract.Claim{Service: "svc", Tick: tick, HoldTime: time.Minute, LiveUntil: tick.Add(time.Minute)}
+	reply, err := queue.Submit(context.Background(), NewRequest[int, string](context.Background(), c, 3, "key", time.Minute), "test")
+	if err != nil || reply.Err != nil || reply.Value != "xxx" {
+		t.Fatalf("Submit(3) = %+v, %v; want xxx", reply, err)
+	}
+	reply, err = queue.Submit(context.Background(), NewRequest[int, string](context.Background(), c, -1, "key", time.Minute), "test")
+	if err != nil || reply.Err == nil || reply.Value != "" {
+		t.Fatalf("Submit(-1) = %+v, %v; want the error negative and no value", reply, err)
+	}
+}
+
+// A request whose call failed is sent again after retryPause while its claim's window is open; a one-shot
+// request (a run lease release) is sent once and fails with the call's error.
+func TestQueueResendsClaimsNotOneShots(t *testing.T) {
+	var mu sync.Mutex
+	sends := map[string]int{}
+	queue := New(4, func(batch []*Request[string, bool]) (retries []*Request[string, bool]) {
+		for _, request := range TakeLive(batch, time.Now()) {
+			mu.Lock()
+			sends[request.Payload]++
+			first := sends[request.Payload] == 1
+			mu.Unlock()
+			switch {
+			case !first:
+				request.Answer(true)
+			case request.Retry(errors.New("reply lost"), time.Now()):
+				retries = append(retries, request)
+			default:
+				request.Fail(request.LastError(""))
+			}
+		}
+		return retries
+	})
+	defer queue.Close()
+	tick := time.Now()
+	c := contract.Claim{Service: "svc", Tick: tick, HoldTime: time.Minute, LiveUntil: tick.Add(time.Minute)}
+	reply, err := queue.Submit(context.Background(), NewRequest[string, bool](context.Background(), c, "claim", "key", time.Minute), "test")
+	if err != nil || reply.Err != nil || !reply.Value {
+		t.Fatalf("claim whose first reply was lost = %+v, %v; want answered by its re-send", reply, err)
+	}
+	release := NewOneShot[string, bool](context.Background(), "svc", "release", "key", time.Minute)
+	if err := queue.Enqueue(release); err != nil {
+		t.Fatal(err)
+	}
+	reply = <-release.Replied()
+	if reply.Err == nil || !strings.Contains(reply.Err.Error(), "reply lost") || !strings.Contains(reply.Err.Error(), "not re-sent") {
+		t.Fatalf("one-shot request whose reply was lost = %+v; want the call's error, not re-sent", reply)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if sends["claim"] != 2 || sends["release"] != 1 {
+		t.Fatalf("sends = %v; want the claim sent twice, the release once", sends)
 	}
 }

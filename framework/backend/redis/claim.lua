@@ -6,6 +6,7 @@
 -- the run lease's ttl in µs (0: the claim does not ask for it). A tick of "release" is not a claim: it
 -- releases the run lease held by the app id (ARGV[6i-4]) for the tick in µs (ARGV[6i-3]), batched with
 -- the claims; it returns 6 and 1 when it was held (and released), else 6 and 0.
+-- (scriptEntry.appendArgs in batch.go writes these arguments; decodeScriptReply reads the replies.)
 -- It returns, at 2i-1 and 2i: 0 and {app id, previous, busy holder, busy tick} when won, previous being
 -- the fence's former tick (µs) when it had the claim's definition, else '', and the busy pair the run
 -- that holds the run lease when the claim asked for it and could not take it, else '' and ''; a re-sent

@@ -68,9 +68,9 @@ type settingNamedError struct {
 func (e *settingNamedError) Error() string { return e.text }
 func (e *settingNamedError) Unwrap() error { return e.cause }
 
-// withSettingNames returns err with each Config field of a setting of backend name followed by its flag and
-// environment variable, e.g. "redis.Config.URL [--redis-url or HADE_REDIS_URL]"; for a backend that is not
-// registered, err after the name of --distributed's setting.
+// withSettingNames returns err with each Config field of a setting of backend name replaced by its flag and
+// environment variable, e.g. "redis.Config.URL" by "--redis-url or HADE_REDIS_URL"; for a backend that is
+// not registered, err after the name of --distributed's setting.
 func withSettingNames(err error, name string) error {
 	if _, registered := backend.Drivers()[name]; !registered {
 		return fmt.Errorf("--distributed or %s: %w", envDistributed, err)
@@ -78,7 +78,7 @@ func withSettingNames(err error, name string) error {
 	text := err.Error()
 	for _, setting := range backendSettings() {
 		if setting.backend == name {
-			text = strings.ReplaceAll(text, setting.Field, setting.Field+" ["+setting.where()+"]")
+			text = strings.ReplaceAll(text, setting.Field, setting.where())
 		}
 	}
 	return &settingNamedError{text: text, cause: err}

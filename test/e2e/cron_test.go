@@ -260,8 +260,9 @@ func TestBadSettingFailsInTheDaemonParent(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()
 	r := run(t, hadeBinary, base, nil, "--distributed", "bogus", "cron", "start", "-d")
-	if r.code == 0 || !strings.Contains(r.stderr, `distributed provider "bogus"`) || !strings.Contains(r.stderr, "--distributed") {
-		t.Fatalf("exit %d, stderr %q; want a non-zero exit naming the setting", r.code, r.stderr)
+	if r.code == 0 || !strings.Contains(r.stderr, `backend "bogus" is not registered`) || !strings.Contains(r.stderr, "--distributed") ||
+		!strings.Contains(r.stderr, `"local", "redis"`) || !strings.Contains(r.stderr, `import _ "github.com/hadeframe/hade/framework/backend/bogus"`) {
+		t.Fatalf("exit %d, stderr %q; want a non-zero exit naming the setting, the registered backends and the import", r.code, r.stderr)
 	}
 	r = run(t, hadeBinary, base, nil, "--base-folder", filepath.Join(base, "missing"), "cron", "start", "-d")
 	if r.code == 0 || !strings.Contains(r.stderr, "--base-folder") {

@@ -94,7 +94,7 @@ func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput)
 
 // runOutcome classifies the result of a run whose context was ctx.
 func (j *job) runOutcome(state *running, ctx context.Context, err error, abandoned bool) (string, []slog.Attr) {
-	var panicked *PanicError
+	var panicked *panicError
 	var notStarted *notStartedError
 	switch {
 	case err == nil:
@@ -102,7 +102,7 @@ func (j *job) runOutcome(state *running, ctx context.Context, err error, abandon
 	case errors.As(err, &notStarted):
 		return outcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
 	case errors.As(err, &panicked):
-		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
+		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.stack)}
 	case errors.Is(context.Cause(ctx), errKilled):
 		return outcomeKilled, []slog.Attr{slog.String("reason", "`cron kill` cancelled the run's context"), slog.String("error", err.Error())}
 	case errors.Is(context.Cause(ctx), errLeaseLost):

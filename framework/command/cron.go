@@ -14,7 +14,6 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/pidfile"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // AddKernelCommands adds the framework's commands to root.
@@ -155,8 +154,8 @@ func backendService(cmd *cobra.Command) (contract.Backend, error) {
 }
 
 func usesDistributed(root *console.Root) bool {
-	for _, spec := range root.Scheduler.CronSpecs {
-		if spec.Type == scheduler.Distributed {
+	for _, spec := range root.Scheduler.Entries() {
+		if spec.ServiceName != "" {
 			return true
 		}
 	}

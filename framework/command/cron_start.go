@@ -159,7 +159,7 @@ func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, se
 		return err
 	}
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
-		"entries", len(root.Scheduler.CronSpecs), "pidfile", pidPath, "settings", settings)
+		"entries", len(root.Scheduler.Entries()), "pidfile", pidPath, "settings", settings)
 	web.started()
 	notifySystemd(s.logger, systemd.SdNotifyReady)
 	reason := signals.wait(cmd.Context(), s.onHangup)

@@ -63,12 +63,12 @@ func (j *job) attempt(ctx context.Context, state *running, run *activeRun, tick 
 // entry's running flag when it returns.
 func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput) (err error, abandoned bool) {
 	if j.spec.options.timeout == 0 {
-		return j.scheduler.runner.run(ctx, j.spec.Command, output), false
+		return j.scheduler.runner.run(ctx, j.spec.command, output), false
 	}
 	done := make(chan error, 1)
 	run.command.Store(commandRunning)
 	go func() {
-		err := j.scheduler.runner.run(ctx, j.spec.Command, output)
+		err := j.scheduler.runner.run(ctx, j.spec.command, output)
 		if !run.command.CompareAndSwap(commandRunning, commandReturned) { // abandoned: the flag is ours
 			j.finish(j.scheduler.state.Load())
 		}

@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
@@ -55,7 +54,7 @@ type Environment struct {
 	Process contract.ProcessRecord
 	// Observer, when set, is told of every attempt, settled tick, claim, heartbeat and lost record (for
 	// metrics and alerts), on the scheduler's goroutines.
-	Observer observe.Observer
+	Observer Observer
 }
 
 // Scheduler holds the cron entries of an application (see Entries) and times them. Entries are

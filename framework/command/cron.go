@@ -14,7 +14,6 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/secret"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // AddKernelCommands adds the framework's commands to root.
@@ -155,8 +154,8 @@ func backendService(cmd *cobra.Command) (contract.Backend, error) {
 }
 
 func usesDistributed(root *console.Root) bool {
-	for _, spec := range root.Scheduler.CronSpecs {
-		if spec.Type == scheduler.Distributed {
+	for _, spec := range root.Scheduler.Entries() {
+		if spec.ServiceName != "" {
 			return true
 		}
 	}
@@ -170,13 +169,13 @@ func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
 	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}
-	selector, err := distributedService(cmd, root)
+	backend, err := distributedService(cmd, root)
 	switch {
 	case err != nil:
 		err = secret.ScrubError(err, root.Secrets())
 		return "distributed provider: UNAVAILABLE: " + err.Error(), err
-	case selector == nil:
+	case backend == nil:
 		return "distributed provider: not used (no distributed entries)", nil
 	}
-	return "distributed provider: " + selector.Describe(cmd.Context()), nil
+	return "distributed provider: " + backend.Describe(cmd.Context()), nil
 }

@@ -36,7 +36,7 @@ It reads only, works while no cron process runs, and exits 1 when the backend ca
 		Annotations: operation,
 		Args:        cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			query, err := options.query(root.Scheduler.CronSpecs, args, time.Now())
+			query, err := options.query(root.Scheduler.Entries(), args, time.Now())
 			if err != nil {
 				return err
 			}
@@ -66,7 +66,7 @@ It reads only, works while no cron process runs, and exits 1 when the backend ca
 }
 
 // query checks the flags and the job argument and returns the query they ask for.
-func (o historyOptions) query(specs []scheduler.CronSpec, args []string, now time.Time) (contract.RunQuery, error) {
+func (o historyOptions) query(specs []scheduler.Entry, args []string, now time.Time) (contract.RunQuery, error) {
 	query := contract.RunQuery{Outcome: o.outcome, Limit: o.limit}
 	switch {
 	case o.limit < 0:

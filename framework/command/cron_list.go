@@ -44,9 +44,9 @@ table is printed first, without last runs). It reads only and creates no file.`,
 				}
 			}
 			if output == outputJSON {
-				return printJSONList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, states, line, providerErr, time.Now())
+				return printJSONList(cmd.OutOrStdout(), root.Scheduler.Entries(), states, line, providerErr, time.Now())
 			}
-			if err := printList(cmd.OutOrStdout(), root.Scheduler.CronSpecs, states, time.Now()); err != nil {
+			if err := printList(cmd.OutOrStdout(), root.Scheduler.Entries(), states, time.Now()); err != nil {
 				return err
 			}
 			if _, err := fmt.Fprintln(cmd.OutOrStdout(), line); err != nil {
@@ -69,7 +69,7 @@ type jobStates struct {
 // readJobStates reads the last recorded run of each registered job and the paused jobs.
 func readJobStates(cmd *cobra.Command, root *console.Root) (jobStates, error) {
 	states := jobStates{paused: map[string]bool{}}
-	if len(root.Scheduler.CronSpecs) == 0 {
+	if len(root.Scheduler.Entries()) == 0 {
 		return states, nil
 	}
 	control, _, err := controlService(cmd, root)
@@ -89,18 +89,18 @@ func readJobStates(cmd *cobra.Command, root *console.Root) (jobStates, error) {
 	for _, job := range paused {
 		states.paused[job] = true
 	}
-	states.last, err = history.LastRuns(ctx, jobNames(root.Scheduler.CronSpecs))
+	states.last, err = history.LastRuns(ctx, jobNames(root.Scheduler.Entries()))
 	return states, err
 }
 
 // printList prints a table of specs: job, type, spec, zone, command, service, hold time, next run after
 // now, and the last recorded run.
-func printList(out io.Writer, specs []scheduler.CronSpec, states jobStates, now time.Time) error {
+func printList(out io.Writer, specs []scheduler.Entry, states jobStates, now time.Time) error {
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "JOB\tTYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN\tPAUSED\tLAST TICK\tOUTCOME\tWHERE\tDURATION")
 	for _, spec := range specs {
 		service, hold := "-", "-"
-		if spec.Type == scheduler.Distributed {
+		if spec.ServiceName != "" {
 			service, hold = spec.ServiceName, spec.HoldTime.String()
 		}
 		lastTick, outcome, where, duration := "-", "-", "-", "-"
@@ -113,13 +113,13 @@ func printList(out io.Writer, specs []scheduler.CronSpec, states jobStates, now 
 			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
 		}
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,
-			spec.Command.CommandPath(), service, hold, nextRun(spec, now), paused, lastTick, outcome, where, duration)
+			spec.Command, service, hold, nextRun(spec, now), paused, lastTick, outcome, where, duration)
 	}
 	return table.Flush()
 }
 
 // nextRun is the spec's next fire time after now in RFC 3339, or "never".
-func nextRun(spec scheduler.CronSpec, now time.Time) string {
+func nextRun(spec scheduler.Entry, now time.Time) string {
 	if at := spec.Next(now); !at.IsZero() {
 		return at.Format(time.RFC3339)
 	}
@@ -142,14 +142,14 @@ type jsonJob struct {
 }
 
 // printJSONList prints {"jobs": [...], "provider": line} and returns providerErr.
-func printJSONList(out io.Writer, specs []scheduler.CronSpec, states jobStates, line string,
+func printJSONList(out io.Writer, specs []scheduler.Entry, states jobStates, line string,
 	providerErr error, now time.Time) error {
 	jobs := make([]jsonJob, 0, len(specs))
 	for _, spec := range specs {
-		job := jsonJob{Job: spec.Name, Type: string(spec.Type), Spec: spec.Spec, Zone: spec.Zone,
-			Command: spec.Command.CommandPath(), NextRun: nextRun(spec, now), Paused: states.paused[spec.Name]}
-		if spec.Type == scheduler.Distributed {
-			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition()
+		job := jsonJob{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone,
+			Command: spec.Command, NextRun: nextRun(spec, now), Paused: states.paused[spec.Name]}
+		if spec.ServiceName != "" {
+			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
 		}
 		if r, ok := states.last[spec.Name]; ok {
 			run := toJSONRun(r)

@@ -81,7 +81,7 @@ func rfc3339(t time.Time) string {
 func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // jobNames returns the job names of specs, in registration order.
-func jobNames(specs []scheduler.CronSpec) []string {
+func jobNames(specs []scheduler.Entry) []string {
 	names := make([]string, 0, len(specs))
 	for _, spec := range specs {
 		names = append(names, spec.Name)
@@ -90,7 +90,7 @@ func jobNames(specs []scheduler.CronSpec) []string {
 }
 
 // checkJob returns an error naming job and listing the registered jobs when job is not one of them.
-func checkJob(specs []scheduler.CronSpec, job string) error {
+func checkJob(specs []scheduler.Entry, job string) error {
 	names := jobNames(specs)
 	if slices.Contains(names, job) {
 		return nil

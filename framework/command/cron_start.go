@@ -85,13 +85,13 @@ type serving struct {
 // backend makes the backend of the settings. Normal entries need none: when no entry is distributed and
 // it cannot be made, the process runs without run history and registry (logged), and backend is nil.
 func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
-	selector, err := schedulingService(cmd, root)
+	backend, err := schedulingService(cmd, root)
 	if err != nil && !usesDistributed(root) {
 		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
 			"error", secret.ScrubError(err, root.Secrets()).Error())
 		return nil, nil
 	}
-	return selector, err
+	return backend, err
 }
 
 // processUmask is the file mode creation mask of every cron process, foreground or daemon, so that both
@@ -115,12 +115,12 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if err := applyCronZone(root); err != nil {
 		return err
 	}
-	selector, err := s.backend(cmd, root)
+	backend, err := s.backend(cmd, root)
 	if err != nil {
 		return err
 	}
-	if selector != nil {
-		defer func() { err = errors.Join(err, selector.Close()) }()
+	if backend != nil {
+		defer func() { err = errors.Join(err, backend.Close()) }()
 	}
 	syscall.Umask(processUmask)
 	signals := daemon.NotifySignals() // before the pidfile, which tells others this process is up
@@ -128,7 +128,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
-	if err := startWeb(cmd, root, web, files.app.AppID(), selector, s.logger); err != nil { // before the pidfile: a daemon fails its start
+	if err := startWeb(cmd, root, web, files.app.AppID(), backend, s.logger); err != nil { // before the pidfile: a daemon fails its start
 		return err
 	}
 	defer web.stop(s.logger)
@@ -137,28 +137,28 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
-	return s.run(cmd, root, files, selector, web, signals, pid.Path())
+	return s.run(cmd, root, files, backend, web, signals, pid.Path())
 }
 
-// run starts the alerts and the scheduler over selector, waits for a stop (signals, or the end of cmd's
+// run starts the alerts and the scheduler over the shared backend, waits for a stop (signals, or the end of cmd's
 // context), drains the scheduler, then stops the alerts.
-func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, selector contract.Backend,
+func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, backend contract.Backend,
 	web *cronHTTP, signals *daemon.Signals, pidPath string) error {
-	alerter, err := startAlerts(cmd, s.logger, selector, root.Secrets())
+	alerter, err := startAlerts(cmd, s.logger, backend, root.Secrets())
 	if err != nil {
 		return err
 	}
 	defer stopAlerts(alerter, s.logger) // after the scheduler stopped: its last alerts are posted
 	web.countAlerts(alerter)
 	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
-		Backend: selector, Output: s.output, Process: processRecord(root, files),
+		Backend: backend, Output: s.output, Process: processRecord(root, files),
 		Observer: observe.Join(web.observer(), alertObserver(alerter))}
 	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
 	if err := root.Scheduler.Start(env); err != nil {
 		return err
 	}
 	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
-		"entries", len(root.Scheduler.CronSpecs), "pidfile", pidPath, "settings", settings)
+		"entries", len(root.Scheduler.Entries()), "pidfile", pidPath, "settings", settings)
 	web.started()
 	daemon.NotifyReady(s.logger)
 	reason := signals.Wait(cmd.Context(), s.onHangup)

@@ -56,7 +56,7 @@ type Settings struct {
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
 // AddCommand as usual) and holds the container, which every command reaches through
 // framework.ContainerFrom(cmd.Context()), and the Scheduler with the registered cron entries
-// (Scheduler.Cron and Scheduler.CronSpecs).
+// (see Scheduler.Entries).
 type Root struct {
 	*cobra.Command
 	Container *framework.Container

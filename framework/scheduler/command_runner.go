@@ -13,13 +13,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// PanicError is the error a run returns when the command panicked; the process lives on.
-type PanicError struct {
-	Value any    // what was passed to panic
-	Stack string // the stack of the panicking goroutine
+// panicError is the error a run returns when the command panicked; the process lives on. Its run is
+// logged with outcome panic, the error "panic: <value>" and the stack.
+type panicError struct {
+	value any    // what was passed to panic
+	stack string // the stack of the panicking goroutine
 }
 
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
 // notStartedError is the error of a run that never started: the command was busy with another entry's
 // run until the run's context ended.
@@ -92,7 +93,7 @@ type runOutput struct{ out, err io.Writer }
 //
 // run waits for a run of the same command already going on; if ctx ends first it returns a
 // *notStartedError. It returns the command's error, an error naming a flag that could not be reset, or a
-// *PanicError if the command panicked.
+// *panicError if the command panicked.
 func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command, output *runOutput) (err error) {
 	state := r.stateOf(cmd)
 	select {
@@ -103,7 +104,7 @@ func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command, output *run
 	defer func() { <-state.lock }()
 	defer func() {
 		if recovered := recover(); recovered != nil {
-			err = &PanicError{Value: recovered, Stack: string(debug.Stack())}
+			err = &panicError{value: recovered, stack: string(debug.Stack())}
 		}
 	}()
 	if output != nil {

@@ -37,7 +37,7 @@ func TestHostsInDifferentZonesNeverBothRunAnHourlyJob(t *testing.T) {
 		env := testEnvironment(h.logs, tz)
 		env.Backend = backend
 		startWithoutTimer(t, h.scheduler, env)
-		for tick := h.scheduler.CronSpecs[0].Next(now.Add(-150 * time.Minute)); tick.Before(now.Add(150 * time.Minute)); tick = h.scheduler.CronSpecs[0].Next(tick) {
+		for tick := h.scheduler.Entries()[0].Next(now.Add(-150 * time.Minute)); tick.Before(now.Add(150 * time.Minute)); tick = h.scheduler.Entries()[0].Next(tick) {
 			firings = append(firings, firing{i, tick})
 		}
 		hosts = append(hosts, h)

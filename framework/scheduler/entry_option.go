@@ -106,7 +106,7 @@ func WithOverlap(policy OverlapPolicy) EntryOption {
 
 // forbidsOverlap reports whether the entry's runs hold the service's run lease.
 func (j *job) forbidsOverlap() bool {
-	return j.spec.Type == Distributed && j.spec.options.overlap == OverlapForbid
+	return j.spec.Type == distributed && j.spec.options.overlap == OverlapForbid
 }
 
 // collectOptions applies options in order; err joins the invalid values.

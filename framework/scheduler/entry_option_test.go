@@ -20,7 +20,7 @@ func TestJobNamesAreUniqueAndStable(t *testing.T) {
 	s.AddCronCommand("0 7 * * *", other, WithName("two words"))           // #6 invalid
 	s.AddDistributedCronCommand("cleanup", "0 * * * *", other, time.Second, WithName("cleanup-hourly"))
 	var names []string
-	for _, spec := range s.CronSpecs {
+	for _, spec := range s.Entries() {
 		names = append(names, spec.Name)
 	}
 	if got, want := strings.Join(names, ","), "report,report-5am,billing,cleanup-hourly"; got != want {

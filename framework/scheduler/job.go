@@ -61,7 +61,7 @@ func TickFrom(ctx context.Context) (tick time.Time, ok bool) {
 
 // job runs the ticks of one entry; it implements cron.Job.
 type job struct {
-	spec      CronSpec
+	spec      registration
 	ticks     *tickSchedule
 	scheduler *Scheduler
 	running   atomic.Bool
@@ -108,10 +108,10 @@ func (j *job) entryLogger(env *Environment) *slog.Logger {
 	j.loggerOnce.Do(func() {
 		attrs := []any{
 			slog.String("job", j.spec.Name),
-			slog.String("type", string(j.spec.Type)),
+			slog.String("type", j.spec.Type),
 			slog.String("app_id", env.AppID),
 		}
-		if j.spec.Type == Distributed {
+		if j.spec.Type == distributed {
 			attrs = append(attrs, slog.String("service", j.spec.ServiceName))
 		}
 		j.logger = env.Logger.With(attrs...)
@@ -161,7 +161,7 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode) (outcome string, attrs []slog.Attr) {
 	attrs = mode.attrs()
 	if run == nil {
-		if j.spec.Type == Distributed && mode.request == nil {
+		if j.spec.Type == distributed && mode.request == nil {
 			return outcomeNotClaimed, append(attrs, slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it"))
 		}
 		return outcomeSkipped, append(attrs, slog.String("reason", "the process is stopping: runs that had not started when it began are not started"))
@@ -183,7 +183,7 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		}
 		return "", attrs
 	}
-	if j.spec.Type == Distributed {
+	if j.spec.Type == distributed {
 		if outcome, attrs = j.claimToRun(state, tick, mode, attrs); outcome != "" {
 			return outcome, attrs
 		}

@@ -63,12 +63,12 @@ func (j *job) attempt(ctx context.Context, state *running, run *activeRun, tick 
 // entry's running flag when it returns.
 func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput) (err error, abandoned bool) {
 	if j.spec.options.timeout == 0 {
-		return j.scheduler.runner.run(ctx, j.spec.Command, output), false
+		return j.scheduler.runner.run(ctx, j.spec.command, output), false
 	}
 	done := make(chan error, 1)
 	run.command.Store(commandRunning)
 	go func() {
-		err := j.scheduler.runner.run(ctx, j.spec.Command, output)
+		err := j.scheduler.runner.run(ctx, j.spec.command, output)
 		if !run.command.CompareAndSwap(commandRunning, commandReturned) { // abandoned: the flag is ours
 			j.finish(j.scheduler.state.Load())
 		}
@@ -94,7 +94,7 @@ func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput)
 
 // runOutcome classifies the result of a run whose context was ctx.
 func (j *job) runOutcome(state *running, ctx context.Context, err error, abandoned bool) (string, []slog.Attr) {
-	var panicked *PanicError
+	var panicked *panicError
 	var notStarted *notStartedError
 	switch {
 	case err == nil:
@@ -102,7 +102,7 @@ func (j *job) runOutcome(state *running, ctx context.Context, err error, abandon
 	case errors.As(err, &notStarted):
 		return outcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
 	case errors.As(err, &panicked):
-		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.Stack)}
+		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.stack)}
 	case errors.Is(context.Cause(ctx), errKilled):
 		return outcomeKilled, []slog.Attr{slog.String("reason", "`cron kill` cancelled the run's context"), slog.String("error", err.Error())}
 	case errors.Is(context.Cause(ctx), errLeaseLost):

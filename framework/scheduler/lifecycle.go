@@ -182,7 +182,7 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 	if !first {
 		return StopReport{}
 	}
-	cronDone := s.Cron.Stop().Done() // robfig's runs started before this are waited for too
+	cronDone := s.cron.Stop().Done() // robfig's runs started before this are waited for too
 	deadline := time.NewTimer(drain)
 	defer deadline.Stop()
 	if !waitBoth(idle, cronDone, deadline.C) {

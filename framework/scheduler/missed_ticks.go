@@ -20,7 +20,7 @@ const (
 // the ones no process ran are recorded from its fence (recordGap).
 func (j *job) logMissed(first, last time.Time, count int) {
 	if state := j.scheduler.state.Load(); state != nil {
-		j.reportGap(state, first, last, count, missedByProcess, j.spec.Type == Normal)
+		j.reportGap(state, first, last, count, missedByProcess, j.spec.Type == normal)
 	}
 }
 

@@ -71,3 +71,18 @@ func TestObserverHearsAttemptsSettlementsAndClaims(t *testing.T) {
 		t.Errorf("claims %v; want %v", watch.claims, want)
 	}
 }
+
+// observe.Observer, the interface observe.Join joins, has Observer's method set: each converts to the other.
+var (
+	_ Observer         = observe.Observer(nil)
+	_ observe.Observer = Observer(nil)
+)
+
+// TestClaimResultsAsDocumented checks that the claim results Observer.Claimed documents are the ones the
+// scheduler passes.
+func TestClaimResultsAsDocumented(t *testing.T) {
+	got := []string{observe.ClaimWon, observe.ClaimHeld, observe.ClaimClosed, observe.ClaimConflict, observe.ClaimError, observe.ClaimCanceled}
+	if want := []string{"won", "held", "closed", "conflict", "error", "canceled"}; !slices.Equal(got, want) {
+		t.Fatalf("claim results %q, want %q as Observer.Claimed documents them", got, want)
+	}
+}

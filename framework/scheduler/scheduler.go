@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
@@ -55,20 +54,16 @@ type Environment struct {
 	Process contract.ProcessRecord
 	// Observer, when set, is told of every attempt, settled tick, claim, heartbeat and lost record (for
 	// metrics and alerts), on the scheduler's goroutines.
-	Observer observe.Observer
+	Observer Observer
 }
 
-// Scheduler holds the cron entries of an application: the robfig/cron Cron that times them, and the
-// CronSpecs they were registered with. Entries are registered before Start; a registration error is kept
-// and reported by Err and Start, so a bad registration is never silently ignored.
+// Scheduler holds the cron entries of an application (see Entries) and times them. Entries are
+// registered before Start; a registration error is kept and reported by Err and Start, so a bad
+// registration is never silently ignored.
 type Scheduler struct {
-	// Cron times the entries. Seconds are optional in its parser, descriptors are accepted.
-	Cron *cron.Cron
-	// CronSpecs lists the registered entries in registration order (failed registrations excluded).
-	CronSpecs []CronSpec
-
+	cron     *cron.Cron // times the entries: seconds optional in its parser, descriptors accepted
 	runner   *commandRunner
-	jobs     []*job        // the job of each CronSpecs entry
+	jobs     []*job        // one per registered entry, in registration order (failed registrations excluded)
 	zone     schedule.Zone // the zone of specs that name none
 	errs     []error
 	services map[string]int // service name -> registration number
@@ -82,7 +77,7 @@ type Scheduler struct {
 // New returns a Scheduler with no entries.
 func New() *Scheduler {
 	return &Scheduler{
-		Cron:     cron.New(cron.WithParser(schedule.CronParser())),
+		cron:     cron.New(cron.WithParser(schedule.CronParser())),
 		runner:   newCommandRunner(),
 		services: map[string]int{},
 		names:    map[string]int{},
@@ -111,7 +106,7 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 	if opts.name == "" && cmd != nil {
 		opts.name = cmd.Name()
 	}
-	s.add(where, CronSpec{Type: Normal, Name: opts.name, Spec: spec, Command: cmd, options: opts})
+	s.add(where, registration{Type: normal, Name: opts.name, Spec: spec, command: cmd, options: opts})
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
@@ -144,19 +139,22 @@ func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cob
 	if opts.name == "" {
 		opts.name = serviceName
 	}
-	entry := CronSpec{Type: Distributed, Name: opts.name, Spec: spec, Command: cmd, ServiceName: serviceName, HoldTime: holdTime, options: opts}
+	entry := registration{Type: distributed, Name: opts.name, Spec: spec, ServiceName: serviceName, HoldTime: holdTime,
+		command: cmd, options: opts}
 	if s.add(where, entry) {
 		s.services[serviceName] = s.count
 	}
 }
 
-func (s *Scheduler) add(where string, spec CronSpec) bool {
+// add registers spec, made by the registration described by where; it returns false, keeping a
+// registration error, when the command, the spec or the job name is invalid.
+func (s *Scheduler) add(where string, spec registration) bool {
 	switch {
-	case spec.Command == nil:
+	case spec.command == nil:
 		s.errs = append(s.errs, fmt.Errorf("%s: the command is nil", where))
 		return false
-	case spec.Command.Run == nil && spec.Command.RunE == nil:
-		s.errs = append(s.errs, fmt.Errorf("%s: command %q has neither Run nor RunE", where, spec.Command.Name()))
+	case spec.command.Run == nil && spec.command.RunE == nil:
+		s.errs = append(s.errs, fmt.Errorf("%s: command %q has neither Run nor RunE", where, spec.command.Name()))
 		return false
 	}
 	parsed, err := schedule.Parse(spec.Spec, s.zone, every(spec.Type))
@@ -171,9 +169,8 @@ func (s *Scheduler) add(where string, spec CronSpec) bool {
 	spec.schedule, spec.Zone = parsed, parsed.Zone()
 	j := &job{ticks: &tickSchedule{schedule: parsed}, scheduler: s}
 	j.ticks.missed = j.logMissed
-	spec.EntryID = s.Cron.Schedule(j.ticks, j)
+	s.cron.Schedule(j.ticks, j)
 	j.spec = spec
-	s.CronSpecs = append(s.CronSpecs, spec)
 	s.jobs = append(s.jobs, j)
 	return true
 }
@@ -204,18 +201,16 @@ func (s *Scheduler) SetZone(name string) error {
 		return errors.New("the cron zone cannot change once the scheduler started")
 	}
 	s.zone = zone
-	for i := range s.CronSpecs {
-		spec := &s.CronSpecs[i]
-		if spec.schedule.NamesZone() {
+	for _, j := range s.jobs {
+		if j.spec.schedule.NamesZone() {
 			continue
 		}
-		parsed, err := schedule.Parse(spec.Spec, zone, every(spec.Type))
+		parsed, err := schedule.Parse(j.spec.Spec, zone, every(j.spec.Type))
 		if err != nil { // it parsed in another zone; a zone cannot make it invalid
 			return err
 		}
-		spec.schedule, spec.Zone = parsed, parsed.Zone()
-		s.jobs[i].spec = *spec
-		s.jobs[i].ticks.schedule = parsed
+		j.spec.schedule, j.spec.Zone = parsed, parsed.Zone()
+		j.ticks.schedule = parsed
 	}
 	return nil
 }
@@ -265,15 +260,15 @@ func (s *Scheduler) Start(env Environment) error {
 	if err := s.Err(); err != nil {
 		return err
 	}
-	if len(s.CronSpecs) == 0 {
+	if len(s.jobs) == 0 {
 		return errors.New("no cron entries are registered: add them with AddCronCommand or AddDistributedCronCommand")
 	}
 	if env.Context == nil || env.Logger == nil || env.AppID == "" {
 		return errors.New("scheduler environment needs a Context, a Logger and an AppID")
 	}
-	for _, spec := range s.CronSpecs {
-		if spec.Type == Distributed && env.Backend == nil {
-			return fmt.Errorf("entry %q (service %q) is distributed but no Distributed service was given", spec.Spec, spec.ServiceName)
+	for _, j := range s.jobs {
+		if j.spec.Type == distributed && env.Backend == nil {
+			return fmt.Errorf("entry %q (service %q) is distributed but no Distributed service was given", j.spec.Spec, j.spec.ServiceName)
 		}
 	}
 	s.startMu.Lock()
@@ -284,6 +279,6 @@ func (s *Scheduler) Start(env Environment) error {
 	state := s.startServices(env)
 	s.state.Store(state)
 	s.catchUp(state, time.Now())
-	s.Cron.Start()
+	s.cron.Start()
 	return nil
 }

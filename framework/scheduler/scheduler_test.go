@@ -77,7 +77,7 @@ func startWithoutTimer(t *testing.T, s *Scheduler, env Environment) {
 // fire runs entry index's job for tick, as robfig/cron would: the schedule records the tick, then the job
 // runs.
 func fire(s *Scheduler, index int, tick time.Time) {
-	j := s.Cron.Entry(s.CronSpecs[index].EntryID).Job.(*job)
+	j := s.jobs[index]
 	j.ticks.mu.Lock()
 	j.ticks.pending = append(j.ticks.pending, tick)
 	j.ticks.mu.Unlock()
@@ -112,8 +112,8 @@ func TestRegistrationErrorsAreKeptAndNamed(t *testing.T) {
 	s.AddDistributedCronCommand("negative", "* * * * * *", ok, -time.Second)
 	s.AddDistributedCronCommand("badspec", "TZ=UTC", ok, time.Second)
 
-	if len(s.CronSpecs) != 2 {
-		t.Fatalf("%d specs registered, want the 2 valid ones", len(s.CronSpecs))
+	if len(s.Entries()) != 2 {
+		t.Fatalf("%d specs registered, want the 2 valid ones", len(s.Entries()))
 	}
 	err := s.Err()
 	if err == nil {

@@ -25,8 +25,8 @@ func TestZoneOfSpecsWithoutCronTZ(t *testing.T) {
 				t.Fatal(err)
 			}
 			key := tz + "/" + cronZone
-			next[key] = s.CronSpecs[0].Next(from)
-			definitions[key] = s.CronSpecs[0].Definition()
+			next[key] = s.Entries()[0].Next(from)
+			definitions[key] = s.Entries()[0].Definition
 		}
 	}
 	if !next["UTC/"].Equal(utc("2026-11-28T11:00:00Z")) || !next["Asia/Kolkata/"].Equal(utc("2026-11-28T10:30:00Z")) {
@@ -59,17 +59,17 @@ func TestSetZone(t *testing.T) {
 	if err := s.SetZone("America/New_York"); err != nil {
 		t.Fatal(err)
 	}
-	if s.CronSpecs[0].Zone != "America/New_York" || s.CronSpecs[1].Zone != "Asia/Tokyo" {
-		t.Fatalf("zones %q and %q, want America/New_York and the spec's own Asia/Tokyo", s.CronSpecs[0].Zone, s.CronSpecs[1].Zone)
+	if s.Entries()[0].Zone != "America/New_York" || s.Entries()[1].Zone != "Asia/Tokyo" {
+		t.Fatalf("zones %q and %q, want America/New_York and the spec's own Asia/Tokyo", s.Entries()[0].Zone, s.Entries()[1].Zone)
 	}
 	from := utc("2026-11-28T00:00:00Z")
-	if got := s.CronSpecs[0].Next(from); !got.Equal(utc("2026-11-28T08:00:00Z")) {
+	if got := s.Entries()[0].Next(from); !got.Equal(utc("2026-11-28T08:00:00Z")) {
 		t.Errorf("03:00 New York = %s, want 08:00Z", got.UTC())
 	}
 	if got := s.jobs[0].ticks.Next(from); !got.Equal(utc("2026-11-28T08:00:00Z")) {
 		t.Errorf("the running schedule kept the old zone: %s", got.UTC())
 	}
-	if got := s.CronSpecs[1].Next(from); !got.Equal(utc("2026-11-28T18:00:00Z")) {
+	if got := s.Entries()[1].Next(from); !got.Equal(utc("2026-11-28T18:00:00Z")) {
 		t.Errorf("03:00 Tokyo = %s, want 18:00Z", got.UTC())
 	}
 }
@@ -81,8 +81,8 @@ func TestHoldTimeFloor(t *testing.T) {
 	s.AddDistributedCronCommand("b", "* * * * * *", job, 999*time.Nanosecond)
 	s.AddDistributedCronCommand("c", "* * * * * *", job, 99*time.Millisecond)
 	s.AddDistributedCronCommand("d", "* * * * * *", job, minHoldTime)
-	if len(s.CronSpecs) != 1 || s.CronSpecs[0].ServiceName != "d" {
-		t.Fatalf("registered %d entries, want only d (hold = the minimum)", len(s.CronSpecs))
+	if len(s.Entries()) != 1 || s.Entries()[0].ServiceName != "d" {
+		t.Fatalf("registered %d entries, want only d (hold = the minimum)", len(s.Entries()))
 	}
 	for _, want := range []string{"hold time 1ns is below the minimum 100ms", "hold time 999ns", "hold time 99ms"} {
 		if err := s.Err(); err == nil || !strings.Contains(err.Error(), want) {
@@ -105,14 +105,14 @@ func TestUTCAliasesMakeOneDefinition(t *testing.T) {
 		if err := s.SetZone(c.cronZone); err != nil {
 			t.Fatal(err)
 		}
-		definitions[s.CronSpecs[0].Definition()] = true
+		definitions[s.Entries()[0].Definition] = true
 	}
 	if len(definitions) != 1 {
 		t.Fatalf("definitions %v, want one", definitions)
 	}
 	own := New()
 	own.AddCronCommand("CRON_TZ=Etc/UTC 0 * * * *", job)
-	if own.CronSpecs[0].Zone != "UTC" {
-		t.Fatalf("CRON_TZ=Etc/UTC shown as zone %q, want UTC", own.CronSpecs[0].Zone)
+	if own.Entries()[0].Zone != "UTC" {
+		t.Fatalf("CRON_TZ=Etc/UTC shown as zone %q, want UTC", own.Entries()[0].Zone)
 	}
 }

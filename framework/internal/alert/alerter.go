@@ -1,5 +1,5 @@
-// Package alert posts a JSON alert to webhook URLs when a cron job failed, missed ticks, or recovered: an
-// observe.Observer that `cron start --alert-webhook URL` adds to the scheduler. It never blocks a run:
+// Package alert posts a JSON alert to webhook URLs when a cron job failed, missed ticks, or recovered: a
+// scheduler.Observer that `cron start --alert-webhook URL` adds to the scheduler. It never blocks a run:
 // alerts are queued, and a goroutine posts them with a timeout and bounded retries; an alert that cannot
 // be delivered is logged and counted (Lost).
 package alert
@@ -48,7 +48,7 @@ type Options struct {
 	QueueSize int
 }
 
-// Alerter is an observe.Observer that posts alerts to webhooks. Make it with New; Close it after the
+// Alerter is a scheduler.Observer that posts alerts to webhooks. Make it with New; Close it after the
 // scheduler stopped.
 type Alerter struct {
 	options   Options

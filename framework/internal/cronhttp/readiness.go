@@ -15,7 +15,7 @@ const BackendStaleAfter = 5 * time.Second
 
 // Readiness decides /readyz: ready once the scheduler started and until the process stops, and, for a
 // process with a backend heartbeat, while the last heartbeat reached the backend less than
-// BackendStaleAfter ago. It is an observe.Observer (only BackendChecked matters), joined to the others.
+// BackendStaleAfter ago. It is a scheduler.Observer (only BackendChecked matters), joined to the others.
 type Readiness struct {
 	heartbeat bool
 	now       func() time.Time

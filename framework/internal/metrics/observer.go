@@ -1,4 +1,4 @@
-// Package metrics turns what a cron process's scheduler does (observe.Observer) into Prometheus metrics,
+// Package metrics turns what a cron process's scheduler does (a scheduler.Observer) into Prometheus metrics,
 // served by Observer.Handler on /metrics.
 package metrics
 
@@ -19,7 +19,7 @@ var (
 	latenessBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
 )
 
-// Observer is an observe.Observer that keeps the metrics of one cron process on its own registry (not
+// Observer is a scheduler.Observer that keeps the metrics of one cron process on its own registry (not
 // Prometheus's global one). Its methods are safe for concurrent use and do not block; per job they
 // cost a map look-up under a read lock and atomic updates.
 type Observer struct {

@@ -1,10 +1,10 @@
-// Package observe is how a cron process's scheduler tells metrics and alerts what it does: the scheduler
-// calls an Observer (scheduler.Environment.Observer) on its own goroutines.
+// Package observe holds what the observers of a cron process's scheduler (scheduler.Observer: metrics,
+// alerts, readiness) share without importing the scheduler: the results of claims and Join.
 package observe
 
 import "github.com/hadeframe/hade/framework/contract"
 
-// Results of a claim of a tick, as Observer.Claimed receives them.
+// Results of a claim of a tick, as scheduler.Observer.Claimed receives them.
 const (
 	ClaimWon      = "won"      // this process won the tick
 	ClaimHeld     = "held"     // another process holds the tick
@@ -14,9 +14,9 @@ const (
 	ClaimCanceled = "canceled" // the process is stopping: the claim was not sent
 )
 
-// Observer receives what the scheduler does. Every method is called on a scheduler goroutine (a run's,
-// the heartbeat's, the recorder's) and must return at once: an implementation that has slow work to do
-// (an HTTP call) queues it and drops what does not fit, counting it.
+// Observer has the method set of scheduler.Observer, which documents it (the scheduler's tests check that
+// each converts to the other): it lets Join, and the observers' compile-time checks, do without importing
+// the scheduler, which imports this package.
 type Observer interface {
 	// Attempted is called once per recorded attempt of a tick (or its skip, or a gap of missed ticks), with
 	// the record the history receives, whether or not the process keeps a history.

@@ -123,16 +123,16 @@ func (h *Handler) do(ctx context.Context, job, action string) (string, error) {
 
 // jobList names the registered jobs (the first 20), for an error.
 func (h *Handler) jobList() string {
-	if len(h.config.Specs) == 0 {
+	if len(h.config.Jobs) == 0 {
 		return "no job is registered"
 	}
 	names := make([]string, 0, 20)
-	for _, spec := range h.config.Specs {
+	for _, job := range h.config.Jobs {
 		if len(names) == cap(names) {
 			names = append(names, "…")
 			break
 		}
-		names = append(names, spec.Name)
+		names = append(names, job.Name)
 	}
 	return "the registered jobs are " + strings.Join(names, ", ")
 }

@@ -69,7 +69,7 @@ func startCluster(t *testing.T) *cluster {
 // page serves the status page of c (token empty: read-only) on a local HTTP server.
 func (c *cluster) page(t *testing.T, token string) *httptest.Server {
 	t.Helper()
-	h, err := New(Config{Specs: c.cron.CronSpecs, History: c.backend, Registry: c.backend, Control: c.backend,
+	h, err := New(Config{Jobs: jobsOf(c.cron.Entries()), History: c.backend, Registry: c.backend, Control: c.backend,
 		AppID: "0f3c2a9e-browser-test", Token: token, Logger: slog.New(slog.NewJSONHandler(c.logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/secret"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // A page view reads the backend at most 3 + maxHistoryJobs times: the paused jobs, the last runs, the
@@ -59,13 +58,10 @@ type jobHistory struct {
 func (h *Handler) read(ctx context.Context, p *page) {
 	paused, last := h.readStates(ctx, p)
 	running := h.readProcesses(ctx, p)
-	for _, spec := range h.config.Specs {
-		row := jobRow{Name: spec.Name, Type: string(spec.Type), Spec: spec.Spec, Zone: spec.Zone,
-			Next: spec.Next(p.Now), Paused: paused[spec.Name], Running: running[spec.Name]}
-		if spec.Type == scheduler.Distributed {
-			row.Service = spec.ServiceName
-		}
-		if record, ok := last[spec.Name]; ok {
+	for _, job := range h.config.Jobs {
+		row := jobRow{Name: job.Name, Type: job.Type, Spec: job.Spec, Zone: job.Zone, Service: job.Service,
+			Next: job.next(p.Now), Paused: paused[job.Name], Running: running[job.Name]}
+		if record, ok := last[job.Name]; ok {
 			row.Last = &record
 		}
 		p.Jobs = append(p.Jobs, row)
@@ -89,7 +85,7 @@ func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]bo
 	switch {
 	case h.config.History == nil:
 		p.Problems = append(p.Problems, "run history: unavailable (this process's backend keeps none)")
-	case len(h.config.Specs) > 0:
+	case len(h.config.Jobs) > 0:
 		var err error
 		if last, err = h.config.History.LastRuns(ctx, h.jobNames()); err != nil {
 			h.problem(p, "last runs", err)
@@ -147,10 +143,11 @@ func (h *Handler) problem(p *page, what string, err error) {
 	p.Problems = append(p.Problems, what+": "+secret.Scrub(err.Error(), h.config.Secrets))
 }
 
+// jobNames returns the names of the registered jobs, in registration order.
 func (h *Handler) jobNames() []string {
-	names := make([]string, 0, len(h.config.Specs))
-	for _, spec := range h.config.Specs {
-		names = append(names, spec.Name)
+	names := make([]string, 0, len(h.config.Jobs))
+	for _, job := range h.config.Jobs {
+		names = append(names, job.Name)
 	}
 	return names
 }

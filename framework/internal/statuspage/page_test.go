@@ -68,7 +68,7 @@ func (failing) Paused(context.Context) ([]string, error)                    { re
 // unavailable.
 func TestPageShowsBackendProblems(t *testing.T) {
 	down := failing{}
-	h, err := New(Config{Specs: testSpecs(t), History: down, Registry: registryOf{down}, Control: controlOf{down},
+	h, err := New(Config{Jobs: testJobs(t), History: down, Registry: registryOf{down}, Control: controlOf{down},
 		Secrets: []string{"hunter2"}})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestPageShowsBackendProblems(t *testing.T) {
 	if !strings.Contains(body, `data-job="report"`) {
 		t.Error("the jobs are not listed when the backend fails")
 	}
-	bare, err := New(Config{Specs: testSpecs(t)})
+	bare, err := New(Config{Jobs: testJobs(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

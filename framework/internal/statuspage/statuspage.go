@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // MinTokenLength is the shortest token New accepts, in bytes: the token is the only credential of the
@@ -27,7 +26,7 @@ const readTimeout = 3 * time.Second
 // Config is what the page shows and acts on. Any of History, Registry and Control may be nil: the page
 // then says that part of the backend is unavailable (and, without Control, offers no action).
 type Config struct {
-	Specs    []scheduler.CronSpec // the jobs registered in this process (root.Scheduler.CronSpecs)
+	Jobs     []Job // the jobs registered in this process, in registration order
 	History  contract.RunHistory
 	Registry contract.ProcessRegistry
 	Control  contract.JobControl
@@ -37,6 +36,25 @@ type Config struct {
 	Token   string
 	Secrets []string     // texts scrubbed from backend errors before they are shown (e.g. root.Secrets())
 	Logger  *slog.Logger // actions and refused requests; nil discards
+}
+
+// Job is one job registered in this process, as the page shows it (`cron start` makes it of one of the
+// scheduler's entries).
+type Job struct {
+	Name    string
+	Type    string                        // "normal" or "distributed"
+	Spec    string                        // as registered, e.g. "*/5 * * * * *"
+	Zone    string                        // the IANA zone the spec is evaluated in
+	Service string                        // distributed jobs only ("" otherwise): the name ticks are claimed under
+	Next    func(now time.Time) time.Time // the first fire time after now, zero if none; nil: never fires
+}
+
+// next returns the job's first fire time after now, or the zero time if it never fires again.
+func (j Job) next(now time.Time) time.Time {
+	if j.Next == nil {
+		return time.Time{}
+	}
+	return j.Next(now)
 }
 
 // Handler is the status page: GET / renders it (GET /?job=NAME with that job's longer history), GET /login
@@ -58,8 +76,8 @@ func New(config Config) (*Handler, error) {
 	}
 	h := &Handler{config: config, jobs: map[string]bool{}, origins: http.NewCrossOriginProtection(),
 		mux: http.NewServeMux()}
-	for _, spec := range config.Specs {
-		h.jobs[spec.Name] = true
+	for _, job := range config.Jobs {
+		h.jobs[job.Name] = true
 	}
 	if config.Token != "" {
 		if len(config.Token) < MinTokenLength || strings.ContainsAny(config.Token, " \t\r\n") {

@@ -40,8 +40,8 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// testSpecs registers the jobs "report" (distributed) and "cleanup" (normal), never started.
-func testSpecs(t *testing.T) []scheduler.CronSpec {
+// testJobs registers the jobs "report" (distributed) and "cleanup" (normal), never started.
+func testJobs(t *testing.T) []Job {
 	t.Helper()
 	s := scheduler.New()
 	noop := func(*cobra.Command, []string) error { return nil }
@@ -50,7 +50,17 @@ func testSpecs(t *testing.T) []scheduler.CronSpec {
 	if err := s.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return s.CronSpecs
+	return jobsOf(s.Entries())
+}
+
+// jobsOf returns the page's view of entries, as `cron start` makes it.
+func jobsOf(entries []scheduler.Entry) []Job {
+	jobs := make([]Job, 0, len(entries))
+	for _, entry := range entries {
+		jobs = append(jobs, Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,
+			Service: entry.ServiceName, Next: entry.Next})
+	}
+	return jobs
 }
 
 // testPage returns a handler over a real (memory) backend, the backend and the handler's log.
@@ -63,7 +73,7 @@ func testPage(t *testing.T, token string) (*Handler, contract.Backend, *syncBuff
 		}
 	})
 	logs := &syncBuffer{}
-	h, err := New(Config{Specs: testSpecs(t), History: backend, Registry: backend, Control: backend,
+	h, err := New(Config{Jobs: testJobs(t), History: backend, Registry: backend, Control: backend,
 		AppID: "app-1", Token: token, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
 // Package backend is the registry of the backends that cron processes share: a backend package registers
-// its Driver under a name when it is imported, the way database/sql drivers do, and Open makes the backend a
-// name selects. The framework imports no backend package: an application links only the backends it
-// imports, e.g.
+// its Driver under a name when it is imported, the way database/sql drivers do, and the command line opens
+// the one its settings name. The framework imports no backend package: an application links only the
+// backends it imports, e.g.
 //
 //	import _ "github.com/hadeframe/hade/framework/backend/redis"
 //
@@ -13,9 +13,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/hadeframe/hade/framework/contract"
@@ -46,7 +43,7 @@ type Setting struct {
 	Address bool
 }
 
-// Options are what Open passes to a Driver.
+// Options are what the command line passes to Driver.Open.
 type Options struct {
 	Values    map[string]string // the value of each Setting, by name; a missing one is its Default
 	Folder    string            // the application's runtime folder (storage/runtime), for backends on files
@@ -82,50 +79,4 @@ func Drivers() map[string]Driver {
 		list[name] = driver
 	}
 	return list
-}
-
-// Open makes the backend registered as name with options (Values completed with the defaults, Retention's
-// zero fields set to DefaultRetention's, a nil Logger made slog.Default()). It returns an error naming the
-// backend, the registered ones and the import that adds it when name is not registered, and the Driver's
-// error otherwise.
-func Open(ctx context.Context, name string, options Options) (contract.Backend, error) {
-	driver, ok := Drivers()[name]
-	if !ok {
-		return nil, notRegistered(name)
-	}
-	retention, err := options.Retention.WithDefaults()
-	if err != nil {
-		return nil, err
-	}
-	values := make(map[string]string, len(driver.Settings))
-	for _, setting := range driver.Settings {
-		values[setting.Name] = setting.Default
-		if value, ok := options.Values[setting.Name]; ok {
-			values[setting.Name] = value
-		}
-	}
-	options.Values, options.Retention = values, retention
-	if options.Logger == nil {
-		options.Logger = slog.Default()
-	}
-	return driver.Open(ctx, options)
-}
-
-// notRegistered is the error of Open for an unknown name.
-func notRegistered(name string) error {
-	names := slices.Sorted(maps.Keys(Drivers()))
-	return fmt.Errorf("backend %q is not registered: this application registers %s; a backend of the "+
-		"framework is added by importing its package, e.g. import _ \"github.com/hadeframe/hade/framework/backend/%s\"",
-		name, quoteList(names), name)
-}
-
-func quoteList(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	quoted := make([]string, len(names))
-	for i, name := range names {
-		quoted[i] = fmt.Sprintf("%q", name)
-	}
-	return strings.Join(quoted, ", ")
 }

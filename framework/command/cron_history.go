@@ -67,7 +67,7 @@ It reads only, works while no cron process runs, and exits 1 when the backend ca
 
 // query checks the flags and the job argument and returns the query they ask for.
 func (o historyOptions) query(specs []scheduler.Entry, args []string, now time.Time) (contract.RunQuery, error) {
-	query := contract.RunQuery{Outcome: o.outcome, Limit: o.limit}
+	query := contract.RunQuery{Outcome: contract.Outcome(o.outcome), Limit: o.limit}
 	switch {
 	case o.limit < 0:
 		return query, fmt.Errorf("--limit %d is negative: give a number of runs, or 0 for all", o.limit)

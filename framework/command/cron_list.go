@@ -109,7 +109,7 @@ func printList(out io.Writer, specs []scheduler.Entry, states jobStates, now tim
 			paused = "paused"
 		}
 		if r, ok := states.last[spec.Name]; ok {
-			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), r.Outcome, shortDuration(r.Finished.Sub(r.Started))
+			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), string(r.Outcome), shortDuration(r.Finished.Sub(r.Started))
 			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
 		}
 		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,

@@ -62,7 +62,7 @@ type jsonRun struct {
 
 func toJSONRun(r contract.RunRecord) jsonRun {
 	run := jsonRun{Job: r.Job, Type: r.Type, Service: r.Service, Tick: rfc3339(r.Tick), Count: r.Count,
-		AppID: r.AppID, Hostname: r.Hostname, PID: r.PID, Outcome: r.Outcome, Started: rfc3339(r.Started),
+		AppID: r.AppID, Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: rfc3339(r.Started),
 		Finished: rfc3339(r.Finished), DurationMS: milliseconds(r.Finished.Sub(r.Started)),
 		LateMS: milliseconds(r.Late), Error: r.Error, Attempt: r.Attempt}
 	if r.Count > 1 {

@@ -30,7 +30,7 @@ type ControlRequest struct {
 // "killed" for a RequestKill whose run it cancelled.
 type ControlAnswer struct {
 	AppID   string
-	Outcome string
+	Outcome Outcome
 	Detail  string
 	At      time.Time
 }

@@ -16,7 +16,7 @@ type RunRecord struct {
 	AppID    string    // the process that handled it (for "missed": the one that saw the gap)
 	Hostname string
 	PID      int
-	Outcome  string        // as the run's log line: "ok", "error", "panic", "skipped", "missed", …
+	Outcome  Outcome       // as the run's log line: "ok", "error", "panic", "skipped", "missed", …
 	Started  time.Time     // when the process started handling the tick
 	Finished time.Time     // when the run ended; Finished-Started is the run's duration
 	Late     time.Duration // how long after Tick the command started (or the tick was handled)
@@ -26,13 +26,18 @@ type RunRecord struct {
 	LastTick time.Time     // for "missed": the last tick missed; else Tick
 }
 
+// Outcome is how a process ended its handling of a tick, as the run's log line names it: "ok", "error",
+// "panic", "timeout", "skipped", "missed", "paused", "lease_lost", … (scheduler.RecordedOutcomes lists those
+// a record may have); an answer to a run request carries the outcome of the run it made.
+type Outcome string
+
 // MaxRunErrorLength bounds RunRecord.Error, in bytes; longer errors are cut and end with "…".
 const MaxRunErrorLength = 1024
 
 // RunQuery selects records: every field left zero selects everything.
 type RunQuery struct {
 	Job     string    // only this job
-	Outcome string    // only this outcome
+	Outcome Outcome   // only this outcome
 	Since   time.Time // only ticks at or after Since (for "missed": a LastTick at or after it)
 	Limit   int       // at most this many, the newest; 0 means no limit
 }

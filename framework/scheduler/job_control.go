@@ -96,7 +96,7 @@ func (r *running) answer(j *job, id, outcome, detail string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
 	defer cancel()
-	answer := contract.ControlAnswer{AppID: r.env.AppID, Outcome: outcome, Detail: detail, At: time.Now()}
+	answer := contract.ControlAnswer{AppID: r.env.AppID, Outcome: contract.Outcome(outcome), Detail: detail, At: time.Now()}
 	if err := r.env.Backend.Answer(ctx, id, answer); err != nil {
 		j.entryLogger(r.env).Error("cron request answer", "request", id, "outcome", outcome, "error", err.Error())
 	}

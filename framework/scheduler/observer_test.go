@@ -22,11 +22,15 @@ type observed struct {
 	claims    []string // job/result
 }
 
-func (o *observed) Attempted(r contract.RunRecord) { o.add(&o.attempted, r.Job, r.Outcome, r.Attempt) }
-func (o *observed) Settled(r contract.RunRecord)   { o.add(&o.settled, r.Job, r.Outcome, r.Attempt) }
-func (o *observed) Claimed(job, result string)     { o.add(&o.claims, job, result, 0) }
-func (o *observed) BackendChecked(error)           {}
-func (o *observed) RecordsLost(int)                {}
+func (o *observed) Attempted(r contract.RunRecord) {
+	o.add(&o.attempted, r.Job, string(r.Outcome), r.Attempt)
+}
+func (o *observed) Settled(r contract.RunRecord) {
+	o.add(&o.settled, r.Job, string(r.Outcome), r.Attempt)
+}
+func (o *observed) Claimed(job, result string) { o.add(&o.claims, job, result, 0) }
+func (o *observed) BackendChecked(error)       {}
+func (o *observed) RecordsLost(int)            {}
 
 func (o *observed) add(list *[]string, job, what string, attempt int) {
 	o.mu.Lock()

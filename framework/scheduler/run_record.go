@@ -18,7 +18,7 @@ func (j *job) runRecord(env *Environment, tick time.Time, outcome string, starte
 	}
 	return contract.RunRecord{
 		Job: j.spec.Name, Type: j.spec.Type, Service: j.spec.ServiceName, Tick: tick,
-		AppID: env.AppID, Hostname: env.Process.Hostname, PID: env.Process.PID, Outcome: outcome,
+		AppID: env.AppID, Hostname: env.Process.Hostname, PID: env.Process.PID, Outcome: contract.Outcome(outcome),
 		Started: started, Finished: finished, Late: commandStarted.Sub(tick),
 		Error: errText, Attempt: 1, Count: 1, LastTick: tick,
 	}

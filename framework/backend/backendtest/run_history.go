@@ -38,7 +38,7 @@ func record(job string, tick time.Time, outcome string) contract.RunRecord {
 	started := tick.Add(3 * time.Millisecond)
 	return contract.RunRecord{
 		Job: job, Type: "distributed", Service: job + "-svc", Tick: tick, AppID: "app-" + job,
-		Hostname: "host-1", PID: 4242, Outcome: outcome, Started: started,
+		Hostname: "host-1", PID: 4242, Outcome: contract.Outcome(outcome), Started: started,
 		Finished: started.Add(20 * time.Millisecond), Late: 3 * time.Millisecond, Error: errorOf(outcome),
 		Attempt: 1, Count: 1, LastTick: tick,
 	}

@@ -80,7 +80,7 @@ func etcdTime(micros int64) time.Time {
 
 func encodeEtcdRun(r contract.RunRecord) ([]byte, error) {
 	return json.Marshal(etcdRun{Job: r.Job, Type: r.Type, Service: r.Service, Tick: etcdMicros(r.Tick), AppID: r.AppID,
-		Hostname: r.Hostname, PID: r.PID, Outcome: r.Outcome, Started: etcdMicros(r.Started),
+		Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: etcdMicros(r.Started),
 		Finished: etcdMicros(r.Finished), Late: r.Late.Microseconds(), Error: rules.CutRunError(r.Error),
 		Attempt: r.Attempt, Count: r.Count, LastTick: etcdMicros(r.LastTick)})
 }
@@ -91,7 +91,7 @@ func decodeEtcdRun(value []byte) (contract.RunRecord, error) {
 		return contract.RunRecord{}, err
 	}
 	return contract.RunRecord{Job: r.Job, Type: r.Type, Service: r.Service, Tick: etcdTime(r.Tick), AppID: r.AppID,
-		Hostname: r.Hostname, PID: r.PID, Outcome: r.Outcome, Started: etcdTime(r.Started),
+		Hostname: r.Hostname, PID: r.PID, Outcome: contract.Outcome(r.Outcome), Started: etcdTime(r.Started),
 		Finished: etcdTime(r.Finished), Late: time.Duration(r.Late) * time.Microsecond, Error: r.Error,
 		Attempt: r.Attempt, Count: r.Count, LastTick: etcdTime(r.LastTick)}, nil
 }

@@ -100,7 +100,7 @@ func (r *redisBackend) Answer(ctx context.Context, id string, answer contract.Co
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	value, err := json.Marshal(redisAnswer{AppID: answer.AppID, Outcome: answer.Outcome, Detail: answer.Detail,
+	value, err := json.Marshal(redisAnswer{AppID: answer.AppID, Outcome: string(answer.Outcome), Detail: answer.Detail,
 		At: redisMillis(answer.At)})
 	if err != nil {
 		return fmt.Errorf("answer of %s to request %q: %w", answer.AppID, id, err)
@@ -136,7 +136,7 @@ func (r *redisBackend) Answers(ctx context.Context, id string) ([]contract.Contr
 			return nil, fmt.Errorf("redis at %s db %d: answer %q in %s is not valid: %w", r.address, r.db, value,
 				r.answersKey(id), err)
 		}
-		answers = append(answers, contract.ControlAnswer{AppID: stored.AppID, Outcome: stored.Outcome,
+		answers = append(answers, contract.ControlAnswer{AppID: stored.AppID, Outcome: contract.Outcome(stored.Outcome),
 			Detail: stored.Detail, At: redisTime(stored.At)})
 	}
 	return answers, nil

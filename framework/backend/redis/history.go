@@ -186,7 +186,7 @@ func (r *redisBackend) readRuns(ctx context.Context, jobs []string, query contra
 	}
 	outcome := ""
 	if query.Outcome != "" {
-		if outcome, err = redisOutcomeJSON(query.Outcome); err != nil {
+		if outcome, err = redisOutcomeJSON(string(query.Outcome)); err != nil {
 			return nil, err
 		}
 	}

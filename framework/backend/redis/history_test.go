@@ -389,7 +389,7 @@ func TestRedisHistorySinceAndPages(t *testing.T) {
 func describeRuns(records []contract.RunRecord) []string {
 	var out []string
 	for _, r := range records {
-		out = append(out, r.Job+"@"+r.Tick.Format("15:04:05")+"/"+r.Outcome)
+		out = append(out, r.Job+"@"+r.Tick.Format("15:04:05")+"/"+string(r.Outcome))
 	}
 	return out
 }

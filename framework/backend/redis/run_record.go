@@ -75,7 +75,7 @@ func encodeRedisRun(record contract.RunRecord) (string, error) {
 	if record.Service != record.Job {
 		body.Service = &record.Service
 	}
-	outcome, err := redisOutcomeJSON(record.Outcome)
+	outcome, err := redisOutcomeJSON(string(record.Outcome))
 	if err != nil {
 		return "", err
 	}
@@ -111,7 +111,7 @@ func decodeRedisRun(job, member string) (contract.RunRecord, error) {
 	}
 	record := contract.RunRecord{
 		Job: job, Type: "distributed", Service: job, Tick: redisTime(started + body.Tick), AppID: body.AppID,
-		Hostname: body.Hostname, PID: body.PID, Outcome: outcome, Started: redisTime(started),
+		Hostname: body.Hostname, PID: body.PID, Outcome: contract.Outcome(outcome), Started: redisTime(started),
 		Finished: redisTime(started + body.Duration), Late: time.Duration(body.Late) * time.Millisecond,
 		Error: body.Error, Attempt: body.Attempt + 1, Count: body.Count + 1, LastTick: redisTime(lastTick),
 	}

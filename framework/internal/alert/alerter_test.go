@@ -127,7 +127,7 @@ var base = time.Now().UTC().Truncate(time.Second)
 func record(job, typ, outcome string, second int) contract.RunRecord {
 	tick := base.Add(time.Duration(second) * time.Second)
 	r := contract.RunRecord{Job: job, Type: typ, Tick: tick, AppID: "app-1", Hostname: "host-1", PID: 4242,
-		Outcome: outcome, Started: tick.Add(10 * time.Millisecond), Finished: tick.Add(1510 * time.Millisecond),
+		Outcome: contract.Outcome(outcome), Started: tick.Add(10 * time.Millisecond), Finished: tick.Add(1510 * time.Millisecond),
 		Attempt: 1, Count: 1, LastTick: tick}
 	if typ == "distributed" {
 		r.Service = job

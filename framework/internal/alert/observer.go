@@ -54,7 +54,7 @@ func (a *Alerter) Settled(record contract.RunRecord) {
 		a.enqueue(item{alert: newPayload(EventMissed, record)})
 		return
 	}
-	result := verdict(record.Outcome)
+	result := verdict(string(record.Outcome))
 	if result == verdictNone {
 		if record.Outcome != outcomePaused { // a paused tick was won here: nobody else handled it
 			a.forget(record)

@@ -44,7 +44,7 @@ func newPayload(event string, record contract.RunRecord) *Payload {
 	}
 	p := &Payload{
 		Event: event, Job: record.Job, Type: record.Type, Service: record.Service, Tick: rfc3339(record.Tick),
-		Outcome: record.Outcome, Error: errText, Attempt: record.Attempt, AppID: record.AppID,
+		Outcome: string(record.Outcome), Error: errText, Attempt: record.Attempt, AppID: record.AppID,
 		Hostname: record.Hostname, PID: record.PID, Started: rfc3339(record.Started),
 		Finished: rfc3339(record.Finished), Duration: record.Finished.Sub(record.Started).Seconds(),
 	}

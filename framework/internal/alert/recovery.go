@@ -24,7 +24,7 @@ func (a *Alerter) recovery(record contract.RunRecord) (*Payload, error) {
 		if !previous.Tick.Before(record.Tick) {
 			continue
 		}
-		switch verdict(previous.Outcome) {
+		switch verdict(string(previous.Outcome)) {
 		case verdictFailed:
 			return newPayload(EventRecovered, record), nil
 		case verdictOK:

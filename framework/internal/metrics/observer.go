@@ -83,8 +83,8 @@ func (o *Observer) Attempted(record contract.RunRecord) {
 	if ticks < 1 {
 		ticks = 1
 	}
-	series.runs.get(record.Outcome).Add(float64(ticks))
-	if !ran(record.Outcome) {
+	series.runs.get(string(record.Outcome)).Add(float64(ticks))
+	if !ran(string(record.Outcome)) {
 		return
 	}
 	series.duration.Observe(record.Finished.Sub(record.Started).Seconds())
@@ -96,7 +96,7 @@ func (o *Observer) Attempted(record contract.RunRecord) {
 // Settled sets the job's last run time, and its last success time when the outcome is ok, to the end of
 // the run, when the tick ran its command.
 func (o *Observer) Settled(record contract.RunRecord) {
-	if !ran(record.Outcome) {
+	if !ran(string(record.Outcome)) {
 		return
 	}
 	at := float64(record.Finished.UnixNano()) / 1e9

@@ -81,7 +81,7 @@ var tick = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func record(job, outcome string, attempt int, late, duration time.Duration) contract.RunRecord {
 	started := tick.Add(late)
-	return contract.RunRecord{Job: job, Type: "normal", Tick: tick, AppID: "app-1", Outcome: outcome,
+	return contract.RunRecord{Job: job, Type: "normal", Tick: tick, AppID: "app-1", Outcome: contract.Outcome(outcome),
 		Started: started, Finished: started.Add(duration), Late: late, Attempt: attempt, Count: 1, LastTick: tick}
 }
 

@@ -101,7 +101,7 @@ func await(t *testing.T, within time.Duration, what string, condition func() (bo
 // lastOutcome is job's newest recorded outcome, "" when none.
 func (c *cluster) lastOutcome(job string) (string, error) {
 	last, err := c.backend.LastRuns(context.Background(), []string{job})
-	return last[job].Outcome, err
+	return string(last[job].Outcome), err
 }
 
 // The page in a real browser: it lists the jobs with their last outcome; signed in with the token, a click

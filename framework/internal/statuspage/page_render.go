@@ -107,7 +107,7 @@ func shortID(id string) string {
 }
 
 // tone is the CSS class of an outcome.
-func tone(outcome string) string {
+func tone(outcome contract.Outcome) string {
 	switch outcome {
 	case "ok":
 		return "ok"

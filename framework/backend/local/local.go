@@ -87,9 +87,6 @@ func (l *localBackend) openLockFile(path string) (*os.File, error) {
 	return file, err
 }
 
-// Folder returns the folder holding the state files.
-func (l *localBackend) Folder() string { return l.folder }
-
 // Describe says where the state files are, for `cron state` and `cron list`.
 func (l *localBackend) Describe(context.Context) string {
 	return fmt.Sprintf("local: flock on files in %s (this host only)", l.folder)

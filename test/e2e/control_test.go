@@ -35,6 +35,7 @@ func TestJobControlAcrossTheCluster(t *testing.T) {
 	t.Parallel()
 	for _, backend := range historyBackends(t) {
 		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel() // each backend has its own server and base folders
 			bases, observer := backend.folders(t, 3)
 			processes := make([]*process, 3)
 			for i := range processes {
@@ -153,6 +154,7 @@ func TestCatchUpAfterTheClusterWasDown(t *testing.T) {
 	t.Parallel()
 	for _, backend := range historyBackends(t)[:2] { // local and Redis
 		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel() // each backend has its own server and base folders
 			bases, _ := backend.folders(t, 2)
 			first := startForegroundEnv(t, testappBinary, bases[0], controlEnv, append(backend.flags, "cron", "start")...)
 			waitFor(t, 30*time.Second, "a run of catchup", func() bool { return ranAfter([]*process{first}, "catchup", time.Time{}) >= 1 })

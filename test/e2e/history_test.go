@@ -118,6 +118,7 @@ func TestHistoryRecordsEveryRunOnceAndStateSeesTheCluster(t *testing.T) {
 	t.Parallel()
 	for _, backend := range historyBackends(t) {
 		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel() // each backend has its own server and base folders
 			bases, observer := backend.folders(t, 2)
 			processes := make([]*process, 2)
 			for i := range processes {
@@ -156,6 +157,7 @@ func TestHistoryMissedTicksKilledProcessAndRetention(t *testing.T) {
 	t.Parallel()
 	for _, backend := range historyBackends(t) {
 		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel() // each backend has its own server and base folders
 			bases, observer := backend.folders(t, 2)
 			flags := append(append([]string{}, backend.flags...), "--history-max-runs", "30")
 			processes := make([]*process, 2)

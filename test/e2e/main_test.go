@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +20,20 @@ import (
 // binaries built once by TestMain.
 var hadeBinary, testappBinary string
 
+// e2eParallel is how many tests of this package run at once unless -parallel is given: they mostly wait
+// on real time (ticks every second), not on the CPU, so the default (GOMAXPROCS) leaves the machine idle.
+const e2eParallel = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	parallelGiven := false
+	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
+	if !parallelGiven {
+		if err := flag.Set("test.parallel", fmt.Sprint(e2eParallel)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	folder, err := os.MkdirTemp("", "hade-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

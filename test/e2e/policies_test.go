@@ -12,6 +12,7 @@ func TestTimeoutAndRetryAcrossTheCluster(t *testing.T) {
 	t.Parallel()
 	for _, backend := range historyBackends(t)[:2] {
 		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel() // each backend has its own server and base folders
 			bases, _ := backend.folders(t, 3)
 			env := []string{"TESTAPP_REGISTRATIONS=policies"}
 			processes := make([]*process, 3)

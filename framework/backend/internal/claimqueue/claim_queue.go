@@ -75,6 +75,9 @@ func (r *Queue[T, R]) Len() int { return len(r.requests) }
 // Submit queues request for the sender and waits for its reply (see Await); backend names the backend in
 // the error when it is closed. The error is for a request never sent; a failed call is the reply's Err.
 func (r *Queue[T, R]) Submit(ctx context.Context, request *Request[T, R], backend string) (Reply[R], error) {
+	if err := ctx.Err(); err != nil { // a select would pick at random between an ended ctx and a free line
+		return Reply[R]{}, fmt.Errorf("service %q: claim not sent: %w", request.service, err)
+	}
 	select {
 	case r.requests <- request:
 	case <-r.closing:

@@ -22,7 +22,7 @@ import (
 type Driver struct {
 	// Settings are the backend's own settings, in the order they are shown.
 	Settings []Setting
-	// Open makes a backend of options; it checks that the backend answers, unless options.Wait. Its errors
+	// Open makes a backend of options; it checks that the backend answers (see Options.Wait). Its errors
 	// name the setting to fix by its Config field (e.g. redis.Config.URL), never a secret.
 	Open func(ctx context.Context, options Options) (contract.Backend, error)
 }
@@ -49,7 +49,8 @@ type Options struct {
 	Folder    string            // the application's runtime folder (storage/runtime), for backends on files
 	Retention Retention         // the run history's bounds, defaults applied
 	Logger    *slog.Logger      // receives the backend's own messages (outages, its client's log lines)
-	// Wait: when the backend does not answer, return it anyway: its claims fail (closed) until it answers.
+	// Wait: a backend that can keep trying (etcd) is returned even when it does not answer yet, its claims
+	// failing (closed) until it answers; one that cannot (Redis) fails as without Wait.
 	// Settings that are wrong are still an error.
 	Wait bool
 }

@@ -69,8 +69,9 @@ func processSettings(cmd *cobra.Command, files cronFiles) map[string]string {
 // redactSettings returns settings with the values of secret flags redacted.
 func redactSettings(settings map[string]string) map[string]string {
 	redacted := make(map[string]string, len(settings))
+	flags, env := secretFlags(), secretEnv()
 	for name, value := range settings {
-		_, isSecret := secretFlags()[name]
+		_, isSecret := flags[name]
 		switch {
 		case slices.Contains(tokenFlags, name) && value != "":
 			value = secret.Mask
@@ -80,7 +81,7 @@ func redactSettings(settings map[string]string) map[string]string {
 		if name == alertWebhookFlag { // the secret of a webhook URL is often its path or query
 			value = redactWebhooks(settings[name])
 		}
-		if _, isSecret := secretEnv()[name]; isSecret {
+		if _, isSecret := env[name]; isSecret {
 			value = secret.Mask
 		}
 		redacted[name] = value
@@ -103,8 +104,9 @@ func flagValue(flag *pflag.Flag) string {
 func daemonCommandLine(cmd *cobra.Command, files cronFiles) (args, env []string) {
 	args = []string{"cron", "start", "--daemon"}
 	overrides := map[string]string{}
+	secrets := secretFlags()
 	cmd.Flags().Visit(func(flag *pflag.Flag) {
-		variable, isSecret := secretFlags()[flag.Name]
+		variable, isSecret := secrets[flag.Name]
 		switch {
 		case isSecret:
 			overrides[variable] = flagValue(flag)
@@ -131,9 +133,10 @@ func daemonCommandLine(cmd *cobra.Command, files cronFiles) (args, env []string)
 // setting this binary does not know.
 func applySettings(cmd *cobra.Command, settings map[string]string) ([]string, error) {
 	var notes []string
+	env := secretEnv()
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		flag := cmd.Flags().Lookup(name)
-		variable, isEnv := secretEnv()[name]
+		variable, isEnv := env[name]
 		switch {
 		case isEnv:
 			// the new daemon inherits this process's environment (see daemonCommandLine)

@@ -17,7 +17,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 191
+	maxAPINames     = 184
 	maxAPIFields    = 158
 )
 

@@ -50,14 +50,6 @@ func (c *Container) Bind(provider ServiceProvider) error {
 	return nil
 }
 
-// IsBound reports whether a provider is bound to key.
-func (c *Container) IsBound(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.providers[key]
-	return ok
-}
-
 // Make returns the service bound to key, building it on first use. Concurrent callers of the same key wait
 // for one build. It returns an error when nothing is bound to key, when the provider fails or panics (the
 // error names key and the panic value; every caller waiting for that build gets it; the failure is not

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/provider/app"
 )
 
@@ -29,7 +30,7 @@ func parsed(t *testing.T, sub string, args ...string) (*cobra.Command, cronFiles
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cmd, cronFiles{app: service.(*app.Service)}
+	return cmd, cronFiles{app: service.(contract.App)}
 }
 
 func TestDaemonCommandLineKeepsSecretsInTheEnvironment(t *testing.T) {

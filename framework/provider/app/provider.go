@@ -23,7 +23,7 @@ type Provider struct {
 // Name returns contract.AppKey.
 func (p Provider) Name() string { return contract.AppKey }
 
-// New returns a *Service with a fresh random AppID. It returns an error when the base folder does not
+// New returns a *service with a fresh random AppID. It returns an error when the base folder does not
 // exist or is not a directory, or when no random UUID can be made.
 func (p Provider) New(framework.Resolver) (any, error) {
 	folder, err := filepath.Abs(p.BaseFolder())
@@ -41,5 +41,5 @@ func (p Provider) New(framework.Resolver) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("make app id: %w", err)
 	}
-	return &Service{appID: id.String(), baseFolder: folder}, nil
+	return &service{appID: id.String(), baseFolder: folder}, nil
 }

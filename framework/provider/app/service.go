@@ -3,23 +3,23 @@ package app
 
 import "path/filepath"
 
-// Service implements contract.App for one process.
-type Service struct {
+// service implements contract.App for one process.
+type service struct {
 	appID      string
 	baseFolder string
 }
 
 // AppID returns the process's random UUID.
-func (s *Service) AppID() string { return s.appID }
+func (s *service) AppID() string { return s.appID }
 
 // BaseFolder returns the absolute base folder.
-func (s *Service) BaseFolder() string { return s.baseFolder }
+func (s *service) BaseFolder() string { return s.baseFolder }
 
 // StorageFolder returns BaseFolder()/storage.
-func (s *Service) StorageFolder() string { return filepath.Join(s.baseFolder, "storage") }
+func (s *service) StorageFolder() string { return filepath.Join(s.baseFolder, "storage") }
 
 // RuntimeFolder returns BaseFolder()/storage/runtime.
-func (s *Service) RuntimeFolder() string { return filepath.Join(s.StorageFolder(), "runtime") }
+func (s *service) RuntimeFolder() string { return filepath.Join(s.StorageFolder(), "runtime") }
 
 // LogFolder returns BaseFolder()/storage/log.
-func (s *Service) LogFolder() string { return filepath.Join(s.StorageFolder(), "log") }
+func (s *service) LogFolder() string { return filepath.Join(s.StorageFolder(), "log") }

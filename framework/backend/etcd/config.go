@@ -2,13 +2,11 @@ package etcd
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -36,13 +34,14 @@ const validEtcdEndpoints = "valid: comma-separated host:port or http(s)://host:p
 
 // Config configures the etcd backend (see New).
 type Config struct {
-	Endpoints      string // comma-separated host:port or http(s)://host:port
-	Prefix         string // the prefix of every key, e.g. "/hade/"
-	User           string // etcd user, "" without authentication
-	Password       string // the user's password
-	PasswordFile   string // a file holding the password (first line), used when Password is ""
-	CACert         string // PEM file of the CA that signed the members' certificates; "": the system roots
-	Cert, Key      string // PEM files of a client certificate and its key, for members that ask for one
+	Endpoints string // comma-separated host:port or http(s)://host:port
+	Prefix    string // the prefix of every key, e.g. "/hade/"
+	User      string // etcd user, "" without authentication
+	Password  string // the user's password
+	// TLS is the client's TLS configuration: the members' CA (RootCAs; nil: the system roots) and a client
+	// certificate for members that ask for one. nil: TLS with the system roots for https:// endpoints,
+	// none for the others. It must be nil for http:// endpoints.
+	TLS            *tls.Config
 	DialTimeout    time.Duration
 	RequestTimeout time.Duration
 	// WaitForCluster: when the cluster does not answer, New returns the backend anyway (claims fail closed
@@ -99,53 +98,17 @@ func checkEtcdEndpoint(endpoint string) (string, error) {
 	return scheme, nil
 }
 
-// etcdTLS returns the TLS configuration of c, or nil when the endpoints are plain and no certificate is
-// given. An https endpoint without a CA uses the system roots.
+// etcdTLS returns the TLS configuration of the client for c: a clone of c.TLS, TLS with the system roots
+// for https endpoints when c.TLS is nil, or nil. It returns an error when c.TLS is set for http:// ones.
 func etcdTLS(c Config, https bool, plainScheme bool) (*tls.Config, error) {
-	if !https && c.CACert == "" && c.Cert == "" && c.Key == "" {
-		return nil, nil
+	switch {
+	case c.TLS != nil && plainScheme:
+		return nil, fmt.Errorf("etcd endpoints %q (%s) are http:// but etcd.Config.TLS is set: use https:// or host:port",
+			c.Endpoints, endpointsSetting)
+	case c.TLS != nil:
+		return c.TLS.Clone(), nil
+	case https:
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
 	}
-	if plainScheme {
-		return nil, fmt.Errorf("etcd endpoints %q (%s) are http:// but a TLS certificate is given (etcd.Config.CACert, "+
-			"etcd.Config.Cert, etcd.Config.Key): use https:// or host:port", c.Endpoints, endpointsSetting)
-	}
-	config := &tls.Config{MinVersion: tls.VersionTLS12}
-	if c.CACert != "" {
-		pem, err := os.ReadFile(c.CACert)
-		if err != nil {
-			return nil, fmt.Errorf("etcd CA certificate (etcd.Config.CACert): %w", err)
-		}
-		config.RootCAs = x509.NewCertPool()
-		if !config.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("etcd CA certificate %s (etcd.Config.CACert) holds no PEM certificate", c.CACert)
-		}
-	}
-	if (c.Cert == "") != (c.Key == "") {
-		return nil, errors.New("etcd client certificate: give both etcd.Config.Cert and etcd.Config.Key, or neither")
-	}
-	if c.Cert != "" {
-		pair, err := tls.LoadX509KeyPair(c.Cert, c.Key)
-		if err != nil {
-			return nil, fmt.Errorf("etcd client certificate %s and key %s (etcd.Config.Cert, etcd.Config.Key): %w", c.Cert, c.Key, err)
-		}
-		config.Certificates = []tls.Certificate{pair}
-	}
-	return config, nil
-}
-
-// etcdPassword returns c's password: Password, else the first line of PasswordFile, else "".
-func etcdPassword(c Config) (string, error) {
-	if c.Password != "" || c.PasswordFile == "" {
-		return c.Password, nil
-	}
-	data, err := os.ReadFile(c.PasswordFile)
-	if err != nil {
-		return "", fmt.Errorf("etcd password file (etcd.Config.PasswordFile): %w", err)
-	}
-	password, _, _ := strings.Cut(string(data), "\n")
-	password = strings.TrimSuffix(password, "\r")
-	if password == "" {
-		return "", fmt.Errorf("etcd password file %s (etcd.Config.PasswordFile) is empty", c.PasswordFile)
-	}
-	return password, nil
+	return nil, nil
 }

@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,23 +42,26 @@ func TestEtcdPasswordFileAndTLSFiles(t *testing.T) {
 	if err := os.WriteFile(file, []byte("pw from file\r\nsecond line\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if password, err := etcdPassword(Config{PasswordFile: file}); err != nil || password != "pw from file" {
+	if password, err := passwordFromFile("", file); err != nil || password != "pw from file" {
 		t.Fatalf("password file: %q, %v; want its first line", password, err)
 	}
-	if password, _ := etcdPassword(Config{Password: "env", PasswordFile: file}); password != "env" {
+	if password, _ := passwordFromFile("env", file); password != "env" {
 		t.Fatalf("HADE_ETCD_PASSWORD and a file: %q; want the environment's", password)
 	}
-	if _, err := etcdPassword(Config{PasswordFile: filepath.Join(dir, "missing")}); err == nil || !strings.Contains(err.Error(), "etcd.Config.PasswordFile") {
-		t.Fatalf("missing password file: %v; want an error naming --etcd-password-file", err)
+	if _, err := passwordFromFile("", filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), passwordFileSetting) {
+		t.Fatalf("missing password file: %v; want an error naming the password file's setting", err)
 	}
-	if _, err := etcdTLS(Config{CACert: file}, true, false); err == nil || !strings.Contains(err.Error(), "holds no PEM certificate") {
+	if _, err := tlsFromFiles(file, "", ""); err == nil || !strings.Contains(err.Error(), "holds no PEM certificate") {
 		t.Fatalf("a CA file without a certificate: %v", err)
 	}
-	if _, err := etcdTLS(Config{Cert: file}, true, false); err == nil || !strings.Contains(err.Error(), "etcd.Config.Key") {
+	if _, err := tlsFromFiles("", file, ""); err == nil || !strings.Contains(err.Error(), keyFileSetting) {
 		t.Fatalf("a certificate without a key: %v", err)
 	}
-	if _, err := etcdTLS(Config{CACert: file, Endpoints: "http://h:1"}, false, true); err == nil || !strings.Contains(err.Error(), "http://") {
-		t.Fatalf("a CA with http:// endpoints: %v", err)
+	if config, err := tlsFromFiles("", "", ""); err != nil || config != nil {
+		t.Fatalf("no TLS file: %v, %v; want no TLS configuration", config, err)
+	}
+	if _, err := etcdTLS(Config{TLS: &tls.Config{}, Endpoints: "http://h:1"}, false, true); err == nil || !strings.Contains(err.Error(), "http://") {
+		t.Fatalf("TLS with http:// endpoints: %v", err)
 	}
 	if config, err := etcdTLS(Config{}, true, false); err != nil || config == nil || config.RootCAs != nil {
 		t.Fatalf("https without a CA: %v, %v; want TLS with the system roots", config, err)

@@ -18,12 +18,12 @@ func init() {
 			Usage: "prefix of every key, one per application sharing a cluster"},
 		{Name: "user", Field: "etcd.Config.User", Usage: "user of etcd's authentication; the password comes from {password} or {password-file}"},
 		{Name: "password", Field: "etcd.Config.Password", Secret: true, Usage: "the user's password"},
-		{Name: "password-file", Field: "etcd.Config.PasswordFile",
+		{Name: "password-file", Field: passwordFileSetting,
 			Usage: "file whose first line is the password, used when {password} is not set"},
-		{Name: "cacert", Field: "etcd.Config.CACert",
+		{Name: "cacert", Field: caFileSetting,
 			Usage: "PEM file of the CA of the members' certificates; default the system roots for https"},
-		{Name: "cert", Field: "etcd.Config.Cert", Usage: "PEM client certificate"},
-		{Name: "key", Field: "etcd.Config.Key", Usage: "PEM key of {cert}"},
+		{Name: "cert", Field: certFileSetting, Usage: "PEM client certificate"},
+		{Name: "key", Field: keyFileSetting, Usage: "PEM key of {cert}"},
 		{Name: "dial-timeout", Field: "etcd.Config.DialTimeout", Default: DefaultDialTimeout.String(),
 			Usage: "bound of connecting, authenticating and of the check by cron list"},
 		{Name: "request-timeout", Field: "etcd.Config.RequestTimeout", Default: DefaultRequestTimeout.String(),
@@ -35,8 +35,8 @@ func init() {
 // its members run etcd 3.4 or later, and starts the goroutine that sends claims, which Close stops. When
 // the cluster does not answer and config.WaitForCluster is set, it logs once that claims fail (fail
 // closed) until it does and returns the backend, whose claims resume once the cluster answers. It returns
-// an error naming the Config field to fix, never the password, when an endpoint is malformed, the TLS or
-// password files cannot be read, or the cluster refuses the user, the password or a read.
+// an error naming the Config field to fix, never the password, when an endpoint is malformed, TLS is set
+// for http:// endpoints, or the cluster refuses the user, the password or a read.
 func New(ctx context.Context, config Config) (contract.Backend, error) {
 	retention, err := config.Retention.WithDefaults()
 	if err != nil {
@@ -60,17 +60,18 @@ func New(ctx context.Context, config Config) (contract.Backend, error) {
 	return e, nil
 }
 
-// open makes the backend of options.
+// open makes the backend of options; it reads the TLS and password files the settings name.
 func open(ctx context.Context, options backend.Options) (contract.Backend, error) {
 	values := options.Values
 	dial, dialErr := positiveDuration("etcd.Config.DialTimeout", values["dial-timeout"])
 	request, requestErr := positiveDuration("etcd.Config.RequestTimeout", values["request-timeout"])
-	if err := errors.Join(dialErr, requestErr); err != nil {
+	tlsConfig, tlsErr := tlsFromFiles(values["cacert"], values["cert"], values["key"])
+	password, passwordErr := passwordFromFile(values["password"], values["password-file"])
+	if err := errors.Join(dialErr, requestErr, tlsErr, passwordErr); err != nil {
 		return nil, err
 	}
 	return New(ctx, Config{Endpoints: values["endpoints"], Prefix: values["prefix"], User: values["user"],
-		Password: values["password"], PasswordFile: values["password-file"], CACert: values["cacert"],
-		Cert: values["cert"], Key: values["key"], DialTimeout: dial, RequestTimeout: request,
+		Password: password, TLS: tlsConfig, DialTimeout: dial, RequestTimeout: request,
 		WaitForCluster: options.Wait, Logger: options.Logger, Retention: options.Retention})
 }
 

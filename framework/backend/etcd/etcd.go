@@ -71,18 +71,14 @@ type etcdBackend struct {
 // It makes the client, which with a user authenticates, within the dial timeout; when the cluster does not
 // answer, the client is made again at the next request (see Ping), so a backend made while the cluster is
 // down claims once it answers. It returns an error naming the setting to fix when an endpoint is
-// malformed, the TLS files cannot be read, the password file is missing or the cluster refuses the user
-// or password; never the password.
+// malformed, TLS is set for http:// endpoints, or the cluster refuses the user or password; never the
+// password.
 func newEtcd(config Config) (*etcdBackend, error) {
 	endpoints, https, err := parseEtcdEndpoints(config.Endpoints, endpointsSetting)
 	if err != nil {
 		return nil, err
 	}
 	tlsConfig, err := etcdTLS(config, https, strings.HasPrefix(endpoints[0], "http://"))
-	if err != nil {
-		return nil, err
-	}
-	password, err := etcdPassword(config)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +94,7 @@ func newEtcd(config Config) (*etcdBackend, error) {
 	lastError := &atomic.Pointer[string]{}
 	conn := &etcdConnection{user: config.User, config: clientv3.Config{
 		Endpoints: endpoints, DialTimeout: config.DialTimeout, TLS: tlsConfig,
-		Username: config.User, Password: password, Logger: newZapLogger(config.Logger, lastError),
+		Username: config.User, Password: config.Password, Logger: newZapLogger(config.Logger, lastError),
 		DialKeepAliveTime: config.DialTimeout, DialKeepAliveTimeout: config.DialTimeout,
 		MaxUnaryRetries: 1,
 	}}

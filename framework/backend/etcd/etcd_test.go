@@ -3,6 +3,7 @@ package etcd
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -324,7 +325,7 @@ func TestEtcdTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1, TLS: files})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), CACert: files.CA})
+	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), TLS: tlsFiles(t, files.CA, "", "")})
 	if selected, err := claim(backend, "tls", "app", time.Now(), time.Second); err != nil || selected != "app" {
 		t.Fatalf("claim over TLS: %q, %v", selected, err)
 	}
@@ -336,14 +337,25 @@ func TestEtcdTLS(t *testing.T) {
 	withClientCerts := *files
 	withClientCerts.ClientCertAuth = true
 	mutual := etcdtest.Start(t, etcdserver.Options{Members: 1, TLS: &withClientCerts})
-	backend = newTestEtcd(t, Config{Endpoints: mutual.Endpoints(), CACert: files.CA, Cert: files.Cert, Key: files.Key})
+	backend = newTestEtcd(t, Config{Endpoints: mutual.Endpoints(), TLS: tlsFiles(t, files.CA, files.Cert, files.Key)})
 	if selected, err := claim(backend, "tls", "app", time.Now(), time.Second); err != nil || selected != "app" {
 		t.Fatalf("claim over TLS with a client certificate: %q, %v", selected, err)
 	}
-	anonymous := newTestEtcd(t, Config{Endpoints: mutual.Endpoints(), CACert: files.CA, DialTimeout: time.Second})
+	anonymous := newTestEtcd(t, Config{Endpoints: mutual.Endpoints(), TLS: tlsFiles(t, files.CA, "", ""), DialTimeout: time.Second})
 	if err := anonymous.Ping(context.Background()); err == nil {
 		t.Fatal("TLS without the client certificate the members ask for: answered; want an error")
 	}
+}
+
+// tlsFiles returns the TLS configuration of the PEM files, as --etcd-cacert, --etcd-cert and --etcd-key
+// give it; it fails t when they cannot be read.
+func tlsFiles(t *testing.T, caFile, certFile, keyFile string) *tls.Config {
+	t.Helper()
+	config, err := tlsFromFiles(caFile, certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return config
 }
 
 // Claimers whose clocks are off by -1.5s, 0 and +0.7s (hold 1s), each firing by its own clock: no tick is

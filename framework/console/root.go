@@ -118,8 +118,8 @@ func (r *Root) AddCronCommand(spec string, cmd *cobra.Command, options ...schedu
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
-// sharing the distributed backend, claiming each tick under serviceName with the claim window holdTime;
-// see scheduler.Scheduler.AddDistributedCronCommand. Errors are reported by Execute.
+// sharing the distributed backend, claiming each tick under serviceName within ±holdTime of it (the hold
+// window); see scheduler.Scheduler.AddDistributedCronCommand. Errors are reported by Execute.
 func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration,
 	options ...scheduler.EntryOption) {
 	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime, options...)

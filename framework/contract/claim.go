@@ -8,7 +8,7 @@ import (
 
 // ErrTickClosed is returned (wrapped) by Claims.ClaimTick when a tick can no longer be claimed: a
 // later tick of the same service has already been claimed (the fence has moved past it), or the backend's
-// clock is outside the tick's claim window. The caller must not run the tick. Test with errors.Is.
+// clock is outside the tick's hold window. The caller must not run the tick. Test with errors.Is.
 var ErrTickClosed = errors.New("tick is closed")
 
 // ErrDefinitionConflict is returned (wrapped) by Claims.ClaimTick when the service's fence was last
@@ -24,7 +24,8 @@ type Claim struct {
 	AppID string
 	// Tick is the scheduled fire time claimed; it must be non-zero.
 	Tick time.Time
-	// HoldTime (> 0) is the claim window on each side of Tick, by the backend's clock.
+	// HoldTime (> 0) bounds the hold window [Tick-HoldTime, Tick+HoldTime], in which the tick may be
+	// claimed by the backend's clock.
 	HoldTime time.Duration
 	// Definition names the schedule Tick comes from, e.g. `spec "0 * * * *" zone UTC hold 2s`; every
 	// process registering the service the same way sends the same text. Empty is a definition too.

@@ -35,7 +35,7 @@ type Entry struct {
 	Zone        string        // the IANA zone the spec is evaluated in: its CRON_TZ=, else the scheduler's
 	Command     string        // the path of the command each tick runs, e.g. "app report"
 	ServiceName string        // distributed entries only ("" otherwise): the name ticks are claimed under
-	HoldTime    time.Duration // distributed entries only (0 otherwise): the claim window on each side of a tick
+	HoldTime    time.Duration // distributed entries only (0 otherwise): the hold window is ±HoldTime around a tick
 	// Definition (distributed entries only, "" otherwise) names what makes the entry's ticks, as claims
 	// carry it: the spec, its zone and the hold time, e.g. `spec "0 * * * *" zone UTC hold 2s`. Processes
 	// whose definitions of one service differ never both run it (see contract.Claim).

@@ -263,15 +263,15 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	return &record
 }
 
-// claim claims tick through the claims context, in a window of ±catchUp around it when catchUp is set,
-// else ±hold time, with the run lease when withLease; outcome is empty when this process won it.
+// claim claims tick through the claims context, with a hold window of ±catchUp around it when catchUp is
+// set, else ±hold time, with the run lease when withLease; outcome is empty when this process won it.
 func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withLease bool) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
-	window := j.spec.HoldTime
+	hold := j.spec.HoldTime
 	if catchUp > 0 {
-		window = catchUp
+		hold = catchUp
 	}
-	claim := contract.Claim{Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: window,
+	claim := contract.Claim{Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: hold,
 		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime)}
 	if withLease {
 		claim.RunLease = leaseTTL

@@ -110,9 +110,9 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
-// that share the backend, with options (WithName, WithTimeout, WithRetry, WithCatchUp): before each run the process claims the tick under serviceName (see
-// contract.Claims.ClaimTick). holdTime (> 0) is the claim window around each tick, measured by the
-// backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
+// that share the backend, with options (WithName, WithTimeout, WithRetry, WithCatchUp): before each run
+// the process claims the tick under serviceName (see contract.Claims.ClaimTick), within ±holdTime of it
+// (holdTime > 0; the hold window) by the backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
 // contract.ValidateServiceName) or hold time, a service name registered twice, a nil or non-runnable cmd,
 // or a job name that is invalid or already taken is kept as a registration error (see Err). The job is
 // named after the service unless WithName names it.

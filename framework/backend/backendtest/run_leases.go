@@ -20,7 +20,7 @@ func TestRunLeases(t *testing.T, open Open) {
 	t.Run("Closed", func(t *testing.T) { testLeaseClosed(t, open) })
 }
 
-// leaseHold is the claim window of the lease tests' claims: wide, so that their ticks (a few seconds
+// leaseHold is the hold window of the lease tests' claims: wide, so that their ticks (a few seconds
 // around the test's start) stay claimable however slow the machine.
 const leaseHold = time.Minute
 

@@ -36,7 +36,7 @@ import (
 //
 // # Clocks
 //
-// etcd has no clock a transaction can read: the claim window [Tick-HoldTime, Tick+HoldTime] and the
+// etcd has no clock a transaction can read: the hold window [Tick-HoldTime, Tick+HoldTime] and the
 // definition's LiveUntil are checked against the claiming process's clock, the one it fires by. Clock
 // skew between hosts therefore decides who claims first, never how often a tick is won (the fence compare
 // reads no clock): a host whose clock is ahead by s fires s early in real time and wins the ticks it

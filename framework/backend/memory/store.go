@@ -26,7 +26,7 @@ type Options struct {
 	PerJob int
 	// MaxAge is how old, by tick, a kept run record may be; <= 0 means 30 days.
 	MaxAge time.Duration
-	// Now is the backend's clock, by which claim windows, leases, records' ttl and retention are judged;
+	// Now is the backend's clock, by which hold windows, leases, records' ttl and retention are judged;
 	// nil means time.Now. A test may pass a fake clock: it must be safe for concurrent use, and it must
 	// not call the Store (it is called with the Store locked).
 	Now func() time.Time

@@ -31,7 +31,7 @@ func (c *fakeClock) Set(now time.Time) {
 	c.now = now
 }
 
-// Options.Now is the backend's clock: claim windows, leases and retention follow it, not time.Now.
+// Options.Now is the backend's clock: hold windows, leases and retention follow it, not time.Now.
 func TestStoreClock(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -55,7 +55,7 @@ func (r *redisBackend) result(request *scriptRequest, reply claimqueue.Reply[scr
 	case codeOlder:
 		return contract.Claimed{}, fmt.Errorf("%w: tick %d (µs) is older than the latest claimed tick %s (µs)", contract.ErrTickClosed, tick, answer.text)
 	case codeOutsideWindow:
-		return contract.Claimed{}, fmt.Errorf("%w: tick %d (µs) claimed at Redis time %s (µs), outside its claim window of ±%s", contract.ErrTickClosed, tick, answer.text, c.HoldTime)
+		return contract.Claimed{}, fmt.Errorf("%w: tick %d (µs) claimed at Redis time %s (µs), outside its hold window of ±%s", contract.ErrTickClosed, tick, answer.text, c.HoldTime)
 	case codeFailed:
 		return contract.Claimed{}, fmt.Errorf("redis at %s: claim of tick %d (µs) of service %q: key %s: %s", r.address, tick, c.Service, request.Key, answer.text)
 	case codeConflict:

@@ -52,7 +52,7 @@ func (f Fence) Claim(c contract.Claim, now time.Time) (selected string, won bool
 		return "", false, fmt.Errorf("%w: tick %s is older than the latest claimed tick %s",
 			contract.ErrTickClosed, FormatTime(c.Tick), FormatTime(f.Tick))
 	case now.Before(c.Tick.Add(-c.HoldTime)) || now.After(c.Tick.Add(c.HoldTime)):
-		return "", false, fmt.Errorf("%w: tick %s claimed at %s, outside its claim window of ±%s",
+		return "", false, fmt.Errorf("%w: tick %s claimed at %s, outside its hold window of ±%s",
 			contract.ErrTickClosed, FormatTime(c.Tick), FormatTime(now), c.HoldTime)
 	}
 	return c.AppID, true, nil
@@ -79,7 +79,7 @@ func ConflictError(c contract.Claim, winner, definition string, liveUntil time.T
 func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // ValidateClaim checks a ClaimTick claim in every backend and returns it completed: a zero LiveUntil
-// becomes Tick+HoldTime (the definition counts as live for its own claim window only).
+// becomes Tick+HoldTime (the definition counts as live for its own hold window only).
 func ValidateClaim(c contract.Claim) (contract.Claim, error) {
 	if err := validateClaimant(c.Service, c.AppID, c.HoldTime); err != nil {
 		return c, err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/provider/app"
+	"github.com/hadeframe/hade/framework/internal/provider/app"
 )
 
 // parsed returns the `cron <sub>` command of a fresh root with args parsed, as cobra leaves it before

@@ -17,8 +17,8 @@ import (
 
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/internal/provider/app"
 	"github.com/hadeframe/hade/framework/internal/secret"
-	"github.com/hadeframe/hade/framework/provider/app"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 

@@ -10,10 +10,12 @@ import (
 // manyJobs is how many distributed jobs TESTAPP_REGISTRATIONS=many registers.
 const manyJobs = 200
 
-// startManyJobs starts `testapp cron start` with TESTAPP_REGISTRATIONS=many in dir, collecting its lines.
+// startManyJobs starts `testapp cron start` with TESTAPP_REGISTRATIONS=many in dir, collecting its lines;
+// at debug level, so that the ticks it lost are logged as soon as their claims are decided.
 func startManyJobs(t *testing.T, dir string) *process {
 	t.Helper()
-	return startForegroundEnv(t, testappBinary, dir, []string{"TESTAPP_REGISTRATIONS=many"}, "cron", "start")
+	return startForegroundEnv(t, testappBinary, dir, []string{"TESTAPP_REGISTRATIONS=many"},
+		"--log-level", "debug", "cron", "start")
 }
 
 // jobTick is one tick of one job.
@@ -45,26 +47,19 @@ func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
 	for i := range processes {
 		processes[i] = startManyJobs(t, base)
 	}
-	var warm string // a tick every job ran in
 	waitFor(t, 60*time.Second, "3 ticks run by the three processes", func() bool {
 		_, perTick := okRuns(processes)
 		complete := 0
-		for tick, n := range perTick {
+		for _, n := range perTick {
 			if n == manyJobs {
 				complete++
-				warm = tick
 			}
 		}
 		return complete >= 3
 	})
-	victim := 0
-	for i, p := range processes { // the process that won the most of a complete tick
-		if countWon(p, warm) > countWon(processes[victim], warm) {
-			victim = i
-		}
-	}
 	termTick := time.Now().Truncate(time.Second).Add(time.Second)
 	time.Sleep(time.Until(termTick.Add(60 * time.Millisecond)))
+	victim := mostWon(processes, termTick.Format(time.RFC3339))
 	if err := processes[victim].cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +101,25 @@ func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
 	}
 	t.Logf("process %d stopped 60ms into tick %s after winning %d of the %d jobs of that tick; all ran", victim,
 		termTick.Format(time.RFC3339), won, manyJobs)
+}
+
+// mostWon returns the index of the process that won the most jobs of tick, its runs still going: the one
+// that logged the fewest lost claims (not_selected, not_claimed) of tick, which the others log as soon as
+// their claims are decided.
+func mostWon(processes []*process, tick string) int {
+	most, fewestLost := 0, -1
+	for i, p := range processes {
+		lost := 0
+		for _, line := range p.runs() {
+			if outcome := line.str("outcome"); line.str("tick") == tick && outcome != "ok" {
+				lost++
+			}
+		}
+		if fewestLost < 0 || lost < fewestLost {
+			most, fewestLost = i, lost
+		}
+	}
+	return most
 }
 
 // countWon counts the ok runs of p for tick.

@@ -63,18 +63,6 @@ func resolveAlertWebhooks(cmd *cobra.Command) error {
 	return nil
 }
 
-// redactWebhooks returns a comma-separated list of webhook URLs as settings show it: scheme://host each.
-func redactWebhooks(value string) string {
-	if value == "" {
-		return ""
-	}
-	urls := strings.Split(value, ",")
-	for i, raw := range urls {
-		urls[i] = alert.ShownURL(raw) + "/…"
-	}
-	return strings.Join(urls, ",")
-}
-
 // startAlerts returns the alerter of cmd's webhooks (already resolved), reading history for recoveries of
 // distributed jobs, or nil when no webhook is set.
 func startAlerts(cmd *cobra.Command, logger *slog.Logger, history contract.RunHistory, secrets []string) (*alert.Alerter, error) {
@@ -86,7 +74,7 @@ func startAlerts(cmd *cobra.Command, logger *slog.Logger, history contract.RunHi
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", alertWebhookFlag, err)
 	}
-	logger.Info("cron alerts on", "webhooks", strings.Split(redactWebhooks(strings.Join(webhooks, ",")), ","))
+	logger.Info("cron alerts on", "webhooks", strings.Split(alert.ShownURLs(strings.Join(webhooks, ",")), ","))
 	return alerter, nil
 }
 

@@ -1,19 +1,14 @@
 package command
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/alert"
-	"github.com/hadeframe/hade/framework/internal/observe"
 )
 
 const (
@@ -21,8 +16,6 @@ const (
 	alertWebhookFlag = "alert-webhook"
 	// envAlertWebhooks holds comma-separated webhook URLs, used when --alert-webhook is not given.
 	envAlertWebhooks = "HADE_CRON_ALERT_WEBHOOKS"
-	// alertCloseTimeout bounds how long a stopping process tries to deliver the alerts still queued.
-	alertCloseTimeout = 5 * time.Second
 )
 
 // registerAlertFlags adds --alert-webhook to cmd (`cron start`, `cron restart`).
@@ -61,56 +54,4 @@ func resolveAlertWebhooks(cmd *cobra.Command) error {
 		}
 	}
 	return nil
-}
-
-// redactWebhooks returns a comma-separated list of webhook URLs as settings show it: scheme://host each.
-func redactWebhooks(value string) string {
-	if value == "" {
-		return ""
-	}
-	urls := strings.Split(value, ",")
-	for i, raw := range urls {
-		urls[i] = alert.ShownURL(raw) + "/…"
-	}
-	return strings.Join(urls, ",")
-}
-
-// startAlerts returns the alerter of cmd's webhooks (already resolved), reading history for recoveries of
-// distributed jobs, or nil when no webhook is set.
-func startAlerts(cmd *cobra.Command, logger *slog.Logger, history contract.RunHistory, secrets []string) (*alert.Alerter, error) {
-	webhooks, err := cmd.Flags().GetStringSlice(alertWebhookFlag)
-	if err != nil || len(webhooks) == 0 {
-		return nil, nil // a command without the flag sends no alert
-	}
-	alerter, err := alert.New(alert.Options{URLs: webhooks, History: history, Logger: logger, Secrets: secrets})
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", alertWebhookFlag, err)
-	}
-	logger.Info("cron alerts on", "webhooks", strings.Split(redactWebhooks(strings.Join(webhooks, ",")), ","))
-	return alerter, nil
-}
-
-// alertObserver returns alerter as an Observer: nil when alerter is nil.
-func alertObserver(alerter *alert.Alerter) observe.Observer {
-	if alerter == nil {
-		return nil
-	}
-	return alerter
-}
-
-// stopAlerts delivers the queued alerts for up to alertCloseTimeout, stops the alerter (nil: nothing)
-// and logs how many alerts were sent and lost.
-func stopAlerts(alerter *alert.Alerter, logger *slog.Logger) {
-	if alerter == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), alertCloseTimeout)
-	defer cancel()
-	err := alerter.Close(ctx)
-	attrs := []any{"sent", alerter.Sent(), "lost", alerter.Lost()}
-	if err != nil {
-		logger.Warn("cron alerts stopped before every queued alert was posted", append(attrs, "error", err.Error())...)
-		return
-	}
-	logger.Info("cron alerts stopped", attrs...)
 }

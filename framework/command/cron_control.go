@@ -3,9 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
@@ -57,31 +55,4 @@ func liveProcesses(ctx context.Context, registry contract.ProcessRegistry, what 
 			"(start one with `cron start`; `cron state` lists them)", what))
 	}
 	return processes, nil
-}
-
-// newRequest adds a request of kind for job and returns it.
-func newRequest(ctx context.Context, control contract.JobControl, job string, kind contract.RequestKind) (contract.ControlRequest, error) {
-	request := contract.ControlRequest{ID: uuid.NewString(), Job: job, Kind: kind, Made: time.Now()}
-	return request, control.AddRequest(ctx, request)
-}
-
-// awaitAnswer polls the answers of request id every 100ms until done accepts one (returning it), or
-// until ctx ends.
-func awaitAnswer(ctx context.Context, control contract.JobControl, id string, done func([]contract.ControlAnswer) (contract.ControlAnswer, bool)) (contract.ControlAnswer, error) {
-	ticker := time.NewTicker(100 * time.Millisecond)
-	defer ticker.Stop()
-	for {
-		answers, err := control.Answers(ctx, id)
-		if err != nil {
-			return contract.ControlAnswer{}, err
-		}
-		if answer, ok := done(answers); ok {
-			return answer, nil
-		}
-		select {
-		case <-ctx.Done():
-			return contract.ControlAnswer{}, ctx.Err()
-		case <-ticker.C:
-		}
-	}
 }

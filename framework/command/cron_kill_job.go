@@ -10,6 +10,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/jobrequest"
 )
 
 func newCronKillCommand(root *console.Root) *cobra.Command {
@@ -50,14 +51,14 @@ func kill(cmd *cobra.Command, control contract.JobControl, registry contract.Pro
 	if running == 0 {
 		return console.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: nothing to kill", job, len(processes)))
 	}
-	request, err := newRequest(cmd.Context(), control, job, contract.RequestKill)
+	request, err := jobrequest.Send(cmd.Context(), control, job, contract.RequestKill)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	defer cancel()
 	confirmed := 0
-	_, err = awaitAnswer(ctx, control, request.ID, func(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
+	_, err = jobrequest.Await(ctx, control, request.ID, func(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
 		confirmed = len(answers)
 		return contract.ControlAnswer{}, confirmed >= running
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/cronprocess"
 )
 
 // logLevels are the values of --log-level (env HADE_LOG_LEVEL), in order.
@@ -28,11 +29,11 @@ func parseLogLevel(value string) (slog.Level, error) {
 		value, strings.Join(names, ", "))
 }
 
-// newCronLogger returns the JSON logger of a cron process writing to w from level up, and makes it the
-// destination of the backend's own messages (its client's included), so none of them reaches stderr as
-// plain text.
+// newCronLogger returns the logger of a cron process writing to w from level up (cronprocess.NewLogger),
+// and makes it the destination of the backend's own messages (its client's included), so none of them
+// reaches stderr as plain text.
 func newCronLogger(root *console.Root, w io.Writer, level slog.Level) *slog.Logger {
-	logger := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	logger := cronprocess.NewLogger(w, level)
 	root.SetBackendLogger(logger)
 	return logger
 }

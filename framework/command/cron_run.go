@@ -10,6 +10,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/jobrequest"
 )
 
 // takeTimeout is how long `cron run` waits for a live process to take its request.
@@ -44,12 +45,12 @@ request within 5s (none runs, none registers JOB, or they cannot reach the backe
 
 // runNow requests a run of job, waits for a process to start it and, with wait, for its end.
 func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bool) error {
-	request, err := newRequest(cmd.Context(), control, job, contract.RequestRun)
+	request, err := jobrequest.Send(cmd.Context(), control, job, contract.RequestRun)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), takeTimeout)
-	started, err := awaitAnswer(ctx, control, request.ID, firstAnswer)
+	started, err := jobrequest.Await(ctx, control, request.ID, jobrequest.First)
 	cancel()
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("no live cron process took the run of %s within %s: none registers the job, or none reaches the backend (request %s)", job, takeTimeout, request.ID)
@@ -62,7 +63,7 @@ func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bo
 	if !wait {
 		return nil
 	}
-	ended, err := awaitAnswer(cmd.Context(), control, request.ID, finalAnswer)
+	ended, err := jobrequest.Await(cmd.Context(), control, request.ID, jobrequest.Final)
 	if err != nil {
 		return err
 	}
@@ -74,24 +75,6 @@ func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bo
 		return console.WithReportedExitCode(runExitTimeout, fmt.Errorf("run of %s timed out", job))
 	}
 	return console.WithReportedExitCode(1, fmt.Errorf("run of %s ended: %s", job, ended.Outcome))
-}
-
-// firstAnswer accepts the first answer (the process that took the request says "started").
-func firstAnswer(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
-	if len(answers) == 0 {
-		return contract.ControlAnswer{}, false
-	}
-	return answers[0], true
-}
-
-// finalAnswer accepts the answer that is not "started": the run's outcome.
-func finalAnswer(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
-	for _, answer := range answers {
-		if answer.Outcome != "started" {
-			return answer, true
-		}
-	}
-	return contract.ControlAnswer{}, false
 }
 
 func detail(text string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/alert"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -79,7 +80,7 @@ func redactSettings(settings map[string]string) map[string]string {
 			value = secret.RedactURL(value)
 		}
 		if name == alertWebhookFlag { // the secret of a webhook URL is often its path or query
-			value = redactWebhooks(settings[name])
+			value = alert.ShownURLs(settings[name])
 		}
 		if _, isSecret := env[name]; isSecret {
 			value = secret.Mask

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,9 +11,8 @@ import (
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/daemon"
-	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/cronprocess"
 	"github.com/hadeframe/hade/framework/internal/secret"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // startOptions are the flags of `cron start` (and of `cron restart`, which starts a daemon).
@@ -94,15 +91,9 @@ func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Backe
 	return backend, err
 }
 
-// processUmask is the file mode creation mask of every cron process, foreground or daemon, so that both
-// create files (theirs and their jobs') with the same permissions: no access for others.
-const processUmask = 0o027
-
-// serve runs the scheduler in this process until SIGINT, SIGTERM, SIGHUP (unless s.onHangup handles it) or
-// the end of cmd's context: it checks the services, binds the server of --http when set (cron_http.go), takes
-// this process's pidfile, starts the scheduler, tells systemd it is ready (when NOTIFY_SOCKET is set), and on
-// a stop logs its reason, stops the scheduler, waits for the running jobs up to s.drainTimeout, releases the
-// pidfile and stops the server.
+// serve runs the scheduler in this process until a stop (cronprocess.Serve) with the settings of cmd: it
+// reads --http, applies the cron zone and makes the backend first, and closes the backend once the
+// process stopped.
 func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	web, err := newCronHTTP(cmd)
 	if err != nil {
@@ -122,60 +113,25 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 	if backend != nil {
 		defer func() { err = errors.Join(err, backend.Close()) }()
 	}
-	syscall.Umask(processUmask)
-	signals := daemon.NotifySignals() // before the pidfile, which tells others this process is up
-	defer signals.Stop()
-	if _, err := files.pidfiles.RemoveStale(); err != nil {
-		return err
-	}
-	if err := startWeb(cmd, root, web, files.app.AppID(), backend, s.logger); err != nil { // before the pidfile: a daemon fails its start
-		return err
-	}
-	defer web.stop(s.logger)
-	pid, err := acquirePidfile(cmd, files, s.mode, s.logPath)
+	process, err := s.process(cmd, root, files, backend, web)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, pid.Release()) }()
-	return s.run(cmd, root, files, backend, web, signals, pid.Path())
+	return cronprocess.Serve(cmd.Context(), process)
 }
 
-// run starts the alerts and the scheduler over the shared backend, waits for a stop (signals, or the end of cmd's
-// context), drains the scheduler, then stops the alerts.
-func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, backend contract.Backend,
-	web *cronHTTP, signals *daemon.Signals, pidPath string) error {
-	alerter, err := startAlerts(cmd, s.logger, backend, root.Secrets())
+// process returns what the process of s runs with: cmd's settings (its webhooks already resolved, see
+// resolveAlertWebhooks), root's scheduler and secrets, and backend (nil: none) and web (nil: no --http).
+func (s serving) process(cmd *cobra.Command, root *console.Root, files cronFiles, backend contract.Backend,
+	web *cronprocess.HTTP) (cronprocess.Config, error) {
+	webhooks, err := cmd.Flags().GetStringSlice(alertWebhookFlag)
 	if err != nil {
-		return err
+		return cronprocess.Config{}, err
 	}
-	defer stopAlerts(alerter, s.logger) // after the scheduler stopped: its last alerts are posted
-	web.countAlerts(alerter)
-	env := scheduler.Environment{Context: cmd.Context(), Logger: s.logger, AppID: files.app.AppID(),
-		Backend: backend, Output: s.output, Process: processRecord(root, files),
-		Observer: observe.Join(web.observer(), alertObserver(alerter))}
-	settings := describeSettings(redactSettings(processSettings(cmd, files))) // before runs touch the flag sets
-	if err := root.Scheduler.Start(env); err != nil {
-		return err
-	}
-	s.logger.Info("cron started", "pid", os.Getpid(), "app_id", files.app.AppID(), "mode", s.mode,
-		"entries", len(root.Scheduler.Entries()), "pidfile", pidPath, "settings", settings)
-	web.started()
-	daemon.NotifyReady(s.logger)
-	reason := signals.Wait(cmd.Context(), s.onHangup)
-	web.stopping()
-	daemon.NotifyStopping(s.logger)
-	drain(root.Scheduler, s, reason)
-	return nil
-}
-
-// drain stops the scheduler, waiting up to s.drainTimeout for running jobs, and logs the stop and its reason
-// (a signal's name or the context's cause).
-func drain(cron *scheduler.Scheduler, s serving, reason string) {
-	s.logger.Info("cron stopping", "pid", os.Getpid(), "reason", reason, "drain_timeout", s.drainTimeout.String())
-	if report := cron.Stop(s.drainTimeout); report.Abandoned > 0 {
-		s.logger.Warn("cron stopped with runs still going: they were abandoned", "pid", os.Getpid(),
-			"reason", reason, "drain_timeout", s.drainTimeout.String(), "abandoned", report.Abandoned)
-		return
-	}
-	s.logger.Info("cron stopped", "pid", os.Getpid(), "reason", reason)
+	acquire := func() (*daemon.Pidfile, error) { return acquirePidfile(cmd, files, s.mode, s.logPath) }
+	return cronprocess.Config{Scheduler: root.Scheduler, Backend: backend, AppID: files.app.AppID(),
+		BaseFolder: files.app.BaseFolder(), Provider: root.Settings.BackendAddress(), Secrets: root.Secrets(),
+		Mode: s.mode, Settings: describeSettings(redactSettings(processSettings(cmd, files))), Logger: s.logger,
+		Output: s.output, DrainTimeout: s.drainTimeout, OnHangup: s.onHangup, Pidfiles: files.pidfiles,
+		Pidfile: acquire, HTTP: web, Webhooks: webhooks}, nil
 }

@@ -363,4 +363,11 @@ func TestNewRefusesBadURLs(t *testing.T) {
 	if got := alert.ShownURL("https://u:p@hooks.example.com:8443/services/T0/B0/XX?token=1"); got != "https://hooks.example.com:8443" {
 		t.Errorf("ShownURL = %q", got)
 	}
+	if got := alert.ShownURLs("https://u:p@h1.example.com/a/secret1,http://h2.example.com:8080/x?token=secret2"); got !=
+		"https://h1.example.com/…,http://h2.example.com:8080/…" {
+		t.Errorf("ShownURLs = %q", got)
+	}
+	if got := alert.ShownURLs(""); got != "" {
+		t.Errorf("ShownURLs of no URL = %q, want empty", got)
+	}
 }

@@ -3,6 +3,7 @@ package alert
 import (
 	"errors"
 	"net/url"
+	"strings"
 )
 
 // target is one webhook: its URL, and how logs show it (without credentials, path or query).
@@ -34,4 +35,17 @@ func ShownURL(raw string) string {
 		return "<unparsable URL>"
 	}
 	return parsed.Scheme + "://" + parsed.Host
+}
+
+// ShownURLs returns a comma-separated list of webhook URLs as logs and settings show it: ShownURL of each
+// followed by "/…" (what was cut), comma-separated; "" when list is "".
+func ShownURLs(list string) string {
+	if list == "" {
+		return ""
+	}
+	urls := strings.Split(list, ",")
+	for i, raw := range urls {
+		urls[i] = ShownURL(raw) + "/…"
+	}
+	return strings.Join(urls, ",")
 }

@@ -1,22 +1,21 @@
-package command
+package cronprocess
 
 import (
 	"os"
 	"runtime/debug"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
 // processRecord describes this process for the registry and the history: host, pid, base folder, the
 // provider (no secret) and the build's version.
-func processRecord(root *console.Root, files cronFiles) contract.ProcessRecord {
+func processRecord(baseFolder, provider string) contract.ProcessRecord {
 	hostname, err := os.Hostname()
 	if err != nil {
 		hostname = "unknown (" + err.Error() + ")"
 	}
-	return contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), BaseFolder: files.app.BaseFolder(),
-		Provider: root.Settings.BackendAddress(), Version: buildVersion()}
+	return contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), BaseFolder: baseFolder,
+		Provider: provider, Version: buildVersion()}
 }
 
 // buildVersion is the main module's version, or "devel" with the commit when built from a checkout.

@@ -1,0 +1,79 @@
+package jobrequest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hadeframe/hade/framework/backend/memory"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// A run request is answered "started" by the process that took it, then with the run's outcome: Await
+// returns each as First and Final pick it.
+func TestSendAndAwaitTheAnswers(t *testing.T) {
+	control := memory.NewStore(memory.Options{}).Open()
+	defer func() {
+		if err := control.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	ctx := context.Background()
+	request, err := Send(ctx, control, "report", contract.RequestRun)
+	if err != nil || request.ID == "" || request.Job != "report" || request.Kind != contract.RequestRun ||
+		time.Since(request.Made) > time.Minute {
+		t.Fatalf("Send = %+v, %v", request, err)
+	}
+	answered := make(chan error, 1)
+	go func() {
+		time.Sleep(2 * pollInterval)
+		err := control.Answer(ctx, request.ID, contract.ControlAnswer{AppID: "a1", Outcome: started, At: time.Now()})
+		if err == nil {
+			err = control.Answer(ctx, request.ID, contract.ControlAnswer{AppID: "a1", Outcome: "ok", At: time.Now()})
+		}
+		answered <- err
+	}()
+	first, err := Await(ctx, control, request.ID, First)
+	if err != nil || first.AppID != "a1" {
+		t.Fatalf("Await(First) = %+v, %v", first, err)
+	}
+	final, err := Await(ctx, control, request.ID, Final)
+	if err != nil || final.Outcome != "ok" {
+		t.Fatalf("Await(Final) = %+v, %v", final, err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Await gives up with ctx's error when no answer comes; Send returns control's refusal.
+func TestAwaitEndsWithItsContext(t *testing.T) {
+	control := memory.NewStore(memory.Options{}).Open()
+	defer func() {
+		if err := control.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*pollInterval)
+	defer cancel()
+	if _, err := Await(ctx, control, "no-such-request", First); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Await without answers: %v, want the context's deadline", err)
+	}
+	if _, err := Send(context.Background(), control, "", contract.RequestKill); err == nil {
+		t.Fatal("Send without a job: no error")
+	}
+}
+
+func TestFinalSkipsStarted(t *testing.T) {
+	if _, ok := First(nil); ok {
+		t.Fatal("First accepts no answer")
+	}
+	if _, ok := Final([]contract.ControlAnswer{{Outcome: started}}); ok {
+		t.Fatal("Final accepts a run that only started")
+	}
+	answer, ok := Final([]contract.ControlAnswer{{Outcome: started}, {Outcome: "timeout", Detail: "1s"}})
+	if !ok || answer.Outcome != "timeout" {
+		t.Fatalf("Final = %+v, %v", answer, ok)
+	}
+}

@@ -1,10 +1,10 @@
 package command
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,21 +44,26 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 	if err := files.makeLogFolder(); err != nil {
 		return err
 	}
-	workDir, err := os.Getwd()
-	if err != nil {
-		return fmt.Errorf("find the working directory for the daemon: %w", err)
-	}
 	args, env := daemonCommandLine(cmd, files)
-	pid, err := daemon.Start(cmd.Context(), daemon.Spec{Pidfiles: files.pidfiles, Output: files.output,
-		WorkDir: workDir, // relative flags resolve in the daemon as they did here
-		Args:    append([]string{daemonTitle(root, files.app.BaseFolder())}, args...), Env: env,
-		ReadyTimeout: readyTimeout, ReadyTimeoutName: "--ready-timeout"})
+	ctx, cancel := context.WithTimeoutCause(cmd.Context(), readyTimeout,
+		fmt.Errorf("still starting after %s (--ready-timeout)", readyTimeout))
+	defer cancel()
+	pid, err := daemon.Start(ctx, daemon.Spec{Output: files.output, Env: env,
+		Args:  append([]string{daemonTitle(root, files.app.BaseFolder())}, args...),
+		Ready: func(pid int) bool { return holdsPidfile(files.pidfiles, pid) }})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "cron daemon started: pid %d\nlog: %s\noutput: %s\npidfile: %s\n",
 		pid, files.log, files.output, files.pidfiles.File(pid))
 	return nil
+}
+
+// holdsPidfile reports whether the process pid holds its readable pidfile in pidfiles: a daemon does once
+// it is up.
+func holdsPidfile(pidfiles daemon.Folder, pid int) bool {
+	entry, err := pidfiles.Inspect(pid)
+	return err == nil && entry.Running && entry.Err == nil
 }
 
 // checkOneDaemon refuses to start a daemon while one runs in the base folder, unless cmd has

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,29 +36,34 @@ func runTestDaemon() int {
 	return holdPidfile(os.Getenv(holderEnv))
 }
 
-func testSpec(t *testing.T, env ...string) Spec {
-	t.Helper()
-	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
-	workDir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Spec{Pidfiles: folder, Output: filepath.Join(folder.Path, "cron.output.log"), WorkDir: workDir,
-		Args: []string{"test daemon", "-test.run=^$"}, Env: append(append(os.Environ(), holderEnv+"="+folder.Path), env...),
-		ReadyTimeout: 10 * time.Second, ReadyTimeoutName: "the ready timeout"}
+// testSpec is a Spec of the test daemon, up once it holds its pidfile in folder.
+func testSpec(folder Folder, env ...string) Spec {
+	return Spec{Output: filepath.Join(folder.Path, "cron.output.log"), Args: []string{"test daemon", "-test.run=^$"},
+		Env: append(append(os.Environ(), holderEnv+"="+folder.Path), env...),
+		Ready: func(pid int) bool {
+			entry, err := folder.Inspect(pid)
+			return err == nil && entry.Running && entry.Err == nil
+		}}
+}
+
+// readyContext bounds a start's wait to 10s.
+func readyContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 func TestStartReturnsOnceTheDaemonHoldsItsPidfile(t *testing.T) {
-	spec := testSpec(t)
-	pid, err := Start(context.Background(), spec)
+	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
+	pid, err := Start(readyContext(t), testSpec(folder))
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry, err := spec.Pidfiles.Inspect(pid)
+	entry, err := folder.Inspect(pid)
 	if err != nil || !entry.Running || entry.Record.Mode != ModeDaemon {
 		t.Fatalf("Inspect(%d) = %+v, %v; want the daemon's running pidfile", pid, entry, err)
 	}
-	report, err := Stop(context.Background(), spec.Pidfiles, StopOptions{Timeout: 10 * time.Second})
+	report, err := Stop(context.Background(), folder, StopOptions{Timeout: 10 * time.Second})
 	if err != nil || len(report.Stopped) != 1 || report.Stopped[0].Killed {
 		t.Fatalf("Stop = %+v, %v; want the daemon stopped", report, err)
 	}
@@ -68,7 +74,8 @@ func TestStartReturnsOnceTheDaemonHoldsItsPidfile(t *testing.T) {
 }
 
 func TestStartSaysWhatAFailedDaemonPrinted(t *testing.T) {
-	_, err := Start(context.Background(), testSpec(t, failEnv+"=no such setting"))
+	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
+	_, err := Start(readyContext(t), testSpec(folder, failEnv+"=no such setting"))
 	if err == nil || !strings.Contains(err.Error(), "exited before it was up: exit status 3") ||
 		!strings.Contains(err.Error(), "no such setting") {
 		t.Fatalf("Start = %v; want the exit status and what the daemon printed", err)
@@ -76,10 +83,20 @@ func TestStartSaysWhatAFailedDaemonPrinted(t *testing.T) {
 }
 
 func TestStartKillsADaemonNotUpInTime(t *testing.T) {
-	spec := testSpec(t, hangEnv+"=1")
-	spec.ReadyTimeout = 300 * time.Millisecond
-	_, err := Start(context.Background(), spec)
-	if err == nil || !strings.Contains(err.Error(), "was not up after 300ms (the ready timeout); it was killed") {
-		t.Fatalf("Start = %v; want the daemon killed after the ready timeout", err)
+	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond,
+		errors.New("still starting after 300ms"))
+	defer cancel()
+	_, err := Start(ctx, testSpec(folder, hangEnv+"=1"))
+	if err == nil || !strings.Contains(err.Error(), "was not up: still starting after 300ms; it was killed") {
+		t.Fatalf("Start = %v; want the daemon killed, with the deadline's cause", err)
+	}
+}
+
+func TestStartWithoutReadyStartsNothing(t *testing.T) {
+	spec := testSpec(Folder{Path: t.TempDir(), Prefix: "cron"})
+	spec.Ready = nil
+	if _, err := Start(readyContext(t), spec); err == nil || !strings.Contains(err.Error(), "Spec.Ready is nil") {
+		t.Fatalf("Start = %v; want the missing Ready named", err)
 	}
 }

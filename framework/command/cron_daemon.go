@@ -11,6 +11,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
 // daemonTitle is the process title of a cron daemon working in baseFolder, e.g. `hade cron [/srv/app1]`:
@@ -61,7 +62,7 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 
 // holdsPidfile reports whether the process pid holds its readable pidfile in pidfiles: a daemon does once
 // it is up.
-func holdsPidfile(pidfiles daemon.Folder, pid int) bool {
+func holdsPidfile(pidfiles pidfile.Folder, pid int) bool {
 	entry, err := pidfiles.Inspect(pid)
 	return err == nil && entry.Running && entry.Err == nil
 }
@@ -76,7 +77,7 @@ func checkOneDaemon(cmd *cobra.Command, files cronFiles) error {
 	if err != nil {
 		return err
 	}
-	var running []daemon.Entry
+	var running []pidfile.Entry
 	for _, entry := range entries {
 		if entry.Running {
 			running = append(running, entry)
@@ -110,7 +111,7 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 		}
 		logger.Info("cron reopened its log files", "signal", "SIGHUP", "log", files.log, "output", files.output)
 	}
-	serveErr := serve(cmd, root, serving{mode: daemon.ModeDaemon, logPath: files.log, logger: logger, output: logs.Output(),
+	serveErr := serve(cmd, root, serving{mode: pidfile.ModeDaemon, logPath: files.log, logger: logger, output: logs.Output(),
 		drainTimeout: options.drainTimeout, onHangup: reopen})
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())

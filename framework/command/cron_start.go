@@ -14,6 +14,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
@@ -63,7 +64,7 @@ runs and STOPPING=1 when it stops.`,
 				newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, options.readyTimeout)
 			default:
-				return serve(cmd, root, serving{mode: daemon.ModeForeground, logPath: "stdout",
+				return serve(cmd, root, serving{mode: pidfile.ModeForeground, logPath: "stdout",
 					logger: newCronLogger(root, cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
 			}
 		},
@@ -74,7 +75,7 @@ runs and STOPPING=1 when it stops.`,
 
 // serving says how serve runs.
 type serving struct {
-	mode         string // daemon.ModeForeground or daemon.ModeDaemon, recorded in the pidfile
+	mode         string // pidfile.ModeForeground or pidfile.ModeDaemon, recorded in the pidfile
 	logPath      string // where logger writes, recorded in the pidfile
 	logger       *slog.Logger
 	output       io.Writer // where runs' output goes, each line with its job and tick; nil: the command's

@@ -12,15 +12,27 @@ import (
 	"time"
 )
 
-// failEnv makes the test daemon fail before it takes its pidfile; hangEnv makes it wait for SIGKILL.
+// The test daemon's settings: folderEnv names the folder it says it is up in; failEnv makes it print that
+// value and exit 3 before it is up; hangEnv makes it never be up (it waits for SIGKILL).
 const (
-	failEnv = "HADE_DAEMON_TEST_FAIL"
-	hangEnv = "HADE_DAEMON_TEST_HANG"
+	folderEnv = "HADE_DAEMON_TEST_FOLDER"
+	failEnv   = "HADE_DAEMON_TEST_FAIL"
+	hangEnv   = "HADE_DAEMON_TEST_HANG"
 )
 
-// runTestDaemon is this test binary started by Start: it completes the start and holds a pidfile in the
-// folder of holderEnv until SIGTERM, or with failEnv prints that value and exits 3, or with hangEnv
-// never takes it.
+func TestMain(m *testing.M) {
+	if IsStarted() {
+		os.Exit(runTestDaemon())
+	}
+	os.Exit(m.Run())
+}
+
+// upFile is the file by which the test daemon pid says it is up.
+func upFile(folder string, pid int) string { return filepath.Join(folder, fmt.Sprintf("up.%d", pid)) }
+
+// runTestDaemon is this test binary started by Start: it completes the start, creates its upFile in the
+// folder of folderEnv and waits for SIGTERM, then exits 0; or, with failEnv, prints that value and exits 3;
+// or, with hangEnv, is never up.
 func runTestDaemon() int {
 	if err := CompleteStart(); err != nil {
 		_, _ = fmt.Fprintln(os.Stderr, err) // the exit status says it failed; the message is for a person
@@ -33,16 +45,25 @@ func runTestDaemon() int {
 	if os.Getenv(hangEnv) != "" {
 		time.Sleep(time.Hour) // until Start kills it
 	}
-	return holdPidfile(os.Getenv(holderEnv))
+	signals := NotifySignals()
+	defer signals.Stop()
+	if err := os.WriteFile(upFile(os.Getenv(folderEnv), os.Getpid()), nil, 0o640); err != nil {
+		_, _ = fmt.Fprintln(os.Stderr, err) // the exit status says it failed; the message is for a person
+		return 1
+	}
+	if reason := signals.Wait(context.Background(), nil); reason != "SIGTERM" {
+		return 4
+	}
+	return 0
 }
 
-// testSpec is a Spec of the test daemon, up once it holds its pidfile in folder.
-func testSpec(folder Folder, env ...string) Spec {
-	return Spec{Output: filepath.Join(folder.Path, "cron.output.log"), Args: []string{"test daemon", "-test.run=^$"},
-		Env: append(append(os.Environ(), holderEnv+"="+folder.Path), env...),
+// testSpec is a Spec of the test daemon, up once it created its upFile in folder.
+func testSpec(folder string, env ...string) Spec {
+	return Spec{Output: filepath.Join(folder, "daemon.output.log"), Args: []string{"test daemon", "-test.run=^$"},
+		Env: append(append(os.Environ(), folderEnv+"="+folder), env...),
 		Ready: func(pid int) bool {
-			entry, err := folder.Inspect(pid)
-			return err == nil && entry.Running && entry.Err == nil
+			_, err := os.Stat(upFile(folder, pid))
+			return err == nil
 		}}
 }
 
@@ -53,29 +74,26 @@ func readyContext(t *testing.T) context.Context {
 	return ctx
 }
 
-func TestStartReturnsOnceTheDaemonHoldsItsPidfile(t *testing.T) {
-	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
+func TestStartReturnsOnceTheDaemonIsUp(t *testing.T) {
+	folder := t.TempDir()
 	pid, err := Start(readyContext(t), testSpec(folder))
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry, err := folder.Inspect(pid)
-	if err != nil || !entry.Running || entry.Record.Mode != ModeDaemon {
-		t.Fatalf("Inspect(%d) = %+v, %v; want the daemon's running pidfile", pid, entry, err)
+	if _, err := os.Stat(upFile(folder, pid)); err != nil {
+		t.Fatalf("Start returned pid %d, which is not up: %v", pid, err)
 	}
-	report, err := Stop(context.Background(), folder, StopOptions{Timeout: 10 * time.Second})
-	if err != nil || len(report.Stopped) != 1 || report.Stopped[0].Killed {
-		t.Fatalf("Stop = %+v, %v; want the daemon stopped", report, err)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
 	}
 	var status syscall.WaitStatus
 	if _, err := syscall.Wait4(pid, &status, 0, nil); err != nil || status.ExitStatus() != 0 {
-		t.Fatalf("daemon exit: %v, %v; want status 0", status, err)
+		t.Fatalf("daemon exit: %v, %v; want status 0 after SIGTERM", status, err)
 	}
 }
 
 func TestStartSaysWhatAFailedDaemonPrinted(t *testing.T) {
-	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
-	_, err := Start(readyContext(t), testSpec(folder, failEnv+"=no such setting"))
+	_, err := Start(readyContext(t), testSpec(t.TempDir(), failEnv+"=no such setting"))
 	if err == nil || !strings.Contains(err.Error(), "exited before it was up: exit status 3") ||
 		!strings.Contains(err.Error(), "no such setting") {
 		t.Fatalf("Start = %v; want the exit status and what the daemon printed", err)
@@ -83,18 +101,17 @@ func TestStartSaysWhatAFailedDaemonPrinted(t *testing.T) {
 }
 
 func TestStartKillsADaemonNotUpInTime(t *testing.T) {
-	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
 	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond,
 		errors.New("still starting after 300ms"))
 	defer cancel()
-	_, err := Start(ctx, testSpec(folder, hangEnv+"=1"))
+	_, err := Start(ctx, testSpec(t.TempDir(), hangEnv+"=1"))
 	if err == nil || !strings.Contains(err.Error(), "was not up: still starting after 300ms; it was killed") {
 		t.Fatalf("Start = %v; want the daemon killed, with the deadline's cause", err)
 	}
 }
 
 func TestStartWithoutReadyStartsNothing(t *testing.T) {
-	spec := testSpec(Folder{Path: t.TempDir(), Prefix: "cron"})
+	spec := testSpec(t.TempDir())
 	spec.Ready = nil
 	if _, err := Start(readyContext(t), spec); err == nil || !strings.Contains(err.Error(), "Spec.Ready is nil") {
 		t.Fatalf("Start = %v; want the missing Ready named", err)

@@ -17,7 +17,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 171
+	maxAPINames     = 168
 	maxAPIFields    = 126
 )
 

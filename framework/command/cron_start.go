@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -124,8 +125,9 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		defer func() { err = errors.Join(err, backend.Close()) }()
 	}
 	syscall.Umask(processUmask)
-	signals := daemon.NotifySignals() // before the pidfile, which tells others this process is up
-	defer signals.Stop()
+	// before the pidfile, which tells others this process is up
+	stopped, stopSignals := daemon.NotifySignals(cmd.Context(), s.onHangup)
+	defer stopSignals()
 	if _, err := files.pidfiles.RemoveStale(); err != nil {
 		return err
 	}
@@ -138,13 +140,13 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
-	return s.run(cmd, root, files, backend, web, signals, pid.Path())
+	return s.run(cmd, root, files, backend, web, stopped, pid.Path())
 }
 
 // run starts the alerts and the scheduler over the shared backend, waits for a stop (signals, or the end of cmd's
 // context), drains the scheduler, then stops the alerts.
 func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, backend contract.Backend,
-	web *cronHTTP, signals *daemon.Signals, pidPath string) error {
+	web *cronHTTP, stopped context.Context, pidPath string) error {
 	alerter, err := startAlerts(cmd, s.logger, backend, root.Secrets())
 	if err != nil {
 		return err
@@ -162,7 +164,8 @@ func (s serving) run(cmd *cobra.Command, root *console.Root, files cronFiles, ba
 		"entries", len(root.Scheduler.Entries()), "pidfile", pidPath, "settings", settings)
 	web.started()
 	daemon.NotifyReady(s.logger)
-	reason := signals.Wait(cmd.Context(), s.onHangup)
+	<-stopped.Done()
+	reason := context.Cause(stopped).Error()
 	web.stopping()
 	daemon.NotifyStopping(s.logger)
 	drain(root.Scheduler, s, reason)

@@ -45,13 +45,14 @@ func runTestDaemon() int {
 	if os.Getenv(hangEnv) != "" {
 		time.Sleep(time.Hour) // until Start kills it
 	}
-	signals := NotifySignals()
-	defer signals.Stop()
+	stopped, stop := NotifySignals(context.Background(), nil)
+	defer stop()
 	if err := os.WriteFile(upFile(os.Getenv(folderEnv), os.Getpid()), nil, 0o640); err != nil {
 		_, _ = fmt.Fprintln(os.Stderr, err) // the exit status says it failed; the message is for a person
 		return 1
 	}
-	if reason := signals.Wait(context.Background(), nil); reason != "SIGTERM" {
+	<-stopped.Done()
+	if context.Cause(stopped).Error() != "SIGTERM" {
 		return 4
 	}
 	return 0

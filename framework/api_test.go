@@ -17,7 +17,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 168
+	maxAPINames     = 167
 	maxAPIFields    = 126
 )
 

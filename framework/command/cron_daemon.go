@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -116,5 +115,5 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())
 	}
-	return errors.Join(serveErr, logs.Close())
+	return serveErr // the log files close when the process exits
 }

@@ -73,7 +73,8 @@ func waitReady(ctx context.Context, ready func(pid int) bool, child *os.Process)
 		var status syscall.WaitStatus
 		// an error (none is expected: the child is ours) leaves the exit to be seen at a later poll
 		if pid, err := syscall.Wait4(child.Pid, &status, syscall.WNOHANG, nil); err == nil && pid == child.Pid {
-			return fmt.Errorf("the cron daemon (pid %d) exited before it was up: %s", child.Pid, describeStatus(status))
+			return fmt.Errorf("the cron daemon (pid %d) exited before it was up: %s", child.Pid,
+				describeStatus(status))
 		}
 		if ctx.Err() != nil {
 			killErr := child.Kill()

@@ -60,8 +60,9 @@ func runTestDaemon() int {
 
 // testSpec is a Spec of the test daemon, up once it created its upFile in folder.
 func testSpec(folder string, env ...string) Spec {
-	return Spec{Output: filepath.Join(folder, "daemon.output.log"), Args: []string{"test daemon", "-test.run=^$"},
-		Env: append(append(os.Environ(), folderEnv+"="+folder), env...),
+	return Spec{Args: []string{"test daemon", "-test.run=^$"},
+		Env:    append(append(os.Environ(), folderEnv+"="+folder), env...),
+		Output: filepath.Join(folder, "daemon.output.log"),
 		Ready: func(pid int) bool {
 			_, err := os.Stat(upFile(folder, pid))
 			return err == nil
@@ -114,7 +115,8 @@ func TestStartKillsADaemonNotUpInTime(t *testing.T) {
 func TestStartWithoutReadyStartsNothing(t *testing.T) {
 	spec := testSpec(t.TempDir())
 	spec.Ready = nil
-	if _, err := Start(readyContext(t), spec); err == nil || !strings.Contains(err.Error(), "Spec.Ready is nil") {
+	_, err := Start(readyContext(t), spec)
+	if err == nil || !strings.Contains(err.Error(), "Spec.Ready is nil") {
 		t.Fatalf("Start = %v; want the missing Ready named", err)
 	}
 }

@@ -110,8 +110,8 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 		}
 		logger.Info("cron reopened its log files", "signal", "SIGHUP", "log", files.log, "output", files.output)
 	}
-	serveErr := serve(cmd, root, serving{mode: pidfile.ModeDaemon, logPath: files.log, logger: logger, output: logs.Output(),
-		drainTimeout: options.drainTimeout, onHangup: reopen})
+	serveErr := serve(cmd, root, serving{mode: pidfile.ModeDaemon, logPath: files.log, logger: logger,
+		output: logs.Output(), drainTimeout: options.drainTimeout, onHangup: reopen})
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())
 	}

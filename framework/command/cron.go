@@ -12,7 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -74,9 +74,9 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 // cronFiles are the files of the cron processes below the application's storage folder.
 type cronFiles struct {
 	app      contract.App
-	pidfiles daemon.Folder // storage/runtime/cron.<pid>.pid
-	log      string        // storage/log/cron.log: the structured (JSON) log of daemons
-	output   string        // storage/log/cron.output.log: what daemons print, panics and crashes
+	pidfiles pidfile.Folder // storage/runtime/cron.<pid>.pid
+	log      string         // storage/log/cron.log: the structured (JSON) log of daemons
+	output   string         // storage/log/cron.output.log: what daemons print, panics and crashes
 }
 
 // resolveCronFiles makes the App service (which checks the base folder) and names the cron files. It
@@ -92,13 +92,13 @@ func resolveCronFiles(cmd *cobra.Command) (cronFiles, error) {
 	}
 	return cronFiles{
 		app:      app,
-		pidfiles: daemon.Folder{Path: app.RuntimeFolder(), Prefix: "cron"},
+		pidfiles: pidfile.Folder{Path: app.RuntimeFolder(), Prefix: "cron"},
 		log:      filepath.Join(app.LogFolder(), "cron.log"),
 		output:   filepath.Join(app.LogFolder(), "cron.output.log"),
 	}, nil
 }
 
-// makeLogFolder creates storage/log (mode 0750) if missing; daemon.Folder.Acquire creates
+// makeLogFolder creates storage/log (mode 0750) if missing; pidfile.Folder.Acquire creates
 // storage/runtime itself.
 func (f cronFiles) makeLogFolder() error {
 	if err := os.MkdirAll(f.app.LogFolder(), 0o750); err != nil {

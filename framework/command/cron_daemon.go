@@ -1,16 +1,16 @@
 package command
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
 // daemonTitle is the process title of a cron daemon working in baseFolder, e.g. `hade cron [/srv/app1]`:
@@ -44,21 +44,26 @@ func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Durat
 	if err := files.makeLogFolder(); err != nil {
 		return err
 	}
-	workDir, err := os.Getwd()
-	if err != nil {
-		return fmt.Errorf("find the working directory for the daemon: %w", err)
-	}
 	args, env := daemonCommandLine(cmd, files)
-	pid, err := daemon.Start(cmd.Context(), daemon.Spec{Pidfiles: files.pidfiles, Output: files.output,
-		WorkDir: workDir, // relative flags resolve in the daemon as they did here
-		Args:    append([]string{daemonTitle(root, files.app.BaseFolder())}, args...), Env: env,
-		ReadyTimeout: readyTimeout, ReadyTimeoutName: "--ready-timeout"})
+	ctx, cancel := context.WithTimeoutCause(cmd.Context(), readyTimeout,
+		fmt.Errorf("still starting after %s (--ready-timeout)", readyTimeout))
+	defer cancel()
+	pid, err := daemon.Start(ctx, daemon.Spec{Output: files.output, Env: env,
+		Args:  append([]string{daemonTitle(root, files.app.BaseFolder())}, args...),
+		Ready: func(pid int) bool { return holdsPidfile(files.pidfiles, pid) }})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "cron daemon started: pid %d\nlog: %s\noutput: %s\npidfile: %s\n",
 		pid, files.log, files.output, files.pidfiles.File(pid))
 	return nil
+}
+
+// holdsPidfile reports whether the process pid holds its readable pidfile in pidfiles: a daemon does once
+// it is up.
+func holdsPidfile(pidfiles pidfile.Folder, pid int) bool {
+	entry, err := pidfiles.Inspect(pid)
+	return err == nil && entry.Running && entry.Err == nil
 }
 
 // checkOneDaemon refuses to start a daemon while one runs in the base folder, unless cmd has
@@ -71,7 +76,7 @@ func checkOneDaemon(cmd *cobra.Command, files cronFiles) error {
 	if err != nil {
 		return err
 	}
-	var running []daemon.Entry
+	var running []pidfile.Entry
 	for _, entry := range entries {
 		if entry.Running {
 			running = append(running, entry)
@@ -105,10 +110,10 @@ func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOption
 		}
 		logger.Info("cron reopened its log files", "signal", "SIGHUP", "log", files.log, "output", files.output)
 	}
-	serveErr := serve(cmd, root, serving{mode: daemon.ModeDaemon, logPath: files.log, logger: logger, output: logs.Output(),
-		drainTimeout: options.drainTimeout, onHangup: reopen})
+	serveErr := serve(cmd, root, serving{mode: pidfile.ModeDaemon, logPath: files.log, logger: logger,
+		output: logs.Output(), drainTimeout: options.drainTimeout, onHangup: reopen})
 	if serveErr != nil {
 		logger.Error("cron failed", "error", serveErr.Error())
 	}
-	return errors.Join(serveErr, logs.Close())
+	return serveErr // the log files close when the process exits
 }

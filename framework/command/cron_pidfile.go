@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
 // privateSettings is the owner-only file next to a daemon's pidfile: what `cron restart` needs to start
@@ -21,21 +21,21 @@ type privateSettings struct {
 // acquirePidfile takes this process's pidfile, recording its settings (secrets redacted; a daemon keeps
 // them in full in its owner-only private file). A daemon is refused while another daemon runs in the
 // base folder, unless cmd has --allow-another-daemon.
-func acquirePidfile(cmd *cobra.Command, files cronFiles, mode, logPath string) (*daemon.Pidfile, error) {
+func acquirePidfile(cmd *cobra.Command, files cronFiles, mode, logPath string) (*pidfile.Pidfile, error) {
 	settings := processSettings(cmd, files)
-	record := daemon.Record{
+	record := pidfile.Record{
 		PID: os.Getpid(), AppID: files.app.AppID(), Mode: mode, StartedAt: time.Now(), Log: logPath,
 		Settings: redactSettings(settings),
 	}
-	var options daemon.AcquireOptions
-	if mode == daemon.ModeDaemon {
+	var options pidfile.AcquireOptions
+	if mode == pidfile.ModeDaemon {
 		private, err := json.Marshal(privateSettings{Settings: settings})
 		if err != nil {
 			return nil, err
 		}
 		options.Private = private
 		if !anotherDaemonAllowed(cmd) {
-			options.Admit = func(running []daemon.Entry) error { return refuseSecondDaemon(files, running) }
+			options.Admit = func(running []pidfile.Entry) error { return refuseSecondDaemon(files, running) }
 		}
 	}
 	return files.pidfiles.Acquire(record, options)
@@ -47,10 +47,10 @@ func anotherDaemonAllowed(cmd *cobra.Command) bool {
 }
 
 // refuseSecondDaemon returns an error naming the running daemons among running, if any.
-func refuseSecondDaemon(files cronFiles, running []daemon.Entry) error {
+func refuseSecondDaemon(files cronFiles, running []pidfile.Entry) error {
 	var daemons []string
 	for _, entry := range running {
-		if entry.Err != nil || entry.Record.Mode != daemon.ModeDaemon {
+		if entry.Err != nil || entry.Record.Mode != pidfile.ModeDaemon {
 			continue
 		}
 		text := fmt.Sprintf("pid %d (since %s)", entry.PID, entry.Record.StartedAt.Format(time.RFC3339))

@@ -12,6 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/cronprocess"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -60,7 +61,7 @@ runs and STOPPING=1 when it stops.`,
 				newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, options.readyTimeout)
 			default:
-				return serve(cmd, root, serving{mode: daemon.ModeForeground, logPath: "stdout",
+				return serve(cmd, root, serving{mode: pidfile.ModeForeground, logPath: "stdout",
 					logger: newCronLogger(root, cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
 			}
 		},
@@ -71,7 +72,7 @@ runs and STOPPING=1 when it stops.`,
 
 // serving says how serve runs.
 type serving struct {
-	mode         string // daemon.ModeForeground or daemon.ModeDaemon, recorded in the pidfile
+	mode         string // pidfile.ModeForeground or pidfile.ModeDaemon, recorded in the pidfile
 	logPath      string // where logger writes, recorded in the pidfile
 	logger       *slog.Logger
 	output       io.Writer // where runs' output goes, each line with its job and tick; nil: the command's
@@ -128,7 +129,7 @@ func (s serving) process(cmd *cobra.Command, root *console.Root, files cronFiles
 	if err != nil {
 		return cronprocess.Config{}, err
 	}
-	acquire := func() (*daemon.Pidfile, error) { return acquirePidfile(cmd, files, s.mode, s.logPath) }
+	acquire := func() (*pidfile.Pidfile, error) { return acquirePidfile(cmd, files, s.mode, s.logPath) }
 	return cronprocess.Config{Scheduler: root.Scheduler, Backend: backend, AppID: files.app.AppID(),
 		BaseFolder: files.app.BaseFolder(), Provider: root.Settings.BackendAddress(), Secrets: root.Secrets(),
 		Mode: s.mode, Settings: describeSettings(redactSettings(processSettings(cmd, files))), Logger: s.logger,

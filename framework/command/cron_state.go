@@ -10,7 +10,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
 // stateNotRunning is the exit status of `cron state` when no cron process of this base folder and pid
@@ -76,7 +76,7 @@ func printTableState(cmd *cobra.Command, root *console.Root, files cronFiles) er
 func printJSONState(cmd *cobra.Command, root *console.Root, files cronFiles) error {
 	entries, stateErr := files.pidfiles.List()
 	local := make([]jsonPidfile, 0, len(entries))
-	var running []daemon.Entry
+	var running []pidfile.Entry
 	for _, entry := range entries {
 		local = append(local, toJSONPidfile(entry))
 		if entry.Running && entry.Err == nil && entry.Foreign == "" {
@@ -105,7 +105,7 @@ func cluster(cmd *cobra.Command, root *console.Root, providerErr error) ([]contr
 }
 
 // stateExit is nil when a process of this base folder runs, exit status 3 when none does, err when set.
-func stateExit(running []daemon.Entry, err error) error {
+func stateExit(running []pidfile.Entry, err error) error {
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ type jsonPidfile struct {
 	Error     string            `json:"error,omitempty"`
 }
 
-func toJSONPidfile(entry daemon.Entry) jsonPidfile {
+func toJSONPidfile(entry pidfile.Entry) jsonPidfile {
 	j := jsonPidfile{Path: entry.Path, PID: entry.PID, Running: entry.Running, Foreign: entry.Foreign}
 	if entry.Err != nil {
 		j.Error = entry.Err.Error()
@@ -143,13 +143,13 @@ func toJSONPidfile(entry daemon.Entry) jsonPidfile {
 // printState prints one line per running cron process, or that none runs and where it looked; it
 // returns the running entries of this pid namespace and boot, and an error naming each unreadable
 // pidfile.
-func printState(out io.Writer, files cronFiles, now time.Time) ([]daemon.Entry, error) {
+func printState(out io.Writer, files cronFiles, now time.Time) ([]pidfile.Entry, error) {
 	entries, err := files.pidfiles.List()
 	if err != nil {
 		return nil, err
 	}
 	var errs []error
-	var running []daemon.Entry
+	var running []pidfile.Entry
 	for _, entry := range entries {
 		record := entry.Record
 		switch {

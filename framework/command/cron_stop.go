@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
 // stopOptions are the flags of `cron stop` and `cron restart`.
@@ -49,9 +49,9 @@ A SIGKILL is recorded in the killed daemon's log (cron.log), as its runs still g
 }
 
 // stopCron stops the cron processes of this namespace that hold their pidfile (all, or options.pid), as
-// daemon.Stop, and prints what it did; it says so and returns nil when none runs.
+// pidfile.Stop, and prints what it did; it says so and returns nil when none runs.
 func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopOptions) error {
-	report, err := daemon.Stop(ctx, files.pidfiles, daemon.StopOptions{PID: options.pid, Timeout: options.timeout,
+	report, err := pidfile.Stop(ctx, files.pidfiles, pidfile.StopOptions{PID: options.pid, Timeout: options.timeout,
 		By: "cron stop", TimeoutName: "--timeout"})
 	if report.NotRunning && options.pid != 0 {
 		return errors.Join(console.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
@@ -70,7 +70,7 @@ func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopO
 }
 
 // printStopped says that a process was stopped, or killed with SIGKILL after timeout.
-func printStopped(out io.Writer, stopped daemon.Stopped, timeout time.Duration) {
+func printStopped(out io.Writer, stopped pidfile.Stopped, timeout time.Duration) {
 	if !stopped.Killed {
 		fmt.Fprintf(out, "stopped cron process %d (%s) in %s\n", stopped.Entry.PID, stopped.Entry.Record.Mode,
 			stopped.Took.Round(time.Millisecond))

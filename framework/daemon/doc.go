@@ -1,13 +1,8 @@
-// Package daemon supervises the processes of one kind (e.g. cron) that share a base folder: their
-// pidfiles, starting one in the background, stopping them, their signals, the log files of a daemon and
-// systemd's readiness protocol. It knows no command line: callers name their own flags in what they print.
+// Package daemon runs a program as a daemon: Start starts this executable again in the background and
+// returns once the daemon is up, IsStarted and CompleteStart are the daemon's side of that start, the
+// signals stop a process or make a daemon reopen its log files, Logs are a daemon's rotated log files, and
+// NotifyReady and NotifyStopping speak systemd's readiness protocol. It knows no command line: callers
+// name their own flags in what they print.
 //
-// Pidfiles: a Folder keeps the pidfiles of the processes of one kind, one per process:
-// <folder>/<prefix>.<pid>.pid. A process holds an exclusive flock on its pidfile while it runs; liveness
-// is that lock, never kill(pid, 0), which a reused pid or a zombie would also answer. Creating, listing
-// and removing stale pidfiles happen under a folder lock (<folder>/<prefix>.lock), so a pidfile is never
-// seen half-written and never removed while its process is taking it. A pidfile records the pid
-// namespace and the boot of its process: a pid means nothing in another namespace or boot (see
-// Entry.Foreign). Next to a pidfile, an owner-only file may keep what the process must not show to the
-// group (see AcquireOptions.Private).
+// Cron's pidfiles, and stopping the processes that hold them, are in framework/internal/pidfile.
 package daemon

@@ -24,7 +24,8 @@ const (
 //   - the output, e.g. cron.output.log, for what jobs print and whatever the process writes to its fds 1
 //     and 2 (Go runtime crashes): the process's fds 1 and 2 always point at the current output file.
 //
-// Logs live until the process exits: Close closes the log, while fds 1 and 2 stay open.
+// Logs live until the process exits, as fds 1 and 2 must: their files are closed by the exit, never
+// before, so that nothing the process writes at its end (a Go runtime crash included) is lost.
 type Logs struct {
 	log    *lumberjack.Logger
 	output *outputLog
@@ -59,9 +60,6 @@ func (l *Logs) Reopen() error {
 	}
 	return errors.Join(l.log.Close(), l.output.reopen()) // lumberjack reopens by name at its next write
 }
-
-// Close closes the structured log; fds 1 and 2 stay open until the process exits.
-func (l *Logs) Close() error { return l.log.Close() }
 
 // createFile creates path with mode 0640 if it does not exist.
 func createFile(path string) error {

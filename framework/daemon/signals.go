@@ -2,46 +2,50 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// Signals receives the signals a supervised process handles: SIGINT and SIGTERM stop it; SIGHUP stops a
-// foreground process (its terminal was closed) and makes a daemon reopen its log files. From
-// NotifySignals to Stop, these signals no longer end the process by default.
-type Signals struct {
-	ch chan os.Signal
-}
-
-// NotifySignals starts receiving SIGINT, SIGTERM and SIGHUP; call Stop to give them back.
-func NotifySignals() *Signals {
-	s := &Signals{ch: make(chan os.Signal, 4)}
-	signal.Notify(s.ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	return s
-}
-
-// Stop restores the default handling of the signals.
-func (s *Signals) Stop() { signal.Stop(s.ch) }
-
-// Wait blocks until a stop signal arrives or ctx is done and returns the reason, for the log: the signal's
-// name ("SIGTERM", "SIGINT", "SIGHUP") or the context's cause (e.g. "context canceled"). When onHangup is
-// not nil, SIGHUP calls it (on the caller's goroutine) and waiting goes on.
-func (s *Signals) Wait(ctx context.Context, onHangup func()) string {
-	for {
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx).Error()
-		case received := <-s.ch:
-			if received == syscall.SIGHUP && onHangup != nil {
-				onHangup()
-				continue
+// NotifySignals receives the signals a supervised process handles: SIGINT and SIGTERM stop it; SIGHUP stops
+// a foreground process (onHangup nil: its terminal was closed) and calls onHangup in a daemon (e.g. to
+// reopen its log files), one call at a time, on a goroutine of NotifySignals, and the process goes on.
+//
+// The returned context stopped is done when a stop signal arrives, with an error naming the signal as its
+// cause (context.Cause(stopped).Error() is e.g. "SIGTERM"), or when ctx is done, with ctx's cause. From
+// the call until stop, the three signals no longer end the process by default, also after the first stop
+// signal. stop restores their default handling, cancels stopped and returns once onHangup is not running;
+// it may be called more than once.
+func NotifySignals(ctx context.Context, onHangup func()) (stopped context.Context, stop func()) {
+	stopped, cancel := context.WithCancelCause(ctx)
+	received := make(chan os.Signal, 4)
+	signal.Notify(received, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case got := <-received:
+				if got == syscall.SIGHUP && onHangup != nil {
+					onHangup()
+					continue
+				}
+				cancel(errors.New(signalName(got))) // the first cause stays
 			}
-			return signalName(received)
 		}
-	}
+	}()
+	return stopped, sync.OnceFunc(func() {
+		signal.Stop(received)
+		close(quit)
+		<-done
+		cancel(context.Canceled)
+	})
 }
 
 // signalName returns e.g. "SIGTERM".

@@ -16,28 +16,33 @@ const daemonUmask = 0o027
 
 // Spec says what Start starts.
 type Spec struct {
-	Pidfiles Folder   // the folder the daemon takes its pidfile in (the daemon calls Acquire itself)
-	Output   string   // absolute path of the file the daemon's fds 1 and 2 append to, created with mode 0640
-	WorkDir  string   // the daemon's working directory
-	Args     []string // the daemon's argv; Args[0] is its process title, which ps shows
-	Env      []string // the daemon's whole environment
-	// ReadyTimeout bounds the wait for the daemon to hold its pidfile; ReadyTimeoutName is how errors name
-	// it, e.g. a flag ("" names none).
-	ReadyTimeout     time.Duration
-	ReadyTimeoutName string
+	Args   []string // the daemon's argv; Args[0] is its process title, which ps shows
+	Env    []string // the daemon's whole environment
+	Output string   // absolute path of the file the daemon's fds 1 and 2 append to, created with mode 0640
+	// Ready reports whether the daemon with this pid is up (e.g. it holds its pidfile); Start calls it every
+	// 20ms until it says so. Required.
+	Ready func(pid int) bool
 }
 
-// Start starts this executable again as a daemon (in a new session, with umask 027, stdin from
-// /dev/null; see CompleteStart for its side) and returns its pid once the daemon holds its pidfile in
-// spec.Pidfiles with its own pid. When the daemon exits first, or is not up within spec.ReadyTimeout (it
-// is killed then), or ctx is done first (it is killed too), the error says so and adds what the daemon
-// printed to spec.Output.
+// Start starts this executable again as a daemon (in a new session, in this process's working directory,
+// with umask 027, stdin from /dev/null; see CompleteStart for its side) and returns its pid once
+// spec.Ready says the daemon is up. Bound the wait with ctx's deadline: when the daemon exits first, or ctx
+// is done first (the daemon is killed then, and the error gives context.Cause(ctx), e.g. a deadline's
+// cause naming the wait), the error says so and adds what the daemon printed to spec.Output. It also
+// returns an error, before starting anything, when spec.Ready is nil or the working directory is gone.
 func Start(ctx context.Context, spec Spec) (pid int, err error) {
+	if spec.Ready == nil {
+		return 0, errors.New("start a daemon: Spec.Ready is nil")
+	}
+	workDir, err := os.Getwd()
+	if err != nil {
+		return 0, fmt.Errorf("find the working directory for the daemon: %w", err)
+	}
 	outputStart := fileSize(spec.Output)
 	handoff := &godaemon.Context{
 		LogFileName: spec.Output, // absolute: the parent opens it
 		LogFilePerm: logFileMode,
-		WorkDir:     spec.WorkDir,
+		WorkDir:     workDir, // relative paths resolve in the daemon as they do here
 		Umask:       daemonUmask,
 		Args:        spec.Args,
 		Env:         spec.Env,
@@ -50,49 +55,38 @@ func Start(ctx context.Context, spec Spec) (pid int, err error) {
 		return 0, fmt.Errorf("start the cron daemon: %w", err)
 	}
 	// go-daemon v0.1.6 may report a broken pipe although the child started (its issue #86): readiness is
-	// decided below, by the child's pidfile.
+	// decided below, by spec.Ready.
 	handoffErr := err
-	if err := waitReady(ctx, spec, child); err != nil {
+	if err := waitReady(ctx, spec.Ready, child); err != nil {
 		return 0, fmt.Errorf("%w%s", err, describeOutput(spec.Output, outputStart, handoffErr))
 	}
 	return child.Pid, nil
 }
 
-// waitReady polls until the child holds its pidfile with its own pid, has exited, or spec.ReadyTimeout
-// passed or ctx is done (then it kills the child, which is ours).
-func waitReady(ctx context.Context, spec Spec, child *os.Process) error {
-	deadline := time.Now().Add(spec.ReadyTimeout)
+// waitReady polls until ready says the child is up, the child has exited, or ctx is done (then it kills the
+// child, which is ours).
+func waitReady(ctx context.Context, ready func(pid int) bool, child *os.Process) error {
 	for {
-		entry, err := spec.Pidfiles.Inspect(child.Pid)
-		if err == nil && entry.Running && entry.Err == nil && entry.Record.PID == child.Pid {
+		if ready(child.Pid) {
 			return nil
 		}
 		var status syscall.WaitStatus
 		// an error (none is expected: the child is ours) leaves the exit to be seen at a later poll
 		if pid, err := syscall.Wait4(child.Pid, &status, syscall.WNOHANG, nil); err == nil && pid == child.Pid {
-			return fmt.Errorf("the cron daemon (pid %d) exited before it was up: %s", child.Pid, describeStatus(status))
+			return fmt.Errorf("the cron daemon (pid %d) exited before it was up: %s", child.Pid,
+				describeStatus(status))
 		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
+		if ctx.Err() != nil {
 			killErr := child.Kill()
 			_, _ = child.Wait() // reaps the child killed just above; its status says nothing more
-			return errors.Join(notUpError(ctx, spec, child.Pid), killErr)
+			return errors.Join(fmt.Errorf("the cron daemon (pid %d) was not up: %w; it was killed", child.Pid,
+				context.Cause(ctx)), killErr)
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-}
-
-// notUpError says that the daemon pid was not up within spec.ReadyTimeout, or when ctx was done, and was
-// killed.
-func notUpError(ctx context.Context, spec Spec, pid int) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("the cron daemon (pid %d) was not up when its start was cancelled (%w); it was killed",
-			pid, context.Cause(ctx))
-	}
-	name := ""
-	if spec.ReadyTimeoutName != "" {
-		name = " (" + spec.ReadyTimeoutName + ")"
-	}
-	return fmt.Errorf("the cron daemon (pid %d) was not up after %s%s; it was killed", pid, spec.ReadyTimeout, name)
 }
 
 func describeStatus(status syscall.WaitStatus) string {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,15 +12,27 @@ import (
 	"time"
 )
 
-// failEnv makes the test daemon fail before it takes its pidfile; hangEnv makes it wait for SIGKILL.
+// The test daemon's settings: folderEnv names the folder it says it is up in; failEnv makes it print that
+// value and exit 3 before it is up; hangEnv makes it never be up (it waits for SIGKILL).
 const (
-	failEnv = "HADE_DAEMON_TEST_FAIL"
-	hangEnv = "HADE_DAEMON_TEST_HANG"
+	folderEnv = "HADE_DAEMON_TEST_FOLDER"
+	failEnv   = "HADE_DAEMON_TEST_FAIL"
+	hangEnv   = "HADE_DAEMON_TEST_HANG"
 )
 
-// runTestDaemon is this test binary started by Start: it completes the start and holds a pidfile in the
-// folder of holderEnv until SIGTERM, or with failEnv prints that value and exits 3, or with hangEnv
-// never takes it.
+func TestMain(m *testing.M) {
+	if IsStarted() {
+		os.Exit(runTestDaemon())
+	}
+	os.Exit(m.Run())
+}
+
+// upFile is the file by which the test daemon pid says it is up.
+func upFile(folder string, pid int) string { return filepath.Join(folder, fmt.Sprintf("up.%d", pid)) }
+
+// runTestDaemon is this test binary started by Start: it completes the start, creates its upFile in the
+// folder of folderEnv and waits for SIGTERM, then exits 0; or, with failEnv, prints that value and exits 3;
+// or, with hangEnv, is never up.
 func runTestDaemon() int {
 	if err := CompleteStart(); err != nil {
 		_, _ = fmt.Fprintln(os.Stderr, err) // the exit status says it failed; the message is for a person
@@ -32,43 +45,57 @@ func runTestDaemon() int {
 	if os.Getenv(hangEnv) != "" {
 		time.Sleep(time.Hour) // until Start kills it
 	}
-	return holdPidfile(os.Getenv(holderEnv))
+	stopped, stop := NotifySignals(context.Background(), nil)
+	defer stop()
+	if err := os.WriteFile(upFile(os.Getenv(folderEnv), os.Getpid()), nil, 0o640); err != nil {
+		_, _ = fmt.Fprintln(os.Stderr, err) // the exit status says it failed; the message is for a person
+		return 1
+	}
+	<-stopped.Done()
+	if context.Cause(stopped).Error() != "SIGTERM" {
+		return 4
+	}
+	return 0
 }
 
-func testSpec(t *testing.T, env ...string) Spec {
-	t.Helper()
-	folder := Folder{Path: t.TempDir(), Prefix: "cron"}
-	workDir, err := os.Getwd()
+// testSpec is a Spec of the test daemon, up once it created its upFile in folder.
+func testSpec(folder string, env ...string) Spec {
+	return Spec{Args: []string{"test daemon", "-test.run=^$"},
+		Env:    append(append(os.Environ(), folderEnv+"="+folder), env...),
+		Output: filepath.Join(folder, "daemon.output.log"),
+		Ready: func(pid int) bool {
+			_, err := os.Stat(upFile(folder, pid))
+			return err == nil
+		}}
+}
+
+// readyContext bounds a start's wait to 10s.
+func readyContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestStartReturnsOnceTheDaemonIsUp(t *testing.T) {
+	folder := t.TempDir()
+	pid, err := Start(readyContext(t), testSpec(folder))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Spec{Pidfiles: folder, Output: filepath.Join(folder.Path, "cron.output.log"), WorkDir: workDir,
-		Args: []string{"test daemon", "-test.run=^$"}, Env: append(append(os.Environ(), holderEnv+"="+folder.Path), env...),
-		ReadyTimeout: 10 * time.Second, ReadyTimeoutName: "the ready timeout"}
-}
-
-func TestStartReturnsOnceTheDaemonHoldsItsPidfile(t *testing.T) {
-	spec := testSpec(t)
-	pid, err := Start(context.Background(), spec)
-	if err != nil {
+	if _, err := os.Stat(upFile(folder, pid)); err != nil {
+		t.Fatalf("Start returned pid %d, which is not up: %v", pid, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
-	}
-	entry, err := spec.Pidfiles.Inspect(pid)
-	if err != nil || !entry.Running || entry.Record.Mode != ModeDaemon {
-		t.Fatalf("Inspect(%d) = %+v, %v; want the daemon's running pidfile", pid, entry, err)
-	}
-	report, err := Stop(context.Background(), spec.Pidfiles, StopOptions{Timeout: 10 * time.Second})
-	if err != nil || len(report.Stopped) != 1 || report.Stopped[0].Killed {
-		t.Fatalf("Stop = %+v, %v; want the daemon stopped", report, err)
 	}
 	var status syscall.WaitStatus
 	if _, err := syscall.Wait4(pid, &status, 0, nil); err != nil || status.ExitStatus() != 0 {
-		t.Fatalf("daemon exit: %v, %v; want status 0", status, err)
+		t.Fatalf("daemon exit: %v, %v; want status 0 after SIGTERM", status, err)
 	}
 }
 
 func TestStartSaysWhatAFailedDaemonPrinted(t *testing.T) {
-	_, err := Start(context.Background(), testSpec(t, failEnv+"=no such setting"))
+	_, err := Start(readyContext(t), testSpec(t.TempDir(), failEnv+"=no such setting"))
 	if err == nil || !strings.Contains(err.Error(), "exited before it was up: exit status 3") ||
 		!strings.Contains(err.Error(), "no such setting") {
 		t.Fatalf("Start = %v; want the exit status and what the daemon printed", err)
@@ -76,10 +103,20 @@ func TestStartSaysWhatAFailedDaemonPrinted(t *testing.T) {
 }
 
 func TestStartKillsADaemonNotUpInTime(t *testing.T) {
-	spec := testSpec(t, hangEnv+"=1")
-	spec.ReadyTimeout = 300 * time.Millisecond
-	_, err := Start(context.Background(), spec)
-	if err == nil || !strings.Contains(err.Error(), "was not up after 300ms (the ready timeout); it was killed") {
-		t.Fatalf("Start = %v; want the daemon killed after the ready timeout", err)
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 300*time.Millisecond,
+		errors.New("still starting after 300ms"))
+	defer cancel()
+	_, err := Start(ctx, testSpec(t.TempDir(), hangEnv+"=1"))
+	if err == nil || !strings.Contains(err.Error(), "was not up: still starting after 300ms; it was killed") {
+		t.Fatalf("Start = %v; want the daemon killed, with the deadline's cause", err)
+	}
+}
+
+func TestStartWithoutReadyStartsNothing(t *testing.T) {
+	spec := testSpec(t.TempDir())
+	spec.Ready = nil
+	_, err := Start(readyContext(t), spec)
+	if err == nil || !strings.Contains(err.Error(), "Spec.Ready is nil") {
+		t.Fatalf("Start = %v; want the missing Ready named", err)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -30,7 +30,7 @@ type Config struct {
 	BaseFolder, Provider string
 	// Secrets are the credentials of the settings, scrubbed from what the alerts and the status page show.
 	Secrets []string
-	// Mode is daemon.ModeForeground or daemon.ModeDaemon, as the "cron started" line says it.
+	// Mode is pidfile.ModeForeground or pidfile.ModeDaemon, as the "cron started" line says it.
 	Mode string
 	// Settings are the process's settings as the "cron started" line shows them (secrets redacted).
 	Settings string
@@ -45,10 +45,10 @@ type Config struct {
 	OnHangup func()
 	// Pidfiles is the folder of the cron processes' pidfiles: the stale ones are removed before the
 	// server binds.
-	Pidfiles daemon.Folder
+	Pidfiles pidfile.Folder
 	// Pidfile takes this process's pidfile (recording its settings), once the server is bound and before
 	// the scheduler starts; Serve releases it once the process stopped.
-	Pidfile func() (*daemon.Pidfile, error)
+	Pidfile func() (*pidfile.Pidfile, error)
 	// HTTP is the server of --http; nil: none.
 	HTTP *HTTP
 	// Webhooks (--alert-webhook, already checked) receive an alert when a job fails, misses ticks or

@@ -9,9 +9,9 @@ import (
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
-// run starts the alerts and the scheduler over c.Backend, waits for a stop (signals, or the end of ctx),
-// drains the scheduler, then stops the alerts; pidPath is logged.
-func run(ctx context.Context, c Config, web *web, signals *daemon.Signals, pidPath string) error {
+// run starts the alerts and the scheduler over c.Backend, waits for a stop (stopped is done: a signal, or
+// the end of ctx), drains the scheduler, then stops the alerts; pidPath is logged.
+func run(ctx context.Context, c Config, web *web, stopped context.Context, pidPath string) error {
 	alerter, err := startAlerts(c)
 	if err != nil {
 		return err
@@ -28,7 +28,8 @@ func run(ctx context.Context, c Config, web *web, signals *daemon.Signals, pidPa
 		"entries", len(c.Scheduler.Entries()), "pidfile", pidPath, "settings", c.Settings)
 	web.started()
 	daemon.NotifyReady(c.Logger)
-	reason := signals.Wait(ctx, c.OnHangup)
+	<-stopped.Done()
+	reason := context.Cause(stopped).Error()
 	web.stopping()
 	daemon.NotifyStopping(c.Logger)
 	drain(c, reason)

@@ -20,8 +20,9 @@ const processUmask = 0o027
 // first error of a step otherwise, having undone the steps before it.
 func Serve(ctx context.Context, c Config) (err error) {
 	syscall.Umask(processUmask)
-	signals := daemon.NotifySignals() // before the pidfile, which tells others this process is up
-	defer signals.Stop()
+	// before the pidfile, which tells others this process is up
+	stopped, stopSignals := daemon.NotifySignals(ctx, c.OnHangup)
+	defer stopSignals()
 	if _, err := c.Pidfiles.RemoveStale(); err != nil {
 		return err
 	}
@@ -35,5 +36,5 @@ func Serve(ctx context.Context, c Config) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, pid.Release()) }()
-	return run(ctx, c, web, signals, pid.Path())
+	return run(ctx, c, web, stopped, pid.Path())
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/backend/memory"
-	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/cronhttp"
+	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
@@ -85,14 +85,14 @@ func testConfig(t *testing.T, cron *scheduler.Scheduler) (Config, *lockedBuffer)
 	t.Helper()
 	t.Setenv("NOTIFY_SOCKET", "")
 	log := &lockedBuffer{}
-	folder := daemon.Folder{Path: t.TempDir(), Prefix: "cron"}
+	folder := pidfile.Folder{Path: t.TempDir(), Prefix: "cron"}
 	c := Config{Scheduler: cron, Backend: memory.NewStore(memory.Options{}).Open(), AppID: "app-1",
-		BaseFolder: "/srv/app", Provider: "memory", Mode: daemon.ModeForeground, Settings: "provider memory",
+		BaseFolder: "/srv/app", Provider: "memory", Mode: pidfile.ModeForeground, Settings: "provider memory",
 		Logger: NewLogger(log, slog.LevelDebug), DrainTimeout: time.Second, Pidfiles: folder,
 		HTTP: &HTTP{Address: cronhttp.Address{Bind: "127.0.0.1:0", Loopback: true}}}
-	c.Pidfile = func() (*daemon.Pidfile, error) {
-		return folder.Acquire(daemon.Record{PID: os.Getpid(), AppID: c.AppID, Mode: c.Mode, StartedAt: time.Now()},
-			daemon.AcquireOptions{})
+	c.Pidfile = func() (*pidfile.Pidfile, error) {
+		return folder.Acquire(pidfile.Record{PID: os.Getpid(), AppID: c.AppID, Mode: c.Mode, StartedAt: time.Now()},
+			pidfile.AcquireOptions{})
 	}
 	t.Cleanup(func() { _ = c.Backend.Close() })
 	return c, log
@@ -125,7 +125,7 @@ func TestServeRunsUntilItsContextEnds(t *testing.T) {
 	go func() { done <- Serve(ctx, c) }()
 
 	started := log.waitLine(t, "cron started")
-	if started["mode"] != daemon.ModeForeground || started["app_id"] != "app-1" || started["entries"] != 1.0 ||
+	if started["mode"] != pidfile.ModeForeground || started["app_id"] != "app-1" || started["entries"] != 1.0 ||
 		started["settings"] != "provider memory" || !strings.HasPrefix(started["pidfile"].(string), c.Pidfiles.Path) {
 		t.Fatalf("cron started line: %v", started)
 	}
@@ -199,7 +199,7 @@ func TestServeUndoesItsStepsWhenOneFails(t *testing.T) {
 	}
 
 	c, _ = testConfig(t, newScheduler(true))
-	c.Pidfile = func() (*daemon.Pidfile, error) { return nil, errors.New("pidfile refused") }
+	c.Pidfile = func() (*pidfile.Pidfile, error) { return nil, errors.New("pidfile refused") }
 	if err := Serve(context.Background(), c); err == nil || err.Error() != "pidfile refused" {
 		t.Fatalf("Serve with a refused pidfile: %v", err)
 	}

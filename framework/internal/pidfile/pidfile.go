@@ -1,4 +1,4 @@
-package daemon
+package pidfile
 
 import (
 	"encoding/json"
@@ -17,7 +17,7 @@ const folderLockWait = 5 * time.Second
 // The modes a Record names.
 const (
 	ModeForeground = "foreground" // a process started in the foreground
-	ModeDaemon     = "daemon"     // a process started by Start
+	ModeDaemon     = "daemon"     // a process started in the background (daemon.Start)
 )
 
 // Record is what a pidfile holds, as one JSON object. Its file is readable by the group: it holds no

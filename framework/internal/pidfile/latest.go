@@ -1,4 +1,4 @@
-package daemon
+package pidfile
 
 // LatestDaemon returns the entry of the running daemon (ModeDaemon) of this pid namespace and boot that
 // started last, with a readable pidfile; ok is false when none runs. The error is List's.

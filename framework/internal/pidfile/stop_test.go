@@ -1,4 +1,4 @@
-package daemon
+package pidfile
 
 import (
 	"bufio"
@@ -23,9 +23,6 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	if IsStarted() {
-		os.Exit(runTestDaemon())
-	}
 	if folder := os.Getenv(holderEnv); folder != "" {
 		os.Exit(holdPidfile(folder))
 	}
@@ -35,11 +32,13 @@ func TestMain(m *testing.M) {
 // holdPidfile takes this process's pidfile in folder, says "ready" on stdout and waits for SIGTERM (or,
 // with holderIgnoreEnv, forever).
 func holdPidfile(folder string) int {
-	if os.Getenv(holderIgnoreEnv) != "" {
-		signal.Ignore(syscall.SIGTERM)
+	terminated, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	ignore := os.Getenv(holderIgnoreEnv) != ""
+	if ignore {
+		stop()                         // a Notify would catch SIGTERM again after Ignore
+		signal.Ignore(syscall.SIGTERM) // only SIGKILL ends the holder
 	}
-	signals := NotifySignals()
-	defer signals.Stop()
 	record := Record{PID: os.Getpid(), Mode: ModeDaemon, StartedAt: time.Now(), Log: os.Getenv(holderLogEnv)}
 	held, err := Folder{Path: folder, Prefix: "cron"}.Acquire(record, AcquireOptions{})
 	if err != nil {
@@ -49,7 +48,11 @@ func holdPidfile(folder string) int {
 	if _, err := fmt.Println("ready"); err != nil {
 		return 1
 	}
-	signals.Wait(context.Background(), nil)
+	if ignore {
+		time.Sleep(time.Hour) // until SIGKILL
+		return 1
+	}
+	<-terminated.Done()
 	if err := held.Release(); err != nil {
 		return 1
 	}
@@ -121,4 +124,13 @@ func TestStopWithNothingRunning(t *testing.T) {
 			t.Fatalf("Stop(pid %d) = %+v, %v; want not running", pid, report, err)
 		}
 	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/secret"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // historyOptions are the flags of `cron history`.
@@ -60,21 +60,21 @@ It reads only, works while no cron process runs, and exits 1 when the backend ca
 	}
 	cmd.Flags().IntVarP(&options.limit, "limit", "n", 20, "show at most this many runs, the newest (0: all kept)")
 	cmd.Flags().DurationVar(&options.since, "since", 0, "show only ticks of this long ago or later, e.g. 24h (0: all)")
-	cmd.Flags().StringVar(&options.outcome, "outcome", "", "show only this outcome: "+strings.Join(scheduler.RecordedOutcomes(), ", "))
+	cmd.Flags().StringVar(&options.outcome, "outcome", "", "show only this outcome: "+strings.Join(engine.RecordedOutcomes(), ", "))
 	addOutputFlag(cmd, &options.output)
 	return cmd
 }
 
 // query checks the flags and the job argument and returns the query they ask for.
-func (o historyOptions) query(specs []scheduler.Entry, args []string, now time.Time) (contract.RunQuery, error) {
+func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time) (contract.RunQuery, error) {
 	query := contract.RunQuery{Outcome: contract.Outcome(o.outcome), Limit: o.limit}
 	switch {
 	case o.limit < 0:
 		return query, fmt.Errorf("--limit %d is negative: give a number of runs, or 0 for all", o.limit)
 	case o.since < 0:
 		return query, fmt.Errorf("--since %s is negative: give how far back to look, e.g. 24h", o.since)
-	case o.outcome != "" && !slices.Contains(scheduler.RecordedOutcomes(), o.outcome):
-		return query, fmt.Errorf("--outcome %q is not an outcome: valid values are %s", o.outcome, strings.Join(scheduler.RecordedOutcomes(), ", "))
+	case o.outcome != "" && !slices.Contains(engine.RecordedOutcomes(), o.outcome):
+		return query, fmt.Errorf("--outcome %q is not an outcome: valid values are %s", o.outcome, strings.Join(engine.RecordedOutcomes(), ", "))
 	}
 	if err := checkOutput(o.output); err != nil {
 		return query, err

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/scheduler"
+	"github.com/hadeframe/hade/framework/internal/engine"
 )
 
 func newCronListCommand(root *console.Root) *cobra.Command {
@@ -95,7 +95,7 @@ func readJobStates(cmd *cobra.Command, root *console.Root) (jobStates, error) {
 
 // printList prints a table of specs: job, type, spec, zone, command, service, hold time, next run after
 // now, and the last recorded run.
-func printList(out io.Writer, specs []scheduler.Entry, states jobStates, now time.Time) error {
+func printList(out io.Writer, specs []engine.Entry, states jobStates, now time.Time) error {
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "JOB\tTYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN\tPAUSED\tLAST TICK\tOUTCOME\tWHERE\tDURATION")
 	for _, spec := range specs {
@@ -119,7 +119,7 @@ func printList(out io.Writer, specs []scheduler.Entry, states jobStates, now tim
 }
 
 // nextRun is the spec's next fire time after now in RFC 3339, or "never".
-func nextRun(spec scheduler.Entry, now time.Time) string {
+func nextRun(spec engine.Entry, now time.Time) string {
 	if at := spec.Next(now); !at.IsZero() {
 		return at.Format(time.RFC3339)
 	}
@@ -142,7 +142,7 @@ type jsonJob struct {
 }
 
 // printJSONList prints {"jobs": [...], "provider": line} and returns providerErr.
-func printJSONList(out io.Writer, specs []scheduler.Entry, states jobStates, line string,
+func printJSONList(out io.Writer, specs []engine.Entry, states jobStates, line string,
 	providerErr error, now time.Time) error {
 	jobs := make([]jsonJob, 0, len(specs))
 	for _, spec := range specs {

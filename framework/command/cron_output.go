@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/scheduler"
+	"github.com/hadeframe/hade/framework/internal/engine"
 )
 
 // Output formats of the read commands (`cron history`, `cron list`, `cron state`).
@@ -81,7 +81,7 @@ func rfc3339(t time.Time) string {
 func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // jobNames returns the job names of specs, in registration order.
-func jobNames(specs []scheduler.Entry) []string {
+func jobNames(specs []engine.Entry) []string {
 	names := make([]string, 0, len(specs))
 	for _, spec := range specs {
 		names = append(names, spec.Name)
@@ -90,7 +90,7 @@ func jobNames(specs []scheduler.Entry) []string {
 }
 
 // checkJob returns an error naming job and listing the registered jobs when job is not one of them.
-func checkJob(specs []scheduler.Entry, job string) error {
+func checkJob(specs []engine.Entry, job string) error {
 	names := jobNames(specs)
 	if slices.Contains(names, job) {
 		return nil

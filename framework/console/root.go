@@ -17,6 +17,7 @@ import (
 
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/provider/app"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
@@ -60,7 +61,7 @@ type Settings struct {
 type Root struct {
 	*cobra.Command
 	Container *framework.Container
-	Scheduler *scheduler.Scheduler
+	Scheduler *engine.Scheduler
 	Settings  *Settings
 
 	setupErr      error
@@ -88,7 +89,7 @@ func NewRoot(name, short string) *Root {
 		"lowest level the cron process logs: debug, info, warn or error (env "+envLogLevel+")")
 
 	container := framework.NewContainer()
-	root := &Root{Command: command, Container: container, Scheduler: scheduler.New(), Settings: settings}
+	root := &Root{Command: command, Container: container, Scheduler: engine.New(), Settings: settings}
 	root.setupErr = errors.Join(envErr,
 		container.Bind(app.Provider{
 			BaseFolder: func() string { return settings.BaseFolder },
@@ -111,18 +112,36 @@ func registeredBackends() string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// AddCronCommand registers cmd to run at every tick of spec on this process; see
-// scheduler.Scheduler.AddCronCommand. Errors are reported by Execute.
+// AddCronCommand registers cmd to run at every tick of spec on this process, with options
+// (scheduler.WithName, WithTimeout, WithRetry; WithCatchUp is for distributed entries). A spec has 5 fields
+// or 6 with seconds first, or is a descriptor (@daily, @every 90s, …), optionally prefixed by
+// CRON_TZ=<zone>; it is evaluated in that zone, else in --cron-tz's or the host's, with cronie's daylight
+// saving rules. cmd stays a plain command, runnable from the CLI too. The job is named after cmd unless
+// WithName names it. An invalid spec or option, a nil or non-runnable cmd, or a job name that is invalid
+// or already taken is a registration error, which Execute reports before running anything.
 func (r *Root) AddCronCommand(spec string, cmd *cobra.Command, options ...scheduler.EntryOption) {
-	r.Scheduler.AddCronCommand(spec, cmd, options...)
+	r.Scheduler.AddCronCommand(spec, cmd, engineOptions(options)...)
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
-// sharing the distributed backend, claiming each tick under serviceName within ±holdTime of it (the hold
-// window); see scheduler.Scheduler.AddDistributedCronCommand. Errors are reported by Execute.
+// sharing the distributed backend (--distributed), with options as AddCronCommand's plus
+// scheduler.WithCatchUp and WithOverlap: before each run the process claims the tick under serviceName
+// (1 to 128 ASCII letters, digits, '_', '-' or '.'), within ±holdTime of it (holdTime >= 100ms; the hold
+// window) by the backend's clock. "@every" specs are aligned to the Unix epoch. The job is named after
+// the service unless WithName names it. Errors as AddCronCommand's, and a service registered twice, are
+// reported by Execute.
 func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration,
 	options ...scheduler.EntryOption) {
-	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime, options...)
+	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime, engineOptions(options)...)
+}
+
+// engineOptions returns options as the engine takes them.
+func engineOptions(options []scheduler.EntryOption) []engine.EntryOption {
+	converted := make([]engine.EntryOption, len(options))
+	for i, option := range options {
+		converted[i] = engine.EntryOption(option)
+	}
+	return converted
 }
 
 // Execute runs the command line (os.Args[1:], or SetArgs's) with ctx, carrying the container, as every

@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // Config is what a cron process runs with.
 type Config struct {
 	// Scheduler holds the registered entries; Serve starts it and stops it on a stop.
-	Scheduler *scheduler.Scheduler
+	Scheduler *engine.Scheduler
 	// Backend keeps the run history, the process registry and the job control, and claims the ticks of
 	// distributed entries. The caller made it and closes it after Serve returned. Nil: the process runs
 	// normal entries only, without history, registry nor heartbeat.
@@ -36,7 +36,7 @@ type Config struct {
 	Settings string
 	// Logger receives the process's structured log.
 	Logger *slog.Logger
-	// Output receives what runs print, each line with its job and tick (see scheduler.Environment.Output);
+	// Output receives what runs print, each line with its job and tick (see engine.Environment.Output);
 	// nil: runs write where their command writes.
 	Output io.Writer
 	// DrainTimeout (--drain-timeout) is how long a stop waits for running jobs.

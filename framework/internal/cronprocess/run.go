@@ -5,8 +5,8 @@ import (
 	"os"
 
 	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/observe"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // run starts the alerts and the scheduler over c.Backend, waits for a stop (stopped is done: a signal, or
@@ -18,7 +18,7 @@ func run(ctx context.Context, c Config, web *web, stopped context.Context, pidPa
 	}
 	defer stopAlerts(alerter, c.Logger) // after the scheduler stopped: its last alerts are posted
 	web.countAlerts(alerter)
-	env := scheduler.Environment{Context: ctx, Logger: c.Logger, AppID: c.AppID, Backend: c.Backend,
+	env := engine.Environment{Context: ctx, Logger: c.Logger, AppID: c.AppID, Backend: c.Backend,
 		Output: c.Output, Process: processRecord(c.BaseFolder, c.Provider),
 		Observer: observe.Join(web.observer(), alertObserver(alerter))}
 	if err := c.Scheduler.Start(env); err != nil {

@@ -18,8 +18,8 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/internal/cronhttp"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
@@ -70,8 +70,8 @@ func (b *lockedBuffer) waitLine(t *testing.T, msg string) map[string]any {
 }
 
 // newScheduler returns a scheduler with one job, "noop", every second, or none without jobs.
-func newScheduler(jobs bool) *scheduler.Scheduler {
-	cron := scheduler.New()
+func newScheduler(jobs bool) *engine.Scheduler {
+	cron := engine.New()
 	if jobs {
 		noop := &cobra.Command{Use: "noop", RunE: func(*cobra.Command, []string) error { return nil }}
 		cron.AddCronCommand("* * * * * *", noop)
@@ -81,7 +81,7 @@ func newScheduler(jobs bool) *scheduler.Scheduler {
 
 // testConfig returns the Config of a foreground process logging to the returned buffer, with its pidfiles
 // in a temporary folder, a memory backend and a server on a free loopback port.
-func testConfig(t *testing.T, cron *scheduler.Scheduler) (Config, *lockedBuffer) {
+func testConfig(t *testing.T, cron *engine.Scheduler) (Config, *lockedBuffer) {
 	t.Helper()
 	t.Setenv("NOTIFY_SOCKET", "")
 	log := &lockedBuffer{}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/statuspage"
-	"github.com/hadeframe/hade/framework/scheduler"
 )
 
 // startWeb binds the server of c.HTTP, when set, with the status page of c's jobs on "/", and returns
@@ -39,7 +39,7 @@ func statusPage(c Config, token string) (http.Handler, error) {
 }
 
 // pageJobs returns the status page's view of entries, in their order.
-func pageJobs(entries []scheduler.Entry) []statuspage.Job {
+func pageJobs(entries []engine.Entry) []statuspage.Job {
 	jobs := make([]statuspage.Job, 0, len(entries))
 	for _, entry := range entries {
 		jobs = append(jobs, statuspage.Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,

@@ -1,10 +1,11 @@
-// Package observe holds what the observers of a cron process's scheduler (scheduler.Observer: metrics,
-// alerts, readiness) share without importing the scheduler: the results of claims and Join.
+// Package observe holds the Observer that the cron scheduler (package engine) tells what it does, and what
+// its observers (metrics, alerts, readiness) share without importing the scheduler: the results of claims
+// and Join.
 package observe
 
 import "github.com/hadeframe/hade/framework/contract"
 
-// Results of a claim of a tick, as scheduler.Observer.Claimed receives them.
+// Results of a claim of a tick, as Observer.Claimed receives them.
 const (
 	ClaimWon      = "won"      // this process won the tick
 	ClaimHeld     = "held"     // another process holds the tick
@@ -14,9 +15,10 @@ const (
 	ClaimCanceled = "canceled" // the process is stopping: the claim was not sent
 )
 
-// Observer has the method set of scheduler.Observer, which documents it (the scheduler's tests check that
-// each converts to the other): it lets Join, and the observers' compile-time checks, do without importing
-// the scheduler, which imports this package.
+// Observer receives what the scheduler does (see engine.Environment.Observer), e.g. for metrics and alerts.
+// Every method is called on a scheduler goroutine (a run's, the heartbeat's, the recorder's) and must
+// return at once: an implementation that has slow work to do (an HTTP call) queues it and drops what does
+// not fit, counting it.
 type Observer interface {
 	// Attempted is called once per recorded attempt of a tick (or its skip, or a gap of missed ticks), with
 	// the record the history receives, whether or not the process keeps a history.

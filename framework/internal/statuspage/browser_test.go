@@ -19,14 +19,14 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/scheduler"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/internal/chromiumtest"
 )
 
 // cluster is a real scheduler running real jobs every second over a real (memory) backend.
 type cluster struct {
 	backend contract.Backend
-	cron    *scheduler.Scheduler
+	cron    *engine.Scheduler
 	logs    *syncBuffer
 }
 
@@ -39,7 +39,7 @@ func startCluster(t *testing.T) *cluster {
 		return &cobra.Command{Use: name, RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd) }}
 	}
 	ok := func(*cobra.Command) error { return nil }
-	c := &cluster{backend: backend, cron: scheduler.New(), logs: &syncBuffer{}}
+	c := &cluster{backend: backend, cron: engine.New(), logs: &syncBuffer{}}
 	c.cron.AddDistributedCronCommand("report", "* * * * * *", command("report", ok), time.Second)
 	c.cron.AddCronCommand("* * * * * *", command("cleanup", ok))
 	c.cron.AddCronCommand("* * * * * *", command("sync-feed", func(*cobra.Command) error {
@@ -50,7 +50,7 @@ func startCluster(t *testing.T) *cluster {
 		return cmd.Context().Err()
 	}))
 	hostname, _ := os.Hostname()
-	env := scheduler.Environment{Context: context.Background(), AppID: "0f3c2a9e-browser-test",
+	env := engine.Environment{Context: context.Background(), AppID: "0f3c2a9e-browser-test",
 		Logger:  slog.New(slog.NewJSONHandler(c.logs, nil)),
 		Backend: backend,
 		Process: contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), Provider: "memory", Version: "test"}}

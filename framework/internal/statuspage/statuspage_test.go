@@ -17,7 +17,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/scheduler"
+	"github.com/hadeframe/hade/framework/internal/engine"
 )
 
 const testToken = "0123456789abcdef-test-token"
@@ -43,7 +43,7 @@ func (b *syncBuffer) String() string {
 // testJobs registers the jobs "report" (distributed) and "cleanup" (normal), never started.
 func testJobs(t *testing.T) []Job {
 	t.Helper()
-	s := scheduler.New()
+	s := engine.New()
 	noop := func(*cobra.Command, []string) error { return nil }
 	s.AddDistributedCronCommand("report", "* * * * * *", &cobra.Command{Use: "report", RunE: noop}, time.Second)
 	s.AddCronCommand("@every 1h", &cobra.Command{Use: "cleanup", RunE: noop})
@@ -54,7 +54,7 @@ func testJobs(t *testing.T) []Job {
 }
 
 // jobsOf returns the page's view of entries, as `cron start` makes it.
-func jobsOf(entries []scheduler.Entry) []Job {
+func jobsOf(entries []engine.Entry) []Job {
 	jobs := make([]Job, 0, len(entries))
 	for _, entry := range entries {
 		jobs = append(jobs, Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,

@@ -1,0 +1,45 @@
+package engine
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// catchUp starts, for each entry with WithCatchUp, the claim and run of its latest tick before now, when
+// that tick is at most the grace old, in a goroutine Stop waits for.
+func (s *Scheduler) catchUp(state *running, now time.Time) {
+	for _, j := range s.jobs {
+		grace := j.spec.options.catchUp
+		if grace == 0 {
+			continue
+		}
+		tick := j.spec.schedule.Latest(now, grace)
+		if tick.IsZero() {
+			continue
+		}
+		state.tasks.Add(1)
+		go func() {
+			defer state.tasks.Done()
+			j.handle(state, tick, time.Now(), runMode{catchUp: grace})
+		}()
+	}
+}
+
+// runMode says why a tick is handled besides its schedule: an operator's run request, or a catch-up.
+type runMode struct {
+	request *contract.ControlRequest // `cron run`: run once, no claim, even while paused
+	catchUp time.Duration            // a catch-up claim: its window is ±catchUp, not ±hold time
+}
+
+// attrs are the log attributes of the mode.
+func (m runMode) attrs() []slog.Attr {
+	switch {
+	case m.request != nil:
+		return []slog.Attr{slog.String("request", m.request.ID)}
+	case m.catchUp > 0:
+		return []slog.Attr{slog.Bool("catch_up", true)}
+	}
+	return nil
+}

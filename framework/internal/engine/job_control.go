@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// controlCallTimeout bounds each call a process makes to answer or take a request.
+const controlCallTimeout = 2 * time.Second
+
+// isPaused reports whether the last orders paused job.
+func (r *running) isPaused(job string) bool {
+	paused := r.paused.Load()
+	return paused != nil && (*paused)[job]
+}
+
+// applyOrders takes the orders a heartbeat brought: the paused jobs at once, and each request seen for
+// the first time for a job of this process (run: in a goroutine Stop waits for; kill: at once). It is
+// called by the heartbeat goroutine only.
+func (r *running) applyOrders(orders contract.Orders) {
+	paused := make(map[string]bool, len(orders.Paused))
+	for _, job := range orders.Paused {
+		paused[job] = true
+	}
+	r.paused.Store(&paused)
+	now := time.Now()
+	for id, made := range r.seen {
+		if now.Sub(made) > 2*contract.ControlRequestTTL {
+			delete(r.seen, id)
+		}
+	}
+	for _, request := range orders.Requests {
+		if _, seen := r.seen[request.ID]; seen {
+			continue
+		}
+		r.seen[request.ID] = request.Made
+		j := r.jobs[request.Job]
+		switch {
+		case j == nil || r.env.Backend == nil:
+		case request.Kind == contract.RequestRun:
+			r.tasks.Add(1)
+			go func() {
+				defer r.tasks.Done()
+				j.runRequested(r, request)
+			}()
+		case request.Kind == contract.RequestKill:
+			r.kill(j, request)
+		}
+	}
+}
+
+// runRequested runs j once for request if this process takes it first, and answers the outcome.
+func (j *job) runRequested(state *running, request contract.ControlRequest) {
+	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
+	taken, err := state.env.Backend.TakeRequest(ctx, request.ID, state.env.AppID)
+	cancel()
+	if err != nil {
+		j.entryLogger(state.env).Error("cron run request", "request", request.ID, "error", "take the request: "+err.Error())
+		return
+	}
+	if !taken {
+		return
+	}
+	state.answer(j, request.ID, "started", "")
+	started := time.Now()
+	outcome, errText := j.handle(state, started.Truncate(time.Millisecond), started, runMode{request: &request})
+	state.answer(j, request.ID, outcome, errText)
+}
+
+// kill cancels the runs of j in progress on this process, and answers "killed" when there was one.
+func (r *running) kill(j *job, request contract.ControlRequest) {
+	killed := 0
+	r.mu.Lock()
+	for run := range r.active {
+		if run.job == j && run.since.Load() != 0 {
+			killed++
+		}
+	}
+	r.mu.Unlock()
+	j.cancelRuns(errKilled)
+	if killed > 0 {
+		r.tasks.Add(1)
+		go func() {
+			defer r.tasks.Done()
+			r.answer(j, request.ID, outcomeKilled, "")
+		}()
+	}
+}
+
+// answer stores this process's answer to request id (without env.Backend, nothing); a failure is logged.
+func (r *running) answer(j *job, id, outcome, detail string) {
+	if r.env.Backend == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
+	defer cancel()
+	answer := contract.ControlAnswer{AppID: r.env.AppID, Outcome: contract.Outcome(outcome), Detail: detail, At: time.Now()}
+	if err := r.env.Backend.Answer(ctx, id, answer); err != nil {
+		j.entryLogger(r.env).Error("cron request answer", "request", id, "outcome", outcome, "error", err.Error())
+	}
+}

@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/backend/memory"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// twoProcesses returns two schedulers sharing one backend, each with a distributed entry "long" whose
+// command waits for release (or its context), registered with options.
+func twoProcesses(t *testing.T, release chan struct{}, options ...EntryOption) (a, b *Scheduler, logsA, logsB *logBuffer) {
+	t.Helper()
+	backend := memory.NewStore(memory.Options{}).Open()
+	long := func() *cobra.Command {
+		return runnable("long", func(cmd *cobra.Command, _ []string) error {
+			select {
+			case <-release:
+				return nil
+			case <-cmd.Context().Done():
+				return cmd.Context().Err()
+			}
+		})
+	}
+	logsA, logsB = &logBuffer{}, &logBuffer{}
+	for i, logs := range []*logBuffer{logsA, logsB} {
+		s := New()
+		s.AddDistributedCronCommand("long", "* * * * * *", long(), 5*time.Second, options...)
+		env := testEnvironment(logs, []string{"a", "b"}[i])
+		env.Backend = backend
+		startWithoutTimer(t, s, env)
+		if i == 0 {
+			a = s
+		} else {
+			b = s
+		}
+	}
+	return a, b, logsA, logsB
+}
+
+// commandStarted reports whether a command of s is running.
+func commandStarted(s *Scheduler) bool {
+	state := s.state.Load()
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	for run := range state.active {
+		if run.since.Load() != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func TestOverlapForbidSkipsWhileAnotherProcessRuns(t *testing.T) {
+	release := make(chan struct{})
+	a, b, logsA, logsB := twoProcesses(t, release)
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); fire(a, 0, tick) }()
+	waitUntil(t, "a's run to start", func() bool { return commandStarted(a) })
+	fire(b, 0, tick.Add(time.Second))
+	close(release)
+	<-done
+	fire(b, 0, tick.Add(2*time.Second))
+	if got := strings.Join(outcomes(t, logsA, "long"), ","); got != "ok" {
+		t.Errorf("a: %s; want ok", got)
+	}
+	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "skipped,ok" {
+		t.Errorf("b: %s; want skipped while a runs, then ok", got)
+	}
+	for _, line := range logsB.lines(t) {
+		if line["outcome"] == "skipped" && (line["holder"] != "a" || !strings.Contains(line["reason"].(string), "still runs on process a")) {
+			t.Errorf("the skip does not name the holder: %v", line)
+		}
+	}
+}
+
+func TestOverlapAllowRunsAlongside(t *testing.T) {
+	release := make(chan struct{})
+	a, b, _, logsB := twoProcesses(t, release, WithOverlap(OverlapAllow))
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); fire(a, 0, tick) }()
+	waitUntil(t, "a's run to start", func() bool { return commandStarted(a) })
+	go close(release)
+	fire(b, 0, tick.Add(time.Second))
+	<-done
+	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "ok" {
+		t.Errorf("b: %s; want ok: overlap allowed", got)
+	}
+}
+
+// A holder that could not renew its lease in time (here: its deadline is moved into the past, as after a
+// stall) sees its context ended at once, its run ends as lease_lost, and the lease is given back.
+func TestLeaseLostEndsTheRun(t *testing.T) {
+	release := make(chan struct{})
+	a, b, logsA, logsB := twoProcesses(t, release)
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); fire(a, 0, tick) }()
+	waitUntil(t, "a's run to hold the lease", func() bool { return a.jobs[0].lease.Load() != nil })
+	held := a.jobs[0].lease.Load()
+	held.mu.Lock()
+	held.deadline = time.Now().Add(-time.Millisecond)
+	held.mu.Unlock()
+	if err := (leaseContext{Context: context.Background(), held: held}).Err(); err == nil {
+		t.Error("the context of a run past its lease deadline has no error")
+	}
+	<-done
+	close(release)
+	fire(b, 0, tick.Add(time.Second))
+	if got := strings.Join(outcomes(t, logsA, "long"), ","); got != outcomeLeaseLost {
+		t.Errorf("a: %s; want lease_lost", got)
+	}
+	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "ok" {
+		t.Errorf("b: %s; want ok: the lease was given back", got)
+	}
+}
+
+// A run requested by an operator takes the run lease too: it is skipped while another run holds it.
+func TestRequestedRunHonoursTheLease(t *testing.T) {
+	release := make(chan struct{})
+	a, b, _, logsB := twoProcesses(t, release)
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); fire(a, 0, tick) }()
+	waitUntil(t, "a's run to hold the lease", func() bool { return a.jobs[0].lease.Load() != nil })
+	request := contract.ControlRequest{ID: "r1", Job: "long", Kind: contract.RequestRun, Made: time.Now()}
+	now := time.Now()
+	outcome, _ := b.jobs[0].handle(b.state.Load(), now, now, runMode{request: &request})
+	close(release)
+	<-done
+	if outcome != outcomeSkipped {
+		t.Errorf("requested run while a runs: %s; want skipped", outcome)
+	}
+	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "skipped" {
+		t.Errorf("b: %s; want skipped", got)
+	}
+}

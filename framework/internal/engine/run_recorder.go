@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Bounds of the run recorder. A batch goes out when recorderBatch records wait or recorderLinger passed
+// since the first of them; recorderQueue records may wait, more are dropped and counted (a run never
+// waits for the history). A write gets recorderTimeout; Stop's last flush gets recorderFlush.
+const (
+	recorderQueue   = 8192
+	recorderBatch   = 1000
+	recorderLinger  = 200 * time.Millisecond
+	recorderTimeout = 5 * time.Second
+	recorderFlush   = 2 * time.Second
+)
+
+// recorder hands run records to the history off the runs' path: record never blocks; one goroutine
+// writes them in batches. A batch that fails is dropped and counted in lost; the first failure of an
+// outage and the recovery are logged once each.
+type recorder struct {
+	history contract.RunHistory
+	logger  *slog.Logger
+	queue   chan contract.RunRecord
+	lost    atomic.Int64
+	onLost  func(n int) // when set, told of each loss (the Observer's RecordsLost)
+
+	mu     sync.RWMutex
+	closed bool                 // close was called: record only counts
+	stop   chan struct{}        // closed by close: flush what is queued and return
+	done   chan struct{}        // closed when the writing goroutine returned
+	down   bool                 // the last write failed (writer goroutine only)
+	batch  []contract.RunRecord // reused by the writer goroutine for each batch
+}
+
+// startRecorder starts the writing goroutine of history; close ends it. onLost, when not nil, is told of
+// each loss.
+func startRecorder(history contract.RunHistory, logger *slog.Logger, onLost func(n int)) *recorder {
+	r := &recorder{history: history, logger: logger, onLost: onLost, queue: make(chan contract.RunRecord, recorderQueue),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// record queues rec, or counts it lost when the queue is full or the recorder closed.
+func (r *recorder) record(rec contract.RunRecord) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		r.countLost(1)
+		return
+	}
+	select {
+	case r.queue <- rec:
+	default:
+		r.countLost(1)
+	}
+}
+
+// countLost counts n more records lost and returns the total.
+func (r *recorder) countLost(n int) int64 {
+	if r.onLost != nil {
+		r.onLost(n)
+	}
+	return r.lost.Add(int64(n))
+}
+
+// close writes what is queued (for at most recorderFlush) and ends the goroutine; later records are lost.
+func (r *recorder) close() {
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.stop)
+	}
+	r.mu.Unlock()
+	<-r.done
+}
+
+func (r *recorder) loop() {
+	defer close(r.done)
+	for {
+		select {
+		case rec := <-r.queue:
+			r.write(context.Background(), r.collect(rec), recorderTimeout)
+		case <-r.stop:
+			r.flush()
+			return
+		}
+	}
+}
+
+// collect returns first and the records queued within recorderLinger after it, up to recorderBatch, in
+// r.batch (valid until the next collect). It sleeps through the linger and then drains the queue, so the
+// runs' records wake the writer once per batch, not once each.
+func (r *recorder) collect(first contract.RunRecord) []contract.RunRecord {
+	linger := time.NewTimer(recorderLinger)
+	select {
+	case <-linger.C:
+	case <-r.stop:
+		linger.Stop()
+	}
+	r.batch = r.drain(append(r.batch[:0], first))
+	return r.batch
+}
+
+// drain appends the records queued now to batch, up to recorderBatch in all, without waiting.
+func (r *recorder) drain(batch []contract.RunRecord) []contract.RunRecord {
+	for len(batch) < recorderBatch {
+		select {
+		case rec := <-r.queue:
+			batch = append(batch, rec)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// flush writes the queued records in batches until the queue is empty or recorderFlush passed.
+func (r *recorder) flush() {
+	ctx, cancel := context.WithTimeout(context.Background(), recorderFlush)
+	defer cancel()
+	for {
+		r.batch = r.drain(r.batch[:0])
+		if len(r.batch) == 0 {
+			return
+		}
+		r.write(ctx, r.batch, recorderTimeout)
+	}
+}
+
+// write appends batch, counting it lost and logging the outage's first failure when it fails.
+func (r *recorder) write(ctx context.Context, batch []contract.RunRecord, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := r.history.AppendRuns(ctx, batch)
+	switch {
+	case err != nil:
+		lost := r.countLost(len(batch))
+		if !r.down {
+			r.logger.Error("run history: a write failed; runs go on, and their records are dropped and counted until it works again",
+				"error", err.Error(), "records_lost", lost)
+		}
+		r.down = true
+	case r.down:
+		r.down = false
+		r.logger.Info("run history: writes work again", "records_lost", r.lost.Load())
+	}
+}

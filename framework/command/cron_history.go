@@ -12,6 +12,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
@@ -44,14 +45,14 @@ It reads only, works while no cron process runs, and exits 1 when the backend ca
 			if err != nil {
 				return err
 			}
-			records, err := history.Runs(cmd.Context(), query)
+			records, err := record.Runs(cmd.Context(), history, query)
 			if err != nil {
 				return secret.ScrubError(err, root.Secrets())
 			}
 			if options.output == outputJSON {
 				runs := make([]jsonRun, 0, len(records))
-				for _, record := range records {
-					runs = append(runs, toJSONRun(record))
+				for _, run := range records {
+					runs = append(runs, toJSONRun(run))
 				}
 				return writeJSON(cmd.OutOrStdout(), runs)
 			}
@@ -101,7 +102,7 @@ func historyService(cmd *cobra.Command, root *console.Root) (contract.RunHistory
 }
 
 // printHistory prints records as a table, one line each.
-func printHistory(out io.Writer, records []contract.RunRecord) error {
+func printHistory(out io.Writer, records []record.Run) error {
 	if len(records) == 0 {
 		_, err := fmt.Fprintln(out, "no run recorded")
 		return err

@@ -5,17 +5,17 @@ import (
 	"runtime/debug"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // processRecord describes this process for the registry and the history: host, pid, base folder, the
 // provider (no secret) and the build's version.
-func processRecord(root *console.Root, files cronFiles) contract.ProcessRecord {
+func processRecord(root *console.Root, files cronFiles) record.Process {
 	hostname, err := os.Hostname()
 	if err != nil {
 		hostname = "unknown (" + err.Error() + ")"
 	}
-	return contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), BaseFolder: files.app.BaseFolder(),
+	return record.Process{Hostname: hostname, PID: os.Getpid(), BaseFolder: files.app.BaseFolder(),
 		Provider: root.Settings.BackendAddress(), Version: buildVersion()}
 }
 

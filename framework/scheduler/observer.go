@@ -1,6 +1,6 @@
 package scheduler
 
-import "github.com/hadeframe/hade/framework/contract"
+import "github.com/hadeframe/hade/framework/internal/record"
 
 // Observer receives what the scheduler does (see Environment.Observer), e.g. for metrics and alerts. Every
 // method is called on a scheduler goroutine (a run's, the heartbeat's, the recorder's) and must return at
@@ -9,10 +9,10 @@ import "github.com/hadeframe/hade/framework/contract"
 type Observer interface {
 	// Attempted is called once per recorded attempt of a tick (or its skip, or a gap of missed ticks), with
 	// the record the history receives, whether or not the process keeps a history.
-	Attempted(record contract.RunRecord)
+	Attempted(run record.Run)
 	// Settled is called once per tick this process handled, after its last attempt, with that attempt's
 	// record: no retry follows. A gap of missed ticks is settled once, with its one record.
-	Settled(record contract.RunRecord)
+	Settled(run record.Run)
 	// Claimed is called with the result of each claim of a tick of job: "won" (this process won the tick),
 	// "held" (another process holds it), "closed" (it can no longer be claimed: a later tick was, or the
 	// window passed), "conflict" (another definition of the service is live), "error" (the backend could

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -75,7 +76,7 @@ type Alerter struct {
 // read from the history (a recovered alert follows if it failed).
 type item struct {
 	alert *Payload
-	check *contract.RunRecord
+	check *record.Run
 }
 
 // New returns an Alerter posting to options.URLs, its sender goroutine started. It returns an error
@@ -156,7 +157,7 @@ func (a *Alerter) enqueue(work item) {
 }
 
 // loss logs and counts one alert (or check) that did not reach t.
-func (a *Alerter) loss(alert *Payload, check *contract.RunRecord, t target, reason string) {
+func (a *Alerter) loss(alert *Payload, check *record.Run, t target, reason string) {
 	a.lost.Add(1)
 	attrs := []any{"url", t.shown, "reason", secret.Scrub(reason, a.options.Secrets)}
 	switch {

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // BackendStaleAfter is how old the last heartbeat that reached the backend may be for a process with a
@@ -69,10 +69,10 @@ func (r *Readiness) BackendChecked(err error) {
 }
 
 // Attempted does nothing: runs do not change readiness.
-func (r *Readiness) Attempted(contract.RunRecord) {}
+func (r *Readiness) Attempted(record.Run) {}
 
 // Settled does nothing.
-func (r *Readiness) Settled(contract.RunRecord) {}
+func (r *Readiness) Settled(record.Run) {}
 
 // Claimed does nothing.
 func (r *Readiness) Claimed(string, string) {}

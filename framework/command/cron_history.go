@@ -31,9 +31,9 @@ func newCronHistoryCommand(root *console.Root) *cobra.Command {
 		Use:   "history [JOB]",
 		Short: "Show the recorded runs of every job, or of one, newest first",
 		Long: `Show the runs recorded by every cron process sharing this command's backend (the local
-database in storage/runtime, Redis or etcd), newest first: by tick, then by start. A record is one tick a
-process handled (every outcome but not_selected), or "missed": ticks of a distributed job no process ran.
-It reads only, works while no cron process runs, and exits 1 when the backend cannot be read.`,
+database in storage/runtime, Redis or etcd), newest first: by tick, then the latest recorded. A record is
+one tick a process handled (every outcome but not_selected), or "missed": ticks of a distributed job no
+process ran. It reads only, works while no cron process runs, and exits 1 when the backend cannot be read.`,
 		Annotations: operation,
 		Args:        cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -26,9 +26,8 @@ type heartbeatStatements struct {
 // (created with its folder when missing) it deletes the expired records, inserts record, or replaces the
 // record of its AppID, to expire ttl after now by l's clock, and reads the orders: the paused jobs, sorted,
 // and the requests made at or after now - contract.ControlRequestTTL, oldest first (by made, then ID). It
-// returns an error for an empty record.AppID or a ttl under one
-// second, ctx's error when ctx ends first, and an error naming the database file when it cannot be opened
-// or written.
+// returns an error for an empty record.AppID or a ttl under one second, ctx's error when ctx ends first,
+// and an error naming the database file when it cannot be opened or written.
 func (l *localBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
 	if err := checkHeartbeat(record, ttl); err != nil {
 		return contract.Orders{}, err

@@ -12,29 +12,29 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // clusterProcesses returns the live cron processes registered in the backend of this command's settings.
-func clusterProcesses(cmd *cobra.Command, root *console.Root) ([]contract.ProcessRecord, error) {
+func clusterProcesses(cmd *cobra.Command, root *console.Root) ([]record.Process, error) {
 	backend, err := readBackend(cmd, root)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 	defer cancel()
-	return backend.Processes(ctx)
+	return record.Processes(ctx, backend)
 }
 
 // ownFolder reports whether p is a process of this host and base folder.
-func ownFolder(p contract.ProcessRecord, files cronFiles) bool {
+func ownFolder(p record.Process, files cronFiles) bool {
 	hostname, err := os.Hostname()
 	return err == nil && p.Hostname == hostname && p.BaseFolder == files.app.BaseFolder()
 }
 
 // printCluster prints the registered processes (this base folder's marked with *) and their runs in
 // progress, or why they cannot be read.
-func printCluster(out io.Writer, processes []contract.ProcessRecord, err error, files cronFiles, now time.Time) error {
+func printCluster(out io.Writer, processes []record.Process, err error, files cronFiles, now time.Time) error {
 	if err != nil {
 		_, err = fmt.Fprintf(out, "cluster: UNAVAILABLE: %v\n", err)
 		return err
@@ -66,8 +66,8 @@ func printCluster(out io.Writer, processes []contract.ProcessRecord, err error, 
 
 // runningOn is a run in progress and the process running it.
 type runningOn struct {
-	run     contract.RunningTick
-	process contract.ProcessRecord
+	run     record.RunningTick
+	process record.Process
 }
 
 // printRunning prints the runs in progress of the cluster, the oldest first.
@@ -109,7 +109,7 @@ type jsonRunning struct {
 	Since string `json:"since"`
 }
 
-func toJSONProcesses(processes []contract.ProcessRecord, files cronFiles) []jsonProcess {
+func toJSONProcesses(processes []record.Process, files cronFiles) []jsonProcess {
 	out := make([]jsonProcess, 0, len(processes))
 	for _, p := range processes {
 		j := jsonProcess{AppID: p.AppID, Hostname: p.Hostname, PID: p.PID, BaseFolder: p.BaseFolder,

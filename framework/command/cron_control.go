@@ -8,6 +8,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // controlService makes the backend of this command's settings and returns its job control and process
@@ -45,8 +46,8 @@ func jobArg(root *console.Root, args []string) (string, error) {
 }
 
 // liveProcesses returns the registered processes, or an error saying that none is live.
-func liveProcesses(ctx context.Context, registry contract.ProcessRegistry, what string) ([]contract.ProcessRecord, error) {
-	processes, err := registry.Processes(ctx)
+func liveProcesses(ctx context.Context, registry contract.ProcessRegistry, what string) ([]record.Process, error) {
+	processes, err := record.Processes(ctx, registry)
 	if err != nil {
 		return nil, err
 	}

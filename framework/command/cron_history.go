@@ -13,6 +13,7 @@ import (
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -30,9 +31,9 @@ func newCronHistoryCommand(root *console.Root) *cobra.Command {
 		Use:   "history [JOB]",
 		Short: "Show the recorded runs of every job, or of one, newest first",
 		Long: `Show the runs recorded by every cron process sharing this command's backend (the local
-database in storage/runtime, Redis or etcd), newest first: by tick, then by start. A record is one tick a
-process handled (every outcome but not_selected), or "missed": ticks of a distributed job no process ran.
-It reads only, works while no cron process runs, and exits 1 when the backend cannot be read.`,
+database in storage/runtime, Redis or etcd), newest first: by tick, then the latest recorded. A record is
+one tick a process handled (every outcome but not_selected), or "missed": ticks of a distributed job no
+process ran. It reads only, works while no cron process runs, and exits 1 when the backend cannot be read.`,
 		Annotations: operation,
 		Args:        cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,14 +45,14 @@ It reads only, works while no cron process runs, and exits 1 when the backend ca
 			if err != nil {
 				return err
 			}
-			records, err := history.Runs(cmd.Context(), query)
+			records, err := record.Runs(cmd.Context(), history, query)
 			if err != nil {
 				return secret.ScrubError(err, root.Secrets())
 			}
 			if options.output == outputJSON {
 				runs := make([]jsonRun, 0, len(records))
-				for _, record := range records {
-					runs = append(runs, toJSONRun(record))
+				for _, run := range records {
+					runs = append(runs, toJSONRun(run))
 				}
 				return writeJSON(cmd.OutOrStdout(), runs)
 			}
@@ -101,7 +102,7 @@ func historyService(cmd *cobra.Command, root *console.Root) (contract.RunHistory
 }
 
 // printHistory prints records as a table, one line each.
-func printHistory(out io.Writer, records []contract.RunRecord) error {
+func printHistory(out io.Writer, records []record.Run) error {
 	if len(records) == 0 {
 		_, err := fmt.Fprintln(out, "no run recorded")
 		return err

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 func newCronListCommand(root *console.Root) *cobra.Command {
@@ -62,7 +62,7 @@ table is printed first, without last runs). It reads only and creates no file.`,
 // jobStates are what `cron list` shows of each job from the backend: its last recorded run and whether
 // it is paused.
 type jobStates struct {
-	last   map[string]contract.RunRecord
+	last   map[string]record.Run
 	paused map[string]bool
 }
 
@@ -89,7 +89,7 @@ func readJobStates(cmd *cobra.Command, root *console.Root) (jobStates, error) {
 	for _, job := range paused {
 		states.paused[job] = true
 	}
-	states.last, err = history.LastRuns(ctx, jobNames(root.Scheduler.Entries()))
+	states.last, err = record.LastRuns(ctx, history, jobNames(root.Scheduler.Entries()))
 	return states, err
 }
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // Output formats of the read commands (`cron history`, `cron list`, `cron state`).
@@ -60,7 +60,7 @@ type jsonRun struct {
 	Attempt    int     `json:"attempt"`
 }
 
-func toJSONRun(r contract.RunRecord) jsonRun {
+func toJSONRun(r record.Run) jsonRun {
 	run := jsonRun{Job: r.Job, Type: r.Type, Service: r.Service, Tick: rfc3339(r.Tick), Count: r.Count,
 		AppID: r.AppID, Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: rfc3339(r.Started),
 		Finished: rfc3339(r.Finished), DurationMS: milliseconds(r.Finished.Sub(r.Started)),

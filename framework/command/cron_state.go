@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/console"
-	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // stateNotRunning is the exit status of `cron state` when no cron process of this base folder and pid
@@ -97,7 +97,7 @@ func printJSONState(cmd *cobra.Command, root *console.Root, files cronFiles) err
 
 // cluster returns the registered processes, unless the backend already failed with providerErr (it would
 // only fail again, as slowly).
-func cluster(cmd *cobra.Command, root *console.Root, providerErr error) ([]contract.ProcessRecord, error) {
+func cluster(cmd *cobra.Command, root *console.Root, providerErr error) ([]record.Process, error) {
 	if providerErr != nil {
 		return nil, errors.New("the backend cannot be used (below)")
 	}

@@ -22,7 +22,7 @@ func TestJobControl(t *testing.T, open Open) {
 
 func orders(t *testing.T, store contract.Backend) contract.Orders {
 	t.Helper()
-	got, err := store.Heartbeat(context.Background(), processRecord("poller", "h", time.Now()), time.Minute)
+	got, err := store.Heartbeat(context.Background(), processRecord("poller"), time.Minute)
 	if err != nil {
 		t.Fatalf("Heartbeat: %v", err)
 	}

@@ -1,31 +1,31 @@
 package backendtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// TestRunHistory runs the conformance suite of contract.RunHistory against the stores open makes: round
-// trips of every field, the order, queries, LastRuns, retention by count and by age, concurrent writers,
-// errors cut to contract.MaxRunErrorLength, cancelled contexts and closed clients.
+// TestRunHistory runs the conformance suite of contract.RunHistory against the stores open makes: bodies
+// stored and returned byte for byte, the order (tick, then append), queries, LastRuns, retention by count
+// and by age, concurrent writers, records without a job, cancelled contexts and closed clients.
 func TestRunHistory(t *testing.T, open Open) {
 	t.Run("Empty", func(t *testing.T) { testHistoryEmpty(t, open) })
 	t.Run("RoundTripAndOrder", func(t *testing.T) { testHistoryRoundTripAndOrder(t, open) })
+	t.Run("Bodies", func(t *testing.T) { testHistoryBodies(t, open) })
 	t.Run("Query", func(t *testing.T) { testHistoryQuery(t, open) })
 	t.Run("LastRuns", func(t *testing.T) { testHistoryLastRuns(t, open) })
 	t.Run("RetentionByCount", func(t *testing.T) { testHistoryRetentionByCount(t, open) })
 	t.Run("RetentionByAge", func(t *testing.T) { testHistoryRetentionByAge(t, open) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testHistoryConcurrentWriters(t, open) })
-	t.Run("LongError", func(t *testing.T) { testHistoryLongError(t, open) })
+	t.Run("NoJob", func(t *testing.T) { testHistoryNoJob(t, open) })
 	t.Run("CanceledContext", func(t *testing.T) { testHistoryCanceledContext(t, open) })
 	t.Run("Closed", func(t *testing.T) { testHistoryClosed(t, open) })
 }
@@ -33,22 +33,11 @@ func TestRunHistory(t *testing.T, open Open) {
 // base is a recent whole second: records are made from it, so they are within any retention age.
 func base() time.Time { return time.Now().Add(-time.Hour).Truncate(time.Second).UTC() }
 
-// record returns a complete record of job at tick, started late by 3 ms and running 20 ms.
+// record returns a record of job at tick with a body that names it and holds bytes of every kind: what a
+// framework encodes is opaque to the backend.
 func record(job string, tick time.Time, outcome string) contract.RunRecord {
-	started := tick.Add(3 * time.Millisecond)
-	return contract.RunRecord{
-		Job: job, Type: "distributed", Service: job + "-svc", Tick: tick, AppID: "app-" + job,
-		Hostname: "host-1", PID: 4242, Outcome: contract.Outcome(outcome), Started: started,
-		Finished: started.Add(20 * time.Millisecond), Late: 3 * time.Millisecond, Error: errorOf(outcome),
-		Attempt: 1, Count: 1, LastTick: tick,
-	}
-}
-
-func errorOf(outcome string) string {
-	if outcome == "error" {
-		return "exit status 1: naïve “quoted” error\nsecond line"
-	}
-	return ""
+	return contract.RunRecord{Job: job, Tick: tick, LastTick: tick, Outcome: contract.Outcome(outcome),
+		Body: fmt.Appendf(nil, "{\"j\":%q,\"t\":%d,\"o\":%q} naïve\x00\xff\n", job, tick.UnixMicro(), outcome)}
 }
 
 func appendRuns(t *testing.T, history contract.RunHistory, records ...contract.RunRecord) {
@@ -67,21 +56,17 @@ func runs(t *testing.T, history contract.RunHistory, query contract.RunQuery) []
 	return got
 }
 
-// sameRecord reports how got differs from want ("" when equal): times by instant, to the millisecond.
+// sameRecord reports how got differs from want ("" when equal): times by instant, to the millisecond;
+// bodies byte for byte.
 func sameRecord(got, want contract.RunRecord) string {
 	sameTime := func(a, b time.Time) bool { return a.Truncate(time.Millisecond).Equal(b.Truncate(time.Millisecond)) }
 	switch {
-	case !sameTime(got.Tick, want.Tick) || !sameTime(got.Started, want.Started) ||
-		!sameTime(got.Finished, want.Finished) || !sameTime(got.LastTick, want.LastTick):
-		return fmt.Sprintf("times differ: got tick %s started %s finished %s last %s, want %s %s %s %s",
-			got.Tick, got.Started, got.Finished, got.LastTick, want.Tick, want.Started, want.Finished, want.LastTick)
-	}
-	got.Tick, got.Started, got.Finished, got.LastTick = want.Tick, want.Started, want.Finished, want.LastTick
-	if got.Late.Truncate(time.Millisecond) == want.Late.Truncate(time.Millisecond) {
-		got.Late = want.Late
-	}
-	if got != want {
-		return fmt.Sprintf("got %+v, want %+v", got, want)
+	case !sameTime(got.Tick, want.Tick) || !sameTime(got.LastTick, want.LastTick):
+		return fmt.Sprintf("times differ: got tick %s last %s, want %s %s", got.Tick, got.LastTick, want.Tick, want.LastTick)
+	case got.Job != want.Job || got.Outcome != want.Outcome:
+		return fmt.Sprintf("got job %q outcome %q, want %q %q", got.Job, got.Outcome, want.Job, want.Outcome)
+	case !bytes.Equal(got.Body, want.Body):
+		return fmt.Sprintf("got body %q, want %q", got.Body, want.Body)
 	}
 	return ""
 }
@@ -93,7 +78,7 @@ func checkRecords(t *testing.T, what string, got, want []contract.RunRecord) {
 	}
 	for i := range want {
 		if diff := sameRecord(got[i], want[i]); diff != "" {
-			t.Fatalf("%s: record %d: %s", what, i, diff)
+			t.Fatalf("%s: record %d: %s\ngot  %v\nwant %v", what, i, diff, describe(got), describe(want))
 		}
 	}
 }
@@ -101,7 +86,7 @@ func checkRecords(t *testing.T, what string, got, want []contract.RunRecord) {
 func describe(records []contract.RunRecord) []string {
 	var out []string
 	for _, r := range records {
-		out = append(out, fmt.Sprintf("%s@%s/%s", r.Job, r.Tick.Format("15:04:05.000"), r.Started.Format("15:04:05.000")))
+		out = append(out, fmt.Sprintf("%s@%s/%s", r.Job, r.Tick.Format("15:04:05.000"), r.Outcome))
 	}
 	return out
 }
@@ -117,23 +102,53 @@ func testHistoryEmpty(t *testing.T, open Open) {
 	}
 }
 
-// testHistoryRoundTripAndOrder: every field survives, and the order is tick descending then started
-// descending, whatever order the records were appended in (a clock that jumped back).
+// testHistoryRoundTripAndOrder: every field survives, and the order is tick descending, then the later
+// appended first, whatever order the ticks were appended in (a clock that jumped back).
 func testHistoryRoundTripAndOrder(t *testing.T, open Open) {
 	history := connect(t, open, defaultRetention)()
 	b := base()
-	first := record("report", b, "ok")
-	retry := record("report", b, "error") // the same tick handled again, started later
-	retry.Started, retry.Finished, retry.Attempt = b.Add(2*time.Second), b.Add(3*time.Second), 2
-	later := record("report", b.Add(time.Minute), "ok")
-	later.Started = b.Add(-time.Minute) // the process's clock had jumped back
+	first := record("report", b, "error")
+	retry := record("report", b, "error") // the same tick attempted again, appended later
+	retry.Body = append(retry.Body, "attempt 2"...)
+	third := record("report", b, "ok") // and again, later in the same batch
+	third.Body = append(third.Body, "attempt 3"...)
+	later := record("report", b.Add(time.Minute), "ok") // appended first
 	missed := record("cleanup", b.Add(30*time.Second), "missed")
-	missed.Count, missed.LastTick, missed.Error = 3, b.Add(50*time.Second), "3 ticks were run by no process"
+	missed.LastTick = b.Add(50 * time.Second)
 	normal := record("tidy", b.Add(10*time.Second), "panic")
-	normal.Type, normal.Service, normal.Error = "normal", "", "runtime error: index out of range"
-	appendRuns(t, history, retry, missed)
-	appendRuns(t, history, later, first, normal)
-	checkRecords(t, "Runs()", runs(t, history, contract.RunQuery{}), []contract.RunRecord{later, missed, normal, retry, first})
+	appendRuns(t, history, later, first, missed)
+	appendRuns(t, history, retry, normal, third)
+	checkRecords(t, "Runs()", runs(t, history, contract.RunQuery{}),
+		[]contract.RunRecord{later, missed, normal, third, retry, first})
+	checkRecords(t, "Runs(report)", runs(t, history, contract.RunQuery{Job: "report"}),
+		[]contract.RunRecord{later, third, retry, first})
+}
+
+// testHistoryBodies: bodies come back byte for byte: empty, every byte value, 4 KiB long; the store keeps
+// copies, neither the caller's buffers nor what it returned to another caller.
+func testHistoryBodies(t *testing.T, open Open) {
+	history := connect(t, open, defaultRetention)()
+	b := base()
+	var every []byte
+	for i := 0; i < 16; i++ {
+		for c := 0; c < 256; c++ {
+			every = append(every, byte(c))
+		}
+	}
+	empty, binary := record("a", b, "ok"), record("a", b.Add(time.Second), "ok")
+	reused := record("a", b.Add(2*time.Second), "ok")
+	empty.Body, binary.Body = nil, every
+	sent := reused
+	sent.Body = slices.Clone(reused.Body)
+	appendRuns(t, history, empty, binary, sent)
+	clear(sent.Body) // the caller reuses its buffer
+	got := runs(t, history, contract.RunQuery{Job: "a"})
+	checkRecords(t, "bodies", got, []contract.RunRecord{reused, binary, empty})
+	for _, r := range got {
+		clear(r.Body) // a reader changes what it was given
+	}
+	checkRecords(t, "bodies after a reader changed its copies", runs(t, history, contract.RunQuery{Job: "a"}),
+		[]contract.RunRecord{reused, binary, empty})
 }
 
 func testHistoryQuery(t *testing.T, open Open) {
@@ -152,13 +167,15 @@ func testHistoryQuery(t *testing.T, open Open) {
 	appendRuns(t, history, all...)
 	pick := func(keep func(contract.RunRecord) bool, limit int) []contract.RunRecord {
 		var out []contract.RunRecord
-		for i := len(all) - 1; i >= 0; i-- { // newest first; "b" after "a" in all, so equal ticks: by started (equal), any order
+		for i := len(all) - 1; i >= 0; i-- { // newest first; "b" after "a" in all, so of equal ticks b's first
 			if keep(all[i]) && (limit == 0 || len(out) < limit) {
 				out = append(out, all[i])
 			}
 		}
 		return out
 	}
+	every := func(contract.RunRecord) bool { return true }
+	checkRecords(t, "every job", runs(t, history, contract.RunQuery{}), pick(every, 0))
 	checkRecords(t, "job a", runs(t, history, contract.RunQuery{Job: "a"}), pick(func(r contract.RunRecord) bool { return r.Job == "a" }, 0))
 	checkRecords(t, "job b, limit 2", runs(t, history, contract.RunQuery{Job: "b", Limit: 2}), pick(func(r contract.RunRecord) bool { return r.Job == "b" }, 2))
 	checkRecords(t, "job a, error", runs(t, history, contract.RunQuery{Job: "a", Outcome: "error"}),
@@ -166,15 +183,19 @@ func testHistoryQuery(t *testing.T, open Open) {
 	since := b.Add(4 * time.Minute)
 	checkRecords(t, "job a since +4m", runs(t, history, contract.RunQuery{Job: "a", Since: since}),
 		pick(func(r contract.RunRecord) bool { return r.Job == "a" && !r.Tick.Before(since) }, 0))
-	if got := runs(t, history, contract.RunQuery{Limit: 3}); len(got) != 3 || !got[0].Tick.Equal(b.Add(5*time.Minute)) || !got[2].Tick.Equal(b.Add(4*time.Minute)) {
-		t.Fatalf("every job, limit 3: %v; want the 3 newest (ticks +5m, +5m, +4m)", describe(got))
-	}
+	checkRecords(t, "every job, limit 3", runs(t, history, contract.RunQuery{Limit: 3}), pick(every, 3))
 	if got := runs(t, history, contract.RunQuery{Outcome: "error"}); len(got) != 4 {
 		t.Fatalf("every job, outcome error: %v; want 4 records", describe(got))
 	}
 	if got := runs(t, history, contract.RunQuery{Job: "nope"}); len(got) != 0 {
 		t.Fatalf("an unknown job has records: %v", describe(got))
 	}
+	spanning, ended := record("m", b.Add(time.Minute), "missed"), record("m", b.Add(2*time.Minute), "missed")
+	spanning.LastTick, ended.LastTick = b.Add(5*time.Minute), b.Add(3*time.Minute)
+	after := record("m", b.Add(6*time.Minute), "ok")
+	appendRuns(t, history, record("m", b, "ok"), spanning, ended, after)
+	checkRecords(t, "job m since +4m (a missed run by its last tick)",
+		runs(t, history, contract.RunQuery{Job: "m", Since: since}), []contract.RunRecord{after, spanning})
 }
 
 func testHistoryLastRuns(t *testing.T, open Open) {
@@ -182,7 +203,7 @@ func testHistoryLastRuns(t *testing.T, open Open) {
 	b := base()
 	appendRuns(t, history, record("a", b, "ok"), record("a", b.Add(time.Minute), "error"), record("b", b, "ok"))
 	missed := record("c", b.Add(time.Minute), "missed")
-	missed.Count, missed.LastTick = 2, b.Add(2*time.Minute)
+	missed.LastTick = b.Add(2 * time.Minute)
 	appendRuns(t, history, record("c", b, "ok"), missed)
 	last, err := history.LastRuns(context.Background(), []string{"a", "b", "c", "none"})
 	if err != nil {
@@ -245,7 +266,7 @@ func testHistoryConcurrentWriters(t *testing.T, open Open) {
 				var batch []contract.RunRecord
 				for j := 0; j < perBatch; j++ {
 					r := record(fmt.Sprintf("job%d", j%3), b.Add(time.Duration(i*perBatch+j)*time.Second), "ok")
-					r.AppID = fmt.Sprintf("writer-%d", w)
+					r.Body = fmt.Appendf(r.Body, "writer-%d", w)
 					batch = append(batch, r)
 				}
 				errs <- history.AppendRuns(context.Background(), batch)
@@ -268,6 +289,18 @@ func testHistoryConcurrentWriters(t *testing.T, open Open) {
 	}
 }
 
+// testHistoryNoJob: a batch holding a record without a job is refused whole.
+func testHistoryNoJob(t *testing.T, open Open) {
+	history := connect(t, open, defaultRetention)()
+	batch := []contract.RunRecord{record("a", base(), "ok"), record("", base(), "ok")}
+	if err := history.AppendRuns(context.Background(), batch); err == nil {
+		t.Fatal("AppendRuns of a record without a job succeeded; want an error")
+	}
+	if got := runs(t, history, contract.RunQuery{}); len(got) != 0 {
+		t.Fatalf("after a refused batch the store holds %v; want nothing", describe(got))
+	}
+}
+
 func testHistoryCanceledContext(t *testing.T, open Open) {
 	history := connect(t, open, defaultRetention)()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -277,25 +310,6 @@ func testHistoryCanceledContext(t *testing.T, open Open) {
 	}
 	if _, err := history.Runs(ctx, contract.RunQuery{}); err == nil {
 		t.Fatal("Runs with a cancelled context succeeded; want ctx's error")
-	}
-}
-
-// testHistoryLongError: an error longer than contract.MaxRunErrorLength is kept cut to it, ending with "…",
-// on a character boundary.
-func testHistoryLongError(t *testing.T, open Open) {
-	history := connect(t, open, defaultRetention)()
-	long := record("a", base(), "error")
-	long.Error = strings.Repeat("é", contract.MaxRunErrorLength) // 2 bytes each
-	appendRuns(t, history, long)
-	got := runs(t, history, contract.RunQuery{Job: "a"})
-	if len(got) != 1 {
-		t.Fatalf("%d records, want 1", len(got))
-	}
-	text := got[0].Error
-	if len(text) > contract.MaxRunErrorLength || !strings.HasSuffix(text, "…") || !utf8.ValidString(text) ||
-		!strings.HasPrefix(long.Error, strings.TrimSuffix(text, "…")) {
-		t.Fatalf("an error of %d bytes is kept as %d bytes %.40q…; want at most %d, a valid prefix ending with \"…\"",
-			len(long.Error), len(text), text, contract.MaxRunErrorLength)
 	}
 }
 

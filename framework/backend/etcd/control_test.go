@@ -34,7 +34,7 @@ func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	record := contract.ProcessRecord{AppID: "app", Hostname: "host", Started: now}
+	record := contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"host"}`)}
 	for i := range 3 {
 		before := etcdKVRequests(t, cluster)
 		orders, err := process.Heartbeat(ctx, record, time.Minute)
@@ -182,8 +182,8 @@ func BenchmarkEtcdHeartbeat(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	record := contract.ProcessRecord{AppID: "app", Hostname: "host", PID: 1, Started: time.Now(),
-		Running: []contract.RunningTick{{Job: "report", Tick: time.Now(), Since: time.Now()}}}
+	record := contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"host","p":1,"s":1700000000000000,` +
+		`"r":[{"j":"report","t":1700000000000000,"s":1700000000000000}]}`)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,8 +61,10 @@ type etcdBackend struct {
 	logger    *slog.Logger            // receives the start and end of an outage
 
 	retention     backend.Retention // of the run history; zero fields: DefaultRetention's
+	client        string            // names this backend in the keys of the records it appends (random)
 	historyMu     sync.Mutex
 	historyJobsOf map[string]*etcdHistoryJob // what this backend knows of each job it appended to
+	lastPlace     int64                      // the last place in the append order it gave (appendStamps)
 
 	leasesMu sync.Mutex
 	leases   map[string]etcdLease // the lease of each process record this backend heartbeats, by app id
@@ -103,7 +106,7 @@ func newEtcd(config Config) (*etcdBackend, error) {
 	}
 	e := &etcdBackend{conn: conn, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
 		setting: endpointsSetting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: clock.Now,
-		lastError: lastError, logger: config.Logger}
+		lastError: lastError, logger: config.Logger, client: rand.Text()[:16]}
 	e.queue = claimqueue.New(etcdBatch, e.send)
 	return e, nil
 }

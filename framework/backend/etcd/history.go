@@ -1,38 +1,42 @@
 package etcd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hadeframe/hade/framework/backend"
-	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
 // The run history of the etcd backend (contract.RunHistory). Keys, under the backend's prefix:
 //
-//	history/<job>/<tick>/<started>/<app id>   one record, compact JSON (etcdRun)
-//	history-jobs/<job>                        the job's name: the list of jobs Runs reads for every job
+//	runs/<job>/<tick>/<place>/<client>   one record: etcdRunValue
+//	runs-jobs/<job>                      the job's name: the list of jobs Runs reads for every job
 //
-// <job> and <app id> are path-escaped (a "/" in a name cannot mix two jobs' keys); <tick> and <started> are
-// etcdDescending's 20 digits, which count down as time goes on. So a job's keys in byte order are its records
-// newest first (tick descending, then started descending), and a read of a job's n newest records is a plain
-// range read with limit n, which etcd serves by reading n records (a descending sort would make it read
-// every record of the range first). A record's key is unique per app id, tick and start (µs): two records
-// with the same key in one batch are one run recorded twice, the later kept.
+// <job> is path-escaped (a "/" in a name cannot mix two jobs' keys); <tick> and <place> are
+// etcdDescending's 20 digits, which count down as time goes on: <place> is the record's place in the
+// append order, a stamp of the appending backend's clock (µs) that grows with each record it appends, and
+// <client> names that backend (random). So a job's keys in byte order are its records newest first (tick
+// descending, then the later appended first: exactly for one process's appends, by the appending
+// processes' clocks between processes), and a read of a job's n newest records is a plain range read with
+// limit n, which etcd serves by reading n records (a descending sort would make it read every record of the
+// range first). The keys of the framework's previous record format (history/, history-jobs/) are not read.
 //
 // Requests: AppendRuns is one Txn per etcdMaxTxnOps operations, sent at once: a put per record, and with a
-// job's first put its entry in history-jobs (the first time this backend writes the job) and, once per
+// job's first put its entry in runs-jobs (the first time this backend writes the job) and, once per
 // etcdTrimMargin of its records, a range delete of its records past the age and a count of its records.
 // A count past Retention.PerJob+etcdTrimMargin costs 2 requests more (trimByCount). Runs of one job and
-// LastRuns are one Txn per 128 jobs; Runs of every job reads history-jobs first, then one range per job.
+// LastRuns are one Txn per 128 jobs; Runs of every job reads runs-jobs first, then one range per job.
 // Reads return at most PerJob records of a job, so the records over PerJob that wait for a trim are never
 // seen. A job's keys stay under PerJob + etcdTrimMargin + (margin-1) per backend appending to it, and
 // past-age records stay (unread) until the job's next count.
@@ -45,23 +49,17 @@ const (
 // reads perJob+1 keys, so it is done once per about perJob/10 appended records of a job.
 func etcdTrimMargin(perJob int) int { return max(perJob/10, 1) }
 
-// etcdRun is a RunRecord as stored: times in µs since the Unix epoch (0 for a zero time), Late in µs.
+// etcdRunHeader is the first line of a record's value (etcdRunValue): the fields that Runs selects by.
+type etcdRunHeader struct {
+	Outcome  string `json:"o"`
+	LastTick int64  `json:"l,omitempty"` // µs since the Unix epoch, 0 for a zero time
+}
+
+// etcdRun is a record as read, and the end of its key from its tick on (see etcdDescending), by whose byte
+// order records are newest first.
 type etcdRun struct {
-	Job      string `json:"job"`
-	Type     string `json:"type,omitempty"`
-	Service  string `json:"service,omitempty"`
-	Tick     int64  `json:"tick"`
-	AppID    string `json:"app,omitempty"`
-	Hostname string `json:"host,omitempty"`
-	PID      int    `json:"pid,omitempty"`
-	Outcome  string `json:"outcome,omitempty"`
-	Started  int64  `json:"started,omitempty"`
-	Finished int64  `json:"finished,omitempty"`
-	Late     int64  `json:"late,omitempty"`
-	Error    string `json:"error,omitempty"`
-	Attempt  int    `json:"attempt,omitempty"`
-	Count    int    `json:"count,omitempty"`
-	LastTick int64  `json:"last_tick,omitempty"`
+	record contract.RunRecord
+	order  string
 }
 
 func etcdMicros(t time.Time) int64 {
@@ -78,48 +76,73 @@ func etcdTime(micros int64) time.Time {
 	return time.UnixMicro(micros)
 }
 
-func encodeEtcdRun(r contract.RunRecord) ([]byte, error) {
-	return json.Marshal(etcdRun{Job: r.Job, Type: r.Type, Service: r.Service, Tick: etcdMicros(r.Tick), AppID: r.AppID,
-		Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: etcdMicros(r.Started),
-		Finished: etcdMicros(r.Finished), Late: r.Late.Microseconds(), Error: rules.CutRunError(r.Error),
-		Attempt: r.Attempt, Count: r.Count, LastTick: etcdMicros(r.LastTick)})
-}
-
-func decodeEtcdRun(value []byte) (contract.RunRecord, error) {
-	var r etcdRun
-	if err := json.Unmarshal(value, &r); err != nil {
-		return contract.RunRecord{}, err
+// etcdRunValue returns the value of record's key: etcdRunHeader as JSON, a newline, then the body.
+func etcdRunValue(record contract.RunRecord) (string, error) {
+	header, err := json.Marshal(etcdRunHeader{Outcome: string(record.Outcome), LastTick: etcdMicros(record.LastTick)})
+	if err != nil {
+		return "", err
 	}
-	return contract.RunRecord{Job: r.Job, Type: r.Type, Service: r.Service, Tick: etcdTime(r.Tick), AppID: r.AppID,
-		Hostname: r.Hostname, PID: r.PID, Outcome: contract.Outcome(r.Outcome), Started: etcdTime(r.Started),
-		Finished: etcdTime(r.Finished), Late: time.Duration(r.Late) * time.Microsecond, Error: r.Error,
-		Attempt: r.Attempt, Count: r.Count, LastTick: etcdTime(r.LastTick)}, nil
+	return string(header) + "\n" + string(record.Body), nil
 }
 
-// etcdDescending writes t in µs as 20 digits whose byte order is the reverse of the order of times.
-func etcdDescending(t time.Time) string {
-	return fmt.Sprintf("%020d", ^(uint64(t.UnixMicro()) ^ (1 << 63)))
+// decodeEtcdRun is the inverse of etcdRunValue for the record of job whose key ends with order (its tick
+// on).
+func decodeEtcdRun(job, order string, value []byte) (etcdRun, error) {
+	header, body, found := bytes.Cut(value, []byte("\n"))
+	if !found {
+		return etcdRun{}, errors.New("no header line")
+	}
+	var h etcdRunHeader
+	if err := json.Unmarshal(header, &h); err != nil {
+		return etcdRun{}, err
+	}
+	tick, err := etcdFromDescending(order[:min(len(order), etcdDigits)])
+	if err != nil {
+		return etcdRun{}, err
+	}
+	return etcdRun{record: contract.RunRecord{Job: job, Tick: time.UnixMicro(tick), LastTick: etcdTime(h.LastTick),
+		Outcome: contract.Outcome(h.Outcome), Body: body}, order: order}, nil
+}
+
+// etcdDigits is the width of etcdDescending's numbers.
+const etcdDigits = 20
+
+// etcdDescending writes us (µs) as etcdDigits digits whose byte order is the reverse of the order of us.
+func etcdDescending(us int64) string {
+	return fmt.Sprintf("%0*d", etcdDigits, ^(uint64(us) ^ (1 << 63)))
+}
+
+// etcdFromDescending is the inverse of etcdDescending.
+func etcdFromDescending(digits string) (int64, error) {
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || len(digits) != etcdDigits {
+		return 0, fmt.Errorf("%q is not %d digits", digits, etcdDigits)
+	}
+	return int64(^n ^ (1 << 63)), nil
 }
 
 // historyJobPrefix is the prefix of job's record keys.
 func (e *etcdBackend) historyJobPrefix(job string) string {
-	return e.prefix + "history/" + url.PathEscape(job) + "/"
+	return e.prefix + "runs/" + url.PathEscape(job) + "/"
 }
 
-// historyKey is the key of record r.
-func (e *etcdBackend) historyKey(r contract.RunRecord) string {
-	return e.historyJobPrefix(r.Job) + etcdDescending(r.Tick) + "/" + etcdDescending(r.Started) + "/" + url.PathEscape(r.AppID)
+// historyKey is the key of a record of job at tick, place its stamp (µs) in the append order.
+func (e *etcdBackend) historyKey(job string, tick time.Time, place int64) string {
+	return e.historyJobPrefix(job) + etcdDescending(tick.UnixMicro()) + "/" + etcdDescending(place) + "/" + e.client
 }
 
 // historySince returns the end of job's keys of ticks at or after since: the range [job prefix, end) holds
 // them, [end, the prefix's end) the older ones. ('0' is the byte after '/'.)
 func (e *etcdBackend) historySince(job string, since time.Time) string {
-	return e.historyJobPrefix(job) + etcdDescending(since) + "0"
+	return e.historyJobPrefix(job) + etcdDescending(since.UnixMicro()) + "0"
 }
+
+// historyJobsPrefix is the prefix of the list of jobs.
+func (e *etcdBackend) historyJobsPrefix() string { return e.prefix + "runs-jobs/" }
 
 // historyJobKey is job's key in the list of jobs.
 func (e *etcdBackend) historyJobKey(job string) string {
-	return e.prefix + "history-jobs/" + url.PathEscape(job)
+	return e.historyJobsPrefix() + url.PathEscape(job)
 }
 
 // historyRetention is the backend's retention with its defaults, or an error naming a negative setting.
@@ -159,22 +182,21 @@ func (e *etcdBackend) Runs(ctx context.Context, query contract.RunQuery) ([]cont
 	if err != nil {
 		return nil, err
 	}
-	var records []contract.RunRecord
+	var selected []etcdRun
 	for _, job := range newest {
 		for _, r := range job {
-			if selects(query, r) {
-				records = append(records, r)
+			if selects(query, r.record) {
+				selected = append(selected, r)
 			}
 		}
 	}
-	slices.SortStableFunc(records, func(a, b contract.RunRecord) int {
-		if c := b.Tick.Compare(a.Tick); c != 0 {
-			return c
-		}
-		return b.Started.Compare(a.Started)
-	})
-	if query.Limit > 0 && len(records) > query.Limit {
-		records = records[:query.Limit]
+	slices.SortFunc(selected, func(a, b etcdRun) int { return strings.Compare(a.order, b.order) })
+	if query.Limit > 0 && len(selected) > query.Limit {
+		selected = selected[:query.Limit]
+	}
+	records := make([]contract.RunRecord, len(selected))
+	for i, r := range selected {
+		records[i] = r.record
 	}
 	return records, nil
 }
@@ -204,14 +226,14 @@ func (e *etcdBackend) LastRuns(ctx context.Context, jobs []string) (map[string]c
 	last := make(map[string]contract.RunRecord, len(jobs))
 	for i, records := range newest {
 		if len(records) > 0 {
-			last[jobs[i]] = records[0]
+			last[jobs[i]] = records[0].record
 		}
 	}
 	return last, nil
 }
 
 // readNewest returns the n newest records of each of jobs whose tick is at or after cutoff, newest first.
-func (e *etcdBackend) readNewest(ctx context.Context, jobs []string, n int, cutoff time.Time) ([][]contract.RunRecord, error) {
+func (e *etcdBackend) readNewest(ctx context.Context, jobs []string, n int, cutoff time.Time) ([][]etcdRun, error) {
 	perRequest := min(etcdMaxTxnOps, max(1, etcdHistoryReadKeys/n))
 	var chunks [][]clientv3.Op
 	for start := 0; start < len(jobs); start += perRequest {
@@ -226,12 +248,25 @@ func (e *etcdBackend) readNewest(ctx context.Context, jobs []string, n int, cuto
 	if err != nil {
 		return nil, e.storeError(ctx, "run history", fmt.Sprintf("read of the runs of %d jobs", len(jobs)), err)
 	}
-	newest := make([][]contract.RunRecord, 0, len(jobs))
+	return e.decodeNewest(jobs, responses)
+}
+
+// decodeNewest returns the records of each of jobs that responses read, a range read per job in order.
+func (e *etcdBackend) decodeNewest(jobs []string, responses []*clientv3.TxnResponse) ([][]etcdRun, error) {
+	answers := 0
+	for _, response := range responses {
+		answers += len(response.Responses)
+	}
+	if answers != len(jobs) {
+		return nil, fmt.Errorf("run history in etcd at %s: %d answers to the reads of %d jobs", e.endpoints, answers, len(jobs))
+	}
+	newest := make([][]etcdRun, 0, len(jobs))
 	for _, response := range responses {
 		for _, op := range response.Responses {
-			var records []contract.RunRecord
+			job := jobs[len(newest)]
+			var records []etcdRun
 			for _, kv := range op.GetResponseRange().GetKvs() {
-				r, err := decodeEtcdRun(kv.Value)
+				r, err := decodeEtcdRun(job, strings.TrimPrefix(string(kv.Key), e.historyJobPrefix(job)), kv.Value)
 				if err != nil {
 					return nil, fmt.Errorf("run history in etcd at %s: key %s is not a run record (%v): delete it", e.endpoints, kv.Key, err)
 				}
@@ -240,15 +275,12 @@ func (e *etcdBackend) readNewest(ctx context.Context, jobs []string, n int, cuto
 			newest = append(newest, records)
 		}
 	}
-	if len(newest) != len(jobs) {
-		return nil, fmt.Errorf("run history in etcd at %s: %d answers to the reads of %d jobs", e.endpoints, len(newest), len(jobs))
-	}
 	return newest, nil
 }
 
-// historyJobs returns the names of the jobs that have had records (from history-jobs).
+// historyJobs returns the names of the jobs that have had records (from runs-jobs).
 func (e *etcdBackend) historyJobs(ctx context.Context) ([]string, error) {
-	responses, err := e.commitTxns(ctx, [][]clientv3.Op{{clientv3.OpGet(e.prefix+"history-jobs/", clientv3.WithPrefix())}})
+	responses, err := e.commitTxns(ctx, [][]clientv3.Op{{clientv3.OpGet(e.historyJobsPrefix(), clientv3.WithPrefix())}})
 	if err != nil {
 		return nil, e.storeError(ctx, "run history", "read of the list of jobs", err)
 	}

@@ -60,8 +60,8 @@ type etcdAppendChunk struct {
 // records whose tick is past the retention age. Once per etcdTrimMargin records of a job (and at its first
 // append by this backend), the Txn also deletes the job's records past the age and counts its records; past
 // Retention.PerJob+etcdTrimMargin, trimByCount cuts the job to PerJob (2 requests more). A record without
-// a job is an error before anything is written. A failed request may have been applied: a record written
-// twice is stored once (same key).
+// a job is an error before anything is written. A failed request may have been applied, and a request the
+// client sends again writes the same keys: a record is never stored twice.
 func (e *etcdBackend) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -93,31 +93,39 @@ func (e *etcdBackend) AppendRuns(ctx context.Context, records []contract.RunReco
 	return e.trimByCount(ctx, over, retention.PerJob)
 }
 
-// historyPuts encodes the records whose tick is at or after cutoff, one per key (the last), sorted by job.
+// historyPuts encodes the records whose tick is at or after cutoff, each keyed with its place in the
+// append order (appendStamps, in the order of records), sorted by job.
 func (e *etcdBackend) historyPuts(records []contract.RunRecord, cutoff time.Time) ([]etcdRunPut, error) {
-	byKey := make(map[string]int, len(records))
 	puts := make([]etcdRunPut, 0, len(records))
 	for i, r := range records {
 		if r.Job == "" {
-			return nil, fmt.Errorf("run record %d of %d (tick %s, app %q): %w", i+1, len(records), rules.FormatTime(r.Tick), r.AppID, errNoJob)
+			return nil, fmt.Errorf("run record %d of %d (tick %s): %w", i+1, len(records), rules.FormatTime(r.Tick), errNoJob)
 		}
+	}
+	place := e.appendStamps(len(records))
+	for i, r := range records {
 		if r.Tick.Before(cutoff) {
 			continue
 		}
-		value, err := encodeEtcdRun(r)
+		value, err := etcdRunValue(r)
 		if err != nil {
 			return nil, fmt.Errorf("run record %d of job %q: %w", i+1, r.Job, err)
 		}
-		put := etcdRunPut{job: r.Job, key: e.historyKey(r), value: string(value)}
-		if at, seen := byKey[put.key]; seen {
-			puts[at] = put
-			continue
-		}
-		byKey[put.key] = len(puts)
-		puts = append(puts, put)
+		puts = append(puts, etcdRunPut{job: r.Job, key: e.historyKey(r.Job, r.Tick, place+int64(i)), value: value})
 	}
 	slices.SortStableFunc(puts, func(a, b etcdRunPut) int { return strings.Compare(a.job, b.job) })
 	return puts, nil
+}
+
+// appendStamps returns the first of n places in the append order for records this backend appends now:
+// µs of its clock, each later than every place it gave before, so its appends keep their order however
+// its clock moves.
+func (e *etcdBackend) appendStamps(n int) int64 {
+	e.historyMu.Lock()
+	defer e.historyMu.Unlock()
+	first := max(e.now().UnixMicro(), e.lastPlace+1)
+	e.lastPlace = first + int64(n) - 1
+	return first
 }
 
 // planAppend returns the plan of each job of puts: list it unless this backend did, count it when it never

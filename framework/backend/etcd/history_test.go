@@ -7,12 +7,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hadeframe/hade/framework/backend"
-	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
@@ -46,14 +44,15 @@ func etcdKVRequests(t *testing.T, cluster *etcdserver.Cluster) float64 {
 	return sum
 }
 
-// runRecords returns n records of jobs in turn, a second apart from tick.
+// runRecords returns n records of jobs in turn, a second apart from tick, each with a body of the
+// framework's size (about 140 bytes).
 func runRecords(n int, tick time.Time, jobs ...string) []contract.RunRecord {
 	records := make([]contract.RunRecord, n)
 	for i := range records {
-		at := tick.Add(time.Duration(i) * time.Second)
-		records[i] = contract.RunRecord{Job: jobs[i%len(jobs)], Type: "distributed", Service: jobs[i%len(jobs)],
-			Tick: at, AppID: "app", Hostname: "host", PID: 7, Outcome: "ok", Started: at, Finished: at.Add(time.Millisecond),
-			Attempt: 1, Count: 1, LastTick: at}
+		at, job := tick.Add(time.Duration(i)*time.Second), jobs[i%len(jobs)]
+		body := fmt.Appendf(nil, `{"j":%q,"t":%d,"a":"0d5c6a1e-8f1b-4c57-9f0e-2b9c7d3e4a11","h":"host","p":7,`+
+			`"o":"ok","d":1000}`, job, at.UnixMicro())
+		records[i] = contract.RunRecord{Job: job, Tick: at, LastTick: at, Outcome: "ok", Body: body}
 	}
 	return records
 }
@@ -205,7 +204,7 @@ func TestEtcdProcessLeases(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
 	open := newEtcdStore(t, cluster, historyRetention{})
 	backend, other := open(), open()
-	record := contract.ProcessRecord{AppID: "app", Hostname: "host", PID: 1, Started: time.Now()}
+	record := contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"host"}`)}
 	if _, err := backend.Heartbeat(context.Background(), record, time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -246,25 +245,13 @@ func TestEtcdHistorySinceMissed(t *testing.T) {
 	backend := newEtcdStore(t, cluster, historyRetention{})()
 	tick := time.Now().Add(-time.Hour).Truncate(time.Second)
 	records := runRecords(3, tick, "job") // ticks +0s, +1s, +2s
-	records[0].Outcome, records[0].Count, records[0].LastTick = "missed", 5, tick.Add(10*time.Second)
+	records[0].Outcome, records[0].LastTick = "missed", tick.Add(10*time.Second)
 	if err := backend.AppendRuns(context.Background(), records); err != nil {
 		t.Fatal(err)
 	}
 	got, err := backend.Runs(context.Background(), contract.RunQuery{Job: "job", Since: tick.Add(2 * time.Second)})
 	if err != nil || len(got) != 2 || !got[0].Tick.Equal(records[2].Tick) || got[1].Outcome != "missed" {
 		t.Fatalf("Runs since +2s: %+v, %v; want the run at +2s and the missed ticks +0s…+10s", got, err)
-	}
-}
-
-// An error longer than contract.MaxRunErrorLength is cut on a character boundary and ends with "…".
-func TestEtcdHistoryErrorCut(t *testing.T) {
-	long := strings.Repeat("é", contract.MaxRunErrorLength)
-	cut := rules.CutRunError(long)
-	if len(cut) > contract.MaxRunErrorLength || !strings.HasSuffix(cut, "…") || !utf8.ValidString(cut) {
-		t.Fatalf("cut error of %d bytes: %d bytes, ends %q, valid UTF-8 %v", len(long), len(cut), cut[len(cut)-4:], utf8.ValidString(cut))
-	}
-	if short := "exit status 1"; rules.CutRunError(short) != short {
-		t.Fatalf("a short error was changed: %q", rules.CutRunError(short))
 	}
 }
 

@@ -1,13 +1,11 @@
 package etcd
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -17,13 +15,14 @@ import (
 )
 
 // The process registry of the etcd backend (contract.ProcessRegistry): a process's record is the key
-// <prefix>processes/<app id> (path-escaped), its value contract.ProcessRecord as JSON, attached to a lease
+// <prefix>process-records/<app id> (path-escaped), its value the record's body, attached to a lease
 // of the heartbeat's ttl in whole seconds, rounded up (etcd grants at least its minimum TTL, about 2 s with
 // the default election timeout, and restarts a lease's TTL at every leader change, so a dead process's
 // record may outlive its ttl a little). The backend keeps one lease per record it heartbeats: a Heartbeat
 // is a KeepAliveOnce of that lease (a Lease request) and one Txn (a KV request) that puts the record and
 // reads the operators' orders (etcd_control.go); the first time, after a change of ttl or once the lease
-// expired, a Grant replaces the KeepAliveOnce. No goroutine keeps leases alive.
+// expired, a Grant replaces the KeepAliveOnce. No goroutine keeps leases alive. The keys of the framework's
+// previous record format (processes/<app id>) are not read; they expire with their leases.
 
 // etcdLease is the lease of a process record: its id and granted ttl, in seconds.
 type etcdLease struct {
@@ -31,8 +30,11 @@ type etcdLease struct {
 	ttl int64
 }
 
+// processesPrefix is the prefix of the process records' keys.
+func (e *etcdBackend) processesPrefix() string { return e.prefix + "process-records/" }
+
 func (e *etcdBackend) processKey(appID string) string {
-	return e.prefix + "processes/" + url.PathEscape(appID)
+	return e.processesPrefix() + url.PathEscape(appID)
 }
 
 // storeError says which call of which store ("run history", "process registry", "job control") failed
@@ -86,8 +88,8 @@ func (e *etcdBackend) Heartbeat(ctx context.Context, record contract.ProcessReco
 	}
 }
 
-// heartbeatValue returns record as JSON, or an error naming the field when record.AppID is empty or ttl is
-// under one second.
+// heartbeatValue returns the value of record's key, its body, or an error naming the field when
+// record.AppID is empty or ttl is under one second.
 func heartbeatValue(record contract.ProcessRecord, ttl time.Duration) (string, error) {
 	if record.AppID == "" {
 		return "", errors.New("process record without an app id: Heartbeat needs ProcessRecord.AppID")
@@ -95,11 +97,7 @@ func heartbeatValue(record contract.ProcessRecord, ttl time.Duration) (string, e
 	if ttl < time.Second {
 		return "", fmt.Errorf("heartbeat ttl %s of process %q: must be at least 1s", ttl, record.AppID)
 	}
-	value, err := json.Marshal(record)
-	if err != nil {
-		return "", fmt.Errorf("process record of %q: %w", record.AppID, err)
-	}
-	return string(value), nil
+	return string(record.Body), nil
 }
 
 // heartbeatTxn puts appID's record value with lease and reads the orders at now, in one Txn: its answers
@@ -161,8 +159,8 @@ func (e *etcdBackend) revoke(ctx context.Context, client *clientv3.Client, id cl
 	return nil
 }
 
-// Processes implements contract.ProcessRegistry.Processes in one read; a value that is not a process
-// record is an error naming its key.
+// Processes implements contract.ProcessRegistry.Processes in one read, ordered by app id (escaped); a key
+// whose app id is not escaped as this backend escapes it is an error naming it.
 func (e *etcdBackend) Processes(ctx context.Context) ([]contract.ProcessRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -173,21 +171,18 @@ func (e *etcdBackend) Processes(ctx context.Context) ([]contract.ProcessRecord, 
 	}
 	request, cancel := e.request(ctx)
 	defer cancel()
-	response, err := client.Get(request, e.prefix+"processes/", clientv3.WithPrefix())
+	response, err := client.Get(request, e.processesPrefix(), clientv3.WithPrefix())
 	if err != nil {
 		return nil, e.storeError(ctx, "process registry", "list of processes", err)
 	}
 	records := make([]contract.ProcessRecord, 0, len(response.Kvs))
 	for _, kv := range response.Kvs {
-		var record contract.ProcessRecord
-		if err := json.Unmarshal(kv.Value, &record); err != nil {
+		appID, err := url.PathUnescape(strings.TrimPrefix(string(kv.Key), e.processesPrefix()))
+		if err != nil {
 			return nil, fmt.Errorf("process registry in etcd at %s: key %s is not a process record (%v): delete it", e.endpoints, kv.Key, err)
 		}
-		records = append(records, record)
+		records = append(records, contract.ProcessRecord{AppID: appID, Body: kv.Value})
 	}
-	slices.SortFunc(records, func(a, b contract.ProcessRecord) int {
-		return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), a.Started.Compare(b.Started), cmp.Compare(a.AppID, b.AppID))
-	})
 	return records, nil
 }
 

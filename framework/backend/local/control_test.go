@@ -29,9 +29,9 @@ func TestLocalSchemaVersion1Frozen(t *testing.T) {
 	}
 }
 
-// writeVersion1 creates the database file of folder as a version-1 program did, with one run and one
-// process in it.
-func writeVersion1(t *testing.T, folder string) {
+// writeOldVersion creates the database file of folder as a program of schema version (1 or 2) did, with
+// one run and one live process in it, in the framework's first record format.
+func writeOldVersion(t *testing.T, folder string, version int) {
 	t.Helper()
 	if err := os.MkdirAll(folder, 0o750); err != nil {
 		t.Fatal(err)
@@ -47,47 +47,74 @@ func writeVersion1(t *testing.T, folder string) {
 		}
 	}()
 	tick := time.Now().Add(-time.Minute).UnixMicro()
-	for _, statement := range []string{"PRAGMA journal_mode = WAL", schemaRunsAndProcesses, "PRAGMA user_version = 1",
-		fmt.Sprintf(`INSERT INTO runs (%s) VALUES ('old-job', 'distributed', 'old-job', %d, 'app', 'host', 1, 'ok', %d, %d,
-			0, '', 1, 1, %d)`, runColumns, tick, tick, tick, tick),
+	statements := append([]string{"PRAGMA journal_mode = WAL"}, schemaMigrations[:version]...)
+	statements = append(statements, fmt.Sprintf("PRAGMA user_version = %d", version),
+		fmt.Sprintf(`INSERT INTO runs (job, type, service, tick_us, app_id, hostname, pid, outcome, started_us,
+			finished_us, late_ns, error, attempt, count, last_tick_us)
+			VALUES ('old-job', 'distributed', 'old-job', %d, 'app', 'host', 1, 'ok', %d, %d, 0, '', 1, 1, %d)`,
+			tick, tick, tick, tick),
 		`INSERT INTO run_counts (job, runs) VALUES ('old-job', 1)`,
-		fmt.Sprintf(`INSERT INTO processes (%s, expires_us) VALUES ('old-app', 'host', 1, '/srv', 'local', 'v1', %d, %d,
-			'[]', 0, %d)`, processColumns, tick, tick, time.Now().Add(time.Hour).UnixMicro()),
-	} {
+		fmt.Sprintf(`INSERT INTO processes (app_id, hostname, pid, base_folder, provider, version, started_us,
+			heartbeat_us, running, lost_records, expires_us)
+			VALUES ('old-app', 'host', 1, '/srv', 'local', 'v1', %d, %d, '[]', 0, %d)`,
+			tick, tick, time.Now().Add(time.Hour).UnixMicro()))
+	for _, statement := range statements {
 		if _, err := db.Exec(statement); err != nil {
 			t.Fatalf("%s: %v", statement, err)
 		}
 	}
 }
 
-// TestLocalMigratesVersion1: a database file of schema version 1 is upgraded in place on first use: its
-// runs and processes are kept, the job control works, and the file says version 2.
-func TestLocalMigratesVersion1(t *testing.T) {
-	folder := filepath.Join(t.TempDir(), "distributed")
-	writeVersion1(t, folder)
-	local := openLocal(t, folder, historyRetention{})
+// TestLocalMigratesOlderVersions: a database file of schema version 1 or 2 is upgraded in place on first
+// use: the job control works, the records of the previous format are left in their tables and not read
+// (no error, no record), new records are written and read, and the file says version 3.
+func TestLocalMigratesOlderVersions(t *testing.T) {
+	for _, version := range []int{1, 2} {
+		t.Run(fmt.Sprintf("version%d", version), func(t *testing.T) {
+			folder := filepath.Join(t.TempDir(), "distributed")
+			writeOldVersion(t, folder, version)
+			local := openLocal(t, folder, historyRetention{})
+			checkMigrated(t, local)
+		})
+	}
+}
+
+// checkMigrated checks what TestLocalMigratesOlderVersions says of local, whose file was of an older
+// version.
+func checkMigrated(t *testing.T, local *localBackend) {
+	t.Helper()
 	ctx := context.Background()
-	if runs, err := local.Runs(ctx, contract.RunQuery{}); err != nil || len(runs) != 1 || runs[0].Job != "old-job" {
-		t.Fatalf("Runs of an upgraded version 1 file = %+v, %v; want its one run", runs, err)
+	if runs, err := local.Runs(ctx, contract.RunQuery{}); err != nil || len(runs) != 0 {
+		t.Fatalf("Runs of an upgraded file = %+v, %v; want no record (the old ones are not read)", runs, err)
 	}
 	if err := local.SetPaused(ctx, "old-job", true); err != nil {
 		t.Fatal(err)
 	}
-	orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "new-app", Hostname: "host"}, time.Minute)
+	orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "new-app", Body: []byte("new")}, time.Minute)
 	if err != nil || fmt.Sprint(orders.Paused) != "[old-job]" {
 		t.Fatalf("Heartbeat on an upgraded file = %+v, %v; want old-job paused", orders, err)
 	}
 	processes, err := local.Processes(ctx)
-	if err != nil || len(processes) != 2 || processes[0].AppID != "new-app" || processes[1].AppID != "old-app" {
-		t.Fatalf("Processes = %+v, %v; want new-app and the version 1 file's old-app", processes, err)
+	if err != nil || len(processes) != 1 || processes[0].AppID != "new-app" {
+		t.Fatalf("Processes = %+v, %v; want new-app only", processes, err)
+	}
+	record := contract.RunRecord{Job: "old-job", Tick: time.Now(), LastTick: time.Now(), Outcome: "ok", Body: []byte("new")}
+	if err := local.AppendRuns(ctx, []contract.RunRecord{record}); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := local.Runs(ctx, contract.RunQuery{}); err != nil || len(runs) != 1 || string(runs[0].Body) != "new" {
+		t.Fatalf("Runs after an append = %+v, %v; want the new record", runs, err)
+	}
+	if old := tableRows(t, local, "runs") + tableRows(t, local, "processes"); old != 2 {
+		t.Fatalf("the old tables hold %d rows after the upgrade; want their 2, left alone", old)
 	}
 	db, err := local.database(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var version int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 2 {
-		t.Fatalf("user_version after the upgrade = %d, %v; want 2", version, err)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 3 {
+		t.Fatalf("user_version after the upgrade = %d, %v; want 3", version, err)
 	}
 }
 
@@ -95,22 +122,22 @@ func TestLocalMigratesVersion1(t *testing.T) {
 // the file and both versions, and left as it is.
 func TestLocalRefusesNewerSchema(t *testing.T) {
 	folder := filepath.Join(t.TempDir(), "distributed")
-	writeVersion1(t, folder)
+	writeOldVersion(t, folder, 1)
 	local := openLocal(t, folder, historyRetention{})
 	db, err := sql.Open("sqlite", "file:"+local.databasePath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("PRAGMA user_version = 3"); err != nil {
+	if _, err := db.Exec("PRAGMA user_version = 4"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = local.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "a"}, time.Minute)
-	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 3 is newer") ||
-		!strings.Contains(err.Error(), "(2)") {
-		t.Fatalf("Heartbeat on a version 3 file: %v; want an error naming the file, version 3 and this program's 2", err)
+	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 4 is newer") ||
+		!strings.Contains(err.Error(), "(3)") {
+		t.Fatalf("Heartbeat on a version 4 file: %v; want an error naming the file, version 4 and this program's 3", err)
 	}
 }
 
@@ -245,13 +272,13 @@ func BenchmarkLocalHeartbeat(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	record := contract.ProcessRecord{AppID: "bench", Hostname: "host", PID: 1, BaseFolder: "/srv", Provider: "local",
-		Version: "v1", Started: now, Running: []contract.RunningTick{{Job: "d", Tick: now, Since: now}, {Job: "e", Tick: now, Since: now}}}
+	record := contract.ProcessRecord{AppID: "bench", Body: []byte(`{"a":"bench","h":"host","p":1,"f":"/srv","b":"local",` +
+		`"v":"v1","s":1700000000000000,"t":1700000000000000,"r":[{"j":"d","t":1700000000000000,"s":1700000000000000},` +
+		`{"j":"e","t":1700000000000000,"s":1700000000000000}]}`)}
 	b.ReportAllocs()
 	cpu := processCPU(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		record.Heartbeat = time.Now()
 		orders, err := local.Heartbeat(ctx, record, 10*time.Second)
 		if err != nil || len(orders.Paused) != 3 || len(orders.Requests) != 2 {
 			b.Fatalf("Heartbeat = %+v, %v; want 3 paused jobs and 2 requests", orders, err)

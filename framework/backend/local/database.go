@@ -29,12 +29,10 @@ const databaseBusyTimeout = 10 * time.Second
 // its version, len(schemaMigrations) is this program's. Times are microseconds since the Unix epoch, UTC (the
 // zero time.Time included); durations are nanoseconds. Each migration only adds (CREATE ... IF NOT EXISTS):
 // a file is upgraded in place, its rows kept, and processes of the older program keep working on it.
-var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl}
+var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords}
 
-// schemaRunsAndProcesses (version 1) creates the run history and the process registry. run_counts holds
-// how many rows of runs each job has, updated in the transactions that insert or delete them, so that
-// trimming a job costs what it deletes, not what it keeps (rows of runs deleted by hand must be counted out
-// of it too).
+// schemaRunsAndProcesses (version 1) created the run history and the process registry of the framework's
+// first record format, a column per field; since version 3 they are neither read nor written.
 const schemaRunsAndProcesses = `
 CREATE TABLE IF NOT EXISTS runs (
 	id INTEGER PRIMARY KEY,
@@ -68,6 +66,26 @@ CREATE TABLE IF NOT EXISTS answers (
 CREATE INDEX IF NOT EXISTS answers_by_at ON answers (at_us);
 CREATE TABLE IF NOT EXISTS taken (
 	request_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, at_us INTEGER NOT NULL) WITHOUT ROWID;`
+
+// schemaRecords (version 3) creates the run history and the process registry of opaque records, which
+// replace runs, run_counts and processes: a row holds what the backend selects, orders and expires a record
+// by, and its body, as the framework encoded it. The rows of the old tables, in the framework's previous
+// format, stay where they are, unread (drop the tables by hand to reuse their pages). run_record_counts
+// holds how many rows of run_records each job has, updated in the transactions that insert or delete
+// them, so that trimming a job costs what it deletes, not what it keeps (rows of run_records deleted by
+// hand must be counted out of it too).
+const schemaRecords = `
+CREATE TABLE IF NOT EXISTS run_records (
+	id INTEGER PRIMARY KEY,
+	job TEXT NOT NULL, tick_us INTEGER NOT NULL, last_tick_us INTEGER NOT NULL, outcome TEXT NOT NULL,
+	body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS run_records_by_job ON run_records (job, tick_us DESC, id DESC);
+CREATE INDEX IF NOT EXISTS run_records_by_tick ON run_records (tick_us DESC, id DESC);
+CREATE INDEX IF NOT EXISTS run_records_by_outcome ON run_records (outcome, tick_us DESC, id DESC);
+CREATE TABLE IF NOT EXISTS run_record_counts (job TEXT PRIMARY KEY, runs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS process_records (
+	app_id TEXT PRIMARY KEY, body BLOB NOT NULL, expires_us INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS process_records_by_expiry ON process_records (expires_us);`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to

@@ -11,12 +11,9 @@ import (
 )
 
 const (
-	deleteExpired = `DELETE FROM processes WHERE expires_us <= ?`
-	upsertProcess = `INSERT INTO processes (` + processColumns + `, expires_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (app_id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid,
-		base_folder = excluded.base_folder, provider = excluded.provider, version = excluded.version,
-		started_us = excluded.started_us, heartbeat_us = excluded.heartbeat_us, running = excluded.running,
-		lost_records = excluded.lost_records, expires_us = excluded.expires_us`
+	deleteExpired = `DELETE FROM process_records WHERE expires_us <= ?`
+	upsertProcess = `INSERT INTO process_records (app_id, body, expires_us) VALUES (?, coalesce(?, x''), ?)
+		ON CONFLICT (app_id) DO UPDATE SET body = excluded.body, expires_us = excluded.expires_us`
 )
 
 // heartbeatStatements are the statements of a heartbeat, prepared once per open database (a heartbeat runs
@@ -28,13 +25,11 @@ type heartbeatStatements struct {
 // Heartbeat implements contract.ProcessRegistry.Heartbeat: in one transaction of the database file
 // (created with its folder when missing) it deletes the expired records, inserts record, or replaces the
 // record of its AppID, to expire ttl after now by l's clock, and reads the orders: the paused jobs, sorted,
-// and the requests made at or after now - contract.ControlRequestTTL, oldest first (by made, then ID).
-// Times are kept to the microsecond. It returns an error for an empty record.AppID or a ttl under one
-// second, ctx's error when ctx ends first, and an error naming the database file when it cannot be opened
-// or written.
+// and the requests made at or after now - contract.ControlRequestTTL, oldest first (by made, then ID). It
+// returns an error for an empty record.AppID or a ttl under one second, ctx's error when ctx ends first,
+// and an error naming the database file when it cannot be opened or written.
 func (l *localBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
-	running, err := checkHeartbeat(record, ttl)
-	if err != nil {
+	if err := checkHeartbeat(record, ttl); err != nil {
 		return contract.Orders{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -50,9 +45,7 @@ func (l *localBackend) Heartbeat(ctx context.Context, record contract.ProcessRec
 		if _, err := tx.StmtContext(ctx, statements.deleteExpired).ExecContext(ctx, now.UnixMicro()); err != nil {
 			return err
 		}
-		_, err := tx.StmtContext(ctx, statements.upsert).ExecContext(ctx, record.AppID, record.Hostname, record.PID,
-			record.BaseFolder, record.Provider, record.Version, record.Started.UnixMicro(), record.Heartbeat.UnixMicro(),
-			running, record.LostRecords, now.Add(ttl).UnixMicro())
+		_, err := tx.StmtContext(ctx, statements.upsert).ExecContext(ctx, record.AppID, record.Body, now.Add(ttl).UnixMicro())
 		if err != nil {
 			return err
 		}
@@ -65,19 +58,15 @@ func (l *localBackend) Heartbeat(ctx context.Context, record contract.ProcessRec
 	return orders, nil
 }
 
-// checkHeartbeat returns the running column of record, or an error for an empty AppID or a ttl under 1s.
-func checkHeartbeat(record contract.ProcessRecord, ttl time.Duration) (string, error) {
+// checkHeartbeat returns an error for an empty AppID or a ttl under 1s.
+func checkHeartbeat(record contract.ProcessRecord, ttl time.Duration) error {
 	if record.AppID == "" {
-		return "", errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
+		return errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
 	}
 	if ttl < time.Second {
-		return "", fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
+		return fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
 	}
-	running, err := encodeRunning(record.Running)
-	if err != nil {
-		return "", fmt.Errorf("process registry: heartbeat of %q: %w", record.AppID, err)
-	}
-	return running, nil
+	return nil
 }
 
 // readOrders reads, in tx, the paused jobs and the requests made at or after oldest.

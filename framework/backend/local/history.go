@@ -12,18 +12,20 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
+// A run record is a row of run_records: its job, tick, last tick and outcome, and its body (a BLOB, empty
+// for a nil body); the row's id is its place in the append order, the commit order of the processes'
+// transactions.
 const (
-	runColumns = `job, type, service, tick_us, app_id, hostname, pid, outcome, started_us, finished_us,
-		late_ns, error, attempt, count, last_tick_us`
-	newestFirst = `ORDER BY tick_us DESC, started_us DESC, id DESC`
-	insertRun   = `INSERT INTO runs (` + runColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	lastRun     = `SELECT ` + runColumns + ` FROM runs WHERE job = ? AND tick_us >= ? ` + newestFirst + ` LIMIT 1`
+	runColumns  = `job, tick_us, last_tick_us, outcome, body`
+	newestFirst = `ORDER BY tick_us DESC, id DESC`
+	insertRun   = `INSERT INTO run_records (` + runColumns + `) VALUES (?, ?, ?, ?, coalesce(?, x''))`
+	lastRun     = `SELECT ` + runColumns + ` FROM run_records WHERE job = ? AND tick_us >= ? ` + newestFirst + ` LIMIT 1`
 )
 
 // AppendRuns implements contract.RunHistory.AppendRuns: it inserts records in one transaction of the
 // database file (created with its folder when missing) and, in the same transaction, keeps the newest
-// Retention.PerJob records of each job of the batch (by tick, then started) and, at most once a minute per
-// client, deletes the records whose tick is older than Retention.MaxAge. Times are kept to the
+// Retention.PerJob records of each job of the batch (by tick, then the later inserted) and, at most once a
+// minute per client, deletes the records whose tick is older than Retention.MaxAge. Times are kept to the
 // microsecond. It returns an error for a record without a job or a negative retention, ctx's error when
 // ctx ends first, and an error naming the database file when it cannot be opened or written.
 func (l *localBackend) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
@@ -68,9 +70,7 @@ func writeRuns(ctx context.Context, tx *sql.Tx, records []contract.RunRecord, re
 	}
 	defer func() { err = errors.Join(err, statements.close()) }()
 	for _, r := range records {
-		_, err := statements.insert.ExecContext(ctx, r.Job, r.Type, r.Service, r.Tick.UnixMicro(), r.AppID,
-			r.Hostname, r.PID, r.Outcome, r.Started.UnixMicro(), r.Finished.UnixMicro(), int64(r.Late), rules.CutRunError(r.Error),
-			r.Attempt, r.Count, r.LastTick.UnixMicro())
+		_, err := statements.insert.ExecContext(ctx, r.Job, r.Tick.UnixMicro(), r.LastTick.UnixMicro(), string(r.Outcome), r.Body)
 		if err != nil {
 			return err
 		}
@@ -84,11 +84,10 @@ type rowScanner interface{ Scan(dest ...any) error }
 // scanRun reads a row of runColumns; its times are returned in UTC.
 func scanRun(row rowScanner) (contract.RunRecord, error) {
 	var r contract.RunRecord
-	var tick, started, finished, late, lastTick int64
-	err := row.Scan(&r.Job, &r.Type, &r.Service, &tick, &r.AppID, &r.Hostname, &r.PID, &r.Outcome, &started,
-		&finished, &late, &r.Error, &r.Attempt, &r.Count, &lastTick)
-	r.Tick, r.Started, r.Finished, r.LastTick = fromMicros(tick), fromMicros(started), fromMicros(finished), fromMicros(lastTick)
-	r.Late = time.Duration(late)
+	var tick, lastTick int64
+	var outcome string
+	err := row.Scan(&r.Job, &tick, &lastTick, &outcome, &r.Body)
+	r.Tick, r.LastTick, r.Outcome = fromMicros(tick), fromMicros(lastTick), contract.Outcome(outcome)
 	return r, err
 }
 

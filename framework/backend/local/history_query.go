@@ -10,8 +10,8 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// Runs implements contract.RunHistory.Runs: the records query selects, newest first (by tick, then
-// started, then the later insert), times in UTC to the microsecond, none whose tick is older than
+// Runs implements contract.RunHistory.Runs: the records query selects, newest first (by tick, then the
+// later inserted), times in UTC to the microsecond, none whose tick is older than
 // Retention.MaxAge. Query.Since selects ticks at or after it, and "missed" records whose LastTick is. With
 // no database file yet, it returns no records and creates nothing. It returns an error for a negative
 // query.Limit or retention, ctx's error when ctx ends first, and an error naming the database file when
@@ -54,7 +54,7 @@ func (l *localBackend) runsQuery(query contract.RunQuery) (string, []any, error)
 		return "", nil, err
 	}
 	var text strings.Builder
-	text.WriteString(`SELECT ` + runColumns + ` FROM runs WHERE tick_us >= ?`)
+	text.WriteString(`SELECT ` + runColumns + ` FROM run_records WHERE tick_us >= ?`)
 	args := []any{l.now().Add(-retention.MaxAge).UnixMicro()}
 	if query.Job != "" {
 		text.WriteString(` AND job = ?`)
@@ -62,7 +62,7 @@ func (l *localBackend) runsQuery(query contract.RunQuery) (string, []any, error)
 	}
 	if query.Outcome != "" {
 		text.WriteString(` AND outcome = ?`)
-		args = append(args, query.Outcome)
+		args = append(args, string(query.Outcome))
 	}
 	if !query.Since.IsZero() {
 		text.WriteString(` AND (tick_us >= ? OR last_tick_us >= ?)`)

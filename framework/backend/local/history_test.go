@@ -35,10 +35,11 @@ func openLocal(t testing.TB, folder string, retention backend.Retention) *localB
 	return local
 }
 
+// historyRecord returns a record of job at tick written by appID, its body about as long as the
+// framework's.
 func historyRecord(job, appID string, tick time.Time) contract.RunRecord {
-	return contract.RunRecord{Job: job, Type: "distributed", Service: job, Tick: tick, AppID: appID,
-		Hostname: "host", PID: 1, Outcome: "ok", Started: tick, Finished: tick.Add(time.Millisecond),
-		Attempt: 1, Count: 1, LastTick: tick}
+	body := fmt.Appendf(nil, `{"j":%q,"t":%d,"a":%q,"h":"host","p":1,"o":"ok","d":1000}`, job, tick.UnixMicro(), appID)
+	return contract.RunRecord{Job: job, Tick: tick, LastTick: tick, Outcome: "ok", Body: body}
 }
 
 // TestLocalHistoryCorruptFile: every call on a file that is not a database fails with an error naming the
@@ -130,7 +131,7 @@ func TestLocalHistoryReadsCreateNothing(t *testing.T) {
 	}
 }
 
-// jobCounts returns the rows of each job in the runs table and in run_counts, as "job=n" lists.
+// jobCounts returns the rows of each job in run_records and in run_record_counts, as "job=n" lists.
 func jobCounts(t *testing.T, local *localBackend) (rows, counted string) {
 	t.Helper()
 	db, err := local.database(context.Background(), false)
@@ -157,11 +158,12 @@ func jobCounts(t *testing.T, local *localBackend) (rows, counted string) {
 		}
 		return strings.Join(out, " ")
 	}
-	return list(`SELECT job, count(*) FROM runs GROUP BY job ORDER BY job`), list(`SELECT job, runs FROM run_counts ORDER BY job`)
+	return list(`SELECT job, count(*) FROM run_records GROUP BY job ORDER BY job`),
+		list(`SELECT job, runs FROM run_record_counts ORDER BY job`)
 }
 
-// TestLocalHistoryTrimsDeleteAndCount: the trims delete the rows (not only hide them) and keep run_counts
-// equal to the rows of each job.
+// TestLocalHistoryTrimsDeleteAndCount: the trims delete the rows (not only hide them) and keep
+// run_record_counts equal to the rows of each job.
 func TestLocalHistoryTrimsDeleteAndCount(t *testing.T) {
 	local := openLocal(t, filepath.Join(t.TempDir(), "distributed"), historyRetention{PerJob: 3, MaxAge: time.Hour})
 	now := time.Now()

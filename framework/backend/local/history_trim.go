@@ -14,17 +14,17 @@ import (
 // in between.
 const ageTrimInterval = time.Minute
 
-// The trims keep run_counts equal to the rows of each job, so that a trim costs what it deletes.
+// The trims keep run_record_counts equal to the rows of each job, so that a trim costs what it deletes.
 const (
-	countRuns = `INSERT INTO run_counts (job, runs) VALUES (?, ?)
+	countRuns = `INSERT INTO run_record_counts (job, runs) VALUES (?, ?)
 		ON CONFLICT (job) DO UPDATE SET runs = runs + excluded.runs RETURNING runs`
-	trimOldest = `DELETE FROM runs WHERE id IN
-		(SELECT id FROM runs WHERE job = ? ORDER BY tick_us, started_us, id LIMIT ?)`
-	uncount    = `UPDATE run_counts SET runs = runs - ? WHERE job = ?`
-	uncountOld = `UPDATE run_counts SET runs = runs -
-		(SELECT count(*) FROM runs WHERE runs.job = run_counts.job AND tick_us < ?1)`
-	trimAge         = `DELETE FROM runs WHERE tick_us < ?1`
-	dropEmptyCounts = `DELETE FROM run_counts WHERE runs <= 0 AND ?1 IS NOT NULL`
+	trimOldest = `DELETE FROM run_records WHERE id IN
+		(SELECT id FROM run_records WHERE job = ? ORDER BY tick_us, id LIMIT ?)`
+	uncount    = `UPDATE run_record_counts SET runs = runs - ? WHERE job = ?`
+	uncountOld = `UPDATE run_record_counts SET runs = runs -
+		(SELECT count(*) FROM run_records WHERE run_records.job = run_record_counts.job AND tick_us < ?1)`
+	trimAge         = `DELETE FROM run_records WHERE tick_us < ?1`
+	dropEmptyCounts = `DELETE FROM run_record_counts WHERE runs <= 0 AND ?1 IS NOT NULL`
 )
 
 // runStatements are the statements a batch of runs uses, prepared once per transaction.
@@ -79,7 +79,7 @@ func (s *runStatements) trimRuns(ctx context.Context, tx *sql.Tx, records []cont
 	return trimByAge(ctx, tx, now.Add(-retention.MaxAge).UnixMicro())
 }
 
-// trimJob counts added new records of job in run_counts and deletes its oldest records beyond perJob.
+// trimJob counts added new records of job in run_record_counts and deletes its oldest records beyond perJob.
 func (s *runStatements) trimJob(ctx context.Context, job string, added, perJob int) error {
 	var runs int
 	if err := s.count.QueryRowContext(ctx, job, added).Scan(&runs); err != nil {
@@ -100,7 +100,7 @@ func (s *runStatements) trimJob(ctx context.Context, job string, added, perJob i
 	return err
 }
 
-// trimByAge deletes the records whose tick is before cutoff (µs) and counts them out of run_counts.
+// trimByAge deletes the records whose tick is before cutoff (µs) and counts them out of run_record_counts.
 func trimByAge(ctx context.Context, tx *sql.Tx, cutoff int64) error {
 	for _, statement := range []string{uncountOld, trimAge, dropEmptyCounts} {
 		if _, err := tx.ExecContext(ctx, statement, cutoff); err != nil {

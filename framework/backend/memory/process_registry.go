@@ -18,9 +18,9 @@ type process struct {
 }
 
 // Heartbeat implements contract.ProcessRegistry.Heartbeat: it deletes the expired records, stores a copy
-// of record (replacing the record of its AppID) to expire ttl from now by the Store's clock, and returns
-// the orders (see control.orders). It returns an error for an empty record.AppID or a ttl under one
-// second, a wrapped ctx error when ctx has ended, and an error when the client is closed.
+// of record and its body (replacing the record of its AppID) to expire ttl from now by the Store's clock,
+// and returns the orders (see control.orders). It returns an error for an empty record.AppID or a ttl under
+// one second, a wrapped ctx error when ctx has ended, and an error when the client is closed.
 func (c *client) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
 	switch {
 	case record.AppID == "":
@@ -39,13 +39,13 @@ func (c *client) Heartbeat(ctx context.Context, record contract.ProcessRecord, t
 			delete(s.records, appID)
 		}
 	}
-	record.Running = slices.Clone(record.Running)
+	record.Body = slices.Clone(record.Body)
 	s.records[record.AppID] = process{record: record, expires: now.Add(ttl)}
 	return s.control.orders(now), nil
 }
 
 // Processes implements contract.ProcessRegistry.Processes: copies of the records not expired by the
-// Store's clock, ordered by Hostname, then Started, then AppID. It returns a wrapped ctx error when ctx
+// Store's clock, ordered by AppID. It returns a wrapped ctx error when ctx
 // has ended and an error when the client is closed.
 func (c *client) Processes(ctx context.Context) ([]contract.ProcessRecord, error) {
 	if err := c.begin(ctx, "process registry: list"); err != nil {
@@ -58,13 +58,11 @@ func (c *client) Processes(ctx context.Context) ([]contract.ProcessRecord, error
 	for _, p := range s.records {
 		if p.expires.After(now) {
 			record := p.record
-			record.Running = slices.Clone(record.Running)
+			record.Body = slices.Clone(record.Body)
 			records = append(records, record)
 		}
 	}
-	slices.SortFunc(records, func(a, b contract.ProcessRecord) int {
-		return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), a.Started.Compare(b.Started), cmp.Compare(a.AppID, b.AppID))
-	})
+	slices.SortFunc(records, func(a, b contract.ProcessRecord) int { return cmp.Compare(a.AppID, b.AppID) })
 	return records, nil
 }
 

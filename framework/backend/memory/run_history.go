@@ -11,27 +11,24 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// run is a stored run record and its sequence number: of two records with the same tick and start, the
-// later appended is the newer.
+// run is a stored run record and its sequence number: of two records with the same tick, the later
+// appended is the newer.
 type run struct {
 	record contract.RunRecord
 	seq    uint64
 }
 
-// newerFirst orders runs newest first: by tick, then started, then sequence, each descending.
+// newerFirst orders runs newest first: by tick, then sequence, each descending.
 func newerFirst(a, b run) int {
 	if c := b.record.Tick.Compare(a.record.Tick); c != 0 {
-		return c
-	}
-	if c := b.record.Started.Compare(a.record.Started); c != 0 {
 		return c
 	}
 	return cmp.Compare(b.seq, a.seq)
 }
 
-// AppendRuns implements contract.RunHistory.AppendRuns: it stores copies of records (errors cut to
-// contract.MaxRunErrorLength by rules.CutRunError), keeps the newest Options.PerJob of each job and drops every record whose
-// tick is older than Options.MaxAge by the Store's clock. It returns an error for a record without a job,
+// AppendRuns implements contract.RunHistory.AppendRuns: it stores copies of records (their bodies copied),
+// keeps the newest Options.PerJob of each job and drops every record whose tick is older than
+// Options.MaxAge by the Store's clock. It returns an error for a record without a job,
 // a wrapped ctx error when ctx has ended, and an error when the client is closed; then nothing is stored.
 func (c *client) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
 	for i, r := range records {
@@ -47,7 +44,7 @@ func (c *client) AppendRuns(ctx context.Context, records []contract.RunRecord) e
 	defer s.mu.Unlock()
 	touched := make(map[string]bool)
 	for _, r := range records {
-		r.Error = rules.CutRunError(r.Error)
+		r.Body = slices.Clone(r.Body)
 		s.added++
 		s.history[r.Job] = append(s.history[r.Job], run{record: r, seq: s.added})
 		touched[r.Job] = true

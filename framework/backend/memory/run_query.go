@@ -9,8 +9,8 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// Runs implements contract.RunHistory.Runs: the records query selects, newest first (by tick, then
-// started, then the later appended), none whose tick is older than Options.MaxAge by the Store's clock.
+// Runs implements contract.RunHistory.Runs: copies of the records query selects, newest first (by tick,
+// then the later appended), none whose tick is older than Options.MaxAge by the Store's clock.
 // query.Since selects ticks at or after it, and "missed" records whose LastTick is. It returns an error for
 // a negative query.Limit, a wrapped ctx error when ctx has ended, and an error when the client is closed.
 func (c *client) Runs(ctx context.Context, query contract.RunQuery) ([]contract.RunRecord, error) {
@@ -42,7 +42,7 @@ func (c *client) Runs(ctx context.Context, query contract.RunQuery) ([]contract.
 	}
 	var records []contract.RunRecord
 	for _, r := range selected {
-		records = append(records, r.record)
+		records = append(records, copyRun(r.record))
 	}
 	return records, nil
 }
@@ -54,7 +54,7 @@ func selects(query contract.RunQuery, cutoff time.Time, record contract.RunRecor
 	return since && !record.Tick.Before(cutoff) && (query.Outcome == "" || record.Outcome == query.Outcome)
 }
 
-// LastRuns implements contract.RunHistory.LastRuns: the newest record of each of jobs (as Runs orders
+// LastRuns implements contract.RunHistory.LastRuns: a copy of the newest record of each of jobs (as Runs orders
 // them, "missed" included, none older than Options.MaxAge), keyed by job; a job without one is absent.
 // Errors as Runs'.
 func (c *client) LastRuns(ctx context.Context, jobs []string) (map[string]contract.RunRecord, error) {
@@ -68,8 +68,14 @@ func (c *client) LastRuns(ctx context.Context, jobs []string) (map[string]contra
 	last := make(map[string]contract.RunRecord, len(jobs))
 	for _, job := range jobs {
 		if runs := s.history[job]; len(runs) > 0 && !runs[0].record.Tick.Before(cutoff) {
-			last[job] = runs[0].record
+			last[job] = copyRun(runs[0].record)
 		}
 	}
 	return last, nil
+}
+
+// copyRun returns r with a copy of its body, so that no caller shares the Store's.
+func copyRun(r contract.RunRecord) contract.RunRecord {
+	r.Body = slices.Clone(r.Body)
+	return r
 }

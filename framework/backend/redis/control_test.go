@@ -54,7 +54,7 @@ func TestRedisHeartbeatRoundTrips(t *testing.T) {
 	evalsBefore := commandCalls(t, admin, "evalsha") + commandCalls(t, admin, "eval")
 	var got contract.Orders
 	checkCalls(t, counter, "Heartbeat with orders", 1, func() (err error) {
-		got, err = backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute)
+		got, err = backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"h"}`)}, time.Minute)
 		return err
 	})
 	if evals := commandCalls(t, admin, "evalsha") + commandCalls(t, admin, "eval") - evalsBefore; evals != 1 {
@@ -95,7 +95,7 @@ func TestRedisControlKeys(t *testing.T) {
 	if err := backend.Answer(ctx, "id-1", contract.ControlAnswer{AppID: "app", Outcome: "ok", At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute); err != nil {
+	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"h"}`)}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if size := admin.ZCard(ctx, backend.requestsKey()).Val(); size != 5 {
@@ -109,8 +109,8 @@ func TestRedisControlKeys(t *testing.T) {
 		prefix + "control:paused":       func(ttl time.Duration) bool { return ttl == -1 },
 		prefix + "control:requests":     func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
 		prefix + "control:answers:id-1": func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
-		prefix + "process:app":          func(ttl time.Duration) bool { return ttl > 0 },
-		prefix + "processes":            func(ttl time.Duration) bool { return ttl > 0 },
+		prefix + "process-record:app":   func(ttl time.Duration) bool { return ttl > 0 },
+		prefix + "process-records":      func(ttl time.Duration) bool { return ttl > 0 },
 	}
 	keys := admin.Keys(ctx, prefix+"*").Val()
 	for _, key := range keys {
@@ -183,9 +183,9 @@ func BenchmarkRedisHeartbeat(b *testing.B) {
 	defer admin.Close()
 	ctx := context.Background()
 	controlOrders(b, backend)
-	record := contract.ProcessRecord{AppID: "app-1234", Hostname: "host-1", PID: 4242, BaseFolder: "/srv/app",
-		Provider: "redis redis://127.0.0.1:6379/0", Version: "v1.2.3", Started: time.Now(), Heartbeat: time.Now(),
-		Running: []contract.RunningTick{{Job: "report", Tick: time.Now(), Since: time.Now()}}}
+	record := contract.ProcessRecord{AppID: "app-1234", Body: []byte(`{"a":"app-1234","h":"host-1","p":4242,` +
+		`"f":"/srv/app","b":"redis redis://127.0.0.1:6379/0","v":"v1.2.3","s":1700000000000000,` +
+		`"t":1700000000000000,"r":[{"j":"report","t":1700000000000000,"s":1700000000000000}]}`)}
 	if _, err := backend.Heartbeat(ctx, record, time.Minute); err != nil { // loads the script
 		b.Fatal(err)
 	}

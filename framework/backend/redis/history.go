@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	_ "embed" // the history scripts
 	"fmt"
@@ -14,14 +15,16 @@ import (
 )
 
 // The run history in Redis (contract.RunHistory), under the backend's prefix:
-//   - <prefix>history:<job>: the job's records, a sorted set scored by tick (ms), each member one record
-//     (see redisRunDigits), trimmed to Retention.PerJob and Retention.MaxAge at every append, expiring
+//   - <prefix>runs:<job>: the job's records, a sorted set scored by tick (ms), each member one record
+//     (see redisSeqDigits), trimmed to Retention.PerJob and Retention.MaxAge at every append, expiring
 //     MaxAge after the job's last append;
-//   - <prefix>history-jobs: the jobs with records, a sorted set scored by each job's newest tick (ms);
-//   - <prefix>history-spans: a hash of each job's widest "missed" record (LastTick-Tick, ms), so a query
-//     with Since reads back only that far before Since.
+//   - <prefix>runs-jobs: the jobs with records, a sorted set scored by each job's newest tick (ms);
+//   - <prefix>runs-spans: a hash of each job's widest "missed" record (LastTick-Tick, ms), so a query
+//     with Since reads back only that far before Since;
+//   - <prefix>runs-seq: the counter of the records appended, their append order.
 //
-// The scripts use Redis's clock for the age, as claims do. Identical records (every field equal) are one.
+// The scripts use Redis's clock for the age, as claims do. The keys of the framework's previous record
+// format (history:<job>, history-jobs, history-spans) are not read; they expire by themselves.
 var (
 	//go:embed history_append.lua
 	historyAppendSource string
@@ -32,11 +35,13 @@ var (
 )
 
 // historyKey returns the key of job's records.
-func (r *redisBackend) historyKey(job string) string { return r.prefix + "history:" + job }
+func (r *redisBackend) historyKey(job string) string { return r.prefix + "runs:" + job }
 
-func (r *redisBackend) historyJobsKey() string { return r.prefix + "history-jobs" }
+func (r *redisBackend) historyJobsKey() string { return r.prefix + "runs-jobs" }
 
-func (r *redisBackend) historySpansKey() string { return r.prefix + "history-spans" }
+func (r *redisBackend) historySpansKey() string { return r.prefix + "runs-spans" }
+
+func (r *redisBackend) historySeqKey() string { return r.prefix + "runs-seq" }
 
 // historyRetention returns the retention with its defaults, or an error naming the backend.
 func (r *redisBackend) historyRetention() (backend.Retention, error) {
@@ -56,9 +61,9 @@ func (r *redisBackend) callError(ctx context.Context, what string, err error) er
 }
 
 // AppendRuns implements contract.RunHistory.AppendRuns in one script call (EVALSHA; EVAL once after Redis
-// restarts), however many records and jobs: it adds the records, keeps the newest Retention.PerJob of
-// each job it touches and drops those older than Retention.MaxAge (Redis's clock). It returns an error
-// naming the record when a record has no job name; nothing is written then.
+// restarts), however many records and jobs: it adds the records, numbered in the order given, keeps the
+// newest Retention.PerJob of each job it touches and drops those older than Retention.MaxAge (Redis's
+// clock). It returns an error naming the record when a record has no job name; nothing is written then.
 func (r *redisBackend) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -81,7 +86,7 @@ func (r *redisBackend) AppendRuns(ctx context.Context, records []contract.RunRec
 }
 
 // appendArguments returns the append script's keys and arguments for records (see
-// redis_history_append.lua).
+// history_append.lua).
 func (r *redisBackend) appendArguments(records []contract.RunRecord, retention backend.Retention) ([]string, []any, error) {
 	groups := map[string][]any{}
 	spans := map[string]int64{}
@@ -91,24 +96,24 @@ func (r *redisBackend) appendArguments(records []contract.RunRecord, retention b
 			return nil, nil, fmt.Errorf("redis at %s db %d: run record %d of %d (tick %s) has no job name",
 				r.address, r.db, i+1, len(records), record.Tick.Format(time.RFC3339))
 		}
-		member, err := encodeRedisRun(record)
+		rest, err := redisRunRest(record)
 		if err != nil {
 			return nil, nil, fmt.Errorf("redis at %s db %d: run record of job %q: %w", r.address, r.db, record.Job, err)
 		}
 		if _, seen := groups[record.Job]; !seen {
 			jobs = append(jobs, record.Job)
 		}
-		groups[record.Job] = append(groups[record.Job], redisMillis(record.Tick), member)
+		groups[record.Job] = append(groups[record.Job], redisMillis(record.Tick), i, rest)
 		if record.Outcome == "missed" {
 			spans[record.Job] = max(spans[record.Job], redisMillis(record.LastTick)-redisMillis(record.Tick))
 		}
 	}
-	keys := []string{r.historyJobsKey(), r.historySpansKey()}
-	args := make([]any, 0, 2+3*len(jobs)+2*len(records))
-	args = append(args, retention.PerJob, retention.MaxAge.Milliseconds())
+	keys := []string{r.historyJobsKey(), r.historySpansKey(), r.historySeqKey()}
+	args := make([]any, 0, 3+3*len(jobs)+3*len(records))
+	args = append(args, retention.PerJob, retention.MaxAge.Milliseconds(), len(records))
 	for _, job := range jobs {
 		keys = append(keys, r.historyKey(job))
-		args = append(args, job, spans[job], len(groups[job])/2)
+		args = append(args, job, spans[job], len(groups[job])/3)
 		args = append(args, groups[job]...)
 	}
 	return keys, args, nil
@@ -135,23 +140,27 @@ func (r *redisBackend) Runs(ctx context.Context, query contract.RunQuery) ([]con
 	if err != nil {
 		return nil, err
 	}
-	var all []contract.RunRecord
+	var all []redisRun
 	for _, records := range found {
 		all = append(all, records...)
 	}
-	slices.SortStableFunc(all, compareRunsNewestFirst)
+	slices.SortFunc(all, compareRunsNewestFirst)
 	if query.Limit > 0 && len(all) > query.Limit {
 		all = all[:query.Limit]
 	}
-	return all, nil
+	records := make([]contract.RunRecord, len(all))
+	for i, run := range all {
+		records[i] = run.record
+	}
+	return records, nil
 }
 
-// compareRunsNewestFirst orders records by tick descending, then by start descending.
-func compareRunsNewestFirst(a, b contract.RunRecord) int {
-	if c := b.Tick.Compare(a.Tick); c != 0 {
+// compareRunsNewestFirst orders records by tick descending, then by append order descending.
+func compareRunsNewestFirst(a, b redisRun) int {
+	if c := b.record.Tick.Compare(a.record.Tick); c != 0 {
 		return c
 	}
-	return b.Started.Compare(a.Started)
+	return cmp.Compare(b.seq, a.seq)
 }
 
 // LastRuns implements contract.RunHistory.LastRuns in one script call (per 20000 jobs).
@@ -166,7 +175,7 @@ func (r *redisBackend) LastRuns(ctx context.Context, jobs []string) (map[string]
 	last := make(map[string]contract.RunRecord, len(found))
 	for i, records := range found {
 		if len(records) > 0 {
-			last[jobs[i]] = records[0]
+			last[jobs[i]] = records[0].record
 		}
 	}
 	return last, nil
@@ -178,8 +187,8 @@ func (r *redisBackend) LastRuns(ctx context.Context, jobs []string) (map[string]
 const maxReadRecords = 20000
 
 // readRuns returns the records query selects of each of jobs, newest first, at most query.Limit of each,
-// in one read script call (see redis_history_read.lua) per maxReadRecords.
-func (r *redisBackend) readRuns(ctx context.Context, jobs []string, query contract.RunQuery) ([][]contract.RunRecord, error) {
+// in one read script call (see history_read.lua) per maxReadRecords.
+func (r *redisBackend) readRuns(ctx context.Context, jobs []string, query contract.RunQuery) ([][]redisRun, error) {
 	retention, err := r.historyRetention()
 	if err != nil {
 		return nil, err
@@ -195,7 +204,7 @@ func (r *redisBackend) readRuns(ctx context.Context, jobs []string, query contra
 	if query.Limit > 0 {
 		perJob = min(perJob, query.Limit)
 	}
-	found := make([][]contract.RunRecord, 0, len(jobs))
+	found := make([][]redisRun, 0, len(jobs))
 	for chunk := range slices.Chunk(jobs, max(1, maxReadRecords/perJob)) {
 		records, err := r.readChunk(ctx, chunk, args)
 		if err != nil {
@@ -207,7 +216,7 @@ func (r *redisBackend) readRuns(ctx context.Context, jobs []string, query contra
 }
 
 // readChunk runs the read script once for jobs with the arguments args (ARGV[1..5]).
-func (r *redisBackend) readChunk(ctx context.Context, jobs []string, args []any) ([][]contract.RunRecord, error) {
+func (r *redisBackend) readChunk(ctx context.Context, jobs []string, args []any) ([][]redisRun, error) {
 	keys := []string{r.historySpansKey()}
 	args = slices.Clip(args)
 	for _, job := range jobs {
@@ -221,7 +230,7 @@ func (r *redisBackend) readChunk(ctx context.Context, jobs []string, args []any)
 	if len(reply) != len(jobs) {
 		return nil, fmt.Errorf("redis at %s db %d: the run history script answered %d lists for %d jobs", r.address, r.db, len(reply), len(jobs))
 	}
-	found := make([][]contract.RunRecord, len(jobs))
+	found := make([][]redisRun, len(jobs))
 	for i, list := range reply {
 		if found[i], err = r.decodeRuns(jobs[i], list); err != nil {
 			return nil, err
@@ -230,16 +239,17 @@ func (r *redisBackend) readChunk(ctx context.Context, jobs []string, args []any)
 	return found, nil
 }
 
-// decodeRuns decodes the read script's list of records of job.
-func (r *redisBackend) decodeRuns(job string, list any) ([]contract.RunRecord, error) {
+// decodeRuns decodes the read script's list of records of job: member, score, member, score, ….
+func (r *redisBackend) decodeRuns(job string, list any) ([]redisRun, error) {
 	values, ok := list.([]any)
-	if !ok {
+	if !ok || len(values)%2 != 0 {
 		return nil, fmt.Errorf("redis at %s db %d: the run history script answered %v for job %q", r.address, r.db, list, job)
 	}
-	records := make([]contract.RunRecord, 0, len(values))
-	for _, value := range values {
-		member, _ := value.(string)
-		record, err := decodeRedisRun(job, member)
+	records := make([]redisRun, 0, len(values)/2)
+	for i := 0; i < len(values); i += 2 {
+		member, _ := values[i].(string)
+		score, _ := values[i+1].(string)
+		record, err := decodeRedisRun(job, member, score)
 		if err != nil {
 			return nil, fmt.Errorf("redis at %s db %d: %w", r.address, r.db, err)
 		}

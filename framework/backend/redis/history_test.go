@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -92,17 +93,16 @@ func commandCalls(t *testing.T, client *redis.Client, command string) int {
 	return calls
 }
 
-// historyBatch returns n records spread over jobs jobs, ticks one second apart from base.
+// historyBatch returns n records spread over jobs jobs, ticks one second apart from base, each with a body
+// of the framework's size (about 140 bytes).
 func historyBatch(base time.Time, n, jobs int) []contract.RunRecord {
 	records := make([]contract.RunRecord, n)
 	for i := range records {
 		tick := base.Add(time.Duration(i) * time.Second)
 		job := fmt.Sprintf("job-%03d", i%jobs)
-		records[i] = contract.RunRecord{
-			Job: job, Type: "distributed", Service: job, Tick: tick, AppID: "app-1234", Hostname: "host-1",
-			PID: 4242, Outcome: "ok", Started: tick.Add(3 * time.Millisecond), Finished: tick.Add(250 * time.Millisecond),
-			Late: 3 * time.Millisecond, Attempt: 1, Count: 1, LastTick: tick,
-		}
+		body := fmt.Appendf(nil, `{"j":%q,"t":%d,"a":"0d5c6a1e-8f1b-4c57-9f0e-2b9c7d3e4a11","h":"host-1","p":4242,`+
+			`"o":"ok","b":3000,"d":247000,"l":3000}`, job, tick.UnixMicro())
+		records[i] = contract.RunRecord{Job: job, Tick: tick, LastTick: tick, Outcome: "ok", Body: body}
 	}
 	return records
 }
@@ -157,7 +157,7 @@ func TestRedisHistoryRoundTrips(t *testing.T) {
 	if len(all) != 210 {
 		t.Fatalf("Runs of every job read in 3 calls: %d records, want 210", len(all))
 	}
-	record := contract.ProcessRecord{AppID: "app", Hostname: "h", Started: base}
+	record := contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"h"}`)}
 	checkCalls(t, counter, "Heartbeat", 1, func() error { _, err := backend.Heartbeat(ctx, record, time.Minute); return err })
 	checkCalls(t, counter, "Processes", 2, func() error { _, err := backend.Processes(ctx); return err })
 	checkCalls(t, counter, "Deregister", 1, func() error { return backend.Deregister(ctx, "app") })
@@ -186,7 +186,7 @@ func TestRedisHistoryMemoryStaysBounded(t *testing.T) {
 	base := time.Now().Add(-90 * time.Minute).Truncate(time.Second)
 	for i := 0; i < 10; i++ {
 		batch := historyBatch(base.Add(time.Duration(i*500)*time.Second), 500, 1)
-		batch[0].Outcome, batch[0].Count, batch[0].LastTick = "missed", 3, batch[0].Tick.Add(2*time.Second)
+		batch[0].Outcome, batch[0].LastTick = "missed", batch[0].Tick.Add(2*time.Second)
 		if err := backend.AppendRuns(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestRedisHistoryLeavesFencesAlone(t *testing.T) {
 	if err := backend.AppendRuns(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Hostname: "h"}, time.Minute); err != nil {
+	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"h"}`)}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	for service, before := range fences {
@@ -257,8 +257,8 @@ func TestRedisHistoryLeavesFencesAlone(t *testing.T) {
 		}
 	}
 	want := map[string]bool{prefix + "distributed:job-000": true, prefix + "distributed:job-001": true,
-		prefix + "history:job-000": true, prefix + "history:job-001": true, prefix + "history-jobs": true,
-		prefix + "process:app": true, prefix + "processes": true}
+		prefix + "runs:job-000": true, prefix + "runs:job-001": true, prefix + "runs-jobs": true, prefix + "runs-seq": true,
+		prefix + "process-record:app": true, prefix + "process-records": true}
 	for _, key := range admin.Keys(ctx, prefix+"*").Val() {
 		if !want[key] {
 			t.Fatalf("unexpected key %s; the keys are %v", key, admin.Keys(ctx, prefix+"*").Val())
@@ -300,42 +300,31 @@ func TestRedisHistoryErrors(t *testing.T) {
 	}
 }
 
-// A record survives the store exactly to the ms, zero times, an empty service or type and zero counts
-// included, and an error longer than the contract's bound is cut.
+// A record survives its member: the last tick to the ms (a zero one included), any outcome, the body
+// byte for byte (empty, binary, or holding what looks like an outcome); the place and the tick (the
+// score) come back too.
 func TestRedisHistoryRecordEncoding(t *testing.T) {
 	tick := time.UnixMilli(1_700_000_000_123)
 	records := []contract.RunRecord{
-		{Job: "a", Type: "normal", Tick: tick, Outcome: "skipped", Count: 1, LastTick: tick},
-		{Job: "b", Service: "b", Tick: tick, Outcome: `we"ird`, Started: tick.Add(-time.Hour), Late: -time.Second},
-		{Job: "c", Service: "other", Tick: tick, Outcome: "missed", LastTick: tick.Add(time.Hour), Finished: tick},
-		{Job: "d", Type: "distributed", Tick: tick, Started: tick.Add(time.Hour), Attempt: 3, Count: 1, PID: 7},
-		{Job: "e", Type: "distributed", Service: "e", Started: tick, Finished: tick.Add(time.Millisecond), Attempt: 1},
+		{Job: "a", Tick: tick, LastTick: tick, Outcome: "skipped", Body: []byte(`{"j":"a"}`)},
+		{Job: "b", Tick: tick, Outcome: `we"ird`, Body: []byte("\x00\xff\n\"ok\" é")},
+		{Job: "c", Tick: tick, LastTick: tick.Add(time.Hour), Outcome: "missed"},
+		{Job: "d", Tick: time.Time{}, LastTick: tick, Outcome: "", Body: []byte(`"missed"`)},
 	}
-	for _, want := range records {
-		member, err := encodeRedisRun(want)
+	for i, want := range records {
+		rest, err := redisRunRest(want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeRedisRun(want.Job, member)
+		member := fmt.Sprintf("%016d", i+7) + rest
+		got, err := decodeRedisRun(want.Job, member, fmt.Sprint(redisMillis(want.Tick)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(got.Tick.UnixMilli(), got.Started.IsZero(), got.Finished.UnixMilli()) != fmt.Sprint(want.Tick.UnixMilli(), want.Started.IsZero(), want.Finished.UnixMilli()) {
-			t.Fatalf("times of %s: got %+v, want %+v", member, got, want)
+		if got.seq != int64(i+7) || !got.record.Tick.Equal(want.Tick) || !got.record.LastTick.Equal(want.LastTick) ||
+			got.record.Job != want.Job || got.record.Outcome != want.Outcome || !bytes.Equal(got.record.Body, want.Body) {
+			t.Fatalf("%q decodes to %+v (place %d); want %+v (place %d)", member, got.record, got.seq, want, i+7)
 		}
-		got.Tick, got.Started, got.Finished, got.LastTick = want.Tick, want.Started, want.Finished, want.LastTick
-		if got != want {
-			t.Fatalf("%s decodes to %+v; want %+v", member, got, want)
-		}
-	}
-	long := strings.Repeat("é", contract.MaxRunErrorLength)
-	member, err := encodeRedisRun(contract.RunRecord{Job: "a", Error: long})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := decodeRedisRun("a", member)
-	if err != nil || len(got.Error) > contract.MaxRunErrorLength || !strings.HasSuffix(got.Error, "é…") {
-		t.Fatalf("an error of %d bytes is stored as %d bytes (%v); want at most %d ending with …", len(long), len(got.Error), err, contract.MaxRunErrorLength)
 	}
 }
 
@@ -353,8 +342,8 @@ func TestRedisHistorySinceAndPages(t *testing.T) {
 		}
 	}
 	spanning, before := records[0], records[1] // two missed runs before since: one ends after it
-	spanning.Outcome, spanning.Count, spanning.LastTick = "missed", 660, since.Add(time.Minute)
-	before.Outcome, before.Count, before.LastTick = "missed", 2, since.Add(-time.Second)
+	spanning.Outcome, spanning.LastTick = "missed", since.Add(time.Minute)
+	before.Outcome, before.LastTick = "missed", since.Add(-time.Second)
 	records[0], records[1] = spanning, before
 	if err := backend.AppendRuns(ctx, records); err != nil {
 		t.Fatal(err)

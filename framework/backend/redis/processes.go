@@ -1,13 +1,10 @@
 package redis
 
 import (
-	"cmp"
 	"context"
 	_ "embed" // the heartbeat script
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,18 +13,21 @@ import (
 )
 
 // The process registry in Redis (contract.ProcessRegistry), under the backend's prefix:
-//   - <prefix>process:<app id>: the process's record as JSON, expiring ttl after its last heartbeat;
-//   - <prefix>processes: the index, a sorted set of app ids scored by their record's expiry (ms, Redis's
-//     clock), pruned at every heartbeat; a record is live while its key exists.
+//   - <prefix>process-record:<app id>: the process's record, its body, expiring ttl after its last heartbeat;
+//   - <prefix>process-records: the index, a sorted set of app ids scored by their record's expiry (ms,
+//     Redis's clock), pruned at every heartbeat; a record is live while its key exists.
+//
+// The keys of the framework's previous record format (process:<app id>, processes) are not read; they
+// expire by themselves.
 var (
 	//go:embed heartbeat.lua
 	heartbeatSource string
 	heartbeatScript = redis.NewScript(heartbeatSource)
 )
 
-func (r *redisBackend) processKey(appID string) string { return r.prefix + "process:" + appID }
+func (r *redisBackend) processKey(appID string) string { return r.prefix + "process-record:" + appID }
 
-func (r *redisBackend) processesKey() string { return r.prefix + "processes" }
+func (r *redisBackend) processesKey() string { return r.prefix + "process-records" }
 
 // Heartbeat implements contract.ProcessRegistry.Heartbeat in one script call (EVALSHA; EVAL once after
 // Redis restarts) that writes the record and reads the orders (redis_control.go).
@@ -41,12 +41,8 @@ func (r *redisBackend) Heartbeat(ctx context.Context, record contract.ProcessRec
 	if err := ctx.Err(); err != nil {
 		return contract.Orders{}, err
 	}
-	value, err := json.Marshal(record)
-	if err != nil {
-		return contract.Orders{}, fmt.Errorf("heartbeat of process %q: %w", record.AppID, err)
-	}
 	keys := []string{r.processesKey(), r.processKey(record.AppID), r.pausedKey(), r.requestsKey()}
-	reply, err := heartbeatScript.Run(ctx, r.client, keys, record.AppID, value, ttl.Milliseconds(),
+	reply, err := heartbeatScript.Run(ctx, r.client, keys, record.AppID, record.Body, ttl.Milliseconds(),
 		contract.ControlRequestTTL.Milliseconds()).Result()
 	if err != nil {
 		return contract.Orders{}, r.callError(ctx, fmt.Sprintf("heartbeat of process %q", record.AppID), err)
@@ -75,27 +71,18 @@ func (r *redisBackend) Processes(ctx context.Context) ([]contract.ProcessRecord,
 	if err != nil {
 		return nil, r.callError(ctx, "read the process records", err)
 	}
-	return r.decodeProcesses(keys, values)
+	return processRecords(ids, values), nil
 }
 
-// decodeProcesses decodes the values of keys (nil: expired), ordered by hostname, then started.
-func (r *redisBackend) decodeProcesses(keys []string, values []any) ([]contract.ProcessRecord, error) {
+// processRecords returns the records of ids whose values MGET read (nil: expired), in the order of ids.
+func processRecords(ids []string, values []any) []contract.ProcessRecord {
 	records := make([]contract.ProcessRecord, 0, len(values))
 	for i, value := range values {
-		if value == nil {
-			continue
+		if body, ok := value.(string); ok {
+			records = append(records, contract.ProcessRecord{AppID: ids[i], Body: []byte(body)})
 		}
-		text, _ := value.(string)
-		var record contract.ProcessRecord
-		if err := json.Unmarshal([]byte(text), &record); err != nil {
-			return nil, fmt.Errorf("redis at %s db %d: process record %s is not valid: %w", r.address, r.db, keys[i], err)
-		}
-		records = append(records, record)
 	}
-	slices.SortFunc(records, func(a, b contract.ProcessRecord) int {
-		return cmp.Or(cmp.Compare(a.Hostname, b.Hostname), a.Started.Compare(b.Started), cmp.Compare(a.AppID, b.AppID))
-	})
-	return records, nil
+	return records
 }
 
 // Deregister implements contract.ProcessRegistry.Deregister in one round trip (MULTI/EXEC).

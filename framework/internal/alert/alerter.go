@@ -1,5 +1,5 @@
 // Package alert posts a JSON alert to webhook URLs when a cron job failed, missed ticks, or recovered: a
-// scheduler.Observer that `cron start --alert-webhook URL` adds to the scheduler. It never blocks a run:
+// observe.Observer that `cron start --alert-webhook URL` adds to the scheduler. It never blocks a run:
 // alerts are queued, and a goroutine posts them with a timeout and bounded retries; an alert that cannot
 // be delivered is logged and counted (Lost).
 package alert
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -48,7 +49,7 @@ type Options struct {
 	QueueSize int
 }
 
-// Alerter is a scheduler.Observer that posts alerts to webhooks. Make it with New; Close it after the
+// Alerter is a observe.Observer that posts alerts to webhooks. Make it with New; Close it after the
 // scheduler stopped.
 type Alerter struct {
 	options   Options
@@ -75,7 +76,7 @@ type Alerter struct {
 // read from the history (a recovered alert follows if it failed).
 type item struct {
 	alert *Payload
-	check *contract.RunRecord
+	check *record.Run
 }
 
 // New returns an Alerter posting to options.URLs, its sender goroutine started. It returns an error
@@ -156,7 +157,7 @@ func (a *Alerter) enqueue(work item) {
 }
 
 // loss logs and counts one alert (or check) that did not reach t.
-func (a *Alerter) loss(alert *Payload, check *contract.RunRecord, t target, reason string) {
+func (a *Alerter) loss(alert *Payload, check *record.Run, t target, reason string) {
 	a.lost.Add(1)
 	attrs := []any{"url", t.shown, "reason", secret.Scrub(reason, a.options.Secrets)}
 	switch {

@@ -17,6 +17,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/alert"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // received is one request the receiver got.
@@ -123,10 +124,10 @@ func closeAlerter(t *testing.T, a *alert.Alerter) {
 
 var base = time.Now().UTC().Truncate(time.Second)
 
-// record is a settled run record of job at base+second.
-func record(job, typ, outcome string, second int) contract.RunRecord {
+// runOf is a settled run record of job at base+second.
+func runOf(job, typ, outcome string, second int) record.Run {
 	tick := base.Add(time.Duration(second) * time.Second)
-	r := contract.RunRecord{Job: job, Type: typ, Tick: tick, AppID: "app-1", Hostname: "host-1", PID: 4242,
+	r := record.Run{Job: job, Type: typ, Tick: tick, AppID: "app-1", Hostname: "host-1", PID: 4242,
 		Outcome: contract.Outcome(outcome), Started: tick.Add(10 * time.Millisecond), Finished: tick.Add(1510 * time.Millisecond),
 		Attempt: 1, Count: 1, LastTick: tick}
 	if typ == "distributed" {
@@ -141,7 +142,7 @@ func record(job, typ, outcome string, second int) contract.RunRecord {
 func TestFailedAlertPayload(t *testing.T) {
 	r := newReceiver(t)
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL + "/hook/secret"}})
-	failed := record("report", "distributed", "timeout", 0)
+	failed := runOf("report", "distributed", "timeout", 0)
 	failed.Attempt = 3
 	a.Settled(failed)
 	closeAlerter(t, a)
@@ -176,7 +177,7 @@ func TestFailedAlertPayload(t *testing.T) {
 func TestMissedAlertPayload(t *testing.T) {
 	r := newReceiver(t)
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL}})
-	missed := record("report", "distributed", "missed", 0)
+	missed := runOf("report", "distributed", "missed", 0)
 	missed.Count, missed.LastTick, missed.Error = 4, base.Add(3*time.Second), "no process ran these ticks"
 	a.Settled(missed)
 	closeAlerter(t, a)
@@ -197,7 +198,7 @@ func TestOnlyFailuresAlert(t *testing.T) {
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL}})
 	for i, outcome := range []string{"ok", "skipped", "paused", "not_claimed", "canceled", "not_run", "abandoned",
 		"error", "panic", "timeout", "killed"} {
-		a.Settled(record(outcome, "normal", outcome, i))
+		a.Settled(runOf(outcome, "normal", outcome, i))
 	}
 	closeAlerter(t, a)
 	if got := strings.Join(r.events(), ", "); got != "failed error, failed panic, failed timeout, failed killed" {
@@ -210,7 +211,7 @@ func TestOnlyFailuresAlert(t *testing.T) {
 func TestRetriesWithBackoffAndNoRetryOnClientError(t *testing.T) {
 	r := newReceiver(t, 500, 503, 200)
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL}, Backoff: 100 * time.Millisecond})
-	a.Settled(record("report", "normal", "error", 0))
+	a.Settled(runOf("report", "normal", "error", 0))
 	closeAlerter(t, a)
 	got := r.requests()
 	if len(got) != 3 || a.Sent() != 1 || a.Lost() != 0 {
@@ -222,7 +223,7 @@ func TestRetriesWithBackoffAndNoRetryOnClientError(t *testing.T) {
 
 	refusing := newReceiver(t, 400, 400, 400)
 	a, logs := newAlerter(t, alert.Options{URLs: []string{strings.Replace(refusing.server.URL, "://", "://user:pw@", 1) + "/T0/secret-path?token=secret-query"}})
-	a.Settled(record("report", "normal", "error", 0))
+	a.Settled(runOf("report", "normal", "error", 0))
 	closeAlerter(t, a)
 	if got := len(refusing.requests()); got != 1 || a.Lost() != 1 || a.Sent() != 0 {
 		t.Fatalf("%d posts, lost %d, sent %d on 400; want 1, 1, 0", got, a.Lost(), a.Sent())
@@ -253,7 +254,7 @@ func TestSettledNeverBlocks(t *testing.T) {
 	defer close(release)
 	a, logs := newAlerter(t, alert.Options{URLs: []string{stuck.URL}, QueueSize: 2, Timeout: time.Minute})
 	for i := 0; i < 100; i++ {
-		a.Settled(record("report", "normal", "error", i))
+		a.Settled(runOf("report", "normal", "error", i))
 	}
 	if lost := a.Lost(); lost < 97 {
 		t.Fatalf("lost %d of 100 alerts with a queue of 2 and a stuck receiver; want at least 97", lost)
@@ -269,7 +270,7 @@ func TestSettledNeverBlocks(t *testing.T) {
 	if lines := strings.Count(logs.String(), "cron alert not delivered"); lines != 100 {
 		t.Fatalf("%d loss lines; want 100", lines)
 	}
-	a.Settled(record("report", "normal", "error", 200)) // after Close: dropped, counted
+	a.Settled(runOf("report", "normal", "error", 200)) // after Close: dropped, counted
 	if a.Lost() != 101 {
 		t.Fatalf("lost %d after a Settled following Close; want 101", a.Lost())
 	}
@@ -282,7 +283,7 @@ func TestReceiverDownIsCounted(t *testing.T) {
 	down.Close()
 	up := newReceiver(t)
 	a, logs := newAlerter(t, alert.Options{URLs: []string{downURL, up.server.URL}})
-	a.Settled(record("report", "normal", "panic", 0))
+	a.Settled(runOf("report", "normal", "panic", 0))
 	closeAlerter(t, a)
 	if a.Lost() != 1 || a.Sent() != 1 || len(up.requests()) != 1 {
 		t.Fatalf("lost %d, sent %d, %d posts to the live URL; want 1, 1, 1", a.Lost(), a.Sent(), len(up.requests()))
@@ -298,14 +299,14 @@ func TestRecoveredFromMemory(t *testing.T) {
 	r := newReceiver(t)
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL}})
 	for i, outcome := range []string{"ok", "error", "error", "skipped", "ok", "ok", "error", "ok"} {
-		a.Settled(record("local", "normal", outcome, i))
+		a.Settled(runOf("local", "normal", outcome, i))
 	}
-	a.Settled(record("shared", "distributed", "error", 0))
+	a.Settled(runOf("shared", "distributed", "error", 0))
 	a.Claimed("shared", observe.ClaimHeld)
-	a.Settled(record("shared", "distributed", "ok", 2))
-	a.Settled(record("shared", "distributed", "error", 3))
+	a.Settled(runOf("shared", "distributed", "ok", 2))
+	a.Settled(runOf("shared", "distributed", "error", 3))
 	a.Claimed("shared", observe.ClaimWon)
-	a.Settled(record("shared", "distributed", "ok", 4))
+	a.Settled(runOf("shared", "distributed", "ok", 4))
 	closeAlerter(t, a)
 	want := "failed local, failed local, recovered local, failed local, recovered local, failed shared, failed shared, recovered shared"
 	if got := strings.Join(r.events(), ", "); got != want {
@@ -325,23 +326,29 @@ func TestRecoveredFromHistory(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	other := func(job, outcome string, second int) contract.RunRecord {
-		rec := record(job, "distributed", outcome, second)
+	other := func(job, outcome string, second int) record.Run {
+		rec := runOf(job, "distributed", outcome, second)
 		rec.AppID = "app-2"
 		return rec
 	}
-	if err := history.AppendRuns(context.Background(), []contract.RunRecord{
-		other("a", "error", 0), other("a", "skipped", 1), other("a", "missed", 2),
-		other("b", "error", 0), other("b", "ok", 1),
-	}); err != nil {
+	var stored []contract.RunRecord
+	for _, run := range []record.Run{other("a", "error", 0), other("a", "skipped", 1), other("a", "missed", 2),
+		other("b", "error", 0), other("b", "ok", 1)} {
+		encoded, err := record.EncodeRun(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, encoded)
+	}
+	if err := history.AppendRuns(context.Background(), stored); err != nil {
 		t.Fatal(err)
 	}
 	r := newReceiver(t)
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL}, History: history})
-	a.Settled(record("a", "distributed", "ok", 3)) // never saw a: reads the history
+	a.Settled(runOf("a", "distributed", "ok", 3)) // never saw a: reads the history
 	a.Claimed("b", observe.ClaimHeld)
-	a.Settled(record("b", "distributed", "ok", 2))
-	a.Settled(record("c", "distributed", "ok", 0)) // no record of c at all
+	a.Settled(runOf("b", "distributed", "ok", 2))
+	a.Settled(runOf("c", "distributed", "ok", 0)) // no record of c at all
 	closeAlerter(t, a)
 	got := r.requests()
 	if len(got) != 1 || got[0].payload["event"] != "recovered" || got[0].payload["job"] != "a" ||

@@ -3,8 +3,8 @@ package alert
 import (
 	"time"
 
-	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 var _ observe.Observer = (*Alerter)(nil)
@@ -48,49 +48,49 @@ type jobMemory struct {
 // Settled queues a failed alert for a failed run, a missed alert for a gap of missed ticks, and a
 // recovered alert for an ok run whose job's previous verdict was failed: from this process's memory when
 // it settled the job's previous tick, else (distributed jobs, with a History) read later by the sender.
-func (a *Alerter) Settled(record contract.RunRecord) {
-	if record.Outcome == outcomeMissed {
-		a.forget(record)
-		a.enqueue(item{alert: newPayload(EventMissed, record)})
+func (a *Alerter) Settled(run record.Run) {
+	if run.Outcome == outcomeMissed {
+		a.forget(run)
+		a.enqueue(item{alert: newPayload(EventMissed, run)})
 		return
 	}
-	result := verdict(string(record.Outcome))
+	result := verdict(string(run.Outcome))
 	if result == verdictNone {
-		if record.Outcome != outcomePaused { // a paused tick was won here: nobody else handled it
-			a.forget(record)
+		if run.Outcome != outcomePaused { // a paused tick was won here: nobody else handled it
+			a.forget(run)
 		}
 		return
 	}
-	previous, known := a.remember(record, result)
+	previous, known := a.remember(run, result)
 	switch {
 	case result == verdictFailed:
-		a.enqueue(item{alert: newPayload(EventFailed, record)})
+		a.enqueue(item{alert: newPayload(EventFailed, run)})
 	case known && previous == verdictFailed:
-		a.enqueue(item{alert: newPayload(EventRecovered, record)})
-	case !known && record.Type == typeDistributed && a.options.History != nil:
-		check := record
+		a.enqueue(item{alert: newPayload(EventRecovered, run)})
+	case !known && run.Type == typeDistributed && a.options.History != nil:
+		check := run
 		a.enqueue(item{check: &check})
 	}
 }
 
 // remember records record's verdict as the job's last, and returns the previous one and whether this
 // process knows it to be the job's previous verdict.
-func (a *Alerter) remember(record contract.RunRecord, result string) (previous string, known bool) {
+func (a *Alerter) remember(run record.Run, result string) (previous string, known bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	memory := a.jobs[record.Job]
-	if memory != nil && memory.current && memory.tick.Before(record.Tick) {
+	memory := a.jobs[run.Job]
+	if memory != nil && memory.current && memory.tick.Before(run.Tick) {
 		previous, known = memory.verdict, true
 	}
-	a.jobs[record.Job] = &jobMemory{verdict: result, tick: record.Tick, current: true}
+	a.jobs[run.Job] = &jobMemory{verdict: result, tick: run.Tick, current: true}
 	return previous, known
 }
 
 // forget marks what this process remembers of record's distributed job as possibly stale: another process
 // may have handled one of its ticks. A normal entry's ticks all run here: its memory stays.
-func (a *Alerter) forget(record contract.RunRecord) {
-	if record.Type == typeDistributed {
-		a.forgetJob(record.Job)
+func (a *Alerter) forget(run record.Run) {
+	if run.Type == typeDistributed {
+		a.forgetJob(run.Job)
 	}
 }
 
@@ -112,7 +112,7 @@ func (a *Alerter) Claimed(job, result string) {
 }
 
 // Attempted does nothing: alerts are about settled ticks.
-func (a *Alerter) Attempted(contract.RunRecord) {}
+func (a *Alerter) Attempted(record.Run) {}
 
 // BackendChecked does nothing.
 func (a *Alerter) BackendChecked(error) {}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // Events of alerts.
@@ -37,19 +37,19 @@ type Payload struct {
 }
 
 // newPayload returns the alert of event about record.
-func newPayload(event string, record contract.RunRecord) *Payload {
-	errText := record.Error
-	if len(errText) > contract.MaxRunErrorLength {
-		errText = strings.ToValidUTF8(errText[:contract.MaxRunErrorLength], "") + "…"
+func newPayload(event string, run record.Run) *Payload {
+	errText := run.Error
+	if len(errText) > record.MaxRunErrorLength {
+		errText = strings.ToValidUTF8(errText[:record.MaxRunErrorLength], "") + "…"
 	}
 	p := &Payload{
-		Event: event, Job: record.Job, Type: record.Type, Service: record.Service, Tick: rfc3339(record.Tick),
-		Outcome: string(record.Outcome), Error: errText, Attempt: record.Attempt, AppID: record.AppID,
-		Hostname: record.Hostname, PID: record.PID, Started: rfc3339(record.Started),
-		Finished: rfc3339(record.Finished), Duration: record.Finished.Sub(record.Started).Seconds(),
+		Event: event, Job: run.Job, Type: run.Type, Service: run.Service, Tick: rfc3339(run.Tick),
+		Outcome: string(run.Outcome), Error: errText, Attempt: run.Attempt, AppID: run.AppID,
+		Hostname: run.Hostname, PID: run.PID, Started: rfc3339(run.Started),
+		Finished: rfc3339(run.Finished), Duration: run.Finished.Sub(run.Started).Seconds(),
 	}
 	if event == EventMissed {
-		p.LastTick, p.Count = rfc3339(record.LastTick), record.Count
+		p.LastTick, p.Count = rfc3339(run.LastTick), run.Count
 	}
 	p.Text = slackEscape(p.summary())
 	return p

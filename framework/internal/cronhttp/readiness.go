@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // BackendStaleAfter is how old the last heartbeat that reached the backend may be for a process with a
@@ -15,7 +15,7 @@ const BackendStaleAfter = 5 * time.Second
 
 // Readiness decides /readyz: ready once the scheduler started and until the process stops, and, for a
 // process with a backend heartbeat, while the last heartbeat reached the backend less than
-// BackendStaleAfter ago. It is a scheduler.Observer (only BackendChecked matters), joined to the others.
+// BackendStaleAfter ago. It is a observe.Observer (only BackendChecked matters), joined to the others.
 type Readiness struct {
 	heartbeat bool
 	now       func() time.Time
@@ -69,10 +69,10 @@ func (r *Readiness) BackendChecked(err error) {
 }
 
 // Attempted does nothing: runs do not change readiness.
-func (r *Readiness) Attempted(contract.RunRecord) {}
+func (r *Readiness) Attempted(record.Run) {}
 
 // Settled does nothing.
-func (r *Readiness) Settled(contract.RunRecord) {}
+func (r *Readiness) Settled(record.Run) {}
 
 // Claimed does nothing.
 func (r *Readiness) Claimed(string, string) {}

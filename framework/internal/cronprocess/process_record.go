@@ -4,17 +4,17 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // processRecord describes this process for the registry and the history: host, pid, base folder, the
 // provider (no secret) and the build's version.
-func processRecord(baseFolder, provider string) contract.ProcessRecord {
+func processRecord(baseFolder, provider string) record.Process {
 	hostname, err := os.Hostname()
 	if err != nil {
 		hostname = "unknown (" + err.Error() + ")"
 	}
-	return contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), BaseFolder: baseFolder,
+	return record.Process{Hostname: hostname, PID: os.Getpid(), BaseFolder: baseFolder,
 		Provider: provider, Version: buildVersion()}
 }
 

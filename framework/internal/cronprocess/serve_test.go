@@ -20,6 +20,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/cronhttp"
 	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
@@ -137,7 +138,7 @@ func TestServeRunsUntilItsContextEnds(t *testing.T) {
 		t.Fatalf("GET /metrics = %d:\n%s", status, body)
 	}
 	waitReady(t, base)
-	processes, err := c.Backend.Processes(ctx)
+	processes, err := record.Processes(ctx, c.Backend)
 	if err != nil || len(processes) != 1 || processes[0].BaseFolder != "/srv/app" ||
 		processes[0].Provider != "memory" || processes[0].PID != os.Getpid() {
 		t.Fatalf("registered processes: %+v, %v", processes, err)

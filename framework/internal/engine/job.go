@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // Outcomes of the per-run log line (its "outcome" key), and their levels.
@@ -147,9 +148,9 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 	ctx := j.runContext(state, tick)
 	for attempt := 1; ; attempt++ {
 		result := j.attempt(ctx, state, run, tick)
-		record := j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
+		rec := j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
 		if !j.retry(ctx, run, tick, attempt, result.outcome) {
-			state.settled(record)
+			state.settled(rec)
 			return result.outcome, errorText(result.attrs)
 		}
 		started, attrs = time.Now(), nil
@@ -232,7 +233,7 @@ func (j *job) finish(state *running) {
 
 // report writes the log line and the record of one attempt (or skip) of tick, and returns the record (nil
 // when nobody receives records or the outcome is not_selected).
-func (j *job) report(state *running, tick time.Time, attempt int, outcome string, started, commandStarted time.Time, extra []slog.Attr) *contract.RunRecord {
+func (j *job) report(state *running, tick time.Time, attempt int, outcome string, started, commandStarted time.Time, extra []slog.Attr) *record.Run {
 	finished := time.Now()
 	lateFrom := commandStarted
 	if lateFrom.IsZero() { // the command did not run: lateness is when the tick was handled
@@ -257,10 +258,10 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	if detail == "" && outcome == outcomeSkipped {
 		detail = attrText(extra, "reason")
 	}
-	record := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
-	record.Attempt = attempt
-	state.record(record)
-	return &record
+	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
+	rec.Attempt = attempt
+	state.record(rec)
+	return &rec
 }
 
 // claim claims tick through the claims context, with a hold window of ±catchUp around it when catchUp is

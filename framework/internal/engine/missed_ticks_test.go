@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/backend/memory"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // TestGapInTheFenceIsRecordedOnceAsMissed: ticks no process won are recorded once, by the process that
@@ -36,12 +37,15 @@ func TestGapInTheFenceIsRecordedOnceAsMissed(t *testing.T) {
 	var missed []string
 	for i, h := range histories {
 		for _, batch := range h.batches {
-			for _, r := range batch {
-				if r.Outcome == outcomeMissed {
-					missed = append(missed, []string{"app-a", "app-b"}[i])
-					if !r.Tick.Equal(tick) || !r.LastTick.Equal(tick) || r.Count != 1 || r.AppID != "app-b" || r.Job != "svc" {
-						t.Errorf("missed record %+v; want tick %s, count 1, seen by app-b", r, tick)
-					}
+			for _, stored := range batch {
+				if stored.Outcome != outcomeMissed {
+					continue
+				}
+				missed = append(missed, []string{"app-a", "app-b"}[i])
+				r, err := record.DecodeRun(stored.Body)
+				if err != nil || !r.Tick.Equal(tick) || !r.LastTick.Equal(tick) || r.Count != 1 || r.AppID != "app-b" ||
+					r.Job != "svc" || !stored.Tick.Equal(tick) || !stored.LastTick.Equal(tick) || stored.Job != "svc" {
+					t.Errorf("missed record %+v %+v (%v); want tick %s, count 1, seen by app-b", stored, r, err, tick)
 				}
 			}
 		}

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/backend/memory"
-	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // observed records what an Observer is told.
@@ -22,10 +22,10 @@ type observed struct {
 	claims    []string // job/result
 }
 
-func (o *observed) Attempted(r contract.RunRecord) {
+func (o *observed) Attempted(r record.Run) {
 	o.add(&o.attempted, r.Job, string(r.Outcome), r.Attempt)
 }
-func (o *observed) Settled(r contract.RunRecord) {
+func (o *observed) Settled(r record.Run) {
 	o.add(&o.settled, r.Job, string(r.Outcome), r.Attempt)
 }
 func (o *observed) Claimed(job, result string) { o.add(&o.claims, job, result, 0) }

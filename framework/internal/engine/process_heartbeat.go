@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // The process's registry record is refreshed every heartbeatInterval and lives heartbeatTTL after the last
@@ -21,17 +22,17 @@ const (
 // heartbeat keeps this process's record in the registry until stop, then removes it.
 type heartbeat struct {
 	registry contract.ProcessRegistry
-	record   contract.ProcessRecord // AppID, Hostname, PID, … and Started
+	process  record.Process // AppID, Hostname, PID, … and Started
 	state    *running
 	logger   *slog.Logger
 	stopped  chan struct{}
 	done     chan struct{}
 }
 
-// startHeartbeat registers record, and learns the orders, once before it returns (so that a restarted
+// startHeartbeat registers process, and learns the orders, once before it returns (so that a restarted
 // process knows the paused jobs before its first tick), then every heartbeatInterval until stop.
-func startHeartbeat(registry contract.ProcessRegistry, record contract.ProcessRecord, state *running) *heartbeat {
-	h := &heartbeat{registry: registry, record: record, state: state, logger: state.env.Logger,
+func startHeartbeat(registry contract.ProcessRegistry, process record.Process, state *running) *heartbeat {
+	h := &heartbeat{registry: registry, process: process, state: state, logger: state.env.Logger,
 		stopped: make(chan struct{}), done: make(chan struct{})}
 	down := h.report(h.beat(), false)
 	go h.loop(down)
@@ -68,15 +69,19 @@ func (h *heartbeat) report(err error, down bool) bool {
 // beat writes the record with the runs in progress and the records lost so far, and applies the orders
 // it brings back.
 func (h *heartbeat) beat() error {
-	record := h.record
-	record.Heartbeat = time.Now()
-	record.Running = h.state.inProgress()
+	process := h.process
+	process.Heartbeat = time.Now()
+	process.Running = h.state.inProgress()
 	if h.state.recorder != nil {
-		record.LostRecords = h.state.recorder.lost.Load()
+		process.LostRecords = h.state.recorder.lost.Load()
+	}
+	stored, err := record.EncodeProcess(process)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), heartbeatInterval)
 	defer cancel()
-	orders, err := h.registry.Heartbeat(ctx, record, heartbeatTTL)
+	orders, err := h.registry.Heartbeat(ctx, stored, heartbeatTTL)
 	if observer := h.state.env.Observer; observer != nil {
 		observer.BackendChecked(err)
 	}
@@ -92,7 +97,7 @@ func (h *heartbeat) stop() {
 	<-h.done
 	ctx, cancel := context.WithTimeout(context.Background(), heartbeatInterval)
 	defer cancel()
-	if err := h.registry.Deregister(ctx, h.record.AppID); err != nil {
+	if err := h.registry.Deregister(ctx, h.process.AppID); err != nil {
 		h.logger.Warn("process registry: removing this process's record failed; it expires by itself",
 			"error", err.Error(), "expires_in", heartbeatTTL.String())
 	}
@@ -100,12 +105,12 @@ func (h *heartbeat) stop() {
 
 // inProgress lists the runs whose command started and has not returned, oldest first, at most
 // maxRunningListed.
-func (r *running) inProgress() []contract.RunningTick {
+func (r *running) inProgress() []record.RunningTick {
 	r.mu.Lock()
-	var runs []contract.RunningTick
+	var runs []record.RunningTick
 	for run := range r.active {
 		if since := run.since.Load(); since != 0 {
-			runs = append(runs, contract.RunningTick{Job: run.job.spec.Name, Tick: run.tick, Since: time.Unix(0, since)})
+			runs = append(runs, record.RunningTick{Job: run.job.spec.Name, Tick: run.tick, Since: time.Unix(0, since)})
 		}
 	}
 	r.mu.Unlock()

@@ -7,16 +7,17 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // runRecord is the history record of one tick of j handled by this process: started is when the process
 // took the tick, commandStarted when the command started (zero if it did not), finished when it ended.
 func (j *job) runRecord(env *Environment, tick time.Time, outcome string, started, commandStarted, finished time.Time,
-	errText string) contract.RunRecord {
+	errText string) record.Run {
 	if commandStarted.IsZero() {
 		commandStarted = started
 	}
-	return contract.RunRecord{
+	return record.Run{
 		Job: j.spec.Name, Type: j.spec.Type, Service: j.spec.ServiceName, Tick: tick,
 		AppID: env.AppID, Hostname: env.Process.Hostname, PID: env.Process.PID, Outcome: contract.Outcome(outcome),
 		Started: started, Finished: finished, Late: commandStarted.Sub(tick),
@@ -25,7 +26,7 @@ func (j *job) runRecord(env *Environment, tick time.Time, outcome string, starte
 }
 
 // record hands rec to the history, when there is one, and to the observer, when there is one.
-func (r *running) record(rec contract.RunRecord) {
+func (r *running) record(rec record.Run) {
 	if r.recorder != nil {
 		r.recorder.record(rec)
 	}
@@ -35,7 +36,7 @@ func (r *running) record(rec contract.RunRecord) {
 }
 
 // settled tells the observer, when there is one, that rec was the last attempt of its tick (nil: no record).
-func (r *running) settled(rec *contract.RunRecord) {
+func (r *running) settled(rec *record.Run) {
 	if rec != nil && r.env.Observer != nil {
 		r.env.Observer.Settled(*rec)
 	}

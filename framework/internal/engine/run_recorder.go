@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // Bounds of the run recorder. A batch goes out when recorderBatch records wait or recorderLinger passed
@@ -22,12 +23,12 @@ const (
 )
 
 // recorder hands run records to the history off the runs' path: record never blocks; one goroutine
-// writes them in batches. A batch that fails is dropped and counted in lost; the first failure of an
+// encodes them and writes them in batches. A batch that fails is dropped and counted in lost; the first failure of an
 // outage and the recovery are logged once each.
 type recorder struct {
 	history contract.RunHistory
 	logger  *slog.Logger
-	queue   chan contract.RunRecord
+	queue   chan record.Run
 	lost    atomic.Int64
 	onLost  func(n int) // when set, told of each loss (the Observer's RecordsLost)
 
@@ -36,20 +37,20 @@ type recorder struct {
 	stop   chan struct{}        // closed by close: flush what is queued and return
 	done   chan struct{}        // closed when the writing goroutine returned
 	down   bool                 // the last write failed (writer goroutine only)
-	batch  []contract.RunRecord // reused by the writer goroutine for each batch
+	batch  []contract.RunRecord // reused by the writer goroutine for each batch, encoded
 }
 
 // startRecorder starts the writing goroutine of history; close ends it. onLost, when not nil, is told of
 // each loss.
 func startRecorder(history contract.RunHistory, logger *slog.Logger, onLost func(n int)) *recorder {
-	r := &recorder{history: history, logger: logger, onLost: onLost, queue: make(chan contract.RunRecord, recorderQueue),
+	r := &recorder{history: history, logger: logger, onLost: onLost, queue: make(chan record.Run, recorderQueue),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go r.loop()
 	return r
 }
 
 // record queues rec, or counts it lost when the queue is full or the recorder closed.
-func (r *recorder) record(rec contract.RunRecord) {
+func (r *recorder) record(rec record.Run) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {
@@ -95,31 +96,44 @@ func (r *recorder) loop() {
 	}
 }
 
-// collect returns first and the records queued within recorderLinger after it, up to recorderBatch, in
-// r.batch (valid until the next collect). It sleeps through the linger and then drains the queue, so the
+// collect returns first and the records queued within recorderLinger after it, up to recorderBatch, encoded
+// in r.batch (valid until the next collect). It sleeps through the linger and then drains the queue, so the
 // runs' records wake the writer once per batch, not once each.
-func (r *recorder) collect(first contract.RunRecord) []contract.RunRecord {
+func (r *recorder) collect(first record.Run) []contract.RunRecord {
 	linger := time.NewTimer(recorderLinger)
 	select {
 	case <-linger.C:
 	case <-r.stop:
 		linger.Stop()
 	}
-	r.batch = r.drain(append(r.batch[:0], first))
+	r.batch = r.drain(r.encode(r.batch[:0], first))
 	return r.batch
 }
 
-// drain appends the records queued now to batch, up to recorderBatch in all, without waiting.
+// drain appends the records queued now to batch, encoded, up to recorderBatch in all, without waiting.
 func (r *recorder) drain(batch []contract.RunRecord) []contract.RunRecord {
 	for len(batch) < recorderBatch {
 		select {
 		case rec := <-r.queue:
-			batch = append(batch, rec)
+			batch = r.encode(batch, rec)
 		default:
 			return batch
 		}
 	}
 	return batch
+}
+
+// encode appends rec to batch as the history stores it; a record that cannot be encoded is counted lost,
+// and logged.
+func (r *recorder) encode(batch []contract.RunRecord, rec record.Run) []contract.RunRecord {
+	stored, err := record.EncodeRun(rec)
+	if err != nil {
+		lost := r.countLost(1)
+		r.logger.Error("run history: a record could not be encoded; it is dropped and counted", "job", rec.Job,
+			"error", err.Error(), "records_lost", lost)
+		return batch
+	}
+	return append(batch, stored)
 }
 
 // flush writes the queued records in batches until the queue is empty or recorderFlush passed.
@@ -137,6 +151,9 @@ func (r *recorder) flush() {
 
 // write appends batch, counting it lost and logging the outage's first failure when it fails.
 func (r *recorder) write(ctx context.Context, batch []contract.RunRecord, timeout time.Duration) {
+	if len(batch) == 0 { // every record failed to encode
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := r.history.AppendRuns(ctx, batch)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // switchableHistory is a run history in memory whose writes fail while failing is set: the recorder's
@@ -69,7 +70,7 @@ func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 	logs := &logBuffer{}
 	r := startRecorder(history, slog.New(slog.NewJSONHandler(logs, nil)), nil)
 	for i := 0; i < 500; i++ {
-		r.record(contract.RunRecord{Job: "a", Tick: time.Unix(int64(i), 0)})
+		r.record(record.Run{Job: "a", Tick: time.Unix(int64(i), 0)})
 	}
 	waitUntil(t, "500 records are written", func() bool { n, _ := history.written(); return n == 500 })
 	if _, batches := history.written(); batches >= 500 {
@@ -77,13 +78,13 @@ func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 	}
 	history.setFailing(true)
 	for i := 0; i < 3; i++ { // three failing writes, one outage
-		r.record(contract.RunRecord{Job: "a"})
+		r.record(record.Run{Job: "a"})
 		waitUntil(t, "the record is counted lost", func() bool { return r.lost.Load() == int64(i+1) })
 	}
 	history.setFailing(false)
-	r.record(contract.RunRecord{Job: "a"})
+	r.record(record.Run{Job: "a"})
 	r.close()
-	r.record(contract.RunRecord{Job: "late"}) // after close: counted, never sent
+	r.record(record.Run{Job: "late"}) // after close: counted, never sent
 	if n, _ := history.written(); n != 501 || r.lost.Load() != 4 {
 		t.Fatalf("written %d, lost %d; want 501 written and 4 lost (3 in the outage, 1 after close)", n, r.lost.Load())
 	}
@@ -98,7 +99,7 @@ func TestRecorderNeverBlocksARun(t *testing.T) {
 	history := &blockingHistory{release: blocked}
 	r := startRecorder(history, slog.New(slog.NewTextHandler(&logBuffer{}, nil)), nil)
 	for i := 0; i < recorderQueue+recorderBatch+100; i++ { // the writer holds one batch; the queue fills
-		r.record(contract.RunRecord{Job: "a"})
+		r.record(record.Run{Job: "a"})
 	}
 	if r.lost.Load() == 0 {
 		t.Fatal("with the store stuck and the queue full, records must be dropped and counted, not wait")

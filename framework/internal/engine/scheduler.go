@@ -20,6 +20,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/observe"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/schedule"
 )
 
@@ -54,7 +55,7 @@ type Environment struct {
 	// command's own writers are replaced during runs. When nil, commands write where they would anyway.
 	Output io.Writer
 	// Process describes this process in its records: Hostname, PID, BaseFolder, Provider, Version.
-	Process contract.ProcessRecord
+	Process record.Process
 	// Observer, when set, is told of every attempt, settled tick, claim, heartbeat and lost record (for
 	// metrics and alerts), on the scheduler's goroutines.
 	Observer observe.Observer
@@ -238,9 +239,9 @@ func (s *Scheduler) startServices(env Environment) *running {
 			onLost = env.Observer.RecordsLost
 		}
 		state.recorder = startRecorder(env.Backend, env.Logger, onLost)
-		record := env.Process
-		record.AppID, record.Started = env.AppID, time.Now()
-		state.heartbeat = startHeartbeat(env.Backend, record, state)
+		process := env.Process
+		process.AppID, process.Started = env.AppID, time.Now()
+		state.heartbeat = startHeartbeat(env.Backend, process, state)
 	}
 	for _, j := range s.jobs {
 		if j.forbidsOverlap() && state.leases == nil {

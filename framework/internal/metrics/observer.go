@@ -1,4 +1,4 @@
-// Package metrics turns what a cron process's scheduler does (a scheduler.Observer) into Prometheus metrics,
+// Package metrics turns what a cron process's scheduler does (a observe.Observer) into Prometheus metrics,
 // served by Observer.Handler on /metrics.
 package metrics
 
@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // Buckets of the histograms, in seconds: runs take from milliseconds to hours; a tick normally starts
@@ -19,7 +19,7 @@ var (
 	latenessBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300}
 )
 
-// Observer is a scheduler.Observer that keeps the metrics of one cron process on its own registry (not
+// Observer is a observe.Observer that keeps the metrics of one cron process on its own registry (not
 // Prometheus's global one). Its methods are safe for concurrent use and do not block; per job they
 // cost a map look-up under a read lock and atomic updates.
 type Observer struct {
@@ -77,32 +77,32 @@ func (o *Observer) Handler() http.Handler {
 
 // Attempted counts the attempt by job and outcome (a gap of missed ticks by its count of ticks) and
 // observes its duration and, for a first attempt, its lateness, when it ran or tried to run its command.
-func (o *Observer) Attempted(record contract.RunRecord) {
-	series := o.series(record.Job)
-	ticks := record.Count
+func (o *Observer) Attempted(run record.Run) {
+	series := o.series(run.Job)
+	ticks := run.Count
 	if ticks < 1 {
 		ticks = 1
 	}
-	series.runs.get(string(record.Outcome)).Add(float64(ticks))
-	if !ran(string(record.Outcome)) {
+	series.runs.get(string(run.Outcome)).Add(float64(ticks))
+	if !ran(string(run.Outcome)) {
 		return
 	}
-	series.duration.Observe(record.Finished.Sub(record.Started).Seconds())
-	if record.Attempt <= 1 {
-		series.lateness.Observe(record.Late.Seconds())
+	series.duration.Observe(run.Finished.Sub(run.Started).Seconds())
+	if run.Attempt <= 1 {
+		series.lateness.Observe(run.Late.Seconds())
 	}
 }
 
 // Settled sets the job's last run time, and its last success time when the outcome is ok, to the end of
 // the run, when the tick ran its command.
-func (o *Observer) Settled(record contract.RunRecord) {
-	if !ran(string(record.Outcome)) {
+func (o *Observer) Settled(run record.Run) {
+	if !ran(string(run.Outcome)) {
 		return
 	}
-	at := float64(record.Finished.UnixNano()) / 1e9
-	series := o.series(record.Job)
+	at := float64(run.Finished.UnixNano()) / 1e9
+	series := o.series(run.Job)
 	series.lastRun(o).Set(at)
-	if record.Outcome == "ok" {
+	if run.Outcome == "ok" {
 		series.lastSuccess(o).Set(at)
 	}
 }

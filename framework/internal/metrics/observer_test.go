@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // scrape serves /metrics of o and parses the text exposition.
@@ -79,9 +80,9 @@ func value(t *testing.T, families map[string]*dto.MetricFamily, name string, lab
 
 var tick = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func record(job, outcome string, attempt int, late, duration time.Duration) contract.RunRecord {
+func runOf(job, outcome string, attempt int, late, duration time.Duration) record.Run {
 	started := tick.Add(late)
-	return contract.RunRecord{Job: job, Type: "normal", Tick: tick, AppID: "app-1", Outcome: contract.Outcome(outcome),
+	return record.Run{Job: job, Type: "normal", Tick: tick, AppID: "app-1", Outcome: contract.Outcome(outcome),
 		Started: started, Finished: started.Add(duration), Late: late, Attempt: attempt, Count: 1, LastTick: tick}
 }
 
@@ -89,13 +90,13 @@ func record(job, outcome string, attempt int, late, duration time.Duration) cont
 // lateness go to the histograms, ticks that did not run their command do not.
 func TestRunsAndHistograms(t *testing.T) {
 	o := New()
-	o.Attempted(record("report", "error", 1, 20*time.Millisecond, 300*time.Millisecond))
-	o.Attempted(record("report", "ok", 2, 2*time.Second, 4*time.Second)) // a retry: no lateness
-	o.Attempted(record("report", "skipped", 1, time.Millisecond, 0))
-	missed := record("report", "missed", 1, time.Minute, 0)
+	o.Attempted(runOf("report", "error", 1, 20*time.Millisecond, 300*time.Millisecond))
+	o.Attempted(runOf("report", "ok", 2, 2*time.Second, 4*time.Second)) // a retry: no lateness
+	o.Attempted(runOf("report", "skipped", 1, time.Millisecond, 0))
+	missed := runOf("report", "missed", 1, time.Minute, 0)
 	missed.Count = 3
 	o.Attempted(missed)
-	o.Attempted(record("cleanup", "ok", 1, 3*time.Millisecond, 7*time.Millisecond))
+	o.Attempted(runOf("cleanup", "ok", 1, 3*time.Millisecond, 7*time.Millisecond))
 	families := scrape(t, o)
 	for _, want := range []struct {
 		job, outcome string
@@ -139,12 +140,12 @@ func TestLastRunAndLastSuccess(t *testing.T) {
 	if families := scrape(t, o); find(families, "hade_cron_last_run_timestamp_seconds", "job", "report") != nil {
 		t.Fatal("a last run before any run")
 	}
-	ok := record("report", "ok", 1, 0, 1500*time.Millisecond)
+	ok := runOf("report", "ok", 1, 0, 1500*time.Millisecond)
 	o.Settled(ok)
-	failed := record("report", "timeout", 1, 0, 30*time.Second)
+	failed := runOf("report", "timeout", 1, 0, 30*time.Second)
 	o.Settled(failed)
-	o.Settled(record("report", "skipped", 1, 0, time.Hour))
-	o.Settled(record("cleanup", "paused", 1, 0, 0))
+	o.Settled(runOf("report", "skipped", 1, 0, time.Hour))
+	o.Settled(runOf("cleanup", "paused", 1, 0, 0))
 	families := scrape(t, o)
 	if got, want := value(t, families, "hade_cron_last_run_timestamp_seconds", "job", "report"), unix(failed.Finished); got != want {
 		t.Errorf("last run %v, want %v", got, want)
@@ -204,8 +205,8 @@ func TestClaimsBackendLostAndProcess(t *testing.T) {
 // Per-run series carry only job and outcome/result labels: no tick, no app id.
 func TestLabelsStayLowCardinality(t *testing.T) {
 	o := New()
-	o.Attempted(record("report", "ok", 1, 0, time.Second))
-	o.Settled(record("report", "ok", 1, 0, time.Second))
+	o.Attempted(runOf("report", "ok", 1, 0, time.Second))
+	o.Settled(runOf("report", "ok", 1, 0, time.Second))
 	o.Claimed("report", "won")
 	for name, family := range scrape(t, o) {
 		for _, metric := range family.GetMetric() {
@@ -228,8 +229,8 @@ func TestConcurrentObservations(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
 				job := []string{"a", "b", "c"}[i%3]
-				o.Attempted(record(job, "ok", 1, time.Millisecond, time.Millisecond))
-				o.Settled(record(job, "ok", 1, time.Millisecond, time.Millisecond))
+				o.Attempted(runOf(job, "ok", 1, time.Millisecond, time.Millisecond))
+				o.Settled(runOf(job, "ok", 1, time.Millisecond, time.Millisecond))
 				o.Claimed(job, "won")
 				o.BackendChecked(nil)
 			}
@@ -249,7 +250,7 @@ func TestConcurrentObservations(t *testing.T) {
 // Once a job's series exist, the per-run calls allocate nothing.
 func TestPerRunPathDoesNotAllocate(t *testing.T) {
 	o := New()
-	ok := record("report", "ok", 1, time.Millisecond, time.Millisecond)
+	ok := runOf("report", "ok", 1, time.Millisecond, time.Millisecond)
 	run := func() {
 		o.Claimed("report", "won")
 		o.Attempted(ok)
@@ -266,7 +267,7 @@ func TestPerRunPathDoesNotAllocate(t *testing.T) {
 // its settlement.
 func BenchmarkPerRun(b *testing.B) {
 	o := New()
-	ok := record("report", "ok", 1, time.Millisecond, time.Millisecond)
+	ok := runOf("report", "ok", 1, time.Millisecond, time.Millisecond)
 	b.ReportAllocs()
 	for b.Loop() {
 		o.Claimed("report", "won")

@@ -3,7 +3,7 @@
 // and Join.
 package observe
 
-import "github.com/hadeframe/hade/framework/contract"
+import "github.com/hadeframe/hade/framework/internal/record"
 
 // Results of a claim of a tick, as Observer.Claimed receives them.
 const (
@@ -22,10 +22,10 @@ const (
 type Observer interface {
 	// Attempted is called once per recorded attempt of a tick (or its skip, or a gap of missed ticks), with
 	// the record the history receives, whether or not the process keeps a history.
-	Attempted(record contract.RunRecord)
+	Attempted(run record.Run)
 	// Settled is called once per tick this process handled, after its last attempt, with that attempt's
 	// record: no retry follows. A gap of missed ticks is settled once, with its one record.
-	Settled(record contract.RunRecord)
+	Settled(run record.Run)
 	// Claimed is called with the result of each claim of a tick of job (one of the Claim… constants).
 	Claimed(job, result string)
 	// BackendChecked is called after each heartbeat (every second): err is nil when the backend answered.
@@ -54,15 +54,15 @@ func Join(observers ...Observer) Observer {
 
 type joined []Observer
 
-func (j joined) Attempted(record contract.RunRecord) {
+func (j joined) Attempted(run record.Run) {
 	for _, observer := range j {
-		observer.Attempted(record)
+		observer.Attempted(run)
 	}
 }
 
-func (j joined) Settled(record contract.RunRecord) {
+func (j joined) Settled(run record.Run) {
 	for _, observer := range j {
-		observer.Settled(record)
+		observer.Settled(run)
 	}
 }
 

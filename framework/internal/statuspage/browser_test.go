@@ -20,6 +20,7 @@ import (
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/internal/chromiumtest"
 )
 
@@ -53,7 +54,7 @@ func startCluster(t *testing.T) *cluster {
 	env := engine.Environment{Context: context.Background(), AppID: "0f3c2a9e-browser-test",
 		Logger:  slog.New(slog.NewJSONHandler(c.logs, nil)),
 		Backend: backend,
-		Process: contract.ProcessRecord{Hostname: hostname, PID: os.Getpid(), Provider: "memory", Version: "test"}}
+		Process: record.Process{Hostname: hostname, PID: os.Getpid(), Provider: "memory", Version: "test"}}
 	if err := c.cron.Start(env); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func await(t *testing.T, within time.Duration, what string, condition func() (bo
 
 // lastOutcome is job's newest recorded outcome, "" when none.
 func (c *cluster) lastOutcome(job string) (string, error) {
-	last, err := c.backend.LastRuns(context.Background(), []string{job})
+	last, err := record.LastRuns(context.Background(), c.backend, []string{job})
 	return string(last[job].Outcome), err
 }
 
@@ -145,7 +146,7 @@ func withToken(t *testing.T, ctx context.Context, c *cluster) {
 		t.Fatalf("the backend's paused jobs = %v, %v; want [report]", paused, err)
 	}
 	await(t, 10*time.Second, "a tick of report recorded as paused", func() (bool, error) {
-		runs, err := c.backend.Runs(context.Background(), contract.RunQuery{Job: "report", Outcome: "paused", Since: pausedAt})
+		runs, err := record.Runs(context.Background(), c.backend, contract.RunQuery{Job: "report", Outcome: "paused", Since: pausedAt})
 		return len(runs) > 0, err
 	})
 	chromiumtest.Do(t, ctx, chromedp.Navigate(server.URL), chromedp.WaitVisible(chromedp.CSS(`#running tr[data-job="slow"] button[value="kill"]`)))
@@ -154,7 +155,7 @@ func withToken(t *testing.T, ctx context.Context, c *cluster) {
 	chromiumtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`#running tr[data-job="slow"] button[value="kill"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#flash")))
 	await(t, 10*time.Second, "the run of slow recorded as killed", func() (bool, error) {
-		runs, err := c.backend.Runs(context.Background(), contract.RunQuery{Job: "slow", Outcome: "killed", Since: killedAt.Add(-time.Minute)})
+		runs, err := record.Runs(context.Background(), c.backend, contract.RunQuery{Job: "slow", Outcome: "killed", Since: killedAt.Add(-time.Minute)})
 		return len(runs) > 0, err
 	})
 	forged(t, ctx, c, server.URL, "/jobs/cleanup/pause")

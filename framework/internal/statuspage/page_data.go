@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -33,25 +34,25 @@ type page struct {
 	Histories   []jobHistory
 	HistoryCut  int    // jobs whose history is left out (beyond maxHistoryJobs)
 	Focus       string // the job whose history alone is shown
-	Processes   []contract.ProcessRecord
+	Processes   []record.Process
 }
 
 type jobRow struct {
 	Name, Type, Spec, Zone, Service string
 	Next                            time.Time // zero: never
 	Paused                          bool
-	Last                            *contract.RunRecord
+	Last                            *record.Run
 	Running                         int // runs in progress across the live processes
 }
 
 type runningRow struct {
-	contract.RunningTick
-	Process contract.ProcessRecord
+	record.RunningTick
+	Process record.Process
 }
 
 type jobHistory struct {
 	Job  string
-	Runs []contract.RunRecord
+	Runs []record.Run
 }
 
 // read fills p from the backend within ctx; a part that is unavailable or fails adds a problem.
@@ -61,8 +62,8 @@ func (h *Handler) read(ctx context.Context, p *page) {
 	for _, job := range h.config.Jobs {
 		row := jobRow{Name: job.Name, Type: job.Type, Spec: job.Spec, Zone: job.Zone, Service: job.Service,
 			Next: job.next(p.Now), Paused: paused[job.Name], Running: running[job.Name]}
-		if record, ok := last[job.Name]; ok {
-			row.Last = &record
+		if run, ok := last[job.Name]; ok {
+			row.Last = &run
 		}
 		p.Jobs = append(p.Jobs, row)
 	}
@@ -70,7 +71,7 @@ func (h *Handler) read(ctx context.Context, p *page) {
 }
 
 // readStates reads the paused jobs and the last run of each job, as `cron list` does.
-func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]bool, last map[string]contract.RunRecord) {
+func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]bool, last map[string]record.Run) {
 	paused = map[string]bool{}
 	if h.config.Control == nil {
 		p.Problems = append(p.Problems, "job control: unavailable (this process's backend keeps none); paused states unknown")
@@ -87,7 +88,7 @@ func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]bo
 		p.Problems = append(p.Problems, "run history: unavailable (this process's backend keeps none)")
 	case len(h.config.Jobs) > 0:
 		var err error
-		if last, err = h.config.History.LastRuns(ctx, h.jobNames()); err != nil {
+		if last, err = record.LastRuns(ctx, h.config.History, h.jobNames()); err != nil {
 			h.problem(p, "last runs", err)
 		}
 	}
@@ -101,7 +102,7 @@ func (h *Handler) readProcesses(ctx context.Context, p *page) map[string]int {
 		p.Problems = append(p.Problems, "process registry: unavailable (this process's backend keeps none)")
 		return running
 	}
-	processes, err := h.config.Registry.Processes(ctx)
+	processes, err := record.Processes(ctx, h.config.Registry)
 	if err != nil {
 		h.problem(p, "live processes", err)
 		return running
@@ -129,7 +130,7 @@ func (h *Handler) readHistories(ctx context.Context, p *page) {
 		p.HistoryCut, jobs = len(jobs)-maxHistoryJobs, jobs[:maxHistoryJobs]
 	}
 	for _, job := range jobs {
-		runs, err := h.config.History.Runs(ctx, contract.RunQuery{Job: job, Limit: limit})
+		runs, err := record.Runs(ctx, h.config.History, contract.RunQuery{Job: job, Limit: limit})
 		if err != nil {
 			h.problem(p, "history of "+job, err)
 			return

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 //go:embed templates/*.html
@@ -21,7 +22,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"duration": duration,
 	"short":    shortID,
 	"tone":     tone,
-	"runTime":  func(r contract.RunRecord) time.Duration { return r.Finished.Sub(r.Started) },
+	"runTime":  func(r record.Run) time.Duration { return r.Finished.Sub(r.Started) },
 	"clip":     clip,
 	"since":    func(now, t time.Time) string { return duration(now.Sub(t)) },
 }).ParseFS(templates, "templates/*.html"))

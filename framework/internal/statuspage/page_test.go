@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // Everything read from the backend is escaped: run errors, host names, versions; a ?job= that names no
@@ -18,14 +19,21 @@ func TestPageEscapes(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Second)
 	evil := `<script>alert("x")</script>`
-	record := contract.RunRecord{Job: "report", Type: "distributed", Service: "report", Tick: now, LastTick: now,
-		AppID: "app-2", Hostname: "<b>host</b>", PID: 7, Outcome: "error", Started: now, Finished: now.Add(time.Second),
-		Error: evil, Attempt: 1, Count: 1}
-	if err := backend.AppendRuns(ctx, []contract.RunRecord{record}); err != nil {
+	run, err := record.EncodeRun(record.Run{Job: "report", Type: "distributed", Service: "report", Tick: now,
+		LastTick: now, AppID: "app-2", Hostname: "<b>host</b>", PID: 7, Outcome: "error", Started: now,
+		Finished: now.Add(time.Second), Error: evil, Attempt: 1, Count: 1})
+	if err != nil {
 		t.Fatal(err)
 	}
-	process := contract.ProcessRecord{AppID: "app-2", Hostname: `<img src=x onerror="alert(1)">`, PID: 7,
-		Version: evil, Provider: "local", Started: now, Running: []contract.RunningTick{{Job: "report", Tick: now, Since: now}}}
+	if err := backend.AppendRuns(ctx, []contract.RunRecord{run}); err != nil {
+		t.Fatal(err)
+	}
+	process, err := record.EncodeProcess(record.Process{AppID: "app-2", Hostname: `<img src=x onerror="alert(1)">`,
+		PID: 7, Version: evil, Provider: "local", Started: now,
+		Running: []record.RunningTick{{Job: "report", Tick: now, Since: now}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := backend.Heartbeat(ctx, process, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -12,20 +12,26 @@ import (
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
-// AddKernelCommands adds the framework's commands to root.
+// AddKernelCommands adds the framework's commands (`cron` and its subcommands) to root, a root made by
+// console.NewRoot; it panics for another root, a programming error found when the program starts.
 func AddKernelCommands(root *console.Root) {
-	root.AddCommand(newCronCommand(root))
+	k, err := kernel.Of(root.Container)
+	if err != nil {
+		panic(fmt.Sprintf("command.AddKernelCommands: %v", err))
+	}
+	root.AddCommand(newCronCommand(k))
 }
 
 // operation marks a command that controls processes and runs no job: it runs even when cron
-// registrations are invalid (see console.AnnotationOperation).
-var operation = map[string]string{console.AnnotationOperation: "cron"}
+// registrations are invalid (see kernel.AnnotationOperation).
+var operation = map[string]string{kernel.AnnotationOperation: "cron"}
 
-func newCronCommand(root *console.Root) *cobra.Command {
+func newCronCommand(root *kernel.Root) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cron",
 		Short: "Run and control the cron scheduler of this application",
@@ -118,7 +124,7 @@ func (f cronFiles) whereNothingRuns() string {
 }
 
 // distributedService makes the backend when some entry needs it, and nil otherwise.
-func distributedService(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
+func distributedService(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
 	if !usesDistributed(root) {
 		return nil, nil
 	}
@@ -128,14 +134,14 @@ func distributedService(cmd *cobra.Command, root *console.Root) (contract.Backen
 // schedulingService is backendService for a process that schedules (`cron start`, foreground or daemon):
 // when the backend does not answer yet (an etcd cluster), it is made anyway (its claims fail closed,
 // logged once, and resume when it answers) instead of failing; bad settings still fail.
-func schedulingService(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
+func schedulingService(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
 	root.WaitForBackend()
 	return backendService(cmd)
 }
 
 // readBackend makes the backend of the settings for a command that only reads (history, list, state):
 // it creates no file, and its error has no secret.
-func readBackend(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
+func readBackend(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
 	backend, err := backendService(cmd)
 	if err != nil {
 		return nil, secret.ScrubError(err, root.Secrets())
@@ -153,7 +159,7 @@ func backendService(cmd *cobra.Command) (contract.Backend, error) {
 	return framework.MakeAs[contract.Backend](container, contract.BackendKey)
 }
 
-func usesDistributed(root *console.Root) bool {
+func usesDistributed(root *kernel.Root) bool {
 	for _, spec := range root.Scheduler.Entries() {
 		if spec.ServiceName != "" {
 			return true
@@ -165,7 +171,7 @@ func usesDistributed(root *console.Root) bool {
 // describeProvider returns the line `cron state` and `cron list` print about the distributed backend of
 // this command's settings: which one, where, and whether it answers; the error is the one of making the
 // service (making the local backend creates nothing).
-func describeProvider(cmd *cobra.Command, root *console.Root) (string, error) {
+func describeProvider(cmd *cobra.Command, root *kernel.Root) (string, error) {
 	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}

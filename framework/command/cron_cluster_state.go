@@ -11,12 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // clusterProcesses returns the live cron processes registered in the backend of this command's settings.
-func clusterProcesses(cmd *cobra.Command, root *console.Root) ([]record.Process, error) {
+func clusterProcesses(cmd *cobra.Command, root *kernel.Root) ([]record.Process, error) {
 	backend, err := readBackend(cmd, root)
 	if err != nil {
 		return nil, err

@@ -6,14 +6,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
 // controlService makes the backend of this command's settings and returns its job control and process
 // registry.
-func controlService(cmd *cobra.Command, root *console.Root) (contract.JobControl, contract.ProcessRegistry, error) {
+func controlService(cmd *cobra.Command, root *kernel.Root) (contract.JobControl, contract.ProcessRegistry, error) {
 	backend, err := readBackend(cmd, root)
 	if err != nil {
 		return nil, nil, err
@@ -23,7 +23,7 @@ func controlService(cmd *cobra.Command, root *console.Root) (contract.JobControl
 
 // controlRunE is the RunE of a job control command: it checks the job argument, makes the backend's job
 // control and process registry, and calls act with them.
-func controlRunE(root *console.Root, act func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error) func(*cobra.Command, []string) error {
+func controlRunE(root *kernel.Root, act func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		job, err := jobArg(root, args)
 		if err != nil {
@@ -38,7 +38,7 @@ func controlRunE(root *console.Root, act func(cmd *cobra.Command, control contra
 }
 
 // jobArg checks that args name one registered job and returns it.
-func jobArg(root *console.Root, args []string) (string, error) {
+func jobArg(root *kernel.Root, args []string) (string, error) {
 	if len(args) != 1 {
 		return "", fmt.Errorf("give one job name (the jobs are listed by `cron list`)")
 	}
@@ -52,7 +52,7 @@ func liveProcesses(ctx context.Context, registry contract.ProcessRegistry, what 
 		return nil, err
 	}
 	if len(processes) == 0 {
-		return nil, console.WithExitCode(1, fmt.Errorf("no cron process is running with this backend: nothing can %s "+
+		return nil, kernel.WithExitCode(1, fmt.Errorf("no cron process is running with this backend: nothing can %s "+
 			"(start one with `cron start`; `cron state` lists them)", what))
 	}
 	return processes, nil

@@ -8,14 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/daemon"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
 // daemonTitle is the process title of a cron daemon working in baseFolder, e.g. `hade cron [/srv/app1]`:
 // startDaemon passes it as the daemon's argv[0], which ps shows first, so no title is rewritten later.
-func daemonTitle(root *console.Root, baseFolder string) string {
+func daemonTitle(root *kernel.Root, baseFolder string) string {
 	return root.Name() + " cron [" + baseFolder + "]"
 }
 
@@ -24,7 +24,7 @@ func daemonTitle(root *console.Root, baseFolder string) string {
 // saying why it did not come up within readyTimeout, including what the daemon printed. The services are
 // checked here first, so a bad setting fails in the parent, and so is the one-daemon rule (which the
 // daemon checks again when it takes its pidfile, so two starts at once cannot both pass).
-func startDaemon(cmd *cobra.Command, root *console.Root, readyTimeout time.Duration) error {
+func startDaemon(cmd *cobra.Command, root *kernel.Root, readyTimeout time.Duration) error {
 	files, err := resolveCronFiles(cmd)
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func checkOneDaemon(cmd *cobra.Command, files cronFiles) error {
 // runDaemonChild is `cron start -d` in the daemon: it completes the start (daemon.CompleteStart) and
 // serves with the structured log in storage/log/cron.log and what jobs print in
 // storage/log/cron.output.log, reopening both on SIGHUP.
-func runDaemonChild(cmd *cobra.Command, root *console.Root, options *startOptions, level slog.Level) error {
+func runDaemonChild(cmd *cobra.Command, root *kernel.Root, options *startOptions, level slog.Level) error {
 	if err := daemon.CompleteStart(); err != nil { // SIGHUP is ignored until serve handles it
 		return err
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
@@ -25,7 +25,7 @@ type historyOptions struct {
 	output  string
 }
 
-func newCronHistoryCommand(root *console.Root) *cobra.Command {
+func newCronHistoryCommand(root *kernel.Root) *cobra.Command {
 	var options historyOptions
 	cmd := &cobra.Command{
 		Use:   "history [JOB]",
@@ -93,7 +93,7 @@ func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time
 }
 
 // historyService makes the backend of this command's settings and returns its run history.
-func historyService(cmd *cobra.Command, root *console.Root) (contract.RunHistory, error) {
+func historyService(cmd *cobra.Command, root *kernel.Root) (contract.RunHistory, error) {
 	backend, err := readBackend(cmd, root)
 	if err != nil {
 		return nil, err

@@ -8,12 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 )
 
-func newCronKillCommand(root *console.Root) *cobra.Command {
+func newCronKillCommand(root *kernel.Root) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "kill JOB",
@@ -49,7 +49,7 @@ func kill(cmd *cobra.Command, control contract.JobControl, registry contract.Pro
 		}
 	}
 	if running == 0 {
-		return console.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: nothing to kill", job, len(processes)))
+		return kernel.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: nothing to kill", job, len(processes)))
 	}
 	request, err := jobrequest.Send(cmd.Context(), control, job, contract.RequestKill)
 	if err != nil {

@@ -9,12 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
-func newCronListCommand(root *console.Root) *cobra.Command {
+func newCronListCommand(root *kernel.Root) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -67,7 +67,7 @@ type jobStates struct {
 }
 
 // readJobStates reads the last recorded run of each registered job and the paused jobs.
-func readJobStates(cmd *cobra.Command, root *console.Root) (jobStates, error) {
+func readJobStates(cmd *cobra.Command, root *kernel.Root) (jobStates, error) {
 	states := jobStates{paused: map[string]bool{}}
 	if len(root.Scheduler.Entries()) == 0 {
 		return states, nil

@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/internal/cronprocess"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 )
 
 // logLevels are the values of --log-level (env HADE_LOG_LEVEL), in order.
@@ -32,7 +32,7 @@ func parseLogLevel(value string) (slog.Level, error) {
 // newCronLogger returns the logger of a cron process writing to w from level up (cronprocess.NewLogger),
 // and makes it the destination of the backend's own messages (its client's included), so none of them
 // reaches stderr as plain text.
-func newCronLogger(root *console.Root, w io.Writer, level slog.Level) *slog.Logger {
+func newCronLogger(root *kernel.Root, w io.Writer, level slog.Level) *slog.Logger {
 	logger := cronprocess.NewLogger(w, level)
 	root.SetBackendLogger(logger)
 	return logger

@@ -5,11 +5,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 )
 
-func newCronPauseCommand(root *console.Root, paused bool) *cobra.Command {
+func newCronPauseCommand(root *kernel.Root, paused bool) *cobra.Command {
 	use, short, long := "pause JOB", "Pause a job on every cron process of the cluster, until `cron resume`",
 		`Pause JOB for every cron process sharing this command's backend, persistently (across restarts) until
 `+"`cron resume JOB`"+`. Each process learns it at its next heartbeat (within a second); the job's ticks are

@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 )
 
-func newCronRestartCommand(root *console.Root) *cobra.Command {
+func newCronRestartCommand(root *kernel.Root) *cobra.Command {
 	stop := &stopOptions{}
 	start := &startOptions{}
 	cmd := &cobra.Command{

@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 )
 
 // takeTimeout is how long `cron run` waits for a live process to take its request.
@@ -19,7 +19,7 @@ const takeTimeout = 5 * time.Second
 // runExitTimeout is the exit status of `cron run --wait` for a run that timed out, as timeout(1) has it.
 const runExitTimeout = 124
 
-func newCronRunCommand(root *console.Root) *cobra.Command {
+func newCronRunCommand(root *kernel.Root) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
 		Use:   "run JOB",
@@ -72,9 +72,9 @@ func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bo
 	case "ok":
 		return nil
 	case "timeout":
-		return console.WithReportedExitCode(runExitTimeout, fmt.Errorf("run of %s timed out", job))
+		return kernel.WithReportedExitCode(runExitTimeout, fmt.Errorf("run of %s timed out", job))
 	}
-	return console.WithReportedExitCode(1, fmt.Errorf("run of %s ended: %s", job, ended.Outcome))
+	return kernel.WithReportedExitCode(1, fmt.Errorf("run of %s ended: %s", job, ended.Outcome))
 }
 
 func detail(text string) string {

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/internal/alert"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -20,7 +20,7 @@ import (
 // can read, and are shown redacted.
 // The backends' URL settings (e.g. --redis-url) are among them.
 func secretFlags() map[string]string {
-	flags, _ := console.SecretSettings()
+	flags, _ := kernel.SecretSettings()
 	flags["http-token"], flags[alertWebhookFlag] = envCronHTTPToken, envAlertWebhooks
 	return flags
 }
@@ -34,7 +34,7 @@ var tokenFlags = []string{"http-token"}
 // new daemon, and its pidfile shows them redacted.
 // They are the backends' secret settings, e.g. etcd-password (HADE_ETCD_PASSWORD).
 func secretEnv() map[string]string {
-	_, env := console.SecretSettings()
+	_, env := kernel.SecretSettings()
 	return env
 }
 

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -72,4 +73,14 @@ func TestApplySettingsKeepsTheFlagsGivenAndRedactsWhatIsShown(t *testing.T) {
 	if shown := describeSettings(redactSettings(settings)); shown != `provider redis redis://:xxxxx@host:1/0, key prefix "mine:"` {
 		t.Fatalf("described as %q", shown)
 	}
+}
+
+// AddKernelCommands needs a root of console.NewRoot; another is a programming error, reported at once.
+func TestAddKernelCommandsRefusesARootNotMadeByNewRoot(t *testing.T) {
+	defer func() {
+		if recovered := recover(); recovered == nil || !strings.Contains(fmt.Sprint(recovered), "console.NewRoot") {
+			t.Fatalf("AddKernelCommands(&console.Root{}) recovered %v; want a panic naming console.NewRoot", recovered)
+		}
+	}()
+	AddKernelCommands(&console.Root{Command: &cobra.Command{Use: "app"}})
 }

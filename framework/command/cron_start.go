@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/cronprocess"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
@@ -35,7 +35,7 @@ func (o *startOptions) register(cmd *cobra.Command, withDaemonFlag bool) {
 	registerAlertFlags(cmd) // --alert-webhook, cron_alert.go
 }
 
-func newCronStartCommand(root *console.Root) *cobra.Command {
+func newCronStartCommand(root *kernel.Root) *cobra.Command {
 	options := &startOptions{}
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -82,7 +82,7 @@ type serving struct {
 
 // backend makes the backend of the settings. Normal entries need none: when no entry is distributed and
 // it cannot be made, the process runs without run history and registry (logged), and backend is nil.
-func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Backend, error) {
+func (s serving) backend(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
 	backend, err := schedulingService(cmd, root)
 	if err != nil && !usesDistributed(root) {
 		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
@@ -95,7 +95,7 @@ func (s serving) backend(cmd *cobra.Command, root *console.Root) (contract.Backe
 // serve runs the scheduler in this process until a stop (cronprocess.Serve) with the settings of cmd: it
 // reads --http, applies the cron zone and makes the backend first, and closes the backend once the
 // process stopped.
-func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
+func serve(cmd *cobra.Command, root *kernel.Root, s serving) (err error) {
 	web, err := newCronHTTP(cmd)
 	if err != nil {
 		return err
@@ -123,7 +123,7 @@ func serve(cmd *cobra.Command, root *console.Root, s serving) (err error) {
 
 // process returns what the process of s runs with: cmd's settings (its webhooks already resolved, see
 // resolveAlertWebhooks), root's scheduler and secrets, and backend (nil: none) and web (nil: no --http).
-func (s serving) process(cmd *cobra.Command, root *console.Root, files cronFiles, backend contract.Backend,
+func (s serving) process(cmd *cobra.Command, root *kernel.Root, files cronFiles, backend contract.Backend,
 	web *cronprocess.HTTP) (cronprocess.Config, error) {
 	webhooks, err := cmd.Flags().GetStringSlice(alertWebhookFlag)
 	if err != nil {

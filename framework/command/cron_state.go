@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
@@ -17,7 +17,7 @@ import (
 // namespace runs, as an LSB `status` action says "program is not running".
 const stateNotRunning = 3
 
-func newCronStateCommand(root *console.Root) *cobra.Command {
+func newCronStateCommand(root *kernel.Root) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "state",
@@ -52,7 +52,7 @@ unreadable or the backend cannot be used (e.g. a wrong Redis password). It reads
 }
 
 // printTableState prints the state as text and returns the exit status it calls for.
-func printTableState(cmd *cobra.Command, root *console.Root, files cronFiles) error {
+func printTableState(cmd *cobra.Command, root *kernel.Root, files cronFiles) error {
 	out := cmd.OutOrStdout()
 	now := time.Now()
 	running, stateErr := printState(out, files, now)
@@ -73,7 +73,7 @@ func printTableState(cmd *cobra.Command, root *console.Root, files cronFiles) er
 
 // printJSONState prints {"this_base_folder": [...], "cluster": [...], "provider": line} and returns the
 // exit status it calls for.
-func printJSONState(cmd *cobra.Command, root *console.Root, files cronFiles) error {
+func printJSONState(cmd *cobra.Command, root *kernel.Root, files cronFiles) error {
 	entries, stateErr := files.pidfiles.List()
 	local := make([]jsonPidfile, 0, len(entries))
 	var running []pidfile.Entry
@@ -97,7 +97,7 @@ func printJSONState(cmd *cobra.Command, root *console.Root, files cronFiles) err
 
 // cluster returns the registered processes, unless the backend already failed with providerErr (it would
 // only fail again, as slowly).
-func cluster(cmd *cobra.Command, root *console.Root, providerErr error) ([]record.Process, error) {
+func cluster(cmd *cobra.Command, root *kernel.Root, providerErr error) ([]record.Process, error) {
 	if providerErr != nil {
 		return nil, errors.New("the backend cannot be used (below)")
 	}
@@ -110,7 +110,7 @@ func stateExit(running []pidfile.Entry, err error) error {
 		return err
 	}
 	if len(running) == 0 {
-		return console.WithReportedExitCode(stateNotRunning, errors.New("cron is not running in this base folder"))
+		return kernel.WithReportedExitCode(stateNotRunning, errors.New("cron is not running in this base folder"))
 	}
 	return nil
 }

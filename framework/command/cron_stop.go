@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/console"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 )
 
@@ -24,7 +24,7 @@ func (o *stopOptions) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&o.pid, "pid", 0, "stop only the cron process with this pid (default: all of this base folder)")
 }
 
-func newCronStopCommand(_ *console.Root) *cobra.Command {
+func newCronStopCommand(_ *kernel.Root) *cobra.Command {
 	options := &stopOptions{}
 	cmd := &cobra.Command{
 		Use:   "stop",
@@ -54,7 +54,7 @@ func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopO
 	report, err := pidfile.Stop(ctx, files.pidfiles, pidfile.StopOptions{PID: options.pid, Timeout: options.timeout,
 		By: "cron stop", TimeoutName: "--timeout"})
 	if report.NotRunning && options.pid != 0 {
-		return errors.Join(console.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
+		return errors.Join(kernel.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
 			options.pid, files.app.BaseFolder(), files.whereNothingRuns())), err)
 	}
 	for _, untrusted := range report.Untrusted {

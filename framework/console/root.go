@@ -1,115 +1,39 @@
 // Package console holds the root command of a hade application: a cobra command that carries the service
-// container, the cron scheduler and the framework-wide settings.
+// container, the cron entries and the framework-wide settings (the persistent flags --base-folder,
+// --distributed, the registered backends' settings, --history-max-runs, --history-max-age, --cron-tz and
+// --log-level, each with its HADE_… environment variable).
 package console
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"maps"
-	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework"
-	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
-	"github.com/hadeframe/hade/framework/internal/provider/app"
-	"github.com/hadeframe/hade/framework/internal/secret"
+	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/scheduler"
 )
 
-// Environment variables that give the persistent flags their defaults.
-const (
-	envBaseFolder  = "HADE_BASE_FOLDER"
-	envDistributed = "HADE_DISTRIBUTED"
-	envCronZone    = "HADE_CRON_TZ"
-	envLogLevel    = "HADE_LOG_LEVEL"
-)
-
-// Settings are the framework-wide persistent flags, parsed before any command runs.
-type Settings struct {
-	// BaseFolder holds storage/ (flag --base-folder, env HADE_BASE_FOLDER, default ".": the working
-	// directory).
-	BaseFolder string
-	// Backend names the registered backend the cron processes share (flag --distributed, env
-	// HADE_DISTRIBUTED, default "local"). Each registered backend's settings are flags
-	// --<backend>-<setting> (env HADE_<BACKEND>_<SETTING>), e.g. --redis-url; a secret one is an
-	// environment variable only, e.g. HADE_ETCD_PASSWORD, read when the backend is opened.
-	Backend string
-	// History bounds the run history (flags --history-max-runs and --history-max-age, env
-	// HADE_HISTORY_MAX_RUNS and HADE_HISTORY_MAX_AGE; defaults backend.DefaultRetention's).
-	History backend.Retention
-	// CronZone is the IANA zone of cron specs without CRON_TZ= (flag --cron-tz, env HADE_CRON_TZ, default
-	// "": the host's zone, as crontab does).
-	CronZone string
-	// LogLevel is the lowest level the cron process logs: debug, info, warn or error (flag --log-level, env
-	// HADE_LOG_LEVEL, default info). `cron start` checks it.
-	LogLevel string
-
-	values map[string]*string // the backends' settings but the secret ones, by flag name
-}
-
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
-// AddCommand as usual) and holds the container, which every command reaches through
-// framework.ContainerFrom(cmd.Context()), and the Scheduler with the registered cron entries
-// (see Scheduler.Entries).
+// AddCommand as usual) and holds the service container: bind the application's providers in it, and every
+// command reaches it through framework.ContainerFrom(cmd.Context()). The framework's `cron` commands are
+// added by command.AddKernelCommands.
 type Root struct {
 	*cobra.Command
 	Container *framework.Container
-	Scheduler *engine.Scheduler
-	Settings  *Settings
 
-	setupErr      error
-	args          []string     // set by SetArgs; nil: os.Args[1:]
-	backendLogger *slog.Logger // see SetBackendLogger
-	backendWait   bool         // see WaitForBackend
+	kernel *kernel.Root
 }
 
-// NewRoot returns a root command named name, with the persistent flags --base-folder, --distributed and
-// the settings of every registered backend, --history-max-runs, --history-max-age, --cron-tz and
-// --log-level, and a container with the App and Backend providers bound.
+// NewRoot returns a root command named name, with the framework's persistent flags and a container where
+// contract.AppKey and contract.BackendKey are bound. A setting that cannot be read from the environment is
+// reported by Execute.
 func NewRoot(name, short string) *Root {
-	settings := &Settings{}
-	command := &cobra.Command{Use: name, Short: short, SilenceUsage: true, SilenceErrors: true}
-	flags := command.PersistentFlags()
-	flags.StringVar(&settings.BaseFolder, "base-folder", envOr(envBaseFolder, "."),
-		"folder that holds storage/ (env "+envBaseFolder+")")
-	flags.StringVar(&settings.Backend, "distributed", envOr(envDistributed, "local"),
-		"backend the cron processes share: "+registeredBackends()+" (env "+envDistributed+")")
-	settings.values = addBackendFlags(flags)
-	envErr := addHistoryFlags(flags, &settings.History)
-	flags.StringVar(&settings.CronZone, "cron-tz", os.Getenv(envCronZone),
-		"IANA time zone of cron specs without CRON_TZ=, e.g. UTC; default the host's zone (env "+envCronZone+")")
-	flags.StringVar(&settings.LogLevel, "log-level", envOr(envLogLevel, "info"),
-		"lowest level the cron process logs: debug, info, warn or error (env "+envLogLevel+")")
-
-	container := framework.NewContainer()
-	root := &Root{Command: command, Container: container, Scheduler: engine.New(), Settings: settings}
-	root.setupErr = errors.Join(envErr,
-		container.Bind(app.Provider{
-			BaseFolder: func() string { return settings.BaseFolder },
-			Setting:    "--base-folder or " + envBaseFolder,
-		}),
-		container.Bind(backendProvider{root: root}),
-	)
-	return root
-}
-
-// registeredBackends lists the registered backends for --help, e.g. "local, redis or etcd".
-func registeredBackends() string {
-	names := slices.Sorted(maps.Keys(backend.Drivers()))
-	switch len(names) {
-	case 0:
-		return "none is registered"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	k := kernel.NewRoot(name, short)
+	return &Root{Command: k.Command, Container: k.Container, kernel: k}
 }
 
 // AddCronCommand registers cmd to run at every tick of spec on this process, with options
@@ -120,7 +44,7 @@ func registeredBackends() string {
 // WithName names it. An invalid spec or option, a nil or non-runnable cmd, or a job name that is invalid
 // or already taken is a registration error, which Execute reports before running anything.
 func (r *Root) AddCronCommand(spec string, cmd *cobra.Command, options ...scheduler.EntryOption) {
-	r.Scheduler.AddCronCommand(spec, cmd, engineOptions(options)...)
+	r.kernel.Scheduler.AddCronCommand(spec, cmd, engineOptions(options)...)
 }
 
 // AddDistributedCronCommand registers cmd to run at every tick of spec on exactly one of the processes
@@ -132,7 +56,7 @@ func (r *Root) AddCronCommand(spec string, cmd *cobra.Command, options ...schedu
 // reported by Execute.
 func (r *Root) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration,
 	options ...scheduler.EntryOption) {
-	r.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime, engineOptions(options)...)
+	r.kernel.Scheduler.AddDistributedCronCommand(serviceName, spec, cmd, holdTime, engineOptions(options)...)
 }
 
 // engineOptions returns options as the engine takes them.
@@ -146,41 +70,16 @@ func engineOptions(options []scheduler.EntryOption) []engine.EntryOption {
 
 // Execute runs the command line (os.Args[1:], or SetArgs's) with ctx, carrying the container, as every
 // command's context. When a cron registration is invalid it returns an error listing every invalid one
-// before running anything, except for operations commands (see AnnotationOperation), help and completion,
-// which run after printing the list as a warning on stderr. No error it returns holds the password of the
-// Redis URL setting nor the etcd password. Turn the error into the process's exit status with Exit or
-// ExitCode.
-func (r *Root) Execute(ctx context.Context) error {
-	err := r.execute(ctx)
-	return secret.ScrubError(err, r.Secrets())
-}
+// before running anything, except for the framework's operations commands (`cron stop`, `cron state`, …),
+// help and completion, which run after printing the list as a warning on stderr. No error it returns holds
+// a password of the settings. Pass it to Exit.
+func (r *Root) Execute(ctx context.Context) error { return r.kernel.Execute(ctx) }
 
-// Secrets returns the credentials of the settings, to scrub from what is shown: the passwords of URL
-// settings (e.g. --redis-url's) and the values of secret ones (e.g. HADE_ETCD_PASSWORD).
-func (r *Root) Secrets() []string {
-	return r.Settings.secrets()
-}
+// SetArgs sets the command line Execute runs instead of os.Args[1:], as cobra.Command.SetArgs does.
+func (r *Root) SetArgs(args []string) { r.kernel.SetArgs(args) }
 
-func (r *Root) execute(ctx context.Context) error {
-	if err := r.setupErr; err != nil {
-		return fmt.Errorf("set up the root command: %w", err)
-	}
-	if err := r.Scheduler.Err(); err != nil {
-		run, warn := r.runsWithInvalidRegistrations()
-		if !run {
-			return fmt.Errorf("invalid cron registrations, nothing was run:\n%w", err)
-		}
-		if warn {
-			fmt.Fprintf(r.ErrOrStderr(), "Warning: invalid cron registrations: `cron start` and the "+
-				"application's commands refuse to run until they are fixed:\n%v\n", err)
-		}
-	}
-	return r.Command.ExecuteContext(framework.WithContainer(ctx, r.Container))
-}
-
-func envOr(name, fallback string) string {
-	if value, ok := os.LookupEnv(name); ok && value != "" {
-		return value
-	}
-	return fallback
-}
+// OpenBackend opens a new client of the backend the settings name (--distributed and the backend's own
+// settings), as the container's contract.BackendKey service is made; an app that binds its own provider to
+// contract.BackendKey may wrap it. Its errors name the flags and environment variables to fix, never a
+// secret; an unregistered backend's error names the registered ones and the import that adds it.
+func (r *Root) OpenBackend(ctx context.Context) (contract.Backend, error) { return r.kernel.OpenBackend(ctx) }

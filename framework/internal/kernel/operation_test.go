@@ -1,4 +1,4 @@
-package console
+package kernel
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ func invalidRoot(ran *[]string) (*Root, *bytes.Buffer) {
 	job := &cobra.Command{Use: "job", RunE: record("job")}
 	stop := &cobra.Command{Use: "stop", RunE: record("stop"), Annotations: map[string]string{AnnotationOperation: "yes"}}
 	root.AddCommand(job, stop)
-	root.AddDistributedCronCommand("bad name", "* * * * * *", job, time.Second)
+	root.Scheduler.AddDistributedCronCommand("bad name", "* * * * * *", job, time.Second)
 	var stderr, stdout bytes.Buffer
 	root.SetErr(&stderr)
 	root.SetOut(&stdout)

@@ -1,4 +1,4 @@
-package console
+package kernel
 
 import (
 	"errors"
@@ -32,8 +32,8 @@ func TestExitPrintsAllButReportedErrors(t *testing.T) {
 		WithExitCode(1, errors.New("stale")): false,
 		errors.New("any"):                    false,
 	} {
-		if got := reported(err); got != want {
-			t.Errorf("reported(%v) = %v, want %v", err, got, want)
+		if got := Reported(err); got != want {
+			t.Errorf("Reported(%v) = %v, want %v", err, got, want)
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 126
+	maxAPINames     = 124
 	maxAPIFields    = 74
 )
 

@@ -11,8 +11,16 @@ import (
 	"sync"
 )
 
-// Container binds providers to keys and makes their services, each built once and shared.
+// Container binds providers to keys and makes their services, each built once and shared. The container a
+// provider's New receives is a view of the same container that also remembers which keys are being built,
+// so that a dependency cycle is an error instead of a deadlock.
 type Container struct {
+	shared *services
+	chain  []string // the keys being built, outermost first, when this is a provider's view
+}
+
+// services are the bindings and services every view of a container shares.
+type services struct {
 	mu        sync.Mutex
 	providers map[string]ServiceProvider
 	instances map[string]*instance
@@ -27,7 +35,7 @@ type instance struct {
 
 // NewContainer returns an empty container.
 func NewContainer() *Container {
-	return &Container{providers: map[string]ServiceProvider{}, instances: map[string]*instance{}}
+	return &Container{shared: &services{providers: map[string]ServiceProvider{}, instances: map[string]*instance{}}}
 }
 
 // Bind registers provider under provider.Name(). Binding a key again replaces its provider as long as its
@@ -41,12 +49,13 @@ func (c *Container) Bind(provider ServiceProvider) error {
 	if key == "" {
 		return fmt.Errorf("container: provider %T has an empty name", provider)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, made := c.instances[key]; made {
+	s := c.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, made := s.instances[key]; made {
 		return fmt.Errorf("container: %q is already made; bind its provider before the first Make", key)
 	}
-	c.providers[key] = provider
+	s.providers[key] = provider
 	return nil
 }
 
@@ -55,66 +64,53 @@ func (c *Container) Bind(provider ServiceProvider) error {
 // error names key and the panic value; every caller waiting for that build gets it; the failure is not
 // kept: the next Make builds again) or when the provider's dependencies lead back to key.
 func (c *Container) Make(key string) (any, error) {
-	return c.make(key, nil)
-}
-
-func (c *Container) make(key string, chain []string) (any, error) {
-	if slices.Contains(chain, key) {
-		return nil, fmt.Errorf("container: dependency cycle %s -> %s", strings.Join(chain, " -> "), key)
+	if slices.Contains(c.chain, key) {
+		return nil, fmt.Errorf("container: dependency cycle %s -> %s", strings.Join(c.chain, " -> "), key)
 	}
-	c.mu.Lock()
-	if inst, ok := c.instances[key]; ok {
-		c.mu.Unlock()
+	s := c.shared
+	s.mu.Lock()
+	if inst, ok := s.instances[key]; ok {
+		s.mu.Unlock()
 		<-inst.done
-		if inst.err != nil {
-			return nil, inst.err
-		}
-		return inst.value, nil
+		return inst.value, inst.err
 	}
-	provider, ok := c.providers[key]
+	provider, ok := s.providers[key]
 	if !ok {
-		c.mu.Unlock()
+		s.mu.Unlock()
 		return nil, fmt.Errorf("container: no provider bound to %q", key)
 	}
 	inst := &instance{done: make(chan struct{})}
-	c.instances[key] = inst
-	c.mu.Unlock()
+	s.instances[key] = inst
+	s.mu.Unlock()
 
-	inst.value, inst.err = build(provider, chainResolver{container: c, chain: append(slices.Clip(chain), key)})
+	inst.value, inst.err = build(provider, &Container{shared: s, chain: append(slices.Clip(c.chain), key)})
 	if inst.err != nil {
 		inst.value, inst.err = nil, fmt.Errorf("make %q: %w", key, inst.err)
-		c.mu.Lock()
-		delete(c.instances, key)
-		c.mu.Unlock()
+		s.mu.Lock()
+		delete(s.instances, key)
+		s.mu.Unlock()
 	}
 	close(inst.done)
 	return inst.value, inst.err
 }
 
-// build calls provider.New, turning a panic into an error naming the provider and the panic value.
-func build(provider ServiceProvider, resolver Resolver) (value any, err error) {
+// build calls provider.New with view, turning a panic into an error naming the provider and the panic
+// value.
+func build(provider ServiceProvider, view *Container) (value any, err error) {
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			value, err = nil, fmt.Errorf("provider %T panicked: %v", provider, recovered)
 		}
 	}()
-	return provider.New(resolver)
+	return provider.New(view)
 }
 
-// chainResolver is the Resolver a provider receives: it remembers which keys are being built so that a
-// cycle is an error instead of a deadlock.
-type chainResolver struct {
-	container *Container
-	chain     []string
-}
-
-func (r chainResolver) Make(key string) (any, error) { return r.container.make(key, r.chain) }
-
-// MakeAs makes the service bound to key and asserts it to T, e.g. MakeAs[contract.App](c, contract.AppKey).
-// It returns Make's errors, or an error naming both types when the service is not a T.
-func MakeAs[T any](resolver Resolver, key string) (T, error) {
+// MakeAs makes the service bound to key in container and asserts it to T, e.g.
+// MakeAs[contract.App](container, contract.AppKey). It returns Make's errors, or an error naming both types
+// when the service is not a T.
+func MakeAs[T any](container *Container, key string) (T, error) {
 	var zero T
-	value, err := resolver.Make(key)
+	value, err := container.Make(key)
 	if err != nil {
 		return zero, err
 	}

@@ -12,19 +12,19 @@ import (
 
 type funcProvider struct {
 	name string
-	new  func(Resolver) (any, error)
+	new  func(*Container) (any, error)
 }
 
-func (p funcProvider) Name() string                { return p.name }
-func (p funcProvider) New(r Resolver) (any, error) { return p.new(r) }
+func (p funcProvider) Name() string                  { return p.name }
+func (p funcProvider) New(r *Container) (any, error) { return p.new(r) }
 
 func TestMakeBuildsOnceUnderConcurrentUse(t *testing.T) {
 	var builds atomic.Int32
 	c := NewContainer()
-	if err := c.Bind(funcProvider{"dep", func(Resolver) (any, error) { return "dep-value", nil }}); err != nil {
+	if err := c.Bind(funcProvider{"dep", func(*Container) (any, error) { return "dep-value", nil }}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Bind(funcProvider{"svc", func(r Resolver) (any, error) {
+	if err := c.Bind(funcProvider{"svc", func(r *Container) (any, error) {
 		builds.Add(1)
 		dep, err := MakeAs[string](r, "dep")
 		return &struct{ dep string }{dep}, err
@@ -54,7 +54,7 @@ func TestMakeBuildsOnceUnderConcurrentUse(t *testing.T) {
 			t.Fatal("callers got different instances")
 		}
 	}
-	if err := c.Bind(funcProvider{"svc", func(Resolver) (any, error) { return nil, nil }}); err == nil {
+	if err := c.Bind(funcProvider{"svc", func(*Container) (any, error) { return nil, nil }}); err == nil {
 		t.Fatal("rebinding a made service must fail")
 	}
 }
@@ -65,7 +65,7 @@ func TestMakeErrors(t *testing.T) {
 		t.Fatalf("unbound: %v", err)
 	}
 	fail := true
-	if err := c.Bind(funcProvider{"flaky", func(Resolver) (any, error) {
+	if err := c.Bind(funcProvider{"flaky", func(*Container) (any, error) {
 		if fail {
 			return nil, errors.New("not yet")
 		}
@@ -84,8 +84,8 @@ func TestMakeErrors(t *testing.T) {
 		t.Fatalf("MakeAs with the wrong type: %v", err)
 	}
 	for _, p := range []funcProvider{
-		{"a", func(r Resolver) (any, error) { return r.Make("b") }},
-		{"b", func(r Resolver) (any, error) { return r.Make("a") }},
+		{"a", func(r *Container) (any, error) { return r.Make("b") }},
+		{"b", func(r *Container) (any, error) { return r.Make("a") }},
 	} {
 		if err := c.Bind(p); err != nil {
 			t.Fatal(err)
@@ -116,7 +116,7 @@ func TestPanickingProviderFailsEveryMakeAndNeverBlocks(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var builds atomic.Int32
 	c := NewContainer()
-	if err := c.Bind(funcProvider{"fragile", func(Resolver) (any, error) {
+	if err := c.Bind(funcProvider{"fragile", func(*Container) (any, error) {
 		if builds.Add(1) == 1 {
 			close(entered)
 			<-release // the concurrent Makes queue behind this build

@@ -82,4 +82,6 @@ func (r *Root) SetArgs(args []string) { r.kernel.SetArgs(args) }
 // settings), as the container's contract.BackendKey service is made; an app that binds its own provider to
 // contract.BackendKey may wrap it. Its errors name the flags and environment variables to fix, never a
 // secret; an unregistered backend's error names the registered ones and the import that adds it.
-func (r *Root) OpenBackend(ctx context.Context) (contract.Backend, error) { return r.kernel.OpenBackend(ctx) }
+func (r *Root) OpenBackend(ctx context.Context) (contract.Backend, error) {
+	return r.kernel.OpenBackend(ctx)
+}

@@ -22,7 +22,7 @@ type recordingProvider struct {
 
 func (p recordingProvider) Name() string { return contract.BackendKey }
 
-func (p recordingProvider) New(framework.Resolver) (any, error) {
+func (p recordingProvider) New(*framework.Container) (any, error) {
 	backend, err := p.root.OpenBackend(context.Background())
 	if err != nil {
 		return nil, err

@@ -21,8 +21,8 @@ type backendProvider struct{ root *Root }
 func (p backendProvider) Name() string { return contract.BackendKey }
 
 // New opens the backend of the settings (see Root.OpenBackend).
-func (p backendProvider) New(resolver framework.Resolver) (any, error) {
-	app, err := framework.MakeAs[contract.App](resolver, contract.AppKey)
+func (p backendProvider) New(container *framework.Container) (any, error) {
+	app, err := framework.MakeAs[contract.App](container, contract.AppKey)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ type selfProvider struct{ root *Root }
 func (p selfProvider) Name() string { return Key }
 
 // New returns the Root.
-func (p selfProvider) New(framework.Resolver) (any, error) { return p.root, nil }
+func (p selfProvider) New(*framework.Container) (any, error) { return p.root, nil }
 
 // Of returns the Root bound in container (see console.NewRoot). It returns an error when container holds
 // none: it is not the container of a root made by console.NewRoot.

@@ -25,7 +25,7 @@ func (p Provider) Name() string { return contract.AppKey }
 
 // New returns a *service with a fresh random AppID. It returns an error when the base folder does not
 // exist or is not a directory, or when no random UUID can be made.
-func (p Provider) New(framework.Resolver) (any, error) {
+func (p Provider) New(*framework.Container) (any, error) {
 	folder, err := filepath.Abs(p.BaseFolder())
 	if err != nil {
 		return nil, fmt.Errorf("base folder %q (%s): %w", p.BaseFolder(), p.Setting, err)

@@ -17,7 +17,6 @@ const memoryBackend = "memory"
 
 func init() {
 	backend.Register(memoryBackend, backend.Driver{Open: func(_ context.Context, options backend.Options) (contract.Backend, error) {
-		retention := memory.Options{PerJob: options.Retention.PerJob, MaxAge: options.Retention.MaxAge}
-		return memory.NewStore(retention).Open(), nil
+		return memory.NewStore(memory.Options{Retention: options.Retention}).Open(), nil
 	}})
 }

@@ -6,7 +6,7 @@
 // A backend's test, here the memory backend's:
 //
 //	func open(t *testing.T, retention backend.Retention) func() contract.Backend {
-//		return memory.NewStore(memory.Options{PerJob: retention.PerJob, MaxAge: retention.MaxAge}).Open
+//		return memory.NewStore(memory.Options{Retention: retention}).Open
 //	}
 //
 //	func TestClaims(t *testing.T) { backendtest.TestClaims(t, open) }

@@ -13,7 +13,7 @@ var _ contract.Backend = memory.NewStore(memory.Options{}).Open()
 
 // open makes a Store with retention; its clients are the "processes" of the suites.
 func open(_ *testing.T, retention backend.Retention) func() contract.Backend {
-	return memory.NewStore(memory.Options{PerJob: retention.PerJob, MaxAge: retention.MaxAge}).Open
+	return memory.NewStore(memory.Options{Retention: retention}).Open
 }
 
 func TestClaims(t *testing.T)          { t.Parallel(); backendtest.TestClaims(t, open) }

@@ -10,22 +10,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// Default retention of the run history, for the Options fields left zero.
-const (
-	defaultPerJob = 1000
-	defaultMaxAge = 30 * 24 * time.Hour
-)
-
 // Options configure a Store. The zero value is ready to use.
 type Options struct {
-	// PerJob is how many run records the history keeps per job, the newest by tick; <= 0 means 1000.
-	PerJob int
-	// MaxAge is how old, by tick, a kept run record may be; <= 0 means 30 days.
-	MaxAge time.Duration
+	// Retention bounds the run history; zero or negative fields are backend.DefaultRetention's.
+	Retention backend.Retention
 	// Now is the backend's clock, by which hold windows, leases, records' ttl and retention are judged;
 	// nil means time.Now. A test may pass a fake clock: it must be safe for concurrent use, and it must
 	// not call the Store (it is called with the Store locked).
@@ -48,11 +41,11 @@ type Store struct {
 
 // NewStore returns an empty Store with options, its zero or negative fields set to their defaults.
 func NewStore(options Options) *Store {
-	if options.PerJob <= 0 {
-		options.PerJob = defaultPerJob
+	if options.Retention.PerJob <= 0 {
+		options.Retention.PerJob = backend.DefaultRetention().PerJob
 	}
-	if options.MaxAge <= 0 {
-		options.MaxAge = defaultMaxAge
+	if options.Retention.MaxAge <= 0 {
+		options.Retention.MaxAge = backend.DefaultRetention().MaxAge
 	}
 	if options.Now == nil {
 		options.Now = time.Now

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
@@ -36,7 +37,7 @@ func TestStoreClock(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := &fakeClock{now: start}
-	backend := memory.NewStore(memory.Options{Now: clock.Now, MaxAge: time.Hour}).Open()
+	backend := memory.NewStore(memory.Options{Now: clock.Now, Retention: backend.Retention{MaxAge: time.Hour}}).Open()
 	claim := contract.Claim{Service: "svc", AppID: "a", Tick: start, HoldTime: time.Second, RunLease: time.Minute}
 	if got, err := backend.ClaimTick(ctx, claim); err != nil || got.Holder != "a" {
 		t.Fatalf("claim at the fake time = %+v, %v; want a", got, err)

@@ -17,7 +17,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 124
+	maxAPINames     = 121
 	maxAPIFields    = 73
 )
 

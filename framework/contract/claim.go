@@ -18,7 +18,8 @@ var ErrDefinitionConflict = errors.New("another definition of the service is liv
 
 // Claim is one claim of a tick of a distributed service.
 type Claim struct {
-	// Service is the service name; it must satisfy ValidateServiceName.
+	// Service is the service name: 1 to 128 bytes of ASCII letters, digits, '_', '-' and '.', starting
+	// with a letter or digit (it becomes part of file names and keys); a backend refuses another.
 	Service string
 	// AppID identifies the claiming process; it must be non-empty.
 	AppID string

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/name"
 	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/schedule"
@@ -117,13 +118,13 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 // that share the backend, with options (WithName, WithTimeout, WithRetry, WithCatchUp): before each run
 // the process claims the tick under serviceName (see contract.Claims.ClaimTick), within ±holdTime of it
 // (holdTime > 0; the hold window) by the backend's clock. "@every" specs are aligned to the Unix epoch. An invalid spec, service name (see
-// contract.ValidateServiceName) or hold time, a service name registered twice, a nil or non-runnable cmd,
+// name.ValidateService) or hold time, a service name registered twice, a nil or non-runnable cmd,
 // or a job name that is invalid or already taken is kept as a registration error (see Err). The job is
 // named after the service unless WithName names it.
 func (s *Scheduler) AddDistributedCronCommand(serviceName, spec string, cmd *cobra.Command, holdTime time.Duration, options ...EntryOption) {
 	s.count++
 	where := fmt.Sprintf("cron registration #%d (AddDistributedCronCommand %q, %q, %s, %s)", s.count, serviceName, spec, commandName(cmd), holdTime)
-	if err := contract.ValidateServiceName(serviceName); err != nil {
+	if err := name.ValidateService(serviceName); err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
 		return
 	}
@@ -179,14 +180,14 @@ func (s *Scheduler) add(where string, spec registration) bool {
 	return true
 }
 
-// checkName returns why name cannot name a new job: it is invalid or another registration took it.
-func (s *Scheduler) checkName(name string) error {
-	if err := contract.ValidateJobName(name); err != nil {
+// checkName returns why job cannot name a new job: it is invalid or another registration took it.
+func (s *Scheduler) checkName(job string) error {
+	if err := name.ValidateJob(job); err != nil {
 		return fmt.Errorf("%w; name the job with scheduler.WithName", err)
 	}
-	if first, taken := s.names[name]; taken {
+	if first, taken := s.names[job]; taken {
 		return fmt.Errorf("job name %q is already used by registration #%d: each entry needs its own; name one "+
-			"of them with scheduler.WithName(\"…\")", name, first)
+			"of them with scheduler.WithName(\"…\")", job, first)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/name"
 )
 
 // MaxDefinitionLen bounds Claim.Definition, so a fence stays a small record.
@@ -106,7 +107,7 @@ func ValidateClaim(c contract.Claim) (contract.Claim, error) {
 
 // ValidateClaimant checks a claim's service name, app id and hold time.
 func validateClaimant(serviceName, appID string, holdTime time.Duration) error {
-	if err := contract.ValidateServiceName(serviceName); err != nil {
+	if err := name.ValidateService(serviceName); err != nil {
 		return err
 	}
 	if appID == "" {

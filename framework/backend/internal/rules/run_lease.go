@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/name"
 )
 
 // UnknownHolder is the holder a re-sent claim names when it did not take the run lease and the lease is
@@ -55,7 +56,7 @@ func (l Lease) Acquire(lease contract.RunLease, ttl time.Duration, now time.Time
 // ValidateRunLease checks a lease given to AcquireRun, RenewRuns or ReleaseRun, and ttl when ttl is
 // checked (withTTL).
 func ValidateRunLease(lease contract.RunLease, ttl time.Duration, withTTL bool) error {
-	if err := contract.ValidateServiceName(lease.Service); err != nil {
+	if err := name.ValidateService(lease.Service); err != nil {
 		return err
 	}
 	switch {

@@ -1,14 +1,14 @@
-package contract
+package name
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestValidateServiceName(t *testing.T) {
+func TestValidateService(t *testing.T) {
 	for _, name := range []string{"foo_func_for_test", "a", "billing.report-v2", "A1", strings.Repeat("x", 128)} {
-		if err := ValidateServiceName(name); err != nil {
-			t.Errorf("ValidateServiceName(%q) = %v, want valid", name, err)
+		if err := ValidateService(name); err != nil {
+			t.Errorf("ValidateService(%q) = %v, want valid", name, err)
 		}
 	}
 	for name, want := range map[string]string{
@@ -25,9 +25,9 @@ func TestValidateServiceName(t *testing.T) {
 		"semi;colon":             "';'",
 		strings.Repeat("x", 129): "129 bytes",
 	} {
-		err := ValidateServiceName(name)
+		err := ValidateService(name)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "use 1 to 128") {
-			t.Errorf("ValidateServiceName(%q) = %v, want an error mentioning %q and what is valid", name, err, want)
+			t.Errorf("ValidateService(%q) = %v, want an error mentioning %q and what is valid", name, err, want)
 		}
 	}
 }

@@ -1,24 +1,26 @@
-package contract
+// Package name checks the names of services and jobs, which become parts of file names and of backend keys
+// (the rule contract.Claim.Service states).
+package name
 
 import (
 	"fmt"
 	"strings"
 )
 
-// MaxServiceNameLength is the longest service name accepted, in bytes.
-const MaxServiceNameLength = 128
+// maxLength is the longest name accepted, in bytes.
+const maxLength = 128
 
-// ValidateServiceName reports whether name can name a distributed service. A service name becomes part
+// ValidateService reports whether name can name a distributed service. A service name becomes part
 // of a file name and of a Redis key, so it must be 1 to 128 bytes of ASCII letters, digits, '_', '-' and
 // '.', starting with a letter or digit: no spaces, no path separators, no "..". The error names the
 // input and what would be valid.
-func ValidateServiceName(name string) error {
+func ValidateService(name string) error {
 	return validateName("service name", name)
 }
 
-// ValidateJobName reports whether name can name a cron job (an entry): the rules of ValidateServiceName,
+// ValidateJob reports whether name can name a cron job (an entry): the rules of ValidateService,
 // since a job name becomes part of the run history's keys.
-func ValidateJobName(name string) error {
+func ValidateJob(name string) error {
 	return validateName("job name", name)
 }
 
@@ -27,7 +29,7 @@ func validateName(kind, name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("%s is empty: %s", kind, valid)
-	case len(name) > MaxServiceNameLength:
+	case len(name) > maxLength:
 		return fmt.Errorf("%s %q is %d bytes long: %s", kind, name, len(name), valid)
 	case strings.ContainsAny(name, " \t\r\n\v\f"):
 		return fmt.Errorf("%s %q contains white space: %s", kind, name, valid)

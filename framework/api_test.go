@@ -12,13 +12,14 @@ import (
 
 // The budget of framework/'s exported API outside internal/: names (types, funcs, vars, consts and
 // methods) and struct fields. The API is above it still: TestAPIBudget holds it to a ceiling, today's
-// counts, which each cut lowers until it reaches the budget. (The ceiling rose once, when the daemon
-// supervisor left framework/command for the importable framework/daemon, as the shape issue asks.)
+// counts, which each cut lowers until it reaches the budget. (The names' ceiling rose twice: when the
+// daemon supervisor left framework/command for the importable framework/daemon, as the shape issue asks,
+// and by one when backend.Driver's two fields gave way to the functions Names, Settings and Open.)
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 121
-	maxAPIFields    = 73
+	maxAPINames     = 122
+	maxAPIFields    = 71
 )
 
 // apiDoc is docs/api.md, relative to this package's directory (the working directory of its tests).

@@ -16,7 +16,7 @@ import (
 const memoryBackend = "memory"
 
 func init() {
-	backend.Register(memoryBackend, backend.Driver{Open: func(_ context.Context, options backend.Options) (contract.Backend, error) {
+	backend.Register(memoryBackend, func(_ context.Context, options backend.Options) (contract.Backend, error) {
 		return memory.NewStore(memory.Options{Retention: options.Retention}).Open(), nil
-	}})
+	})
 }

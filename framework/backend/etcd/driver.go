@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	backend.Register("etcd", backend.Driver{Open: open, Settings: []backend.Setting{
+	backend.Register("etcd", open, []backend.Setting{
 		{Name: "endpoints", Field: "etcd.Config.Endpoints", Default: DefaultEndpoints, Address: true,
 			Usage: "comma-separated host:port or http(s)://host:port of the members"},
 		{Name: "prefix", Field: "etcd.Config.Prefix", Default: DefaultPrefix,
@@ -28,7 +28,7 @@ func init() {
 			Usage: "bound of connecting, authenticating and of the check by cron list"},
 		{Name: "request-timeout", Field: "etcd.Config.RequestTimeout", Default: DefaultRequestTimeout.String(),
 			Usage: "bound of one claim request; a failed one is re-sent while the hold window is open"},
-	}})
+	}...)
 }
 
 // New returns the etcd backend of config once the cluster answered a read within config.DialTimeout and

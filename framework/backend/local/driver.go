@@ -8,7 +8,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-func init() { backend.Register("local", backend.Driver{Open: open}) }
+func init() { backend.Register("local", open) }
 
 // open makes the local backend of options: its files in <options.Folder>/distributed.
 func open(_ context.Context, options backend.Options) (contract.Backend, error) {

@@ -25,12 +25,12 @@ type Config struct {
 }
 
 func init() {
-	backend.Register("redis", backend.Driver{Open: open, Settings: []backend.Setting{
+	backend.Register("redis", open, []backend.Setting{
 		{Name: "url", Field: "redis.Config.URL", Default: DefaultURL, Address: true, URL: true,
 			Usage: "redis://[user:password@]host:port/db, rediss:// for TLS"},
 		{Name: "prefix", Field: "redis.Config.Prefix", Default: DefaultPrefix,
 			Usage: "prefix of every key, one per application sharing a Redis"},
-	}})
+	}...)
 }
 
 // New returns the Redis backend of config once Redis answered PING and INFO within the call bound (see

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strings"
 
@@ -52,7 +51,7 @@ func (r *Root) OpenBackend(ctx context.Context) (contract.Backend, error) {
 
 func (r *Root) openBackend(ctx context.Context, runtimeFolder string) (contract.Backend, error) {
 	settings := r.Settings
-	opened, err := openRegistered(ctx, settings.Backend, backend.Options{Values: settings.backendValues(settings.Backend),
+	opened, err := backend.Open(ctx, settings.Backend, backend.Options{Values: settings.backendValues(settings.Backend),
 		Folder: runtimeFolder, Retention: settings.History, Logger: r.backendLogger, Wait: r.backendWait})
 	if err != nil {
 		return nil, secret.ScrubError(withSettingNames(err, settings.Backend), r.Secrets())
@@ -74,7 +73,7 @@ func (e *settingNamedError) Unwrap() error { return e.cause }
 // environment variable, e.g. "redis.Config.URL" by "--redis-url or HADE_REDIS_URL"; for a backend that is
 // not registered, err after the name of --distributed's setting.
 func withSettingNames(err error, name string) error {
-	if _, registered := backend.Drivers()[name]; !registered {
+	if !slices.Contains(backend.Names(), name) {
 		return fmt.Errorf("--distributed or %s: %w", envDistributed, err)
 	}
 	text := err.Error()
@@ -84,51 +83,4 @@ func withSettingNames(err error, name string) error {
 		}
 	}
 	return &settingNamedError{text: text, cause: err}
-}
-
-// openRegistered makes the backend registered as name with options (Values completed with the defaults,
-// Retention's zero fields set to DefaultRetention's, a nil Logger made slog.Default()). It returns an
-// error naming the backend, the registered ones and the import that adds it when name is not registered,
-// and the Driver's error otherwise.
-func openRegistered(ctx context.Context, name string, options backend.Options) (contract.Backend, error) {
-	driver, ok := backend.Drivers()[name]
-	if !ok {
-		return nil, notRegistered(name)
-	}
-	retention, err := options.Retention.WithDefaults()
-	if err != nil {
-		return nil, err
-	}
-	values := make(map[string]string, len(driver.Settings))
-	for _, setting := range driver.Settings {
-		values[setting.Name] = setting.Default
-		if value, ok := options.Values[setting.Name]; ok {
-			values[setting.Name] = value
-		}
-	}
-	options.Values, options.Retention = values, retention
-	if options.Logger == nil {
-		options.Logger = slog.Default()
-	}
-	return driver.Open(ctx, options)
-}
-
-// notRegistered is the error of openRegistered for an unknown name.
-func notRegistered(name string) error {
-	names := slices.Sorted(maps.Keys(backend.Drivers()))
-	return fmt.Errorf("backend %q is not registered: this application registers %s; a backend of the "+
-		"framework is added by importing its package, e.g. import _ \"github.com/hadeframe/hade/framework/backend/%s\"",
-		name, quoteList(names), name)
-}
-
-// quoteList quotes names and joins them with commas; "none" when there is none.
-func quoteList(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	quoted := make([]string, len(names))
-	for i, name := range names {
-		quoted[i] = fmt.Sprintf("%q", name)
-	}
-	return strings.Join(quoted, ", ")
 }

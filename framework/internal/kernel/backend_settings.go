@@ -1,9 +1,7 @@
 package kernel
 
 import (
-	"maps"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -37,10 +35,9 @@ func (s backendSetting) where() string {
 // backendSettings returns the settings of the registered backends, by backend name then in each backend's
 // order.
 func backendSettings() []backendSetting {
-	drivers := backend.Drivers()
 	var settings []backendSetting
-	for _, name := range slices.Sorted(maps.Keys(drivers)) {
-		for _, setting := range drivers[name].Settings {
+	for _, name := range backend.Names() {
+		for _, setting := range backend.Settings(name) {
 			settings = append(settings, backendSetting{backend: name, Setting: setting})
 		}
 	}

@@ -9,9 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -101,7 +99,7 @@ func NewRoot(name, short string) *Root {
 
 // registeredBackends lists the registered backends for --help, e.g. "local, redis or etcd".
 func registeredBackends() string {
-	names := slices.Sorted(maps.Keys(backend.Drivers()))
+	names := backend.Names()
 	switch len(names) {
 	case 0:
 		return "none is registered"

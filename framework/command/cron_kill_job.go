@@ -11,6 +11,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 func newCronKillCommand(root *kernel.Root) *cobra.Command {
@@ -51,16 +52,16 @@ func kill(cmd *cobra.Command, control contract.JobControl, registry contract.Pro
 	if running == 0 {
 		return kernel.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: nothing to kill", job, len(processes)))
 	}
-	request, err := jobrequest.Send(cmd.Context(), control, job, contract.RequestKill)
+	request, err := jobrequest.Send(cmd.Context(), control, job, order.Kill)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 	defer cancel()
 	confirmed := 0
-	_, err = jobrequest.Await(ctx, control, request.ID, func(answers []contract.ControlAnswer) (contract.ControlAnswer, bool) {
+	_, err = jobrequest.Await(ctx, control, request.ID, func(answers []order.Answer) (order.Answer, bool) {
 		confirmed = len(answers)
-		return contract.ControlAnswer{}, confirmed >= running
+		return order.Answer{}, confirmed >= running
 	})
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("killing %s: %d of the %d processes running it confirmed within %s (request %s); `cron state` shows the runs in progress",

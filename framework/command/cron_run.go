@@ -11,6 +11,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // takeTimeout is how long `cron run` waits for a live process to take its request.
@@ -45,7 +46,7 @@ request within 5s (none runs, none registers JOB, or they cannot reach the backe
 
 // runNow requests a run of job, waits for a process to start it and, with wait, for its end.
 func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bool) error {
-	request, err := jobrequest.Send(cmd.Context(), control, job, contract.RequestRun)
+	request, err := jobrequest.Send(cmd.Context(), control, job, order.Run)
 	if err != nil {
 		return err
 	}

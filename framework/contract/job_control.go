@@ -5,63 +5,58 @@ import (
 	"time"
 )
 
-// RequestKind is the kind of a ControlRequest.
-type RequestKind string
-
-// Kinds of ControlRequest.
-const (
-	RequestRun  RequestKind = "run"  // run the job once now, on exactly one live process
-	RequestKill RequestKind = "kill" // cancel the job's running run wherever it runs
-)
-
 // ControlRequestTTL is how long a request and its answers are kept: a process that sees a request older
 // than this ignores it.
 const ControlRequestTTL = time.Minute
 
-// ControlRequest is an operator's order for one job, taken by every live process at its next heartbeat.
+// ControlRequest is an operator's order about one job (run it now, cancel its run, …) as a backend keeps
+// it: Body, the request itself, which the framework encodes (see framework/internal/order) and the backend
+// stores and returns byte for byte without reading it, and the fields the backend keys and expires it by.
+// Every live process reads it at its next heartbeat (Orders). A backend keeps Made to the millisecond at
+// least.
 type ControlRequest struct {
-	ID   string      // unique (a random UUID), made by the requester
-	Job  string      // the job name
-	Kind RequestKind // RequestRun or RequestKill
-	Made time.Time   // when the requester made it
+	ID   string    // the key: unique (a random UUID), made by the requester
+	Made time.Time // when the requester made it: the backend drops the request ControlRequestTTL later
+	Body []byte    // the encoded request
 }
 
-// ControlAnswer is a process's answer to a request: the outcome of the run it made for a RequestRun, or
-// "killed" for a RequestKill whose run it cancelled.
+// ControlAnswer is a process's answer to a request (the outcome of the run it made, …) as a backend keeps
+// it: the answering process's AppID and Body, the answer itself, which the framework encodes and the
+// backend stores and returns byte for byte without reading it.
 type ControlAnswer struct {
-	AppID   string
-	Outcome Outcome
-	Detail  string
-	At      time.Time
+	AppID string // the answering process's App.AppID()
+	Body  []byte // the encoded answer
 }
 
 // Orders is what every process learns at each heartbeat (ProcessRegistry.Heartbeat): the paused jobs and
 // the requests made within ControlRequestTTL.
 type Orders struct {
 	Paused   []string         // job names, sorted
-	Requests []ControlRequest // oldest first
+	Requests []ControlRequest // oldest first (by Made, then ID)
 }
 
-// JobControl keeps the orders of operators to the cron processes sharing a backend (part of every Backend):
-// paused jobs, persistently, and run-now and kill requests with their answers, kept ControlRequestTTL. The processes read the orders with their
-// heartbeat.
+// JobControl keeps the orders of operators to the cron processes sharing a backend (part of every
+// Backend): paused jobs, persistently, and requests (run now, kill) with their answers, kept
+// ControlRequestTTL. The processes read the orders with their heartbeat.
 type JobControl interface {
 	// SetPaused pauses job (paused true) or resumes it, for every process, until changed again; setting
 	// the current state is not an error. It returns ctx's error when ctx ends first and an error naming
 	// the backend when it fails.
 	SetPaused(ctx context.Context, job string, paused bool) error
-	// AddRequest stores request for the processes. It returns an error when the ID, the job, the kind or
-	// Made is missing or the kind unknown, and errors as SetPaused.
+	// AddRequest stores request (a copy of its Body) for the processes until ControlRequestTTL after its
+	// Made. It returns an error when the ID, Made or the Body is missing, and errors as SetPaused.
 	AddRequest(ctx context.Context, request ControlRequest) error
 	// TakeRequest takes request id for appID: it returns true to the first caller only, false to every
-	// other (one process runs a RequestRun). Errors as SetPaused.
+	// other (one process runs a requested run). Errors as SetPaused.
 	TakeRequest(ctx context.Context, id, appID string) (bool, error)
 	// Paused returns the paused jobs, sorted. Errors as SetPaused.
 	Paused(ctx context.Context) ([]string, error)
-	// Answer stores a process's answer to the request id; answers of one request are kept in order.
-	// Errors as SetPaused.
+	// Answer stores answer (a copy of its Body) after the answers to the request id so far, for
+	// ControlRequestTTL: a request has any number of answers, of one process or of many; the request need
+	// not be stored (it may have expired). It returns an error when id, answer.AppID or answer.Body is
+	// missing, and errors as SetPaused.
 	Answer(ctx context.Context, id string, answer ControlAnswer) error
-	// Answers returns the answers to request id so far, oldest first (none is not an error). Errors as
-	// SetPaused.
+	// Answers returns the answers to the request id so far, oldest first, each with its AppID and Body
+	// (none is not an error). Errors as SetPaused.
 	Answers(ctx context.Context, id string) ([]ControlAnswer, error)
 }

@@ -20,7 +20,7 @@ type RunRecord struct {
 
 // Outcome is how a process ended its handling of a tick, as the run's log line names it: "ok", "error",
 // "panic", "timeout", "skipped", "missed", "paused", "lease_lost", … (scheduler.RecordedOutcomes lists those
-// a record may have); an answer to a run request carries the outcome of the run it made.
+// a record may have); the framework's answers to run requests carry it too.
 type Outcome string
 
 // RunQuery selects records: every field left zero selects everything.

@@ -10,11 +10,15 @@ import (
 )
 
 // TestJobControl runs the conformance suite of contract.JobControl, and of the orders that
-// contract.ProcessRegistry.Heartbeat returns, against the stores open makes.
+// contract.ProcessRegistry.Heartbeat returns, against the stores open makes: pauses, requests and
+// answers with their bodies byte for byte, the requests' order and ttl, answers of several processes,
+// take-once, bad input and closed clients.
 func TestJobControl(t *testing.T, open Open) {
 	t.Run("PauseAndResume", func(t *testing.T) { testControlPause(t, open) })
 	t.Run("Requests", func(t *testing.T) { testControlRequests(t, open) })
+	t.Run("RequestBodies", func(t *testing.T) { testControlRequestBodies(t, open) })
 	t.Run("Answers", func(t *testing.T) { testControlAnswers(t, open) })
+	t.Run("AnswerBodies", func(t *testing.T) { testControlAnswerBodies(t, open) })
 	t.Run("BadInput", func(t *testing.T) { testControlBadInput(t, open) })
 	t.Run("TakeAndPaused", func(t *testing.T) { testControlTakeAndPaused(t, open) })
 	t.Run("Closed", func(t *testing.T) { testControlClosed(t, open) })
@@ -55,66 +59,31 @@ func testControlPause(t *testing.T, open Open) {
 	}
 }
 
-func testControlRequests(t *testing.T, open Open) {
-	newClient := connect(t, open, defaultRetention)
-	operator, process := newClient(), newClient()
-	now := time.Now().Truncate(time.Millisecond)
-	requests := []contract.ControlRequest{
-		{ID: "r1", Job: "report", Kind: contract.RequestRun, Made: now.Add(-2 * time.Second)},
-		{ID: "r2", Job: "report", Kind: contract.RequestKill, Made: now.Add(-time.Second)},
-		{ID: "old", Job: "report", Kind: contract.RequestRun, Made: now.Add(-2 * contract.ControlRequestTTL)},
-	}
-	for _, r := range requests {
-		if err := operator.AddRequest(context.Background(), r); err != nil {
-			t.Fatalf("AddRequest(%+v): %v", r, err)
-		}
-	}
-	got := orders(t, process).Requests
-	if len(got) != 2 || got[0].ID != "r1" || got[1].ID != "r2" || got[1].Kind != contract.RequestKill ||
-		got[0].Job != "report" || !got[0].Made.Equal(requests[0].Made) {
-		t.Fatalf("requests %+v; want r1 (run) then r2 (kill), as made, and not the one made 2 TTLs ago", got)
-	}
-}
-
-func testControlAnswers(t *testing.T, open Open) {
-	newClient := connect(t, open, defaultRetention)
-	operator, a, b := newClient(), newClient(), newClient()
-	at := time.Now().Truncate(time.Millisecond)
-	if err := operator.AddRequest(context.Background(), contract.ControlRequest{ID: "r1", Job: "j", Kind: contract.RequestRun, Made: at}); err != nil {
-		t.Fatal(err)
-	}
-	for _, answer := range []struct {
-		store contract.Backend
-		a     contract.ControlAnswer
-	}{
-		{a, contract.ControlAnswer{AppID: "a", Outcome: "started", At: at.Add(time.Millisecond)}},
-		{b, contract.ControlAnswer{AppID: "b", Outcome: "ok", Detail: "ran 2ms", At: at.Add(2 * time.Millisecond)}},
-	} {
-		if err := answer.store.Answer(context.Background(), "r1", answer.a); err != nil {
-			t.Fatalf("Answer: %v", err)
-		}
-	}
-	got, err := operator.Answers(context.Background(), "r1")
-	if err != nil || len(got) != 2 || got[0].AppID != "a" || got[1].Outcome != "ok" || got[1].Detail != "ran 2ms" ||
-		!got[1].At.Equal(at.Add(2*time.Millisecond)) {
-		t.Fatalf("Answers(r1) = %+v, %v; want a's then b's, as given", got, err)
-	}
-	if got, err := operator.Answers(context.Background(), "unknown"); err != nil || len(got) != 0 {
-		t.Fatalf("Answers of an unknown request = %+v, %v; want none, no error", got, err)
-	}
-}
-
 func testControlBadInput(t *testing.T, open Open) {
 	store := connect(t, open, defaultRetention)()
 	ctx := context.Background()
+	body := []byte(`{"j":"report"}`)
 	for _, bad := range []contract.ControlRequest{
-		{Job: "j", Kind: contract.RequestRun, Made: time.Now()},
-		{ID: "x", Kind: contract.RequestRun, Made: time.Now()},
-		{ID: "x", Job: "j", Kind: "explode", Made: time.Now()},
+		{Made: time.Now(), Body: body},
+		{ID: "x", Body: body},
+		{ID: "x", Made: time.Now()},
+		{ID: "x", Made: time.Now(), Body: []byte{}},
 	} {
 		if err := store.AddRequest(ctx, bad); err == nil {
-			t.Errorf("AddRequest(%+v) succeeded; want an error naming what is missing or unknown", bad)
+			t.Errorf("AddRequest(%+v) succeeded; want an error naming what is missing", bad)
 		}
+	}
+	for id, bad := range map[string]contract.ControlAnswer{
+		"":  {AppID: "a", Body: body},
+		"x": {Body: body},
+		"y": {AppID: "a"},
+	} {
+		if err := store.Answer(ctx, id, bad); err == nil {
+			t.Errorf("Answer(%q, %+v) succeeded; want an error naming what is missing", id, bad)
+		}
+	}
+	if _, err := store.Answers(ctx, ""); err == nil {
+		t.Error("Answers of an empty request id succeeded")
 	}
 	if err := store.SetPaused(ctx, "", true); err == nil {
 		t.Error("SetPaused of an empty job name succeeded")
@@ -173,7 +142,7 @@ func testControlClosed(t *testing.T, open Open) {
 	if err := store.SetPaused(ctx, "j", true); err == nil {
 		t.Error("SetPaused after Close: no error")
 	}
-	if err := store.AddRequest(ctx, contract.ControlRequest{ID: "r", Job: "j", Kind: contract.RequestRun, Made: time.Now()}); err == nil {
+	if err := store.AddRequest(ctx, controlRequest("r", time.Now())); err == nil {
 		t.Error("AddRequest after Close: no error")
 	}
 	if _, err := store.TakeRequest(ctx, "r", "a"); err == nil {
@@ -181,5 +150,11 @@ func testControlClosed(t *testing.T, open Open) {
 	}
 	if _, err := store.Paused(ctx); err == nil {
 		t.Error("Paused after Close: no error")
+	}
+	if err := store.Answer(ctx, "r", controlAnswer("a", "ok")); err == nil {
+		t.Error("Answer after Close: no error")
+	}
+	if _, err := store.Answers(ctx, "r"); err == nil {
+		t.Error("Answers after Close: no error")
 	}
 }

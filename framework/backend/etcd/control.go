@@ -1,8 +1,8 @@
 package etcd
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
@@ -20,11 +21,17 @@ import (
 // The job control of the etcd backend (contract.JobControl), under <prefix>control/:
 //   - paused/<job> (path-escaped, as the history's job names): a paused job; its value is when it was
 //     paused (RFC 3339, for operators). No lease: a pause lasts until resumed.
-//   - requests/<made>/<id>: a request, its value contract.ControlRequest as JSON; <made> is its Made in µs,
-//     20 digits whose byte order is the order of times (encodeMicros), so the keys list oldest first and a
-//     heartbeat reads only those made within contract.ControlRequestTTL, by a key range.
-//   - answers/<id>/<at>/<app id>: an answer, its value contract.ControlAnswer as JSON; <at> as <made>, so
-//     a request's answers list oldest first.
+//   - request-records/<made>/<id>: a request, its value the body, byte for byte; <made> is its Made in µs,
+//     20 digits whose byte order is the order of times (encodeMicros), so the keys list oldest first (by
+//     Made, then ID) and a heartbeat reads only those made within contract.ControlRequestTTL, by a key
+//     range.
+//   - answer-records/<id>/<place>/<client>/<app id>: an answer, its value the body; <place> (as <made>)
+//     is a stamp of the answering backend's clock that grows with each answer and record it stores
+//     (appendStamps) and <client> names that backend (random), so that each answer has a key of its own.
+//     Answers reads a request's answers in the order etcd stored them: by their keys' create revision.
+//
+// <id> and <app id> are path-escaped. The requests and answers of the framework's previous format
+// (requests/, answers/) are not read; their leases delete them within ControlRequestTTL.
 //
 // Requests and answers are put with a lease of contract.ControlRequestTTL granted for each (2 requests: a
 // Grant and a Put), which etcd deletes when it expires, so nothing needs cleaning. One lease per key, not a
@@ -44,12 +51,20 @@ func (e *etcdBackend) pausedKey(job string) string {
 	return e.controlPrefix() + "paused/" + url.PathEscape(job)
 }
 
+func (e *etcdBackend) requestsPrefix() string { return e.controlPrefix() + "request-records/" }
+
 func (e *etcdBackend) requestKey(r contract.ControlRequest) string {
-	return e.controlPrefix() + "requests/" + encodeMicros(r.Made) + "/" + url.PathEscape(r.ID)
+	return e.requestsPrefix() + encodeMicros(r.Made) + "/" + url.PathEscape(r.ID)
 }
 
 func (e *etcdBackend) answersPrefix(id string) string {
-	return e.controlPrefix() + "answers/" + url.PathEscape(id) + "/"
+	return e.controlPrefix() + "answer-records/" + url.PathEscape(id) + "/"
+}
+
+// answerKey is the key of appID's answer to request id, placed after every answer this backend stored.
+func (e *etcdBackend) answerKey(id, appID string) string {
+	place := encodeMicros(time.UnixMicro(e.appendStamps(1)))
+	return e.answersPrefix(id) + place + "/" + e.client + "/" + url.PathEscape(appID)
 }
 
 // SetPaused implements contract.JobControl.SetPaused in one request: a Put of job's paused key, or its
@@ -80,31 +95,22 @@ func (e *etcdBackend) SetPaused(ctx context.Context, job string, paused bool) er
 }
 
 // AddRequest implements contract.JobControl.AddRequest: request under a lease of ControlRequestTTL (a Grant
-// and a Put). Besides the contract's errors, a request without Made is an error (it would never be seen).
+// and a Put). It returns an error for a missing ID, Made or body (rules.ValidateControlRequest).
 func (e *etcdBackend) AddRequest(ctx context.Context, request contract.ControlRequest) error {
 	if err := rules.ValidateControlRequest(request); err != nil {
 		return err
 	}
-	value, err := json.Marshal(request)
-	if err != nil {
-		return fmt.Errorf("control request %q: %w", request.ID, err)
-	}
-	what := fmt.Sprintf("%s request %q of job %q", request.Kind, request.ID, request.Job)
-	return e.putExpiring(ctx, what, e.requestKey(request), value)
+	return e.putExpiring(ctx, fmt.Sprintf("request %q", request.ID), e.requestKey(request), request.Body)
 }
 
 // Answer implements contract.JobControl.Answer: answer under a lease of ControlRequestTTL (a Grant and a
-// Put). It returns an error when id is empty.
+// Put). It returns an error for an empty id, app id or body (rules.ValidateControlAnswer).
 func (e *etcdBackend) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {
-	if id == "" {
-		return fmt.Errorf("answer %q of process %q without a request id: Answer needs one", answer.Outcome, answer.AppID)
+	if err := rules.ValidateControlAnswer(id, answer); err != nil {
+		return err
 	}
-	value, err := json.Marshal(answer)
-	if err != nil {
-		return fmt.Errorf("answer to request %q: %w", id, err)
-	}
-	key := e.answersPrefix(id) + encodeMicros(answer.At) + "/" + url.PathEscape(answer.AppID)
-	return e.putExpiring(ctx, fmt.Sprintf("answer of process %q to request %q", answer.AppID, id), key, value)
+	what := fmt.Sprintf("answer of process %q to request %q", answer.AppID, id)
+	return e.putExpiring(ctx, what, e.answerKey(id, answer.AppID), answer.Body)
 }
 
 // putExpiring puts value at key with a new lease of ControlRequestTTL.
@@ -130,8 +136,8 @@ func (e *etcdBackend) putExpiring(ctx context.Context, what, key string, value [
 	return nil
 }
 
-// Answers implements contract.JobControl.Answers in one read, ordered by At. It returns an error when id
-// is empty, or naming the key of a value that is not an answer.
+// Answers implements contract.JobControl.Answers in one read, in the order stored (by create revision). It
+// returns an error when id is empty, or naming a key that is not an answer's.
 func (e *etcdBackend) Answers(ctx context.Context, id string) ([]contract.ControlAnswer, error) {
 	if id == "" {
 		return nil, errors.New("Answers needs a request id, got an empty one")
@@ -150,13 +156,19 @@ func (e *etcdBackend) Answers(ctx context.Context, id string) ([]contract.Contro
 	if err != nil {
 		return nil, e.storeError(ctx, "job control", what, err)
 	}
-	answers := make([]contract.ControlAnswer, 0, len(response.Kvs))
-	for _, kv := range response.Kvs {
-		var answer contract.ControlAnswer
-		if err := json.Unmarshal(kv.Value, &answer); err != nil {
-			return nil, fmt.Errorf("job control in etcd at %s: key %s is not an answer (%v): delete it", e.endpoints, kv.Key, err)
+	kvs := response.Kvs
+	slices.SortFunc(kvs, func(a, b *mvccpb.KeyValue) int {
+		return cmp.Compare(a.CreateRevision, b.CreateRevision)
+	})
+	answers := make([]contract.ControlAnswer, 0, len(kvs))
+	for _, kv := range kvs {
+		rest := strings.Split(strings.TrimPrefix(string(kv.Key), e.answersPrefix(id)), "/") // place/client/app id
+		appID, err := url.PathUnescape(rest[len(rest)-1])
+		if err != nil || len(rest) != 3 || appID == "" {
+			return nil, fmt.Errorf("job control in etcd at %s: key %s is not an answer's: delete it",
+				e.endpoints, kv.Key)
 		}
-		answers = append(answers, answer)
+		answers = append(answers, contract.ControlAnswer{AppID: appID, Body: kv.Value})
 	}
 	return answers, nil
 }
@@ -164,7 +176,7 @@ func (e *etcdBackend) Answers(ctx context.Context, id string) ([]contract.Contro
 // ordersReads are the reads of the orders at now, for the heartbeat's Txn: the paused jobs (keys only),
 // then the requests made since now-ControlRequestTTL.
 func (e *etcdBackend) ordersReads(now time.Time) []clientv3.Op {
-	requests := e.controlPrefix() + "requests/"
+	requests := e.requestsPrefix()
 	return []clientv3.Op{
 		clientv3.OpGet(e.controlPrefix()+"paused/", clientv3.WithPrefix(), clientv3.WithKeysOnly()),
 		clientv3.OpGet(requests+encodeMicros(now.Add(-contract.ControlRequestTTL)), clientv3.WithRange(clientv3.GetPrefixRangeEnd(requests))),
@@ -184,15 +196,33 @@ func (e *etcdBackend) parseOrders(reads []*pb.ResponseOp, now time.Time) (contra
 	}
 	cutoff := now.Add(-contract.ControlRequestTTL)
 	for _, kv := range reads[1].GetResponseRange().GetKvs() {
-		var request contract.ControlRequest
-		if err := json.Unmarshal(kv.Value, &request); err != nil {
-			return contract.Orders{}, fmt.Errorf("job control in etcd at %s: key %s is not a control request (%v): delete it", e.endpoints, kv.Key, err)
+		request, err := e.parseRequest(kv.Key, kv.Value)
+		if err != nil {
+			return contract.Orders{}, fmt.Errorf("job control in etcd at %s: key %s is not a control request's "+
+				"(%v): delete it", e.endpoints, kv.Key, err)
 		}
-		if request.Made.After(cutoff) {
+		if !request.Made.Before(cutoff) {
 			orders.Requests = append(orders.Requests, request)
 		}
 	}
 	return orders, nil
+}
+
+// parseRequest returns the request stored at key (requestKey) with body value.
+func (e *etcdBackend) parseRequest(key, value []byte) (contract.ControlRequest, error) {
+	made, escaped, found := strings.Cut(strings.TrimPrefix(string(key), e.requestsPrefix()), "/")
+	if !found {
+		return contract.ControlRequest{}, errors.New("not <made>/<id>")
+	}
+	id, err := url.PathUnescape(escaped)
+	if err != nil {
+		return contract.ControlRequest{}, err
+	}
+	at, err := decodeMicros(made)
+	if err != nil {
+		return contract.ControlRequest{}, err
+	}
+	return contract.ControlRequest{ID: id, Made: at, Body: value}, nil
 }
 
 // parsePaused reads the paused jobs, sorted, from a range read of the paused keys.

@@ -28,8 +28,8 @@ func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
 	}
 	now := time.Now()
 	for i := range 5 {
-		request := contract.ControlRequest{ID: fmt.Sprintf("r%d", i), Job: "report", Kind: contract.RequestRun,
-			Made: now.Add(time.Duration(i-5) * time.Second)}
+		request := contract.ControlRequest{ID: fmt.Sprintf("r%d", i), Made: now.Add(time.Duration(i-5) * time.Second),
+			Body: []byte(`{"j":"report","k":"run"}`)}
 		if err := operator.AddRequest(ctx, request); err != nil {
 			t.Fatal(err)
 		}
@@ -51,6 +51,9 @@ func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
 	}
 }
 
+// answer is an answer of app a.
+var answer = contract.ControlAnswer{AppID: "a", Body: []byte(`{"o":"ok"}`)}
+
 func setPausedOrFail(t *testing.T, backend *etcdBackend, job string) {
 	t.Helper()
 	if err := backend.SetPaused(context.Background(), job, true); err != nil {
@@ -65,11 +68,11 @@ func TestEtcdControlKeysExpire(t *testing.T) {
 	open := newEtcdStore(t, cluster, historyRetention{})
 	operator, process := open(), open()
 	ctx := context.Background()
-	request := contract.ControlRequest{ID: "r1", Job: "report", Kind: contract.RequestKill, Made: time.Now()}
+	request := contract.ControlRequest{ID: "r1", Made: time.Now(), Body: []byte(`{"j":"report","k":"kill"}`)}
 	if err := operator.AddRequest(ctx, request); err != nil {
 		t.Fatal(err)
 	}
-	if err := operator.Answer(ctx, "r1", contract.ControlAnswer{AppID: "a", Outcome: "killed", At: time.Now()}); err != nil {
+	if err := operator.Answer(ctx, "r1", answer); err != nil {
 		t.Fatal(err)
 	}
 	if err := operator.Close(); err != nil {
@@ -91,18 +94,54 @@ func TestEtcdControlKeysExpire(t *testing.T) {
 	}
 }
 
+// The requests and answers of the framework's previous format, under their old keys, are not read: a
+// heartbeat and Answers return none of them, and no error. An app id with a slash and a percent comes back
+// whole.
+func TestEtcdControlPreviousFormatAndEscapes(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newEtcdStore(t, cluster, historyRetention{})()
+	ctx := context.Background()
+	client, err := backend.conn.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]string{
+		backend.controlPrefix() + "requests/" + encodeMicros(time.Now()) + "/old":    `{"ID":"old","Job":"report","Kind":"run"}`,
+		backend.controlPrefix() + "answers/old/" + encodeMicros(time.Now()) + "/app": `{"AppID":"app","Outcome":"ok"}`,
+	}
+	for key, value := range old {
+		if _, err := client.Put(ctx, key, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	orders, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte("{}")}, time.Minute)
+	if err != nil || len(orders.Requests) != 0 {
+		t.Fatalf("Heartbeat with a request of the previous format = %+v, %v; want no request, no error", orders, err)
+	}
+	if answers, err := backend.Answers(ctx, "old"); err != nil || len(answers) != 0 {
+		t.Fatalf("Answers with an answer of the previous format = %+v, %v; want none, no error", answers, err)
+	}
+	slashed := contract.ControlAnswer{AppID: "host/a%2F", Body: []byte("x")}
+	if err := backend.Answer(ctx, "id/1", slashed); err != nil {
+		t.Fatal(err)
+	}
+	if answers, err := backend.Answers(ctx, "id/1"); err != nil || len(answers) != 1 || answers[0].AppID != slashed.AppID {
+		t.Fatalf("Answers(id/1) = %+v, %v; want the answer of %q", answers, err, slashed.AppID)
+	}
+}
+
 // Bad input is an error naming the field and what is valid; an ended ctx returns its error.
 func TestEtcdControlBadInput(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
 	backend := newEtcdStore(t, cluster, historyRetention{})()
 	ctx := context.Background()
 	made := time.Now()
-	for request, want := range map[contract.ControlRequest]string{
-		{Job: "j", Kind: contract.RequestRun, Made: made}:           "ControlRequest.ID",
-		{ID: "x", Kind: contract.RequestRun, Made: made}:            "ControlRequest.Job",
-		{ID: "x", Job: "j", Kind: "explode", Made: made}:            `"explode", want "run" or "kill"`,
-		{ID: "x", Job: "j", Kind: contract.RequestKill}:             "ControlRequest.Made",
-		{ID: "x", Job: "j", Kind: contract.RequestKill, Made: made}: "",
+	body := []byte(`{"j":"j","k":"kill"}`)
+	for want, request := range map[string]contract.ControlRequest{
+		"ControlRequest.ID":   {Made: made, Body: body},
+		"ControlRequest.Made": {ID: "x", Body: body},
+		"ControlRequest.Body": {ID: "x", Made: made},
+		"":                    {ID: "x", Made: made, Body: body},
 	} {
 		err := backend.AddRequest(ctx, request)
 		if (want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), want) {
@@ -112,8 +151,12 @@ func TestEtcdControlBadInput(t *testing.T) {
 	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name") {
 		t.Errorf("SetPaused of an empty job: %v; want an error naming the job", err)
 	}
-	if err := backend.Answer(ctx, "", contract.ControlAnswer{AppID: "a"}); err == nil {
+	if err := backend.Answer(ctx, "", answer); err == nil {
 		t.Error("Answer to an empty request id succeeded")
+	}
+	if err := backend.Answer(ctx, "x", contract.ControlAnswer{Body: answer.Body}); err == nil ||
+		!strings.Contains(err.Error(), "ControlAnswer.AppID") {
+		t.Errorf("Answer without an app id: %v; want an error naming ControlAnswer.AppID", err)
 	}
 	if _, err := backend.Answers(ctx, ""); err == nil {
 		t.Error("Answers of an empty request id succeeded")
@@ -127,8 +170,8 @@ func TestEtcdControlBadInput(t *testing.T) {
 		}
 	}
 	checkCanceled("SetPaused", backend.SetPaused(canceled, "j", true))
-	checkCanceled("AddRequest", backend.AddRequest(canceled, contract.ControlRequest{ID: "x", Job: "j", Kind: "run", Made: made}))
-	checkCanceled("Answer", backend.Answer(canceled, "x", contract.ControlAnswer{AppID: "a"}))
+	checkCanceled("AddRequest", backend.AddRequest(canceled, contract.ControlRequest{ID: "x", Made: made, Body: body}))
+	checkCanceled("Answer", backend.Answer(canceled, "x", answer))
 	_, err := backend.Answers(canceled, "x")
 	checkCanceled("Answers", err)
 }
@@ -151,8 +194,8 @@ func TestEtcdControlClusterDown(t *testing.T) {
 		}
 	}
 	check("SetPaused", backend.SetPaused(ctx, "job", false))
-	check("AddRequest", backend.AddRequest(ctx, contract.ControlRequest{ID: "r", Job: "job", Kind: "run", Made: time.Now()}))
-	check("Answer", backend.Answer(ctx, "r", contract.ControlAnswer{AppID: "a", At: time.Now()}))
+	check("AddRequest", backend.AddRequest(ctx, contract.ControlRequest{ID: "r", Made: time.Now(), Body: []byte("run")}))
+	check("Answer", backend.Answer(ctx, "r", answer))
 	_, err := backend.Answers(ctx, "r")
 	check("Answers", err)
 }
@@ -177,7 +220,7 @@ func BenchmarkEtcdHeartbeat(b *testing.B) {
 		}
 	}
 	for i := range 3 {
-		request := contract.ControlRequest{ID: fmt.Sprint(i), Job: "report", Kind: contract.RequestRun, Made: time.Now()}
+		request := contract.ControlRequest{ID: fmt.Sprint(i), Made: time.Now(), Body: []byte(`{"j":"report","k":"run"}`)}
 		if err := backend.AddRequest(ctx, request); err != nil {
 			b.Fatal(err)
 		}

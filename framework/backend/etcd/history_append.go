@@ -117,9 +117,9 @@ func (e *etcdBackend) historyPuts(records []contract.RunRecord, cutoff time.Time
 	return puts, nil
 }
 
-// appendStamps returns the first of n places in the append order for records this backend appends now:
-// µs of its clock, each later than every place it gave before, so its appends keep their order however
-// its clock moves.
+// appendStamps returns the first of n places in the append order for records this backend appends now
+// (or for a control answer it stores): µs of its clock, each later than every place it gave before, so its
+// appends keep their order however its clock moves.
 func (e *etcdBackend) appendStamps(n int) int64 {
 	e.historyMu.Lock()
 	defer e.historyMu.Unlock()

@@ -14,15 +14,15 @@ const (
 	pauseJob       = `INSERT INTO paused (job, since_us) VALUES (?, ?) ON CONFLICT (job) DO NOTHING`
 	resumeJob      = `DELETE FROM paused WHERE job = ?`
 	pausedJobs     = `SELECT job FROM paused ORDER BY job`
-	insertRequest  = `INSERT INTO requests (id, job, kind, made_us) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
-	liveRequests   = `SELECT id, job, kind, made_us FROM requests WHERE made_us >= ? ORDER BY made_us, id`
-	deleteRequests = `DELETE FROM requests WHERE made_us < ?`
-	deleteAnswers  = `DELETE FROM answers WHERE at_us < ?`
+	insertRequest  = `INSERT INTO request_records (id, made_us, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	liveRequests   = `SELECT id, made_us, body FROM request_records WHERE made_us >= ? ORDER BY made_us, id`
+	deleteRequests = `DELETE FROM request_records WHERE made_us < ?`
+	deleteAnswers  = `DELETE FROM answer_records WHERE stored_us < ?`
 	deleteTaken    = `DELETE FROM taken WHERE at_us < ?`
 	takeRequest    = `INSERT INTO taken (request_id, app_id, at_us) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING`
-	insertAnswer   = `INSERT INTO answers (request_id, seq, app_id, outcome, detail, at_us)
-		VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM answers WHERE request_id = ?1), ?2, ?3, ?4, ?5)`
-	requestAnswers = `SELECT app_id, outcome, detail, at_us FROM answers WHERE request_id = ? ORDER BY seq`
+	insertAnswer   = `INSERT INTO answer_records (request_id, seq, app_id, body, stored_us)
+		VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM answer_records WHERE request_id = ?1), ?2, ?3, ?4)`
+	requestAnswers = `SELECT app_id, body FROM answer_records WHERE request_id = ? ORDER BY seq`
 )
 
 // SetPaused implements contract.JobControl.SetPaused: it stores job in the paused table (keeping when it was
@@ -55,10 +55,10 @@ func (l *localBackend) SetPaused(ctx context.Context, job string, paused bool) e
 }
 
 // AddRequest implements contract.JobControl.AddRequest: in one transaction of the database file (created
-// with its folder when missing) it deletes the requests and answers older than contract.ControlRequestTTL by
-// l's clock and inserts request, times kept to the microsecond. It returns an error for a missing ID, job
-// or Made, a kind other than contract.RequestRun and contract.RequestKill, or an ID already stored, and
-// errors as SetPaused.
+// with its folder when missing) it deletes the requests, answers and takes older than
+// contract.ControlRequestTTL by l's clock and inserts request, Made kept to the microsecond. It returns an
+// error for a missing ID, Made or body (rules.ValidateControlRequest) or an ID already stored, and errors
+// as SetPaused.
 func (l *localBackend) AddRequest(ctx context.Context, request contract.ControlRequest) error {
 	if err := rules.ValidateControlRequest(request); err != nil {
 		return err
@@ -78,7 +78,7 @@ func (l *localBackend) AddRequest(ctx context.Context, request contract.ControlR
 				return err
 			}
 		}
-		result, err := tx.ExecContext(ctx, insertRequest, request.ID, request.Job, request.Kind, request.Made.UnixMicro())
+		result, err := tx.ExecContext(ctx, insertRequest, request.ID, request.Made.UnixMicro(), request.Body)
 		if err != nil {
 			return err
 		}
@@ -95,12 +95,13 @@ func (l *localBackend) AddRequest(ctx context.Context, request contract.ControlR
 	return nil
 }
 
-// Answer implements contract.JobControl.Answer: it stores answer as the next of request id's answers, times
-// kept to the microsecond, in the database file (created with its folder when missing). The request need
-// not be stored (it may have expired). It returns an error for an empty id, and errors as SetPaused.
+// Answer implements contract.JobControl.Answer: it stores answer as the next of request id's answers, to
+// be deleted contract.ControlRequestTTL after now by l's clock, in the database file (created with its
+// folder when missing). The request need not be stored (it may have expired). It returns an error for an
+// empty id, app id or body (rules.ValidateControlAnswer), and errors as SetPaused.
 func (l *localBackend) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {
-	if id == "" {
-		return fmt.Errorf("job control: answer of %q to an empty request ID: give the ID of the request", answer.AppID)
+	if err := rules.ValidateControlAnswer(id, answer); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("job control: answer to request %q: %w", id, err)
@@ -109,15 +110,15 @@ func (l *localBackend) Answer(ctx context.Context, id string, answer contract.Co
 	if err != nil {
 		return l.databaseError(ctx, "job control", err)
 	}
-	_, err = db.ExecContext(ctx, insertAnswer, id, answer.AppID, answer.Outcome, answer.Detail, answer.At.UnixMicro())
+	_, err = db.ExecContext(ctx, insertAnswer, id, answer.AppID, answer.Body, l.now().UnixMicro())
 	if err != nil {
 		return l.databaseError(ctx, "job control", err)
 	}
 	return nil
 }
 
-// Answers implements contract.JobControl.Answers: the answers stored for request id, in the order stored,
-// times in UTC; none (nil) for an unknown request. With no database file yet, it returns none and creates
+// Answers implements contract.JobControl.Answers: the answers stored for request id, in the order stored;
+// none (nil) for an unknown request. With no database file yet, it returns none and creates
 // nothing. It returns an error for an empty id, and errors as SetPaused.
 func (l *localBackend) Answers(ctx context.Context, id string) ([]contract.ControlAnswer, error) {
 	if id == "" {
@@ -147,21 +148,19 @@ func (l *localBackend) Answers(ctx context.Context, id string) ([]contract.Contr
 // scanJob reads a row of one job name.
 func scanJob(row rowScanner) (job string, err error) { return job, row.Scan(&job) }
 
-// scanRequest reads a row of id, job, kind, made_us.
+// scanRequest reads a row of id, made_us, body.
 func scanRequest(row rowScanner) (contract.ControlRequest, error) {
 	var r contract.ControlRequest
 	var made int64
-	err := row.Scan(&r.ID, &r.Job, &r.Kind, &made)
+	err := row.Scan(&r.ID, &made, &r.Body)
 	r.Made = fromMicros(made)
 	return r, err
 }
 
-// scanAnswer reads a row of app_id, outcome, detail, at_us.
+// scanAnswer reads a row of app_id, body.
 func scanAnswer(row rowScanner) (contract.ControlAnswer, error) {
 	var a contract.ControlAnswer
-	var at int64
-	err := row.Scan(&a.AppID, &a.Outcome, &a.Detail, &at)
-	a.At = fromMicros(at)
+	err := row.Scan(&a.AppID, &a.Body)
 	return a, err
 }
 

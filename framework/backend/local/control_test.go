@@ -17,8 +17,11 @@ import (
 )
 
 func controlRequest(id string, made time.Time) contract.ControlRequest {
-	return contract.ControlRequest{ID: id, Job: "report", Kind: contract.RequestRun, Made: made}
+	return contract.ControlRequest{ID: id, Made: made, Body: []byte(`{"j":"report","k":"run"}`)}
 }
+
+// controlAnswer is an answer of app a.
+var controlAnswer = contract.ControlAnswer{AppID: "a", Body: []byte(`{"o":"ok"}`)}
 
 // TestLocalSchemaVersion1Frozen: the migration of version 1 is the schema that version-1 programs created
 // (its SHA-256 is that of their databaseSchema): a released migration never changes, a new one is added.
@@ -29,8 +32,9 @@ func TestLocalSchemaVersion1Frozen(t *testing.T) {
 	}
 }
 
-// writeOldVersion creates the database file of folder as a program of schema version (1 or 2) did, with
-// one run and one live process in it, in the framework's first record format.
+// writeOldVersion creates the database file of folder as a program of schema version (1 to 3) did, with
+// one run and one live process in it, in the framework's first record format, and from version 2 on a
+// request "old" and its answer, in the first format of the job control.
 func writeOldVersion(t *testing.T, folder string, version int) {
 	t.Helper()
 	if err := os.MkdirAll(folder, 0o750); err != nil {
@@ -58,6 +62,12 @@ func writeOldVersion(t *testing.T, folder string, version int) {
 			heartbeat_us, running, lost_records, expires_us)
 			VALUES ('old-app', 'host', 1, '/srv', 'local', 'v1', %d, %d, '[]', 0, %d)`,
 			tick, tick, time.Now().Add(time.Hour).UnixMicro()))
+	if version >= 2 {
+		statements = append(statements,
+			fmt.Sprintf(`INSERT INTO requests (id, job, kind, made_us) VALUES ('old', 'old-job', 'run', %d)`, tick),
+			fmt.Sprintf(`INSERT INTO answers (request_id, seq, app_id, outcome, detail, at_us)
+				VALUES ('old', 1, 'old-app', 'ok', '', %d)`, tick))
+	}
 	for _, statement := range statements {
 		if _, err := db.Exec(statement); err != nil {
 			t.Fatalf("%s: %v", statement, err)
@@ -65,23 +75,24 @@ func writeOldVersion(t *testing.T, folder string, version int) {
 	}
 }
 
-// TestLocalMigratesOlderVersions: a database file of schema version 1 or 2 is upgraded in place on first
-// use: the job control works, the records of the previous format are left in their tables and not read
-// (no error, no record), new records are written and read, and the file says version 3.
+// TestLocalMigratesOlderVersions: a database file of schema version 1, 2 or 3 is upgraded in place on
+// first use: the job control works, the records, requests and answers of the previous formats are left in
+// their tables and not read (no error, no record), new ones are written and read, and the file says
+// version 4.
 func TestLocalMigratesOlderVersions(t *testing.T) {
-	for _, version := range []int{1, 2} {
+	for _, version := range []int{1, 2, 3} {
 		t.Run(fmt.Sprintf("version%d", version), func(t *testing.T) {
 			folder := filepath.Join(t.TempDir(), "distributed")
 			writeOldVersion(t, folder, version)
 			local := openLocal(t, folder, historyRetention{})
-			checkMigrated(t, local)
+			checkMigrated(t, local, version)
 		})
 	}
 }
 
 // checkMigrated checks what TestLocalMigratesOlderVersions says of local, whose file was of an older
 // version.
-func checkMigrated(t *testing.T, local *localBackend) {
+func checkMigrated(t *testing.T, local *localBackend, from int) {
 	t.Helper()
 	ctx := context.Background()
 	if runs, err := local.Runs(ctx, contract.RunQuery{}); err != nil || len(runs) != 0 {
@@ -91,9 +102,13 @@ func checkMigrated(t *testing.T, local *localBackend) {
 		t.Fatal(err)
 	}
 	orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "new-app", Body: []byte("new")}, time.Minute)
-	if err != nil || fmt.Sprint(orders.Paused) != "[old-job]" {
-		t.Fatalf("Heartbeat on an upgraded file = %+v, %v; want old-job paused", orders, err)
+	if err != nil || fmt.Sprint(orders.Paused) != "[old-job]" || len(orders.Requests) != 0 {
+		t.Fatalf("Heartbeat on an upgraded file = %+v, %v; want old-job paused and no request", orders, err)
 	}
+	if answers, err := local.Answers(ctx, "old"); err != nil || len(answers) != 0 {
+		t.Fatalf("Answers(old) on an upgraded file = %+v, %v; want none (the old ones are not read)", answers, err)
+	}
+	checkControlAfterUpgrade(t, local)
 	processes, err := local.Processes(ctx)
 	if err != nil || len(processes) != 1 || processes[0].AppID != "new-app" {
 		t.Fatalf("Processes = %+v, %v; want new-app only", processes, err)
@@ -108,13 +123,35 @@ func checkMigrated(t *testing.T, local *localBackend) {
 	if old := tableRows(t, local, "runs") + tableRows(t, local, "processes"); old != 2 {
 		t.Fatalf("the old tables hold %d rows after the upgrade; want their 2, left alone", old)
 	}
+	if from >= 2 && tableRows(t, local, "requests")+tableRows(t, local, "answers") != 2 {
+		t.Fatal("the old request and answer were changed by the upgrade; want them left alone")
+	}
 	db, err := local.database(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var version int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 3 {
-		t.Fatalf("user_version after the upgrade = %d, %v; want 3", version, err)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 4 {
+		t.Fatalf("user_version after the upgrade = %d, %v; want 4", version, err)
+	}
+}
+
+// checkControlAfterUpgrade checks that a request and an answer are stored and read on an upgraded file.
+func checkControlAfterUpgrade(t *testing.T, local *localBackend) {
+	t.Helper()
+	ctx := context.Background()
+	if err := local.AddRequest(ctx, controlRequest("new", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if err := local.Answer(ctx, "new", controlAnswer); err != nil {
+		t.Fatal(err)
+	}
+	orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "new-app"}, time.Minute)
+	if err != nil || len(orders.Requests) != 1 || orders.Requests[0].ID != "new" {
+		t.Fatalf("orders after a request = %+v, %v; want the new request only", orders, err)
+	}
+	if answers, err := local.Answers(ctx, "new"); err != nil || len(answers) != 1 || string(answers[0].Body) != `{"o":"ok"}` {
+		t.Fatalf("Answers(new) = %+v, %v; want its answer", answers, err)
 	}
 }
 
@@ -128,16 +165,16 @@ func TestLocalRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("PRAGMA user_version = 4"); err != nil {
+	if _, err := db.Exec("PRAGMA user_version = 5"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = local.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "a"}, time.Minute)
-	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 4 is newer") ||
-		!strings.Contains(err.Error(), "(3)") {
-		t.Fatalf("Heartbeat on a version 4 file: %v; want an error naming the file, version 4 and this program's 3", err)
+	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 5 is newer") ||
+		!strings.Contains(err.Error(), "(4)") {
+		t.Fatalf("Heartbeat on a version 5 file: %v; want an error naming the file, version 5 and this program's 4", err)
 	}
 }
 
@@ -156,28 +193,34 @@ func tableRows(t *testing.T, local *localBackend, table string) int {
 }
 
 // TestLocalControlDeletesExpired: AddRequest deletes the requests and answers older than
-// contract.ControlRequestTTL (by made, by at) and keeps the younger ones.
+// contract.ControlRequestTTL (by made, by when they were stored) and keeps the younger ones.
 func TestLocalControlDeletesExpired(t *testing.T) {
 	local := openLocal(t, filepath.Join(t.TempDir(), "distributed"), historyRetention{})
 	ctx := context.Background()
 	now := time.Now()
-	local.now = func() time.Time { return now.Add(-time.Hour) } // both are young when stored
-	for _, r := range []contract.ControlRequest{controlRequest("old", now.Add(-time.Hour)), controlRequest("young", now)} {
-		if err := local.AddRequest(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-		if err := local.Answer(ctx, r.ID, contract.ControlAnswer{AppID: "a", Outcome: "ok", At: r.Made}); err != nil {
+	calls := []struct {
+		clock time.Time
+		call  func() error
+	}{
+		{now.Add(-time.Hour), func() error { return local.AddRequest(ctx, controlRequest("old", now.Add(-time.Hour))) }},
+		{now.Add(-time.Hour), func() error { return local.Answer(ctx, "old", controlAnswer) }},
+		{now.Add(-time.Hour), func() error { return local.AddRequest(ctx, controlRequest("young", now)) }},
+		{now, func() error { return local.Answer(ctx, "young", controlAnswer) }},
+	}
+	for _, c := range calls {
+		local.now = func() time.Time { return c.clock }
+		if err := c.call(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if requests, answers := tableRows(t, local, "requests"), tableRows(t, local, "answers"); requests != 2 || answers != 2 {
+	if requests, answers := tableRows(t, local, "request_records"), tableRows(t, local, "answer_records"); requests != 2 || answers != 2 {
 		t.Fatalf("before the next request: %d requests, %d answers; want 2 and 2", requests, answers)
 	}
 	local.now = func() time.Time { return now }
 	if err := local.AddRequest(ctx, controlRequest("next", now)); err != nil {
 		t.Fatal(err)
 	}
-	if requests, answers := tableRows(t, local, "requests"), tableRows(t, local, "answers"); requests != 2 || answers != 1 {
+	if requests, answers := tableRows(t, local, "request_records"), tableRows(t, local, "answer_records"); requests != 2 || answers != 1 {
 		t.Fatalf("after the next request: %d requests, %d answers; want 2 (young, next) and 1 (young's)", requests, answers)
 	}
 	if answers, err := local.Answers(ctx, "old"); err != nil || len(answers) != 0 {
@@ -196,12 +239,19 @@ func TestLocalControlBadInput(t *testing.T) {
 		call func() error
 		want string
 	}{
-		"no ID":     {func() error { return local.AddRequest(ctx, controlRequest("", now)) }, "without an ID"},
-		"no job":    {func() error { return local.AddRequest(ctx, contract.ControlRequest{ID: "x", Kind: "run", Made: now}) }, "without a job"},
-		"bad kind":  {func() error { r := controlRequest("x", now); r.Kind = "stop"; return local.AddRequest(ctx, r) }, `unknown kind "stop", want "run" or "kill"`},
-		"no made":   {func() error { return local.AddRequest(ctx, controlRequest("x", time.Time{})) }, "ControlRequest.Made is required"},
-		"pause":     {func() error { return local.SetPaused(ctx, "", true) }, "empty job name"},
-		"answer":    {func() error { return local.Answer(ctx, "", contract.ControlAnswer{AppID: "a"}) }, "empty request ID"},
+		"no ID":   {func() error { return local.AddRequest(ctx, controlRequest("", now)) }, "without an ID"},
+		"no made": {func() error { return local.AddRequest(ctx, controlRequest("x", time.Time{})) }, "ControlRequest.Made is required"},
+		"no body": {func() error {
+			return local.AddRequest(ctx, contract.ControlRequest{ID: "x", Made: now})
+		}, "ControlRequest.Body (the encoded request) is required"},
+		"pause":  {func() error { return local.SetPaused(ctx, "", true) }, "empty job name"},
+		"answer": {func() error { return local.Answer(ctx, "", controlAnswer) }, "empty request ID"},
+		"answer without app": {func() error {
+			return local.Answer(ctx, "x", contract.ControlAnswer{Body: controlAnswer.Body})
+		}, "ControlAnswer.AppID is required"},
+		"answer without body": {func() error {
+			return local.Answer(ctx, "x", contract.ControlAnswer{AppID: "a"})
+		}, "ControlAnswer.Body (the encoded answer) is required"},
 		"answers":   {func() error { _, err := local.Answers(ctx, ""); return err }, "empty request ID"},
 		"no app id": {func() error { _, err := local.Heartbeat(ctx, contract.ProcessRecord{}, time.Minute); return err }, "without an AppID"},
 		"short ttl": {func() error {
@@ -222,7 +272,7 @@ func TestLocalControlBadInput(t *testing.T) {
 	for name, err := range map[string]error{
 		"SetPaused":  local.SetPaused(canceled, "j", true),
 		"AddRequest": local.AddRequest(canceled, controlRequest("x", now)),
-		"Answer":     local.Answer(canceled, "x", contract.ControlAnswer{}),
+		"Answer":     local.Answer(canceled, "x", controlAnswer),
 		"Answers":    func() error { _, err := local.Answers(canceled, "x"); return err }(),
 	} {
 		if !errors.Is(err, context.Canceled) {
@@ -232,7 +282,7 @@ func TestLocalControlBadInput(t *testing.T) {
 }
 
 // TestLocalControlDuplicateRequest: a second request of a stored ID is refused, naming the ID; the first
-// is kept as it was.
+// is kept as it was, its body too.
 func TestLocalControlDuplicateRequest(t *testing.T) {
 	local := openLocal(t, filepath.Join(t.TempDir(), "distributed"), historyRetention{})
 	ctx := context.Background()
@@ -241,12 +291,12 @@ func TestLocalControlDuplicateRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := first
-	second.Kind = contract.RequestKill
+	second.Body = []byte(`{"j":"report","k":"kill"}`)
 	if err := local.AddRequest(ctx, second); err == nil || !strings.Contains(err.Error(), `"r1" is stored already`) {
 		t.Fatalf("AddRequest of a stored ID: %v; want an error naming r1", err)
 	}
 	orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, time.Minute)
-	if err != nil || len(orders.Requests) != 1 || orders.Requests[0].Kind != contract.RequestRun {
+	if err != nil || len(orders.Requests) != 1 || string(orders.Requests[0].Body) != string(first.Body) {
 		t.Fatalf("orders = %+v, %v; want the first request only", orders, err)
 	}
 }

@@ -29,7 +29,7 @@ const databaseBusyTimeout = 10 * time.Second
 // its version, len(schemaMigrations) is this program's. Times are microseconds since the Unix epoch, UTC (the
 // zero time.Time included); durations are nanoseconds. Each migration only adds (CREATE ... IF NOT EXISTS):
 // a file is upgraded in place, its rows kept, and processes of the older program keep working on it.
-var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords}
+var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords, schemaControlRecords}
 
 // schemaRunsAndProcesses (version 1) created the run history and the process registry of the framework's
 // first record format, a column per field; since version 3 they are neither read nor written.
@@ -52,9 +52,9 @@ CREATE TABLE IF NOT EXISTS processes (
 CREATE INDEX IF NOT EXISTS processes_by_expiry ON processes (expires_us);`
 
 // schemaJobControl (version 2) creates the job control tables (contract.JobControl): the paused jobs, the
-// run and kill requests and their answers (seq numbers a request's answers from 1, in the order stored),
-// and which app took each run request. Requests, answers and takes are deleted once older than
-// contract.ControlRequestTTL (by made_us, at_us).
+// run and kill requests and their answers in the framework's first format, a column per field (since
+// version 4 neither read nor written), and which app took each request. Takes are deleted once older than
+// contract.ControlRequestTTL (by at_us).
 const schemaJobControl = `
 CREATE TABLE IF NOT EXISTS paused (job TEXT PRIMARY KEY, since_us INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS requests (
@@ -86,6 +86,21 @@ CREATE TABLE IF NOT EXISTS run_record_counts (job TEXT PRIMARY KEY, runs INTEGER
 CREATE TABLE IF NOT EXISTS process_records (
 	app_id TEXT PRIMARY KEY, body BLOB NOT NULL, expires_us INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS process_records_by_expiry ON process_records (expires_us);`
+
+// schemaControlRecords (version 4) creates the requests and answers of the job control as opaque records,
+// which replace requests and answers: a row holds what the backend keys, orders and expires them by, and
+// the body, as the framework encoded it. seq numbers a request's answers from 1, in the order stored;
+// stored_us is when an answer was stored, by the backend's clock. Requests and answers are deleted once
+// older than contract.ControlRequestTTL (by made_us, stored_us). The rows of the old tables, in the
+// framework's previous format, stay where they are, unread (a minute's requests at most).
+const schemaControlRecords = `
+CREATE TABLE IF NOT EXISTS request_records (
+	id TEXT PRIMARY KEY, made_us INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS request_records_by_made ON request_records (made_us, id);
+CREATE TABLE IF NOT EXISTS answer_records (
+	request_id TEXT NOT NULL, seq INTEGER NOT NULL, app_id TEXT NOT NULL, body BLOB NOT NULL,
+	stored_us INTEGER NOT NULL, PRIMARY KEY (request_id, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answer_records_by_stored ON answer_records (stored_us);`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to

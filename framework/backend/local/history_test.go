@@ -67,7 +67,7 @@ func TestLocalHistoryCorruptFile(t *testing.T) {
 		},
 		"SetPaused":  func() error { return local.SetPaused(ctx, "a", true) },
 		"AddRequest": func() error { return local.AddRequest(ctx, controlRequest("r", time.Now())) },
-		"Answer":     func() error { return local.Answer(ctx, "r", contract.ControlAnswer{AppID: "app"}) },
+		"Answer":     func() error { return local.Answer(ctx, "r", controlAnswer) },
 		"Answers":    func() error { _, err := local.Answers(ctx, "r"); return err },
 		"Processes":  func() error { _, err := local.Processes(ctx); return err },
 		"Deregister": func() error { return local.Deregister(ctx, "app") },

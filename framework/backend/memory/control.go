@@ -12,9 +12,15 @@ import (
 // resumed, and the requests, their answers and who took them, kept contract.ControlRequestTTL.
 type control struct {
 	paused   map[string]bool
-	requests map[string]contract.ControlRequest  // by ID
-	answers  map[string][]contract.ControlAnswer // by request ID, in the order stored
-	taken    map[string]time.Time                // by request ID: when it was taken
+	requests map[string]contract.ControlRequest // by ID, their bodies copies of the callers'
+	answers  map[string][]answer                // by request ID, in the order stored
+	taken    map[string]time.Time               // by request ID: when it was taken
+}
+
+// answer is an answer as stored: a copy of the caller's, and when it was stored by the Store's clock.
+type answer struct {
+	answer contract.ControlAnswer
+	stored time.Time
 }
 
 // newControl returns an empty control.
@@ -22,13 +28,13 @@ func newControl() control {
 	return control{
 		paused:   make(map[string]bool),
 		requests: make(map[string]contract.ControlRequest),
-		answers:  make(map[string][]contract.ControlAnswer),
+		answers:  make(map[string][]answer),
 		taken:    make(map[string]time.Time),
 	}
 }
 
-// orders returns what a heartbeat at now learns: the paused jobs, sorted, and the requests made at or
-// after now - contract.ControlRequestTTL, oldest first (by Made, then ID).
+// orders returns what a heartbeat at now learns: the paused jobs, sorted, and copies of the requests made
+// at or after now - contract.ControlRequestTTL, oldest first (by Made, then ID).
 func (c *control) orders(now time.Time) contract.Orders {
 	var orders contract.Orders
 	for job := range c.paused {
@@ -38,6 +44,7 @@ func (c *control) orders(now time.Time) contract.Orders {
 	oldest := now.Add(-contract.ControlRequestTTL)
 	for _, r := range c.requests {
 		if !r.Made.Before(oldest) {
+			r.Body = slices.Clone(r.Body)
 			orders.Requests = append(orders.Requests, r)
 		}
 	}
@@ -47,7 +54,7 @@ func (c *control) orders(now time.Time) contract.Orders {
 	return orders
 }
 
-// expire deletes the requests made, the answers given and the takes made before cutoff.
+// expire deletes the requests made, the answers stored and the takes made before cutoff.
 func (c *control) expire(cutoff time.Time) {
 	for id, r := range c.requests {
 		if r.Made.Before(cutoff) {
@@ -55,7 +62,7 @@ func (c *control) expire(cutoff time.Time) {
 		}
 	}
 	for id, answers := range c.answers {
-		answers = slices.DeleteFunc(answers, func(a contract.ControlAnswer) bool { return a.At.Before(cutoff) })
+		answers = slices.DeleteFunc(answers, func(a answer) bool { return a.stored.Before(cutoff) })
 		if len(answers) == 0 {
 			delete(c.answers, id)
 		} else {

@@ -33,9 +33,9 @@ func (c *client) SetPaused(ctx context.Context, job string, paused bool) error {
 }
 
 // AddRequest implements contract.JobControl.AddRequest: it deletes the requests, answers and takes older
-// than contract.ControlRequestTTL by the Store's clock and stores request. It returns an error for a
-// missing ID, job or Made, a kind other than contract.RequestRun and contract.RequestKill (see
-// rules.ValidateControlRequest), or an ID stored already.
+// than contract.ControlRequestTTL by the Store's clock and stores request with a copy of its body. It
+// returns an error for a missing ID, Made or body (see rules.ValidateControlRequest), or an ID stored
+// already.
 func (c *client) AddRequest(ctx context.Context, request contract.ControlRequest) error {
 	if err := rules.ValidateControlRequest(request); err != nil {
 		return err
@@ -50,6 +50,7 @@ func (c *client) AddRequest(ctx context.Context, request contract.ControlRequest
 	if _, stored := s.control.requests[request.ID]; stored {
 		return fmt.Errorf("job control: request %q is stored already: a request's ID must be unique (a random UUID)", request.ID)
 	}
+	request.Body = slices.Clone(request.Body)
 	s.control.requests[request.ID] = request
 	return nil
 }
@@ -84,23 +85,26 @@ func (c *client) Paused(ctx context.Context) ([]string, error) {
 	return s.control.orders(now).Paused, nil
 }
 
-// Answer implements contract.JobControl.Answer: it stores answer after the answers to id so far. The
-// request need not be stored (it may have expired). It returns an error for an empty id.
-func (c *client) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {
-	if id == "" {
-		return fmt.Errorf("job control: answer of %q to an empty request ID: give the ID of the request", answer.AppID)
+// Answer implements contract.JobControl.Answer: it stores a copy of stored after the answers to id so
+// far, to expire contract.ControlRequestTTL after now by the Store's clock. The request need not be stored
+// (it may have expired). It returns an error for an empty id, app id or body (see
+// rules.ValidateControlAnswer).
+func (c *client) Answer(ctx context.Context, id string, stored contract.ControlAnswer) error {
+	if err := rules.ValidateControlAnswer(id, stored); err != nil {
+		return err
 	}
 	if err := c.begin(ctx, fmt.Sprintf("job control: answer to request %q", id)); err != nil {
 		return err
 	}
 	s := c.store
-	s.lock()
+	now := s.lock()
 	defer s.mu.Unlock()
-	s.control.answers[id] = append(s.control.answers[id], answer)
+	stored.Body = slices.Clone(stored.Body)
+	s.control.answers[id] = append(s.control.answers[id], answer{answer: stored, stored: now})
 	return nil
 }
 
-// Answers implements contract.JobControl.Answers: a copy of the answers to id, in the order stored; none
+// Answers implements contract.JobControl.Answers: copies of the answers to id, in the order stored; none
 // (nil) for an unknown request. It returns an error for an empty id.
 func (c *client) Answers(ctx context.Context, id string) ([]contract.ControlAnswer, error) {
 	if id == "" {
@@ -112,5 +116,11 @@ func (c *client) Answers(ctx context.Context, id string) ([]contract.ControlAnsw
 	s := c.store
 	s.lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.control.answers[id]), nil
+	var answers []contract.ControlAnswer
+	for _, a := range s.control.answers[id] {
+		stored := a.answer
+		stored.Body = slices.Clone(stored.Body)
+		answers = append(answers, stored)
+	}
+	return answers, nil
 }

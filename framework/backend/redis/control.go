@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,38 +14,24 @@ import (
 
 // Job control in Redis (contract.JobControl), under the backend's prefix and apart from the fences:
 //   - <prefix>control:paused: the set of paused job names; it never expires;
-//   - <prefix>control:requests: the requests, a sorted set of encoded requests (redisRequest) scored by
-//     when they were made (ms); the heartbeat script drops those made more than ControlRequestTTL ago by
+//   - <prefix>control:request-records: the requests, a sorted set of members (control_record.go) scored by
+//     when they were made (µs); the heartbeat script drops those made more than ControlRequestTTL ago by
 //     Redis's clock, and the key expires ControlRequestTTL after the last AddRequest;
-//   - <prefix>control:answers:<request id>: a request's answers, a list of encoded answers (redisAnswer) in
-//     the order given, expiring ControlRequestTTL after the last answer;
+//   - <prefix>control:answer-records:<request id>: a request's answers, a list of values (control_record.go)
+//     in the order stored, expiring ControlRequestTTL after the last answer;
 //   - <prefix>control:taken:<request id>: the app id that took the request (TakeRequest), expiring after
 //     ControlRequestTTL.
 //
-// Every heartbeat reads the paused jobs and the live requests in its one script call (redis_heartbeat.lua),
-// so the orders cost no command of their own. A requester whose clock is off by more than
-// ControlRequestTTL from Redis's makes requests the processes never see (or see too long).
+// Every heartbeat reads the paused jobs and the live requests in its one script call (heartbeat.lua), so
+// the orders cost no command of their own. A requester whose clock is off by more than ControlRequestTTL
+// from Redis's makes requests the processes never see (or see too long). The requests and answers of the
+// framework's previous format (control:requests, control:answers:<id>) are not read; they expire by
+// themselves within ControlRequestTTL.
 func (r *redisBackend) pausedKey() string { return r.prefix + "control:paused" }
 
-func (r *redisBackend) requestsKey() string { return r.prefix + "control:requests" }
+func (r *redisBackend) requestsKey() string { return r.prefix + "control:request-records" }
 
-func (r *redisBackend) answersKey(id string) string { return r.prefix + "control:answers:" + id }
-
-// redisRequest is a stored contract.ControlRequest, Made in ms.
-type redisRequest struct {
-	ID   string `json:"i"`
-	Job  string `json:"j"`
-	Kind string `json:"k"`
-	Made int64  `json:"m"`
-}
-
-// redisAnswer is a stored contract.ControlAnswer, At in ms.
-type redisAnswer struct {
-	AppID   string `json:"a"`
-	Outcome string `json:"o"`
-	Detail  string `json:"d,omitempty"`
-	At      int64  `json:"t"`
-}
+func (r *redisBackend) answersKey(id string) string { return r.prefix + "control:answer-records:" + id }
 
 // SetPaused implements contract.JobControl.SetPaused in one command (SADD or SREM).
 func (r *redisBackend) SetPaused(ctx context.Context, job string, paused bool) error {
@@ -67,7 +52,8 @@ func (r *redisBackend) SetPaused(ctx context.Context, job string, paused bool) e
 }
 
 // AddRequest implements contract.JobControl.AddRequest in one round trip (MULTI/EXEC: ZADD, EXPIRE).
-// Adding the same request again stores it once.
+// Adding the same request again stores it once. It returns an error for a missing ID, Made or body
+// (rules.ValidateControlRequest).
 func (r *redisBackend) AddRequest(ctx context.Context, request contract.ControlRequest) error {
 	if err := rules.ValidateControlRequest(request); err != nil {
 		return err
@@ -75,8 +61,7 @@ func (r *redisBackend) AddRequest(ctx context.Context, request contract.ControlR
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	made := redisMillis(request.Made)
-	member, err := json.Marshal(redisRequest{ID: request.ID, Job: request.Job, Kind: string(request.Kind), Made: made})
+	member, made, err := encodeRedisRequest(request)
 	if err != nil {
 		return fmt.Errorf("control request %q: %w", request.ID, err)
 	}
@@ -86,22 +71,21 @@ func (r *redisBackend) AddRequest(ctx context.Context, request contract.ControlR
 		return nil
 	})
 	if err != nil {
-		return r.callError(ctx, fmt.Sprintf("add %s request %q for job %q", request.Kind, request.ID, request.Job), err)
+		return r.callError(ctx, fmt.Sprintf("add request %q", request.ID), err)
 	}
 	return nil
 }
 
 // Answer implements contract.JobControl.Answer in one round trip (MULTI/EXEC: RPUSH, EXPIRE). It returns
-// an error when id is empty.
+// an error for an empty id, app id or body (rules.ValidateControlAnswer).
 func (r *redisBackend) Answer(ctx context.Context, id string, answer contract.ControlAnswer) error {
-	if id == "" {
-		return fmt.Errorf("answer of %s without a request id: the id of the request answered is required", answer.AppID)
+	if err := rules.ValidateControlAnswer(id, answer); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	value, err := json.Marshal(redisAnswer{AppID: answer.AppID, Outcome: string(answer.Outcome), Detail: answer.Detail,
-		At: redisMillis(answer.At)})
+	value, err := encodeRedisAnswer(answer)
 	if err != nil {
 		return fmt.Errorf("answer of %s to request %q: %w", answer.AppID, id, err)
 	}
@@ -131,18 +115,17 @@ func (r *redisBackend) Answers(ctx context.Context, id string) ([]contract.Contr
 	}
 	answers := make([]contract.ControlAnswer, 0, len(values))
 	for _, value := range values {
-		var stored redisAnswer
-		if err := json.Unmarshal([]byte(value), &stored); err != nil {
+		answer, err := decodeRedisAnswer(value)
+		if err != nil {
 			return nil, fmt.Errorf("redis at %s db %d: answer %q in %s is not valid: %w", r.address, r.db, value,
 				r.answersKey(id), err)
 		}
-		answers = append(answers, contract.ControlAnswer{AppID: stored.AppID, Outcome: contract.Outcome(stored.Outcome),
-			Detail: stored.Detail, At: redisTime(stored.At)})
+		answers = append(answers, answer)
 	}
 	return answers, nil
 }
 
-// decodeOrders decodes the heartbeat script's reply: {paused jobs, encoded requests (oldest first)}.
+// decodeOrders decodes the heartbeat script's reply: {paused jobs, request members (oldest first)}.
 func (r *redisBackend) decodeOrders(reply any) (contract.Orders, error) {
 	parts, ok := reply.([]any)
 	if !ok || len(parts) != 2 {
@@ -160,13 +143,12 @@ func (r *redisBackend) decodeOrders(reply any) (contract.Orders, error) {
 	slices.Sort(paused)
 	orders := contract.Orders{Paused: paused}
 	for _, member := range members {
-		var stored redisRequest
-		if err := json.Unmarshal([]byte(member), &stored); err != nil {
+		request, err := decodeRedisRequest(member)
+		if err != nil {
 			return contract.Orders{}, fmt.Errorf("redis at %s db %d: request %q in %s is not valid: %w", r.address, r.db,
 				member, r.requestsKey(), err)
 		}
-		orders.Requests = append(orders.Requests, contract.ControlRequest{ID: stored.ID, Job: stored.Job,
-			Kind: contract.RequestKind(stored.Kind), Made: redisTime(stored.Made)})
+		orders.Requests = append(orders.Requests, request)
 	}
 	return orders, nil
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/redistest"
 )
@@ -25,10 +27,10 @@ func controlOrders(t testing.TB, backend *redisBackend) contract.Orders {
 		}
 		want.Paused = append([]string{job}, want.Paused...)
 	}
-	now := time.Now().Truncate(time.Millisecond)
+	now := time.Now()
 	for i := 0; i < 5; i++ {
-		request := contract.ControlRequest{ID: fmt.Sprintf("id-%d", 4-i), Job: fmt.Sprintf("job-%02d", i),
-			Kind: contract.RequestRun, Made: now.Add(-time.Duration(5-i) * time.Second)}
+		request := contract.ControlRequest{ID: fmt.Sprintf("id-%d", 4-i), Made: now.Add(-time.Duration(5-i) * time.Second),
+			Body: fmt.Appendf(nil, `{"j":"job-%02d","k":"run"}`, i)}
 		if err := backend.AddRequest(ctx, request); err != nil {
 			t.Fatal(err)
 		}
@@ -65,8 +67,8 @@ func TestRedisHeartbeatRoundTrips(t *testing.T) {
 	}
 	for i, request := range want.Requests {
 		g := got.Requests[i]
-		if g.ID != request.ID || g.Job != request.Job || g.Kind != request.Kind || !g.Made.Equal(request.Made) {
-			t.Fatalf("request %d: %+v; want %+v (oldest first)", i, g, request)
+		if g.ID != request.ID || string(g.Body) != string(request.Body) || g.Made.UnixMicro() != request.Made.UnixMicro() {
+			t.Fatalf("request %d: %+v; want %+v (oldest first, Made to the µs)", i, g, request)
 		}
 	}
 }
@@ -87,12 +89,11 @@ func TestRedisControlKeys(t *testing.T) {
 	}
 	fence := admin.HGetAll(ctx, backend.FenceKey("report")).Val()
 	controlOrders(t, backend)
-	old := contract.ControlRequest{ID: "old", Job: "report", Kind: contract.RequestKill,
-		Made: now.Add(-2 * contract.ControlRequestTTL)}
+	old := contract.ControlRequest{ID: "old", Made: now.Add(-2 * contract.ControlRequestTTL), Body: []byte("kill")}
 	if err := backend.AddRequest(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	if err := backend.Answer(ctx, "id-1", contract.ControlAnswer{AppID: "app", Outcome: "ok", At: now}); err != nil {
+	if err := backend.Answer(ctx, "id-1", contract.ControlAnswer{AppID: "app", Body: []byte("ok")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte(`{"a":"app","h":"h"}`)}, time.Minute); err != nil {
@@ -105,12 +106,12 @@ func TestRedisControlKeys(t *testing.T) {
 		t.Fatalf("fence changed from %v to %v", fence, after)
 	}
 	ttls := map[string]func(time.Duration) bool{
-		prefix + "distributed:report":   func(ttl time.Duration) bool { return ttl == -1 },
-		prefix + "control:paused":       func(ttl time.Duration) bool { return ttl == -1 },
-		prefix + "control:requests":     func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
-		prefix + "control:answers:id-1": func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
-		prefix + "process-record:app":   func(ttl time.Duration) bool { return ttl > 0 },
-		prefix + "process-records":      func(ttl time.Duration) bool { return ttl > 0 },
+		prefix + "distributed:report":          func(ttl time.Duration) bool { return ttl == -1 },
+		prefix + "control:paused":              func(ttl time.Duration) bool { return ttl == -1 },
+		prefix + "control:request-records":     func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
+		prefix + "control:answer-records:id-1": func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
+		prefix + "process-record:app":          func(ttl time.Duration) bool { return ttl > 0 },
+		prefix + "process-records":             func(ttl time.Duration) bool { return ttl > 0 },
 	}
 	keys := admin.Keys(ctx, prefix+"*").Val()
 	for _, key := range keys {
@@ -124,6 +125,32 @@ func TestRedisControlKeys(t *testing.T) {
 	}
 }
 
+// The requests and answers of the framework's previous format, under their old keys, are not read: a
+// heartbeat and Answers return none of them, and no error.
+func TestRedisIgnoresPreviousControlFormat(t *testing.T) {
+	server := redistest.Start(t, "")
+	prefix := freshPrefix()
+	backend := newPrefixedRedis(t, server.URL(), prefix, historyRetention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	made := time.Now().UnixMilli()
+	old := fmt.Sprintf(`{"i":"old","j":"report","k":"run","m":%d}`, made)
+	if err := admin.ZAdd(ctx, prefix+"control:requests", redis.Z{Score: float64(made), Member: old}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.RPush(ctx, prefix+"control:answers:old", `{"a":"app","o":"ok","t":1}`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	orders, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte("{}")}, time.Minute)
+	if err != nil || len(orders.Requests) != 0 {
+		t.Fatalf("Heartbeat with a request of the previous format = %+v, %v; want no request, no error", orders, err)
+	}
+	if answers, err := backend.Answers(ctx, "old"); err != nil || len(answers) != 0 {
+		t.Fatalf("Answers with an answer of the previous format = %+v, %v; want none, no error", answers, err)
+	}
+}
+
 // Bad input is refused before anything is sent, naming what is wrong and what is valid; a cancelled ctx
 // returns its error; with Redis down, every method fails naming the address, never the password.
 func TestRedisControlErrors(t *testing.T) {
@@ -131,10 +158,11 @@ func TestRedisControlErrors(t *testing.T) {
 	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), historyRetention{})
 	ctx := context.Background()
 	made := time.Now()
-	for request, want := range map[contract.ControlRequest]string{
-		{Job: "j", Kind: contract.RequestRun, Made: made}: "without an ID",
-		{ID: "x", Kind: contract.RequestRun, Made: made}:  "without a job",
-		{ID: "x", Job: "j", Kind: "explode", Made: made}:  `unknown kind "explode", want "run" or "kill"`,
+	body := []byte(`{"j":"j","k":"run"}`)
+	for want, request := range map[string]contract.ControlRequest{
+		"without an ID":                   {Made: made, Body: body},
+		"ControlRequest.Made is required": {ID: "x", Body: body},
+		"ControlRequest.Body":             {ID: "x", Made: made},
 	} {
 		if err := backend.AddRequest(ctx, request); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("AddRequest(%+v): %v; want an error saying %q", request, err, want)
@@ -143,9 +171,13 @@ func TestRedisControlErrors(t *testing.T) {
 	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name is required") {
 		t.Errorf("SetPaused of an empty job: %v; want an error saying the job name is required", err)
 	}
-	err := backend.Answer(ctx, "", contract.ControlAnswer{AppID: "a"})
-	if err == nil || !strings.Contains(err.Error(), "request id") {
-		t.Errorf("Answer to an empty request id: %v; want an error naming the request id", err)
+	answer := contract.ControlAnswer{AppID: "a", Body: []byte(`{"o":"ok"}`)}
+	err := backend.Answer(ctx, "", answer)
+	if err == nil || !strings.Contains(err.Error(), "request ID") {
+		t.Errorf("Answer to an empty request id: %v; want an error naming the request ID", err)
+	}
+	if err := backend.Answer(ctx, "x", contract.ControlAnswer{AppID: "a"}); err == nil || !strings.Contains(err.Error(), "ControlAnswer.Body") {
+		t.Errorf("Answer without a body: %v; want an error naming ControlAnswer.Body", err)
 	}
 	if _, err := backend.Answers(ctx, ""); err == nil || !strings.Contains(err.Error(), "request id") {
 		t.Errorf("Answers of an empty request id: %v; want an error naming the request id", err)
@@ -153,9 +185,9 @@ func TestRedisControlErrors(t *testing.T) {
 	calls := map[string]func(context.Context) error{
 		"SetPaused": func(ctx context.Context) error { return backend.SetPaused(ctx, "j", true) },
 		"AddRequest": func(ctx context.Context) error {
-			return backend.AddRequest(ctx, contract.ControlRequest{ID: "x", Job: "j", Kind: contract.RequestKill, Made: made})
+			return backend.AddRequest(ctx, contract.ControlRequest{ID: "x", Made: made, Body: body})
 		},
-		"Answer":  func(ctx context.Context) error { return backend.Answer(ctx, "x", contract.ControlAnswer{AppID: "a"}) },
+		"Answer":  func(ctx context.Context) error { return backend.Answer(ctx, "x", answer) },
 		"Answers": func(ctx context.Context) error { _, err := backend.Answers(ctx, "x"); return err },
 	}
 	canceled, cancel := context.WithCancel(ctx)

@@ -30,7 +30,7 @@ func (r *redisBackend) processKey(appID string) string { return r.prefix + "proc
 func (r *redisBackend) processesKey() string { return r.prefix + "process-records" }
 
 // Heartbeat implements contract.ProcessRegistry.Heartbeat in one script call (EVALSHA; EVAL once after
-// Redis restarts) that writes the record and reads the orders (redis_control.go).
+// Redis restarts) that writes the record and reads the orders (control.go).
 func (r *redisBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
 	if record.AppID == "" {
 		return contract.Orders{}, errors.New("heartbeat of a process record without an app id: the app id is the record's key")
@@ -43,7 +43,7 @@ func (r *redisBackend) Heartbeat(ctx context.Context, record contract.ProcessRec
 	}
 	keys := []string{r.processesKey(), r.processKey(record.AppID), r.pausedKey(), r.requestsKey()}
 	reply, err := heartbeatScript.Run(ctx, r.client, keys, record.AppID, record.Body, ttl.Milliseconds(),
-		contract.ControlRequestTTL.Milliseconds()).Result()
+		contract.ControlRequestTTL.Microseconds()).Result()
 	if err != nil {
 		return contract.Orders{}, r.callError(ctx, fmt.Sprintf("heartbeat of process %q", record.AppID), err)
 	}

@@ -4,7 +4,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // catchUp starts, for each entry with WithCatchUp, the claim and run of its latest tick before now, when
@@ -29,8 +29,8 @@ func (s *Scheduler) catchUp(state *running, now time.Time) {
 
 // runMode says why a tick is handled besides its schedule: an operator's run request, or a catch-up.
 type runMode struct {
-	request *contract.ControlRequest // `cron run`: run once, no claim, even while paused
-	catchUp time.Duration            // a catch-up claim: its window is ±catchUp, not ±hold time
+	request *order.Request // `cron run`: run once, no claim, even while paused
+	catchUp time.Duration  // a catch-up claim: its window is ±catchUp, not ±hold time
 }
 
 // attrs are the log attributes of the mode.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // controlCallTimeout bounds each call a process makes to answer or take a request.
@@ -17,8 +18,9 @@ func (r *running) isPaused(job string) bool {
 }
 
 // applyOrders takes the orders a heartbeat brought: the paused jobs at once, and each request seen for
-// the first time for a job of this process (run: in a goroutine Stop waits for; kill: at once). It is
-// called by the heartbeat goroutine only.
+// the first time for a job of this process (run: in a goroutine Stop waits for; kill: at once). A request
+// that does not decode (another version's format), or of a kind this version does not know, is ignored.
+// It is called by the heartbeat goroutine only.
 func (r *running) applyOrders(orders contract.Orders) {
 	paused := make(map[string]bool, len(orders.Paused))
 	for _, job := range orders.Paused {
@@ -31,7 +33,7 @@ func (r *running) applyOrders(orders contract.Orders) {
 			delete(r.seen, id)
 		}
 	}
-	for _, request := range orders.Requests {
+	for _, request := range order.Requests(orders) {
 		if _, seen := r.seen[request.ID]; seen {
 			continue
 		}
@@ -39,20 +41,20 @@ func (r *running) applyOrders(orders contract.Orders) {
 		j := r.jobs[request.Job]
 		switch {
 		case j == nil || r.env.Backend == nil:
-		case request.Kind == contract.RequestRun:
+		case request.Kind == order.Run:
 			r.tasks.Add(1)
 			go func() {
 				defer r.tasks.Done()
 				j.runRequested(r, request)
 			}()
-		case request.Kind == contract.RequestKill:
+		case request.Kind == order.Kill:
 			r.kill(j, request)
 		}
 	}
 }
 
 // runRequested runs j once for request if this process takes it first, and answers the outcome.
-func (j *job) runRequested(state *running, request contract.ControlRequest) {
+func (j *job) runRequested(state *running, request order.Request) {
 	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
 	taken, err := state.env.Backend.TakeRequest(ctx, request.ID, state.env.AppID)
 	cancel()
@@ -63,14 +65,14 @@ func (j *job) runRequested(state *running, request contract.ControlRequest) {
 	if !taken {
 		return
 	}
-	state.answer(j, request.ID, "started", "")
+	state.answer(j, request.ID, string(order.Started), "")
 	started := time.Now()
 	outcome, errText := j.handle(state, started.Truncate(time.Millisecond), started, runMode{request: &request})
 	state.answer(j, request.ID, outcome, errText)
 }
 
 // kill cancels the runs of j in progress on this process, and answers "killed" when there was one.
-func (r *running) kill(j *job, request contract.ControlRequest) {
+func (r *running) kill(j *job, request order.Request) {
 	killed := 0
 	r.mu.Lock()
 	for run := range r.active {
@@ -96,8 +98,9 @@ func (r *running) answer(j *job, id, outcome, detail string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), controlCallTimeout)
 	defer cancel()
-	answer := contract.ControlAnswer{AppID: r.env.AppID, Outcome: contract.Outcome(outcome), Detail: detail, At: time.Now()}
-	if err := r.env.Backend.Answer(ctx, id, answer); err != nil {
+	answer := order.Answer{AppID: r.env.AppID, Outcome: contract.Outcome(outcome), Detail: detail,
+		At: time.Now()}
+	if err := order.Reply(ctx, r.env.Backend, id, answer); err != nil {
 		j.entryLogger(r.env).Error("cron request answer", "request", id, "outcome", outcome, "error", err.Error())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // outcomes returns the outcome of each run line of job, in order.
@@ -115,7 +116,7 @@ func TestKillEndsTheRunWithKilledAndNoRetry(t *testing.T) {
 	}()
 	<-started
 	state := s.state.Load()
-	state.kill(s.jobs[0], contract.ControlRequest{ID: "k1", Job: "long", Kind: contract.RequestKill})
+	state.kill(s.jobs[0], order.Request{ID: "k1", Job: "long", Kind: order.Kill})
 	<-done
 	if got := strings.Join(outcomes(t, logs, "long"), ","); got != "killed" || calls.Load() != 1 {
 		t.Fatalf("long: %s after %d attempts; want one attempt, killed", got, calls.Load())

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/backend/memory"
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // twoProcesses returns two schedulers sharing one backend, each with a distributed entry "long" whose
@@ -130,7 +130,7 @@ func TestRequestedRunHonoursTheLease(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); fire(a, 0, tick) }()
 	waitUntil(t, "a's run to hold the lease", func() bool { return a.jobs[0].lease.Load() != nil })
-	request := contract.ControlRequest{ID: "r1", Job: "long", Kind: contract.RequestRun, Made: time.Now()}
+	request := order.Request{ID: "r1", Job: "long", Kind: order.Run, Made: time.Now()}
 	now := time.Now()
 	outcome, _ := b.jobs[0].handle(b.state.Load(), now, now, runMode{request: &request})
 	close(release)

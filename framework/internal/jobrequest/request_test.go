@@ -8,10 +8,11 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // A run request is answered "started" by the process that took it, then with the run's outcome: Await
-// returns each as First and Final pick it.
+// returns each as First and Final pick it, and shows neither an answer that does not decode.
 func TestSendAndAwaitTheAnswers(t *testing.T) {
 	control := memory.NewStore(memory.Options{}).Open()
 	defer func() {
@@ -20,17 +21,20 @@ func TestSendAndAwaitTheAnswers(t *testing.T) {
 		}
 	}()
 	ctx := context.Background()
-	request, err := Send(ctx, control, "report", contract.RequestRun)
-	if err != nil || request.ID == "" || request.Job != "report" || request.Kind != contract.RequestRun ||
+	request, err := Send(ctx, control, "report", order.Run)
+	if err != nil || request.ID == "" || request.Job != "report" || request.Kind != order.Run ||
 		time.Since(request.Made) > time.Minute {
 		t.Fatalf("Send = %+v, %v", request, err)
 	}
 	answered := make(chan error, 1)
 	go func() {
 		time.Sleep(2 * pollInterval)
-		err := control.Answer(ctx, request.ID, contract.ControlAnswer{AppID: "a1", Outcome: started, At: time.Now()})
+		err := control.Answer(ctx, request.ID, contract.ControlAnswer{AppID: "old", Body: []byte(`{"Outcome":"ok"}`)})
 		if err == nil {
-			err = control.Answer(ctx, request.ID, contract.ControlAnswer{AppID: "a1", Outcome: "ok", At: time.Now()})
+			err = order.Reply(ctx, control, request.ID, order.Answer{AppID: "a1", Outcome: order.Started, At: time.Now()})
+		}
+		if err == nil {
+			err = order.Reply(ctx, control, request.ID, order.Answer{AppID: "a1", Outcome: "ok", At: time.Now()})
 		}
 		answered <- err
 	}()
@@ -60,7 +64,7 @@ func TestAwaitEndsWithItsContext(t *testing.T) {
 	if _, err := Await(ctx, control, "no-such-request", First); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Await without answers: %v, want the context's deadline", err)
 	}
-	if _, err := Send(context.Background(), control, "", contract.RequestKill); err == nil {
+	if _, err := Send(context.Background(), control, "", order.Kill); err == nil {
 		t.Fatal("Send without a job: no error")
 	}
 }
@@ -69,10 +73,10 @@ func TestFinalSkipsStarted(t *testing.T) {
 	if _, ok := First(nil); ok {
 		t.Fatal("First accepts no answer")
 	}
-	if _, ok := Final([]contract.ControlAnswer{{Outcome: started}}); ok {
+	if _, ok := Final([]order.Answer{{Outcome: order.Started}}); ok {
 		t.Fatal("Final accepts a run that only started")
 	}
-	answer, ok := Final([]contract.ControlAnswer{{Outcome: started}, {Outcome: "timeout", Detail: "1s"}})
+	answer, ok := Final([]order.Answer{{Outcome: order.Started}, {Outcome: "timeout", Detail: "1s"}})
 	if !ok || answer.Outcome != "timeout" {
 		t.Fatalf("Final = %+v, %v", answer, ok)
 	}

@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/jobrequest"
+	"github.com/hadeframe/hade/framework/internal/order"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -113,12 +112,12 @@ func (h *Handler) do(ctx context.Context, job, action string) (string, error) {
 	case actionPause, actionResume:
 		return "", h.config.Control.SetPaused(ctx, job, action == actionPause)
 	}
-	kind := contract.RequestRun
+	kind := order.Run
 	if action == actionKill {
-		kind = contract.RequestKill
+		kind = order.Kill
 	}
-	request := contract.ControlRequest{ID: uuid.NewString(), Job: job, Kind: kind, Made: time.Now()}
-	return request.ID, h.config.Control.AddRequest(ctx, request)
+	request, err := jobrequest.Send(ctx, h.config.Control, job, kind)
+	return request.ID, err
 }
 
 // jobList names the registered jobs (the first 20), for an error.

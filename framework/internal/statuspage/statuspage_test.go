@@ -18,6 +18,7 @@ import (
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 const testToken = "0123456789abcdef-test-token"
@@ -245,8 +246,8 @@ func TestActionsWithSessionAndBearer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(orders.Requests) != 1 || orders.Requests[0].Job != "cleanup" || orders.Requests[0].Kind != contract.RequestRun {
-		t.Errorf("requests = %+v, want one run of cleanup", orders.Requests)
+	if requests := order.Requests(orders); len(requests) != 1 || requests[0].Job != "cleanup" || requests[0].Kind != order.Run {
+		t.Errorf("requests = %+v, want one run of cleanup", requests)
 	}
 	if strings.Contains(logs.String(), testToken) {
 		t.Error("the log holds the token")

@@ -1,7 +1,7 @@
 // Package rules holds what every backend of the framework decides the same way, written once in Go: the
 // fence rule of a tick's claim, the run lease rule, and the validation of claims, run leases and control
-// requests (contract.Claims describes the rules). The Redis claim script and the etcd transactions mirror
-// them step for step, and backendtest checks every backend against them.
+// requests and answers (contract.Claims describes the rules). The Redis claim script and the etcd
+// transactions mirror them step for step, and backendtest checks every backend against them.
 package rules
 
 import (

@@ -1,0 +1,45 @@
+package order
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// requestBody is a Request as encoded, but for its ID and Made.
+type requestBody struct {
+	Job  string `json:"j"`
+	Kind string `json:"k"`
+}
+
+// errNotARequest is the error of a body that is not a request: not a JSON object, or without a job or a
+// kind.
+var errNotARequest = errors.New("not a control request")
+
+// EncodeRequest returns request as a backend stores it: its ID and Made, by which the backend keys and
+// expires it, and the rest as a body. It returns request.Validate's error.
+func EncodeRequest(request Request) (contract.ControlRequest, error) {
+	if err := request.Validate(); err != nil {
+		return contract.ControlRequest{}, err
+	}
+	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind)})
+	if err != nil {
+		return contract.ControlRequest{}, err
+	}
+	return contract.ControlRequest{ID: request.ID, Made: request.Made, Body: body}, nil
+}
+
+// DecodeRequest is the inverse of EncodeRequest: the request stored holds, Made as the backend kept it. A
+// kind this version does not know (a newer version's) decodes; the caller ignores it. It returns an error
+// when stored's body is not a request (another version's format, another program's).
+func DecodeRequest(stored contract.ControlRequest) (Request, error) {
+	var b requestBody
+	if err := json.Unmarshal(stored.Body, &b); err != nil {
+		return Request{}, err
+	}
+	if b.Job == "" || b.Kind == "" {
+		return Request{}, errNotARequest
+	}
+	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made}, nil
+}

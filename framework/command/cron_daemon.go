@@ -11,6 +11,7 @@ import (
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
+	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
 // daemonTitle is the process title of a cron daemon working in baseFolder, e.g. `hade cron [/srv/app1]`:
@@ -19,7 +20,7 @@ func daemonTitle(root *kernel.Root, baseFolder string) string {
 	return root.Name() + " cron [" + baseFolder + "]"
 }
 
-// startDaemon starts a cron daemon with the settings of cmd (see daemonCommandLine: secrets go through
+// startDaemon starts a cron daemon with the settings of cmd (see settings.DaemonCommandLine: secrets go through
 // its environment, never its command line) and returns once the daemon holds its pidfile, or with an error
 // saying why it did not come up within readyTimeout, including what the daemon printed. The services are
 // checked here first, so a bad setting fails in the parent, and so is the one-daemon rule (which the
@@ -44,7 +45,7 @@ func startDaemon(cmd *cobra.Command, root *kernel.Root, readyTimeout time.Durati
 	if err := files.makeLogFolder(); err != nil {
 		return err
 	}
-	args, env := daemonCommandLine(cmd, files)
+	args, env := settings.DaemonCommandLine(cmd.Flags(), files.app.BaseFolder())
 	ctx, cancel := context.WithTimeoutCause(cmd.Context(), readyTimeout,
 		fmt.Errorf("still starting after %s (--ready-timeout)", readyTimeout))
 	defer cancel()

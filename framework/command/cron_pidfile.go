@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/internal/pidfile"
+	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
 // privateSettings is the owner-only file next to a daemon's pidfile: what `cron restart` needs to start
@@ -22,14 +23,14 @@ type privateSettings struct {
 // them in full in its owner-only private file). A daemon is refused while another daemon runs in the
 // base folder, unless cmd has --allow-another-daemon.
 func acquirePidfile(cmd *cobra.Command, files cronFiles, mode, logPath string) (*pidfile.Pidfile, error) {
-	settings := processSettings(cmd, files)
+	recorded := settings.Record(cmd.Flags(), files.app.BaseFolder())
 	record := pidfile.Record{
 		PID: os.Getpid(), AppID: files.app.AppID(), Mode: mode, StartedAt: time.Now(), Log: logPath,
-		Settings: redactSettings(settings),
+		Settings: settings.Redact(recorded),
 	}
 	var options pidfile.AcquireOptions
 	if mode == pidfile.ModeDaemon {
-		private, err := json.Marshal(privateSettings{Settings: settings})
+		private, err := json.Marshal(privateSettings{Settings: recorded})
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
 func newCronRestartCommand(root *kernel.Root) *cobra.Command {
@@ -77,13 +78,13 @@ func takeDaemonSettings(cmd *cobra.Command, files cronFiles) error {
 		return fmt.Errorf("read the settings of the running daemon %d, to start the new one alike (nothing was stopped): %w; "+
 			"run restart as the daemon's user, or stop it and start a new one with the flags it needs", latest.PID, err)
 	}
-	notes, err := applySettings(cmd, private.Settings)
+	notes, err := settings.Apply(cmd.Flags(), private.Settings)
 	printNotes(out, notes)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "restarting with the settings of daemon %d (%s); flags given here override them\n",
-		latest.PID, describeSettings(redactSettings(processSettings(cmd, files))))
+		latest.PID, settings.Describe(settings.Redact(settings.Record(cmd.Flags(), files.app.BaseFolder()))))
 	return nil
 }
 

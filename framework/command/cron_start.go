@@ -14,6 +14,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
+	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
 // startOptions are the flags of `cron start` (and of `cron restart`, which starts a daemon).
@@ -125,14 +126,14 @@ func serve(cmd *cobra.Command, root *kernel.Root, s serving) (err error) {
 // resolveAlertWebhooks), root's scheduler and secrets, and backend (nil: none) and web (nil: no --http).
 func (s serving) process(cmd *cobra.Command, root *kernel.Root, files cronFiles, backend contract.Backend,
 	web *cronprocess.HTTP) (cronprocess.Config, error) {
-	webhooks, err := cmd.Flags().GetStringSlice(alertWebhookFlag)
+	webhooks, err := cmd.Flags().GetStringSlice(settings.AlertWebhookFlag)
 	if err != nil {
 		return cronprocess.Config{}, err
 	}
 	acquire := func() (*pidfile.Pidfile, error) { return acquirePidfile(cmd, files, s.mode, s.logPath) }
 	return cronprocess.Config{Scheduler: root.Scheduler, Backend: backend, AppID: files.app.AppID(),
 		BaseFolder: files.app.BaseFolder(), Provider: root.Settings.BackendAddress(), Secrets: root.Secrets(),
-		Mode: s.mode, Settings: describeSettings(redactSettings(processSettings(cmd, files))), Logger: s.logger,
+		Mode: s.mode, Settings: settings.Describe(settings.Redact(settings.Record(cmd.Flags(), files.app.BaseFolder()))), Logger: s.logger,
 		Output: s.output, DrainTimeout: s.drainTimeout, OnHangup: s.onHangup, Pidfiles: files.pidfiles,
 		Pidfile: acquire, HTTP: web, Webhooks: webhooks}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
 // stateNotRunning is the exit status of `cron state` when no cron process of this base folder and pid
@@ -56,9 +57,9 @@ func printTableState(cmd *cobra.Command, root *kernel.Root, files cronFiles) err
 	out := cmd.OutOrStdout()
 	now := time.Now()
 	running, stateErr := printState(out, files, now)
-	own := describeSettings(redactSettings(processSettings(cmd, files)))
+	own := settings.Describe(settings.Redact(settings.Record(cmd.Flags(), files.app.BaseFolder())))
 	for _, entry := range running {
-		if theirs := describeSettings(entry.Record.Settings); theirs != own && entry.Record.Settings != nil {
+		if theirs := settings.Describe(entry.Record.Settings); theirs != own && entry.Record.Settings != nil {
 			fmt.Fprintf(out, "note: pid %d uses %s; the lines below are about this command's settings (%s)\n", entry.PID, theirs, own)
 		}
 	}
@@ -161,12 +162,12 @@ func printState(out io.Writer, files cronFiles, now time.Time) ([]pidfile.Entry,
 			fmt.Fprintf(out, "cron process of %s, not trusted here: pid %d there, since %s, %s, %s, log %s; "+
 				"it holds pidfile %s, but its pid names another process or none here\n",
 				entry.Foreign, record.PID, record.StartedAt.Format(time.RFC3339), record.Mode,
-				describeSettings(record.Settings), record.Log, entry.Path)
+				settings.Describe(record.Settings), record.Log, entry.Path)
 		case entry.Running:
 			running = append(running, entry)
 			fmt.Fprintf(out, "cron is running: pid %d, since %s (%s ago), %s, app_id %s, %s, log %s\n",
 				record.PID, record.StartedAt.Format(time.RFC3339), now.Sub(record.StartedAt).Round(time.Second),
-				record.Mode, record.AppID, describeSettings(record.Settings), record.Log)
+				record.Mode, record.AppID, settings.Describe(record.Settings), record.Log)
 		}
 	}
 	if len(running) == 0 {

@@ -123,51 +123,6 @@ func (f cronFiles) whereNothingRuns() string {
 	return "no locked pidfile in " + f.pidfiles.Path
 }
 
-// distributedService makes the backend when some entry needs it, and nil otherwise.
-func distributedService(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	if !usesDistributed(root) {
-		return nil, nil
-	}
-	return backendService(cmd)
-}
-
-// schedulingService is backendService for a process that schedules (`cron start`, foreground or daemon):
-// when the backend does not answer yet (an etcd cluster), it is made anyway (its claims fail closed,
-// logged once, and resume when it answers) instead of failing; bad settings still fail.
-func schedulingService(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	root.WaitForBackend()
-	return backendService(cmd)
-}
-
-// readBackend makes the backend of the settings for a command that only reads (history, list, state):
-// it creates no file, and its error has no secret.
-func readBackend(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	backend, err := backendService(cmd)
-	if err != nil {
-		return nil, secret.ScrubError(err, root.Secrets())
-	}
-	return backend, nil
-}
-
-// backendService makes the backend of the settings (the Backend service), which also keeps the run
-// history and the process registry, whether or not an entry is distributed.
-func backendService(cmd *cobra.Command) (contract.Backend, error) {
-	container, err := framework.ContainerFrom(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	return framework.MakeAs[contract.Backend](container, contract.BackendKey)
-}
-
-func usesDistributed(root *kernel.Root) bool {
-	for _, spec := range root.Scheduler.Entries() {
-		if spec.ServiceName != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // describeProvider returns the line `cron state` and `cron list` print about the distributed backend of
 // this command's settings: which one, where, and whether it answers; the error is the one of making the
 // service (making the local backend creates nothing).
@@ -175,7 +130,7 @@ func describeProvider(cmd *cobra.Command, root *kernel.Root) (string, error) {
 	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}
-	backend, err := distributedService(cmd, root)
+	backend, err := root.DistributedBackend(cmd.Context())
 	switch {
 	case err != nil:
 		err = secret.ScrubError(err, root.Secrets())

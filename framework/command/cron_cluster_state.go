@@ -17,7 +17,7 @@ import (
 
 // clusterProcesses returns the live cron processes registered in the backend of this command's settings.
 func clusterProcesses(cmd *cobra.Command, root *kernel.Root) ([]record.Process, error) {
-	backend, err := readBackend(cmd, root)
+	backend, err := root.ReadBackend(cmd.Context())
 	if err != nil {
 		return nil, err
 	}

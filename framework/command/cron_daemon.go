@@ -30,7 +30,7 @@ func startDaemon(cmd *cobra.Command, root *kernel.Root, readyTimeout time.Durati
 	if err != nil {
 		return err
 	}
-	if err := applyCronZone(root); err != nil {
+	if err := root.ApplyCronZone(); err != nil {
 		return err
 	}
 	if err := checkOneDaemon(cmd, files); err != nil {
@@ -39,7 +39,7 @@ func startDaemon(cmd *cobra.Command, root *kernel.Root, readyTimeout time.Durati
 	if _, err := newCronHTTP(cmd); err != nil {
 		return err
 	}
-	if _, err := schedulingService(cmd, root); err != nil {
+	if _, err := root.SchedulingBackend(cmd.Context()); err != nil {
 		return err
 	}
 	if err := files.makeLogFolder(); err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/hadeframe/hade/framework/internal/cronprocess"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
-	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
@@ -81,18 +80,6 @@ type serving struct {
 	onHangup     func() // what SIGHUP does; nil: SIGHUP stops the process
 }
 
-// backend makes the backend of the settings. Normal entries need none: when no entry is distributed and
-// it cannot be made, the process runs without run history and registry (logged), and backend is nil.
-func (s serving) backend(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	backend, err := schedulingService(cmd, root)
-	if err != nil && !usesDistributed(root) {
-		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
-			"error", secret.ScrubError(err, root.Secrets()).Error())
-		return nil, nil
-	}
-	return backend, err
-}
-
 // serve runs the scheduler in this process until a stop (cronprocess.Serve) with the settings of cmd: it
 // reads --http, applies the cron zone and makes the backend first, and closes the backend once the
 // process stopped.
@@ -105,10 +92,10 @@ func serve(cmd *cobra.Command, root *kernel.Root, s serving) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := applyCronZone(root); err != nil {
+	if err := root.ApplyCronZone(); err != nil {
 		return err
 	}
-	backend, err := s.backend(cmd, root)
+	backend, err := root.ServingBackend(cmd.Context(), s.logger)
 	if err != nil {
 		return err
 	}

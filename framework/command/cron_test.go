@@ -12,11 +12,12 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/provider/app"
 	"github.com/hadeframe/hade/framework/internal/settings"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 // parsed returns the `cron <sub>` command of a fresh root with args parsed, as cobra leaves it before
 // running it, and files for a base folder.
-func parsed(t *testing.T, sub string, args ...string) (*cobra.Command, cronFiles) {
+func parsed(t *testing.T, sub string, args ...string) (*cobra.Command, supervisor.Files) {
 	t.Helper()
 	root := console.NewRoot("app", "test")
 	AddKernelCommands(root)
@@ -32,7 +33,7 @@ func parsed(t *testing.T, sub string, args ...string) (*cobra.Command, cronFiles
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cmd, cronFiles{app: service.(contract.App)}
+	return cmd, supervisor.NewFiles(service.(contract.App))
 }
 
 // The secret flags of the real `cron start -d` and `cron restart` are known to package settings as such:
@@ -48,14 +49,15 @@ func TestSecretFlagsOfTheCommandsStayOffTheDaemonCommandLine(t *testing.T) {
 		if err := resolveAlertWebhooks(cmd); err != nil {
 			t.Fatal(err)
 		}
-		args, env := settings.DaemonCommandLine(cmd.Flags(), files.app.BaseFolder())
+		args, env := settings.DaemonCommandLine(cmd.Flags(), files.App.BaseFolder())
 		line := strings.Join(args, " ")
-		if strings.Contains(line, "pw123") || strings.Contains(line, "tok123") || strings.Contains(line, "secret1") ||
-			!strings.Contains(line, "--http=:9090") {
+		if strings.Contains(line, "pw123") || strings.Contains(line, "tok123") ||
+			strings.Contains(line, "secret1") || !strings.Contains(line, "--http=:9090") {
 			t.Fatalf("cron %s: the daemon's command line %q has a secret, or lacks --http", sub, args)
 		}
 		for _, want := range []string{"HADE_REDIS_URL=redis://:pw123@host:1/0",
-			settings.EnvHTTPToken + "=tok123", settings.EnvAlertWebhooks + "=https://hooks.example.com/secret1"} {
+			settings.EnvHTTPToken + "=tok123",
+			settings.EnvAlertWebhooks + "=https://hooks.example.com/secret1"} {
 			if !slices.Contains(env, want) {
 				t.Errorf("cron %s: the daemon's environment lacks %s", sub, want)
 			}

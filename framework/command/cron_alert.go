@@ -14,8 +14,8 @@ import (
 
 // registerAlertFlags adds --alert-webhook to cmd (`cron start`, `cron restart`).
 func registerAlertFlags(cmd *cobra.Command) {
-	cmd.Flags().StringSlice(settings.AlertWebhookFlag, nil, "POST a JSON alert to this http(s) URL when a job fails, "+
-		"misses ticks or recovers; repeatable (env "+settings.EnvAlertWebhooks+", comma-separated)")
+	cmd.Flags().StringSlice(settings.AlertWebhookFlag, nil, "POST a JSON alert to this http(s) URL when a job "+
+		"fails, misses ticks or recovers; repeatable (env "+settings.EnvAlertWebhooks+", comma-separated)")
 }
 
 // resolveAlertWebhooks sets cmd's webhooks from the environment when the flag was not given (nor applied

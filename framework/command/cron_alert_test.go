@@ -9,7 +9,8 @@ import (
 )
 
 func TestAlertWebhooksFromTheFlagOrTheEnvironment(t *testing.T) {
-	t.Setenv(settings.EnvAlertWebhooks, " https://env.example.com/a/secret1 ,, http://env2.example.com:8080/b?token=secret2")
+	t.Setenv(settings.EnvAlertWebhooks,
+		" https://env.example.com/a/secret1 ,, http://env2.example.com:8080/b?token=secret2")
 	cmd, _ := parsed(t, "start")
 	if err := resolveAlertWebhooks(cmd); err != nil {
 		t.Fatal(err)
@@ -35,7 +36,8 @@ func TestAlertWebhooksFromTheFlagOrTheEnvironment(t *testing.T) {
 func TestAlertWebhookValidationNamesTheFlagNotTheSecret(t *testing.T) {
 	for _, tc := range []struct{ flag, env, source string }{
 		{flag: "ftp://hooks.example.com/secret-path", source: "--alert-webhook: webhook #1"},
-		{env: "https://ok.example.com/x,hooks.example.com/secret-path", source: settings.EnvAlertWebhooks + ": webhook #2"},
+		{env: "https://ok.example.com/x,hooks.example.com/secret-path",
+			source: settings.EnvAlertWebhooks + ": webhook #2"},
 		{flag: "https:///secret-path", source: "--alert-webhook: webhook #1"},
 	} {
 		t.Setenv(settings.EnvAlertWebhooks, tc.env)

@@ -35,7 +35,8 @@ func ownFolder(p record.Process, files supervisor.Files) bool {
 
 // printCluster prints the registered processes (this base folder's marked with *) and their runs in
 // progress, or why they cannot be read.
-func printCluster(out io.Writer, processes []record.Process, err error, files supervisor.Files, now time.Time) error {
+func printCluster(out io.Writer, processes []record.Process, err error, files supervisor.Files,
+	now time.Time) error {
 	if err != nil {
 		_, err = fmt.Fprintf(out, "cluster: UNAVAILABLE: %v\n", err)
 		return err

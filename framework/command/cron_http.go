@@ -20,8 +20,8 @@ const envCronHTTP = "HADE_CRON_HTTP"
 func registerHTTPFlags(cmd *cobra.Command) {
 	cmd.Flags().String("http", os.Getenv(envCronHTTP), "serve /metrics, /healthz, /readyz and the status page on "+
 		"host:port; no host binds loopback: \":9090\" is 127.0.0.1:9090, \"0.0.0.0:9090\" every interface (env "+envCronHTTP+")")
-	cmd.Flags().String(settings.HTTPTokenFlag, "", "token the status page's actions require; without it the page is "+
-		"read-only (env "+settings.EnvHTTPToken+"; never shown)")
+	cmd.Flags().String(settings.HTTPTokenFlag, "", "token the status page's actions require; without it the "+
+		"page is read-only (env "+settings.EnvHTTPToken+"; never shown)")
 }
 
 // newCronHTTP reads --http (or HADE_CRON_HTTP) and the token; it returns nil when --http is empty, and an

@@ -3,8 +3,6 @@ package command
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,8 +11,9 @@ import (
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/kernel"
-	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/secret"
+	"github.com/hadeframe/hade/framework/internal/settings"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 // AddKernelCommands adds the framework's commands (`cron` and its subcommands) to root, a root made by
@@ -77,95 +76,24 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 	return fmt.Errorf("%s (valid: %s)", message, strings.Join(names, ", "))
 }
 
-// cronFiles are the files of the cron processes below the application's storage folder.
-type cronFiles struct {
-	app      contract.App
-	pidfiles pidfile.Folder // storage/runtime/cron.<pid>.pid
-	log      string         // storage/log/cron.log: the structured (JSON) log of daemons
-	output   string         // storage/log/cron.output.log: what daemons print, panics and crashes
-}
-
 // resolveCronFiles makes the App service (which checks the base folder) and names the cron files. It
 // creates nothing.
-func resolveCronFiles(cmd *cobra.Command) (cronFiles, error) {
+func resolveCronFiles(cmd *cobra.Command) (supervisor.Files, error) {
 	container, err := framework.ContainerFrom(cmd.Context())
 	if err != nil {
-		return cronFiles{}, err
+		return supervisor.Files{}, err
 	}
 	app, err := framework.MakeAs[contract.App](container, contract.AppKey)
 	if err != nil {
-		return cronFiles{}, err
+		return supervisor.Files{}, err
 	}
-	return cronFiles{
-		app:      app,
-		pidfiles: pidfile.Folder{Path: app.RuntimeFolder(), Prefix: "cron"},
-		log:      filepath.Join(app.LogFolder(), "cron.log"),
-		output:   filepath.Join(app.LogFolder(), "cron.output.log"),
-	}, nil
+	return supervisor.NewFiles(app), nil
 }
 
-// makeLogFolder creates storage/log (mode 0750) if missing; pidfile.Folder.Acquire creates
-// storage/runtime itself.
-func (f cronFiles) makeLogFolder() error {
-	if err := os.MkdirAll(f.app.LogFolder(), 0o750); err != nil {
-		return fmt.Errorf("create %s: %w", f.app.LogFolder(), err)
-	}
-	return nil
-}
-
-// whereNothingRuns says where the pidfiles were looked for, and, when the runtime folder is missing, how
-// to point at another base folder.
-func (f cronFiles) whereNothingRuns() string {
-	if _, err := os.Stat(f.pidfiles.Path); err != nil {
-		return fmt.Sprintf("no cron runtime folder %s: no cron process ever ran with base folder %s; "+
-			"point at the processes' base folder with --base-folder or %s", f.pidfiles.Path, f.app.BaseFolder(), "HADE_BASE_FOLDER")
-	}
-	return "no locked pidfile in " + f.pidfiles.Path
-}
-
-// distributedService makes the backend when some entry needs it, and nil otherwise.
-func distributedService(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	if !usesDistributed(root) {
-		return nil, nil
-	}
-	return backendService(cmd)
-}
-
-// schedulingService is backendService for a process that schedules (`cron start`, foreground or daemon):
-// when the backend does not answer yet (an etcd cluster), it is made anyway (its claims fail closed,
-// logged once, and resume when it answers) instead of failing; bad settings still fail.
-func schedulingService(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	root.WaitForBackend()
-	return backendService(cmd)
-}
-
-// readBackend makes the backend of the settings for a command that only reads (history, list, state):
-// it creates no file, and its error has no secret.
-func readBackend(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	backend, err := backendService(cmd)
-	if err != nil {
-		return nil, secret.ScrubError(err, root.Secrets())
-	}
-	return backend, nil
-}
-
-// backendService makes the backend of the settings (the Backend service), which also keeps the run
-// history and the process registry, whether or not an entry is distributed.
-func backendService(cmd *cobra.Command) (contract.Backend, error) {
-	container, err := framework.ContainerFrom(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	return framework.MakeAs[contract.Backend](container, contract.BackendKey)
-}
-
-func usesDistributed(root *kernel.Root) bool {
-	for _, spec := range root.Scheduler.Entries() {
-		if spec.ServiceName != "" {
-			return true
-		}
-	}
-	return false
+// describeOwnSettings describes the settings of cmd as a process with them would record them (see
+// settings.Describe), e.g. `provider redis redis://:xxxxx@host:6379/0, key prefix "hade:"`.
+func describeOwnSettings(cmd *cobra.Command, files supervisor.Files) string {
+	return settings.Describe(settings.Redact(settings.Record(cmd.Flags(), files.App.BaseFolder())))
 }
 
 // describeProvider returns the line `cron state` and `cron list` print about the distributed backend of
@@ -175,7 +103,7 @@ func describeProvider(cmd *cobra.Command, root *kernel.Root) (string, error) {
 	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}
-	backend, err := distributedService(cmd, root)
+	backend, err := root.DistributedBackend(cmd.Context())
 	switch {
 	case err != nil:
 		err = secret.ScrubError(err, root.Secrets())

@@ -4,19 +4,22 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hadeframe/hade/framework/internal/settings"
 )
 
 func TestAlertWebhooksFromTheFlagOrTheEnvironment(t *testing.T) {
-	t.Setenv(envAlertWebhooks, " https://env.example.com/a/secret1 ,, http://env2.example.com:8080/b?token=secret2")
+	t.Setenv(settings.EnvAlertWebhooks,
+		" https://env.example.com/a/secret1 ,, http://env2.example.com:8080/b?token=secret2")
 	cmd, _ := parsed(t, "start")
 	if err := resolveAlertWebhooks(cmd); err != nil {
 		t.Fatal(err)
 	}
-	got, err := cmd.Flags().GetStringSlice(alertWebhookFlag)
+	got, err := cmd.Flags().GetStringSlice(settings.AlertWebhookFlag)
 	if err != nil || !slices.Equal(got, []string{"https://env.example.com/a/secret1", "http://env2.example.com:8080/b?token=secret2"}) {
 		t.Fatalf("webhooks from the environment: %q, %v", got, err)
 	}
-	if cmd.Flags().Changed(alertWebhookFlag) {
+	if cmd.Flags().Changed(settings.AlertWebhookFlag) {
 		t.Fatal("webhooks taken from the environment mark the flag given")
 	}
 
@@ -24,7 +27,8 @@ func TestAlertWebhooksFromTheFlagOrTheEnvironment(t *testing.T) {
 	if err := resolveAlertWebhooks(cmd); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := cmd.Flags().GetStringSlice(alertWebhookFlag); !slices.Equal(got, []string{"https://flag.example.com/x", "https://flag2.example.com/y"}) {
+	got, _ = cmd.Flags().GetStringSlice(settings.AlertWebhookFlag)
+	if !slices.Equal(got, []string{"https://flag.example.com/x", "https://flag2.example.com/y"}) {
 		t.Fatalf("the flag, given twice, should win over the environment: %q", got)
 	}
 }
@@ -32,10 +36,11 @@ func TestAlertWebhooksFromTheFlagOrTheEnvironment(t *testing.T) {
 func TestAlertWebhookValidationNamesTheFlagNotTheSecret(t *testing.T) {
 	for _, tc := range []struct{ flag, env, source string }{
 		{flag: "ftp://hooks.example.com/secret-path", source: "--alert-webhook: webhook #1"},
-		{env: "https://ok.example.com/x,hooks.example.com/secret-path", source: envAlertWebhooks + ": webhook #2"},
+		{env: "https://ok.example.com/x,hooks.example.com/secret-path",
+			source: settings.EnvAlertWebhooks + ": webhook #2"},
 		{flag: "https:///secret-path", source: "--alert-webhook: webhook #1"},
 	} {
-		t.Setenv(envAlertWebhooks, tc.env)
+		t.Setenv(settings.EnvAlertWebhooks, tc.env)
 		var args []string
 		if tc.flag != "" {
 			args = []string{"--alert-webhook", tc.flag}
@@ -49,39 +54,21 @@ func TestAlertWebhookValidationNamesTheFlagNotTheSecret(t *testing.T) {
 	}
 }
 
-// Webhook URLs reach a daemon through its environment, never its command line, and are shown as
-// scheme://host only; the private settings keep them whole (for cron restart).
-func TestAlertWebhooksAreSecrets(t *testing.T) {
-	t.Setenv(envAlertWebhooks, "")
-	hooks := []string{"https://u:pw@hooks.example.com/services/T0/B0/secret1", "http://h2.example.com:8080/x?token=secret2"}
-	cmd, files := parsed(t, "start", "-d", "--alert-webhook", hooks[0], "--alert-webhook", hooks[1])
-	if err := resolveAlertWebhooks(cmd); err != nil {
-		t.Fatal(err)
-	}
-	args, env := daemonCommandLine(cmd, files)
-	if strings.Contains(strings.Join(args, " "), "secret") || strings.Contains(strings.Join(args, " "), alertWebhookFlag) {
-		t.Fatalf("a webhook is on the daemon's command line: %q", args)
-	}
-	if !slices.Contains(env, envAlertWebhooks+"="+strings.Join(hooks, ",")) {
-		t.Fatalf("the daemon's environment does not carry the webhooks: %q", env)
-	}
-	settings := processSettings(cmd, files)
-	if settings[alertWebhookFlag] != strings.Join(hooks, ",") {
-		t.Fatalf("the private settings keep %q", settings[alertWebhookFlag])
-	}
-	shown := redactSettings(settings)[alertWebhookFlag]
-	if shown != "https://hooks.example.com/…,http://h2.example.com:8080/…" {
-		t.Fatalf("shown as %q", shown)
-	}
-
+// restart takes the running daemon's webhooks (settings.Apply marks the flag given), and
+// resolveAlertWebhooks keeps them rather than the environment's.
+func TestRestartKeepsTheRunningDaemonsWebhooks(t *testing.T) {
+	t.Setenv(settings.EnvAlertWebhooks, "https://env.example.com/x")
+	hooks := []string{"https://u:pw@hooks.example.com/services/T0/B0/secret1",
+		"http://h2.example.com:8080/x?token=secret2"}
 	restart, _ := parsed(t, "restart")
-	if _, err := applySettings(restart, settings); err != nil {
+	recorded := map[string]string{settings.AlertWebhookFlag: strings.Join(hooks, ",")}
+	if _, err := settings.Apply(restart.Flags(), recorded); err != nil {
 		t.Fatal(err)
 	}
 	if err := resolveAlertWebhooks(restart); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := restart.Flags().GetStringSlice(alertWebhookFlag); !slices.Equal(got, hooks) {
+	if got, _ := restart.Flags().GetStringSlice(settings.AlertWebhookFlag); !slices.Equal(got, hooks) {
 		t.Fatalf("restart took the running daemon's webhooks as %q", got)
 	}
 }

@@ -13,11 +13,12 @@ import (
 
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 // clusterProcesses returns the live cron processes registered in the backend of this command's settings.
 func clusterProcesses(cmd *cobra.Command, root *kernel.Root) ([]record.Process, error) {
-	backend, err := readBackend(cmd, root)
+	backend, err := root.ReadBackend(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -27,14 +28,15 @@ func clusterProcesses(cmd *cobra.Command, root *kernel.Root) ([]record.Process, 
 }
 
 // ownFolder reports whether p is a process of this host and base folder.
-func ownFolder(p record.Process, files cronFiles) bool {
+func ownFolder(p record.Process, files supervisor.Files) bool {
 	hostname, err := os.Hostname()
-	return err == nil && p.Hostname == hostname && p.BaseFolder == files.app.BaseFolder()
+	return err == nil && p.Hostname == hostname && p.BaseFolder == files.App.BaseFolder()
 }
 
 // printCluster prints the registered processes (this base folder's marked with *) and their runs in
 // progress, or why they cannot be read.
-func printCluster(out io.Writer, processes []record.Process, err error, files cronFiles, now time.Time) error {
+func printCluster(out io.Writer, processes []record.Process, err error, files supervisor.Files,
+	now time.Time) error {
 	if err != nil {
 		_, err = fmt.Fprintf(out, "cluster: UNAVAILABLE: %v\n", err)
 		return err
@@ -109,7 +111,7 @@ type jsonRunning struct {
 	Since string `json:"since"`
 }
 
-func toJSONProcesses(processes []record.Process, files cronFiles) []jsonProcess {
+func toJSONProcesses(processes []record.Process, files supervisor.Files) []jsonProcess {
 	out := make([]jsonProcess, 0, len(processes))
 	for _, p := range processes {
 		j := jsonProcess{AppID: p.AppID, Hostname: p.Hostname, PID: p.PID, BaseFolder: p.BaseFolder,

@@ -14,7 +14,7 @@ import (
 // controlService makes the backend of this command's settings and returns its job control and process
 // registry.
 func controlService(cmd *cobra.Command, root *kernel.Root) (contract.JobControl, contract.ProcessRegistry, error) {
-	backend, err := readBackend(cmd, root)
+	backend, err := root.ReadBackend(cmd.Context())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -94,7 +94,7 @@ func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time
 
 // historyService makes the backend of this command's settings and returns its run history.
 func historyService(cmd *cobra.Command, root *kernel.Root) (contract.RunHistory, error) {
-	backend, err := readBackend(cmd, root)
+	backend, err := root.ReadBackend(cmd.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ table is printed first, without last runs). It reads only and creates no file.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			if err := applyCronZone(root); err != nil {
+			if err := root.ApplyCronZone(); err != nil {
 				return err
 			}
 			if _, err := resolveCronFiles(cmd); err != nil { // checks the base folder

@@ -1,15 +1,14 @@
 package command
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/settings"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 func newCronRestartCommand(root *kernel.Root) *cobra.Command {
@@ -46,7 +45,7 @@ cron registrations it stops the processes and refuses to start one.`,
 			if err := root.Scheduler.Err(); err != nil {
 				return fmt.Errorf("the cron processes were stopped but no daemon was started: invalid cron registrations:\n%w", err)
 			}
-			return startDaemon(cmd, root, start.readyTimeout)
+			return startDaemon(cmd, root, *start)
 		},
 	}
 	stop.register(cmd)
@@ -55,35 +54,27 @@ cron registrations it stops the processes and refuses to start one.`,
 }
 
 // takeDaemonSettings applies to cmd's flags not given on its command line the settings of the running
-// daemon of this namespace that started last, and says so; without a running daemon it changes nothing.
-// It fails, before anything is stopped, when that daemon's settings cannot be read.
-func takeDaemonSettings(cmd *cobra.Command, files cronFiles) error {
-	latest, running, err := files.pidfiles.LatestDaemon()
+// daemon of this namespace that started last (supervisor.LatestDaemon), and says so; without a running
+// daemon it changes nothing. It fails, before anything is stopped, when that daemon's settings cannot be
+// read.
+func takeDaemonSettings(cmd *cobra.Command, files supervisor.Files) error {
+	latest, running, err := supervisor.LatestDaemon(files)
 	if err != nil || !running {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	data, err := files.pidfiles.ReadPrivate(latest.PID)
-	if errors.Is(err, os.ErrNotExist) {
+	if !latest.Recorded {
 		fmt.Fprintf(out, "note: daemon %d recorded no settings (started by an older version): the new daemon takes "+
 			"this command's flags and environment\n", latest.PID)
 		return nil
 	}
-	var private privateSettings
-	if err == nil {
-		err = json.Unmarshal(data, &private)
-	}
-	if err != nil {
-		return fmt.Errorf("read the settings of the running daemon %d, to start the new one alike (nothing was stopped): %w; "+
-			"run restart as the daemon's user, or stop it and start a new one with the flags it needs", latest.PID, err)
-	}
-	notes, err := applySettings(cmd, private.Settings)
+	notes, err := settings.Apply(cmd.Flags(), latest.Settings)
 	printNotes(out, notes)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "restarting with the settings of daemon %d (%s); flags given here override them\n",
-		latest.PID, describeSettings(redactSettings(processSettings(cmd, files))))
+		latest.PID, describeOwnSettings(cmd, files))
 	return nil
 }
 

@@ -13,13 +13,14 @@ import (
 	"github.com/hadeframe/hade/framework/internal/cronprocess"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
-	"github.com/hadeframe/hade/framework/internal/secret"
+	"github.com/hadeframe/hade/framework/internal/settings"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 // startOptions are the flags of `cron start` (and of `cron restart`, which starts a daemon).
 type startOptions struct {
 	daemon       bool
-	another      bool // --allow-another-daemon, read by acquirePidfile and checkOneDaemon
+	another      bool // --allow-another-daemon
 	drainTimeout time.Duration
 	readyTimeout time.Duration
 }
@@ -59,7 +60,7 @@ runs and STOPPING=1 when it stops.`,
 				return runDaemonChild(cmd, root, options, level)
 			case options.daemon:
 				newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
-				return startDaemon(cmd, root, options.readyTimeout)
+				return startDaemon(cmd, root, *options)
 			default:
 				return serve(cmd, root, serving{mode: pidfile.ModeForeground, logPath: "stdout",
 					logger: newCronLogger(root, cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
@@ -77,19 +78,8 @@ type serving struct {
 	logger       *slog.Logger
 	output       io.Writer // where runs' output goes, each line with its job and tick; nil: the command's
 	drainTimeout time.Duration
+	allowAnother bool   // --allow-another-daemon: a daemon starts although another runs
 	onHangup     func() // what SIGHUP does; nil: SIGHUP stops the process
-}
-
-// backend makes the backend of the settings. Normal entries need none: when no entry is distributed and
-// it cannot be made, the process runs without run history and registry (logged), and backend is nil.
-func (s serving) backend(cmd *cobra.Command, root *kernel.Root) (contract.Backend, error) {
-	backend, err := schedulingService(cmd, root)
-	if err != nil && !usesDistributed(root) {
-		s.logger.Warn("cron: the backend of the run history and the process registry cannot be used; normal entries run without them",
-			"error", secret.ScrubError(err, root.Secrets()).Error())
-		return nil, nil
-	}
-	return backend, err
 }
 
 // serve runs the scheduler in this process until a stop (cronprocess.Serve) with the settings of cmd: it
@@ -104,10 +94,10 @@ func serve(cmd *cobra.Command, root *kernel.Root, s serving) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := applyCronZone(root); err != nil {
+	if err := root.ApplyCronZone(); err != nil {
 		return err
 	}
-	backend, err := s.backend(cmd, root)
+	backend, err := root.ServingBackend(cmd.Context(), s.logger)
 	if err != nil {
 		return err
 	}
@@ -123,16 +113,19 @@ func serve(cmd *cobra.Command, root *kernel.Root, s serving) (err error) {
 
 // process returns what the process of s runs with: cmd's settings (its webhooks already resolved, see
 // resolveAlertWebhooks), root's scheduler and secrets, and backend (nil: none) and web (nil: no --http).
-func (s serving) process(cmd *cobra.Command, root *kernel.Root, files cronFiles, backend contract.Backend,
-	web *cronprocess.HTTP) (cronprocess.Config, error) {
-	webhooks, err := cmd.Flags().GetStringSlice(alertWebhookFlag)
+func (s serving) process(cmd *cobra.Command, root *kernel.Root, files supervisor.Files,
+	backend contract.Backend, web *cronprocess.HTTP) (cronprocess.Config, error) {
+	webhooks, err := cmd.Flags().GetStringSlice(settings.AlertWebhookFlag)
 	if err != nil {
 		return cronprocess.Config{}, err
 	}
-	acquire := func() (*pidfile.Pidfile, error) { return acquirePidfile(cmd, files, s.mode, s.logPath) }
-	return cronprocess.Config{Scheduler: root.Scheduler, Backend: backend, AppID: files.app.AppID(),
-		BaseFolder: files.app.BaseFolder(), Provider: root.Settings.BackendAddress(), Secrets: root.Secrets(),
-		Mode: s.mode, Settings: describeSettings(redactSettings(processSettings(cmd, files))), Logger: s.logger,
-		Output: s.output, DrainTimeout: s.drainTimeout, OnHangup: s.onHangup, Pidfiles: files.pidfiles,
+	acquire := func() (*pidfile.Pidfile, error) {
+		return supervisor.Acquire(files, supervisor.Process{Mode: s.mode, Log: s.logPath,
+			Settings: settings.Record(cmd.Flags(), files.App.BaseFolder()), AllowAnother: s.allowAnother})
+	}
+	return cronprocess.Config{Scheduler: root.Scheduler, Backend: backend, AppID: files.App.AppID(),
+		BaseFolder: files.App.BaseFolder(), Provider: root.Settings.BackendAddress(), Secrets: root.Secrets(),
+		Mode: s.mode, Settings: describeOwnSettings(cmd, files), Logger: s.logger,
+		Output: s.output, DrainTimeout: s.drainTimeout, OnHangup: s.onHangup, Pidfiles: files.Pidfiles,
 		Pidfile: acquire, HTTP: web, Webhooks: webhooks}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/settings"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 // stateNotRunning is the exit status of `cron state` when no cron process of this base folder and pid
@@ -52,13 +54,13 @@ unreadable or the backend cannot be used (e.g. a wrong Redis password). It reads
 }
 
 // printTableState prints the state as text and returns the exit status it calls for.
-func printTableState(cmd *cobra.Command, root *kernel.Root, files cronFiles) error {
+func printTableState(cmd *cobra.Command, root *kernel.Root, files supervisor.Files) error {
 	out := cmd.OutOrStdout()
 	now := time.Now()
 	running, stateErr := printState(out, files, now)
-	own := describeSettings(redactSettings(processSettings(cmd, files)))
+	own := describeOwnSettings(cmd, files)
 	for _, entry := range running {
-		if theirs := describeSettings(entry.Record.Settings); theirs != own && entry.Record.Settings != nil {
+		if theirs := settings.Describe(entry.Record.Settings); theirs != own && entry.Record.Settings != nil {
 			fmt.Fprintf(out, "note: pid %d uses %s; the lines below are about this command's settings (%s)\n", entry.PID, theirs, own)
 		}
 	}
@@ -73,8 +75,8 @@ func printTableState(cmd *cobra.Command, root *kernel.Root, files cronFiles) err
 
 // printJSONState prints {"this_base_folder": [...], "cluster": [...], "provider": line} and returns the
 // exit status it calls for.
-func printJSONState(cmd *cobra.Command, root *kernel.Root, files cronFiles) error {
-	entries, stateErr := files.pidfiles.List()
+func printJSONState(cmd *cobra.Command, root *kernel.Root, files supervisor.Files) error {
+	entries, stateErr := files.Pidfiles.List()
 	local := make([]jsonPidfile, 0, len(entries))
 	var running []pidfile.Entry
 	for _, entry := range entries {
@@ -143,8 +145,8 @@ func toJSONPidfile(entry pidfile.Entry) jsonPidfile {
 // printState prints one line per running cron process, or that none runs and where it looked; it
 // returns the running entries of this pid namespace and boot, and an error naming each unreadable
 // pidfile.
-func printState(out io.Writer, files cronFiles, now time.Time) ([]pidfile.Entry, error) {
-	entries, err := files.pidfiles.List()
+func printState(out io.Writer, files supervisor.Files, now time.Time) ([]pidfile.Entry, error) {
+	entries, err := files.Pidfiles.List()
 	if err != nil {
 		return nil, err
 	}
@@ -161,16 +163,16 @@ func printState(out io.Writer, files cronFiles, now time.Time) ([]pidfile.Entry,
 			fmt.Fprintf(out, "cron process of %s, not trusted here: pid %d there, since %s, %s, %s, log %s; "+
 				"it holds pidfile %s, but its pid names another process or none here\n",
 				entry.Foreign, record.PID, record.StartedAt.Format(time.RFC3339), record.Mode,
-				describeSettings(record.Settings), record.Log, entry.Path)
+				settings.Describe(record.Settings), record.Log, entry.Path)
 		case entry.Running:
 			running = append(running, entry)
 			fmt.Fprintf(out, "cron is running: pid %d, since %s (%s ago), %s, app_id %s, %s, log %s\n",
 				record.PID, record.StartedAt.Format(time.RFC3339), now.Sub(record.StartedAt).Round(time.Second),
-				record.Mode, record.AppID, describeSettings(record.Settings), record.Log)
+				record.Mode, record.AppID, settings.Describe(record.Settings), record.Log)
 		}
 	}
 	if len(running) == 0 {
-		fmt.Fprintf(out, "cron is not running (%s)\n", files.whereNothingRuns())
+		fmt.Fprintf(out, "cron is not running (%s)\n", files.WhereNothingRuns())
 	}
 	return running, errors.Join(errs...)
 }

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
+	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
 
 // stopOptions are the flags of `cron stop` and `cron restart`.
@@ -49,19 +49,17 @@ A SIGKILL is recorded in the killed daemon's log (cron.log), as its runs still g
 }
 
 // stopCron stops the cron processes of this namespace that hold their pidfile (all, or options.pid), as
-// pidfile.Stop, and prints what it did; it says so and returns nil when none runs.
-func stopCron(ctx context.Context, out io.Writer, files cronFiles, options stopOptions) error {
-	report, err := pidfile.Stop(ctx, files.pidfiles, pidfile.StopOptions{PID: options.pid, Timeout: options.timeout,
-		By: "cron stop", TimeoutName: "--timeout"})
+// supervisor.Stop, and prints what it did; it says so and returns nil when none runs.
+func stopCron(ctx context.Context, out io.Writer, files supervisor.Files, options stopOptions) error {
+	report, err := supervisor.Stop(ctx, files, options.pid, options.timeout)
 	if report.NotRunning && options.pid != 0 {
-		return errors.Join(kernel.WithExitCode(1, fmt.Errorf("pid %d is not a running cron process of base folder %s (%s)",
-			options.pid, files.app.BaseFolder(), files.whereNothingRuns())), err)
+		return err // says that pid is not running
 	}
 	for _, untrusted := range report.Untrusted {
 		fmt.Fprintf(out, "not signalled: %v\n", untrusted)
 	}
 	if report.NotRunning {
-		fmt.Fprintf(out, "cron is not running (%s)\n", files.whereNothingRuns())
+		fmt.Fprintf(out, "cron is not running (%s)\n", files.WhereNothingRuns())
 	}
 	for _, stopped := range report.Stopped {
 		printStopped(out, stopped, options.timeout)

@@ -1,5 +1,6 @@
 // Package pidfile keeps the pidfiles of the processes of one kind (e.g. cron) that share a base folder, and
-// stops those processes; framework/command uses it for `cron start`, `state`, `stop` and `restart`.
+// stops those processes; framework/internal/supervisor uses it for `cron start`, `stop` and `restart`,
+// framework/command for `cron state`.
 //
 // A Folder keeps the pidfiles of the processes of one kind, one per process: <folder>/<prefix>.<pid>.pid.
 // A process holds an exclusive flock on its pidfile while it runs; liveness is that lock, never kill(pid,

@@ -43,14 +43,26 @@ type nodeProcess struct {
 // startNode runs `self node args...` with o's jobs, hold and job duration in its environment; generation counts the
 // restarts of node index.
 func startNode(self, dir string, index, generation int, o loadOptions, args []string) (*nodeProcess, error) {
-	cmd := exec.Command(self, append([]string{"node"}, args...)...)
-	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(o.jobs), envHold+"="+o.hold.String(), envJobTime+"="+o.jobDuration.String())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
+	env := append(os.Environ(), envJobs+"="+strconv.Itoa(o.jobs), envHold+"="+o.hold.String(), envJobTime+"="+o.jobDuration.String())
 	name := strconv.Itoa(index)
 	if generation > 0 {
 		name += "." + strconv.Itoa(generation)
 	}
-	n := &nodeProcess{index: index, name: name, cmd: cmd, done: make(chan struct{}),
+	n, err := spawn(self, dir, name, append([]string{"node"}, args...), env)
+	if err != nil {
+		return nil, err
+	}
+	n.index = index
+	return n, nil
+}
+
+// spawn runs `self args...` with env as the node called name: its stdout goes to dir/node-<name>.log, its
+// stderr to dir/node-<name>.stderr, and it dies with the load tool.
+func spawn(self, dir, name string, args, env []string) (*nodeProcess, error) {
+	cmd := exec.Command(self, args...)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
+	n := &nodeProcess{name: name, cmd: cmd, done: make(chan struct{}),
 		log: filepath.Join(dir, "node-"+name+".log"), stderr: filepath.Join(dir, "node-"+name+".stderr")}
 	for path, target := range map[string]*io.Writer{n.log: &cmd.Stdout, n.stderr: &cmd.Stderr} {
 		file, err := os.Create(path)

@@ -35,6 +35,7 @@ type nodeProcess struct {
 	waitErr error
 
 	runs       []runRecord // read by readLog after the node exited
+	marks      []usageMark // likewise: the usage marks it took (see mark), in order
 	killed     bool
 	terminated bool // stopped by SIGTERM during the window
 	usage      *syscall.Rusage
@@ -117,9 +118,10 @@ type logLine struct {
 	Tick     string  `json:"tick"`
 	Outcome  string  `json:"outcome"`
 	LateMs   float64 `json:"late_ms"`
+	usageMark
 }
 
-// readLog reads the node's "cron run" lines; call it after the node exited.
+// readLog reads the node's "cron run" and "usage mark" lines; call it after the node exited.
 func (n *nodeProcess) readLog() error {
 	file, err := os.Open(n.log)
 	if err != nil {
@@ -130,7 +132,13 @@ func (n *nodeProcess) readLog() error {
 	scanner.Buffer(make([]byte, 64<<10), 1<<20)
 	for scanner.Scan() {
 		var line logLine
-		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Msg != "cron run" {
+		if json.Unmarshal(scanner.Bytes(), &line) != nil {
+			continue
+		}
+		if line.Msg == markMsg {
+			n.marks = append(n.marks, line.usageMark)
+		}
+		if line.Msg != "cron run" {
 			continue
 		}
 		tick, err := time.Parse(time.RFC3339, line.Tick)
@@ -141,6 +149,14 @@ func (n *nodeProcess) readLog() error {
 			won: line.Selected != "" && line.Selected == line.AppID})
 	}
 	return scanner.Err()
+}
+
+// mark asks the node for a usage mark (markSignal): the node must have called startMarks.
+func (n *nodeProcess) mark() error {
+	if err := n.cmd.Process.Signal(markSignal); err != nil {
+		return fmt.Errorf("node %s: usage mark: %w: %s", n.name, err, tail(n.stderr))
+	}
+	return nil
 }
 
 // kill sends SIGKILL and waits until the node is gone.

@@ -18,20 +18,22 @@ type librarySummary struct {
 	cpuPerRunUs    float64 // cpu (user + system, between the window's usage marks) / runs, µs
 	p50, p99, max  float64 // start lateness of the runs (start minus tick), ms
 	peakRSSMiB     float64 // peak RSS at the window's end mark, MiB
+	startRSSMiB    float64 // peak RSS at the node's first mark, before it registered any job, MiB
 }
 
-// summarize returns the summary of a library's node: its runs, its two usage marks (taken at the window's
-// start and end) and jobs, over the ticks [from, to] (Unix s). It fails without two marks or without
-// runs.
+// summarize returns the summary of a library's node: its runs, its three usage marks (taken before it
+// registered any job, at the window's start and at its end) and jobs, over the ticks [from, to] (Unix s).
+// It fails without three marks or without runs.
 func summarize(name string, runs []runRecord, marks []usageMark, jobs int, from, to int64) (
 	librarySummary, error) {
 	s := librarySummary{name: name, from: from, to: to, expected: jobs * int(to-from+1)}
-	if len(marks) != 2 {
-		return s, fmt.Errorf("%s: %d usage marks in its log, want 2 (the window's start and end)", name,
-			len(marks))
+	if len(marks) != 3 {
+		return s, fmt.Errorf("%s: %d usage marks in its log, want 3 (its start, the window's start and end)",
+			name, len(marks))
 	}
-	s.cpu = time.Duration(marks[1].CPUNs - marks[0].CPUNs)
-	s.peakRSSMiB = float64(marks[1].MaxRSSKiB) / 1024
+	s.cpu = time.Duration(marks[2].CPUNs - marks[1].CPUNs)
+	s.peakRSSMiB = float64(marks[2].PeakRSSKiB) / 1024
+	s.startRSSMiB = float64(marks[0].PeakRSSKiB) / 1024
 	var late []float64
 	for _, run := range runs {
 		switch {
@@ -99,11 +101,12 @@ func writeComparison(out io.Writer, o compareOptions, hade, robfig librarySummar
 		"library, one library after the other; warm-up %s, window %s\n\n", o.jobs, o.warmup, o.duration)
 	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(table, "library\tticks\texpected\truns ok\tother\tCPU s\tCPU µs/run\tlate p50 ms\t"+
-		"late p99 ms\tlate max ms\tpeak RSS MiB\t")
+		"late p99 ms\tlate max ms\tpeak RSS MiB\tRSS at start MiB\t")
 	for _, s := range []librarySummary{hade, robfig} {
 		ticks := time.Unix(s.from, 0).Format(time.TimeOnly) + "-" + time.Unix(s.to, 0).Format(time.TimeOnly)
-		fmt.Fprintf(table, "%s\t%s\t%d\t%d\t%d\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t\n", s.name, ticks,
-			s.expected, s.runs, s.other, s.cpu.Seconds(), s.cpuPerRunUs, s.p50, s.p99, s.max, s.peakRSSMiB)
+		fmt.Fprintf(table, "%s\t%s\t%d\t%d\t%d\t%.3f\t%.2f\t%.2f\t%.2f\t%.2f\t%.1f\t%.1f\t\n", s.name, ticks,
+			s.expected, s.runs, s.other, s.cpu.Seconds(), s.cpuPerRunUs, s.p50, s.p99, s.max, s.peakRSSMiB,
+			s.startRSSMiB)
 	}
 	if err := table.Flush(); err != nil {
 		return err

@@ -11,7 +11,8 @@ func TestSummarizeCountsTheWindowOnly(t *testing.T) {
 	// 2 jobs, window ticks 100..104; runs of ticks 99 and 105 (outside) and one skipped run are not counted
 	runs := append(okRuns(0, 99, 105), okRuns(1, 100, 104)...)
 	runs = append(runs, runRecord{service: jobName(1), tick: 102, outcome: "skipped", lateMs: 900})
-	marks := []usageMark{{CPUNs: 5e6, MaxRSSKiB: 10 << 10}, {CPUNs: 5e6 + 180e3, MaxRSSKiB: 30 << 10}}
+	marks := []usageMark{{CPUNs: 1e6, PeakRSSKiB: 8 << 10}, {CPUNs: 5e6, PeakRSSKiB: 10 << 10},
+		{CPUNs: 5e6 + 180e3, PeakRSSKiB: 30 << 10}}
 	got, err := summarize("hade", runs, marks, 2, 100, 104)
 	if err != nil {
 		t.Fatal(err)
@@ -19,9 +20,11 @@ func TestSummarizeCountsTheWindowOnly(t *testing.T) {
 	if got.expected != 10 || got.runs != 10 || got.other != 1 {
 		t.Fatalf("expected %d, runs %d, other %d; want 10, 10, 1", got.expected, got.runs, got.other)
 	}
-	if got.cpu != 180*time.Microsecond || got.cpuPerRunUs != 18 || got.peakRSSMiB != 30 {
-		t.Fatalf("CPU %s, %.2f µs a run, peak RSS %.1f MiB; want 180µs, 18 µs, 30 MiB (the end mark's)",
-			got.cpu, got.cpuPerRunUs, got.peakRSSMiB)
+	if got.cpu != 180*time.Microsecond || got.cpuPerRunUs != 18 {
+		t.Fatalf("CPU %s, %.2f µs a run; want 180µs (between the window's marks), 18 µs", got.cpu, got.cpuPerRunUs)
+	}
+	if got.peakRSSMiB != 30 || got.startRSSMiB != 8 {
+		t.Fatalf("peak RSS %.1f MiB, at start %.1f; want 30 (the end mark's), 8", got.peakRSSMiB, got.startRSSMiB)
 	}
 	// okRuns makes run k of a job k ms late (from 99 for job 0): job 0 is 1..5 ms late, job 1 0..4 ms
 	if got.p50 != 3 || got.max != 5 {
@@ -29,12 +32,12 @@ func TestSummarizeCountsTheWindowOnly(t *testing.T) {
 	}
 }
 
-func TestSummarizeNeedsTwoMarksAndRuns(t *testing.T) {
-	two := []usageMark{{}, {CPUNs: 1}}
-	if _, err := summarize("robfig", okRuns(0, 100, 104), two[:1], 1, 100, 104); err == nil {
-		t.Fatal("one usage mark: no error")
+func TestSummarizeNeedsThreeMarksAndRuns(t *testing.T) {
+	three := []usageMark{{}, {}, {CPUNs: 1}}
+	if _, err := summarize("robfig", okRuns(0, 100, 104), three[:2], 1, 100, 104); err == nil {
+		t.Fatal("two usage marks: no error")
 	}
-	if _, err := summarize("robfig", okRuns(0, 200, 204), two, 1, 100, 104); err == nil {
+	if _, err := summarize("robfig", okRuns(0, 200, 204), three, 1, 100, 104); err == nil {
 		t.Fatal("no run in the window: no error")
 	}
 }

@@ -22,7 +22,7 @@ const envSeconds = "HADELOAD_SECONDS"
 // runRobfigNode is `hadeload robfig-node`, the other side of `hadeload compare`: robfig/cron bare,
 // cron.New(cron.WithSeconds()) and HADELOAD_JOBS funcs added with AddFunc("* * * * * *", …), nothing else.
 // Each func only notes when it started (startRecorder). It writes {"msg":"cron started"} once the
-// scheduler runs and takes usage marks on markSignal; on SIGINT or SIGTERM it stops the scheduler, waits
+// scheduler runs and takes usage marks (startMarks); on SIGINT or SIGTERM it stops the scheduler, waits
 // for the runs going, and writes a "cron run" line per run, then its usage marks, to stdout.
 func runRobfigNode() error {
 	jobs, err := positiveEnv(envJobs)

@@ -19,7 +19,7 @@ func TestRobfigRunsReadAsHadeLines(t *testing.T) {
 		t.Fatalf("3 runs in room for 2: error %v", err)
 	}
 	n := &nodeProcess{name: "robfig", log: filepath.Join(t.TempDir(), "node-robfig.log")}
-	mark := `{"msg":"usage mark","cpu_ns":7,"maxrss_kib":8}` + "\n"
+	mark := `{"msg":"usage mark","cpu_ns":7,"vmhwm_kib":8}` + "\n"
 	if err := os.WriteFile(n.log, []byte(log.String()+mark), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -30,12 +30,12 @@ func TestRobfigRunsReadAsHadeLines(t *testing.T) {
 	if len(n.runs) != 2 || n.runs[0] != want[0] || n.runs[1] != want[1] {
 		t.Fatalf("runs %+v, want %+v", n.runs, want)
 	}
-	if len(n.marks) != 1 || n.marks[0] != (usageMark{CPUNs: 7, MaxRSSKiB: 8}) {
+	if len(n.marks) != 1 || n.marks[0] != (usageMark{CPUNs: 7, PeakRSSKiB: 8}) {
 		t.Fatalf("marks %+v, want one of 7 ns, 8 KiB", n.marks)
 	}
 }
 
-func TestMarkRecorderTakesTheMarksAskedBeforeStop(t *testing.T) {
+func TestMarkRecorderTakesOneAtStartAndThoseAskedBeforeStop(t *testing.T) {
 	marks := startMarks()
 	marks.signals <- markSignal // as signal.Notify delivers them
 	marks.signals <- markSignal
@@ -44,7 +44,7 @@ func TestMarkRecorderTakesTheMarksAskedBeforeStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"msg":"usage mark","cpu_ns":`) {
-		t.Fatalf("marks written:\n%s\nwant 2 usage mark lines", out.String())
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], `{"msg":"usage mark","cpu_ns":`) {
+		t.Fatalf("marks written:\n%s\nwant 3 usage mark lines", out.String())
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -16,23 +18,41 @@ const markSignal = syscall.SIGUSR1
 // markMsg is the msg of the JSON line a node writes for each usage mark, after its runs ended.
 const markMsg = "usage mark"
 
-// usageMark is a process's resource usage (getrusage RUSAGE_SELF) at one mark.
+// usageMark is a process's resource usage at one mark.
 type usageMark struct {
-	CPUNs     int64 `json:"cpu_ns"`     // user + system CPU time since the process started, ns
-	MaxRSSKiB int64 `json:"maxrss_kib"` // peak resident set size so far, KiB
+	CPUNs      int64 `json:"cpu_ns"`    // user + system CPU time since the process started (getrusage), ns
+	PeakRSSKiB int64 `json:"vmhwm_kib"` // peak resident set size so far (VmHWM), KiB
 }
 
-// usageNow returns the process's usage now.
+// usageNow returns the process's usage now. The peak RSS is VmHWM, the high-water mark of the process's
+// own address space, not getrusage's ru_maxrss: on Linux exec keeps in ru_maxrss the high-water mark of
+// the address space it replaces, here the load tool's (Go starts a process with vfork, sharing the
+// parent's), so a node started after the tool has read a large log would report the tool's peak.
 func usageNow() (usageMark, error) {
 	var usage syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
 		return usageMark{}, err
 	}
-	return usageMark{CPUNs: usage.Utime.Nano() + usage.Stime.Nano(), MaxRSSKiB: usage.Maxrss}, nil
+	peak, err := peakRSSKiB()
+	return usageMark{CPUNs: usage.Utime.Nano() + usage.Stime.Nano(), PeakRSSKiB: peak}, err
 }
 
-// markRecorder takes a usageMark at each markSignal the process receives, on a goroutine of its own,
-// from startMarks until stop.
+// peakRSSKiB returns the VmHWM line of /proc/self/status, KiB.
+func peakRSSKiB() (int64, error) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if value, found := strings.CutPrefix(line, "VmHWM:"); found {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(value, "kB")), 10, 64)
+		}
+	}
+	return 0, errors.New("/proc/self/status has no VmHWM line")
+}
+
+// markRecorder takes a usageMark when it starts, then at each markSignal the process receives, on a
+// goroutine of its own, until stop.
 type markRecorder struct {
 	signals    chan os.Signal
 	quit, done chan struct{}
@@ -40,9 +60,12 @@ type markRecorder struct {
 	err        error
 }
 
-// startMarks starts taking a mark at each markSignal; call stop before the process exits.
+// startMarks takes a first mark, the process's usage before it registers any job (for the nodes of
+// `hadeload compare`, the footprint of this binary, the same for both), and starts taking a mark at each
+// markSignal; call stop before the process exits.
 func startMarks() *markRecorder {
 	m := &markRecorder{signals: make(chan os.Signal, 4), quit: make(chan struct{}), done: make(chan struct{})}
+	m.take()
 	signal.Notify(m.signals, markSignal)
 	go m.loop()
 	return m
@@ -75,7 +98,7 @@ func (m *markRecorder) take() {
 }
 
 // stop ends the recording and writes one JSON line per mark to w: {"msg":"usage mark","cpu_ns":…,
-// "maxrss_kib":…}, in the order they were taken. It returns the errors of the marks and of the writes.
+// "vmhwm_kib":…}, in the order they were taken. It returns the errors of the marks and of the writes.
 func (m *markRecorder) stop(w io.Writer) error {
 	signal.Stop(m.signals)
 	close(m.quit)

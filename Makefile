@@ -10,13 +10,15 @@ GO ?= go
 test: vet redis-server etcd-server chromium
 	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 HADE_REQUIRE_CHROMIUM=1 $(GO) test -race -count=1 -timeout 20m ./...
 
-# bench is the quick measurement (under 2 minutes): the micro-benchmarks, then short load runs with
-# hadeload (steady, and with a node killed mid-run). docs/benchmarks.md has the full runs.
+# bench is the quick measurement (about 2 minutes): the micro-benchmarks, then short load runs with
+# hadeload (steady, and with a node killed mid-run), then hade beside robfig/cron bare (hadeload compare,
+# about 35 s). docs/benchmarks.md has the full runs.
 bench: redis-server
 	HADE_REQUIRE_REDIS=1 $(GO) test -run='^$$' -bench=. -benchtime=3000x ./framework/...
 	$(GO) build -o bin/hadeload ./cmd/hadeload
 	bin/hadeload run -nodes 3 -jobs 300 -duration 10s
 	bin/hadeload run -nodes 3 -jobs 300 -duration 10s -kill-at 5s
+	bin/hadeload compare -jobs 1000 -duration 10s
 
 # verify runs the fault-injection suite (cmd/hadeverify, docs/verification.md) for VERIFY_DURATION per
 # backend with a fresh seed; each run prints its verdicts and the command that replays it, and keeps its

@@ -5,7 +5,12 @@
 // one table: expected, executed, doubled and missed ticks, start lateness, CPU and memory per node, and
 // Redis commands or etcd Txn requests per executed tick.
 //
-// `hadeload node` is the bench app itself: the load tool runs its own binary in that mode.
+// `hadeload compare` measures hade beside robfig/cron bare: one process of each, one after the other, with
+// the same normal every-second jobs, and prints their CPU per run, start lateness and peak RSS, and the
+// ratios hade/robfig against the targets of the issue "the cost".
+//
+// `hadeload node` is the bench app itself, `hadeload hade-node` and `hadeload robfig-node` the two sides of
+// the comparison: the load tool runs its own binary in those modes.
 package main
 
 import (
@@ -15,7 +20,9 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: hadeload run [flags] | hadeload node <hade flags> cron start (see hadeload run -h)")
+		fmt.Fprintln(os.Stderr, "usage: hadeload run [flags] | hadeload compare [flags] | "+
+			"hadeload node <hade flags> cron start | hadeload hade-node <hade flags> cron start | "+
+			"hadeload robfig-node (see hadeload run -h, hadeload compare -h)")
 		os.Exit(2)
 	}
 	var err error
@@ -24,8 +31,14 @@ func main() {
 		err = runLoad(os.Args[2:])
 	case "node":
 		err = runNode(os.Args[2:])
+	case "compare":
+		err = runCompare(os.Args[2:])
+	case "hade-node":
+		err = runHadeNode(os.Args[2:])
+	case "robfig-node":
+		err = runRobfigNode()
 	default:
-		err = fmt.Errorf("unknown mode %q: use run or node", os.Args[1])
+		err = fmt.Errorf("unknown mode %q: use run, compare, node, hade-node or robfig-node", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hadeload:", err)

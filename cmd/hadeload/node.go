@@ -27,6 +27,15 @@ const (
 	envCPUProfile = "HADELOAD_CPU_PROFILE"
 )
 
+// positiveEnv returns the whole number above 0 in the environment variable name.
+func positiveEnv(name string) (int, error) {
+	n, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s=%q: want a whole number above 0", name, os.Getenv(name))
+	}
+	return n, nil
+}
+
 // jobName names bench job i; it is also its service name.
 func jobName(i int) string { return fmt.Sprintf("job-%05d", i) }
 

@@ -35,6 +35,7 @@ type nodeProcess struct {
 	waitErr error
 
 	runs       []runRecord // read by readLog after the node exited
+	marks      []usageMark // likewise: the usage marks it took (see mark), in order
 	killed     bool
 	terminated bool // stopped by SIGTERM during the window
 	usage      *syscall.Rusage
@@ -43,14 +44,26 @@ type nodeProcess struct {
 // startNode runs `self node args...` with o's jobs, hold and job duration in its environment; generation counts the
 // restarts of node index.
 func startNode(self, dir string, index, generation int, o loadOptions, args []string) (*nodeProcess, error) {
-	cmd := exec.Command(self, append([]string{"node"}, args...)...)
-	cmd.Env = append(os.Environ(), envJobs+"="+strconv.Itoa(o.jobs), envHold+"="+o.hold.String(), envJobTime+"="+o.jobDuration.String())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
+	env := append(os.Environ(), envJobs+"="+strconv.Itoa(o.jobs), envHold+"="+o.hold.String(), envJobTime+"="+o.jobDuration.String())
 	name := strconv.Itoa(index)
 	if generation > 0 {
 		name += "." + strconv.Itoa(generation)
 	}
-	n := &nodeProcess{index: index, name: name, cmd: cmd, done: make(chan struct{}),
+	n, err := spawn(self, dir, name, append([]string{"node"}, args...), env)
+	if err != nil {
+		return nil, err
+	}
+	n.index = index
+	return n, nil
+}
+
+// spawn runs `self args...` with env as the node called name: its stdout goes to dir/node-<name>.log, its
+// stderr to dir/node-<name>.stderr, and it dies with the load tool.
+func spawn(self, dir, name string, args, env []string) (*nodeProcess, error) {
+	cmd := exec.Command(self, args...)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed load tool
+	n := &nodeProcess{name: name, cmd: cmd, done: make(chan struct{}),
 		log: filepath.Join(dir, "node-"+name+".log"), stderr: filepath.Join(dir, "node-"+name+".stderr")}
 	for path, target := range map[string]*io.Writer{n.log: &cmd.Stdout, n.stderr: &cmd.Stderr} {
 		file, err := os.Create(path)
@@ -105,9 +118,10 @@ type logLine struct {
 	Tick     string  `json:"tick"`
 	Outcome  string  `json:"outcome"`
 	LateMs   float64 `json:"late_ms"`
+	usageMark
 }
 
-// readLog reads the node's "cron run" lines; call it after the node exited.
+// readLog reads the node's "cron run" and "usage mark" lines; call it after the node exited.
 func (n *nodeProcess) readLog() error {
 	file, err := os.Open(n.log)
 	if err != nil {
@@ -118,7 +132,13 @@ func (n *nodeProcess) readLog() error {
 	scanner.Buffer(make([]byte, 64<<10), 1<<20)
 	for scanner.Scan() {
 		var line logLine
-		if json.Unmarshal(scanner.Bytes(), &line) != nil || line.Msg != "cron run" {
+		if json.Unmarshal(scanner.Bytes(), &line) != nil {
+			continue
+		}
+		if line.Msg == markMsg {
+			n.marks = append(n.marks, line.usageMark)
+		}
+		if line.Msg != "cron run" {
 			continue
 		}
 		tick, err := time.Parse(time.RFC3339, line.Tick)
@@ -129,6 +149,14 @@ func (n *nodeProcess) readLog() error {
 			won: line.Selected != "" && line.Selected == line.AppID})
 	}
 	return scanner.Err()
+}
+
+// mark asks the node for a usage mark (markSignal): the node must have called startMarks.
+func (n *nodeProcess) mark() error {
+	if err := n.cmd.Process.Signal(markSignal); err != nil {
+		return fmt.Errorf("node %s: usage mark: %w: %s", n.name, err, tail(n.stderr))
+	}
+	return nil
 }
 
 // kill sends SIGKILL and waits until the node is gone.

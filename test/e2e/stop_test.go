@@ -10,12 +10,17 @@ import (
 // manyJobs is how many distributed jobs TESTAPP_REGISTRATIONS=many registers.
 const manyJobs = 200
 
-// startManyJobs starts `testapp cron start` with TESTAPP_REGISTRATIONS=many in dir, collecting its lines;
-// at debug level, so that the ticks it lost are logged as soon as their claims are decided.
+// manyJobsRun is how long each of the many jobs runs: long enough that 250ms into a tick every claim of
+// the tick is decided (and its loss logged) while the runs of the winners still go on.
+const manyJobsRun = "500ms"
+
+// startManyJobs starts `testapp cron start` with TESTAPP_REGISTRATIONS=many (runs of manyJobsRun) in dir,
+// collecting its lines; at debug level, so that the ticks it lost are logged as soon as their claims are
+// decided.
 func startManyJobs(t *testing.T, dir string) *process {
 	t.Helper()
-	return startForegroundEnv(t, testappBinary, dir, []string{"TESTAPP_REGISTRATIONS=many"},
-		"--log-level", "debug", "cron", "start")
+	return startForegroundEnv(t, testappBinary, dir, []string{"TESTAPP_REGISTRATIONS=many",
+		"TESTAPP_JOB_DURATION=" + manyJobsRun}, "--log-level", "debug", "cron", "start")
 }
 
 // jobTick is one tick of one job.
@@ -38,7 +43,7 @@ func okRuns(processes []*process) (runs map[jobTick]int, perTick map[string]int)
 	return runs, perTick
 }
 
-// Three processes share 200 every-second distributed jobs of 100ms; one gets SIGTERM 60ms into a tick,
+// Three processes share 200 every-second distributed jobs of 500ms; one gets SIGTERM 250ms into a tick,
 // while its runs of that tick are going. Every tick a process won ran (ok) on it, no tick ran twice, and
 // the ticks around the stop ran once each: those the stopping process did not claim ran elsewhere.
 func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
@@ -58,7 +63,7 @@ func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
 		return complete >= 3
 	})
 	termTick := time.Now().Truncate(time.Second).Add(time.Second)
-	time.Sleep(time.Until(termTick.Add(60 * time.Millisecond)))
+	time.Sleep(time.Until(termTick.Add(250 * time.Millisecond)))
 	victim := mostWon(processes, termTick.Format(time.RFC3339))
 	if err := processes[victim].cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -99,13 +104,13 @@ func TestSIGTERMMidTickRunsEveryWonTick(t *testing.T) {
 	if won == 0 {
 		t.Fatalf("the stopped process won no job of tick %s: the test did not stop it mid-tick", termTick.Format(time.RFC3339))
 	}
-	t.Logf("process %d stopped 60ms into tick %s after winning %d of the %d jobs of that tick; all ran", victim,
+	t.Logf("process %d stopped 250ms into tick %s after winning %d of the %d jobs of that tick; all ran", victim,
 		termTick.Format(time.RFC3339), won, manyJobs)
 }
 
 // mostWon returns the index of the process that won the most jobs of tick, its runs still going: the one
-// that logged the fewest lost claims (not_selected, not_claimed) of tick, which the others log as soon as
-// their claims are decided.
+// that logged the fewest lost claims (not_selected, not_claimed) of tick, which each process logs as soon as
+// its claims are decided.
 func mostWon(processes []*process, tick string) int {
 	most, fewestLost := 0, -1
 	for i, p := range processes {

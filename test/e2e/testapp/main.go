@@ -11,8 +11,8 @@
 // "catchup" (every 5s, catch-up within 20s);
 // "alerts" an every-second distributed job "failing" that always fails and one "flaky" that fails on even
 // seconds (both hold 1s);
-// "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take 100ms (or until
-// their context ends); anything
+// "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take
+// TESTAPP_JOB_DURATION (default 100ms, or until their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
 // returned, as a slow shutdown would. TESTAPP_HOLD (a duration, default 2s) is the hold time of the
 // every-second distributed job.
@@ -137,7 +137,11 @@ func main() {
 		if err != nil || jobs <= 0 {
 			jobs = 200
 		}
-		addManyJobs(root, jobs, 100*time.Millisecond)
+		duration, err := time.ParseDuration(os.Getenv("TESTAPP_JOB_DURATION"))
+		if err != nil || duration <= 0 {
+			duration = 100 * time.Millisecond
+		}
+		addManyJobs(root, jobs, duration)
 	default:
 		hold, err := time.ParseDuration(os.Getenv("TESTAPP_HOLD"))
 		if err != nil {

@@ -11,15 +11,13 @@ import (
 )
 
 // The budget of framework/'s exported API outside internal/: names (types, funcs, vars, consts and
-// methods) and struct fields. The API is above it still: TestAPIBudget holds it to a ceiling, today's
-// counts, which each cut lowers until it reaches the budget. (The names' ceiling rose twice: when the
-// daemon supervisor left framework/command for the importable framework/daemon, as the shape issue asks,
-// and by one when backend.Driver's two fields gave way to the functions Names, Settings and Open.)
+// methods) and struct fields. TestAPIBudget holds the API to a ceiling at or below the budget, today's
+// counts, so that a change that adds to the API says so here.
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
 	maxAPINames     = 119
-	maxAPIFields    = 68
+	maxAPIFields    = 60
 )
 
 // apiDoc is docs/api.md, relative to this package's directory (the working directory of its tests).

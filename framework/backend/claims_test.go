@@ -19,6 +19,7 @@ import (
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
 	"github.com/hadeframe/hade/internal/redistest"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // store is one shared backend store (a folder, a Redis) and how to open clients of it.
@@ -63,7 +64,7 @@ func stores(t *testing.T) []store {
 		{
 			name: "etcd",
 			open: func(t *testing.T) contract.Backend {
-				backend, err := etcd.New(context.Background(), etcd.Config{Endpoints: cluster.Endpoints()})
+				backend, err := etcd.New(context.Background(), etcd.Config{Client: clientv3.Config{Endpoints: strings.Split(cluster.Endpoints(), ",")}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,7 +145,7 @@ func TestHelperClaimer(t *testing.T) {
 	case "redis":
 		backend, err = redis.New(context.Background(), redis.Config{URL: store, Prefix: "test:"})
 	case "etcd":
-		backend, err = etcd.New(context.Background(), etcd.Config{Endpoints: store, Prefix: "/test/"})
+		backend, err = etcd.New(context.Background(), etcd.Config{Client: clientv3.Config{Endpoints: strings.Split(store, ",")}, Prefix: "/test/"})
 	}
 	if err != nil || backend == nil {
 		t.Fatalf("open backend %q: %v", os.Getenv("HADE_TEST_BACKEND"), err)

@@ -33,8 +33,6 @@ type Setting struct {
 	Secret bool
 	// URL: the value is a URL whose password, if any, is never shown.
 	URL bool
-	// Address: the value says where the backend is (shown without credentials, e.g. in `cron state`).
-	Address bool
 }
 
 // Options are what Open passes to a registered backend's open function.
@@ -65,7 +63,8 @@ var (
 )
 
 // Register makes the backend name available to Open: open makes one of options (it checks that the
-// backend answers, see Options.Wait), and settings are the backend's own, in the order they are shown. It
+// backend answers, see Options.Wait), and settings are the backend's own, in the order they are shown; the
+// first, unless secret, says where the backend is (`cron state` shows it, without credentials). It
 // panics when name is empty or already registered, or open is nil: programming errors, found when the
 // program starts.
 func Register(name string, open func(ctx context.Context, options Options) (contract.Backend, error),

@@ -17,6 +17,6 @@ const memoryBackend = "memory"
 
 func init() {
 	backend.Register(memoryBackend, func(_ context.Context, options backend.Options) (contract.Backend, error) {
-		return memory.NewStore(memory.Options{Retention: options.Retention}).Open(), nil
+		return memory.NewStore(nil).Open(options.Retention), nil
 	})
 }

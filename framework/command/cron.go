@@ -19,7 +19,7 @@ import (
 // AddKernelCommands adds the framework's commands (`cron` and its subcommands) to root, a root made by
 // console.NewRoot; it panics for another root, a programming error found when the program starts.
 func AddKernelCommands(root *console.Root) {
-	k, err := kernel.Of(root.Container)
+	k, err := kernel.Of(root.Container())
 	if err != nil {
 		panic(fmt.Sprintf("command.AddKernelCommands: %v", err))
 	}

@@ -18,12 +18,10 @@ import (
 )
 
 // Root is the root command of an application. It embeds the cobra command (add subcommands with
-// AddCommand as usual) and holds the service container: bind the application's providers in it, and every
-// command reaches it through framework.ContainerFrom(cmd.Context()). The framework's `cron` commands are
-// added by command.AddKernelCommands.
+// AddCommand as usual) and holds the service container (see Container). The framework's `cron` commands
+// are added by command.AddKernelCommands.
 type Root struct {
 	*cobra.Command
-	Container *framework.Container
 
 	kernel *kernel.Root
 }
@@ -33,7 +31,17 @@ type Root struct {
 // reported by Execute.
 func NewRoot(name, short string) *Root {
 	k := kernel.NewRoot(name, short)
-	return &Root{Command: k.Command, Container: k.Container, kernel: k}
+	return &Root{Command: k.Command, kernel: k}
+}
+
+// Container returns the application's service container: bind the application's providers in it, and
+// every command reaches it through framework.ContainerFrom(cmd.Context()). It is nil for a Root not made
+// by NewRoot.
+func (r *Root) Container() *framework.Container {
+	if r.kernel == nil {
+		return nil
+	}
+	return r.kernel.Container
 }
 
 // AddCronCommand registers cmd to run at every tick of spec on this process, with options

@@ -58,7 +58,7 @@ func RunNode(args []string) error {
 	}
 	root := console.NewRoot("hadeverify-node", "test app of hadeverify")
 	command.AddKernelCommands(root)
-	err = root.Container.Bind(recordingProvider{root: root, recorder: recorder, proc: proc, offset: offset})
+	err = root.Container().Bind(recordingProvider{root: root, recorder: recorder, proc: proc, offset: offset})
 
 	if err != nil {
 		return errors.Join(err, recorder.close())

@@ -6,7 +6,8 @@
 // A backend's test, here the memory backend's:
 //
 //	func open(t *testing.T, retention backend.Retention) func() contract.Backend {
-//		return memory.NewStore(memory.Options{Retention: retention}).Open
+//		store := memory.NewStore(nil)
+//		return func() contract.Backend { return store.Open(retention) }
 //	}
 //
 //	func TestClaims(t *testing.T) { backendtest.TestClaims(t, open) }

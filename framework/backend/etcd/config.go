@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
@@ -25,24 +27,25 @@ const (
 	DefaultRequestTimeout = time.Second
 )
 
-// endpointsSetting names Config.Endpoints in messages.
-const endpointsSetting = "etcd.Config.Endpoints"
+// endpointsSetting names Config.Client.Endpoints in messages.
+const endpointsSetting = "etcd.Config.Client.Endpoints"
 
 // validEtcdEndpoints says what parseEtcdEndpoints accepts, for messages.
-const validEtcdEndpoints = "valid: comma-separated host:port or http(s)://host:port, all with the same scheme, " +
+const validEtcdEndpoints = "valid: host:port or http(s)://host:port, all with the same scheme, " +
 	"e.g. 10.0.0.1:2379,10.0.0.2:2379"
 
 // Config configures the etcd backend (see New).
 type Config struct {
-	Endpoints string // comma-separated host:port or http(s)://host:port
-	Prefix    string // the prefix of every key, e.g. "/hade/"
-	User      string // etcd user, "" without authentication
-	Password  string // the user's password
-	// TLS is the client's TLS configuration: the members' CA (RootCAs; nil: the system roots) and a client
-	// certificate for members that ask for one. nil: TLS with the system roots for https:// endpoints,
-	// none for the others. It must be nil for http:// endpoints.
-	TLS            *tls.Config
-	DialTimeout    time.Duration
+	// Client configures the etcd client (go.etcd.io/etcd/client/v3): Endpoints (host:port or
+	// http(s)://host:port, all with one scheme; none: DefaultEndpoints), Username and Password (no
+	// Username: no authentication), TLS (the members' CA in RootCAs and a client certificate; nil: the
+	// system roots for https:// endpoints, none for the others; it must be nil for http:// ones),
+	// DialTimeout (0: DefaultDialTimeout), and any other option of the client. Its Logger is replaced by
+	// one that writes to Logger.
+	Client clientv3.Config
+	Prefix string // the prefix of every key, e.g. "/hade/"
+	// RequestTimeout bounds one claim request (0: DefaultRequestTimeout); a failed one is re-sent while
+	// its hold window is open.
 	RequestTimeout time.Duration
 	// WaitForCluster: when the cluster does not answer, New returns the backend anyway (claims fail closed
 	// until it answers) rather than an error; what waiting cannot fix is still an error.
@@ -54,11 +57,14 @@ type Config struct {
 	Retention backend.Retention
 }
 
-// parseEtcdEndpoints splits and checks raw; it returns the endpoints and whether they ask for TLS (https).
-// The error names setting and the bad endpoint (credentials in it redacted).
-func parseEtcdEndpoints(raw, setting string) (endpoints []string, https bool, err error) {
+// parseEtcdEndpoints checks raw (none: DefaultEndpoints); it returns the endpoints, trimmed, and whether
+// they ask for TLS (https). The error names setting and the bad endpoint (credentials in it redacted).
+func parseEtcdEndpoints(raw []string, setting string) (endpoints []string, https bool, err error) {
+	if len(raw) == 0 {
+		raw = []string{DefaultEndpoints}
+	}
 	schemes := map[string]bool{}
-	for _, endpoint := range strings.Split(raw, ",") {
+	for _, endpoint := range raw {
 		endpoint = strings.TrimSpace(endpoint)
 		scheme, err := checkEtcdEndpoint(endpoint)
 		if err != nil {
@@ -68,7 +74,8 @@ func parseEtcdEndpoints(raw, setting string) (endpoints []string, https bool, er
 		endpoints = append(endpoints, endpoint)
 	}
 	if len(schemes) > 1 {
-		return nil, false, fmt.Errorf("etcd endpoints %q (%s) mix schemes (host:port, http://, https://); %s", raw, setting, validEtcdEndpoints)
+		return nil, false, fmt.Errorf("etcd endpoints %q (%s) mix schemes (host:port, http://, https://); %s",
+			strings.Join(raw, ","), setting, validEtcdEndpoints)
 	}
 	return endpoints, schemes["https"], nil
 }
@@ -84,7 +91,7 @@ func checkEtcdEndpoint(endpoint string) (string, error) {
 		case parsed.Scheme != "http" && parsed.Scheme != "https":
 			return "", fmt.Errorf("scheme %q is neither http nor https", parsed.Scheme)
 		case parsed.User != nil || parsed.RawQuery != "" || (parsed.Path != "" && parsed.Path != "/"):
-			return "", errors.New("it has a user, a path or a query; give the user in etcd.Config.User")
+			return "", errors.New("it has a user, a path or a query; give the user in etcd.Config.Client.Username")
 		}
 		hostPort, scheme = parsed.Host, parsed.Scheme
 	}
@@ -98,15 +105,16 @@ func checkEtcdEndpoint(endpoint string) (string, error) {
 	return scheme, nil
 }
 
-// etcdTLS returns the TLS configuration of the client for c: a clone of c.TLS, TLS with the system roots
-// for https endpoints when c.TLS is nil, or nil. It returns an error when c.TLS is set for http:// ones.
-func etcdTLS(c Config, https bool, plainScheme bool) (*tls.Config, error) {
+// etcdTLS returns the TLS configuration of the client for given, the Config's: a clone of given, TLS with
+// the system roots for https endpoints when given is nil, or nil. It returns an error when given is set for
+// http:// endpoints.
+func etcdTLS(given *tls.Config, endpoints []string, https bool) (*tls.Config, error) {
 	switch {
-	case c.TLS != nil && plainScheme:
-		return nil, fmt.Errorf("etcd endpoints %q (%s) are http:// but etcd.Config.TLS is set: use https:// or host:port",
-			c.Endpoints, endpointsSetting)
-	case c.TLS != nil:
-		return c.TLS.Clone(), nil
+	case given != nil && strings.HasPrefix(endpoints[0], "http://"):
+		return nil, fmt.Errorf("etcd endpoints %q (%s) are http:// but etcd.Config.Client.TLS is set: use https:// or host:port",
+			strings.Join(endpoints, ","), endpointsSetting)
+	case given != nil:
+		return given.Clone(), nil
 	case https:
 		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
 	}

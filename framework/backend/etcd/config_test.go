@@ -24,7 +24,7 @@ func TestEtcdEndpointsParse(t *testing.T) {
 		"h:1,https://h:2":                         "mix schemes",
 		"h:1,":                                    "it is not host:port",
 	} {
-		_, _, err := parseEtcdEndpoints(raw, endpointsSetting)
+		_, _, err := parseEtcdEndpoints(endpointList(raw), endpointsSetting)
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("%q: %v, want accepted", raw, err)
@@ -60,10 +60,13 @@ func TestEtcdPasswordFileAndTLSFiles(t *testing.T) {
 	if config, err := tlsFromFiles("", "", ""); err != nil || config != nil {
 		t.Fatalf("no TLS file: %v, %v; want no TLS configuration", config, err)
 	}
-	if _, err := etcdTLS(Config{TLS: &tls.Config{}, Endpoints: "http://h:1"}, false, true); err == nil || !strings.Contains(err.Error(), "http://") {
+	if _, err := etcdTLS(&tls.Config{}, []string{"http://h:1"}, false); err == nil || !strings.Contains(err.Error(), "http://") {
 		t.Fatalf("TLS with http:// endpoints: %v", err)
 	}
-	if config, err := etcdTLS(Config{}, true, false); err != nil || config == nil || config.RootCAs != nil {
+	if config, err := etcdTLS(nil, []string{"https://h:1"}, true); err != nil || config == nil || config.RootCAs != nil {
 		t.Fatalf("https without a CA: %v, %v; want TLS with the system roots", config, err)
 	}
 }
+
+// endpointList splits comma-separated endpoints, as the endpoints setting gives them.
+func endpointList(endpoints string) []string { return strings.Split(endpoints, ",") }

@@ -9,6 +9,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // TestEtcdConformance runs the suites against one 3-member cluster; each store is a fresh key prefix.
@@ -17,7 +18,7 @@ func TestEtcdConformance(t *testing.T) {
 	openStore := func(t *testing.T, retention backend.Retention) func() contract.Backend {
 		prefix := fmt.Sprintf("/store-%d/", etcdPrefixes.Add(1))
 		return func() contract.Backend {
-			backend, err := newEtcd(Config{Endpoints: cluster.Endpoints(), Prefix: prefix})
+			backend, err := newEtcd(Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, Prefix: prefix})
 			if err != nil {
 				t.Fatal(err)
 			}

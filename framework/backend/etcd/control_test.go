@@ -180,8 +180,7 @@ func TestEtcdControlBadInput(t *testing.T) {
 // endpoints and their setting.
 func TestEtcdControlClusterDown(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), Prefix: "/down/", RequestTimeout: 300 * time.Millisecond,
-		DialTimeout: 300 * time.Millisecond})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), DialTimeout: 300 * time.Millisecond}, Prefix: "/down/", RequestTimeout: 300 * time.Millisecond})
 	ctx := context.Background()
 	if err := backend.SetPaused(ctx, "job", true); err != nil {
 		t.Fatal(err)
@@ -204,7 +203,7 @@ func TestEtcdControlClusterDown(t *testing.T) {
 // with orders to read: 2 paused jobs and 3 live requests.
 func BenchmarkEtcdHeartbeat(b *testing.B) {
 	cluster := etcdtest.Start(b, etcdserver.Options{Members: 1})
-	backend, err := newEtcd(Config{Endpoints: cluster.Endpoints(), Prefix: "/bench-heartbeat/"})
+	backend, err := newEtcd(Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, Prefix: "/bench-heartbeat/"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
@@ -77,38 +79,39 @@ type etcdBackend struct {
 // malformed, TLS is set for http:// endpoints, or the cluster refuses the user or password; never the
 // password.
 func newEtcd(config Config) (*etcdBackend, error) {
-	endpoints, https, err := parseEtcdEndpoints(config.Endpoints, endpointsSetting)
+	endpoints, https, err := parseEtcdEndpoints(config.Client.Endpoints, endpointsSetting)
 	if err != nil {
 		return nil, err
 	}
-	tlsConfig, err := etcdTLS(config, https, strings.HasPrefix(endpoints[0], "http://"))
-	if err != nil {
+	client := config.Client
+	client.Endpoints = endpoints
+	if client.TLS, err = etcdTLS(config.Client.TLS, endpoints, https); err != nil {
 		return nil, err
 	}
-	if config.DialTimeout <= 0 {
-		config.DialTimeout = DefaultDialTimeout
-	}
-	if config.RequestTimeout <= 0 {
-		config.RequestTimeout = DefaultRequestTimeout
-	}
-	if config.Logger == nil {
-		config.Logger = slog.Default()
-	}
+	config.RequestTimeout = cmp.Or(config.RequestTimeout, DefaultRequestTimeout)
+	config.Logger = cmp.Or(config.Logger, slog.Default())
 	lastError := &atomic.Pointer[string]{}
-	conn := &etcdConnection{user: config.User, config: clientv3.Config{
-		Endpoints: endpoints, DialTimeout: config.DialTimeout, TLS: tlsConfig,
-		Username: config.User, Password: config.Password, Logger: newZapLogger(config.Logger, lastError),
-		DialKeepAliveTime: config.DialTimeout, DialKeepAliveTimeout: config.DialTimeout,
-		MaxUnaryRetries: 1,
-	}}
+	clientDefaults(&client, newZapLogger(config.Logger, lastError))
+	conn := &etcdConnection{user: client.Username, config: client}
 	if _, err := conn.get(); err != nil && !etcdRetryable(err) {
-		return nil, fmt.Errorf("etcd at %s (%s): %w", config.Endpoints, endpointsSetting, err)
+		return nil, fmt.Errorf("etcd at %s (%s): %w", strings.Join(endpoints, ","), endpointsSetting, err)
 	}
 	e := &etcdBackend{conn: conn, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
-		setting: endpointsSetting, timeout: config.RequestTimeout, dial: config.DialTimeout, now: clock.Now,
+		setting: endpointsSetting, timeout: config.RequestTimeout, dial: client.DialTimeout, now: clock.Now,
 		lastError: lastError, logger: config.Logger, client: rand.Text()[:16]}
 	e.queue = claimqueue.New(etcdBatch, e.send)
 	return e, nil
+}
+
+// clientDefaults sets client's Logger to logger, and its DialTimeout (DefaultDialTimeout), keep-alive
+// (the dial timeout: a member that stops answering is left within it) and MaxUnaryRetries (1: the claim
+// path re-sends by itself, within the hold window) when they are zero.
+func clientDefaults(client *clientv3.Config, logger *zap.Logger) {
+	client.Logger, client.LogConfig = logger, nil
+	client.DialTimeout = cmp.Or(client.DialTimeout, DefaultDialTimeout)
+	client.DialKeepAliveTime = cmp.Or(client.DialKeepAliveTime, client.DialTimeout)
+	client.DialKeepAliveTimeout = cmp.Or(client.DialKeepAliveTimeout, client.DialTimeout)
+	client.MaxUnaryRetries = cmp.Or(client.MaxUnaryRetries, 1)
 }
 
 // fenceKeys returns the keys of serviceName's fence: tick (tick and winner), definition and live.

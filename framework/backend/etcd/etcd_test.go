@@ -18,6 +18,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // newTestEtcd returns an etcd backend for config with the prefix "/test/" unless config has one, closed
@@ -84,7 +85,7 @@ func replies(t *testing.T, requests []*claimRequest) []string {
 // each claim decided on its own; 120 claims in one request are refused by etcd.
 func TestEtcdBatchOver128ClaimsIsSplit(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), RequestTimeout: 10 * time.Second}) // a loaded machine times out no request
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 10 * time.Second}) // a loaded machine times out no request
 	tick := time.UnixMicro(time.Now().UnixMicro())
 	for round, app := range []string{"a", "b"} {
 		requests := claimRequests(backend, 300, app, tick)
@@ -113,8 +114,8 @@ func TestEtcdBatchOver128ClaimsIsSplit(t *testing.T) {
 // learns that it holds the tick (its first request may have been applied), and so does another claimer.
 func TestEtcdClaimResentAfterTimeoutReturnsItsWinner(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), RequestTimeout: 300 * time.Millisecond})
-	other := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 300 * time.Millisecond})
+	other := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}})
 	for _, m := range cluster.Members {
 		if err := m.Pause(); err != nil {
 			t.Fatal(err)
@@ -216,7 +217,7 @@ func TestEtcdLeaderKillDoublesNothingAndClaimsResume(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3})
 	backends := make([]*etcdBackend, 3)
 	for i := range backends {
-		backends[i] = newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+		backends[i] = newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}})
 	}
 	start := time.Now()
 	killed := make(chan int, 1)
@@ -248,8 +249,8 @@ func TestEtcdNoQuorumNoWinsThenRecovery(t *testing.T) {
 	var logged lockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	backends := []*etcdBackend{
-		newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), RequestTimeout: 300 * time.Millisecond, Logger: logger}),
-		newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), RequestTimeout: 300 * time.Millisecond, Logger: logger}),
+		newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 300 * time.Millisecond, Logger: logger}),
+		newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 300 * time.Millisecond, Logger: logger}),
 	}
 	for _, m := range cluster.Members[:2] {
 		if err := m.Pause(); err != nil {
@@ -303,11 +304,11 @@ func (b *lockedBuffer) String() string {
 func TestEtcdAuthAndExpiringTokens(t *testing.T) {
 	const password = "authpass61"
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 3, Password: password, AuthTokenTTL: 2})
-	_, err := newEtcd(Config{Endpoints: cluster.Endpoints(), User: "root", Password: "wrong" + password[5:]})
+	_, err := newEtcd(Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), Username: "root", Password: "wrong" + password[5:]}})
 	if err == nil || !strings.Contains(err.Error(), "authentication failed") || strings.Contains(err.Error(), password[5:]) {
 		t.Fatalf("wrong password: %v; want an authentication error without the password", err)
 	}
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), User: "root", Password: password})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), Username: "root", Password: password}})
 	if err := backend.Ping(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -325,11 +326,11 @@ func TestEtcdTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1, TLS: files})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), TLS: tlsFiles(t, files.CA, "", "")})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), TLS: tlsFiles(t, files.CA, "", "")}})
 	if selected, err := claim(backend, "tls", "app", time.Now(), time.Second); err != nil || selected != "app" {
 		t.Fatalf("claim over TLS: %q, %v", selected, err)
 	}
-	untrusted := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), DialTimeout: time.Second})
+	untrusted := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), DialTimeout: time.Second}})
 	if err := untrusted.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("TLS without the CA: %v; want an error naming the certificate", err)
 	}
@@ -337,11 +338,11 @@ func TestEtcdTLS(t *testing.T) {
 	withClientCerts := *files
 	withClientCerts.ClientCertAuth = true
 	mutual := etcdtest.Start(t, etcdserver.Options{Members: 1, TLS: &withClientCerts})
-	backend = newTestEtcd(t, Config{Endpoints: mutual.Endpoints(), TLS: tlsFiles(t, files.CA, files.Cert, files.Key)})
+	backend = newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(mutual.Endpoints()), TLS: tlsFiles(t, files.CA, files.Cert, files.Key)}})
 	if selected, err := claim(backend, "tls", "app", time.Now(), time.Second); err != nil || selected != "app" {
 		t.Fatalf("claim over TLS with a client certificate: %q, %v", selected, err)
 	}
-	anonymous := newTestEtcd(t, Config{Endpoints: mutual.Endpoints(), TLS: tlsFiles(t, files.CA, "", ""), DialTimeout: time.Second})
+	anonymous := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(mutual.Endpoints()), TLS: tlsFiles(t, files.CA, "", ""), DialTimeout: time.Second}})
 	if err := anonymous.Ping(context.Background()); err == nil {
 		t.Fatal("TLS without the client certificate the members ask for: answered; want an error")
 	}
@@ -365,7 +366,7 @@ func TestEtcdClockSkewNeverDoubles(t *testing.T) {
 	offsets := []time.Duration{-1500 * time.Millisecond, 0, 700 * time.Millisecond}
 	backends := make([]*etcdBackend, len(offsets))
 	for i, offset := range offsets {
-		backends[i] = newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+		backends[i] = newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}})
 		backends[i].now = func() time.Time { return time.Now().Add(offset) }
 	}
 	w := claimEvery(t, backends, 5, 200*time.Millisecond, time.Second, time.Now().Add(3*time.Second))

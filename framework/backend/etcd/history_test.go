@@ -24,7 +24,7 @@ var etcdPrefixes atomic.Int64
 func newEtcdStore(t *testing.T, cluster *etcdserver.Cluster, retention backend.Retention) func() *etcdBackend {
 	prefix := fmt.Sprintf("/store-%d/", etcdPrefixes.Add(1))
 	return func() *etcdBackend {
-		backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), Prefix: prefix})
+		backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, Prefix: prefix})
 		backend.retention = retention
 		return backend
 	}
@@ -175,7 +175,7 @@ func TestEtcdHistoryJobNames(t *testing.T) {
 // included.
 func BenchmarkEtcdAppendRuns(b *testing.B) {
 	cluster := etcdtest.Start(b, etcdserver.Options{Members: 1})
-	backend, err := newEtcd(Config{Endpoints: cluster.Endpoints(), Prefix: "/bench/"})
+	backend, err := newEtcd(Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, Prefix: "/bench/"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -259,8 +259,7 @@ func TestEtcdHistorySinceMissed(t *testing.T) {
 // etcd's endpoints and their setting.
 func TestEtcdHistoryClusterDown(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), Prefix: "/down/", RequestTimeout: 300 * time.Millisecond,
-		DialTimeout: 300 * time.Millisecond})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), DialTimeout: 300 * time.Millisecond}, Prefix: "/down/", RequestTimeout: 300 * time.Millisecond})
 	if err := backend.AppendRuns(context.Background(), runRecords(1, time.Now(), "job")); err != nil {
 		t.Fatal(err)
 	}

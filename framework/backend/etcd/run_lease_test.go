@@ -13,6 +13,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // leaseClaimRequests returns n claim requests of services lease-0… for app at tick, asking for the run lease.
@@ -46,7 +47,7 @@ func answers(t *testing.T, requests []*claimRequest) []contract.Claimed {
 // etcd (--max-txn-ops 128) takes 114 in one request and refuses 115, so the budget is computed exactly.
 func TestEtcdLeaseClaimsFitTheTxnLimits(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints(), RequestTimeout: 10 * time.Second}) // a loaded machine times out no request
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 10 * time.Second}) // a loaded machine times out no request
 	tick := time.UnixMicro(time.Now().UnixMicro())
 	for round, app := range []string{"a", "b"} {
 		requests := leaseClaimRequests(backend, 300, app, tick)
@@ -82,7 +83,7 @@ func TestEtcdLeaseClaimsFitTheTxnLimits(t *testing.T) {
 // busy with unknownHolder when that run has released the lease since: the first answer was busy.
 func TestEtcdLeaseClaimResentAnswersAsTheFirst(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}})
 	ctx := context.Background()
 	tick := time.Now().Add(-5 * time.Second).Truncate(time.Millisecond)
 	other := contract.RunLease{Service: "svc", Holder: "x", Tick: tick.Add(-time.Hour)}
@@ -113,7 +114,7 @@ func TestEtcdLeaseClaimResentAnswersAsTheFirst(t *testing.T) {
 // refuses two puts of a key in one request): the one held is renewed, the other is lost.
 func TestEtcdRenewRunsManyLeases(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}})
 	ctx := context.Background()
 	tick := time.Now().Truncate(time.Millisecond)
 	leases := make([]contract.RunLease, etcdMaxTxnOps+20)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hadeframe/hade/internal/etcdserver"
 	"github.com/hadeframe/hade/internal/etcdtest"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 func TestCheckEtcdVersion(t *testing.T) {
@@ -43,7 +44,7 @@ func TestCheckEtcdVersion(t *testing.T) {
 // The members the tests install (Debian's 3.4 or later) pass the version check.
 func TestEtcdCheckVersionOfTheRealServer(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Endpoints: cluster.Endpoints()})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}})
 	if err := backend.CheckVersion(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +53,8 @@ func TestEtcdCheckVersionOfTheRealServer(t *testing.T) {
 // With WaitForCluster, a cluster nobody serves yields a backend whose claims fail with an error naming
 // etcd and the endpoint; without it, an error naming the endpoint and its setting.
 func TestEtcdWaitForCluster(t *testing.T) {
-	config := Config{Endpoints: "127.0.0.1:1", Prefix: "/test/", DialTimeout: 300 * time.Millisecond}
-	if _, err := New(context.Background(), config); err == nil || !strings.Contains(err.Error(), "etcd at 127.0.0.1:1 (etcd.Config.Endpoints) does not answer") {
+	config := Config{Client: clientv3.Config{Endpoints: endpointList("127.0.0.1:1"), DialTimeout: 300 * time.Millisecond}, Prefix: "/test/"}
+	if _, err := New(context.Background(), config); err == nil || !strings.Contains(err.Error(), "etcd at 127.0.0.1:1 (etcd.Config.Client.Endpoints) does not answer") {
 		t.Fatalf("without WaitForCluster: %v; want an error naming etcd, the endpoint and the setting", err)
 	}
 	config.WaitForCluster = true

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/hadeframe/hade/framework/backend"
 )
 
 // errClosed is returned (wrapped) by every call of a client after its Close.
@@ -12,8 +14,9 @@ var errClosed = errors.New("memory backend: the client is closed")
 
 // client is one process's view of a Store: a contract.Backend.
 type client struct {
-	store  *Store
-	closed atomic.Bool
+	store     *Store
+	retention backend.Retention // defaults applied
+	closed    atomic.Bool
 }
 
 // begin returns an error when c is closed (wrapping errClosed) or ctx has ended (wrapping ctx's error),

@@ -9,11 +9,12 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-var _ contract.Backend = memory.NewStore(memory.Options{}).Open()
+var _ contract.Backend = memory.NewStore(nil).Open(backend.Retention{})
 
 // open makes a Store with retention; its clients are the "processes" of the suites.
 func open(_ *testing.T, retention backend.Retention) func() contract.Backend {
-	return memory.NewStore(memory.Options{Retention: retention}).Open
+	store := memory.NewStore(nil)
+	return func() contract.Backend { return store.Open(retention) }
 }
 
 func TestClaims(t *testing.T)          { t.Parallel(); backendtest.TestClaims(t, open) }

@@ -27,8 +27,8 @@ func newerFirst(a, b run) int {
 }
 
 // AppendRuns implements contract.RunHistory.AppendRuns: it stores copies of records (their bodies copied),
-// keeps the newest Options.Retention.PerJob of each job and drops every record whose tick is older than
-// Options.Retention.MaxAge by the Store's clock. It returns an error for a record without a job,
+// keeps the newest the client's retention.PerJob of each job and drops every record whose tick is older than
+// the client's retention.MaxAge by the Store's clock. It returns an error for a record without a job,
 // a wrapped ctx error when ctx has ended, and an error when the client is closed; then nothing is stored.
 func (c *client) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
 	for i, r := range records {
@@ -52,9 +52,9 @@ func (c *client) AppendRuns(ctx context.Context, records []contract.RunRecord) e
 	for job := range touched {
 		runs := s.history[job]
 		slices.SortFunc(runs, newerFirst)
-		s.history[job] = runs[:min(len(runs), s.options.Retention.PerJob)]
+		s.history[job] = runs[:min(len(runs), c.retention.PerJob)]
 	}
-	s.dropOldRuns(now.Add(-s.options.Retention.MaxAge))
+	s.dropOldRuns(now.Add(-c.retention.MaxAge))
 	return nil
 }
 

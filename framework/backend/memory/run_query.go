@@ -10,7 +10,7 @@ import (
 )
 
 // Runs implements contract.RunHistory.Runs: copies of the records query selects, newest first (by tick,
-// then the later appended), none whose tick is older than Options.Retention.MaxAge by the Store's clock.
+// then the later appended), none whose tick is older than the client's retention.MaxAge by the Store's clock.
 // query.Since selects ticks at or after it, and "missed" records whose LastTick is. It returns an error for
 // a negative query.Limit, a wrapped ctx error when ctx has ended, and an error when the client is closed.
 func (c *client) Runs(ctx context.Context, query contract.RunQuery) ([]contract.RunRecord, error) {
@@ -23,7 +23,7 @@ func (c *client) Runs(ctx context.Context, query contract.RunQuery) ([]contract.
 	s := c.store
 	now := s.lock()
 	defer s.mu.Unlock()
-	cutoff := now.Add(-s.options.Retention.MaxAge)
+	cutoff := now.Add(-c.retention.MaxAge)
 	jobs := s.history
 	if query.Job != "" {
 		jobs = map[string][]run{query.Job: s.history[query.Job]}
@@ -55,7 +55,7 @@ func selects(query contract.RunQuery, cutoff time.Time, record contract.RunRecor
 }
 
 // LastRuns implements contract.RunHistory.LastRuns: a copy of the newest record of each of jobs (as Runs orders
-// them, "missed" included, none older than Options.Retention.MaxAge), keyed by job; a job without one is absent.
+// them, "missed" included, none older than the client's retention.MaxAge), keyed by job; a job without one is absent.
 // Errors as Runs'.
 func (c *client) LastRuns(ctx context.Context, jobs []string) (map[string]contract.RunRecord, error) {
 	if err := c.begin(ctx, "run history: read the last runs"); err != nil {
@@ -64,7 +64,7 @@ func (c *client) LastRuns(ctx context.Context, jobs []string) (map[string]contra
 	s := c.store
 	now := s.lock()
 	defer s.mu.Unlock()
-	cutoff := now.Add(-s.options.Retention.MaxAge)
+	cutoff := now.Add(-c.retention.MaxAge)
 	last := make(map[string]contract.RunRecord, len(jobs))
 	for _, job := range jobs {
 		if runs := s.history[job]; len(runs) > 0 && !runs[0].record.Tick.Before(cutoff) {

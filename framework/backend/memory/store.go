@@ -15,22 +15,12 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// Options configure a Store. The zero value is ready to use.
-type Options struct {
-	// Retention bounds the run history; zero or negative fields are backend.DefaultRetention's.
-	Retention backend.Retention
-	// Now is the backend's clock, by which hold windows, leases, records' ttl and retention are judged;
-	// nil means time.Now. A test may pass a fake clock: it must be safe for concurrent use, and it must
-	// not call the Store (it is called with the Store locked).
-	Now func() time.Time
-}
-
 // Store is the state shared by the clients it opens: the fences and run leases of the services, the run
 // history, the process registry and the job control. It is safe for concurrent use; every call of every
 // client is decided under one lock, so each is atomic.
 type Store struct {
 	mu      sync.Mutex
-	options Options
+	now     func() time.Time
 	fences  map[string]rules.Fence // by service
 	leases  map[string]rules.Lease // by service
 	history map[string][]run       // by job, newest first
@@ -39,19 +29,15 @@ type Store struct {
 	control control
 }
 
-// NewStore returns an empty Store with options, its zero or negative fields set to their defaults.
-func NewStore(options Options) *Store {
-	if options.Retention.PerJob <= 0 {
-		options.Retention.PerJob = backend.DefaultRetention().PerJob
-	}
-	if options.Retention.MaxAge <= 0 {
-		options.Retention.MaxAge = backend.DefaultRetention().MaxAge
-	}
-	if options.Now == nil {
-		options.Now = time.Now
+// NewStore returns an empty Store whose clock is now: hold windows, leases, records' ttl and retention are
+// judged by it. nil means time.Now; a test may pass a fake clock, which must be safe for concurrent use
+// and must not call the Store (it is called with the Store locked).
+func NewStore(now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
 	}
 	return &Store{
-		options: options,
+		now:     now,
 		fences:  make(map[string]rules.Fence),
 		leases:  make(map[string]rules.Lease),
 		history: make(map[string][]run),
@@ -61,13 +47,22 @@ func NewStore(options Options) *Store {
 }
 
 // Open returns a new client of s, as a new process would open the backend: it sees every change made
-// through any client of s. Its Close ends this client only; s needs no closing.
-func (s *Store) Open() contract.Backend {
-	return &client{store: s}
+// through any client of s, and bounds the run history by retention when it appends and reads, as a process
+// does by its own settings (zero or negative fields: backend.DefaultRetention's). Its Close ends this
+// client only; s needs no closing.
+func (s *Store) Open(retention backend.Retention) contract.Backend {
+	defaults := backend.DefaultRetention()
+	if retention.PerJob <= 0 {
+		retention.PerJob = defaults.PerJob
+	}
+	if retention.MaxAge <= 0 {
+		retention.MaxAge = defaults.MaxAge
+	}
+	return &client{store: s, retention: retention}
 }
 
 // lock takes s's lock and returns the backend's time; the caller unlocks s.mu.
 func (s *Store) lock() time.Time {
 	s.mu.Lock()
-	return s.options.Now()
+	return s.now()
 }

@@ -32,12 +32,12 @@ func (c *fakeClock) Set(now time.Time) {
 	c.now = now
 }
 
-// Options.Now is the backend's clock: hold windows, leases and retention follow it, not time.Now.
+// NewStore's clock is the backend's clock: hold windows, leases and retention follow it, not time.Now.
 func TestStoreClock(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := &fakeClock{now: start}
-	backend := memory.NewStore(memory.Options{Now: clock.Now, Retention: backend.Retention{MaxAge: time.Hour}}).Open()
+	backend := memory.NewStore(clock.Now).Open(backend.Retention{MaxAge: time.Hour})
 	claim := contract.Claim{Service: "svc", AppID: "a", Tick: start, HoldTime: time.Second, RunLease: time.Minute}
 	if got, err := backend.ClaimTick(ctx, claim); err != nil || got.Holder != "a" {
 		t.Fatalf("claim at the fake time = %+v, %v; want a", got, err)
@@ -65,8 +65,8 @@ func TestStoreClock(t *testing.T) {
 // re-send of a claim that took the lease, now released, is busy with an ended run too.
 func TestReSentClaimAfterTheRelease(t *testing.T) {
 	ctx := context.Background()
-	store := memory.NewStore(memory.Options{})
-	a, b := store.Open(), store.Open()
+	store := memory.NewStore(nil)
+	a, b := store.Open(backend.Retention{}), store.Open(backend.Retention{})
 	tick := time.Now()
 	claim := contract.Claim{Service: "svc", AppID: "a", Tick: tick, HoldTime: time.Minute, RunLease: time.Minute}
 	if _, err := a.ClaimTick(ctx, claim); err != nil {
@@ -99,7 +99,7 @@ func TestReSentClaimAfterTheRelease(t *testing.T) {
 }
 
 func TestDescribeAndClose(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	if got := backend.Describe(context.Background()); !strings.HasPrefix(got, "memory: ") || !strings.Contains(got, "answering") {
 		t.Errorf("Describe = %q; want it to say memory, answering", got)
 	}

@@ -26,7 +26,7 @@ type Config struct {
 
 func init() {
 	backend.Register("redis", open, []backend.Setting{
-		{Name: "url", Field: "redis.Config.URL", Default: DefaultURL, Address: true, URL: true,
+		{Name: "url", Field: "redis.Config.URL", Default: DefaultURL, URL: true,
 			Usage: "redis://[user:password@]host:port/db, rediss:// for TLS"},
 		{Name: "prefix", Field: "redis.Config.Prefix", Default: DefaultPrefix,
 			Usage: "prefix of every key, one per application sharing a Redis"},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/internal/cronhttp"
 	"github.com/hadeframe/hade/framework/internal/engine"
@@ -87,7 +88,7 @@ func testConfig(t *testing.T, cron *engine.Scheduler) (Config, *lockedBuffer) {
 	t.Setenv("NOTIFY_SOCKET", "")
 	log := &lockedBuffer{}
 	folder := pidfile.Folder{Path: t.TempDir(), Prefix: "cron"}
-	c := Config{Scheduler: cron, Backend: memory.NewStore(memory.Options{}).Open(), AppID: "app-1",
+	c := Config{Scheduler: cron, Backend: memory.NewStore(nil).Open(backend.Retention{}), AppID: "app-1",
 		BaseFolder: "/srv/app", Provider: "memory", Mode: pidfile.ModeForeground, Settings: "provider memory",
 		Logger: NewLogger(log, slog.LevelDebug), DrainTimeout: time.Second, Pidfiles: folder,
 		HTTP: &HTTP{Address: cronhttp.Address{Bind: "127.0.0.1:0", Loopback: true}}}

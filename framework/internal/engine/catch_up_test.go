@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
@@ -15,7 +16,7 @@ import (
 // tick within the grace; a second process starting then does not; a tick older than the grace and a
 // normal entry's catch-up are never run.
 func TestCatchUpRunsTheLatestMissedTickOnceForTheCluster(t *testing.T) {
-	store := memory.NewStore(memory.Options{})
+	store := memory.NewStore(nil)
 	var runs atomic.Int32
 	logs := &logBuffer{}
 	newProcess := func(app string, grace time.Duration) *Scheduler {
@@ -25,7 +26,7 @@ func TestCatchUpRunsTheLatestMissedTickOnceForTheCluster(t *testing.T) {
 			return nil
 		}), time.Second, WithCatchUp(grace))
 		env := testEnvironment(logs, app)
-		env.Backend = store.Open()
+		env.Backend = store.Open(backend.Retention{})
 		startWithoutTimer(t, s, env)
 		return s
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
@@ -16,7 +17,7 @@ import (
 // ticks 30 min apart; through one real backend only the definition that claimed first ever runs, and
 // the other logs each refusal as an error naming both definitions.
 func TestHostsInDifferentZonesNeverBothRunAnHourlyJob(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	type host struct {
 		scheduler *Scheduler
 		logs      *logBuffer

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
@@ -13,7 +14,7 @@ import (
 // TestGapInTheFenceIsRecordedOnceAsMissed: ticks no process won are recorded once, by the process that
 // wins the next tick, as one "missed" record with their count; ticks held by another process are not.
 func TestGapInTheFenceIsRecordedOnceAsMissed(t *testing.T) {
-	store := memory.NewStore(memory.Options{})
+	store := memory.NewStore(nil)
 	histories := []*switchableHistory{{}, {}}
 	logs := &logBuffer{}
 	schedulers := make([]*Scheduler, 2)
@@ -21,7 +22,7 @@ func TestGapInTheFenceIsRecordedOnceAsMissed(t *testing.T) {
 		s := New()
 		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { return nil }), 2*time.Second)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = store.Open()
+		env.Backend = store.Open(backend.Retention{})
 		startWithoutTimer(t, s, env)
 		s.state.Load().recorder = startRecorder(histories[i], env.Logger, nil)
 		schedulers[i] = s

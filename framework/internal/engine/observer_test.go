@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/internal/observe"
 	"github.com/hadeframe/hade/framework/internal/record"
@@ -44,7 +45,7 @@ func (o *observed) add(list *[]string, job, what string, attempt int) {
 
 // The observer hears every attempt, one settlement per tick (the last attempt), and each claim's result.
 func TestObserverHearsAttemptsSettlementsAndClaims(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	failing := runnable("failing", func(*cobra.Command, []string) error { return errors.New("no") })
 	s := New()
 	s.AddCronCommand("* * * * * *", failing, WithRetry(2, time.Millisecond))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/internal/order"
 )
@@ -16,7 +17,7 @@ import (
 // command waits for release (or its context), registered with options.
 func twoProcesses(t *testing.T, release chan struct{}, options ...EntryOption) (a, b *Scheduler, logsA, logsB *logBuffer) {
 	t.Helper()
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	long := func() *cobra.Command {
 		return runnable("long", func(cmd *cobra.Command, _ []string) error {
 			select {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
@@ -364,7 +365,7 @@ func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
 	s.AddCronCommand("* * * * * *", other)
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Backend = memory.NewStore(memory.Options{}).Open()
+	env.Backend = memory.NewStore(nil).Open(backend.Retention{})
 	startWithoutTimer(t, s, env)
 
 	base := time.Now().Truncate(time.Second)
@@ -393,7 +394,7 @@ func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
 
 // Two processes (schedulers with their own app ids) sharing one backend: each tick runs on one of them.
 func TestDistributedTickRunsOnOneProcess(t *testing.T) {
-	store := memory.NewStore(memory.Options{})
+	store := memory.NewStore(nil)
 	var runs atomic.Int32
 	logs := &logBuffer{}
 	schedulers := make([]*Scheduler, 2)
@@ -401,7 +402,7 @@ func TestDistributedTickRunsOnOneProcess(t *testing.T) {
 		s := New()
 		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = store.Open()
+		env.Backend = store.Open(backend.Retention{})
 		startWithoutTimer(t, s, env)
 		schedulers[i] = s
 	}
@@ -426,7 +427,7 @@ func TestDistributedTickRunsOnOneProcess(t *testing.T) {
 }
 
 func TestBackendErrorSkipsTheTickAndKeepsRunning(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	var runs atomic.Int32
 	s := New()
 	s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -26,7 +27,7 @@ type queuedBackend struct {
 }
 
 func newQueuedBackend(store *memory.Store, open bool) *queuedBackend {
-	q := &queuedBackend{Backend: store.Open(), open: make(chan struct{}), claimed: make(chan string, 100)}
+	q := &queuedBackend{Backend: store.Open(backend.Retention{}), open: make(chan struct{}), claimed: make(chan string, 100)}
 	if open {
 		close(q.open)
 	}
@@ -90,7 +91,7 @@ func startWonTickWaiting(t *testing.T) *wonTickWaiting {
 	shared := blockingOnce(started, w.release, &w.secondLive)
 	w.s.AddCronCommand("* * * * * *", shared)
 	w.s.AddDistributedCronCommand("svc", "* * * * * *", shared, time.Hour)
-	w.backend = newQueuedBackend(memory.NewStore(memory.Options{}), true)
+	w.backend = newQueuedBackend(memory.NewStore(nil), true)
 	env := testEnvironment(w.logs, "app")
 	env.Backend = w.backend
 	startWithoutTimer(t, w.s, env)
@@ -136,8 +137,8 @@ func TestStopRunsAWonTickWaitingForItsCommand(t *testing.T) {
 // Claims waiting in line when Stop begins are cancelled: nothing is won, so another process can still
 // claim those ticks; a tick due after Stop claims nothing.
 func TestStopCancelsQueuedClaims(t *testing.T) {
-	store := memory.NewStore(memory.Options{})
-	backend := newQueuedBackend(store, false)
+	store := memory.NewStore(nil)
+	queued := newQueuedBackend(store, false)
 	var runs atomic.Int32
 	s := New()
 	for i := 0; i < 5; i++ {
@@ -146,7 +147,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 	}
 	logs := &logBuffer{}
 	env := testEnvironment(logs, "app")
-	env.Backend = backend
+	env.Backend = queued
 	startWithoutTimer(t, s, env)
 
 	tick := time.Now().Truncate(time.Second)
@@ -155,17 +156,17 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); fire(s, i, tick) }()
 	}
-	for deadline := time.Now().Add(10 * time.Second); backend.waiting.Load() < 5; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); queued.waiting.Load() < 5; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of 5 claims in line after 10s", backend.waiting.Load())
+			t.Fatalf("%d of 5 claims in line after 10s", queued.waiting.Load())
 		}
 	}
 	report := s.Stop(10 * time.Second)
 	wg.Wait()
 	fire(s, 0, tick.Add(time.Second)) // comes due while stopped
 
-	if report != (StopReport{}) || runs.Load() != 0 || backend.waiting.Load() != 5 {
-		t.Fatalf("report %+v, %d runs, %d claims: want nothing run and no claim after Stop", report, runs.Load(), backend.waiting.Load())
+	if report != (StopReport{}) || runs.Load() != 0 || queued.waiting.Load() != 5 {
+		t.Fatalf("report %+v, %d runs, %d claims: want nothing run and no claim after Stop", report, runs.Load(), queued.waiting.Load())
 	}
 	notClaimed := linesWith(t, logs, outcomeNotClaimed)
 	if len(notClaimed) != 6 || len(logs.lines(t)) != 6 {
@@ -176,7 +177,7 @@ func TestStopCancelsQueuedClaims(t *testing.T) {
 			t.Fatalf("line %v: want INFO and a reason naming the stop", line)
 		}
 	}
-	other := store.Open()
+	other := store.Open(backend.Retention{})
 	for i := 0; i < 5; i++ {
 		service := fmt.Sprintf("svc-%d", i)
 		selected, err := other.ClaimTick(context.Background(), contract.Claim{Service: service, AppID: "other", Tick: tick,

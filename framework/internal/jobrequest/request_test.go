@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/order"
@@ -14,7 +15,7 @@ import (
 // A run request is answered "started" by the process that took it, then with the run's outcome: Await
 // returns each as First and Final pick it, and shows neither an answer that does not decode.
 func TestSendAndAwaitTheAnswers(t *testing.T) {
-	control := memory.NewStore(memory.Options{}).Open()
+	control := memory.NewStore(nil).Open(backend.Retention{})
 	defer func() {
 		if err := control.Close(); err != nil {
 			t.Error(err)
@@ -53,7 +54,7 @@ func TestSendAndAwaitTheAnswers(t *testing.T) {
 
 // Await gives up with ctx's error when no answer comes; Send returns control's refusal.
 func TestAwaitEndsWithItsContext(t *testing.T) {
-	control := memory.NewStore(memory.Options{}).Open()
+	control := memory.NewStore(nil).Open(backend.Retention{})
 	defer func() {
 		if err := control.Close(); err != nil {
 			t.Error(err)

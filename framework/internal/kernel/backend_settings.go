@@ -118,11 +118,15 @@ func (s *Settings) backendValues(name string) map[string]string {
 }
 
 // BackendAddress names the backend of the settings and where it is, without credentials, e.g.
-// "redis redis://10.0.0.5:6379/0" or "local".
+// "redis redis://10.0.0.5:6379/0" or "local": the value of the backend's first setting, unless secret (see
+// backend.Register).
 func (s *Settings) BackendAddress() string {
 	for _, setting := range backendSettings() {
-		if setting.backend != s.Backend || !setting.Address || s.values[setting.flag()] == nil {
+		if setting.backend != s.Backend {
 			continue
+		}
+		if setting.Secret || s.values[setting.flag()] == nil {
+			break
 		}
 		address := *s.values[setting.flag()]
 		if setting.URL {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/order"
@@ -105,7 +106,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 // Through a backend: Add and Reply store what Requests and Answers read back; what does not decode is
 // left out, and an invalid request never reaches the backend.
 func TestThroughABackend(t *testing.T) {
-	control := memory.NewStore(memory.Options{}).Open()
+	control := memory.NewStore(nil).Open(backend.Retention{})
 	ctx := context.Background()
 	made := time.Now()
 	foreign := contract.ControlRequest{ID: "old", Made: made.Add(-time.Second),

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/record"
@@ -103,7 +104,7 @@ func TestProcessBody(t *testing.T) {
 
 // Runs, LastRuns and Processes leave out what does not decode, and read the rest.
 func TestReadersSkipForeignRecords(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	ctx := context.Background()
 	tick := time.Now().Add(-time.Minute).Truncate(time.Second)
 	good := fullRun("a", tick)

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/record"
@@ -52,7 +53,7 @@ func sameRun(got, want record.Run) bool {
 
 // Every field of a run survives a backend to the µs, as Runs and LastRuns return it.
 func TestRunsRoundTrip(t *testing.T) {
-	history := memory.NewStore(memory.Options{}).Open()
+	history := memory.NewStore(nil).Open(backend.Retention{})
 	tick := time.Now().Add(-time.Hour).Truncate(time.Second)
 	full := fullRun("report", tick)
 	missed := fullRun("cleanup", tick.Add(-time.Minute))
@@ -85,7 +86,7 @@ func TestEncodeRunCutsLongErrors(t *testing.T) {
 	run.Error = strings.Repeat("é", record.MaxRunErrorLength) // 2 bytes each
 	limit := fullRun("b", time.Now())
 	limit.Error = strings.Repeat("x", record.MaxRunErrorLength)
-	history := memory.NewStore(memory.Options{}).Open()
+	history := memory.NewStore(nil).Open(backend.Retention{})
 	appendRuns(t, history, run, limit)
 	last, err := record.LastRuns(context.Background(), history, []string{"a", "b"})
 	if err != nil || len(last) != 2 {

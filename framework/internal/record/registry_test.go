@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/record"
@@ -35,7 +36,7 @@ func text(p record.Process) string {
 // Every field of a process survives a backend to the µs, and Processes orders them by hostname, then
 // started, then app id.
 func TestProcessesRoundTripAndOrder(t *testing.T) {
-	registry := memory.NewStore(memory.Options{}).Open()
+	registry := memory.NewStore(nil).Open(backend.Retention{})
 	now := time.Now()
 	process := func(appID, host string, started time.Time) record.Process {
 		return record.Process{AppID: appID, Hostname: host, PID: 100, BaseFolder: "/srv/" + appID, Provider: "memory",

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
@@ -35,7 +36,7 @@ type cluster struct {
 // until killed), every second; the test's cleanup stops the scheduler.
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	command := func(name string, run func(*cobra.Command) error) *cobra.Command {
 		return &cobra.Command{Use: name, RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd) }}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
@@ -67,7 +68,7 @@ func jobsOf(entries []engine.Entry) []Job {
 // testPage returns a handler over a real (memory) backend, the backend and the handler's log.
 func testPage(t *testing.T, token string) (*Handler, contract.Backend, *syncBuffer) {
 	t.Helper()
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	t.Cleanup(func() {
 		if err := backend.Close(); err != nil {
 			t.Error(err)

@@ -15,7 +15,7 @@ import (
 // as a user would with the framework's public API: HADELOAD_JOBS normal (not distributed) every-second
 // jobs, each a cobra command whose body does nothing, added with AddCronCommand, and the framework's
 // commands. It takes usage marks (startMarks) and writes them to stdout after its log, once the command
-// line (args) has run.
+// line (args) has run. With HADELOAD_CPU_PROFILE set it writes a CPU profile (see startCPUProfile).
 func runHadeNode(args []string) error {
 	jobs, err := positiveEnv(envJobs)
 	if err != nil {
@@ -29,7 +29,12 @@ func runHadeNode(args []string) error {
 		root.AddCommand(job)
 		root.AddCronCommand("* * * * * *", job)
 	}
+	stopProfile, err := startCPUProfile()
+	if err != nil {
+		return err
+	}
 	root.SetArgs(args)
 	err = root.Execute(context.Background())
+	stopProfile()
 	return errors.Join(err, marks.stop(os.Stdout))
 }

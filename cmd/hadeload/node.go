@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -77,18 +78,34 @@ func runNode(args []string) error {
 		root.AddCommand(job)
 		root.AddDistributedCronCommand(jobName(i), "* * * * * *", job, hold)
 	}
-	if path := os.Getenv(envCPUProfile); path != "" {
-		file, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
-		if err != nil {
-			return err
-		}
-		defer file.Close()
-		runtime.SetCPUProfileRate(1000) // finer than the default 100 Hz: a tick burst lasts milliseconds
-		if err := pprof.StartCPUProfile(file); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile()
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	root.SetArgs(args)
 	return root.Execute(context.Background())
+}
+
+// startCPUProfile starts a CPU profile at 1000 Hz (a tick burst lasts milliseconds) into
+// $HADELOAD_CPU_PROFILE.<pid> when that variable is set; the returned function stops it.
+func startCPUProfile() (stop func(), err error) {
+	path := os.Getenv(envCPUProfile)
+	if path == "" {
+		return func() {}, nil
+	}
+	file, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
+	runtime.SetCPUProfileRate(1000)
+	if err := pprof.StartCPUProfile(file); err != nil {
+		return nil, errors.Join(err, file.Close())
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := file.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "close the CPU profile: %v\n", err)
+		}
+	}, nil
 }

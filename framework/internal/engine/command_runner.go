@@ -123,8 +123,8 @@ func (r *commandRunner) run(ctx context.Context, cmd *cobra.Command, output *run
 	return r.execute(cmd, state, args)
 }
 
-// prepare parses cmd's empty command line on its first run, then resets cmd's own flags to their
-// defaults.
+// prepare parses cmd's empty command line on its first run, then resets cmd's own flags that are not at
+// their defaults (set by a flag, or by the command through the flag's variable).
 func (r *commandRunner) prepare(cmd *cobra.Command, state *commandState) error {
 	if !state.flagsParsed {
 		r.flagMu.Lock()
@@ -140,6 +140,9 @@ func (r *commandRunner) prepare(cmd *cobra.Command, state *commandState) error {
 		cmd.Flags().VisitAll(func(flag *pflag.Flag) { state.flagChecks = state.flagChecks || len(flag.Annotations) > 0 })
 	}
 	for _, flag := range state.ownFlags {
+		if !flag.Changed && flag.Value.String() == flag.DefValue {
+			continue // as the last run left it: nothing to reset
+		}
 		if err := resetFlag(flag); err != nil {
 			return fmt.Errorf("command %q: reset flag --%s to its default %q before the run: %w", cmd.Name(), flag.Name, flag.DefValue, err)
 		}

@@ -90,17 +90,25 @@ func (v *pickyValue) Set(text string) error {
 	return nil
 }
 
+// A flag a run changed is reset before the next run; when its default does not parse back, that run fails
+// with an error naming the flag. A flag at its default is left alone.
 func TestAFlagThatCannotBeResetIsTheRunsError(t *testing.T) {
-	job := runnable("job", func(*cobra.Command, []string) error { return nil })
-	job.Flags().Var(&pickyValue{}, "picky", "")
+	picky := &pickyValue{}
+	job := runnable("job", func(*cobra.Command, []string) error { return picky.Set("changed by the run") })
+	job.Flags().Var(picky, "picky", "")
 	s := New()
 	s.AddCronCommand("* * * * * *", job)
 	logs := &logBuffer{}
 	startWithoutTimer(t, s, testEnvironment(logs, "app"))
-	fire(s, 0, time.Now().Truncate(time.Second))
+	tick := time.Now().Truncate(time.Second)
+	fire(s, 0, tick)
+	fire(s, 0, tick.Add(time.Second))
 	lines := logs.lines(t)
-	if len(lines) != 1 || lines[0]["outcome"] != outcomeError || !strings.Contains(fmt.Sprint(lines[0]["error"]), "reset flag --picky") {
-		t.Fatalf("lines %v: want an error naming the flag", lines)
+	if len(lines) != 2 || lines[0]["outcome"] != outcomeOK {
+		t.Fatalf("lines %v: want 2, the first ok (the flag at its default is not reset)", lines)
+	}
+	if lines[1]["outcome"] != outcomeError || !strings.Contains(fmt.Sprint(lines[1]["error"]), "reset flag --picky") {
+		t.Fatalf("second line %v: want an error naming the flag", lines[1])
 	}
 }
 

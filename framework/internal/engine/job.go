@@ -212,7 +212,7 @@ func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []s
 		return outcomeSkipped, append(attrs, busyAttrs(claimed.Busy)...)
 	}
 	if withLease {
-		j.hold(contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}, sent)
+		j.hold(state, contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}, sent)
 	}
 	return "", attrs
 }

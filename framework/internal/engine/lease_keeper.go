@@ -3,25 +3,68 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// leaseKeeper checks the run leases of the process's runs every leaseCheck, until stop: it ends the runs
-// whose lease passed its deadline, and renews in one call the leases last renewed (or taken) leaseRenewal
-// ago or more: a run shorter than that never costs a renewal.
+// leaseKeeper checks the run leases the process's runs hold (those handed to track) every leaseCheck,
+// until stop: it ends the runs whose lease passed its deadline, and renews in one call the leases last
+// renewed (or taken) leaseRenewal ago or more: a run shorter than that never costs a renewal. Its cost
+// follows the leases held, not the entries.
 type leaseKeeper struct {
 	state   *running
 	logger  *slog.Logger
 	stopped chan struct{}
 	done    chan struct{}
+
+	mu   sync.Mutex
+	held map[*heldLease]struct{}
 }
 
 func startLeaseKeeper(state *running) *leaseKeeper {
-	k := &leaseKeeper{state: state, logger: state.env.Logger, stopped: make(chan struct{}), done: make(chan struct{})}
+	k := &leaseKeeper{state: state, logger: state.env.Logger, stopped: make(chan struct{}), done: make(chan struct{}),
+		held: make(map[*heldLease]struct{})}
 	go k.loop()
 	return k
+}
+
+// track adds held to the leases k checks; a nil k (no entry under OverlapForbid) keeps nothing.
+func (k *leaseKeeper) track(held *heldLease) {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.held[held] = struct{}{}
+}
+
+// untrack removes held from the leases k checks.
+func (k *leaseKeeper) untrack(held *heldLease) {
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.held, held)
+}
+
+// due returns the tracked leases whose renewal is due at now, having ended the runs of those expired.
+func (k *leaseKeeper) due(now time.Time) []*heldLease {
+	k.mu.Lock()
+	held := make([]*heldLease, 0, len(k.held))
+	for h := range k.held {
+		held = append(held, h)
+	}
+	k.mu.Unlock()
+	var due []*heldLease
+	for _, h := range held {
+		if !h.expired() && h.renewalDue(now) {
+			due = append(due, h)
+		}
+	}
+	return due
 }
 
 func (k *leaseKeeper) loop() {
@@ -35,14 +78,7 @@ func (k *leaseKeeper) loop() {
 		case <-k.stopped:
 			return
 		}
-		var due []*heldLease
-		now := time.Now()
-		for _, j := range k.state.jobs {
-			if h := j.lease.Load(); h != nil && !h.expired() && h.renewalDue(now) {
-				due = append(due, h)
-			}
-		}
-		if len(due) > 0 {
+		if due := k.due(time.Now()); len(due) > 0 {
 			down = k.renew(due, down)
 		}
 	}

@@ -38,9 +38,11 @@ type heldLease struct {
 	lost     bool
 }
 
-// hold makes j's run the holder of lease, taken by a call sent at sent.
-func (j *job) hold(lease contract.RunLease, sent time.Time) {
-	j.lease.Store(&heldLease{lease: lease, job: j, deadline: sent.Add(leaseTTL - leaseMargin)})
+// hold makes j's run the holder of lease, taken by a call sent at sent, and hands it to the lease keeper.
+func (j *job) hold(state *running, lease contract.RunLease, sent time.Time) {
+	held := &heldLease{lease: lease, job: j, deadline: sent.Add(leaseTTL - leaseMargin)}
+	j.lease.Store(held)
+	state.leases.track(held)
 }
 
 // renewed moves the deadline to leaseTTL-leaseMargin after sent, when the lease is not already lost.
@@ -89,6 +91,7 @@ func (j *job) releaseLease(state *running) {
 	if held == nil {
 		return
 	}
+	state.leases.untrack(held)
 	held.mu.Lock()
 	held.lost = true
 	held.mu.Unlock()
@@ -134,7 +137,7 @@ func (j *job) acquire(state *running, tick time.Time) (string, []slog.Attr) {
 	case holder.Holder != lease.Holder || !holder.Tick.Equal(lease.Tick):
 		return outcomeSkipped, busyAttrs(holder)
 	}
-	j.hold(lease, sent)
+	j.hold(state, lease, sent)
 	return "", nil
 }
 

@@ -66,7 +66,7 @@ func runDaemonChild(cmd *cobra.Command, root *kernel.Root, options *startOptions
 	}
 	root.SetOut(child.Output()) // what commands print outside runs
 	root.SetErr(child.Output())
-	return child.Failed(serve(cmd, root, serving{mode: pidfile.ModeDaemon, logPath: files.Log,
+	return child.End(serve(cmd, root, serving{mode: pidfile.ModeDaemon, logPath: files.Log,
 		logger: child.Logger, output: child.Output(), drainTimeout: options.drainTimeout,
 		allowAnother: options.another, onHangup: child.Reopen})) // the log files close when the process exits
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/cronprocess"
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/logbuffer"
 	"github.com/hadeframe/hade/framework/internal/pidfile"
 	"github.com/hadeframe/hade/framework/internal/settings"
 	"github.com/hadeframe/hade/framework/internal/supervisor"
@@ -62,13 +63,21 @@ runs and STOPPING=1 when it stops.`,
 				newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's messages while the services are checked
 				return startDaemon(cmd, root, *options)
 			default:
-				return serve(cmd, root, serving{mode: pidfile.ModeForeground, logPath: "stdout",
-					logger: newCronLogger(root, cmd.OutOrStdout(), level), drainTimeout: options.drainTimeout})
+				return serveForeground(cmd, root, options, level)
 			}
 		},
 	}
 	options.register(cmd, true)
 	return cmd
+}
+
+// serveForeground serves with the structured log on stdout, through a buffer written at least every
+// 100ms (logbuffer) and at the end.
+func serveForeground(cmd *cobra.Command, root *kernel.Root, options *startOptions, level slog.Level) error {
+	buffer := logbuffer.New(cmd.OutOrStdout(), logbuffer.DefaultInterval)
+	err := serve(cmd, root, serving{mode: pidfile.ModeForeground, logPath: "stdout",
+		logger: newCronLogger(root, buffer, level), drainTimeout: options.drainTimeout})
+	return errors.Join(err, buffer.Close())
 }
 
 // serving says how serve runs.

@@ -74,14 +74,14 @@ func runTestDaemon() int {
 	defer stop()
 	held, err := Acquire(files, Process{Mode: pidfile.ModeDaemon, Log: files.Log, Settings: testSettings})
 	if err != nil {
-		return exitStatus(child.Failed(err))
+		return exitStatus(child.End(err))
 	}
 	<-stopped.Done()
 	if err := held.Release(); err != nil {
-		return exitStatus(child.Failed(err))
+		return exitStatus(child.End(err))
 	}
 	// on fd 2, which OpenChild moved to the output file: the test looks for it there
-	failure := child.Failed(fmt.Errorf("test daemon stopped by %w", context.Cause(stopped)))
+	failure := child.End(fmt.Errorf("test daemon stopped by %w", context.Cause(stopped)))
 	_, _ = fmt.Fprintln(os.Stderr, failure)
 	return 0
 }

@@ -26,10 +26,11 @@ type StopReport struct {
 // running is the state Start publishes to the runs, and Stop's view of them.
 type running struct {
 	env       *Environment
-	output    *outputSink  // nil without env.Output
-	recorder  *recorder    // nil without env.Backend
-	heartbeat *heartbeat   // nil without env.Backend
-	leases    *leaseKeeper // nil without an entry under OverlapForbid
+	output    *outputSink          // nil without env.Output
+	recorder  *recorder            // nil without env.Backend
+	heartbeat *heartbeat           // nil without env.Backend
+	leases    *leaseKeeper         // nil without an entry under OverlapForbid
+	workers   *workers[workerTick] // handle the scheduled ticks
 
 	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.
 	runs       context.Context
@@ -72,7 +73,8 @@ func (r *running) cancelAll() {
 }
 
 func newRunning(env Environment) *running {
-	state := &running{env: &env, active: map[*activeRun]struct{}{}, jobs: map[string]*job{}, seen: map[string]time.Time{}}
+	state := &running{env: &env, active: map[*activeRun]struct{}{}, jobs: map[string]*job{}, seen: map[string]time.Time{},
+		workers: newWorkers(workerTick.handle)}
 	if env.Output != nil {
 		state.output = &outputSink{writer: env.Output}
 	}
@@ -192,6 +194,7 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 		waitBoth(idle, cronDone, grace.C)
 	}
 	state.cancelAll()
+	state.workers.stop()
 	report := state.finishStop()
 	if state.leases != nil {
 		state.leases.stop()

@@ -82,7 +82,9 @@ func fire(s *Scheduler, index int, tick time.Time) {
 	j.ticks.mu.Lock()
 	j.ticks.pending = append(j.ticks.pending, tick)
 	j.ticks.mu.Unlock()
-	j.Run()
+	if t, ok := j.scheduledTick(); ok { // as Run, but handled before fire returns
+		t.handle()
+	}
 }
 
 func runnable(name string, run func(*cobra.Command, []string) error) *cobra.Command {

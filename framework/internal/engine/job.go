@@ -120,25 +120,16 @@ func (j *job) entryLogger(env *Environment) *slog.Logger {
 	return j.logger
 }
 
-// Run runs one scheduled tick (robfig/cron calls it): it takes the tick, begins its run (so that Stop
-// waits for it) and hands it to a worker.
+// Run runs one scheduled tick (robfig/cron calls it): it takes the tick and handles it.
 func (j *job) Run() {
-	if t, ok := j.scheduledTick(); ok {
-		t.state.workers.handle(t)
-	}
-}
-
-// scheduledTick takes the tick robfig/cron called the entry for and begins its run; ok is false, the
-// error logged, when no tick was recorded.
-func (j *job) scheduledTick() (t workerTick, ok bool) {
 	started := time.Now()
 	state := j.scheduler.state.Load()
 	tick, ok := j.ticks.take()
 	if !ok { // not reached while robfig/cron calls Next once per started run; never invent a tick
 		j.entryLogger(state.env).Error("cron run", "outcome", outcomeError, "error", "no scheduled tick was recorded for this run; it was not run")
-		return workerTick{}, false
+		return
 	}
-	return workerTick{job: j, state: state, run: state.begin(j, tick), tick: tick, started: started}, true
+	j.handle(state, tick, started, runMode{})
 }
 
 // handle handles tick: it skips it if the scheduler is stopping or this entry's previous run is still
@@ -146,11 +137,7 @@ func (j *job) scheduledTick() (t workerTick, ok bool) {
 // paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
 // (or the skip) is one log line and one record. It returns the last attempt's outcome and error.
 func (j *job) handle(state *running, tick, started time.Time, mode runMode) (outcome, errText string) {
-	return j.handleRun(state, state.begin(j, tick), tick, started, mode)
-}
-
-// handleRun is handle with the tick's active run already begun (nil once Stop has started).
-func (j *job) handleRun(state *running, run *activeRun, tick, started time.Time, mode runMode) (outcome, errText string) {
+	run := state.begin(j, tick) // nil once Stop has started
 	defer func() { state.end(run, outcome) }()
 	outcome, attrs := j.admit(state, run, tick, mode)
 	if outcome != "" {

@@ -26,11 +26,10 @@ type StopReport struct {
 // running is the state Start publishes to the runs, and Stop's view of them.
 type running struct {
 	env       *Environment
-	output    *outputSink          // nil without env.Output
-	recorder  *recorder            // nil without env.Backend
-	heartbeat *heartbeat           // nil without env.Backend
-	leases    *leaseKeeper         // nil without an entry under OverlapForbid
-	workers   *workers[workerTick] // handle the scheduled ticks
+	output    *outputSink  // nil without env.Output
+	recorder  *recorder    // nil without env.Backend
+	heartbeat *heartbeat   // nil without env.Backend
+	leases    *leaseKeeper // nil without an entry under OverlapForbid
 
 	// runs is the parent of every run's context: it stays live until the drain deadline of Stop.
 	runs       context.Context
@@ -73,8 +72,7 @@ func (r *running) cancelAll() {
 }
 
 func newRunning(env Environment) *running {
-	state := &running{env: &env, active: map[*activeRun]struct{}{}, jobs: map[string]*job{}, seen: map[string]time.Time{},
-		workers: newWorkers(workerTick.handle)}
+	state := &running{env: &env, active: map[*activeRun]struct{}{}, jobs: map[string]*job{}, seen: map[string]time.Time{}}
 	if env.Output != nil {
 		state.output = &outputSink{writer: env.Output}
 	}
@@ -194,7 +192,6 @@ func (s *Scheduler) Stop(drain time.Duration) StopReport {
 		waitBoth(idle, cronDone, grace.C)
 	}
 	state.cancelAll()
-	state.workers.stop()
 	report := state.finishStop()
 	if state.leases != nil {
 		state.leases.stop()

@@ -82,9 +82,7 @@ func fire(s *Scheduler, index int, tick time.Time) {
 	j.ticks.mu.Lock()
 	j.ticks.pending = append(j.ticks.pending, tick)
 	j.ticks.mu.Unlock()
-	if t, ok := j.scheduledTick(); ok { // as Run, but handled before fire returns
-		t.handle()
-	}
+	j.Run()
 }
 
 func runnable(name string, run func(*cobra.Command, []string) error) *cobra.Command {

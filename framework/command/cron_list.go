@@ -12,6 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/report"
 )
 
 func newCronListCommand(root *kernel.Root) *cobra.Command {
@@ -128,17 +129,17 @@ func nextRun(spec engine.Entry, now time.Time) string {
 
 // jsonJob is a registered job as `cron list --output json` prints it.
 type jsonJob struct {
-	Job        string   `json:"job"`
-	Type       string   `json:"type"`
-	Spec       string   `json:"spec"`
-	Zone       string   `json:"zone"`
-	Command    string   `json:"command"`
-	Service    string   `json:"service,omitempty"`
-	HoldMS     float64  `json:"hold_ms,omitempty"`
-	NextRun    string   `json:"next_run"`
-	Paused     bool     `json:"paused"`
-	LastRun    *jsonRun `json:"last_run"`
-	Definition string   `json:"definition,omitempty"`
+	Job        string      `json:"job"`
+	Type       string      `json:"type"`
+	Spec       string      `json:"spec"`
+	Zone       string      `json:"zone"`
+	Command    string      `json:"command"`
+	Service    string      `json:"service,omitempty"`
+	HoldMS     float64     `json:"hold_ms,omitempty"`
+	NextRun    string      `json:"next_run"`
+	Paused     bool        `json:"paused"`
+	LastRun    *report.Run `json:"last_run"`
+	Definition string      `json:"definition,omitempty"`
 }
 
 // printJSONList prints {"jobs": [...], "provider": line} and returns providerErr.
@@ -152,7 +153,7 @@ func printJSONList(out io.Writer, specs []engine.Entry, states jobStates, line s
 			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
 		}
 		if r, ok := states.last[spec.Name]; ok {
-			run := toJSONRun(r)
+			run := report.NewRun(r)
 			job.LastRun = &run
 		}
 		jobs = append(jobs, job)

@@ -12,6 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/order"
+	"github.com/hadeframe/hade/framework/internal/report"
 )
 
 // takeTimeout is how long `cron run` waits for a live process to take its request.
@@ -82,5 +83,5 @@ func detail(text string) string {
 	if text == "" {
 		return ""
 	}
-	return ": " + oneLine(text, 200)
+	return ": " + report.OneLine(text, 200)
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,15 +50,6 @@ func writeJSON(out io.Writer, v any) error {
 	return encoder.Encode(v)
 }
 
-func rfc3339(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
 // jobNames returns the job names of specs, in registration order.
 func jobNames(specs []engine.Entry) []string {
 	names := make([]string, 0, len(specs))
@@ -79,20 +69,4 @@ func checkJob(specs []engine.Entry, job string) error {
 		return fmt.Errorf("job %q is unknown: this application registers no cron entry", job)
 	}
 	return fmt.Errorf("job %q is unknown: the jobs are %s", job, strings.Join(names, ", "))
-}
-
-// shortDuration shows d in ms with one decimal below a second, else rounded to the ms.
-func shortDuration(d time.Duration) string {
-	if d > -time.Second && d < time.Second {
-		return fmt.Sprintf("%.1fms", milliseconds(d))
-	}
-	return d.Round(time.Millisecond).String()
-}
-
-// shortID returns the first 8 characters of an app id (a UUID's first group).
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }

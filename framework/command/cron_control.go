@@ -42,7 +42,7 @@ func jobArg(root *kernel.Root, args []string) (string, error) {
 	if len(args) != 1 {
 		return "", fmt.Errorf("give one job name (the jobs are listed by `cron list`)")
 	}
-	return args[0], checkJob(root.Scheduler.Entries(), args[0])
+	return args[0], root.CheckJob(args[0])
 }
 
 // liveProcesses returns the registered processes, or an error saying that none is live.

@@ -36,7 +36,7 @@ process ran. It reads only, works while no cron process runs, and exits 1 when t
 		Annotations: operation,
 		Args:        cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			query, err := options.query(root.Scheduler.Entries(), args, time.Now())
+			query, err := options.query(root, args, time.Now())
 			if err != nil {
 				return err
 			}
@@ -66,7 +66,7 @@ process ran. It reads only, works while no cron process runs, and exits 1 when t
 }
 
 // query checks the flags and the job argument and returns the query they ask for.
-func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time) (contract.RunQuery, error) {
+func (o historyOptions) query(root *kernel.Root, args []string, now time.Time) (contract.RunQuery, error) {
 	query := contract.RunQuery{Outcome: contract.Outcome(o.outcome), Limit: o.limit}
 	switch {
 	case o.limit < 0:
@@ -80,7 +80,7 @@ func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time
 		return query, err
 	}
 	if len(args) == 1 {
-		if err := checkJob(specs, args[0]); err != nil {
+		if err := root.CheckJob(args[0]); err != nil {
 			return query, err
 		}
 		query.Job = args[0]

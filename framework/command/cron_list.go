@@ -63,7 +63,7 @@ table is printed first, without last runs). It reads only and creates no file.`,
 // readJobStates reads the states of the registered jobs (report.ReadJobStates) from the backend of this
 // command's settings; with no job registered it makes no backend and knows no state.
 func readJobStates(cmd *cobra.Command, root *kernel.Root) (report.JobStates, error) {
-	jobs := jobNames(root.Scheduler.Entries())
+	jobs := root.JobNames()
 	if len(jobs) == 0 {
 		return report.JobStates{}, nil
 	}

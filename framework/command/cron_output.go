@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/report"
 )
 
@@ -48,25 +46,4 @@ func writeJSON(out io.Writer, v any) error {
 	encoder := json.NewEncoder(out)
 	encoder.SetIndent("", "  ")
 	return encoder.Encode(v)
-}
-
-// jobNames returns the job names of specs, in registration order.
-func jobNames(specs []engine.Entry) []string {
-	names := make([]string, 0, len(specs))
-	for _, spec := range specs {
-		names = append(names, spec.Name)
-	}
-	return names
-}
-
-// checkJob returns an error naming job and listing the registered jobs when job is not one of them.
-func checkJob(specs []engine.Entry, job string) error {
-	names := jobNames(specs)
-	if slices.Contains(names, job) {
-		return nil
-	}
-	if len(names) == 0 {
-		return fmt.Errorf("job %q is unknown: this application registers no cron entry", job)
-	}
-	return fmt.Errorf("job %q is unknown: the jobs are %s", job, strings.Join(names, ", "))
 }

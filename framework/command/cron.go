@@ -10,6 +10,7 @@ import (
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/cronprocess"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/settings"
 	"github.com/hadeframe/hade/framework/internal/supervisor"
@@ -99,7 +100,7 @@ func describeOwnSettings(cmd *cobra.Command, files supervisor.Files) string {
 // this command's settings and the error of making it (kernel.Root.DescribeDistributed), the backend's
 // own messages going to stderr as JSON lines.
 func describeProvider(cmd *cobra.Command, root *kernel.Root) (string, error) {
-	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
+	if level, err := cronprocess.ParseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}
 	return root.DescribeDistributed(cmd.Context())

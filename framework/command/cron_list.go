@@ -2,10 +2,12 @@ package command
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/report"
 )
@@ -31,26 +33,8 @@ table is printed first, without last runs). It reads only and creates no file.`,
 			if _, err := resolveCronFiles(cmd); err != nil { // checks the base folder
 				return err
 			}
-			line, providerErr := describeProvider(cmd, root)
-			var states report.JobStates
-			if providerErr == nil { // a backend that failed once would only fail again, as slowly
-				var statesErr error
-				if states, statesErr = readJobStates(cmd, root); statesErr != nil {
-					line, providerErr = line+"\nrun history and job control: UNAVAILABLE: "+statesErr.Error(), statesErr
-				}
-			}
-			out, specs, now := cmd.OutOrStdout(), root.Scheduler.Entries(), time.Now()
-			if output == outputJSON {
-				jobs := report.Jobs(specs, states, now)
-				if err := writeJSON(out, map[string]any{"jobs": jobs, "provider": line}); err != nil {
-					return err
-				}
-				return providerErr
-			}
-			if err := writeTable(out, report.JobTable(specs, states, now)); err != nil {
-				return err
-			}
-			if _, err := fmt.Fprintln(out, line); err != nil {
+			line, states, providerErr := listStates(cmd, root)
+			if err := printList(cmd.OutOrStdout(), output, root.Scheduler.Entries(), states, line); err != nil {
 				return err
 			}
 			return providerErr
@@ -60,16 +44,37 @@ table is printed first, without last runs). It reads only and creates no file.`,
 	return cmd
 }
 
-// readJobStates reads the states of the registered jobs (report.ReadJobStates) from the backend of this
-// command's settings; with no job registered it makes no backend and knows no state.
-func readJobStates(cmd *cobra.Command, root *kernel.Root) (report.JobStates, error) {
+// listStates returns the provider line, the states of the registered jobs (report.ReadJobStates) and the
+// error of the backend, which the line then tells. Once the backend failed, it is not read again (it would
+// only fail again, as slowly); with no job registered, it is not read at all.
+func listStates(cmd *cobra.Command, root *kernel.Root) (string, report.JobStates, error) {
+	line, err := describeProvider(cmd, root)
 	jobs := root.JobNames()
-	if len(jobs) == 0 {
-		return report.JobStates{}, nil
+	if err != nil || len(jobs) == 0 {
+		return line, report.JobStates{}, err
 	}
+	var states report.JobStates
 	backend, err := root.ReadBackend(cmd.Context())
-	if err != nil {
-		return report.JobStates{}, err
+	if err == nil {
+		states, err = report.ReadJobStates(cmd.Context(), backend, backend, jobs)
 	}
-	return report.ReadJobStates(cmd.Context(), backend, backend, jobs)
+	if err != nil {
+		line += "\nrun history and job control: UNAVAILABLE: " + err.Error()
+	}
+	return line, states, err
+}
+
+// printList prints specs with their states, as a table (report.JobTable) then line, or as JSON
+// ({"jobs": report.Jobs, "provider": line}) when output is json.
+func printList(out io.Writer, output string, specs []engine.Entry, states report.JobStates,
+	line string) error {
+	now := time.Now()
+	if output == outputJSON {
+		return writeJSON(out, map[string]any{"jobs": report.Jobs(specs, states, now), "provider": line})
+	}
+	if err := writeTable(out, report.JobTable(specs, states, now)); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(out, line)
+	return err
 }

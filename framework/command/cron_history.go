@@ -40,7 +40,7 @@ process ran. It reads only, works while no cron process runs, and exits 1 when t
 			if err != nil {
 				return err
 			}
-			history, err := historyService(cmd, root)
+			history, err := root.ReadBackend(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -89,13 +89,4 @@ func (o historyOptions) query(root *kernel.Root, args []string, now time.Time) (
 		query.Since = now.Add(-o.since)
 	}
 	return query, nil
-}
-
-// historyService makes the backend of this command's settings and returns its run history.
-func historyService(cmd *cobra.Command, root *kernel.Root) (contract.RunHistory, error) {
-	backend, err := root.ReadBackend(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	return backend, nil
 }

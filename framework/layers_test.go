@@ -39,6 +39,8 @@ var layers = []layer{
 	{"internal/cronprocess", append([]string{"github.com/spf13/pflag"}, commandLine...), "it takes parsed values"},
 	{"internal/supervisor", append([]string{"github.com/spf13/pflag"}, commandLine...), "it takes parsed values"},
 	{"internal/settings", commandLine, "it reads flags as data"},
+	{"internal/report", append([]string{"github.com/spf13/pflag"}, commandLine...),
+		"it shapes what the commands print, which they write"},
 	{"daemon", append([]string{module}, commandLine...), "the daemon package stands alone"},
 }
 

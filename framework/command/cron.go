@@ -10,8 +10,8 @@ import (
 	"github.com/hadeframe/hade/framework"
 	"github.com/hadeframe/hade/framework/console"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/cronprocess"
 	"github.com/hadeframe/hade/framework/internal/kernel"
-	"github.com/hadeframe/hade/framework/internal/secret"
 	"github.com/hadeframe/hade/framework/internal/settings"
 	"github.com/hadeframe/hade/framework/internal/supervisor"
 )
@@ -97,19 +97,11 @@ func describeOwnSettings(cmd *cobra.Command, files supervisor.Files) string {
 }
 
 // describeProvider returns the line `cron state` and `cron list` print about the distributed backend of
-// this command's settings: which one, where, and whether it answers; the error is the one of making the
-// service (making the local backend creates nothing).
+// this command's settings and the error of making it (kernel.Root.DescribeDistributed), the backend's
+// own messages going to stderr as JSON lines.
 func describeProvider(cmd *cobra.Command, root *kernel.Root) (string, error) {
-	if level, err := parseLogLevel(root.Settings.LogLevel); err == nil {
+	if level, err := cronprocess.ParseLogLevel(root.Settings.LogLevel); err == nil {
 		newCronLogger(root, cmd.ErrOrStderr(), level) // go-redis's own messages, as JSON lines on stderr
 	}
-	backend, err := root.DistributedBackend(cmd.Context())
-	switch {
-	case err != nil:
-		err = secret.ScrubError(err, root.Secrets())
-		return "distributed provider: UNAVAILABLE: " + err.Error(), err
-	case backend == nil:
-		return "distributed provider: not used (no distributed entries)", nil
-	}
-	return "distributed provider: " + backend.Describe(cmd.Context()), nil
+	return root.DescribeDistributed(cmd.Context())
 }

@@ -11,29 +11,23 @@ import (
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
-// controlService makes the backend of this command's settings and returns its job control and process
-// registry.
-func controlService(cmd *cobra.Command, root *kernel.Root) (contract.JobControl, contract.ProcessRegistry, error) {
-	backend, err := root.ReadBackend(cmd.Context())
-	if err != nil {
-		return nil, nil, err
-	}
-	return backend, backend, nil
-}
+// controlAction is what a job control command does with the backend of its settings (its job control and
+// process registry) and its job argument, a registered job.
+type controlAction func(cmd *cobra.Command, backend contract.Backend, job string) error
 
-// controlRunE is the RunE of a job control command: it checks the job argument, makes the backend's job
-// control and process registry, and calls act with them.
-func controlRunE(root *kernel.Root, act func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error) func(*cobra.Command, []string) error {
+// controlRunE is the RunE of a job control command: it checks the job argument, makes the backend of this
+// command's settings, and calls act with them.
+func controlRunE(root *kernel.Root, act controlAction) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		job, err := jobArg(root, args)
 		if err != nil {
 			return err
 		}
-		control, registry, err := controlService(cmd, root)
+		backend, err := root.ReadBackend(cmd.Context())
 		if err != nil {
 			return err
 		}
-		return act(cmd, control, registry, job)
+		return act(cmd, backend, job)
 	}
 }
 
@@ -42,7 +36,7 @@ func jobArg(root *kernel.Root, args []string) (string, error) {
 	if len(args) != 1 {
 		return "", fmt.Errorf("give one job name (the jobs are listed by `cron list`)")
 	}
-	return args[0], checkJob(root.Scheduler.Entries(), args[0])
+	return args[0], root.CheckJob(args[0])
 }
 
 // liveProcesses returns the registered processes, or an error saying that none is live.

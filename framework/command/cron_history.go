@@ -2,10 +2,8 @@ package command
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +12,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/report"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -37,11 +36,11 @@ process ran. It reads only, works while no cron process runs, and exits 1 when t
 		Annotations: operation,
 		Args:        cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			query, err := options.query(root.Scheduler.Entries(), args, time.Now())
+			query, err := options.query(root, args, time.Now())
 			if err != nil {
 				return err
 			}
-			history, err := historyService(cmd, root)
+			history, err := root.ReadBackend(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -50,13 +49,13 @@ process ran. It reads only, works while no cron process runs, and exits 1 when t
 				return secret.ScrubError(err, root.Secrets())
 			}
 			if options.output == outputJSON {
-				runs := make([]jsonRun, 0, len(records))
-				for _, run := range records {
-					runs = append(runs, toJSONRun(run))
-				}
-				return writeJSON(cmd.OutOrStdout(), runs)
+				return writeJSON(cmd.OutOrStdout(), report.Runs(records))
 			}
-			return printHistory(cmd.OutOrStdout(), records)
+			if len(records) == 0 {
+				_, err := fmt.Fprintln(cmd.OutOrStdout(), "no run recorded")
+				return err
+			}
+			return writeTable(cmd.OutOrStdout(), report.HistoryTable(records))
 		},
 	}
 	cmd.Flags().IntVarP(&options.limit, "limit", "n", 20, "show at most this many runs, the newest (0: all kept)")
@@ -67,7 +66,7 @@ process ran. It reads only, works while no cron process runs, and exits 1 when t
 }
 
 // query checks the flags and the job argument and returns the query they ask for.
-func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time) (contract.RunQuery, error) {
+func (o historyOptions) query(root *kernel.Root, args []string, now time.Time) (contract.RunQuery, error) {
 	query := contract.RunQuery{Outcome: contract.Outcome(o.outcome), Limit: o.limit}
 	switch {
 	case o.limit < 0:
@@ -81,7 +80,7 @@ func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time
 		return query, err
 	}
 	if len(args) == 1 {
-		if err := checkJob(specs, args[0]); err != nil {
+		if err := root.CheckJob(args[0]); err != nil {
 			return query, err
 		}
 		query.Job = args[0]
@@ -90,58 +89,4 @@ func (o historyOptions) query(specs []engine.Entry, args []string, now time.Time
 		query.Since = now.Add(-o.since)
 	}
 	return query, nil
-}
-
-// historyService makes the backend of this command's settings and returns its run history.
-func historyService(cmd *cobra.Command, root *kernel.Root) (contract.RunHistory, error) {
-	backend, err := root.ReadBackend(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	return backend, nil
-}
-
-// printHistory prints records as a table, one line each.
-func printHistory(out io.Writer, records []record.Run) error {
-	if len(records) == 0 {
-		_, err := fmt.Fprintln(out, "no run recorded")
-		return err
-	}
-	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "TICK\tJOB\tOUTCOME\tHOST\tPID\tAPP ID\tDURATION\tLATE\tERROR")
-	for _, r := range records {
-		tick := r.Tick.Local().Format(time.RFC3339)
-		if r.Count > 1 {
-			tick += fmt.Sprintf(" (+%d to %s)", r.Count-1, r.LastTick.Local().Format(time.RFC3339))
-		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", tick, r.Job, r.Outcome, r.Hostname, r.PID,
-			shortID(r.AppID), shortDuration(r.Finished.Sub(r.Started)), shortDuration(r.Late),
-			oneLine(r.Error, 80))
-	}
-	return table.Flush()
-}
-
-// shortDuration shows d in ms with one decimal below a second, else rounded to the ms.
-func shortDuration(d time.Duration) string {
-	if d > -time.Second && d < time.Second {
-		return fmt.Sprintf("%.1fms", milliseconds(d))
-	}
-	return d.Round(time.Millisecond).String()
-}
-
-// shortID returns the first 8 characters of an app id (a UUID's first group).
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
-}
-
-// oneLine returns text on one line, cut to at most max runes.
-func oneLine(text string, max int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if runes := []rune(text); len(runes) > max {
-		return string(runes[:max-1]) + "…"
-	}
-	return text
 }

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
-	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 func newCronKillCommand(root *kernel.Root) *cobra.Command {
@@ -26,46 +24,30 @@ on until it returns. Exit 1 when no run of JOB is in progress, or when the confi
 within --timeout.`,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
-		RunE: controlRunE(root, func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error {
-			return kill(cmd, control, registry, job, timeout)
+		RunE: controlRunE(root, func(cmd *cobra.Command, backend contract.Backend, job string) error {
+			return kill(cmd, backend, job, timeout)
 		}),
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the confirmations")
 	return cmd
 }
 
-// kill requests the kill of job's runs and waits for a confirmation from each process running one.
-func kill(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string, timeout time.Duration) error {
-	processes, err := liveProcesses(cmd.Context(), registry, "be killed")
+// kill requests the kill of job's runs in the cluster of backend and waits for a confirmation from each
+// process running one (jobrequest.Kill).
+func kill(cmd *cobra.Command, backend contract.Backend, job string, timeout time.Duration) error {
+	processes, err := liveProcesses(cmd.Context(), backend, "be killed")
 	if err != nil {
 		return err
 	}
-	running := 0
-	for _, p := range processes {
-		for _, r := range p.Running {
-			if r.Job == job {
-				running++
-				break
-			}
-		}
-	}
+	running := jobrequest.Running(processes, job)
 	if running == 0 {
-		return kernel.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: nothing to kill", job, len(processes)))
+		return kernel.WithExitCode(1, fmt.Errorf("no run of %s is in progress on the %d live cron processes: "+
+			"nothing to kill", job, len(processes)))
 	}
-	request, err := jobrequest.Send(cmd.Context(), control, job, order.Kill)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-	defer cancel()
-	confirmed := 0
-	_, err = jobrequest.Await(ctx, control, request.ID, func(answers []order.Answer) (order.Answer, bool) {
-		confirmed = len(answers)
-		return order.Answer{}, confirmed >= running
-	})
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("killing %s: %d of the %d processes running it confirmed within %s (request %s); `cron state` shows the runs in progress",
-			job, confirmed, running, timeout, request.ID)
+	request, confirmed, err := jobrequest.Kill(cmd.Context(), backend, job, running, timeout)
+	if errors.Is(err, jobrequest.ErrTimedOut) {
+		return fmt.Errorf("killing %s: %d of the %d processes running it confirmed within %s (request %s); "+
+			"`cron state` shows the runs in progress", job, confirmed, running, timeout, request.ID)
 	}
 	if err != nil {
 		return err

@@ -1,17 +1,15 @@
 package command
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/kernel"
-	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/report"
 )
 
 func newCronListCommand(root *kernel.Root) *cobra.Command {
@@ -35,21 +33,8 @@ table is printed first, without last runs). It reads only and creates no file.`,
 			if _, err := resolveCronFiles(cmd); err != nil { // checks the base folder
 				return err
 			}
-			line, providerErr := describeProvider(cmd, root)
-			var states jobStates
-			if providerErr == nil { // a backend that failed once would only fail again, as slowly
-				var statesErr error
-				if states, statesErr = readJobStates(cmd, root); statesErr != nil {
-					line, providerErr = line+"\nrun history and job control: UNAVAILABLE: "+statesErr.Error(), statesErr
-				}
-			}
-			if output == outputJSON {
-				return printJSONList(cmd.OutOrStdout(), root.Scheduler.Entries(), states, line, providerErr, time.Now())
-			}
-			if err := printList(cmd.OutOrStdout(), root.Scheduler.Entries(), states, time.Now()); err != nil {
-				return err
-			}
-			if _, err := fmt.Fprintln(cmd.OutOrStdout(), line); err != nil {
+			line, states, providerErr := listStates(cmd, root)
+			if err := printList(cmd.OutOrStdout(), output, root.Scheduler.Entries(), states, line); err != nil {
 				return err
 			}
 			return providerErr
@@ -59,106 +44,37 @@ table is printed first, without last runs). It reads only and creates no file.`,
 	return cmd
 }
 
-// jobStates are what `cron list` shows of each job from the backend: its last recorded run and whether
-// it is paused.
-type jobStates struct {
-	last   map[string]record.Run
-	paused map[string]bool
-}
-
-// readJobStates reads the last recorded run of each registered job and the paused jobs.
-func readJobStates(cmd *cobra.Command, root *kernel.Root) (jobStates, error) {
-	states := jobStates{paused: map[string]bool{}}
-	if len(root.Scheduler.Entries()) == 0 {
-		return states, nil
+// listStates returns the provider line, the states of the registered jobs (report.ReadJobStates) and the
+// error of the backend, which the line then tells. Once the backend failed, it is not read again (it would
+// only fail again, as slowly); with no job registered, it is not read at all.
+func listStates(cmd *cobra.Command, root *kernel.Root) (string, report.JobStates, error) {
+	line, err := describeProvider(cmd, root)
+	jobs := root.JobNames()
+	if err != nil || len(jobs) == 0 {
+		return line, report.JobStates{}, err
 	}
-	control, _, err := controlService(cmd, root)
+	var states report.JobStates
+	backend, err := root.ReadBackend(cmd.Context())
+	if err == nil {
+		states, err = report.ReadJobStates(cmd.Context(), backend, backend, jobs)
+	}
 	if err != nil {
-		return states, err
+		line += "\nrun history and job control: UNAVAILABLE: " + err.Error()
 	}
-	history, err := historyService(cmd, root)
-	if err != nil {
-		return states, err
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
-	defer cancel()
-	paused, err := control.Paused(ctx)
-	if err != nil {
-		return states, err
-	}
-	for _, job := range paused {
-		states.paused[job] = true
-	}
-	states.last, err = record.LastRuns(ctx, history, jobNames(root.Scheduler.Entries()))
-	return states, err
+	return line, states, err
 }
 
-// printList prints a table of specs: job, type, spec, zone, command, service, hold time, next run after
-// now, and the last recorded run.
-func printList(out io.Writer, specs []engine.Entry, states jobStates, now time.Time) error {
-	table := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(table, "JOB\tTYPE\tSPEC\tZONE\tCOMMAND\tSERVICE\tHOLD\tNEXT RUN\tPAUSED\tLAST TICK\tOUTCOME\tWHERE\tDURATION")
-	for _, spec := range specs {
-		service, hold := "-", "-"
-		if spec.ServiceName != "" {
-			service, hold = spec.ServiceName, spec.HoldTime.String()
-		}
-		lastTick, outcome, where, duration := "-", "-", "-", "-"
-		paused := "-"
-		if states.paused[spec.Name] {
-			paused = "paused"
-		}
-		if r, ok := states.last[spec.Name]; ok {
-			lastTick, outcome, duration = r.LastTick.Format(time.RFC3339), string(r.Outcome), shortDuration(r.Finished.Sub(r.Started))
-			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
-		}
-		fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", spec.Name, spec.Type, spec.Spec, spec.Zone,
-			spec.Command, service, hold, nextRun(spec, now), paused, lastTick, outcome, where, duration)
+// printList prints specs with their states, as a table (report.JobTable) then line, or as JSON
+// ({"jobs": report.Jobs, "provider": line}) when output is json.
+func printList(out io.Writer, output string, specs []engine.Entry, states report.JobStates,
+	line string) error {
+	now := time.Now()
+	if output == outputJSON {
+		return writeJSON(out, map[string]any{"jobs": report.Jobs(specs, states, now), "provider": line})
 	}
-	return table.Flush()
-}
-
-// nextRun is the spec's next fire time after now in RFC 3339, or "never".
-func nextRun(spec engine.Entry, now time.Time) string {
-	if at := spec.Next(now); !at.IsZero() {
-		return at.Format(time.RFC3339)
-	}
-	return "never"
-}
-
-// jsonJob is a registered job as `cron list --output json` prints it.
-type jsonJob struct {
-	Job        string   `json:"job"`
-	Type       string   `json:"type"`
-	Spec       string   `json:"spec"`
-	Zone       string   `json:"zone"`
-	Command    string   `json:"command"`
-	Service    string   `json:"service,omitempty"`
-	HoldMS     float64  `json:"hold_ms,omitempty"`
-	NextRun    string   `json:"next_run"`
-	Paused     bool     `json:"paused"`
-	LastRun    *jsonRun `json:"last_run"`
-	Definition string   `json:"definition,omitempty"`
-}
-
-// printJSONList prints {"jobs": [...], "provider": line} and returns providerErr.
-func printJSONList(out io.Writer, specs []engine.Entry, states jobStates, line string,
-	providerErr error, now time.Time) error {
-	jobs := make([]jsonJob, 0, len(specs))
-	for _, spec := range specs {
-		job := jsonJob{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone,
-			Command: spec.Command, NextRun: nextRun(spec, now), Paused: states.paused[spec.Name]}
-		if spec.ServiceName != "" {
-			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
-		}
-		if r, ok := states.last[spec.Name]; ok {
-			run := toJSONRun(r)
-			job.LastRun = &run
-		}
-		jobs = append(jobs, job)
-	}
-	if err := writeJSON(out, map[string]any{"jobs": jobs, "provider": line}); err != nil {
+	if err := writeTable(out, report.JobTable(specs, states, now)); err != nil {
 		return err
 	}
-	return providerErr
+	_, err := fmt.Fprintln(out, line)
+	return err
 }

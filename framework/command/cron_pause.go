@@ -24,8 +24,8 @@ from its next heartbeat (within a second), from the next tick on (the ticks whil
 		Use: use, Short: short, Long: long,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
-		RunE: controlRunE(root, func(cmd *cobra.Command, control contract.JobControl, _ contract.ProcessRegistry, job string) error {
-			if err := control.SetPaused(cmd.Context(), job, paused); err != nil {
+		RunE: controlRunE(root, func(cmd *cobra.Command, backend contract.Backend, job string) error {
+			if err := backend.SetPaused(cmd.Context(), job, paused); err != nil {
 				return err
 			}
 			var err error

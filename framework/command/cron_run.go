@@ -1,7 +1,6 @@
 package command
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -11,7 +10,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
-	"github.com/hadeframe/hade/framework/internal/order"
+	"github.com/hadeframe/hade/framework/internal/report"
 )
 
 // takeTimeout is how long `cron run` waits for a live process to take its request.
@@ -33,11 +32,11 @@ outcome as the exit status: 0 ok, 124 timeout, 1 any other. Exit 1 when no live 
 request within 5s (none runs, none registers JOB, or they cannot reach the backend).`,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
-		RunE: controlRunE(root, func(cmd *cobra.Command, control contract.JobControl, registry contract.ProcessRegistry, job string) error {
-			if _, err := liveProcesses(cmd.Context(), registry, "run "+job); err != nil {
+		RunE: controlRunE(root, func(cmd *cobra.Command, backend contract.Backend, job string) error {
+			if _, err := liveProcesses(cmd.Context(), backend, "run "+job); err != nil {
 				return err
 			}
-			return runNow(cmd, control, job, wait)
+			return runNow(cmd, backend, job, wait)
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and exit with its outcome (0 ok, 124 timeout, 1 other)")
@@ -46,15 +45,10 @@ request within 5s (none runs, none registers JOB, or they cannot reach the backe
 
 // runNow requests a run of job, waits for a process to start it and, with wait, for its end.
 func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bool) error {
-	request, err := jobrequest.Send(cmd.Context(), control, job, order.Run)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), takeTimeout)
-	started, err := jobrequest.Await(ctx, control, request.ID, jobrequest.First)
-	cancel()
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("no live cron process took the run of %s within %s: none registers the job, or none reaches the backend (request %s)", job, takeTimeout, request.ID)
+	request, started, err := jobrequest.Start(cmd.Context(), control, job, takeTimeout)
+	if errors.Is(err, jobrequest.ErrTimedOut) {
+		return fmt.Errorf("no live cron process took the run of %s within %s: none registers the job, or none "+
+			"reaches the backend (request %s)", job, takeTimeout, request.ID)
 	}
 	if err != nil {
 		return err
@@ -82,5 +76,5 @@ func detail(text string) string {
 	if text == "" {
 		return ""
 	}
-	return ": " + oneLine(text, 200)
+	return ": " + report.OneLine(text, 200)
 }

@@ -49,7 +49,7 @@ reopens its log files on SIGHUP. Under systemd (NOTIFY_SOCKET set) it sends READ
 runs and STOPPING=1 when it stops.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			level, err := parseLogLevel(root.Settings.LogLevel)
+			level, err := cronprocess.ParseLogLevel(root.Settings.LogLevel)
 			if err != nil {
 				return err
 			}

@@ -69,15 +69,3 @@ func TestCronStartStopsWhenTheExecuteContextIsCancelled(t *testing.T) {
 		t.Fatalf("last line %v, want cron stopped with reason context canceled", last)
 	}
 }
-
-func TestParseLogLevel(t *testing.T) {
-	for _, name := range []string{"debug", "info", "warn", "error", "WARN"} {
-		if _, err := parseLogLevel(name); err != nil {
-			t.Fatalf("parseLogLevel(%q): %v", name, err)
-		}
-	}
-	_, err := parseLogLevel("verbose")
-	if err == nil || !strings.Contains(err.Error(), `"verbose"`) || !strings.Contains(err.Error(), "debug, info, warn, error") {
-		t.Fatalf("parseLogLevel(verbose) = %v, want an error naming the value and the valid levels", err)
-	}
-}

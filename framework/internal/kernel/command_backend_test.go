@@ -98,3 +98,28 @@ func TestApplyCronZoneNamesTheSetting(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The provider line says whether the backend is used, and which one; its error has no secret.
+func TestDescribeDistributed(t *testing.T) {
+	root, ctx := testRoot(t)
+	if line, err := root.DescribeDistributed(ctx); err != nil ||
+		line != "distributed provider: not used (no distributed entries)" {
+		t.Fatalf("without distributed entries: %q, %v", line, err)
+	}
+	addDistributedEntry(t, root)
+	line, err := root.DescribeDistributed(ctx)
+	if err != nil || !strings.HasPrefix(line, "distributed provider: local") {
+		t.Fatalf("local: %q, %v", line, err)
+	}
+	if backend, err := root.DistributedBackend(ctx); err != nil || backend.Close() != nil {
+		t.Fatalf("close the local backend: %v", err)
+	}
+	root, ctx = testRoot(t)
+	addDistributedEntry(t, root)
+	withBadRedisPassword(root)
+	line, err = root.DescribeDistributed(ctx)
+	if err == nil || line != "distributed provider: UNAVAILABLE: "+err.Error() ||
+		strings.Contains(line, "s3cret") {
+		t.Fatalf("bad Redis URL: %q, %v; want UNAVAILABLE and the error, without the password", line, err)
+	}
+}

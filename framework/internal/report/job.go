@@ -1,0 +1,78 @@
+package report
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hadeframe/hade/framework/internal/engine"
+)
+
+// Job is a registered job as `cron list --output json` prints it: its next run in RFC 3339 (or "never"),
+// its hold time in milliseconds, and its last recorded run (null when none is known).
+type Job struct {
+	Job        string  `json:"job"`
+	Type       string  `json:"type"`
+	Spec       string  `json:"spec"`
+	Zone       string  `json:"zone"`
+	Command    string  `json:"command"`
+	Service    string  `json:"service,omitempty"`
+	HoldMS     float64 `json:"hold_ms,omitempty"`
+	NextRun    string  `json:"next_run"`
+	Paused     bool    `json:"paused"`
+	LastRun    *Run    `json:"last_run"`
+	Definition string  `json:"definition,omitempty"`
+}
+
+// Jobs returns specs, in their order, as `cron list --output json` prints them, with their states and
+// their next run after now: never nil, so that none prints as [].
+func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
+	jobs := make([]Job, 0, len(specs))
+	for _, spec := range specs {
+		job := Job{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone,
+			Command: spec.Command, NextRun: nextRun(spec, now), Paused: states.Paused[spec.Name]}
+		if spec.ServiceName != "" {
+			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
+		}
+		if r, ok := states.Last[spec.Name]; ok {
+			run := NewRun(r)
+			job.LastRun = &run
+		}
+		jobs = append(jobs, job)
+	}
+	return jobs
+}
+
+// JobTable returns the rows `cron list` prints, one per spec in their order: job, type, spec, zone,
+// command, service and hold time ("-" for a normal entry), next run after now, "paused" or "-", and the
+// last recorded run's last tick, outcome, host/pid (app id) and duration ("-" each when none is known).
+func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
+	table := Table{Header: []string{"JOB", "TYPE", "SPEC", "ZONE", "COMMAND", "SERVICE", "HOLD", "NEXT RUN",
+		"PAUSED", "LAST TICK", "OUTCOME", "WHERE", "DURATION"}}
+	for _, spec := range specs {
+		service, hold := "-", "-"
+		if spec.ServiceName != "" {
+			service, hold = spec.ServiceName, spec.HoldTime.String()
+		}
+		paused := "-"
+		if states.Paused[spec.Name] {
+			paused = "paused"
+		}
+		lastTick, outcome, where, duration := "-", "-", "-", "-"
+		if r, ok := states.Last[spec.Name]; ok {
+			lastTick, outcome = r.LastTick.Format(time.RFC3339), string(r.Outcome)
+			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
+			duration = shortDuration(r.Finished.Sub(r.Started))
+		}
+		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, nextRun(spec, now),
+			paused, lastTick, outcome, where, duration)
+	}
+	return table
+}
+
+// nextRun is the spec's next fire time after now in RFC 3339, or "never".
+func nextRun(spec engine.Entry, now time.Time) string {
+	if at := spec.Next(now); !at.IsZero() {
+		return at.Format(time.RFC3339)
+	}
+	return "never"
+}

@@ -1,0 +1,38 @@
+package report
+
+import (
+	"context"
+	"time"
+
+	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/record"
+)
+
+// readTimeout bounds the reads of the backend of a read command (ReadJobStates, ReadProcesses).
+const readTimeout = 5 * time.Second
+
+// JobStates are what `cron list` shows of each job from the backend, by job name: its last recorded run
+// and whether it is paused. The zero value knows of no run and no pause.
+type JobStates struct {
+	Last   map[string]record.Run
+	Paused map[string]bool
+}
+
+// ReadJobStates reads, within 5s, the paused jobs of control and the newest recorded run of each of jobs
+// in history (record.LastRuns). On an error it returns the error and what it read before: no pause when
+// the paused jobs cannot be read, the paused jobs but no run when the runs cannot.
+func ReadJobStates(ctx context.Context, control contract.JobControl, history contract.RunHistory,
+	jobs []string) (JobStates, error) {
+	states := JobStates{Paused: map[string]bool{}}
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	paused, err := control.Paused(ctx)
+	if err != nil {
+		return states, err
+	}
+	for _, job := range paused {
+		states.Paused[job] = true
+	}
+	states.Last, err = record.LastRuns(ctx, history, jobs)
+	return states, err
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/order"
@@ -50,7 +51,7 @@ func answerAsProcesses(t *testing.T, backend contract.Backend) (stop func()) {
 // Start returns once a process took the run; Kill once each process running the job confirmed; both
 // give up with ErrTimedOut, and return Send's error as is.
 func TestStartAndKillWaitForTheProcesses(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	defer func() {
 		if err := backend.Close(); err != nil {
 			t.Error(err)

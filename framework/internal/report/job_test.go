@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
@@ -59,7 +60,7 @@ func TestJobTableAndJobs(t *testing.T) {
 }
 
 func TestReadJobStates(t *testing.T) {
-	backend := memory.NewStore(memory.Options{}).Open()
+	backend := memory.NewStore(nil).Open(backend.Retention{})
 	ctx := context.Background()
 	run := testRuns()[0]
 	run.Tick, run.LastTick = time.Now().Truncate(time.Second), time.Now().Truncate(time.Second)

@@ -13,7 +13,8 @@ import (
 
 // Bounds of the run recorder. A batch goes out when recorderBatch records wait or recorderLinger passed
 // since the first of them; recorderQueue records may wait, more are dropped and counted (a run never
-// waits for the history). A write gets recorderTimeout; Stop's last flush gets recorderFlush.
+// waits for the history): the oldest waiting one makes room for the newest. A write gets recorderTimeout;
+// Stop's last flush gets recorderFlush.
 const (
 	recorderQueue   = 8192
 	recorderBatch   = 1000
@@ -31,6 +32,9 @@ type recorder struct {
 	queue   chan record.Run
 	lost    atomic.Int64
 	onLost  func(n int) // when set, told of each loss (the Observer's RecordsLost)
+	// overflowing is set while the queue overflows: from the first record it dropped to make room (logged)
+	// until the writer finds the queue empty (logged).
+	overflowing atomic.Bool
 
 	mu     sync.RWMutex
 	closed bool                 // close was called: record only counts
@@ -49,7 +53,8 @@ func startRecorder(history contract.RunHistory, logger *slog.Logger, onLost func
 	return r
 }
 
-// record queues rec, or counts it lost when the queue is full or the recorder closed.
+// record queues rec; when the queue is full it drops the oldest record waiting to make room, counting it
+// lost (the first drop of an overflow is logged). After close it only counts rec lost.
 func (r *recorder) record(rec record.Run) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -57,10 +62,26 @@ func (r *recorder) record(rec record.Run) {
 		r.countLost(1)
 		return
 	}
-	select {
-	case r.queue <- rec:
-	default:
-		r.countLost(1)
+	for {
+		select {
+		case r.queue <- rec:
+			return
+		default:
+		}
+		select {
+		case <-r.queue: // the oldest waiting record
+			r.overflowed()
+		default: // the writer took one meanwhile
+		}
+	}
+}
+
+// overflowed counts one record dropped for room, logging the first drop of an overflow.
+func (r *recorder) overflowed() {
+	lost := r.countLost(1)
+	if !r.overflowing.Swap(true) {
+		r.logger.Warn("run history: more records wait than the queue holds; the oldest are dropped and counted "+
+			"until it drains", "queue", recorderQueue, "records_lost", lost)
 	}
 }
 
@@ -111,12 +132,17 @@ func (r *recorder) collect(first record.Run) []contract.RunRecord {
 }
 
 // drain appends the records queued now to batch, encoded, up to recorderBatch in all, without waiting.
+// Finding the queue empty ends an overflow (logged).
 func (r *recorder) drain(batch []contract.RunRecord) []contract.RunRecord {
 	for len(batch) < recorderBatch {
 		select {
 		case rec := <-r.queue:
 			batch = r.encode(batch, rec)
 		default:
+			if r.overflowing.Swap(false) {
+				r.logger.Info("run history: the queue drained; records are no longer dropped",
+					"records_lost", r.lost.Load())
+			}
 			return batch
 		}
 	}

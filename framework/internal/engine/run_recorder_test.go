@@ -94,18 +94,34 @@ func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 	}
 }
 
+// A stuck store never blocks a run: once the queue is full, the oldest waiting records make room for the
+// newest, each counted lost, and the overflow is logged once, its end once.
 func TestRecorderNeverBlocksARun(t *testing.T) {
 	blocked := make(chan struct{})
 	history := &blockingHistory{release: blocked}
-	r := startRecorder(history, slog.New(slog.NewTextHandler(&logBuffer{}, nil)), nil)
-	for i := 0; i < recorderQueue+recorderBatch+100; i++ { // the writer holds one batch; the queue fills
-		r.record(record.Run{Job: "a"})
+	logs := &logBuffer{}
+	r := startRecorder(history, slog.New(slog.NewJSONHandler(logs, nil)), nil)
+	total := recorderQueue + recorderBatch + 100
+	for i := 0; i < total; i++ { // the writer holds one batch; the queue fills
+		r.record(record.Run{Job: "a", Tick: time.Unix(int64(i), 0)})
 	}
 	if r.lost.Load() == 0 {
 		t.Fatal("with the store stuck and the queue full, records must be dropped and counted, not wait")
 	}
+	newest := time.Unix(int64(total-1), 0)
+	found := false
+	for len(r.queue) > 0 && !found {
+		found = (<-r.queue).Tick.Equal(newest)
+	}
+	if !found {
+		t.Fatal("the newest record is not in the queue: the oldest must make room for it")
+	}
 	close(blocked)
 	r.close()
+	text := logs.buf.String()
+	if strings.Count(text, "the oldest are dropped") != 1 || strings.Count(text, "the queue drained") != 1 {
+		t.Fatalf("the overflow must be logged once and its end once:\n%s", text)
+	}
 }
 
 // blockingHistory's writes wait until release is closed.

@@ -204,7 +204,7 @@ func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []s
 	if outcome != "" {
 		return outcome, append(attrs, claimAttrs...)
 	}
-	attrs = append(attrs, slog.String("selected", claimed.Holder))
+	attrs = append(append(attrs, slog.String("selected", claimed.Holder)), claimAttrs...)
 	if !claimed.Previous.IsZero() {
 		j.recordGap(state, claimed.Previous, tick)
 	}
@@ -259,13 +259,14 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 		detail = attrText(extra, "reason")
 	}
 	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
-	rec.Attempt = attempt
+	rec.Attempt, rec.ClaimResends = attempt, attrInt(extra, claimResendsKey)
 	state.record(rec)
 	return &rec
 }
 
 // claim claims tick through the claims context, with a hold window of ±catchUp around it when catchUp is
 // set, else ±hold time, with the run lease when withLease; outcome is empty when this process won it.
+// A claim whose reply was lost is settled first (claimTick); attrs then say so.
 func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withLease bool) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
 	hold := j.spec.HoldTime
@@ -277,19 +278,25 @@ func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withL
 	if withLease {
 		claim.RunLease = leaseTTL
 	}
-	claimed, err := env.Backend.ClaimTick(state.claims, claim)
+	claimed, err, settling := j.claimTick(state, claim)
 	state.claimed(j.spec.Name, claimResult(err, state.claims.Err(), claimed.Holder == env.AppID))
+	outcome, attrs = claimOutcome(state, claimed, err)
+	return claimed, outcome, append(attrs, settling.attrs()...)
+}
+
+// claimOutcome is the outcome of a claim answered claimed and err: empty when this process won the tick.
+func claimOutcome(state *running, claimed contract.Claimed, err error) (string, []slog.Attr) {
 	switch {
 	case errors.Is(err, contract.ErrTickClosed):
-		return claimed, outcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
+		return outcomeNotSelected, []slog.Attr{slog.String("selected", ""), slog.String("reason", err.Error())}
 	case err != nil && state.claims.Err() != nil && errors.Is(err, state.claims.Err()):
-		return claimed, outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
+		return outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the claim waiting in line was cancelled, so another process can run the tick"), slog.String("error", err.Error())}
 	case err != nil:
-		return claimed, outcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
-	case claimed.Holder != env.AppID:
-		return claimed, outcomeNotSelected, []slog.Attr{slog.String("selected", claimed.Holder)}
+		return outcomeError, []slog.Attr{slog.String("error", "claim tick: "+err.Error())}
+	case claimed.Holder != state.env.AppID:
+		return outcomeNotSelected, []slog.Attr{slog.String("selected", claimed.Holder)}
 	}
-	return claimed, "", nil
+	return "", nil
 }
 
 func milliseconds(d time.Duration) float64 {

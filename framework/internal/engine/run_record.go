@@ -81,3 +81,13 @@ func attrText(attrs []slog.Attr, key string) string {
 	}
 	return ""
 }
+
+// attrInt returns the integer value of the attribute key of attrs, or 0.
+func attrInt(attrs []slog.Attr, key string) int {
+	for _, attr := range attrs {
+		if attr.Key == key && attr.Value.Kind() == slog.KindInt64 {
+			return int(attr.Value.Int64())
+		}
+	}
+	return 0
+}

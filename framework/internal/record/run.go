@@ -31,6 +31,9 @@ type Run struct {
 	Attempt  int              // 1 for the first attempt of a tick
 	Count    int              // ticks this record stands for: 1, or for "missed" how many were missed
 	LastTick time.Time        // for "missed": the last tick missed; else Tick
+	// ClaimResends counts the sends of the tick's claim after its first call failed (its reply may have
+	// been lost), made to learn whether it had been applied; 0 when the first call answered.
+	ClaimResends int
 }
 
 // MaxRunErrorLength bounds the Error of a stored Run, in bytes; EncodeRun cuts a longer one, on a

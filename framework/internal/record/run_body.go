@@ -28,6 +28,7 @@ type runBody struct {
 	Attempt  int     `json:"n,omitempty"` // Attempt-1
 	Count    int     `json:"c,omitempty"` // Count-1
 	LastTick int64   `json:"z,omitempty"` // LastTick-Tick, µs
+	Resends  int     `json:"r,omitempty"` // ClaimResends
 }
 
 // EncodeRun returns run as a backend stores it: the fields the backend selects, orders and expires by,
@@ -37,7 +38,7 @@ func EncodeRun(run Run) (contract.RunRecord, error) {
 	body := runBody{Job: run.Job, Tick: tick, AppID: run.AppID, Hostname: run.Hostname, PID: run.PID,
 		Outcome: string(run.Outcome), Started: started - tick, Duration: micros(run.Finished) - started,
 		Late: run.Late.Microseconds(), Error: cutError(run.Error), Attempt: run.Attempt - 1, Count: run.Count - 1,
-		LastTick: micros(run.LastTick) - tick}
+		LastTick: micros(run.LastTick) - tick, Resends: run.ClaimResends}
 	if run.Type != "distributed" {
 		body.Type = &run.Type
 	}
@@ -68,7 +69,8 @@ func DecodeRun(body []byte) (Run, error) {
 	run := Run{Job: b.Job, Type: "distributed", Service: b.Job, Tick: timeOf(b.Tick), AppID: b.AppID,
 		Hostname: b.Hostname, PID: b.PID, Outcome: contract.Outcome(b.Outcome), Started: timeOf(b.Tick + b.Started),
 		Finished: timeOf(b.Tick + b.Started + b.Duration), Late: time.Duration(b.Late) * time.Microsecond,
-		Error: b.Error, Attempt: b.Attempt + 1, Count: b.Count + 1, LastTick: timeOf(b.Tick + b.LastTick)}
+		Error: b.Error, Attempt: b.Attempt + 1, Count: b.Count + 1, LastTick: timeOf(b.Tick + b.LastTick),
+		ClaimResends: b.Resends}
 	if b.Type != nil {
 		run.Type = *b.Type
 	}

@@ -21,6 +21,9 @@ type Run struct {
 	LateMS     float64 `json:"late_ms"`
 	Error      string  `json:"error,omitempty"`
 	Attempt    int     `json:"attempt"`
+	// ClaimResends: the claim's first call failed and it was re-sent this many times to learn whether it
+	// had been applied (absent: the first call answered).
+	ClaimResends int `json:"claim_resends,omitempty"`
 }
 
 // NewRun returns r as the read commands print it in JSON.
@@ -28,7 +31,7 @@ func NewRun(r record.Run) Run {
 	run := Run{Job: r.Job, Type: r.Type, Service: r.Service, Tick: rfc3339(r.Tick), Count: r.Count,
 		AppID: r.AppID, Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: rfc3339(r.Started),
 		Finished: rfc3339(r.Finished), DurationMS: milliseconds(r.Finished.Sub(r.Started)),
-		LateMS: milliseconds(r.Late), Error: r.Error, Attempt: r.Attempt}
+		LateMS: milliseconds(r.Late), Error: r.Error, Attempt: r.Attempt, ClaimResends: r.ClaimResends}
 	if r.Count > 1 {
 		run.LastTick = rfc3339(r.LastTick)
 	}

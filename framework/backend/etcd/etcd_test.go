@@ -55,8 +55,8 @@ func etcdTxns(t *testing.T, cluster *etcdserver.Cluster) float64 {
 }
 
 // claimRequests returns n claims of services batch-0… at tick by app, to pass to send by hand.
-func claimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimRequest {
-	requests := make([]*claimRequest, n)
+func claimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*etcdRequest {
+	requests := make([]*etcdRequest, n)
 	for i := range requests {
 		c := contract.Claim{Service: fmt.Sprintf("batch-%d", i), AppID: app, Tick: tick, HoldTime: time.Minute,
 			Definition: "test", LiveUntil: tick.Add(time.Minute)}
@@ -67,7 +67,7 @@ func claimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*c
 }
 
 // replies returns the app ids answered to requests, or fails t.
-func replies(t *testing.T, requests []*claimRequest) []string {
+func replies(t *testing.T, requests []*etcdRequest) []string {
 	t.Helper()
 	selected := make([]string, len(requests))
 	for i, request := range requests {

@@ -17,8 +17,8 @@ import (
 )
 
 // leaseClaimRequests returns n claim requests of services lease-0… for app at tick, asking for the run lease.
-func leaseClaimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*claimRequest {
-	requests := make([]*claimRequest, n)
+func leaseClaimRequests(backend *etcdBackend, n int, app string, tick time.Time) []*etcdRequest {
+	requests := make([]*etcdRequest, n)
 	for i := range requests {
 		c := contract.Claim{Service: fmt.Sprintf("lease-%d", i), AppID: app, Tick: tick, HoldTime: time.Minute,
 			Definition: "test", LiveUntil: tick.Add(time.Minute), RunLease: time.Minute}
@@ -29,7 +29,7 @@ func leaseClaimRequests(backend *etcdBackend, n int, app string, tick time.Time)
 }
 
 // answers returns the answers to requests, or fails t.
-func answers(t *testing.T, requests []*claimRequest) []contract.Claimed {
+func answers(t *testing.T, requests []*etcdRequest) []contract.Claimed {
 	t.Helper()
 	claimed := make([]contract.Claimed, len(requests))
 	for i, request := range requests {
@@ -128,5 +128,83 @@ func TestEtcdRenewRunsManyLeases(t *testing.T) {
 	lost, err := backend.RenewRuns(ctx, append([]contract.RunLease{stale}, leases...), time.Minute)
 	if err != nil || len(lost) != 1 || !sameLease(lost[0], stale) {
 		t.Fatalf("renewal of %d leases and a stale one: lost %v, %v; want the stale one", len(leases), lost, err)
+	}
+}
+
+// The releases of many services finishing together go in few Txn requests: while the queue's first request
+// waits on a paused member, the 59 others made meanwhile wait in line and then go as one request (2 in all), a release
+// that no longer matches among them fails none of the others, and each release is applied when its
+// ReleaseRun returns (another client reads no run key then).
+func TestEtcdReleasesFinishingTogetherAreOneTxn(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 10 * time.Second})
+	reader, err := cluster.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	ctx := context.Background()
+	tick := time.Now().Truncate(time.Millisecond)
+	leases := make([]contract.RunLease, 60)
+	for i := range leases {
+		leases[i] = contract.RunLease{Service: fmt.Sprintf("release-%d", i), Holder: "a", Tick: tick}
+		if _, err := backend.AcquireRun(ctx, leases[i], time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := leases[7]
+	leases[7].Tick = tick.Add(-time.Second) // no longer the holder's run: releases nothing
+	before := etcdTxns(t, cluster)
+	if err := cluster.Members[0].Pause(); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, len(leases))
+	go func() { errs <- releaseAndRead(backend, reader, leases[0]) }()
+	time.Sleep(100 * time.Millisecond)
+	waitForLine(t, backend, 0) // the sender took the first (else it goes with the others): it waits on the member
+	for _, lease := range leases[1:] {
+		go func() { errs <- releaseAndRead(backend, reader, lease) }()
+	}
+	waitForLine(t, backend, len(leases)-1) // the others wait in line behind it
+	if err := cluster.Members[0].Resume(); err != nil {
+		t.Fatal(err)
+	}
+	for range leases {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent := etcdTxns(t, cluster) - before; sent > 2 {
+		t.Fatalf("%d releases took %v Txn requests; want at most 2 (the first, then the others together)", len(leases), sent)
+	}
+	if holder, err := backend.AcquireRun(ctx, contract.RunLease{Service: kept.Service, Holder: "b", Tick: tick}, time.Minute); err != nil || !sameLease(holder, kept) {
+		t.Fatalf("lease after a release that no longer matched = %+v, %v; want still %+v", holder, err, kept)
+	}
+}
+
+// releaseAndRead releases lease and then reads its run key with reader: absent, unless the release names
+// a tick the key does not (nothing to release).
+func releaseAndRead(backend *etcdBackend, reader *clientv3.Client, lease contract.RunLease) error {
+	if err := backend.ReleaseRun(context.Background(), lease); err != nil {
+		return err
+	}
+	run, _ := backend.runKeys(lease.Service)
+	response, err := reader.Get(context.Background(), run)
+	if err != nil {
+		return err
+	}
+	if response.Count > 0 && string(response.Kvs[0].Value) == runValue(lease.Holder, lease.Tick) {
+		return fmt.Errorf("run key of %s still names the released run after ReleaseRun returned", lease.Service)
+	}
+	return nil
+}
+
+// waitForLine waits until n requests wait in backend's queue, or fails t after 10 s.
+func waitForLine(t *testing.T, backend *etcdBackend, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); backend.queue.Len() != n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests in line, want %d", backend.queue.Len(), n)
+		}
 	}
 }

@@ -16,16 +16,18 @@ import (
 
 // Limits of one request of the queue. etcd checks each level of a transaction against --max-txn-ops (128
 // by default): a level counts the largest of its compares, then-ops and else-ops, and leaves each nested
-// transaction 128 minus what the levels above it counted (checkTxnRequest). A request of N entries counts
-// N; a claim is three nested levels of at most three operations each, so N+9 <= 128. A claim asking for
-// the run lease adds the lease's transaction to each level's writes and the run key to its reads (four
-// operations a level), and the lease's own level of two: N+14 <= 128 (etcdClaimOps). A release is one
-// level of two deletes. Requests are also kept under 1 MiB (etcd refuses requests over
-// --max-request-bytes, 1.5 MiB by default).
+// transaction 128 minus what the levels above it counted (checkTxnRequest; see txn_layout.go). A level of
+// N entries counts N; a claim is three nested levels of at most three operations each, so N+9 <= 128
+// (etcdClaimsPerTxn flat). A claim asking for the run lease adds the lease's transaction to each level's
+// writes and the run key to its reads (four operations a level), and the lease's own level of two:
+// N+14 <= 128 (etcdLeaseClaimsPerTxn, etcdClaimOps). A release is one level of two deletes. More entries
+// go in groups (layoutTxn): G groups of K entries fit when G+K+9 (or +14) <= 128. Requests are also kept
+// under 1 MiB (etcd refuses requests over --max-request-bytes, 1.5 MiB by default), which is what bounds
+// them in practice: about 500 claims asking for the run lease.
 const (
 	etcdMaxTxnOps         = 128
-	etcdClaimsPerTxn      = etcdMaxTxnOps - 3*3       // claims in one request, none asking for a run lease
-	etcdLeaseClaimsPerTxn = etcdMaxTxnOps - (3*4 + 2) // claims in one request, some asking for a run lease
+	etcdClaimsPerTxn      = etcdMaxTxnOps - 3*3       // claims on one level, none asking for a run lease
+	etcdLeaseClaimsPerTxn = etcdMaxTxnOps - (3*4 + 2) // claims on one level, some asking for a run lease
 	etcdReleaseOps        = 2                         // a release: one level, a compare and two deletes
 	etcdMaxTxnBytes       = 1 << 20
 	etcdBatch             = 2000 // entries the sender takes at once; they go out as parallel requests
@@ -109,8 +111,8 @@ func (e *etcdBackend) send(batch []*etcdRequest) (retries []*etcdRequest) {
 	return retries
 }
 
-// chunkEntries splits entries into requests within the limits: N entries and, below, the largest
-// etcdEntryOps of them within etcdMaxTxnOps; about etcdMaxTxnBytes. Never two entries of one service in a
+// chunkEntries splits entries into requests within the limits: at most etcdTxnCapacity of the largest
+// etcdEntryOps of a request's entries (laid out in groups by sendChunk), and about etcdMaxTxnBytes. Never two entries of one service in a
 // request: etcd refuses a transaction that puts one key twice, or puts and deletes it (a fence key, a run
 // lease key).
 func chunkEntries(entries []*etcdRequest) [][]*etcdRequest {
@@ -125,7 +127,7 @@ func chunkEntries(entries []*etcdRequest) [][]*etcdRequest {
 		size, ops := entryBytes(request), etcdEntryOps(request.Payload)
 		placed := false
 		for _, c := range chunks {
-			if !c.keys[request.Key] && len(c.entries)+1+max(c.ops, ops) <= etcdMaxTxnOps && c.bytes+size <= etcdMaxTxnBytes {
+			if !c.keys[request.Key] && len(c.entries) < etcdTxnCapacity(max(c.ops, ops)) && c.bytes+size <= etcdMaxTxnBytes {
 				c.entries, c.keys[request.Key], c.bytes, c.ops = append(c.entries, request), true, c.bytes+size, max(c.ops, ops)
 				placed = true
 				break
@@ -142,38 +144,40 @@ func chunkEntries(entries []*etcdRequest) [][]*etcdRequest {
 	return result
 }
 
-// entryBytes estimates the size of request's transaction. A claim's writes appear on three levels; one
-// asking for the run lease adds the lease's transaction (four keys, the app id) on each and a read. A
-// release compares the run key and deletes two keys.
+// entryBytes bounds the size of request's transaction in a request, in bytes, from above (within about
+// 10 %, TestEtcdEntryBytesBoundTheRequest). A claim names its service's keys 17 times (compares, writes on
+// three levels, reads), its app id 3 times and its definition 4; one asking for the run lease adds the
+// lease's transaction on each level and the run key to the reads. A release compares the run key and
+// deletes two keys.
 func entryBytes(request *etcdRequest) int {
 	if entry := request.Payload; entry.kind == releaseEntry {
 		return 3*len(request.Key) + len(entry.lease.Holder) + 80
 	}
 	c := request.Payload.claim
-	size := 3 * (3*len(request.Key) + len(c.AppID) + len(c.Definition) + 120)
 	if c.RunLease > 0 {
-		size += 3*(4*len(request.Key)+len(c.AppID)+140) + len(request.Key) + 20
+		return 31*len(request.Key) + 6*len(c.AppID) + 4*len(c.Definition) + 760
 	}
-	return size
+	return 18*len(request.Key) + 3*len(c.AppID) + 4*len(c.Definition) + 400
 }
 
-// sendChunk sends the entries of chunk in one Txn, at the local time now, and answers each; it returns
-// the claims to send again (a release is sent once).
+// sendChunk sends the entries of chunk in one Txn (laid out by layoutTxn), at the local time now, and
+// answers each; it returns the claims to send again (a release is sent once).
 func (e *etcdBackend) sendChunk(chunk []*etcdRequest) (retries []*etcdRequest) {
 	now := e.now().Truncate(time.Microsecond)
-	ops := make([]clientv3.Op, len(chunk))
+	ops, cost := make([]clientv3.Op, len(chunk)), 0
 	for i, request := range chunk {
-		ops[i] = e.entryOp(request.Payload, now)
+		ops[i], cost = e.entryOp(request.Payload, now), max(cost, etcdEntryOps(request.Payload))
 	}
 	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), e.timeout)
 	defer cancel()
 	var response *clientv3.TxnResponse
+	var answers []*pb.ResponseOp
 	client, err := e.conn.get()
 	if err == nil {
-		response, err = client.Txn(ctx).Then(ops...).Commit()
+		response, err = client.Txn(ctx).Then(layoutTxn(ops, cost)...).Commit()
 	}
-	if err == nil && len(response.Responses) != len(chunk) {
-		err = fmt.Errorf("unexpected answer of %d results to %d claims and releases", len(response.Responses), len(chunk))
+	if err == nil {
+		answers, err = flattenTxn(response.Responses, len(chunk), cost)
 	}
 	if err != nil {
 		err = fmt.Errorf("%w%s", err, e.connectionError(err))
@@ -188,7 +192,7 @@ func (e *etcdBackend) sendChunk(chunk []*etcdRequest) (retries []*etcdRequest) {
 		case err != nil:
 			request.Fail(request.LastError(""))
 		default:
-			request.Answer(e.entryAnswer(request.Payload, now, response.Responses[i]))
+			request.Answer(e.entryAnswer(request.Payload, now, answers[i]))
 		}
 	}
 	return retries

@@ -122,8 +122,8 @@ func (e *etcdBackend) AcquireRun(ctx context.Context, lease contract.RunLease, t
 
 // RenewRuns implements contract.RunLeases.RenewRuns: for each lease, a transaction that puts run-until
 // now+ttl when the run key names the lease and the lease is held at now; the leases of one request are of
-// distinct services (etcd refuses two puts of a key), at most etcdMaxTxnOps-2 of them, and the requests go
-// out at once. A lease whose transaction did not apply is lost. Errors name etcd; a failed request may have
+// distinct services (etcd refuses two puts of a key), within etcd's limits (chunkRenewals: one request for
+// the leases of a process, unless two of them are of one service), and the requests go out at once. A lease whose transaction did not apply is lost. Errors name etcd; a failed request may have
 // been applied (renewing again is harmless).
 func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
 	if err := rules.ValidateRunLeases(leases, ttl); err != nil {
@@ -139,7 +139,7 @@ func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease,
 			ops[i] = append(ops[i], clientv3.OpTxn(held, []clientv3.Op{clientv3.OpPut(until, encodeMicros(now.Add(ttl)))}, nil))
 		}
 	}
-	responses, err := e.commitTxns(ctx, ops)
+	responses, err := e.commitTxns(ctx, ops, etcdRenewalOps)
 	what := fmt.Sprintf("renewal of %d run leases", len(leases))
 	if err != nil {
 		return nil, e.storeError(ctx, "run lease", what, err)
@@ -158,8 +158,12 @@ func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease,
 	return lost, nil
 }
 
-// chunkRenewals splits leases into requests of at most etcdMaxTxnOps-2 renewals (each one a transaction
-// of two compares) and about etcdMaxTxnBytes, no service twice in one.
+// etcdRenewalOps is what a renewal's transaction (two compares, a put) spends of --max-txn-ops below its
+// level.
+const etcdRenewalOps = 2
+
+// chunkRenewals splits leases into requests of at most etcdTxnCapacity(etcdRenewalOps) renewals (3969,
+// laid out in groups by commitTxns) and about etcdMaxTxnBytes, no service twice in one.
 func chunkRenewals(leases []contract.RunLease) [][]contract.RunLease {
 	type chunk struct {
 		leases   []contract.RunLease
@@ -171,7 +175,7 @@ func chunkRenewals(leases []contract.RunLease) [][]contract.RunLease {
 		size := 4*len(lease.Service) + len(lease.Holder) + 200
 		placed := false
 		for _, c := range chunks {
-			if !c.services[lease.Service] && len(c.leases) < etcdMaxTxnOps-2 && c.bytes+size <= etcdMaxTxnBytes {
+			if !c.services[lease.Service] && len(c.leases) < etcdTxnCapacity(etcdRenewalOps) && c.bytes+size <= etcdMaxTxnBytes {
 				c.leases, c.services[lease.Service], c.bytes, placed = append(c.leases, lease), true, c.bytes+size, true
 				break
 			}

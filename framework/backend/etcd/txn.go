@@ -197,10 +197,12 @@ func (e *etcdBackend) noteOutcome(err error) {
 	}
 }
 
-// commitTxns sends each of chunks as one Txn of its operations, etcdHistoryInFlight at a time, each bounded
-// by the request timeout and ctx, and returns the answers in the order of chunks. The error is the first
-// failure's, with how many requests failed; a failed request may have been applied.
-func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([]*clientv3.TxnResponse, error) {
+// commitTxns sends each of chunks as one Txn of its operations (laid out by layoutTxn for operations whose
+// transactions spend cost below them), etcdHistoryInFlight at a time, each bounded by the request timeout
+// and ctx, and returns the answers in the order of chunks, each with the answers to its chunk's operations
+// in order (the groups' answers flattened). The error is the first failure's, with how many requests
+// failed; a failed request may have been applied.
+func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op, cost int) ([]*clientv3.TxnResponse, error) {
 	if len(chunks) == 0 {
 		return nil, nil
 	}
@@ -219,10 +221,22 @@ func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([
 			defer func() { <-slots; wg.Done() }()
 			request, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), e.timeout)
 			defer cancel()
-			responses[i], errs[i] = client.Txn(request).Then(ops...).Commit()
+			responses[i], errs[i] = client.Txn(request).Then(layoutTxn(ops, cost)...).Commit()
+			if errs[i] == nil {
+				responses[i].Responses, errs[i] = flattenTxn(responses[i].Responses, len(ops), cost)
+			}
 		}()
 	}
 	wg.Wait()
+	if err := firstOf(errs); err != nil {
+		return nil, err
+	}
+	return responses, nil
+}
+
+// firstOf returns nil when errs are all nil, else the first error, with how many failed when errs holds
+// more than one request's.
+func firstOf(errs []error) error {
 	var first error
 	failed := 0
 	for _, err := range errs {
@@ -233,11 +247,8 @@ func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([
 			failed++
 		}
 	}
-	switch {
-	case first != nil && len(chunks) > 1:
-		return nil, fmt.Errorf("%d of %d requests failed, the first with: %w", failed, len(chunks), first)
-	case first != nil:
-		return nil, first
+	if first != nil && len(errs) > 1 {
+		return fmt.Errorf("%d of %d requests failed, the first with: %w", failed, len(errs), first)
 	}
-	return responses, nil
+	return first
 }

@@ -112,9 +112,9 @@ func (e *etcdBackend) send(batch []*etcdRequest) (retries []*etcdRequest) {
 }
 
 // chunkEntries splits entries into requests within the limits: at most etcdTxnCapacity of the largest
-// etcdEntryOps of a request's entries (laid out in groups by sendChunk), and about etcdMaxTxnBytes. Never two entries of one service in a
-// request: etcd refuses a transaction that puts one key twice, or puts and deletes it (a fence key, a run
-// lease key).
+// etcdEntryOps of a request's entries (laid out in groups by sendChunk), and about etcdMaxTxnBytes. Never two
+// entries of one service in a request: etcd refuses a transaction that puts one key twice, or puts and
+// deletes it (a fence key, a run lease key).
 func chunkEntries(entries []*etcdRequest) [][]*etcdRequest {
 	type chunk struct {
 		entries []*etcdRequest
@@ -134,7 +134,8 @@ func chunkEntries(entries []*etcdRequest) [][]*etcdRequest {
 			}
 		}
 		if !placed {
-			chunks = append(chunks, &chunk{entries: []*etcdRequest{request}, keys: map[string]bool{request.Key: true}, bytes: size, ops: ops})
+			chunks = append(chunks, &chunk{entries: []*etcdRequest{request}, keys: map[string]bool{request.Key: true},
+				bytes: size, ops: ops})
 		}
 	}
 	result := make([][]*etcdRequest, len(chunks))

@@ -154,7 +154,7 @@ func (e *etcdBackend) Describe(ctx context.Context) string {
 	return fmt.Sprintf("etcd at %s, key prefix %q: answers (read %s)", e.endpoints, e.prefix, time.Since(started).Round(time.Microsecond))
 }
 
-// Close stops sending claims (claims waiting fail), revokes the leases of the process records it
+// Close stops sending claims and releases (those waiting fail), revokes the leases of the process records it
 // heartbeats (the records go at once) and closes the connections.
 func (e *etcdBackend) Close() error {
 	e.queue.Close()

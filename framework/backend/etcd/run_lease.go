@@ -123,8 +123,9 @@ func (e *etcdBackend) AcquireRun(ctx context.Context, lease contract.RunLease, t
 // RenewRuns implements contract.RunLeases.RenewRuns: for each lease, a transaction that puts run-until
 // now+ttl when the run key names the lease and the lease is held at now; the leases of one request are of
 // distinct services (etcd refuses two puts of a key), within etcd's limits (chunkRenewals: one request for
-// the leases of a process, unless two of them are of one service), and the requests go out at once. A lease whose transaction did not apply is lost. Errors name etcd; a failed request may have
-// been applied (renewing again is harmless).
+// the leases of a process, unless two of them are of one service), and the requests go out at once. A lease
+// whose transaction did not apply is lost. Errors name etcd; a failed request may have been applied (renewing
+// again is harmless).
 func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
 	if err := rules.ValidateRunLeases(leases, ttl); err != nil {
 		return nil, err
@@ -228,7 +229,8 @@ func (e *etcdBackend) releaseOp(lease contract.RunLease) clientv3.Op {
 // result is not the answer to a transaction.
 func (e *etcdBackend) releaseAnswer(lease contract.RunLease, result *pb.ResponseOp) etcdAnswer {
 	if result.GetResponseTxn() == nil {
-		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the release of service %q", e.endpoints, lease.Service)}
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the release of service %q", e.endpoints,
+			lease.Service)}
 	}
 	return etcdAnswer{}
 }

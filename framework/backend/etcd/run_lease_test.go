@@ -41,8 +41,9 @@ func answers(t *testing.T, requests []*etcdRequest) []contract.Claimed {
 	return claimed
 }
 
-// 1200 claims asking for the run lease (about 2 KiB each) go in the requests chunkEntries cuts at 1 MiB
-// (a few, not the 11 of 114 claims that fit one level), each claim decided on its own: the lease taken by the first claims, busy for the claims of a next tick.
+// 1200 claims asking for the run lease (about 2 KiB each) go in the requests chunkEntries cuts at 1 MiB (a
+// few, not the 11 of 114 claims that fit one level), each claim decided on its own: the lease taken by the
+// first claims, busy for the claims of a next tick.
 func TestEtcdLeaseClaimsFitTheTxnLimits(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
 	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 10 * time.Second}) // a loaded machine times out no request
@@ -134,7 +135,8 @@ func TestEtcdRenewRunsManyLeases(t *testing.T) {
 // ReleaseRun returns (another client reads no run key then).
 func TestEtcdReleasesFinishingTogetherAreOneTxn(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 10 * time.Second})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())},
+		RequestTimeout: 10 * time.Second})
 	reader, err := cluster.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +176,8 @@ func TestEtcdReleasesFinishingTogetherAreOneTxn(t *testing.T) {
 	if sent := etcdTxns(t, cluster) - before; sent > 2 {
 		t.Fatalf("%d releases took %v Txn requests; want at most 2 (the first, then the others together)", len(leases), sent)
 	}
-	if holder, err := backend.AcquireRun(ctx, contract.RunLease{Service: kept.Service, Holder: "b", Tick: tick}, time.Minute); err != nil || !sameLease(holder, kept) {
+	other := contract.RunLease{Service: kept.Service, Holder: "b", Tick: tick}
+	if holder, err := backend.AcquireRun(ctx, other, time.Minute); err != nil || !sameLease(holder, kept) {
 		t.Fatalf("lease after a release that no longer matched = %+v, %v; want still %+v", holder, err, kept)
 	}
 }

@@ -43,9 +43,11 @@ func TestEtcdTxnLayoutFitsEveryCount(t *testing.T) {
 		var results []*pb.ResponseOp
 		for range then {
 			count := int64(len(answers)*etcdGroupSize(len(ops), 0) + len(results))
-			results = append(results, &pb.ResponseOp{Response: &pb.ResponseOp_ResponseRange{ResponseRange: &pb.RangeResponse{Count: count}}})
+			read := &pb.ResponseOp_ResponseRange{ResponseRange: &pb.RangeResponse{Count: count}}
+			results = append(results, &pb.ResponseOp{Response: read})
 		}
-		answers = append(answers, &pb.ResponseOp{Response: &pb.ResponseOp_ResponseTxn{ResponseTxn: &pb.TxnResponse{Responses: results}}})
+		txn := &pb.ResponseOp_ResponseTxn{ResponseTxn: &pb.TxnResponse{Responses: results}}
+		answers = append(answers, &pb.ResponseOp{Response: txn})
 	}
 	flat, err := flattenTxn(answers, len(ops), 0)
 	if err != nil || len(flat) != len(ops) || flat[299].GetResponseRange().GetCount() != 299 {
@@ -61,7 +63,8 @@ func TestEtcdTxnLayoutFitsEveryCount(t *testing.T) {
 // claims asking for the run lease (3+111+14 = 128) but not 3 of 112.
 func TestEtcdTxnLayoutBudgetIsExact(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
-	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())}, RequestTimeout: 30 * time.Second})
+	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())},
+		RequestTimeout: 30 * time.Second})
 	client, err := backend.conn.get()
 	if err != nil {
 		t.Fatal(err)
@@ -77,8 +80,9 @@ func TestEtcdTxnLayoutBudgetIsExact(t *testing.T) {
 	claims := func(n int) []clientv3.Op {
 		ops := make([]clientv3.Op, n)
 		for i := range ops {
-			ops[i] = backend.claimOp(contract.Claim{Service: fmt.Sprintf("exact-%d", i), AppID: "a", Tick: tick, HoldTime: time.Minute,
-				Definition: "test", LiveUntil: tick.Add(time.Minute), RunLease: time.Minute}, time.Now())
+			c := contract.Claim{Service: fmt.Sprintf("exact-%d", i), AppID: "a", Tick: tick, HoldTime: time.Minute,
+				Definition: "test", LiveUntil: tick.Add(time.Minute), RunLease: time.Minute}
+			ops[i] = backend.claimOp(c, time.Now())
 		}
 		return ops
 	}

@@ -45,34 +45,42 @@ func TestEtcdEntryBytesBoundTheRequest(t *testing.T) {
 	for _, name := range []string{"job-00001", strings.Repeat("n", 200)} {
 		for _, app := range []string{"a", "0123456789abcdef0123456789abcdef", strings.Repeat("a", 120)} {
 			for _, kind := range []string{"claim", "lease claim", "release"} {
-				requests := make([]*etcdRequest, 400)
-				for i := range requests {
-					service := fmt.Sprintf("%s-%03d", name, i)
-					key, _, _ := backend.fenceKeys(service)
-					c := contract.Claim{Service: service, AppID: app, Tick: tick, HoldTime: time.Minute,
-						Definition: strings.Repeat("d", len(app)/2+16), LiveUntil: tick.Add(time.Minute)}
-					switch kind {
-					case "lease claim":
-						c.RunLease = time.Minute
-						fallthrough
-					case "claim":
-						requests[i] = newClaimRequest(context.Background(), c, key, time.Minute)
-					default:
-						requests[i] = newReleaseRequest(context.Background(), contract.RunLease{Service: service, Holder: app, Tick: tick}, key, time.Minute)
-					}
-				}
+				requests := sizedRequests(backend, 400, kind, name, app, tick)
 				for _, n := range []int{1, len(requests)} {
 					ops, estimate, cost := make([]clientv3.Op, n), 0, 0
 					for i, request := range requests[:n] {
 						ops[i], cost = backend.entryOp(request.Payload, tick), max(cost, etcdEntryOps(request.Payload))
 						estimate += entryBytes(request)
 					}
-					actual := txnSize(t, layoutTxn(ops, cost))
-					if estimate < actual || estimate > actual*5/4 {
-						t.Errorf("%d %ss of %d-byte names by a %d-byte app id: estimated %d bytes, actual %d", n, kind, len(name), len(app), estimate, actual)
+					if actual := txnSize(t, layoutTxn(ops, cost)); estimate < actual || estimate > actual*5/4 {
+						t.Errorf("%d %ss of %d-byte names by a %d-byte app id: estimated %d bytes, actual %d", n, kind,
+							len(name), len(app), estimate, actual)
 					}
 				}
 			}
 		}
 	}
+}
+
+// sizedRequests returns n requests of kind ("claim", "lease claim" or "release") of services named after
+// name by app at tick, with a definition of about half app's length.
+func sizedRequests(backend *etcdBackend, n int, kind, name, app string, tick time.Time) []*etcdRequest {
+	requests := make([]*etcdRequest, n)
+	for i := range requests {
+		service := fmt.Sprintf("%s-%03d", name, i)
+		key, _, _ := backend.fenceKeys(service)
+		c := contract.Claim{Service: service, AppID: app, Tick: tick, HoldTime: time.Minute,
+			Definition: strings.Repeat("d", len(app)/2+16), LiveUntil: tick.Add(time.Minute)}
+		switch kind {
+		case "lease claim":
+			c.RunLease = time.Minute
+			fallthrough
+		case "claim":
+			requests[i] = newClaimRequest(context.Background(), c, key, time.Minute)
+		default:
+			lease := contract.RunLease{Service: service, Holder: app, Tick: tick}
+			requests[i] = newReleaseRequest(context.Background(), lease, key, time.Minute)
+		}
+	}
+	return requests
 }

@@ -133,7 +133,7 @@ func TestEtcdRenewRunsManyLeases(t *testing.T) {
 // waits on a paused member, the 59 others made meanwhile wait in line and then go as one request (2 in all), a release
 // that no longer matches among them fails none of the others, and each release is applied when its
 // ReleaseRun returns (another client reads no run key then).
-func TestEtcdReleasesFinishingTogetherAreOneTxn(t *testing.T) {
+func TestEtcdReleasesFinishingTogetherAreFewTxns(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
 	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints())},
 		RequestTimeout: 10 * time.Second})

@@ -3,7 +3,7 @@
 // backend (a local folder, a redis-server it starts, a Redis it is pointed at, or a 3-member etcd cluster it
 // starts), runs them for a while, optionally kills a node, restarts Redis or kills etcd's leader, and prints
 // one table: expected, executed, doubled and missed ticks, start lateness, CPU and memory per node, and
-// Redis commands or etcd Txn requests per executed tick.
+// Redis commands or etcd requests (by method) per executed tick.
 //
 // `hadeload compare` measures hade beside robfig/cron bare: one process of each, one after the other, with
 // the same normal every-second jobs, and prints their CPU per run, start lateness and peak RSS, and the

@@ -162,9 +162,8 @@ func (r *loadRun) report(out io.Writer) error {
 	if err := table.Flush(); err != nil {
 		return err
 	}
-	if r.cluster != nil && r.txns >= 0 && executed > 0 {
-		fmt.Fprintf(out, "\netcd: %.0f Txn requests in the window (from the members' /metrics): %.4f per executed tick, %.2f per node per second\n",
-			r.txns, r.txns/float64(executed), r.txns/float64(o.nodes)/o.duration.Seconds())
+	if r.cluster != nil && r.requests != nil && executed > 0 {
+		reportEtcdRequests(out, r.requests, executed, o.nodes, o.duration)
 		fmt.Fprintf(out, "etcd database size every 30s of the window:\n%s\n", strings.Join(r.dbSizes, "\n"))
 	}
 	if r.commands >= 0 && executed > 0 {

@@ -60,3 +60,27 @@ func TestAnalyzeCountsDoubledAndMissedPerPhase(t *testing.T) {
 			results[0].missed, results[1].missed, results[1].firstTickWithAllJobsRunAt)
 	}
 }
+
+// The etcd requests of a window are reported as KV requests (every KV method) in all and by method, then
+// the Lease methods, each per executed tick and per node per second; methods without requests are left out.
+func TestReportEtcdRequestsByMethod(t *testing.T) {
+	before := etcdRequests{"Txn": 100, "Range": 10, "LeaseKeepAlive": 5}
+	after := etcdRequests{"Txn": 300, "Range": 30, "Put": 0, "LeaseKeepAlive": 65, "LeaseGrant": 3}
+	var out strings.Builder
+	reportEtcdRequests(&out, after.minus(before), 2000, 3, 20*time.Second)
+	for _, want := range []string{
+		"KV requests       220 (0.1100 per executed tick, 3.67 per node per second)",
+		"Txn             200 (0.1000 per executed tick, 3.33 per node per second)",
+		"Range           20 (0.0100 per executed tick",
+		"Lease requests    63 (0.0315 per executed tick",
+		"LeaseKeepAlive  60 (0.0300 per executed tick",
+		"LeaseGrant      3 (",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "Put") || strings.Contains(out.String(), "other") {
+		t.Errorf("report names a method without requests, or an empty group:\n%s", out.String())
+	}
+}

@@ -202,7 +202,7 @@ type loadRun struct {
 	disruption                     string
 	commands                       int64 // Redis commands over the window, -1 without Redis
 	cluster                        *etcdserver.Cluster
-	txns                           float64 // etcd Txn requests over the window, -1 without etcd
+	requests                       etcdRequests // etcd requests over the window by method, nil without etcd
 	dbSizes                        []string
 }
 

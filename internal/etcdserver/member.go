@@ -97,32 +97,54 @@ func (m *Member) Stop() {
 // Metric returns the sum of the samples of the Prometheus counter name whose labels contain every one of
 // labels (e.g. `type="Txn"`), read from the member's /metrics.
 func (m *Member) Metric(name string, labels ...string) (float64, error) {
+	sums, err := m.MetricBy(name, "", labels...)
+	return sums[""], err
+}
+
+// MetricBy returns the sums of the samples of the Prometheus counter name whose labels contain every one
+// of labels, by the value of the label by (e.g. "grpc_method": {"Txn": 12, "Range": 3}; by "": one sum
+// under ""), read from the member's /metrics. A sample without the label by counts under "".
+func (m *Member) MetricBy(name, by string, labels ...string) (map[string]float64, error) {
 	client := http.Client{Timeout: 2 * time.Second}
 	response, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", m.MetricsPort))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer response.Body.Close()
 	body, err := io.ReadAll(response.Body)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var sum float64
+	sums := map[string]float64{}
 	for _, line := range strings.Split(string(body), "\n") {
-		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
-			continue
-		}
-		if !containsAll(line, labels) {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") || !containsAll(line, labels) {
 			continue
 		}
 		fields := strings.Fields(line)
 		value, err := strconv.ParseFloat(fields[len(fields)-1], 64)
 		if err != nil {
-			return 0, fmt.Errorf("metric line %q: %w", line, err)
+			return nil, fmt.Errorf("metric line %q: %w", line, err)
 		}
-		sum += value
+		sums[labelValue(line, by)] += value
 	}
-	return sum, nil
+	return sums, nil
+}
+
+// labelValue returns the value of label in a Prometheus sample line (`name{a="x",b="y"} 1`), "" when
+// label is "" or the line does not have it.
+func labelValue(line, label string) string {
+	if label == "" {
+		return ""
+	}
+	_, rest, found := strings.Cut(line, "{"+label+`="`)
+	if !found {
+		_, rest, found = strings.Cut(line, ","+label+`="`)
+	}
+	if !found {
+		return ""
+	}
+	value, _, _ := strings.Cut(rest, `"`)
+	return value
 }
 
 func containsAll(line string, parts []string) bool {

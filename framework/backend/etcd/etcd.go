@@ -31,11 +31,10 @@ import (
 // asking for the run lease (Claim.RunLease) decides it in the same transaction: the run lease is two more
 // keys, run and run-until (etcd_run_lease.go).
 //
-// Claims made at the same time are sent together (group commit, as Redis): the claims waiting form one
-// Txn request of nested transactions, split into requests of at most etcdClaimsPerTxn claims, or
-// etcdLeaseClaimsPerTxn with a run lease (etcd's --max-txn-ops, 128 by default, bounds the operations of
-// each level of a transaction); the requests of
-// one batch go out at once.
+// Claims made at the same time are sent together (group commit, as Redis), and with them the releases of
+// run leases made meanwhile: the claims and releases waiting form one Txn request of nested transactions
+// (batch.go), split into requests within etcd's --max-txn-ops (128 by default, bounding the operations of
+// each level of a transaction) and request size; the requests of one batch go out at once.
 //
 // # Clocks
 //
@@ -50,7 +49,7 @@ import (
 // definition's LiveUntil pass s early. No skew lets a tick be won twice. Keep clocks within a fraction of
 // the interval (NTP) so runs stay on time.
 type etcdBackend struct {
-	queue     *claimqueue.Queue[contract.Claim, etcdAnswer]
+	queue     *claimqueue.Queue[etcdEntry, etcdAnswer] // claims and releases
 	conn      *etcdConnection
 	endpoints string // as configured, for messages
 	prefix    string
@@ -155,7 +154,7 @@ func (e *etcdBackend) Describe(ctx context.Context) string {
 	return fmt.Sprintf("etcd at %s, key prefix %q: answers (read %s)", e.endpoints, e.prefix, time.Since(started).Round(time.Microsecond))
 }
 
-// Close stops sending claims (claims waiting fail), revokes the leases of the process records it
+// Close stops sending claims and releases (those waiting fail), revokes the leases of the process records it
 // heartbeats (the records go at once) and closes the connections.
 func (e *etcdBackend) Close() error {
 	e.queue.Close()

@@ -32,7 +32,8 @@ import (
 // limit n, which etcd serves by reading n records (a descending sort would make it read every record of the
 // range first). The keys of the framework's previous record format (history/, history-jobs/) are not read.
 //
-// Requests: AppendRuns is one Txn per etcdMaxTxnOps operations, sent at once: a put per record, and with a
+// Requests: AppendRuns is one Txn per etcdTxnCapacity(0) operations (4096, in groups: txn_layout.go) or
+// 1 MiB, sent at once: a put per record, and with a
 // job's first put its entry in runs-jobs (the first time this backend writes the job) and, once per
 // etcdTrimMargin of its records, a range delete of its records past the age and a count of its records.
 // A count past Retention.PerJob+etcdTrimMargin costs 2 requests more (trimByCount). Runs of one job and
@@ -244,7 +245,7 @@ func (e *etcdBackend) readNewest(ctx context.Context, jobs []string, n int, cuto
 		}
 		chunks = append(chunks, ops)
 	}
-	responses, err := e.commitTxns(ctx, chunks)
+	responses, err := e.commitTxns(ctx, chunks, 0)
 	if err != nil {
 		return nil, e.storeError(ctx, "run history", fmt.Sprintf("read of the runs of %d jobs", len(jobs)), err)
 	}
@@ -280,7 +281,7 @@ func (e *etcdBackend) decodeNewest(jobs []string, responses []*clientv3.TxnRespo
 
 // historyJobs returns the names of the jobs that have had records (from runs-jobs).
 func (e *etcdBackend) historyJobs(ctx context.Context) ([]string, error) {
-	responses, err := e.commitTxns(ctx, [][]clientv3.Op{{clientv3.OpGet(e.historyJobsPrefix(), clientv3.WithPrefix())}})
+	responses, err := e.commitTxns(ctx, [][]clientv3.Op{{clientv3.OpGet(e.historyJobsPrefix(), clientv3.WithPrefix())}}, 0)
 	if err != nil {
 		return nil, e.storeError(ctx, "run history", "read of the list of jobs", err)
 	}

@@ -56,7 +56,8 @@ type etcdAppendChunk struct {
 }
 
 // AppendRuns implements contract.RunHistory.AppendRuns: it writes records in Txns of at most
-// etcdMaxTxnOps operations and 1 MiB, sent at once (300 records of a few jobs are 3 requests), dropping the
+// etcdTxnCapacity(0) operations and 1 MiB, sent at once (1000 records of a few hundred bytes are one
+// request), dropping the
 // records whose tick is past the retention age. Once per etcdTrimMargin records of a job (and at its first
 // append by this backend), the Txn also deletes the job's records past the age and counts its records; past
 // Retention.PerJob+etcdTrimMargin, trimByCount cuts the job to PerJob (2 requests more). A record without
@@ -81,7 +82,7 @@ func (e *etcdBackend) AppendRuns(ctx context.Context, records []contract.RunReco
 	for i, c := range chunks {
 		ops[i] = c.ops
 	}
-	responses, err := e.commitTxns(ctx, ops)
+	responses, err := e.commitTxns(ctx, ops, 0)
 	e.noteAppend(plans, err == nil)
 	if err != nil {
 		return e.storeError(ctx, "run history", fmt.Sprintf("append of %d run records", len(puts)), err)
@@ -174,8 +175,8 @@ func (e *etcdBackend) noteAppend(plans map[string]*etcdJobPlan, ok bool) {
 	}
 }
 
-// appendChunks splits puts into Txns within etcd's limits: at most etcdMaxTxnOps operations (a put per
-// record, the plan's with a job's first put) and etcdMaxTxnBytes.
+// appendChunks splits puts into Txns within etcd's limits: at most etcdTxnCapacity(0) operations (a put
+// per record, the plan's with a job's first put; commitTxns lays them out in groups) and etcdMaxTxnBytes.
 func (e *etcdBackend) appendChunks(puts []etcdRunPut, plans map[string]*etcdJobPlan, cutoff time.Time) []*etcdAppendChunk {
 	var chunks []*etcdAppendChunk
 	current := &etcdAppendChunk{puts: map[string]int{}}
@@ -185,7 +186,7 @@ func (e *etcdBackend) appendChunks(puts []etcdRunPut, plans map[string]*etcdJobP
 		if first {
 			ops, bytes = ops+plans[put.job].ops(), bytes+3*len(e.historyJobPrefix(put.job))+64
 		}
-		if current.size > 0 && (current.size+ops > etcdMaxTxnOps || current.bytes+bytes > etcdMaxTxnBytes) {
+		if current.size > 0 && (current.size+ops > etcdTxnCapacity(0) || current.bytes+bytes > etcdMaxTxnBytes) {
 			chunks = append(chunks, e.closeChunk(current, plans, cutoff))
 			current = &etcdAppendChunk{puts: map[string]int{}}
 		}
@@ -248,7 +249,7 @@ func (e *etcdBackend) trimByCount(ctx context.Context, jobs []string, perJob int
 		}
 		reads = append(reads, ops)
 	}
-	responses, err := e.commitTxns(ctx, reads)
+	responses, err := e.commitTxns(ctx, reads, 0)
 	if err != nil {
 		return e.storeError(ctx, "run history", fmt.Sprintf("read of the keys of %d jobs to trim", len(jobs)), err)
 	}
@@ -269,7 +270,7 @@ func (e *etcdBackend) trimByCount(ctx context.Context, jobs []string, perJob int
 			deletes[last] = append(deletes[last], clientv3.OpDelete(string(kvs[perJob].Key), clientv3.WithRange(end)))
 		}
 	}
-	if _, err := e.commitTxns(ctx, deletes); err != nil {
+	if _, err := e.commitTxns(ctx, deletes, 0); err != nil {
 		return e.storeError(ctx, "run history", fmt.Sprintf("trim of %d jobs to %d records", len(jobs), perJob), err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -121,9 +122,10 @@ func (e *etcdBackend) AcquireRun(ctx context.Context, lease contract.RunLease, t
 
 // RenewRuns implements contract.RunLeases.RenewRuns: for each lease, a transaction that puts run-until
 // now+ttl when the run key names the lease and the lease is held at now; the leases of one request are of
-// distinct services (etcd refuses two puts of a key), at most etcdMaxTxnOps-2 of them, and the requests go
-// out at once. A lease whose transaction did not apply is lost. Errors name etcd; a failed request may have
-// been applied (renewing again is harmless).
+// distinct services (etcd refuses two puts of a key), within etcd's limits (chunkRenewals: one request for
+// the leases of a process, unless two of them are of one service), and the requests go out at once. A lease
+// whose transaction did not apply is lost. Errors name etcd; a failed request may have been applied (renewing
+// again is harmless).
 func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
 	if err := rules.ValidateRunLeases(leases, ttl); err != nil {
 		return nil, err
@@ -138,7 +140,7 @@ func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease,
 			ops[i] = append(ops[i], clientv3.OpTxn(held, []clientv3.Op{clientv3.OpPut(until, encodeMicros(now.Add(ttl)))}, nil))
 		}
 	}
-	responses, err := e.commitTxns(ctx, ops)
+	responses, err := e.commitTxns(ctx, ops, etcdRenewalOps)
 	what := fmt.Sprintf("renewal of %d run leases", len(leases))
 	if err != nil {
 		return nil, e.storeError(ctx, "run lease", what, err)
@@ -157,8 +159,12 @@ func (e *etcdBackend) RenewRuns(ctx context.Context, leases []contract.RunLease,
 	return lost, nil
 }
 
-// chunkRenewals splits leases into requests of at most etcdMaxTxnOps-2 renewals (each one a transaction
-// of two compares) and about etcdMaxTxnBytes, no service twice in one.
+// etcdRenewalOps is what a renewal's transaction (two compares, a put) spends of --max-txn-ops below its
+// level.
+const etcdRenewalOps = 2
+
+// chunkRenewals splits leases into requests of at most etcdTxnCapacity(etcdRenewalOps) renewals (3969,
+// laid out in groups by commitTxns) and about etcdMaxTxnBytes, no service twice in one.
 func chunkRenewals(leases []contract.RunLease) [][]contract.RunLease {
 	type chunk struct {
 		leases   []contract.RunLease
@@ -170,7 +176,7 @@ func chunkRenewals(leases []contract.RunLease) [][]contract.RunLease {
 		size := 4*len(lease.Service) + len(lease.Holder) + 200
 		placed := false
 		for _, c := range chunks {
-			if !c.services[lease.Service] && len(c.leases) < etcdMaxTxnOps-2 && c.bytes+size <= etcdMaxTxnBytes {
+			if !c.services[lease.Service] && len(c.leases) < etcdTxnCapacity(etcdRenewalOps) && c.bytes+size <= etcdMaxTxnBytes {
 				c.leases, c.services[lease.Service], c.bytes, placed = append(c.leases, lease), true, c.bytes+size, true
 				break
 			}
@@ -186,18 +192,47 @@ func chunkRenewals(leases []contract.RunLease) [][]contract.RunLease {
 	return result
 }
 
-// ReleaseRun implements contract.RunLeases.ReleaseRun in one Txn: it deletes the run and run-until keys
-// when the run key names lease. Errors name etcd; a failed request may have been applied.
+// ReleaseRun implements contract.RunLeases.ReleaseRun: the release goes through the queue with the
+// claims and releases of the moment, in one Txn (see send), as a transaction that deletes the run and
+// run-until keys when the run key names lease (a release that no longer matches does nothing and fails no
+// other entry). It returns once the cluster applied the release, or with an error naming etcd: ctx's when
+// ctx ended while the release waited in line, or the request's (sent once, not again; it may have been
+// applied). The wait in line and the request are each bounded by the request timeout.
 func (e *etcdBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
 	if err := rules.ValidateRunLease(lease, 0, false); err != nil {
 		return err
 	}
-	run, until := e.runKeys(lease.Service)
-	mine := clientv3.Compare(clientv3.Value(run), "=", runValue(lease.Holder, lease.Tick))
-	if _, err := e.leaseTxn(ctx, []clientv3.Cmp{mine}, []clientv3.Op{clientv3.OpDelete(run), clientv3.OpDelete(until)}, nil); err != nil {
-		return e.storeError(ctx, "run lease", fmt.Sprintf("release of the run lease of service %q by %q", lease.Service, lease.Holder), err)
+	what := fmt.Sprintf("release of the run lease of service %q by %q", lease.Service, lease.Holder)
+	if err := ctx.Err(); err != nil {
+		return e.storeError(ctx, "run lease", what, err)
+	}
+	tick, _, _ := e.fenceKeys(lease.Service)
+	reply, err := e.queue.Submit(ctx, newReleaseRequest(ctx, lease, tick, e.timeout), "etcd at "+e.endpoints)
+	if err == nil {
+		err = cmp.Or(reply.Err, reply.Value.err)
+	}
+	if err != nil {
+		return fmt.Errorf("run lease in etcd at %s (%s): %s: %w", e.endpoints, e.setting, what, err)
 	}
 	return nil
+}
+
+// releaseOp is the transaction releasing lease: it deletes the run and run-until keys of its service when
+// the run key names lease.
+func (e *etcdBackend) releaseOp(lease contract.RunLease) clientv3.Op {
+	run, until := e.runKeys(lease.Service)
+	mine := clientv3.Compare(clientv3.Value(run), "=", runValue(lease.Holder, lease.Tick))
+	return clientv3.OpTxn([]clientv3.Cmp{mine}, []clientv3.Op{clientv3.OpDelete(run), clientv3.OpDelete(until)}, nil)
+}
+
+// releaseAnswer reads the answer to releaseOp(lease): applied, or nothing to release; an error only when
+// result is not the answer to a transaction.
+func (e *etcdBackend) releaseAnswer(lease contract.RunLease, result *pb.ResponseOp) etcdAnswer {
+	if result.GetResponseTxn() == nil {
+		return etcdAnswer{err: fmt.Errorf("etcd at %s: unexpected answer to the release of service %q", e.endpoints,
+			lease.Service)}
+	}
+	return etcdAnswer{}
 }
 
 // leaseTxn sends one Txn of cmps, then and otherwise, bounded by the request timeout and ctx.

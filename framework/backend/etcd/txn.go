@@ -15,148 +15,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/framework/internal/clock"
 )
-
-// Limits of one claim request. etcd checks each level of a transaction against --max-txn-ops (128 by
-// default): a level counts the largest of its compares, then-ops and else-ops, and leaves each nested
-// transaction 128 minus what the levels above it counted (checkTxnRequest). A request of N claims counts N;
-// a claim is three nested levels of at most three operations each, so N+9 <= 128. A claim asking for the
-// run lease adds the lease's transaction to each level's writes and the run key to its reads (four
-// operations a level), and the lease's own level of two: N+14 <= 128 (etcdClaimOps). Requests are also kept
-// under 1 MiB (etcd refuses requests over --max-request-bytes, 1.5 MiB by default).
-const (
-	etcdMaxTxnOps         = 128
-	etcdClaimsPerTxn      = etcdMaxTxnOps - 3*3       // claims in one request, none asking for a run lease
-	etcdLeaseClaimsPerTxn = etcdMaxTxnOps - (3*4 + 2) // claims in one request, some asking for a run lease
-	etcdMaxTxnBytes       = 1 << 20
-	etcdBatch             = 2000 // claims the sender takes at once; they go out as parallel requests
-)
-
-// etcdClaimOps is how much of a request's --max-txn-ops budget the transaction of claim c spends below the
-// request's own level (see the limits above).
-func etcdClaimOps(c contract.Claim) int {
-	if c.RunLease > 0 {
-		return etcdMaxTxnOps - etcdLeaseClaimsPerTxn
-	}
-	return etcdMaxTxnOps - etcdClaimsPerTxn
-}
-
-// etcdAnswer is the cluster's answer to one claim: the app id holding the tick, or why not.
-type etcdAnswer struct {
-	claimed contract.Claimed
-	err     error
-}
-
-// claimRequest is a claim on its way through the backend's queue, answered by the cluster.
-type claimRequest = claimqueue.Request[contract.Claim, etcdAnswer]
-
-// newClaimRequest returns the request of c, whose fence's tick key is key, to be sent within timeout.
-func newClaimRequest(ctx context.Context, c contract.Claim, key string, timeout time.Duration) *claimRequest {
-	return claimqueue.NewRequest[contract.Claim, etcdAnswer](ctx, c, c, key, timeout)
-}
-
-// send sends the claims of batch in requests within etcd's limits (see chunkClaims), all at once, answers
-// each claim and returns those to send again.
-func (e *etcdBackend) send(batch []*claimRequest) (retries []*claimRequest) {
-	chunks := chunkClaims(claimqueue.TakeLive(batch, clock.Now()))
-	results := make([][]*claimRequest, len(chunks))
-	var wg sync.WaitGroup
-	for i, chunk := range chunks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = e.sendChunk(chunk)
-		}()
-	}
-	wg.Wait()
-	for _, result := range results {
-		retries = append(retries, result...)
-	}
-	return retries
-}
-
-// chunkClaims splits claims into requests within the limits: N claims and, below, the largest
-// etcdClaimOps of them within etcdMaxTxnOps; about etcdMaxTxnBytes. Never two claims of one service in a
-// request: etcd refuses a transaction that puts one key twice (a fence key, or a run lease key).
-func chunkClaims(claims []*claimRequest) [][]*claimRequest {
-	type chunk struct {
-		claims []*claimRequest
-		keys   map[string]bool
-		bytes  int
-		ops    int // the largest etcdClaimOps of claims
-	}
-	var chunks []*chunk
-	for _, request := range claims {
-		size, ops := claimBytes(request), etcdClaimOps(request.Payload)
-		placed := false
-		for _, c := range chunks {
-			if !c.keys[request.Key] && len(c.claims)+1+max(c.ops, ops) <= etcdMaxTxnOps && c.bytes+size <= etcdMaxTxnBytes {
-				c.claims, c.keys[request.Key], c.bytes, c.ops, placed = append(c.claims, request), true, c.bytes+size, max(c.ops, ops), true
-				break
-			}
-		}
-		if !placed {
-			chunks = append(chunks, &chunk{claims: []*claimRequest{request}, keys: map[string]bool{request.Key: true}, bytes: size, ops: ops})
-		}
-	}
-	result := make([][]*claimRequest, len(chunks))
-	for i, c := range chunks {
-		result[i] = c.claims
-	}
-	return result
-}
-
-// claimBytes estimates the size of request's transaction: its writes appear on three levels; a claim asking
-// for the run lease adds the lease's transaction (four keys, the app id) on each and a read.
-func claimBytes(request *claimRequest) int {
-	c := request.Payload
-	size := 3 * (3*len(request.Key) + len(c.AppID) + len(c.Definition) + 120)
-	if c.RunLease > 0 {
-		size += 3*(4*len(request.Key)+len(c.AppID)+140) + len(request.Key) + 20
-	}
-	return size
-}
-
-// sendChunk sends the claims of chunk in one Txn, at the local time now, and answers each; it returns
-// those to send again.
-func (e *etcdBackend) sendChunk(chunk []*claimRequest) (retries []*claimRequest) {
-	now := e.now().Truncate(time.Microsecond)
-	ops := make([]clientv3.Op, len(chunk))
-	for i, request := range chunk {
-		ops[i] = e.claimOp(request.Payload, now)
-	}
-	ctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(context.Background()), e.timeout)
-	defer cancel()
-	var response *clientv3.TxnResponse
-	client, err := e.conn.get()
-	if err == nil {
-		response, err = client.Txn(ctx).Then(ops...).Commit()
-	}
-	if err == nil && len(response.Responses) != len(chunk) {
-		err = fmt.Errorf("unexpected answer of %d results to %d claims", len(response.Responses), len(chunk))
-	}
-	if err != nil {
-		err = fmt.Errorf("%w%s", err, e.connectionError(err))
-	}
-	e.noteOutcome(err)
-	for i, request := range chunk {
-		switch {
-		case err != nil && etcdRetryable(err) && request.Retry(err, clock.Now()):
-			retries = append(retries, request)
-		case err != nil && !etcdRetryable(err):
-			request.Fail(fmt.Errorf("%w (not sent again: the cluster refused it)", err))
-		case err != nil:
-			request.Fail(request.LastError(""))
-		default:
-			request.Answer(e.decide(request.Payload, now, response.Responses[i]))
-		}
-	}
-	return retries
-}
 
 // claimOp is the transaction deciding c at now. Within c's window it writes c's fence when the fence is
 // absent, or older than c.Tick and (of c's definition or past its LiveUntil), in three nested levels
@@ -336,10 +197,12 @@ func (e *etcdBackend) noteOutcome(err error) {
 	}
 }
 
-// commitTxns sends each of chunks as one Txn of its operations, etcdHistoryInFlight at a time, each bounded
-// by the request timeout and ctx, and returns the answers in the order of chunks. The error is the first
-// failure's, with how many requests failed; a failed request may have been applied.
-func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([]*clientv3.TxnResponse, error) {
+// commitTxns sends each of chunks as one Txn of its operations (laid out by layoutTxn for operations whose
+// transactions spend cost below them), etcdHistoryInFlight at a time, each bounded by the request timeout
+// and ctx, and returns the answers in the order of chunks, each with the answers to its chunk's operations
+// in order (the groups' answers flattened). The error is the first failure's, with how many requests
+// failed; a failed request may have been applied.
+func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op, cost int) ([]*clientv3.TxnResponse, error) {
 	if len(chunks) == 0 {
 		return nil, nil
 	}
@@ -358,10 +221,22 @@ func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([
 			defer func() { <-slots; wg.Done() }()
 			request, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), e.timeout)
 			defer cancel()
-			responses[i], errs[i] = client.Txn(request).Then(ops...).Commit()
+			responses[i], errs[i] = client.Txn(request).Then(layoutTxn(ops, cost)...).Commit()
+			if errs[i] == nil {
+				responses[i].Responses, errs[i] = flattenTxn(responses[i].Responses, len(ops), cost)
+			}
 		}()
 	}
 	wg.Wait()
+	if err := firstOf(errs); err != nil {
+		return nil, err
+	}
+	return responses, nil
+}
+
+// firstOf returns nil when errs are all nil, else the first error, with how many failed when errs holds
+// more than one request's.
+func firstOf(errs []error) error {
 	var first error
 	failed := 0
 	for _, err := range errs {
@@ -372,11 +247,8 @@ func (e *etcdBackend) commitTxns(ctx context.Context, chunks [][]clientv3.Op) ([
 			failed++
 		}
 	}
-	switch {
-	case first != nil && len(chunks) > 1:
-		return nil, fmt.Errorf("%d of %d requests failed, the first with: %w", failed, len(chunks), first)
-	case first != nil:
-		return nil, first
+	if first != nil && len(errs) > 1 {
+		return fmt.Errorf("%d of %d requests failed, the first with: %w", failed, len(errs), first)
 	}
-	return responses, nil
+	return first
 }

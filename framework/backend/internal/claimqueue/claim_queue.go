@@ -63,6 +63,14 @@ func (r *Queue[T, R]) Enqueue(request *Request[T, R]) error {
 	}
 }
 
+// what names q in messages: "claim", or "release" for a one-shot request (a run lease release).
+func (q *Request[T, R]) what() string {
+	if q.resend {
+		return "claim"
+	}
+	return "release"
+}
+
 // Sent reports whether the sender has taken request from the line.
 func (q *Request[T, R]) Sent() bool { return q.state.Load() == stateSent }
 
@@ -76,14 +84,14 @@ func (r *Queue[T, R]) Len() int { return len(r.requests) }
 // the error when it is closed. The error is for a request never sent; a failed call is the reply's Err.
 func (r *Queue[T, R]) Submit(ctx context.Context, request *Request[T, R], backend string) (Reply[R], error) {
 	if err := ctx.Err(); err != nil { // a select would pick at random between an ended ctx and a free line
-		return Reply[R]{}, fmt.Errorf("service %q: claim not sent: %w", request.service, err)
+		return Reply[R]{}, fmt.Errorf("service %q: %s not sent: %w", request.service, request.what(), err)
 	}
 	select {
 	case r.requests <- request:
 	case <-r.closing:
 		return Reply[R]{}, fmt.Errorf("%s: the backend is closed", backend)
 	case <-ctx.Done():
-		return Reply[R]{}, fmt.Errorf("service %q: claim not sent: %w", request.service, ctx.Err())
+		return Reply[R]{}, fmt.Errorf("service %q: %s not sent: %w", request.service, request.what(), ctx.Err())
 	}
 	return r.Await(ctx, request)
 }
@@ -177,7 +185,7 @@ func (r *Queue[T, R]) Await(ctx context.Context, request *Request[T, R]) (Reply[
 		return reply, nil
 	case <-ctx.Done():
 		if request.state.CompareAndSwap(stateWaiting, stateAbandoned) {
-			return Reply[R]{}, fmt.Errorf("service %q: claim not sent: %w", request.service, ctx.Err())
+			return Reply[R]{}, fmt.Errorf("service %q: %s not sent: %w", request.service, request.what(), ctx.Err())
 		}
 	case <-r.senderEnd:
 	}

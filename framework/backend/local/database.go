@@ -107,9 +107,10 @@ CREATE INDEX IF NOT EXISTS answer_records_by_stored ON answer_records (stored_us
 // databaseBusyTimeout). It is opened on first use; an open that failed is tried again by the next call.
 type localDatabase struct {
 	mu        sync.Mutex
-	db        *sql.DB              // nil until opened
-	heartbeat *heartbeatStatements // of db, nil until prepared
-	trimmed   time.Time            // when this client last deleted the runs older than the retention's age
+	db        *sql.DB                // nil until opened
+	heartbeat *heartbeatStatements   // of db, nil until prepared
+	batches   map[batchKey]*sql.Stmt // of db, the statements of AppendRuns prepared so far
+	trimmed   time.Time              // when this client last deleted the runs older than the retention's age
 }
 
 // databasePath returns the path of l's database file.
@@ -158,6 +159,9 @@ func openDatabase(ctx context.Context, path, mode string) (*sql.DB, error) {
 	query.Set("_busy_timeout", fmt.Sprint(databaseBusyTimeout.Milliseconds()))
 	query.Set("_synchronous", "NORMAL") // WAL: a power loss may drop the last commits, never corrupts
 	query.Set("_txlock", "immediate")
+	// Statement journals in memory: AppendRuns' statements of many rows outgrow the 64 KiB SQLite keeps in
+	// memory, and wrote the rest to a temporary file (about a fifth of the cost of a batch of 100 jobs).
+	query.Add("_pragma", "temp_store(MEMORY)")
 	dsn := (&url.URL{Scheme: "file", Path: path, RawQuery: query.Encode()}).String()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -276,6 +280,7 @@ func (l *localBackend) Close() error {
 	if l.store.heartbeat != nil {
 		err = l.store.heartbeat.close()
 	}
+	err = errors.Join(err, l.closeBatchStatements())
 	err = errors.Join(err, l.store.db.Close())
 	l.store.db, l.store.heartbeat = nil, nil
 	if err != nil {

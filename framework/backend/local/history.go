@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 const (
 	runColumns  = `job, tick_us, last_tick_us, outcome, body`
 	newestFirst = `ORDER BY tick_us DESC, id DESC`
-	insertRun   = `INSERT INTO run_records (` + runColumns + `) VALUES (?, ?, ?, ?, coalesce(?, x''))`
 	lastRun     = `SELECT ` + runColumns + ` FROM run_records WHERE job = ? AND tick_us >= ? ` + newestFirst + ` LIMIT 1`
 )
 
@@ -27,7 +25,8 @@ const (
 // Retention.PerJob records of each job of the batch (by tick, then the later inserted) and, at most once a
 // minute per client, deletes the records whose tick is older than Retention.MaxAge. Times are kept to the
 // microsecond. It returns an error for a record without a job or a negative retention, ctx's error when
-// ctx ends first, and an error naming the database file when it cannot be opened or written.
+// ctx ends first, and an error naming the database file when it cannot be opened or written. The batch
+// runs as a few statements of many rows each (see maxBatchRows), not statements per record or job.
 func (l *localBackend) AppendRuns(ctx context.Context, records []contract.RunRecord) error {
 	for i, r := range records {
 		if r.Job == "" {
@@ -51,7 +50,7 @@ func (l *localBackend) AppendRuns(ctx context.Context, records []contract.RunRec
 	now := l.now()
 	byAge := l.ageTrimDue(now)
 	err = inTransaction(ctx, db, func(tx *sql.Tx) error {
-		return writeRuns(ctx, tx, records, retention, now, byAge)
+		return writeRuns(ctx, newRunBatch(l, db, tx), records, retention, now, byAge)
 	})
 	if err != nil {
 		return l.databaseError(ctx, "run history", err)
@@ -62,20 +61,20 @@ func (l *localBackend) AppendRuns(ctx context.Context, records []contract.RunRec
 	return nil
 }
 
-// writeRuns inserts records and trims what retention no longer keeps (see trimRuns), in tx.
-func writeRuns(ctx context.Context, tx *sql.Tx, records []contract.RunRecord, retention backend.Retention, now time.Time, byAge bool) (err error) {
-	statements, err := prepareRunStatements(ctx, tx)
-	if err != nil {
+// writeRuns inserts records and trims what retention no longer keeps (see trimJobs and trimByAge), in b's
+// transaction.
+func writeRuns(ctx context.Context, b *runBatch, records []contract.RunRecord, retention backend.Retention,
+	now time.Time, byAge bool) error {
+	if err := b.insertRuns(ctx, records); err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, statements.close()) }()
-	for _, r := range records {
-		_, err := statements.insert.ExecContext(ctx, r.Job, r.Tick.UnixMicro(), r.LastTick.UnixMicro(), string(r.Outcome), r.Body)
-		if err != nil {
-			return err
-		}
+	if err := b.trimJobs(ctx, records, retention.PerJob); err != nil {
+		return err
 	}
-	return statements.trimRuns(ctx, tx, records, retention, now, byAge)
+	if !byAge {
+		return nil
+	}
+	return trimByAge(ctx, b.tx, now.Add(-retention.MaxAge).UnixMicro())
 }
 
 // rowScanner is a *sql.Row or *sql.Rows.

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -237,49 +236,5 @@ func TestLocalHistoryWriterProcess(t *testing.T) {
 		if err := local.AppendRuns(context.Background(), batch); err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}
-	}
-}
-
-// processCPU returns the CPU time (user and system) this process used so far: on a shared machine it
-// measures the cost better than the elapsed time.
-func processCPU(b *testing.B) time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
-// BenchmarkLocalAppendRuns appends batches of 100 records spread over jobs whose history is full (1000
-// records each, the default retention): each batch inserts 100 records and trims as many.
-func BenchmarkLocalAppendRuns(b *testing.B) {
-	for _, jobs := range []int{10, 100} {
-		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
-			local := openLocal(b, filepath.Join(b.TempDir(), "distributed"), historyRetention{})
-			tick := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
-			batch := make([]contract.RunRecord, 100)
-			appendBatch := func() {
-				for i := range batch {
-					tick = tick.Add(time.Millisecond)
-					batch[i] = historyRecord(fmt.Sprintf("job-%d", i%jobs), "bench", tick)
-				}
-				if err := local.AppendRuns(context.Background(), batch); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for range jobs * backend.DefaultRetention().PerJob / len(batch) {
-				appendBatch()
-			}
-			b.ReportAllocs()
-			cpu := processCPU(b)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				appendBatch()
-			}
-			b.StopTimer()
-			records := float64(b.N * len(batch))
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/records, "ns/record")
-			b.ReportMetric(float64((processCPU(b)-cpu).Nanoseconds())/records, "cpu-ns/record")
-		})
 	}
 }

@@ -21,7 +21,8 @@ import (
 // settled before the entry's next tick: re-sent, it learns whether the fence names its process, so an
 // applied claim never costs its tick. The Redis and etcd tests stop the backend (SIGSTOP) around 5
 // consecutive ticks of the testapp's every-second distributed job: the claims of each tick are sent to a
-// stopped backend, their calls time out, and the backend applies them when it continues (SIGCONT).
+// stopped backend, their calls time out, and the backend may apply them when it continues (SIGCONT), the
+// first one applied winning the tick.
 const (
 	checkedTicks = 5
 	// stallLead: the backend stops this long before each stalled tick, so every claim of the tick, however

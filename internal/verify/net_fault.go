@@ -99,11 +99,15 @@ func (m nemesis) netFault(kind string, index int, rng *rand.Rand, f *Record) err
 	return nil
 }
 
-// netExcuse returns why tick claims may not have run because of a network fault, or "": a claim of a
-// node under a network fault (or within reconnect after it) that failed or never returned may have been
-// applied by the backend without its claimer learning it.
+// netExcuse returns why tick claims may not have run because of a network fault, or "": a node's last
+// claim of the tick failed or never returned while the node's links were faulted (or within reconnect
+// after), so one of its claims may have been applied by the backend without its node learning it. The
+// engine re-sends a claim whose call failed until 100 ms before the entry's next tick (it settles it): its
+// last claim is the one settling ended with, made as that deadline neared, so the excuse only covers a
+// link still down (cut, or delayed past the call's bound) then. A failed claim whose re-send was answered
+// excuses nothing: its node learned the fence (a tick it won runs; one another node holds is that node's).
 func netExcuse(h *history, claims []*claim) string {
-	for _, c := range claims {
+	for _, c := range lastClaims(claims) {
 		if c.ret != nil && c.ret.Result != resultError {
 			continue
 		}
@@ -118,4 +122,25 @@ func netExcuse(h *history, claims []*claim) string {
 		}
 	}
 	return ""
+}
+
+// lastClaims returns the last claim of each process among claims (the claims of one tick): its claim
+// with the highest claim number (Op).
+func lastClaims(claims []*claim) []*claim {
+	last := map[string]*claim{}
+	var procs []string
+	for _, c := range claims {
+		latest, ok := last[c.invoke.Proc]
+		if !ok {
+			procs = append(procs, c.invoke.Proc)
+		}
+		if !ok || c.invoke.Op > latest.invoke.Op {
+			last[c.invoke.Proc] = c
+		}
+	}
+	result := make([]*claim, len(procs))
+	for i, proc := range procs {
+		result[i] = last[proc]
+	}
+	return result
 }

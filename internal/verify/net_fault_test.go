@@ -35,6 +35,49 @@ func TestNetExcuseOnlyFailedClaimsOfTheFaultedNode(t *testing.T) {
 	}
 }
 
+// With settling, a node's claims of a tick are its first claim and the re-sends of a failed one: only the
+// last (highest Op) may excuse the tick, when it failed under the node's network fault.
+func TestNetExcuseOnlyTheLastClaimOfANode(t *testing.T) {
+	s := int64(time.Second)
+	n1, n2 := "n1.0", "n2.0"
+	delay := Record{Kind: kindFault, Proc: faultNetDelay, Service: n1, Mono: 10 * s, EndMono: 12 * s}
+	h := &history{faults: []Record{delay}}
+	type sent struct {
+		proc   string
+		op     int64
+		at     int64
+		result string // "": no return
+	}
+	failed, excused := resultError, faultNetDelay+": claim failed (it may have won)"
+	cases := []struct {
+		name  string
+		sends []sent
+		want  string
+	}{
+		{"failed, re-sent and answered won", []sent{{n1, 1, 11 * s, failed}, {n1, 2, 11*s + s/5, resultWon}}, ""},
+		{"failed, re-sent and answered held", []sent{{n1, 1, 11 * s, failed}, {n1, 2, 11*s + s/5, resultHeld}}, ""},
+		{"failed, every re-send failed", []sent{{n1, 1, 11 * s, failed}, {n1, 2, 11*s + 4*s/5, failed}}, excused},
+		{"failed, the re-send never returned", []sent{{n1, 1, 11 * s, failed}, {n1, 2, 11*s + s/5, ""}}, excused},
+		{"the last listed first", []sent{{n1, 2, 11*s + s/5, failed}, {n1, 1, 11 * s, resultHeld}}, excused},
+		{"another node answered", []sent{{n1, 1, 11 * s, failed}, {n2, 1, 11 * s, resultWon}}, excused},
+		{"the last re-send failed long after", []sent{{n1, 1, 11 * s, failed}, {n1, 2, 20 * s, failed}}, ""},
+	}
+	for _, c := range cases {
+		var claims []*claim
+		for _, send := range c.sends {
+			invoke := Record{Kind: kindInvoke, Proc: send.proc, Op: send.op, Mono: send.at}
+			claims = append(claims, &claim{invoke: invoke})
+			if send.result != "" {
+				claims[len(claims)-1].ret = &Record{Kind: kindReturn, Proc: send.proc, Op: send.op, Mono: send.at + s/10,
+					Result: send.result}
+			}
+		}
+		if got := netExcuse(h, claims); got != c.want {
+			t.Errorf("%s: excuse %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
 func TestClockExcuseALaterTickWonFirstByANodeAhead(t *testing.T) {
 	s := int64(time.Second)
 	key := tickKey{service: "svc", tick: 100 * s}

@@ -1,14 +1,14 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test bench verify build vet redis-server etcd-server chromium status-screenshot
+.PHONY: test bench verify build vet redis-server etcd-server chromium strace status-screenshot
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
 # binaries and the tests against a real redis-server included; it installs redis-server when missing
 # and never skips those tests; likewise etcd (etcd-server and etcdctl) for the tests against real etcd members,
-# and chromium for the status page's test in a real browser.
-test: vet redis-server etcd-server chromium
-	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 HADE_REQUIRE_CHROMIUM=1 $(GO) test -race -count=1 -timeout 20m ./...
+# chromium for the status page's test in a real browser, and strace for a fault injected into a local claim.
+test: vet redis-server etcd-server chromium strace
+	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 HADE_REQUIRE_CHROMIUM=1 HADE_REQUIRE_STRACE=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 # bench is the quick measurement (about 2 minutes): the micro-benchmarks, then short load runs with
 # hadeload (steady, and with a node killed mid-run), then hade beside robfig/cron bare (hadeload compare,
@@ -69,6 +69,17 @@ chromium:
 	fi
 	@command -v chromium >/dev/null || { echo "chromium is required by make test and could not be installed"; exit 1; }
 	@chromium --version
+
+# strace (to inject a failed write into the local backend's claim in an end-to-end test) comes from the
+# distribution's packages, as redis-server.
+strace:
+	@if ! command -v strace >/dev/null; then \
+		echo "installing strace from the distribution's packages"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq strace >/dev/null; \
+	fi
+	@command -v strace >/dev/null || { echo "strace is required by make test and could not be installed"; exit 1; }
+	@strace -V | head -1
 
 # status-screenshot retakes docs/status-page.png, the screenshot of the status page shown in the README.
 status-screenshot: chromium

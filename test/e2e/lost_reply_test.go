@@ -414,16 +414,24 @@ func TestLocalClaimFailedAfterItsWriteIsSettled(t *testing.T) {
 	checkRecorded(t, base, nil, ticks, runs, true)
 }
 
-// requireStrace returns the path of strace, or skips t when strace is missing or cannot trace here
-// (ptrace refused).
+// requireStraceEnv, set to 1 by make test, makes a missing strace, or one that cannot trace here, fail the
+// test rather than skip it.
+const requireStraceEnv = "HADE_REQUIRE_STRACE"
+
+// requireStrace returns the path of strace; when strace is missing or cannot trace here (ptrace refused)
+// it fails t under HADE_REQUIRE_STRACE=1 and skips it otherwise.
 func requireStrace(t *testing.T) string {
 	t.Helper()
+	missing := t.Skipf
+	if os.Getenv(requireStraceEnv) == "1" {
+		missing = t.Fatalf
+	}
 	strace, err := exec.LookPath("strace")
 	if err != nil {
-		t.Skip("strace is not on the PATH: it injects the failed truncate")
+		missing("strace is not on the PATH (make test installs it): it injects the failed truncate")
 	}
 	if out, err := exec.Command(strace, "-f", "-qq", "-o", os.DevNull, "true").CombinedOutput(); err != nil {
-		t.Skipf("strace cannot trace here (%v): %s", err, out)
+		missing("strace cannot trace here (%v): %s", err, out)
 	}
 	return strace
 }

@@ -266,7 +266,8 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 
 // claim claims tick through the claims context, with a hold window of ±catchUp around it when catchUp is
 // set, else ±hold time, with the run lease when withLease; outcome is empty when this process won it.
-// A claim whose reply was lost is settled first (claimTick); attrs then say so.
+// A claim whose reply was lost is settled first (claimTick); attrs then say so; the run lease of one that
+// stayed unsettled is released (releaseUnsettled).
 func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withLease bool) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
 	hold := j.spec.HoldTime
@@ -279,6 +280,9 @@ func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withL
 		claim.RunLease = leaseTTL
 	}
 	claimed, err, settling := j.claimTick(state, claim)
+	if withLease && mayHaveApplied(err, state.claims) {
+		j.releaseUnsettled(state, claim)
+	}
 	state.claimed(j.spec.Name, claimResult(err, state.claims.Err(), claimed.Holder == env.AppID))
 	outcome, attrs = claimOutcome(state, claimed, err)
 	return claimed, outcome, append(attrs, settling.attrs()...)

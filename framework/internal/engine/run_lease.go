@@ -95,10 +95,24 @@ func (j *job) releaseLease(state *running) {
 	held.mu.Lock()
 	held.lost = true
 	held.mu.Unlock()
-	// no deadline of its own: each backend bounds the call (Redis, etcd: their request timeout; local: its lock wait)
+	// no deadline of its own: each backend bounds the call (Redis: its request timeout; etcd: re-sends within
+	// 5 s; local: its lock wait)
 	if err := state.env.Backend.ReleaseRun(context.Background(), held.lease); err != nil {
 		j.entryLogger(state.env).Warn("cron run lease", "tick", held.lease.Tick.Format(time.RFC3339),
 			"error", "release: "+err.Error(), "expires_in", leaseTTL.String())
+	}
+}
+
+// releaseUnsettled releases the run lease claim may have taken: its call failed and its re-sends did not
+// learn the answer before the entry's next tick (claimTick), so this process does not run the tick. Had the
+// claim been applied (its reply lost, e.g. in an etcd election), its lease would skip the service's next
+// ticks on every process until it expired, leaseTTL after the claim. The release does nothing when the
+// claim was not applied or another run holds the lease; a failure is logged as releaseLease's is.
+func (j *job) releaseUnsettled(state *running, claim contract.Claim) {
+	lease := contract.RunLease{Service: claim.Service, Holder: claim.AppID, Tick: claim.Tick}
+	if err := state.env.Backend.ReleaseRun(context.Background(), lease); err != nil {
+		j.entryLogger(state.env).Warn("cron run lease", "tick", claim.Tick.Format(time.RFC3339),
+			"error", "release after a claim whose answer is unknown: "+err.Error(), "expires_in", leaseTTL.String())
 	}
 }
 

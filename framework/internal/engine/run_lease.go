@@ -103,19 +103,6 @@ func (j *job) releaseLease(state *running) {
 	}
 }
 
-// releaseUnsettled releases the run lease claim may have taken: its call failed and its re-sends did not
-// learn the answer before the entry's next tick (claimTick), so this process does not run the tick. Had the
-// claim been applied (its reply lost, e.g. in an etcd election), its lease would skip the service's next
-// ticks on every process until it expired, leaseTTL after the claim. The release does nothing when the
-// claim was not applied or another run holds the lease; a failure is logged as releaseLease's is.
-func (j *job) releaseUnsettled(state *running, claim contract.Claim) {
-	lease := contract.RunLease{Service: claim.Service, Holder: claim.AppID, Tick: claim.Tick}
-	if err := state.env.Backend.ReleaseRun(context.Background(), lease); err != nil {
-		j.entryLogger(state.env).Warn("cron run lease", "tick", claim.Tick.Format(time.RFC3339),
-			"error", "release after a claim whose answer is unknown: "+err.Error(), "expires_in", leaseTTL.String())
-	}
-}
-
 // leaseContext is a run's context under a run lease: Err checks the lease's deadline itself, so a run
 // resumed after a stall past its lease sees its context ended before it does anything, without waiting
 // for the timer to fire.

@@ -60,3 +60,30 @@ func TestUnsettledClaimReleasesItsRunLease(t *testing.T) {
 		}
 	}
 }
+
+// One caller at a time releases an entry's unsettled leases, in order, dropping those claimed leaseTTL
+// ago; once none is left the next caller may start again.
+func TestUnsettledLeasesOneReleaserInOrder(t *testing.T) {
+	var u unsettledLeases
+	now := time.Now()
+	old := contract.RunLease{Service: "svc", Holder: "a", Tick: now.Add(-leaseTTL)}
+	recent := contract.RunLease{Service: "svc", Holder: "a", Tick: now.Add(-time.Second)}
+	if u.start() {
+		t.Fatal("start with nothing pending = true, want false")
+	}
+	u.add(old, now.Add(-leaseTTL))
+	u.add(recent, now.Add(-time.Second))
+	if !u.start() || u.start() {
+		t.Fatal("start twice = not true then false: want one releaser")
+	}
+	if got, ok := u.next(now); !ok || got.lease != recent {
+		t.Fatalf("next = %+v, %v; want the recent lease, the old one dropped", got, ok)
+	}
+	if _, ok := u.next(now); ok {
+		t.Fatal("next after the last = ok, want none left")
+	}
+	u.add(recent, now)
+	if !u.start() {
+		t.Fatal("start after the releaser stopped, with a lease pending = false, want true")
+	}
+}

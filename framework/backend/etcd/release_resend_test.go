@@ -29,11 +29,13 @@ func TestEtcdReleaseAtALeaderKillLandsAfterTheElection(t *testing.T) {
 	}
 	cluster.Members[leader].Kill()
 	killed := time.Now()
-	if err := holder.ReleaseRun(context.Background(), contract.RunLease{Service: "svc", Holder: "a", Tick: tick}); err != nil {
+	lease := contract.RunLease{Service: "svc", Holder: "a", Tick: tick}
+	if err := holder.ReleaseRun(context.Background(), lease); err != nil {
 		t.Fatalf("release at the leader's kill: %v; want it sent again until the cluster has a leader", err)
 	}
 	released := time.Since(killed)
-	if got := leaseClaim(t, other, "svc", "b", tick.Add(time.Second), time.Minute); got.Holder != "b" || got.Busy.Holder != "" {
+	got := leaseClaim(t, other, "svc", "b", tick.Add(time.Second), time.Minute)
+	if got.Holder != "b" || got.Busy.Holder != "" {
 		t.Fatalf("claim of the next tick after the release = %+v; want won by b with the lease", got)
 	}
 	t.Logf("the release landed %s after the kill of leader m%d", released.Round(time.Millisecond), leader)

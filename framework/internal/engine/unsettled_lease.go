@@ -64,7 +64,8 @@ func (u *unsettledLeases) next(now time.Time) (unsettled unsettledLease, ok bool
 
 // releaseUnsettled releases the entry's pending unsettled leases, unless another handler of the entry is
 // releasing them: each release is bounded by the lease's end (its claim's send plus leaseTTL), besides the
-// backend's own bound; a failure is logged as releaseLease's is.
+// backend's own bound. A failure is logged at DEBUG: the tick's line already says the claim failed, which
+// most often (the backend down) took no lease, and a lease it took ends by itself.
 func (j *job) releaseUnsettled(state *running) {
 	if !j.unsettled.start() {
 		return
@@ -78,7 +79,7 @@ func (j *job) releaseUnsettled(state *running) {
 		err := state.env.Backend.ReleaseRun(ctx, unsettled.lease)
 		cancel()
 		if err != nil {
-			j.entryLogger(state.env).Warn("cron run lease", "tick", unsettled.lease.Tick.Format(time.RFC3339),
+			j.entryLogger(state.env).Debug("cron run lease", "tick", unsettled.lease.Tick.Format(time.RFC3339),
 				"error", "release after a claim whose answer is unknown: "+err.Error())
 		}
 	}

@@ -31,7 +31,7 @@ func (r etcdRequests) minus(other etcdRequests) etcdRequests {
 }
 
 // etcdEvents are the events of a run against the etcd cluster hadeload started: request counters around
-// the window (from the members' /metrics) and the leader's kill.
+// the window (from the members' /metrics) and the kill of a member.
 func (r *loadRun) etcdEvents() []event {
 	r.requests = nil
 	if r.cluster == nil {
@@ -52,19 +52,8 @@ func (r *loadRun) etcdEvents() []event {
 			return nil
 		}})
 	}
-	if r.options.killLeaderAt > 0 {
-		events = append(events, event{at: r.windowStart.Add(r.options.killLeaderAt), do: func() error {
-			leader := r.cluster.Leader()
-			if leader < 0 {
-				return fmt.Errorf("no etcd leader to kill")
-			}
-			r.disruption = fmt.Sprintf("etcd leader (member %d of 3) killed with SIGKILL", leader)
-			r.disruptionStart = time.Now()
-			before = before.minus(r.memberRequests(leader)) // its counters go with it
-			r.cluster.Members[leader].Kill()
-			r.disruptionEnd = r.disruptionStart
-			return nil
-		}})
+	if r.options.killMemberAt > 0 {
+		events = append(events, r.killMemberEvent(&before))
 	}
 	return events
 }

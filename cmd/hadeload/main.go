@@ -1,7 +1,7 @@
 // Command hadeload measures hade's distributed cron under load: `hadeload run` starts N node processes of a
 // small bench app, each registering M distributed every-second jobs with instant bodies, against one
 // backend (a local folder, a redis-server it starts, a Redis it is pointed at, or a 3-member etcd cluster it
-// starts), runs them for a while, optionally kills a node, restarts Redis or kills etcd's leader, and prints
+// starts), runs them for a while, optionally kills a node, restarts Redis or kills an etcd member, and prints
 // one table: expected, executed, doubled and missed ticks, start lateness, CPU and memory per node, and
 // Redis commands or etcd requests (by method) per executed tick.
 //

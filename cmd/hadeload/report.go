@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -15,19 +17,25 @@ type phase struct {
 	from, to int64
 }
 
-// phases cuts the window around the disruption: ticks up to 1s before it ("before"), ticks until 2s
-// after it ended ("around"), the rest ("after"); without a disruption the window is one phase.
+// defaultGrace is how long after a disruption ended its ticks count as "around" it, unless the
+// disruption sets loadRun.grace.
+const defaultGrace = 2 * time.Second
+
+// phases cuts the window around the disruption: ticks up to 1s before it ("before"), ticks until the
+// grace (loadRun.grace, else defaultGrace) after it ended ("around"), the rest ("after": the first tick
+// after end+grace on); without a disruption the window is one phase.
 func (r *loadRun) phases() []phase {
 	first, last := r.windowStart.Unix(), r.windowEnd.Unix()-1
 	if r.disruption == "" {
 		return []phase{{"all nodes up", first, last}}
 	}
+	grace := cmp.Or(r.grace, defaultGrace)
 	aroundFrom := r.disruptionStart.Add(-time.Second).Unix() + 1 // first tick later than 1s before it
-	aroundTo := r.disruptionEnd.Add(2 * time.Second).Unix()      // last tick at most 2s after it ended
+	aroundTo := r.disruptionEnd.Add(grace).Unix()                // last tick at most grace after it ended
 	return []phase{
 		{"before", first, aroundFrom - 1},
 		{"around: " + r.disruption, aroundFrom, aroundTo},
-		{"after", aroundTo + 1, last},
+		{fmt.Sprintf("after (from end+%s)", grace), aroundTo + 1, last},
 	}
 }
 
@@ -42,9 +50,10 @@ type phaseResult struct {
 	phase                     phase
 	expected, executed        int
 	doubled, missed           int
-	wonNotRun                 int     // job ticks a node won and did not run (a subset of missed)
-	p50, p99, max             float64 // start lateness of executed runs, ms
-	firstTickWithAllJobsRunAt int64   // for the disruption row: the first tick whose every job ran
+	wonNotRun                 int           // job ticks a node won and did not run (a subset of missed)
+	missedAt                  map[int64]int // missed job ticks by tick (Unix seconds)
+	p50, p99, max             float64       // start lateness of executed runs, ms
+	firstTickWithAllJobsRunAt int64         // for the disruption row: the first tick whose every job ran
 }
 
 // analyze counts the ok runs per job tick and measures lateness per phase.
@@ -65,7 +74,7 @@ func (r *loadRun) analyze() []phaseResult {
 	}
 	var results []phaseResult
 	for _, p := range r.phases() {
-		result := phaseResult{phase: p, firstTickWithAllJobsRunAt: -1}
+		result := phaseResult{phase: p, firstTickWithAllJobsRunAt: -1, missedAt: map[int64]int{}}
 		var late []float64
 		for tick := p.from; tick <= p.to; tick++ {
 			all := true
@@ -78,6 +87,7 @@ func (r *loadRun) analyze() []phaseResult {
 				switch {
 				case count == 0:
 					result.missed++
+					result.missedAt[tick]++
 					all = false
 				case count > 1:
 					result.doubled++
@@ -134,6 +144,7 @@ func (r *loadRun) report(out io.Writer) error {
 			fmt.Fprintf(out, "; the first tick after it whose every job ran: %s (%s after it ended)", first.Format(time.TimeOnly), first.Sub(r.disruptionEnd).Round(time.Millisecond))
 		}
 		fmt.Fprintln(out)
+		reportAfter(out, results[2])
 	}
 
 	fmt.Fprintln(out)
@@ -171,4 +182,19 @@ func (r *loadRun) report(out io.Writer) error {
 			r.commands, float64(r.commands)/float64(executed), float64(r.commands)/float64(o.nodes)/o.duration.Seconds())
 	}
 	return nil
+}
+
+// reportAfter writes the line of the ticks after the disruption's grace (the "after" phase): how many job
+// ticks were missed and doubled, and the missed ones by tick.
+func reportAfter(out io.Writer, after phaseResult) {
+	from := time.Unix(after.phase.from, 0).Format(time.TimeOnly)
+	fmt.Fprintf(out, "%s, ticks %s on: missed %d, doubled %d", after.phase.name, from, after.missed, after.doubled)
+	if after.missed > 0 {
+		var byTick []string
+		for _, tick := range slices.Sorted(maps.Keys(after.missedAt)) {
+			byTick = append(byTick, fmt.Sprintf("%s %d", time.Unix(tick, 0).Format(time.TimeOnly), after.missedAt[tick]))
+		}
+		fmt.Fprintf(out, " (missed by tick: %s)", strings.Join(byTick, ", "))
+	}
+	fmt.Fprintln(out)
 }

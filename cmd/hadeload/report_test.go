@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,20 @@ func TestAnalyzeCountsDoubledAndMissedPerPhase(t *testing.T) {
 	if results[0].missed != 1 || results[1].missed != 0 || results[1].firstTickWithAllJobsRunAt != 106 {
 		t.Fatalf("before missed %d, around missed %d, first complete tick after %d; want 1, 0, 106",
 			results[0].missed, results[1].missed, results[1].firstTickWithAllJobsRunAt)
+	}
+
+	// an etcd member's kill at 104.5 has a grace of 3 s: "after" starts at 108, the first tick from 107.5 on
+	r.grace, r.disruptionEnd = etcdKillGrace, r.disruptionStart
+	node0.runs = slices.DeleteFunc(node0.runs, func(run runRecord) bool { return run.tick == 108 && run.service == jobName(0) })
+	results = r.analyze()
+	if after := results[2]; after.phase.from != 108 || after.missed != 1 || after.missedAt[108] != 1 {
+		t.Fatalf("after from %d, missed %d (%v); want from 108, tick 108 missed once", after.phase.from, after.missed, after.missedAt)
+	}
+	var out strings.Builder
+	reportAfter(&out, results[2])
+	if want := "after (from end+3s), ticks " + time.Unix(108, 0).Format(time.TimeOnly) + " on: missed 1, doubled 0 (missed by tick: " +
+		time.Unix(108, 0).Format(time.TimeOnly) + " 1)\n"; out.String() != want {
+		t.Fatalf("reportAfter wrote %q, want %q", out.String(), want)
 	}
 }
 

@@ -31,7 +31,9 @@ type loadOptions struct {
 	rollingPause   time.Duration
 	restartRedisAt time.Duration
 	redisDown      time.Duration
-	killLeaderAt   time.Duration
+	killLeaderAt   time.Duration // -kill-etcd-leader-at: killMemberAt with killMember "leader"
+	killMemberAt   time.Duration
+	killMember     string // "leader", "follower" or a member's index
 	etcdCompaction string
 	keep           bool
 }
@@ -47,7 +49,9 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis, etcd (a 3-member cluster it starts) or local")
 	flags.StringVar(&o.backend, "distributed", "redis", "the same as -backend")
 	flags.StringVar(&o.etcdCompaction, "etcd-compaction", "", "with -backend etcd: the members' periodic --auto-compaction-retention, e.g. 1m (default: none)")
-	flags.DurationVar(&o.killLeaderAt, "kill-etcd-leader-at", 0, "with -backend etcd: kill -9 the cluster's leader this long into the window (0: never)")
+	flags.DurationVar(&o.killLeaderAt, "kill-etcd-leader-at", 0, "with -backend etcd: kill -9 the cluster's leader this long into the window (0: never); the same as -kill-etcd-member-at with -kill-etcd-member leader")
+	flags.DurationVar(&o.killMemberAt, "kill-etcd-member-at", 0, "with -backend etcd: kill -9 the member -kill-etcd-member this long into the window (0: never)")
+	flags.StringVar(&o.killMember, "kill-etcd-member", "leader", "with -kill-etcd-member-at: the member to kill: leader, follower (the first member that does not lead) or its index, 0 to 2")
 	flags.StringVar(&o.redisURL, "redis-url", "", "with -backend redis: use this Redis instead of starting a redis-server")
 	flags.DurationVar(&o.killAt, "kill-at", 0, "kill -9 node 0 this long into the window (0: never)")
 	flags.DurationVar(&o.termAt, "term-at", 0, "SIGTERM node 0 this long into the window and wait for it to exit (0: never)")
@@ -59,6 +63,9 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	if err := flags.Parse(args); err != nil {
 		return o, err
 	}
+	if err := o.checkMemberKill(); err != nil {
+		return o, err
+	}
 	switch {
 	case o.nodes < 1 || o.jobs < 1:
 		return o, errors.New("-nodes and -jobs must be at least 1")
@@ -68,10 +75,8 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 		return o, fmt.Errorf("-duration %s: want whole seconds, at least 5s", o.duration)
 	case o.backend != "redis" && o.backend != "local" && o.backend != "etcd":
 		return o, fmt.Errorf("-backend %q: want redis, etcd or local", o.backend)
-	case o.killLeaderAt != 0 && (o.backend != "etcd" || o.killLeaderAt >= o.duration-2*time.Second):
-		return o, errors.New("-kill-etcd-leader-at needs -backend etcd and a time at least 2s before the end of the window")
 	case disruptions(o) > 1:
-		return o, errors.New("-kill-at, -term-at, -rolling-restart-at and -restart-redis-at: choose one")
+		return o, errors.New("-kill-at, -term-at, -rolling-restart-at, -restart-redis-at and -kill-etcd-member-at: choose one")
 	case o.killAt != 0 && (o.nodes < 2 || o.killAt >= o.duration-2*time.Second):
 		return o, errors.New("-kill-at needs at least 2 nodes and a time at least 2s before the end of the window")
 	case o.termAt != 0 && (o.nodes < 2 || o.termAt >= o.duration-2*time.Second):
@@ -89,7 +94,7 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 // disruptions counts the disruptions o asks for.
 func disruptions(o loadOptions) int {
 	n := 0
-	for _, at := range []time.Duration{o.killAt, o.termAt, o.rollingAt, o.restartRedisAt, o.killLeaderAt} {
+	for _, at := range []time.Duration{o.killAt, o.termAt, o.rollingAt, o.restartRedisAt, o.killMemberAt} {
 		if at != 0 {
 			n++
 		}
@@ -200,7 +205,8 @@ type loadRun struct {
 	// last node up again), or Redis was down (from stop to answering again).
 	disruptionStart, disruptionEnd time.Time
 	disruption                     string
-	commands                       int64 // Redis commands over the window, -1 without Redis
+	grace                          time.Duration // ticks up to this long after the disruption are "around" it (0: defaultGrace)
+	commands                       int64         // Redis commands over the window, -1 without Redis
 	cluster                        *etcdserver.Cluster
 	requests                       etcdRequests // etcd requests over the window by method, nil without etcd
 	dbSizes                        []string

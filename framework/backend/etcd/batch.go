@@ -184,12 +184,21 @@ func (e *etcdBackend) sendChunk(chunk []*etcdRequest) (retries []*etcdRequest) {
 		err = fmt.Errorf("%w%s", err, e.connectionError(err))
 	}
 	e.noteOutcome(err)
+	return e.answerChunk(chunk, now, answers, err)
+}
+
+// answerChunk answers each request of chunk, sent at now, with its answer in answers or the request's
+// error err, and returns the claims to send again. A release that failed is answered err at once:
+// ReleaseRun sends it again (sendRelease).
+func (e *etcdBackend) answerChunk(chunk []*etcdRequest, now time.Time, answers []*pb.ResponseOp, err error) (retries []*etcdRequest) {
 	for i, request := range chunk {
 		switch {
-		case err != nil && etcdRetryable(err) && request.Retry(err, clock.Now()):
-			retries = append(retries, request)
 		case err != nil && !etcdRetryable(err):
 			request.Fail(fmt.Errorf("%w (not sent again: the cluster refused it)", err))
+		case err != nil && request.Payload.kind == releaseEntry:
+			request.Fail(err)
+		case err != nil && request.Retry(err, clock.Now()):
+			retries = append(retries, request)
 		case err != nil:
 			request.Fail(request.LastError(""))
 		default:

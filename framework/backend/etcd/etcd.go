@@ -103,8 +103,11 @@ func newEtcd(config Config) (*etcdBackend, error) {
 }
 
 // clientDefaults sets client's Logger to logger, and its DialTimeout (DefaultDialTimeout), keep-alive
-// (the dial timeout: a member that stops answering is left within it) and MaxUnaryRetries (1: the claim
-// path re-sends by itself, within the hold window) when they are zero.
+// and MaxUnaryRetries (1: the claim path re-sends by itself, within the hold window) when they are zero.
+// The keep-alive is the dial timeout, but gRPC pings at most every 10 s: a member killed on a live host
+// has its connections reset at once and the client's round-robin balancer leaves it, while one that stops
+// answering with its connections open (SIGSTOP, a host or network gone silent) keeps getting a third of
+// the requests, each failing at the request timeout, until a ping goes unanswered: about 12 s.
 func clientDefaults(client *clientv3.Config, logger *zap.Logger) {
 	client.Logger, client.LogConfig = logger, nil
 	client.DialTimeout = cmp.Or(client.DialTimeout, DefaultDialTimeout)

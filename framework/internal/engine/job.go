@@ -67,6 +67,7 @@ type job struct {
 	scheduler *Scheduler
 	running   atomic.Bool
 	lease     atomic.Pointer[heldLease] // the run lease of the entry's run in progress, if it holds one
+	unsettled unsettledLeases           // the run leases its claims may have taken unknown to it
 
 	loggerOnce sync.Once
 	logger     *slog.Logger // env.Logger with the entry's constant attributes, encoded once
@@ -135,13 +136,16 @@ func (j *job) Run() {
 // handle handles tick: it skips it if the scheduler is stopping or this entry's previous run is still
 // going; unless mode is a run request it claims it (distributed entries) and skips it while the job is
 // paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
-// (or the skip) is one log line and one record. It returns the last attempt's outcome and error.
+// (or the skip) is one log line and one record; after the line of a tick not run, the run leases its
+// unsettled claims may have taken are released (releaseUnsettled). It returns the last attempt's outcome
+// and error.
 func (j *job) handle(state *running, tick, started time.Time, mode runMode) (outcome, errText string) {
 	run := state.begin(j, tick) // nil once Stop has started
 	defer func() { state.end(run, outcome) }()
 	outcome, attrs := j.admit(state, run, tick, mode)
 	if outcome != "" {
 		state.settled(j.report(state, tick, 1, outcome, started, time.Time{}, attrs))
+		j.releaseUnsettled(state)
 		return outcome, errorText(attrs)
 	}
 	defer j.release(state, run)
@@ -266,7 +270,8 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 
 // claim claims tick through the claims context, with a hold window of ±catchUp around it when catchUp is
 // set, else ±hold time, with the run lease when withLease; outcome is empty when this process won it.
-// A claim whose reply was lost is settled first (claimTick); attrs then say so.
+// A claim whose reply was lost is settled first (claimTick); attrs then say so; the run lease of one that
+// stayed unsettled is left to releaseUnsettled.
 func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withLease bool) (claimed contract.Claimed, outcome string, attrs []slog.Attr) {
 	env := state.env
 	hold := j.spec.HoldTime
@@ -278,7 +283,11 @@ func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withL
 	if withLease {
 		claim.RunLease = leaseTTL
 	}
+	sent := time.Now()
 	claimed, err, settling := j.claimTick(state, claim)
+	if withLease && mayHaveApplied(err, state.claims) {
+		j.unsettled.add(contract.RunLease{Service: claim.Service, Holder: claim.AppID, Tick: tick}, sent)
+	}
 	state.claimed(j.spec.Name, claimResult(err, state.claims.Err(), claimed.Holder == env.AppID))
 	outcome, attrs = claimOutcome(state, claimed, err)
 	return claimed, outcome, append(attrs, settling.attrs()...)

@@ -95,7 +95,8 @@ func (j *job) releaseLease(state *running) {
 	held.mu.Lock()
 	held.lost = true
 	held.mu.Unlock()
-	// no deadline of its own: each backend bounds the call (Redis, etcd: their request timeout; local: its lock wait)
+	// no deadline of its own: each backend bounds the call (Redis: its request timeout; etcd: re-sends within
+	// 5 s; local: its lock wait)
 	if err := state.env.Backend.ReleaseRun(context.Background(), held.lease); err != nil {
 		j.entryLogger(state.env).Warn("cron run lease", "tick", held.lease.Tick.Format(time.RFC3339),
 			"error", "release: "+err.Error(), "expires_in", leaseTTL.String())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // A release of a run lease whose request failed is sent again: a lease nobody releases blocks the
@@ -42,7 +43,7 @@ func (e *etcdBackend) sendRelease(ctx context.Context, lease contract.RunLease) 
 		if !releaseResendable(reply.Err) || time.Now().Add(etcdReleasePause).After(until) {
 			return fmt.Errorf("%w (sends: %d, the last at most %s after the first)", err, sends, etcdReleaseWindow)
 		}
-		if !sleepContext(ctx, etcdReleasePause) {
+		if !clock.Sleep(ctx, etcdReleasePause) {
 			return fmt.Errorf("%w (sends: %d; not sent again: %w)", err, sends, ctx.Err())
 		}
 	}
@@ -53,16 +54,4 @@ func (e *etcdBackend) sendRelease(ctx context.Context, lease contract.RunLease) 
 // permission, a malformed request) nor a closed backend. nil (an answer) is not re-sent.
 func releaseResendable(err error) bool {
 	return err != nil && etcdRetryable(err) && !errors.Is(err, claimqueue.ErrClosed)
-}
-
-// sleepContext waits d; it returns false when ctx ends first.
-func sleepContext(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // A claim whose call failed may have been applied (a timeout, a connection cut after the request was
@@ -47,7 +48,7 @@ func (j *job) claimTick(state *running, claim contract.Claim) (contract.Claimed,
 	deadline := j.settleDeadline(claim)
 	s := settled{firstErr: err}
 	for time.Now().Add(settlePause).Before(deadline) {
-		if !sleepCtx(state.claims, settlePause) {
+		if !clock.Sleep(state.claims, settlePause) {
 			break
 		}
 		s.resends++
@@ -79,16 +80,4 @@ func mayHaveApplied(err error, claims context.Context) bool {
 		return false
 	}
 	return true
-}
-
-// sleepCtx waits d; it returns false when ctx ends first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

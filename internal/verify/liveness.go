@@ -77,6 +77,9 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 	if cause := netExcuse(h, claims); cause != "" {
 		return cause
 	}
+	if cause := pauseExcuse(h, claims); cause != "" {
+		return cause
+	}
 	for _, f := range h.faultsDuring(tick-hold-reconnect.Nanoseconds(), tick+hold) {
 		if backendFault(f.Proc) {
 			return "backend fault: " + f.Proc
@@ -116,6 +119,29 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 	}
 	if len(claims) > 0 && late == len(claims) {
 		return "every claim sent after the window closed"
+	}
+	return ""
+}
+
+// pauseExcuse returns why tick claims may not have run because a claimer was paused mid-claim, or "": a
+// node's last claim of the tick failed or never returned while a node-pause (SIGSTOP) of that node lasted,
+// so it may have been applied without its node learning it in time. The node settles a failed claim by
+// re-sending it until 100 ms before the next tick; a pause that outlasts that leaves the tick won by a
+// process that cannot run it, and the others, told it is held, rightly do not.
+func pauseExcuse(h *history, claims []*claim) string {
+	for _, c := range lastClaims(claims) {
+		if c.ret != nil && c.ret.Result != resultError {
+			continue
+		}
+		end := int64(1<<63 - 1)
+		if c.ret != nil {
+			end = c.ret.Mono
+		}
+		for _, f := range h.faultsDuring(c.invoke.Mono, end) {
+			if f.Proc == faultNodePause && f.Service == c.invoke.Proc {
+				return "node-pause: claimer paused mid-claim (it may have won)"
+			}
+		}
 	}
 	return ""
 }

@@ -120,3 +120,36 @@ func TestBackendFaultExcusesOnlyBackendKinds(t *testing.T) {
 		}
 	}
 }
+
+// A node's last claim of a tick that failed, or never returned, while that node was paused may have been
+// applied: the tick is excused. One answered, one of another node, or one outside the pause is not.
+func TestPauseExcuseOnlyAFailedLastClaimOfThePausedNode(t *testing.T) {
+	s := int64(time.Second)
+	pause := Record{Kind: kindFault, Proc: faultNodePause, Service: "n1.0", Mono: 10 * s, EndMono: 12 * s}
+	h := &history{faults: []Record{pause}}
+	claimAt := func(proc string, at, returned int64, result string) []*claim {
+		c := &claim{invoke: Record{Kind: kindInvoke, Proc: proc, Mono: at}}
+		if result != "" {
+			c.ret = &Record{Kind: kindReturn, Proc: proc, Mono: returned, Result: result}
+		}
+		return []*claim{c}
+	}
+	excused := "node-pause: claimer paused mid-claim (it may have won)"
+	cases := []struct {
+		name   string
+		claims []*claim
+		want   string
+	}{
+		{"sent before the pause, failed after it", claimAt("n1.0", 10*s-s/10, 12*s+s/10, resultError), excused},
+		{"sent, then paused, never returned", claimAt("n1.0", 11*s, 0, ""), excused},
+		{"answered after the pause", claimAt("n1.0", 10*s-s/10, 12*s+s/10, resultWon), ""},
+		{"another node's failed claim", claimAt("n2.0", 11*s, 11*s+s/10, resultError), ""},
+		{"failed before the pause", claimAt("n1.0", 5*s, 5*s+s/10, resultError), ""},
+		{"failed after the pause", claimAt("n1.0", 13*s, 13*s+s/10, resultError), ""},
+	}
+	for _, c := range cases {
+		if got := pauseExcuse(h, c.claims); got != c.want {
+			t.Errorf("%s: excuse %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -129,21 +129,8 @@ func excuse(h *history, o Options, key tickKey, claimerClock bool) string {
 // re-sending it until 100 ms before the next tick; a pause that outlasts that leaves the tick won by a
 // process that cannot run it, and the others, told it is held, rightly do not.
 func pauseExcuse(h *history, claims []*claim) string {
-	for _, c := range lastClaims(claims) {
-		if c.ret != nil && c.ret.Result != resultError {
-			continue
-		}
-		end := int64(1<<63 - 1)
-		if c.ret != nil {
-			end = c.ret.Mono
-		}
-		for _, f := range h.faultsDuring(c.invoke.Mono, end) {
-			if f.Proc == faultNodePause && f.Service == c.invoke.Proc {
-				return "node-pause: claimer paused mid-claim (it may have won)"
-			}
-		}
-	}
-	return ""
+	return unsettledExcuse(h, claims, 0, func(f Record) bool { return f.Proc == faultNodePause },
+		": claimer paused mid-claim (it may have won)")
 }
 
 // backendFault reports whether fault kind strikes the backend (a Redis server, an etcd member) rather than

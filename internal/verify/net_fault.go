@@ -107,6 +107,14 @@ func (m nemesis) netFault(kind string, index int, rng *rand.Rand, f *Record) err
 // link still down (cut, or delayed past the call's bound) then. A failed claim whose re-send was answered
 // excuses nothing: its node learned the fence (a tick it won runs; one another node holds is that node's).
 func netExcuse(h *history, claims []*claim) string {
+	return unsettledExcuse(h, claims, reconnect, func(f Record) bool { return strings.HasPrefix(f.Proc, "node-net-") },
+		": claim failed (it may have won)")
+}
+
+// unsettledExcuse returns the excuse of the first of claims that is its process's last claim of the tick and
+// failed or never returned while a fault of that process that isFault selects lasted (from lead before the
+// claim was sent): the fault's kind followed by cause; "" when there is none.
+func unsettledExcuse(h *history, claims []*claim, lead time.Duration, isFault func(Record) bool, cause string) string {
 	for _, c := range lastClaims(claims) {
 		if c.ret != nil && c.ret.Result != resultError {
 			continue
@@ -115,9 +123,9 @@ func netExcuse(h *history, claims []*claim) string {
 		if c.ret != nil {
 			end = c.ret.Mono
 		}
-		for _, f := range h.faultsDuring(c.invoke.Mono-reconnect.Nanoseconds(), end) {
-			if strings.HasPrefix(f.Proc, "node-net-") && f.Service == c.invoke.Proc {
-				return f.Proc + ": claim failed (it may have won)"
+		for _, f := range h.faultsDuring(c.invoke.Mono-lead.Nanoseconds(), end) {
+			if isFault(f) && f.Service == c.invoke.Proc {
+				return f.Proc + cause
 			}
 		}
 	}

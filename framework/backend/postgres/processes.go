@@ -1,0 +1,95 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// Heartbeat implements contract.ProcessRegistry.Heartbeat in one round trip (a pipeline of statements):
+// it stores record to expire ttl from now by the server's clock (replacing the record of its AppID),
+// deletes the expired records and the requests, takes and answers older than
+// contract.ControlRequestTTL, and reads the orders. It returns an error for an empty record.AppID or a
+// ttl under one second, ctx's error when ctx ends first, and an error naming postgres when it fails.
+func (p *pgBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
+	switch {
+	case record.AppID == "":
+		return contract.Orders{}, errors.New("process registry: heartbeat of a record without an AppID: the AppID is its key")
+	case ttl < time.Second:
+		return contract.Orders{}, fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	batch := &pgx.Batch{}
+	batch.Queue(p.sql.heartbeat, record.AppID, nonNil(record.Body), ttl.Microseconds())
+	batch.Queue(p.sql.expireProcesses)
+	batch.Queue(p.sql.expireControl, contract.ControlRequestTTL.Microseconds())
+	paused := batch.Queue(p.sql.paused)
+	requests := batch.Queue(p.sql.orders, contract.ControlRequestTTL.Microseconds())
+	var orders contract.Orders
+	paused.Query(func(rows pgx.Rows) error {
+		var err error
+		orders.Paused, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	requests.Query(func(rows pgx.Rows) error {
+		var err error
+		orders.Requests, err = pgx.CollectRows(rows, scanRequest)
+		return err
+	})
+	if err := p.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return contract.Orders{}, p.fail(fmt.Sprintf("process registry: heartbeat of %q", record.AppID), err)
+	}
+	return orders, nil
+}
+
+// scanRequest reads a row of requests: id, made, body.
+func scanRequest(row pgx.CollectableRow) (contract.ControlRequest, error) {
+	var r contract.ControlRequest
+	err := row.Scan(&r.ID, &r.Made, &r.Body)
+	return r, err
+}
+
+// Processes implements contract.ProcessRegistry.Processes: the records not expired by the server's
+// clock. Errors as Heartbeat's.
+func (p *pgBackend) Processes(ctx context.Context) ([]contract.ProcessRecord, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	rows, err := p.pool.Query(ctx, p.sql.processes)
+	if err != nil {
+		return nil, p.fail("process registry: list", err)
+	}
+	records, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (contract.ProcessRecord, error) {
+		var r contract.ProcessRecord
+		err := row.Scan(&r.AppID, &r.Body)
+		return r, err
+	})
+	if err != nil {
+		return nil, p.fail("process registry: list", err)
+	}
+	return records, nil
+}
+
+// Deregister implements contract.ProcessRegistry.Deregister: it deletes appID's record; a missing record
+// is not an error. It returns an error for an empty appID, and errors as Heartbeat's.
+func (p *pgBackend) Deregister(ctx context.Context, appID string) error {
+	if appID == "" {
+		return errors.New("process registry: deregister of an empty AppID: give the AppID of a process")
+	}
+	return p.exec(ctx, fmt.Sprintf("process registry: deregister %q", appID), p.sql.deregister, appID)
+}
+
+// exec runs statement with args in one call bounded by callTimeout; the error names postgres and what.
+func (p *pgBackend) exec(ctx context.Context, what, statement string, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if _, err := p.pool.Exec(ctx, statement, args...); err != nil {
+		return p.fail(what, err)
+	}
+	return nil
+}

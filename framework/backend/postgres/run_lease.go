@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
+	"github.com/hadeframe/hade/framework/backend/internal/rules"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// A service's run lease is kept in its fence's row (lease_holder, lease_tick, lease_until by the server's
+// clock) and decided by the lease rule every backend runs (rules.Lease), in claim_ticks, acquire_run and
+// renew_runs.
+
+// AcquireRun implements contract.RunLeases.AcquireRun in one acquire_run call, after the release of the
+// service's lease this client queued last, if any, was answered. It returns an error for an invalid lease
+// or ttl (rules.ValidateRunLease), ctx's error when ctx ends first, and an error naming postgres otherwise.
+func (p *pgBackend) AcquireRun(ctx context.Context, lease contract.RunLease, ttl time.Duration) (contract.RunLease, error) {
+	if err := rules.ValidateRunLease(lease, ttl, true); err != nil {
+		return contract.RunLease{}, err
+	}
+	if err := p.awaitRelease(ctx, lease.Service); err != nil {
+		return contract.RunLease{}, err
+	}
+	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	holder := contract.RunLease{Service: lease.Service}
+	err := p.pool.QueryRow(ctx, p.sql.acquireRun, lease.Service, lease.Holder, lease.Tick, ttl.Microseconds()).
+		Scan(&holder.Holder, &holder.Tick)
+	if err != nil {
+		return contract.RunLease{}, p.fail(fmt.Sprintf("acquire the run lease of service %q", lease.Service), err)
+	}
+	return holder, nil
+}
+
+// RenewRuns implements contract.RunLeases.RenewRuns in one renew_runs call: the leases not held any more
+// come back in the order given. Errors as AcquireRun's (rules.ValidateRunLeases), for any of leases.
+func (p *pgBackend) RenewRuns(ctx context.Context, leases []contract.RunLease, ttl time.Duration) ([]contract.RunLease, error) {
+	if err := rules.ValidateRunLeases(leases, ttl); err != nil || len(leases) == 0 {
+		return nil, err
+	}
+	services, holders, ticks := make([]string, len(leases)), make([]string, len(leases)), make([]time.Time, len(leases))
+	for i, lease := range leases {
+		services[i], holders[i], ticks[i] = lease.Service, lease.Holder, time.UnixMicro(lease.Tick.UnixMicro())
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	rows, err := p.pool.Query(ctx, p.sql.renewRuns, services, holders, ticks, ttl.Microseconds())
+	if err != nil {
+		return nil, p.fail(fmt.Sprintf("renew %d run leases", len(leases)), err)
+	}
+	defer rows.Close()
+	var lost []contract.RunLease
+	for rows.Next() {
+		var ord int
+		if err := rows.Scan(&ord); err != nil {
+			return nil, p.fail(fmt.Sprintf("renew %d run leases", len(leases)), err)
+		}
+		if ord < 1 || ord > len(leases) {
+			return nil, p.fail("renew run leases", fmt.Errorf("answer for lease %d of %d", ord, len(leases)))
+		}
+		lost = append(lost, leases[ord-1])
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.fail(fmt.Sprintf("renew %d run leases", len(leases)), err)
+	}
+	return lost, nil
+}
+
+// ReleaseRun implements contract.RunLeases.ReleaseRun: the release is queued to go with the claims of
+// the moment, in the next claim_ticks call, and ReleaseRun returns without waiting for it (a run's end
+// never waits for the server). A release that fails is not sent again: the lease then expires by itself.
+// It returns an error only for invalid input or a closed backend.
+func (p *pgBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
+	if err := rules.ValidateRunLease(lease, 0, false); err != nil {
+		return err
+	}
+	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
+	request := claimqueue.NewOneShot[claimEntry, claimAnswer](context.WithoutCancel(ctx), lease.Service,
+		claimEntry{release: true, lease: lease}, lease.Service, callTimeout)
+	p.releasesMu.Lock()
+	defer p.releasesMu.Unlock()
+	if err := p.queue.Enqueue(request); err != nil {
+		return fmt.Errorf("postgres at %s: release of the run lease of service %q: %w", p.address, lease.Service, err)
+	}
+	p.releases[lease.Service] = request
+	return nil
+}
+
+// awaitRelease waits until the last release of service's lease queued by ReleaseRun, if any, was answered
+// (by the server, or failed), so that what the caller sends next is decided after it. It returns ctx's
+// error when ctx ends first.
+func (p *pgBackend) awaitRelease(ctx context.Context, service string) error {
+	p.releasesMu.Lock()
+	request, queued := p.releases[service]
+	delete(p.releases, service)
+	p.releasesMu.Unlock()
+	if !queued {
+		return nil
+	}
+	select {
+	case <-request.Replied():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("postgres at %s: acquire run lease of service %q: %w", p.address, service, ctx.Err())
+	}
+}

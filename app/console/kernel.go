@@ -14,6 +14,7 @@ import (
 	// ones are linked (local alone links no go-redis, gRPC or etcd client).
 	_ "github.com/hadeframe/hade/framework/backend/etcd"
 	_ "github.com/hadeframe/hade/framework/backend/local"
+	_ "github.com/hadeframe/hade/framework/backend/postgres"
 	_ "github.com/hadeframe/hade/framework/backend/redis"
 )
 

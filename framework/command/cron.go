@@ -53,6 +53,7 @@ on exactly one of them. One daemon runs per base folder unless started with --al
 		newCronPauseCommand(root, true),
 		newCronPauseCommand(root, false),
 		newCronKillCommand(root),
+		newCronMigrateCommand(root),
 	)
 	return cmd
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"slices"
 	"syscall"
 	"testing"
@@ -158,4 +159,63 @@ func runsPerProcess(t *testing.T, ticks map[time.Time]*tickReport, processes int
 		}
 	}
 	return perProcess
+}
+
+// manyJobsEachTickOnce runs three processes with flags, each with jobs every-second distributed jobs, for
+// seconds: every tick of every job runs exactly once (a load test through the built binary).
+func manyJobsEachTickOnce(t *testing.T, jobs, seconds int, flags ...string) {
+	t.Helper()
+	base := t.TempDir()
+	env := []string{"TESTAPP_REGISTRATIONS=many", fmt.Sprintf("TESTAPP_JOBS=%d", jobs)}
+	processes := make([]*process, 3)
+	for i := range processes {
+		processes[i] = startForegroundEnv(t, testappBinary, base, env, append(flags, "--log-level", "debug", "cron", "start")...)
+	}
+	waitFor(t, 30*time.Second, "a run line from each process", func() bool {
+		for _, p := range processes {
+			if len(p.runs()) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	from := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	until := from.Add(time.Duration(seconds) * time.Second)
+	time.Sleep(time.Until(until.Add(3 * time.Second))) // the last ticks' hold time (2s) has passed
+	stopAll(t, processes, []int{0, 1, 2})
+
+	ran := map[string][]int{} // job@tick -> indexes of the processes that ran it
+	for i, p := range processes {
+		for _, line := range p.runs() {
+			tick, err := time.Parse(time.RFC3339, line.str("tick"))
+			if err != nil {
+				t.Fatalf("bad tick in %v", line)
+			}
+			inWindow := !tick.Before(from) && tick.Before(until)
+			switch outcome := line.str("outcome"); {
+			case outcome == "ok":
+				key := line.str("service") + "@" + tick.Format(time.RFC3339)
+				ran[key] = append(ran[key], i)
+			case outcome == "not_selected", !inWindow:
+			default:
+				t.Fatalf("process %d, within the window: %v", i, line)
+			}
+		}
+	}
+	for key, on := range ran {
+		if len(on) > 1 {
+			t.Fatalf("%s ran on processes %v, want once", key, on)
+		}
+	}
+	perProcess := make([]int, len(processes))
+	for job := 0; job < jobs; job++ {
+		for tick := from; tick.Before(until); tick = tick.Add(time.Second) {
+			on := ran[fmt.Sprintf("job-%03d@%s", job, tick.Format(time.RFC3339))]
+			if len(on) != 1 {
+				t.Fatalf("job-%03d tick %s ran on processes %v, want exactly one", job, tick.Format(time.RFC3339), on)
+			}
+			perProcess[on[0]]++
+		}
+	}
+	t.Logf("%d jobs × %d ticks each ran exactly once; runs per process %v", jobs, seconds, perProcess)
 }

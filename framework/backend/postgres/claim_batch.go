@@ -73,6 +73,7 @@ func (p *pgBackend) send(batch []*claimRequest) (retries []*claimRequest) {
 		args.add(request.Payload)
 	}
 	answers, err := p.claimTicks(args)
+	p.noteCall(err)
 	for i, request := range live {
 		switch {
 		case err != nil && request.Retry(err, clock.Now()):

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestPostgresConformance(t *testing.T) {
 	openStore := func(t *testing.T, retention backend.Retention) func() contract.Backend {
 		schema := freshSchema()
 		return func() contract.Backend {
-			b, err := openBackend(context.Background(), url, schema, retention)
+			b, err := openBackend(context.Background(), url, schema, retention, slog.Default())
 			if err != nil {
 				t.Fatal(err)
 			}

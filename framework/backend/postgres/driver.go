@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
@@ -44,7 +46,7 @@ func init() {
 // the connect timeout (connect_timeout in the URL, default 5 s) or refuses the credentials; an error naming
 // postgres.Config.Schema when it is invalid; an error naming the privilege that is missing when the
 // schema cannot be made or read; and an error naming both versions when the schema is newer than the
-// binary.
+// binary. slog.Default() receives the start and end of an outage.
 func New(ctx context.Context, config Config) (contract.Backend, error) {
 	if config.URL == "" {
 		config.URL = defaultURL
@@ -56,11 +58,11 @@ func New(ctx context.Context, config Config) (contract.Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Config.Retention: %w", err)
 	}
-	return openBackend(ctx, config.URL, config.Schema, retention)
+	return openBackend(ctx, config.URL, config.Schema, retention, slog.Default())
 }
 
-// open makes the backend of options (see New).
+// open makes the backend of options (see New); options.Logger receives the start and end of an outage.
 func open(ctx context.Context, options backend.Options) (contract.Backend, error) {
-	return New(ctx, Config{URL: options.Values["url"], Schema: options.Values["schema"],
-		Retention: options.Retention})
+	return openBackend(ctx, cmp.Or(options.Values["url"], defaultURL), cmp.Or(options.Values["schema"], defaultSchema),
+		options.Retention, options.Logger)
 }

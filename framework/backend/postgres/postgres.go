@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -44,12 +45,16 @@ type pgBackend struct {
 	releasesMu sync.Mutex
 	releases   map[string]*claimRequest // the last release ReleaseRun queued, by service
 
+	logger *slog.Logger // the start and end of an outage
+	down   bool         // the sender's last call failed; owned by the sender goroutine
+
 	ageTrimMu   sync.Mutex
 	lastAgeTrim time.Time // when this client last trimmed the history by age
 }
 
 // openBackend connects to rawURL, checks the server, migrates schema and starts the claim sender.
-func openBackend(ctx context.Context, rawURL, schema string, retention backend.Retention) (*pgBackend, error) {
+func openBackend(ctx context.Context, rawURL, schema string, retention backend.Retention,
+	logger *slog.Logger) (*pgBackend, error) {
 	if err := validateSchema(schema); err != nil {
 		return nil, err
 	}
@@ -62,7 +67,7 @@ func openBackend(ctx context.Context, rawURL, schema string, retention backend.R
 		return nil, fmt.Errorf("postgres.Config.URL: %w", scrub(err, secrets))
 	}
 	p := &pgBackend{pool: pool, sql: newStatements(schema), schema: schema, address: address(config),
-		secrets: secrets, retention: retention, releases: map[string]*claimRequest{}}
+		secrets: secrets, retention: retention, releases: map[string]*claimRequest{}, logger: logger}
 	if err := p.ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -73,6 +78,20 @@ func openBackend(ctx context.Context, rawURL, schema string, retention backend.R
 	}
 	p.queue = claimqueue.New(maxClaimBatch, p.send)
 	return p, nil
+}
+
+// noteCall logs the start of an outage when a claim call failed after one that did not (or the first),
+// and its end when one succeeds after one that failed: once per outage, whatever the number of claims.
+func (p *pgBackend) noteCall(err error) {
+	switch {
+	case err != nil && !p.down:
+		p.down = true
+		p.logger.Warn("postgres does not answer: distributed claims fail (fail closed) until it does",
+			"server", p.address, "error", err.Error())
+	case err == nil && p.down:
+		p.down = false
+		p.logger.Info("postgres answers again: distributed claims resume", "server", p.address)
+	}
 }
 
 // ping checks that the server answers within the connect timeout and accepts the credentials.

@@ -3,11 +3,11 @@ package postgres
 // statements are the SQL texts of a backend, its schema filled in (see withSchema). Each is one round
 // trip: the functions called are those of migrations/.
 type statements struct {
-	claimTicks, acquireRun, renewRuns, appendRuns    string
-	runs, runsOfJob, lastRuns                        string
+	claimTicks, acquireRun, renewRuns, appendRuns     string
+	runs, runsOfJob, lastRuns                         string
 	heartbeat, expireProcesses, processes, deregister string
-	pause, resume, paused, orders, expireControl     string
-	addRequest, takeRequest, answer, answers         string
+	pause, resume, paused, orders, expireControl      string
+	addRequest, takeRequest, answer, answers          string
 }
 
 // newStatements returns the statements of schema.

@@ -33,6 +33,7 @@ import (
 	"github.com/hadeframe/hade/framework"
 	_ "github.com/hadeframe/hade/framework/backend/etcd"
 	_ "github.com/hadeframe/hade/framework/backend/local"
+	_ "github.com/hadeframe/hade/framework/backend/postgres"
 	_ "github.com/hadeframe/hade/framework/backend/redis"
 	"github.com/hadeframe/hade/framework/command"
 	"github.com/hadeframe/hade/framework/console"

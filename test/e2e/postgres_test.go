@@ -1,0 +1,202 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hadeframe/hade/internal/pgserver"
+	"github.com/hadeframe/hade/internal/pgtest"
+)
+
+// postgresFlags are the flags of a process on server, the password on the command line (tests only: an
+// operator gives it by HADE_POSTGRES_URL, PGPASSWORD or ~/.pgpass).
+func postgresFlags(server *pgserver.Server) []string {
+	return []string{"--distributed", "postgres", "--postgres-url", server.URL()}
+}
+
+func TestPostgresThreeProcessesRunEachTickOnce(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{})
+	threeProcessesThenKill(t, 31, postgresFlags(server)...)
+}
+
+// Three processes with 200 every-second distributed jobs each for 20 s: every tick of every job runs
+// exactly once.
+func TestPostgresThreeProcessesTwoHundredJobsEachTickOnce(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{})
+	manyJobsEachTickOnce(t, 200, 20, postgresFlags(server)...)
+}
+
+// The server killed with SIGKILL mid-run, down 3 s, restarted (crash recovery): no tick runs twice, the
+// ticks while it is down fail closed with an error naming postgres and the host, the outage is logged
+// once, and ticks run again within two intervals of its return.
+func TestPostgresKillMidRunThenRestart(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{})
+	base := t.TempDir()
+	processes := make([]*process, 3)
+	for i := range processes {
+		processes[i] = startForeground(t, testappBinary, base, append(postgresFlags(server), "--log-level", "debug", "cron", "start")...)
+	}
+	all := []int{0, 1, 2}
+	waitFor(t, 30*time.Second, "5 ticks before the kill", func() bool {
+		return len(coveredTicks(t, distributedTicks(t, processes, false), all, time.Time{})) >= 5
+	})
+	server.Kill()
+	killedAt := time.Now()
+	time.Sleep(3 * time.Second)
+	if err := server.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	answeredAt := time.Now()
+	resumeBy := answeredAt.Add(2 * time.Second) // the every-5-seconds job: within two intervals
+	waitFor(t, 40*time.Second, "3 ticks after postgres answers again", func() bool {
+		return len(coveredTicks(t, distributedTicks(t, processes, true), all, resumeBy)) >= 3
+	})
+	stopAll(t, processes, all)
+
+	ticks := distributedTicks(t, processes, true)
+	runsPerProcess(t, ticks, len(processes)) // no tick ran twice, across the kill included
+	after := coveredTicks(t, ticks, all, answeredAt)
+	if first := after[0]; first.After(answeredAt.Add(10 * time.Second)) {
+		t.Fatalf("postgres answered at %s but ticks resumed only at %s", answeredAt.Format(time.RFC3339Nano), first)
+	}
+	for tick, report := range ticks {
+		if tick.After(killedAt.Add(time.Second)) && tick.Before(answeredAt.Add(-2100*time.Millisecond)) && len(report.ranOn) > 0 {
+			t.Fatalf("tick %s ran although postgres was down from before it until after its hold window", tick)
+		}
+	}
+	assertOutageLogged(t, processes)
+}
+
+// assertOutageLogged checks that some tick failed with an error naming postgres and its host, and that
+// each process logged the outage's start and end once.
+func assertOutageLogged(t *testing.T, processes []*process) {
+	t.Helper()
+	errors := 0
+	for i, p := range processes {
+		for _, line := range p.runs() {
+			if line.str("outcome") == "error" {
+				errors++
+				if !strings.Contains(line.str("error"), "postgres at 127.0.0.1:") {
+					t.Fatalf("the error line does not say why: %v", line)
+				}
+			}
+		}
+		if down := p.logged("postgres does not answer: distributed claims fail (fail closed) until it does"); len(down) != 1 {
+			t.Fatalf("process %d logged the outage's start %d times, want once: %v", i, len(down), down)
+		}
+		if up := p.logged("postgres answers again: distributed claims resume"); len(up) != 1 {
+			t.Fatalf("process %d logged the outage's end %d times, want once: %v", i, len(up), up)
+		}
+	}
+	if errors == 0 {
+		t.Fatal("no tick was logged with outcome error while postgres was down")
+	}
+}
+
+// A wrong password (given by the environment, as operators do) fails at start with an error naming
+// authentication and the setting, and the password appears in no output; the right one works.
+func TestPostgresWrongPasswordFailsAtStart(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{Password: "s3cret-pw"})
+	base := t.TempDir()
+	wrong := []string{"HADE_DISTRIBUTED=postgres", "HADE_POSTGRES_URL=" + strings.Replace(server.URL(), "s3cret-pw", "wr0ng-pw", 1)}
+	for _, args := range [][]string{{"cron", "start"}, {"cron", "start", "-d"}, {"cron", "state"}, {"cron", "list"}, {"cron", "migrate"}} {
+		r := run(t, testappBinary, base, wrong, args...)
+		if r.code == 0 || !strings.Contains(r.stderr, "password authentication failed") || !strings.Contains(r.stderr, "HADE_POSTGRES_URL") {
+			t.Fatalf("%v with a wrong password: exit %d, stderr %q; want non-zero naming authentication and the setting", args, r.code, r.stderr)
+		}
+		if strings.Contains(r.stderr+r.stdout, "wr0ng-pw") {
+			t.Fatalf("%v printed the password: %s %s", args, r.stdout, r.stderr)
+		}
+	}
+	assertNotRunning(t, testappBinary, base)
+	right := []string{"HADE_DISTRIBUTED=postgres", "HADE_POSTGRES_URL=" + server.URL()}
+	r := run(t, testappBinary, base, right, "cron", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "distributed provider: postgres at 127.0.0.1:") || !strings.Contains(r.stdout, "answers") || strings.Contains(r.stdout, "s3cret-pw") {
+		t.Fatalf("list = %d %q %q, want the server's address and that it answers, without the password", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Bad input: a malformed URL exits 1 naming the setting with the password masked; an unreachable server
+// makes `cron list` exit 1 within the connect timeout, naming the host; an invalid schema names its setting.
+func TestPostgresBadSettings(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	r := run(t, testappBinary, base, nil, "--distributed", "postgres", "--postgres-url", "postgres://hade:pa%zzword@127.0.0.1:5432/hade", "cron", "list")
+	if r.code != 1 || !strings.Contains(r.stderr, "--postgres-url") || strings.Contains(r.stderr+r.stdout, "pa%zzword") {
+		t.Fatalf("malformed URL: exit %d, %q; want 1 naming --postgres-url without the password", r.code, r.stderr)
+	}
+	started := time.Now()
+	r = run(t, testappBinary, base, nil, "--distributed", "postgres", "--postgres-url", "postgres://hade@127.0.0.1:1/hade?connect_timeout=2", "cron", "list")
+	if r.code != 1 || !strings.Contains(r.stderr, "postgres at 127.0.0.1:1/hade") || time.Since(started) > 20*time.Second {
+		t.Fatalf("unreachable server: exit %d after %s, %q; want 1 naming the host within the connect timeout", r.code, time.Since(started), r.stderr)
+	}
+	r = run(t, testappBinary, base, nil, "--distributed", "postgres", "--postgres-schema", "Bad-Schema", "cron", "list")
+	if r.code != 1 || !strings.Contains(r.stderr, "--postgres-schema") || !strings.Contains(r.stderr, "Bad-Schema") {
+		t.Fatalf("invalid schema: exit %d, %q; want 1 naming --postgres-schema and the value", r.code, r.stderr)
+	}
+}
+
+// Five processes migrating an empty database at once apply each migration once; a schema newer than the
+// binary is refused, naming both versions.
+func TestPostgresMigrationByFiveProcessesAtOnce(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{})
+	base := t.TempDir()
+	var wg sync.WaitGroup
+	results := make([]result, 5)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = run(t, testappBinary, base, nil, append(postgresFlags(server), "cron", "migrate")...)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 || !strings.Contains(r.stdout, "backend ready: postgres at 127.0.0.1:") {
+			t.Fatalf("migrate %d: exit %d, %q %q", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	versions := queryInts(t, server, "SELECT version FROM hade.schema_migrations ORDER BY version")
+	if len(versions) == 0 || versions[0] != 1 || len(versions) != versions[len(versions)-1] {
+		t.Fatalf("schema_migrations holds versions %v after 5 migrating processes, want 1..n, each once", versions)
+	}
+	newer := len(versions) + 1
+	queryInts(t, server, fmt.Sprintf("INSERT INTO hade.schema_migrations (version) VALUES (%d) RETURNING version", newer))
+	r := run(t, testappBinary, base, nil, append(postgresFlags(server), "cron", "migrate")...)
+	want := fmt.Sprintf("is at version %d, newer than this binary's version %d", newer, len(versions))
+	if r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("migrate of a newer schema: exit %d, %q; want 1 and %q", r.code, r.stderr, want)
+	}
+}
+
+// queryInts runs query on server's database and returns its rows' single int column.
+func queryInts(t *testing.T, server *pgserver.Server, query string) []int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, server.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values
+}

@@ -63,7 +63,8 @@ func Write(dir string) (Files, error) {
 
 // serverCertificate makes a server key and its certificate for 127.0.0.1 and localhost signed by ca
 // (whose key is caKey), valid from an hour before now to a day after; it returns both DER-encoded.
-func serverCertificate(ca *x509.Certificate, caKey *ecdsa.PrivateKey, now time.Time) (cert, key []byte, err error) {
+func serverCertificate(ca *x509.Certificate, caKey *ecdsa.PrivateKey, now time.Time) (cert, key []byte,
+	err error) {
 	serverKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err

@@ -1,14 +1,15 @@
 # hade: `make test` is the project's test command (CI runs it through .ci/run).
 GO ?= go
 
-.PHONY: test bench verify build vet redis-server etcd-server chromium strace status-screenshot
+.PHONY: test bench verify build vet redis-server etcd-server postgresql chromium strace status-screenshot
 
 # test vets the code and runs every test under the race detector, the end-to-end tests with the built
 # binaries and the tests against a real redis-server included; it installs redis-server when missing
 # and never skips those tests; likewise etcd (etcd-server and etcdctl) for the tests against real etcd members,
+# PostgreSQL (initdb, pg_ctl, postgres, pg_basebackup) for the tests against real clusters and standbys,
 # chromium for the status page's test in a real browser, and strace for a fault injected into a local claim.
-test: vet redis-server etcd-server chromium strace
-	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 HADE_REQUIRE_CHROMIUM=1 HADE_REQUIRE_STRACE=1 $(GO) test -race -count=1 -timeout 20m ./...
+test: vet redis-server etcd-server postgresql chromium strace
+	HADE_REQUIRE_REDIS=1 HADE_REQUIRE_ETCD=1 HADE_REQUIRE_POSTGRES=1 HADE_REQUIRE_CHROMIUM=1 HADE_REQUIRE_STRACE=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 # bench is the quick measurement (about 2 minutes): the micro-benchmarks, then short load runs with
 # hadeload (steady, and with a node killed mid-run), then hade beside robfig/cron bare (hadeload compare,
@@ -59,6 +60,18 @@ etcd-server:
 	fi
 	@command -v etcd >/dev/null || { echo "etcd is required by make test and could not be installed"; exit 1; }
 	@etcd --version | head -1
+
+# postgresql comes from the distribution's packages, as redis-server. Debian keeps its programs in
+# /usr/lib/postgresql/<version>/bin, off the PATH, where internal/pgserver finds them too (the newest version).
+postgresql:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing postgresql from the distribution's packages"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq postgresql >/dev/null; \
+	fi
+	@initdb=$$(command -v initdb || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1); \
+	[ -n "$$initdb" ] || { echo "postgresql is required by make test and could not be installed"; exit 1; }; \
+	"$$initdb" --version
 
 # chromium (headless, for the status page's browser test) comes from the distribution's packages, as redis-server.
 chromium:

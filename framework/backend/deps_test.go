@@ -9,10 +9,12 @@ import (
 	"testing"
 )
 
-// remoteClients are the import path prefixes of the clients only the redis and etcd backends may link.
+// remoteClients are the import path prefixes of the clients only the redis, etcd and postgres backends
+// may link.
 var remoteClients = []string{
 	"github.com/redis/go-redis",
 	"go.etcd.io/etcd",
+	"github.com/jackc/pgx",
 	"google.golang.org/grpc",
 	"go.uber.org/zap",
 }
@@ -63,16 +65,16 @@ func TestDepsLocalOnlyAppLinksNoRemoteClient(t *testing.T) {
 }
 
 // TestDepsExampleAppLinksAllBackends checks that the example application (github.com/hadeframe/hade) links
-// the three backends, so that TestDepsLocalOnlyAppLinksNoRemoteClient's silence is not for want of imports.
+// the four backends, so that TestDepsLocalOnlyAppLinksNoRemoteClient's silence is not for want of imports.
 func TestDepsExampleAppLinksAllBackends(t *testing.T) {
 	deps, command := goDeps(t, "github.com/hadeframe/hade")
-	for _, backend := range []string{"local", "redis", "etcd"} {
+	for _, backend := range []string{"local", "redis", "etcd", "postgres"} {
 		pkg := "github.com/hadeframe/hade/framework/backend/" + backend
 		if !slices.Contains(deps, pkg) {
 			t.Errorf("the example application does not link %s; see `%s`", pkg, command)
 		}
 	}
-	for _, client := range []string{"github.com/redis/go-redis/v9", "go.etcd.io/etcd/client/v3"} {
+	for _, client := range []string{"github.com/redis/go-redis/v9", "go.etcd.io/etcd/client/v3", "github.com/jackc/pgx/v5"} {
 		if !slices.Contains(deps, client) {
 			t.Errorf("the example application does not link %s; see `%s`", client, command)
 		}

@@ -261,7 +261,7 @@ func TestBadSettingFailsInTheDaemonParent(t *testing.T) {
 	base := t.TempDir()
 	r := run(t, hadeBinary, base, nil, "--distributed", "bogus", "cron", "start", "-d")
 	if r.code == 0 || !strings.Contains(r.stderr, `backend "bogus" is not registered`) || !strings.Contains(r.stderr, "--distributed") ||
-		!strings.Contains(r.stderr, `"local", "redis"`) || !strings.Contains(r.stderr, `import _ "github.com/hadeframe/hade/framework/backend/bogus"`) {
+		!strings.Contains(r.stderr, `"local", "postgres", "redis"`) || !strings.Contains(r.stderr, `import _ "github.com/hadeframe/hade/framework/backend/bogus"`) {
 		t.Fatalf("exit %d, stderr %q; want a non-zero exit naming the setting, the registered backends and the import", r.code, r.stderr)
 	}
 	r = run(t, hadeBinary, base, nil, "--base-folder", filepath.Join(base, "missing"), "cron", "start", "-d")

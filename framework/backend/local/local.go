@@ -19,9 +19,9 @@ import (
 	"github.com/hadeframe/hade/framework/internal/flock"
 )
 
-// DefaultLockWait is how long a local claim waits for another process's claim on the same service to
+// defaultLockWait is how long a local claim waits for another process's claim on the same service to
 // finish before it gives up with an error. A claim holds the lock for a read and a write only.
-const DefaultLockWait = 2 * time.Second
+const defaultLockWait = 2 * time.Second
 
 // maxStateSize bounds how much of a state file is read; a valid record is far shorter.
 const maxStateSize = 64 << 10
@@ -69,7 +69,7 @@ func newLocal(config Config) (*localBackend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local.Config.Retention: %w", err)
 	}
-	return &localBackend{folder: config.Folder, lockWait: DefaultLockWait, now: time.Now, retention: retention}, nil
+	return &localBackend{folder: config.Folder, lockWait: defaultLockWait, now: time.Now, retention: retention}, nil
 }
 
 // openLockFile opens (creating) the state file at path, and its folder when missing.
@@ -101,7 +101,7 @@ func (l *localBackend) LockFile(serviceName string) string {
 // claim.LiveUntil counts as claim.Tick+claim.HoldTime. Besides invalid input, contract.ErrTickClosed and
 // contract.ErrDefinitionConflict, it returns ctx's error when ctx ends before the lock is taken (a claim
 // that has the lock is decided and answered whatever ctx does), and an error when the state file cannot
-// be opened, locked within DefaultLockWait, read, parsed (the error names the file) or written.
+// be opened, locked within 2 s (defaultLockWait), read, parsed (the error names the file) or written.
 func (l *localBackend) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	c, err := rules.ValidateClaim(c)
 	if err != nil {

@@ -26,7 +26,7 @@ type Config struct {
 
 func init() {
 	backend.Register("redis", open, []backend.Setting{
-		{Name: "url", Field: "redis.Config.URL", Default: defaultURL, URL: true,
+		{Name: "url", Field: "redis.Config.URL", Default: defaultURL,
 			Usage: "redis://[user:password@]host:port/db, rediss:// for TLS"},
 		{Name: "prefix", Field: "redis.Config.Prefix", Default: defaultPrefix,
 			Usage: "prefix of every key, one per application sharing a Redis"},

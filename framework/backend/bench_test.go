@@ -80,7 +80,7 @@ func benchmarkParallelClaims(b *testing.B, backend contract.Backend) {
 }
 
 func BenchmarkClaimLocal(b *testing.B) {
-	local, err := local.New(local.Config{Folder: filepath.Join(b.TempDir(), "distributed")})
+	local, err := local.New(filepath.Join(b.TempDir(), "distributed"), defaultRetention)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/etcd"
 	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/backend/redis"
@@ -21,6 +22,9 @@ import (
 	"github.com/hadeframe/hade/internal/redistest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
+
+// defaultRetention is the zero retention, which a backend takes as backend.DefaultRetention.
+var defaultRetention backend.Retention
 
 // store is one shared backend store (a folder, a Redis) and how to open clients of it.
 type store struct {
@@ -41,7 +45,7 @@ func stores(t *testing.T) []store {
 		{
 			name: "local",
 			open: func(t *testing.T) contract.Backend {
-				local, err := local.New(local.Config{Folder: folder})
+				local, err := local.New(folder, defaultRetention)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -141,7 +145,7 @@ func TestHelperClaimer(t *testing.T) {
 	var err error
 	switch store := os.Getenv("HADE_TEST_STORE"); os.Getenv("HADE_TEST_BACKEND") {
 	case "local":
-		backend, err = local.New(local.Config{Folder: store})
+		backend, err = local.New(store, defaultRetention)
 	case "redis":
 		backend, err = redis.New(context.Background(), redis.Config{URL: store, Prefix: "test:"})
 	case "etcd":

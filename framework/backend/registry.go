@@ -29,10 +29,9 @@ type Setting struct {
 	Default string
 	Usage   string // one line for --help; {name} stands for how another setting of the backend is given
 	// Secret: the value is given by the environment only, never by a flag (ps would show it), and is never
-	// shown.
+	// shown. The value of any other setting is shown with the passwords it may carry masked: a URL's
+	// (scheme://user:password@host), and a libpq connection string's (password=...).
 	Secret bool
-	// URL: the value is a URL whose password, if any, is never shown.
-	URL bool
 }
 
 // Options are what Open passes to a registered backend's open function.

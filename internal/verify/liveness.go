@@ -19,7 +19,7 @@ type Liveness struct {
 // dials a failed server again once a second.
 const reconnect = 2 * time.Second
 
-// lockWait is how long a local claim waits for the service's lock (local.DefaultLockWait).
+// lockWait is how long a local claim waits for the service's lock (2 s, the local backend's).
 const lockWait = 2 * time.Second
 
 // liveness checks that every tick of [start, end) of every service ran, unless a cause excuses it.

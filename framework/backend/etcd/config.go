@@ -21,10 +21,10 @@ import (
 // A claim request is bounded by the request timeout and re-sent while its hold window is open, so a leader
 // election (about 1.5 s with etcd's default settings) costs a re-send, not a tick.
 const (
-	DefaultEndpoints      = "127.0.0.1:2379"
-	DefaultPrefix         = "/hade/"
-	DefaultDialTimeout    = 2 * time.Second
-	DefaultRequestTimeout = time.Second
+	defaultEndpoints      = "127.0.0.1:2379"
+	defaultPrefix         = "/hade/"
+	defaultDialTimeout    = 2 * time.Second
+	defaultRequestTimeout = time.Second
 )
 
 // endpointsSetting names Config.Client.Endpoints in messages.
@@ -37,15 +37,15 @@ const validEtcdEndpoints = "valid: host:port or http(s)://host:port, all with th
 // Config configures the etcd backend (see New).
 type Config struct {
 	// Client configures the etcd client (go.etcd.io/etcd/client/v3): Endpoints (host:port or
-	// http(s)://host:port, all with one scheme; none: DefaultEndpoints), Username and Password (no
+	// http(s)://host:port, all with one scheme; none: 127.0.0.1:2379), Username and Password (no
 	// Username: no authentication), TLS (the members' CA in RootCAs and a client certificate; nil: the
 	// system roots for https:// endpoints, none for the others; it must be nil for http:// ones),
-	// DialTimeout (0: DefaultDialTimeout), and any other option of the client. Its Logger is replaced by
-	// one that writes to Logger.
+	// DialTimeout (0: 2 s), and any other option of the client. Its Logger is replaced by one that writes
+	// to Logger.
 	Client clientv3.Config
-	Prefix string // the prefix of every key, e.g. "/hade/"
-	// RequestTimeout bounds one claim request (0: DefaultRequestTimeout); a failed one is re-sent while
-	// its hold window is open.
+	Prefix string // the prefix of every key, e.g. "/hade/" (the command line's default); empty: none
+	// RequestTimeout bounds one claim request (0: 1 s); a failed one is re-sent while its hold window is
+	// open.
 	RequestTimeout time.Duration
 	// WaitForCluster: when the cluster does not answer, New returns the backend anyway (claims fail closed
 	// until it answers) rather than an error; what waiting cannot fix is still an error.
@@ -57,11 +57,11 @@ type Config struct {
 	Retention backend.Retention
 }
 
-// parseEtcdEndpoints checks raw (none: DefaultEndpoints); it returns the endpoints, trimmed, and whether
+// parseEtcdEndpoints checks raw (none: defaultEndpoints); it returns the endpoints, trimmed, and whether
 // they ask for TLS (https). The error names setting and the bad endpoint (credentials in it redacted).
 func parseEtcdEndpoints(raw []string, setting string) (endpoints []string, https bool, err error) {
 	if len(raw) == 0 {
-		raw = []string{DefaultEndpoints}
+		raw = []string{defaultEndpoints}
 	}
 	schemes := map[string]bool{}
 	for _, endpoint := range raw {

@@ -15,9 +15,9 @@ import (
 
 func init() {
 	backend.Register("etcd", open, []backend.Setting{
-		{Name: "endpoints", Field: "etcd.Config.Client.Endpoints", Default: DefaultEndpoints,
+		{Name: "endpoints", Field: "etcd.Config.Client.Endpoints", Default: defaultEndpoints,
 			Usage: "comma-separated host:port or http(s)://host:port of the members"},
-		{Name: "prefix", Field: "etcd.Config.Prefix", Default: DefaultPrefix,
+		{Name: "prefix", Field: "etcd.Config.Prefix", Default: defaultPrefix,
 			Usage: "prefix of every key, one per application sharing a cluster"},
 		{Name: "user", Field: "etcd.Config.Client.Username", Usage: "user of etcd's authentication; the password comes from {password} or {password-file}"},
 		{Name: "password", Field: "etcd.Config.Client.Password", Secret: true, Usage: "the user's password"},
@@ -27,9 +27,9 @@ func init() {
 			Usage: "PEM file of the CA of the members' certificates; default the system roots for https"},
 		{Name: "cert", Field: certFileSetting, Usage: "PEM client certificate"},
 		{Name: "key", Field: keyFileSetting, Usage: "PEM key of {cert}"},
-		{Name: "dial-timeout", Field: "etcd.Config.Client.DialTimeout", Default: DefaultDialTimeout.String(),
+		{Name: "dial-timeout", Field: "etcd.Config.Client.DialTimeout", Default: defaultDialTimeout.String(),
 			Usage: "bound of connecting, authenticating and of the check by cron list"},
-		{Name: "request-timeout", Field: "etcd.Config.RequestTimeout", Default: DefaultRequestTimeout.String(),
+		{Name: "request-timeout", Field: "etcd.Config.RequestTimeout", Default: defaultRequestTimeout.String(),
 			Usage: "bound of one claim request; a failed one is re-sent while the hold window is open"},
 	}...)
 }

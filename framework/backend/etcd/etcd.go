@@ -87,7 +87,7 @@ func newEtcd(config Config) (*etcdBackend, error) {
 	if client.TLS, err = etcdTLS(config.Client.TLS, endpoints, https); err != nil {
 		return nil, err
 	}
-	config.RequestTimeout = cmp.Or(config.RequestTimeout, DefaultRequestTimeout)
+	config.RequestTimeout = cmp.Or(config.RequestTimeout, defaultRequestTimeout)
 	config.Logger = cmp.Or(config.Logger, slog.Default())
 	lastError := &atomic.Pointer[string]{}
 	clientDefaults(&client, newZapLogger(config.Logger, lastError))
@@ -102,7 +102,7 @@ func newEtcd(config Config) (*etcdBackend, error) {
 	return e, nil
 }
 
-// clientDefaults sets client's Logger to logger, and its DialTimeout (DefaultDialTimeout), keep-alive
+// clientDefaults sets client's Logger to logger, and its DialTimeout (defaultDialTimeout), keep-alive
 // and MaxUnaryRetries (1: the claim path re-sends by itself, within the hold window) when they are zero.
 // The keep-alive is the dial timeout, but gRPC pings at most every 10 s: a member killed on a live host
 // has its connections reset at once and the client's round-robin balancer leaves it, while one that stops
@@ -110,7 +110,7 @@ func newEtcd(config Config) (*etcdBackend, error) {
 // the requests, each failing at the request timeout, until a ping goes unanswered: about 12 s.
 func clientDefaults(client *clientv3.Config, logger *zap.Logger) {
 	client.Logger, client.LogConfig = logger, nil
-	client.DialTimeout = cmp.Or(client.DialTimeout, DefaultDialTimeout)
+	client.DialTimeout = cmp.Or(client.DialTimeout, defaultDialTimeout)
 	client.DialKeepAliveTime = cmp.Or(client.DialKeepAliveTime, client.DialTimeout)
 	client.DialKeepAliveTimeout = cmp.Or(client.DialKeepAliveTimeout, client.DialTimeout)
 	client.MaxUnaryRetries = cmp.Or(client.MaxUnaryRetries, 1)

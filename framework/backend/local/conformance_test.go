@@ -14,8 +14,7 @@ import (
 func openStore(t *testing.T, retention backend.Retention) func() contract.Backend {
 	folder := filepath.Join(t.TempDir(), "distributed")
 	return func() contract.Backend {
-		local, err := newLocal(Config{Folder: folder,
-			Retention: retention})
+		local, err := newLocal(folder, retention)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,5 +12,5 @@ func init() { backend.Register("local", open) }
 
 // open makes the local backend of options: its files in <options.Folder>/distributed.
 func open(_ context.Context, options backend.Options) (contract.Backend, error) {
-	return New(Config{Folder: filepath.Join(options.Folder, "distributed"), Retention: options.Retention})
+	return New(filepath.Join(options.Folder, "distributed"), options.Retention)
 }

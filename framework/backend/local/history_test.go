@@ -21,7 +21,7 @@ import (
 // when the test ends.
 func openLocal(t testing.TB, folder string, retention backend.Retention) *localBackend {
 	t.Helper()
-	local, err := newLocal(Config{Folder: folder})
+	local, err := newLocal(folder, backend.Retention{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,9 @@ import (
 	"github.com/hadeframe/hade/framework/internal/flock"
 )
 
-// DefaultLockWait is how long a local claim waits for another process's claim on the same service to
+// defaultLockWait is how long a local claim waits for another process's claim on the same service to
 // finish before it gives up with an error. A claim holds the lock for a read and a write only.
-const DefaultLockWait = 2 * time.Second
+const defaultLockWait = 2 * time.Second
 
 // maxStateSize bounds how much of a state file is read; a valid record is far shorter.
 const maxStateSize = 64 << 10
@@ -45,31 +45,27 @@ type localBackend struct {
 	closed    atomic.Bool       // set by Close: later calls fail
 }
 
-// Config configures the local backend.
-type Config struct {
-	// Folder holds the state files (<Folder>/<service>.lock) and the SQLite database (<Folder>/history.sqlite).
-	Folder string
-	// Retention bounds the run history; zero fields are backend.DefaultRetention's.
-	Retention backend.Retention
+// New returns the local backend of folder: flock(2) on state files for the processes of one host, and
+// their run history, process registry and job control in one SQLite database. folder (a path, relative to
+// the working directory or absolute) holds the state files, <folder>/<service>.lock, and the database,
+// <folder>/history.sqlite; the processes that share a folder share the backend. retention bounds the run
+// history: at most PerJob records per job, none older than MaxAge; zero fields are
+// backend.DefaultRetention's (1000 records, 30 days). New creates nothing: the first claim or write creates
+// folder (mode 0750), so reads of a folder nothing ran in leave no trace. It returns an error when folder
+// is empty or a field of retention is negative.
+func New(folder string, retention backend.Retention) (contract.Backend, error) {
+	return newLocal(folder, retention)
 }
 
-// New returns the local backend of config: flock(2) on state files for the processes of one host, and
-// their run history, process registry and job control in one SQLite database. It creates nothing: the first
-// claim or write creates Folder (mode 0750), so reads of a folder nothing ran in leave no trace. It returns
-// an error when Folder is empty or Retention has a negative field.
-func New(config Config) (contract.Backend, error) {
-	return newLocal(config)
-}
-
-func newLocal(config Config) (*localBackend, error) {
-	if config.Folder == "" {
-		return nil, errors.New("local.Config.Folder is empty: give the folder of the state files")
+func newLocal(folder string, retention backend.Retention) (*localBackend, error) {
+	if folder == "" {
+		return nil, errors.New("local.New: the folder is empty: give the folder of the state files")
 	}
-	retention, err := config.Retention.WithDefaults()
+	retention, err := retention.WithDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("local.Config.Retention: %w", err)
+		return nil, fmt.Errorf("local.New: %w", err)
 	}
-	return &localBackend{folder: config.Folder, lockWait: DefaultLockWait, now: time.Now, retention: retention}, nil
+	return &localBackend{folder: folder, lockWait: defaultLockWait, now: time.Now, retention: retention}, nil
 }
 
 // openLockFile opens (creating) the state file at path, and its folder when missing.
@@ -101,7 +97,7 @@ func (l *localBackend) LockFile(serviceName string) string {
 // claim.LiveUntil counts as claim.Tick+claim.HoldTime. Besides invalid input, contract.ErrTickClosed and
 // contract.ErrDefinitionConflict, it returns ctx's error when ctx ends before the lock is taken (a claim
 // that has the lock is decided and answered whatever ctx does), and an error when the state file cannot
-// be opened, locked within DefaultLockWait, read, parsed (the error names the file) or written.
+// be opened, locked within 2 s (defaultLockWait), read, parsed (the error names the file) or written.
 func (l *localBackend) ClaimTick(ctx context.Context, c contract.Claim) (contract.Claimed, error) {
 	c, err := rules.ValidateClaim(c)
 	if err != nil {

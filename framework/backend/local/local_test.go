@@ -21,7 +21,7 @@ func newTestLocal(t *testing.T) *localBackend {
 	if err := os.MkdirAll(folder, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	local, err := newLocal(Config{Folder: folder})
+	local, err := newLocal(folder, historyRetention{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,9 @@ import (
 // Config configures the Redis backend.
 type Config struct {
 	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS; go-redis's query options such as
-	// dial_timeout=1s are accepted. Default DefaultURL.
+	// dial_timeout=1s are accepted. Empty: redis://127.0.0.1:6379/0.
 	URL string
-	// Prefix starts every key, one per application sharing a Redis. Default DefaultPrefix.
+	// Prefix starts every key, one per application sharing a Redis. Empty: "hade:".
 	Prefix string
 	// Retention bounds the run history; zero fields are backend.DefaultRetention's.
 	Retention backend.Retention
@@ -26,23 +26,24 @@ type Config struct {
 
 func init() {
 	backend.Register("redis", open, []backend.Setting{
-		{Name: "url", Field: "redis.Config.URL", Default: DefaultURL, URL: true,
+		{Name: "url", Field: "redis.Config.URL", Default: defaultURL,
 			Usage: "redis://[user:password@]host:port/db, rediss:// for TLS"},
-		{Name: "prefix", Field: "redis.Config.Prefix", Default: DefaultPrefix,
+		{Name: "prefix", Field: "redis.Config.Prefix", Default: defaultPrefix,
 			Usage: "prefix of every key, one per application sharing a Redis"},
 	}...)
 }
 
-// New returns the Redis backend of config once Redis answered PING and INFO within the call bound (see
-// DefaultTimeout), and starts the goroutine that sends claims, which Close stops. It returns an error naming
-// redis.Config.URL, never the URL's password, when the URL is malformed, Redis does not answer (unknown
-// host, refused connection, wrong password) or is older than 5.0.
+// New returns the Redis backend of config once Redis answered PING and INFO within the call bound (the
+// sum of the dial, write and read timeouts: 500 ms each unless the URL sets them), and starts the
+// goroutine that sends claims, which Close stops. It returns an error naming redis.Config.URL, never the
+// URL's password, when the URL is malformed, Redis does not answer (unknown host, refused connection,
+// wrong password) or is older than 5.0.
 func New(ctx context.Context, config Config) (contract.Backend, error) {
 	if config.URL == "" {
-		config.URL = DefaultURL
+		config.URL = defaultURL
 	}
 	if config.Prefix == "" {
-		config.Prefix = DefaultPrefix
+		config.Prefix = defaultPrefix
 	}
 	retention, err := config.Retention.WithDefaults()
 	if err != nil {

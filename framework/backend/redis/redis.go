@@ -19,9 +19,9 @@ import (
 // sets dial_timeout, write_timeout or read_timeout), so one call returns within about 1.5s even when Redis
 // does not answer; a claim is re-sent after a failed call while its hold window is open (see ClaimTick).
 const (
-	DefaultURL     = "redis://127.0.0.1:6379/0"
-	DefaultPrefix  = "hade:"
-	DefaultTimeout = 500 * time.Millisecond
+	defaultURL     = "redis://127.0.0.1:6379/0"
+	defaultPrefix  = "hade:"
+	defaultTimeout = 500 * time.Millisecond
 )
 
 // maxClaimBatch bounds the claims one script call carries, so a call blocks Redis for a few ms at most.
@@ -76,7 +76,7 @@ func newRedis(rawURL, prefix string) (*redisBackend, error) {
 	}
 	for _, timeout := range []*time.Duration{&options.DialTimeout, &options.ReadTimeout, &options.WriteTimeout} {
 		if *timeout == 0 {
-			*timeout = DefaultTimeout
+			*timeout = defaultTimeout
 		}
 	}
 	options.MaxRetries = -1   // a call is sent once
@@ -103,7 +103,7 @@ func callBound(timeouts ...time.Duration) time.Duration {
 	var bound time.Duration
 	for _, timeout := range timeouts {
 		if timeout <= 0 {
-			timeout = DefaultTimeout
+			timeout = defaultTimeout
 		}
 		bound += timeout
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/local"
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/alert"
@@ -317,7 +318,7 @@ func TestRecoveredFromMemory(t *testing.T) {
 // Recovered from a real history (the local backend) when another process settled the previous tick:
 // skipped and missed records between are passed over.
 func TestRecoveredFromHistory(t *testing.T) {
-	history, err := local.New(local.Config{Folder: t.TempDir()})
+	history, err := local.New(t.TempDir(), backend.Retention{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,8 +45,8 @@ func backendSettings() []backendSetting {
 }
 
 // addBackendFlags adds a flag for every setting of the registered backends but the secret ones (their
-// value comes from the environment when the backend is opened), its default from the environment, and
-// returns where each value will be, by flag name.
+// value comes from the environment when the backend is opened), its default from the environment, shown
+// by --help without a password (secret.RedactValue), and returns where each value will be, by flag name.
 func addBackendFlags(flags *pflag.FlagSet) map[string]*string {
 	values := map[string]*string{}
 	for _, setting := range backendSettings() {
@@ -56,9 +56,9 @@ func addBackendFlags(flags *pflag.FlagSet) map[string]*string {
 		value := new(string)
 		flags.StringVar(value, setting.flag(), envOr(setting.env(), setting.Default),
 			"with --distributed="+setting.backend+": "+usage(setting)+" (env "+setting.env()+")")
-		if setting.URL { // the default may come from the environment: --help shows it without its password
-			flags.Lookup(setting.flag()).DefValue = secret.RedactURL(flags.Lookup(setting.flag()).DefValue)
-		}
+		// the default may come from the environment, and any value may carry a password (a URL's, a
+		// connection string's): --help shows it without
+		flags.Lookup(setting.flag()).DefValue = secret.RedactValue(flags.Lookup(setting.flag()).DefValue)
 		values[setting.flag()] = value
 	}
 	return values
@@ -82,20 +82,20 @@ func usage(setting backendSetting) string {
 	return text
 }
 
-// SecretSettings returns the registered backends' settings that may hold credentials, by flag name (as a
-// daemon's recorded settings name them), with their environment variable: urls are flags whose value is a
-// URL that may carry a password; envOnly are given by the environment only.
-func SecretSettings() (urls, envOnly map[string]string) {
-	urls, envOnly = map[string]string{}, map[string]string{}
+// SecretSettings returns the registered backends' settings, which may all hold credentials, by flag name
+// (as a daemon's recorded settings name them), with their environment variable: flags are the settings
+// given by flag, any of whose values may carry a password (a URL's, a connection string's: shown through
+// secret.RedactValue); envOnly are the secret ones, given by the environment only.
+func SecretSettings() (flags, envOnly map[string]string) {
+	flags, envOnly = map[string]string{}, map[string]string{}
 	for _, setting := range backendSettings() {
-		switch {
-		case setting.Secret:
+		if setting.Secret {
 			envOnly[setting.flag()] = setting.env()
-		case setting.URL:
-			urls[setting.flag()] = setting.env()
+		} else {
+			flags[setting.flag()] = setting.env()
 		}
 	}
-	return urls, envOnly
+	return flags, envOnly
 }
 
 // backendValues returns the values of the settings of the backend name: the flags' values, and the secret
@@ -117,9 +117,9 @@ func (s *Settings) backendValues(name string) map[string]string {
 	return values
 }
 
-// BackendAddress names the backend of the settings and where it is, without credentials, e.g.
-// "redis redis://10.0.0.5:6379/0" or "local": the value of the backend's first setting, unless secret (see
-// backend.Register).
+// BackendAddress names the backend of the settings and where it is, without credentials
+// (secret.RedactValue), e.g. "redis redis://10.0.0.5:6379/0" or "local": the value of the backend's first
+// setting, unless secret (see backend.Register).
 func (s *Settings) BackendAddress() string {
 	for _, setting := range backendSettings() {
 		if setting.backend != s.Backend {
@@ -128,25 +128,21 @@ func (s *Settings) BackendAddress() string {
 		if setting.Secret || s.values[setting.flag()] == nil {
 			break
 		}
-		address := *s.values[setting.flag()]
-		if setting.URL {
-			address = secret.RedactURL(address)
-		}
-		return s.Backend + " " + address
+		return s.Backend + " " + secret.RedactValue(*s.values[setting.flag()])
 	}
 	return s.Backend
 }
 
-// secrets returns the credentials among the settings' values: the passwords in URL settings and the
-// values of the secret ones.
+// secrets returns the credentials among the settings' values: the values of the secret ones, and the
+// passwords the others carry (secret.ValuePasswords).
 func (s *Settings) secrets() []string {
 	var found []string
 	for _, setting := range backendSettings() {
 		switch {
 		case setting.Secret:
 			found = append(found, os.Getenv(setting.env()))
-		case setting.URL && s.values[setting.flag()] != nil:
-			found = append(found, secret.URLPasswords(*s.values[setting.flag()])...)
+		case s.values[setting.flag()] != nil:
+			found = append(found, secret.ValuePasswords(*s.values[setting.flag()])...)
 		}
 	}
 	return found

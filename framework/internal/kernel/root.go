@@ -112,16 +112,17 @@ func registeredBackends() string {
 // Execute runs the command line (os.Args[1:], or SetArgs's) with ctx, carrying the container, as every
 // command's context. When a cron registration is invalid it returns an error listing every invalid one
 // before running anything, except for operations commands (see AnnotationOperation), help and completion,
-// which run after printing the list as a warning on stderr. No error it returns holds the password of the
-// Redis URL setting nor the etcd password. Turn the error into the process's exit status with Exit or
-// ExitCode.
+// which run after printing the list as a warning on stderr. No error it returns holds a password a
+// backend's setting carries (e.g. --redis-url's) nor a secret setting (e.g. the etcd password). Turn the
+// error into the process's exit status with Exit or ExitCode.
 func (r *Root) Execute(ctx context.Context) error {
 	err := r.execute(ctx)
 	return secret.ScrubError(err, r.Secrets())
 }
 
-// Secrets returns the credentials of the settings, to scrub from what is shown: the passwords of URL
-// settings (e.g. --redis-url's) and the values of secret ones (e.g. HADE_ETCD_PASSWORD).
+// Secrets returns the credentials of the settings, to scrub from what is shown: the passwords the
+// backends' settings carry (e.g. --redis-url's, secret.ValuePasswords) and the values of secret ones (e.g.
+// HADE_ETCD_PASSWORD).
 func (r *Root) Secrets() []string {
 	return r.Settings.secrets()
 }

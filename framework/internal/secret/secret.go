@@ -4,11 +4,15 @@ package secret
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
 // Mask replaces a secret in text.
 const Mask = "xxxxx"
+
+// unparsableURL is what RedactURL shows of a URL that does not parse.
+const unparsableURL = "<unparsable URL>"
 
 // URLPasswords returns the password of rawURL's user info as written and percent-decoded, also when
 // rawURL does not parse (e.g. "redis://:pa%zz@host"); none when it has no password.
@@ -37,7 +41,7 @@ func URLPasswords(rawURL string) []string {
 func RedactURL(rawURL string) string {
 	parsed, err := url.Parse(rawURL)
 	if err != nil {
-		return "<unparsable URL>"
+		return unparsableURL
 	}
 	if parsed.RawQuery != "" {
 		parsed.RawQuery = "…"
@@ -45,8 +49,11 @@ func RedactURL(rawURL string) string {
 	return Scrub(parsed.Redacted(), URLPasswords(rawURL))
 }
 
-// Scrub returns text with every non-empty secret replaced by Mask.
+// Scrub returns text with every non-empty secret replaced by Mask, the longer secrets first (so that a
+// secret within another does not leave the rest of that one shown).
 func Scrub(text string, secrets []string) string {
+	secrets = slices.Clone(secrets)
+	slices.SortStableFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	for _, secret := range secrets {
 		if secret != "" {
 			text = strings.ReplaceAll(text, secret, Mask)

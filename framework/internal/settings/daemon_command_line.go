@@ -10,9 +10,9 @@ import (
 
 // DaemonCommandLine returns the command line (after the program name) and the whole environment of a
 // `cron start -d` daemon that runs with the flags set among flags: each set flag but those of stop and
-// restart goes on the command line as --name=value, but a secret one, whose value goes in the
-// environment variable of that flag (replacing this process's); --base-folder=baseFolder ends it. The
-// environment is this process's otherwise.
+// restart goes on the command line as --name=value, but a secret one (see secretFlags: a backend's
+// setting, the token, the webhooks), whose value goes in the environment variable of that flag (replacing
+// this process's); --base-folder=baseFolder ends it. The environment is this process's otherwise.
 func DaemonCommandLine(flags *pflag.FlagSet, baseFolder string) (args, env []string) {
 	args = []string{"cron", "start", "--daemon"}
 	overrides := map[string]string{}

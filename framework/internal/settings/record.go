@@ -14,8 +14,9 @@ var notSettings = []string{"help", "daemon", "allow-another-daemon", "ready-time
 
 // Record returns the effective value of every setting among flags (a command's flags, the persistent
 // ones included: from the command line, the environment or the default) by flag name, secrets in full:
-// base-folder, when among flags, is baseFolder (absolute); a secret flag left empty takes its environment
-// variable; an environment-only secret setting that is set is included (see secretEnv).
+// base-folder, when among flags, is baseFolder (absolute); a secret flag of start's own left empty takes
+// its environment variable (a backend's flag has its variable as default already); an environment-only
+// secret setting that is set is included (see secretEnv).
 func Record(flags *pflag.FlagSet, baseFolder string) map[string]string {
 	settings := map[string]string{}
 	flags.VisitAll(func(flag *pflag.Flag) {
@@ -31,7 +32,7 @@ func Record(flags *pflag.FlagSet, baseFolder string) map[string]string {
 			settings[name] = value
 		}
 	}
-	for name, variable := range secretFlags() { // a secret flag left empty (help shows no default) takes its env
+	for name, variable := range ownSecretFlags { // a secret flag left empty (help shows no default) takes its env
 		if value, isFlag := settings[name]; isFlag && value == "" {
 			settings[name] = os.Getenv(variable)
 		}

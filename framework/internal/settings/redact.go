@@ -8,18 +8,19 @@ import (
 )
 
 // Redact returns a copy of settings (as Record returns them) fit to show: a token flag set is
-// secret.Mask, a URL flag has its password replaced (secret.RedactURL), the webhooks are shown as
-// alert.ShownURLs shows them, and an environment-only secret setting is secret.Mask.
+// secret.Mask, a backend's setting has the passwords it carries masked (secret.RedactValue), the
+// webhooks are shown as alert.ShownURLs shows them, and an environment-only secret setting is
+// secret.Mask.
 func Redact(settings map[string]string) map[string]string {
 	redacted := make(map[string]string, len(settings))
-	flags, env := secretFlags(), secretEnv()
+	backend, env := backendFlags(), secretEnv()
 	for name, value := range settings {
-		_, isSecret := flags[name]
+		_, isBackend := backend[name]
 		switch {
 		case slices.Contains(tokenFlags, name) && value != "":
 			value = secret.Mask
-		case isSecret && !slices.Contains(tokenFlags, name):
-			value = secret.RedactURL(value)
+		case isBackend:
+			value = secret.RedactValue(value)
 		}
 		if name == AlertWebhookFlag { // the secret of a webhook URL is often its path or query
 			value = alert.ShownURLs(settings[name])

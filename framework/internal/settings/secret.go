@@ -19,13 +19,27 @@ const (
 
 // secretFlags are the flags whose values may hold credentials, with the environment variable that carries
 // them to a daemon: they are never put on a daemon's command line (ps shows it) nor in a file the group
-// can read, and are shown redacted.
-// The backends' URL settings (e.g. --redis-url) are among them.
+// can read, and are shown redacted. They are the backends' settings given by flag (backendFlags) and
+// ownSecretFlags.
 func secretFlags() map[string]string {
-	flags, _ := kernel.SecretSettings()
-	flags[HTTPTokenFlag], flags[AlertWebhookFlag] = EnvHTTPToken, EnvAlertWebhooks
+	flags := backendFlags()
+	for name, variable := range ownSecretFlags {
+		flags[name] = variable
+	}
 	return flags
 }
+
+// backendFlags are the backends' settings given by flag (e.g. --redis-url, --etcd-endpoints), with their
+// environment variable: any value may carry a password (a URL's, a connection string's), shown through
+// secret.RedactValue. A flag's default is read from its variable.
+func backendFlags() map[string]string {
+	flags, _ := kernel.SecretSettings()
+	return flags
+}
+
+// ownSecretFlags are the secret flags of start and restart, whose defaults are not read from their
+// variables (--help shows none): the variable is read when the flag is left empty.
+var ownSecretFlags = map[string]string{HTTPTokenFlag: EnvHTTPToken, AlertWebhookFlag: EnvAlertWebhooks}
 
 // tokenFlags are the secret flags whose whole value is the secret (not a URL with one): shown as
 // secret.Mask when set.

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -41,10 +42,13 @@ func startFlags(t *testing.T, args ...string) *pflag.FlagSet {
 	return flags
 }
 
+// Every setting of a backend given by flag reaches a daemon through its environment: any value may carry a
+// password (a URL's, a connection string's).
 func TestDaemonCommandLineKeepsSecretsInTheEnvironment(t *testing.T) {
 	t.Setenv("HADE_REDIS_URL", "redis://:old@host:1/0")
 	flags := startFlags(t, "-d", "--distributed", "redis", "--redis-url", "redis://:pw123@host:1/0",
-		"--drain-timeout", "3s", "--ready-timeout", "1s", "--allow-another-daemon", "--base-folder", "rel")
+		"--redis-prefix", "mine:", "--drain-timeout", "3s", "--ready-timeout", "1s", "--allow-another-daemon",
+		"--base-folder", "rel")
 	args, env := DaemonCommandLine(flags, baseFolder)
 	want := []string{"cron", "start", "--daemon", "--allow-another-daemon=true", "--distributed=redis",
 		"--drain-timeout=3s", "--base-folder=" + baseFolder}
@@ -54,6 +58,41 @@ func TestDaemonCommandLineKeepsSecretsInTheEnvironment(t *testing.T) {
 	if !slices.Contains(env, "HADE_REDIS_URL=redis://:pw123@host:1/0") ||
 		slices.Contains(env, "HADE_REDIS_URL=redis://:old@host:1/0") {
 		t.Fatalf("the environment does not carry the flag's URL alone: %q", env)
+	}
+	if !slices.Contains(env, "HADE_REDIS_PREFIX=mine:") {
+		t.Fatalf("the environment does not carry the prefix: %q", env)
+	}
+}
+
+// A backend's setting given empty is recorded empty, as the process runs with it: its variable is its
+// default, not a fallback.
+func TestRecordKeepsABackendSettingGivenEmpty(t *testing.T) {
+	t.Setenv("HADE_ETCD_USER", "root")
+	if user, recorded := Record(startFlags(t, "--etcd-user", ""), baseFolder)["etcd-user"]; !recorded || user != "" {
+		t.Fatalf("etcd-user recorded %q (%v), want it empty", user, recorded)
+	}
+}
+
+// A backend's setting is shown with the passwords it carries masked, whatever its form; the others as is.
+func TestRedactBackendSettings(t *testing.T) {
+	settings := map[string]string{
+		"redis-url":      "redis://:pw123@host:1/0?dial_timeout=1s",
+		"redis-prefix":   "hade:",
+		"etcd-endpoints": "http://10.0.0.1:2379,http://10.0.0.2:2379",
+		"etcd-user":      "host=db password='pw 456'", // not a user name: shown without its password all the same
+		"etcd-password":  "pw789",
+		"http":           "user:pw@:9090", // not a backend's setting: as is
+	}
+	want := map[string]string{
+		"redis-url":      "redis://:xxxxx@host:1/0?…",
+		"redis-prefix":   "hade:",
+		"etcd-endpoints": "http://10.0.0.1:2379,http://10.0.0.2:2379",
+		"etcd-user":      "host=db password=xxxxx",
+		"etcd-password":  secret.Mask,
+		"http":           "user:pw@:9090",
+	}
+	if got := Redact(settings); !maps.Equal(got, want) {
+		t.Fatalf("Redact = %q, want %q", got, want)
 	}
 }
 

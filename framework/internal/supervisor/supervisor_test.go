@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/hadeframe/hade/framework/backend/redis" // its URL setting is secret
+	_ "github.com/hadeframe/hade/framework/backend/redis" // its URL carries a password
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/daemon"
 	"github.com/hadeframe/hade/framework/internal/kernel"

@@ -3,7 +3,6 @@ package postgres
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +25,7 @@ const validURL = "valid: postgres://[user[:password]@]host[:port]/database[?sslm
 // messages (the password as written and decoded). Its errors name postgres.Config.URL and the URL with
 // its password masked.
 func parseURL(rawURL string) (*pgxpool.Config, []string, error) {
-	secrets := passwords(rawURL)
+	secrets := secret.ValuePasswords(rawURL)
 	config, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres URL %s (postgres.Config.URL) is invalid: %v; %s", redact(rawURL),
@@ -44,28 +43,13 @@ func parseURL(rawURL string) (*pgxpool.Config, []string, error) {
 	return config, secrets, nil
 }
 
-// keywordPassword matches the password of a keyword/value connection string.
-var keywordPassword = regexp.MustCompile(`password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
-
-// passwords returns the passwords written in rawURL: a URL's, as written and decoded, or a keyword
-// string's.
-func passwords(rawURL string) []string {
-	if strings.Contains(rawURL, "://") {
-		return secret.URLPasswords(rawURL)
-	}
-	var found []string
-	for _, match := range keywordPassword.FindAllStringSubmatch(rawURL, -1) {
-		found = append(found, match[1], strings.Trim(match[1], "'"))
-	}
-	return found
-}
-
-// redact returns rawURL with its password masked, for messages.
+// redact returns rawURL with its password masked, for messages: a URL's user information (also when it
+// does not parse), or a keyword/value string's password.
 func redact(rawURL string) string {
 	if strings.Contains(rawURL, "://") {
 		return secret.RedactUserInfo(rawURL)
 	}
-	return keywordPassword.ReplaceAllString(rawURL, "password="+secret.Mask)
+	return secret.RedactValue(rawURL)
 }
 
 // scrub returns err with the secrets masked (errors.Is still sees its chain).

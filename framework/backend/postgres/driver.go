@@ -31,7 +31,7 @@ const (
 
 func init() {
 	backend.Register("postgres", open, []backend.Setting{
-		{Name: "url", Field: "postgres.Config.URL", Default: defaultURL, URL: true,
+		{Name: "url", Field: "postgres.Config.URL", Default: defaultURL,
 			Usage: "postgres://[user@]host:port/database?sslmode=…, or a libpq keyword/value string; the " +
 				"password from HADE_POSTGRES_URL, PGPASSWORD or ~/.pgpass"},
 		{Name: "schema", Field: "postgres.Config.Schema", Default: defaultSchema,

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hadeframe/hade/internal/pgserver"
 	"github.com/hadeframe/hade/internal/pgtest"
+	"github.com/hadeframe/hade/internal/testcert"
 )
 
 // postgresFlags are the flags of a process on server, the password on the command line (tests only: an
@@ -199,4 +201,60 @@ func queryInts(t *testing.T, server *pgserver.Server, query string) []int {
 		t.Fatal(err)
 	}
 	return values
+}
+
+// With TLS (sslmode=verify-full, sslrootcert the test CA that signed the server's certificate) three
+// processes run each tick once over encrypted connections, and `cron list` says the server answers; a
+// URL with verify-full but no sslrootcert (the system's roots) or the certificate of another CA fails
+// `cron list` with exit 1, an error about the certificate naming the setting.
+func TestPostgresTLSWithATestCA(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{TLS: true})
+	url := server.URL()
+	if !strings.Contains(url, "sslmode=verify-full") || !strings.Contains(url, "sslrootcert=") {
+		t.Fatalf("URL %s: want sslmode=verify-full with sslrootcert", url)
+	}
+	base := t.TempDir()
+	processes := make([]*process, 3)
+	for i := range processes {
+		processes[i] = startForeground(t, testappBinary, base, append(postgresFlags(server), "--log-level", "debug", "cron", "start")...)
+	}
+	all := []int{0, 1, 2}
+	waitFor(t, 40*time.Second, "10 ticks seen by all three processes", func() bool {
+		return len(coveredTicks(t, distributedTicks(t, processes, false), all, time.Time{})) >= 10
+	})
+	// each process's connections (application_name hade) are encrypted, none is not
+	encrypted := `SELECT count(*) FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'hade' AND s.ssl = %v`
+	withTLS, without := queryInts(t, server, fmt.Sprintf(encrypted, true))[0], queryInts(t, server, fmt.Sprintf(encrypted, false))[0]
+	if withTLS < len(processes) || without != 0 {
+		t.Fatalf("the processes hold %d connections over TLS and %d without, want at least %d and none", withTLS, without, len(processes))
+	}
+	r := run(t, testappBinary, base, nil, append(postgresFlags(server), "cron", "list")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "distributed provider: postgres at 127.0.0.1:") || !strings.Contains(r.stdout, "answers") {
+		t.Fatalf("list over TLS = %d %q %q, want the server's address and that it answers", r.code, r.stdout, r.stderr)
+	}
+	stopAll(t, processes, all)
+	ticks := distributedTicks(t, processes, false)
+	covered := coveredTicks(t, ticks, all, time.Time{})
+	t.Logf("over TLS: %d ticks each ran once, runs per process %v; %d connections with TLS", len(covered),
+		runsPerProcess(t, ticks, len(processes)), withTLS)
+
+	otherCA, err := testcert.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	noRoot := strings.Replace(url, "&sslrootcert="+neturl.QueryEscape(server.CAFile()), "", 1)
+	if noRoot == url || !strings.Contains(noRoot, "sslmode=verify-full") {
+		t.Fatalf("could not remove sslrootcert from %s", url)
+	}
+	for _, bad := range []struct{ name, url string }{
+		{"without sslrootcert", noRoot},
+		{"with another CA", strings.Replace(url, neturl.QueryEscape(server.CAFile()), neturl.QueryEscape(otherCA.CA), 1)},
+	} {
+		r := run(t, testappBinary, base, nil, "--distributed", "postgres", "--postgres-url", bad.url, "cron", "list")
+		if r.code != 1 || !strings.Contains(r.stderr, "certificate signed by unknown authority") || !strings.Contains(r.stderr, "--postgres-url") {
+			t.Fatalf("list %s: exit %d, %q; want 1 and an error about the certificate naming --postgres-url", bad.name, r.code, r.stderr)
+		}
+		t.Logf("list %s: exit 1: %s", bad.name, strings.TrimSpace(r.stderr))
+	}
 }

@@ -25,9 +25,9 @@ bench: redis-server
 # backend with a fresh seed; each run prints its verdicts and the command that replays it, and keeps its
 # records and node logs in bin/verify-<backend>-<time>. It stops at the first backend with a violation.
 VERIFY_DURATION ?= 600s
-verify: redis-server etcd-server
+verify: redis-server etcd-server postgresql
 	$(GO) build -tags hadeclock -o bin/hadeverify ./cmd/hadeverify
-	@for backend in local redis etcd; do \
+	@for backend in local redis etcd postgres; do \
 		out=bin/verify-$$backend-$$(date +%Y%m%d-%H%M%S); \
 		bin/hadeverify --backend $$backend --duration $(VERIFY_DURATION) --out $$out || exit $$?; \
 		echo "records, node logs and summary.json in $$out"; \

@@ -1,9 +1,10 @@
 // Command hadeload measures hade's distributed cron under load: `hadeload run` starts N node processes of a
 // small bench app, each registering M distributed every-second jobs with instant bodies, against one
-// backend (a local folder, a redis-server it starts, a Redis it is pointed at, or a 3-member etcd cluster it
-// starts), runs them for a while, optionally kills a node, restarts Redis or kills an etcd member, and prints
-// one table: expected, executed, doubled and missed ticks, start lateness, CPU and memory per node, and
-// Redis commands or etcd requests (by method) per executed tick.
+// backend (a local folder, a redis-server it starts, a Redis it is pointed at, a 3-member etcd cluster it
+// starts, or a PostgreSQL cluster it starts), runs them for a while, optionally kills a node, restarts Redis
+// or kills an etcd member, and prints one table: expected, executed, doubled and missed ticks, start
+// lateness, CPU and memory per node, and Redis commands, etcd requests (by method) or PostgreSQL
+// transactions and function calls per executed tick.
 //
 // `hadeload compare` measures hade beside robfig/cron bare: one process of each, one after the other, with
 // the same normal every-second jobs, and prints their CPU per run, start lateness and peak RSS, and the

@@ -177,6 +177,9 @@ func (r *loadRun) report(out io.Writer) error {
 		reportEtcdRequests(out, r.requests, executed, o.nodes, o.duration)
 		fmt.Fprintf(out, "etcd database size every 30s of the window:\n%s\n", strings.Join(r.dbSizes, "\n"))
 	}
+	if r.postgresCounts != nil && executed > 0 {
+		reportPostgres(out, *r.postgresCounts, executed, o.nodes, o.duration)
+	}
 	if r.commands >= 0 && executed > 0 {
 		fmt.Fprintf(out, "\nRedis: %d client commands in the window (commands run inside the claim script not counted): %.3f per executed tick, %.2f per node per second\n",
 			r.commands, float64(r.commands)/float64(executed), float64(r.commands)/float64(o.nodes)/o.duration.Seconds())

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hadeframe/hade/internal/etcdserver"
+	"github.com/hadeframe/hade/internal/pgserver"
 	"github.com/hadeframe/hade/internal/redisserver"
 )
 
@@ -46,7 +47,7 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 	flags.DurationVar(&o.duration, "duration", 30*time.Second, "length of the measured window (whole seconds, at least 5s)")
 	flags.DurationVar(&o.hold, "hold", 2*time.Second, "hold time of every job")
 	flags.DurationVar(&o.jobDuration, "job-duration", 0, "how long each run of a job takes (it returns early when its context ends); 0: instant")
-	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis, etcd (a 3-member cluster it starts) or local")
+	flags.StringVar(&o.backend, "backend", "redis", "selection backend: redis, etcd (a 3-member cluster it starts), postgres (a cluster it starts) or local")
 	flags.StringVar(&o.backend, "distributed", "redis", "the same as -backend")
 	flags.StringVar(&o.etcdCompaction, "etcd-compaction", "", "with -backend etcd: the members' periodic --auto-compaction-retention, e.g. 1m (default: none)")
 	flags.DurationVar(&o.killLeaderAt, "kill-etcd-leader-at", 0, "with -backend etcd: kill -9 the cluster's leader this long into the window (0: never); the same as -kill-etcd-member-at with -kill-etcd-member leader")
@@ -73,8 +74,8 @@ func parseLoadOptions(args []string) (loadOptions, error) {
 		return o, fmt.Errorf("-job-duration %s: want 0 or more, under the 1s between ticks", o.jobDuration)
 	case o.duration < 5*time.Second || o.duration%time.Second != 0:
 		return o, fmt.Errorf("-duration %s: want whole seconds, at least 5s", o.duration)
-	case o.backend != "redis" && o.backend != "local" && o.backend != "etcd":
-		return o, fmt.Errorf("-backend %q: want redis, etcd or local", o.backend)
+	case o.backend != "redis" && o.backend != "local" && o.backend != "etcd" && o.backend != "postgres":
+		return o, fmt.Errorf("-backend %q: want redis, etcd, postgres or local", o.backend)
 	case disruptions(o) > 1:
 		return o, errors.New("-kill-at, -term-at, -rolling-restart-at, -restart-redis-at and -kill-etcd-member-at: choose one")
 	case o.killAt != 0 && (o.nodes < 2 || o.killAt >= o.duration-2*time.Second):
@@ -158,6 +159,14 @@ func runLoad(args []string) error {
 		defer cluster.Stop()
 		nodeArgs = append(nodeArgs, "--etcd-endpoints", cluster.Endpoints())
 	}
+	var postgres *pgserver.Server
+	if options.backend == "postgres" {
+		if postgres, err = startPostgres(dir); err != nil {
+			return err
+		}
+		defer postgres.Stop()
+		nodeArgs = append(nodeArgs, "--postgres-url", postgres.URL())
+	}
 	nodeArgs = append(nodeArgs, "cron", "start", "--drain-timeout", "5s")
 
 	run := &loadRun{options: options, start: func(index, generation int) (*nodeProcess, error) {
@@ -182,6 +191,7 @@ func runLoad(args []string) error {
 	run.windowStart = time.Now().Truncate(time.Second).Add(2 * time.Second)
 	run.windowEnd = run.windowStart.Add(options.duration)
 	run.cluster = cluster
+	run.postgres = postgres
 	if err := run.measure(server, stats); err != nil {
 		return err
 	}
@@ -210,6 +220,8 @@ type loadRun struct {
 	cluster                        *etcdserver.Cluster
 	requests                       etcdRequests // etcd requests over the window by method, nil without etcd
 	dbSizes                        []string
+	postgres                       *pgserver.Server
+	postgresCounts                 *postgresCounts // the server's counters over the window, nil without PostgreSQL
 }
 
 // event is something measure does at a time.
@@ -253,6 +265,7 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 		}})
 	}
 	events = append(events, r.etcdEvents()...)
+	events = append(events, r.postgresEvents()...)
 	slices.SortFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	for _, e := range events {
 		time.Sleep(time.Until(e.at))

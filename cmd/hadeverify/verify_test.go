@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/hadeframe/hade/internal/etcdtest"
+	"github.com/hadeframe/hade/internal/pgserver"
+	"github.com/hadeframe/hade/internal/pgtest"
 	"github.com/hadeframe/hade/internal/redistest"
 	"github.com/hadeframe/hade/internal/verify"
 )
@@ -71,11 +73,22 @@ func requireEtcd(t *testing.T) {
 	}
 }
 
+// requirePostgres fails (under make test) or skips the test without PostgreSQL's programs.
+func requirePostgres(t *testing.T) {
+	if err := pgserver.Installed(); err != nil {
+		if os.Getenv(pgtest.RequireEnv) == "1" {
+			t.Fatalf("%v and %s=1", err, pgtest.RequireEnv)
+		}
+		t.Skipf("%v: run `make test`", err)
+	}
+}
+
 // The 45s runs mix every fault kind but the network ones (node-net-*): with them a plan needs about a
 // minute per backend, so they are left to `make verify` (and proxy_test.go tests the proxy itself).
 const (
-	redisFaults = "--faults=node-kill,node-pause,rolling-restart,clock-offset,redis-kill-restart,redis-restart-empty,redis-pause"
-	etcdFaults  = "--faults=node-kill,node-pause,rolling-restart,clock-offset,etcd-member-kill,etcd-leader-kill,etcd-member-pause"
+	redisFaults    = "--faults=node-kill,node-pause,rolling-restart,clock-offset,redis-kill-restart,redis-restart-empty,redis-pause"
+	etcdFaults     = "--faults=node-kill,node-pause,rolling-restart,clock-offset,etcd-member-kill,etcd-leader-kill,etcd-member-pause"
+	postgresFaults = "--faults=node-kill,node-pause,rolling-restart,clock-offset,postgres-kill-restart,postgres-pause,postgres-restart"
 )
 
 // runSuite runs hadeverify with args plus --out, and returns its exit status and summary.
@@ -157,6 +170,13 @@ func TestEtcdKeepsEveryProperty(t *testing.T) {
 	requireEtcd(t)
 	self, _ := binaries(t)
 	code, summary := runSuite(t, self, "--backend", "etcd", "--duration", "45s", "--seed", "7", etcdFaults)
+	checkClean(t, code, summary)
+}
+
+func TestPostgresKeepsEveryProperty(t *testing.T) {
+	requirePostgres(t)
+	self, _ := binaries(t)
+	code, summary := runSuite(t, self, "--backend", "postgres", "--duration", "45s", "--seed", "7", postgresFaults)
 	checkClean(t, code, summary)
 }
 

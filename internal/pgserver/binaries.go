@@ -18,6 +18,13 @@ type binaries struct {
 	initdb, pgCtl, postgres, pgBasebackup string
 }
 
+// Installed returns nil when Start can find PostgreSQL's programs (see findBinaries), else ErrNotInstalled:
+// for a test that runs clusters in other processes and must skip or fail before it starts them.
+func Installed() error {
+	_, err := findBinaries()
+	return err
+}
+
 // findBinaries returns the programs from the folder of the initdb on the PATH (its symbolic links
 // resolved, else as found), else from the newest /usr/lib/postgresql/<version>/bin: the first of these
 // folders that holds all of initdb, pg_ctl, postgres and pg_basebackup. It returns ErrNotInstalled when

@@ -24,7 +24,7 @@ type backend interface {
 	// sharedBase reports whether all nodes use one base folder (the local backend's files).
 	sharedBase() bool
 	// claimerClock reports whether the backend checks a claim's window by the claiming node's clock
-	// (local, etcd) rather than its own (Redis's TIME).
+	// (local, etcd) rather than its own (Redis's TIME, PostgreSQL's clock_timestamp()).
 	claimerClock() bool
 	// faultKinds are the kinds of backend faults inject knows.
 	faultKinds() []string
@@ -35,13 +35,14 @@ type backend interface {
 
 // Backend names.
 const (
-	backendLocal = "local"
-	backendRedis = "redis"
-	backendEtcd  = "etcd"
+	backendLocal    = "local"
+	backendRedis    = "redis"
+	backendEtcd     = "etcd"
+	backendPostgres = "postgres"
 )
 
 // backendNames lists the backends, for messages.
-var backendNames = []string{backendLocal, backendRedis, backendEtcd}
+var backendNames = []string{backendLocal, backendRedis, backendEtcd, backendPostgres}
 
 func newBackend(name string) (backend, error) {
 	switch name {
@@ -51,6 +52,8 @@ func newBackend(name string) (backend, error) {
 		return &redisBackend{}, nil
 	case backendEtcd:
 		return &etcdBackend{}, nil
+	case backendPostgres:
+		return &postgresBackend{}, nil
 	}
 	return nil, fmt.Errorf("--backend %q is unknown: valid values are %q", name, backendNames)
 }

@@ -133,10 +133,11 @@ func pauseExcuse(h *history, claims []*claim) string {
 		": claimer paused mid-claim (it may have won)")
 }
 
-// backendFault reports whether fault kind strikes the backend (a Redis server, an etcd member) rather than
+// backendFault reports whether fault kind strikes the backend (a Redis server, an etcd member, the
+// PostgreSQL server) rather than
 // a node or a node's clock or links.
 func backendFault(kind string) bool {
-	return strings.HasPrefix(kind, "redis-") || strings.HasPrefix(kind, "etcd-")
+	return strings.HasPrefix(kind, "redis-") || strings.HasPrefix(kind, "etcd-") || strings.HasPrefix(kind, "postgres-")
 }
 
 // availableNodes returns the processes up (ready before the tick, not ended before its window closed)

@@ -84,6 +84,10 @@ func longest(kind string, nodes int, hold time.Duration) time.Duration {
 		return 2*hold + time.Second
 	case faultEtcdMemberKill, faultEtcdLeaderKill:
 		return 2*hold + 2*time.Second // the member restarts (about 1s) and catches up
+	case faultPostgresKill:
+		return 2*hold + 2*time.Second // crash recovery, then the server accepts connections
+	case faultPostgresRestart:
+		return 3 * time.Second // a checkpoint at the shutdown, then the start
 	}
 	return 3*hold + 500*time.Millisecond
 }

@@ -29,7 +29,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	var o Options
 	flags := flag.NewFlagSet("hadeverify", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	flags.StringVar(&o.Backend, "backend", "", "backend under test: local, redis or etcd")
+	flags.StringVar(&o.Backend, "backend", "", "backend under test: local, redis, etcd or postgres")
 	flags.DurationVar(&o.Duration, "duration", 60*time.Second, "length of the checked window of ticks, whole seconds")
 	flags.Uint64Var(&o.Seed, "seed", 0, "seed of the nemesis's plan (0 or none: a fresh one, printed)")
 	flags.IntVar(&o.Nodes, "nodes", 3, "node processes")

@@ -97,7 +97,7 @@ func (p *pgBackend) noteCall(err error) {
 // ping checks that the server answers within the connect timeout and accepts the credentials.
 func (p *pgBackend) ping(ctx context.Context) error {
 	if err := p.pool.Ping(ctx); err != nil {
-		return p.fail("does not answer (postgres.Config.URL)", err)
+		return p.fail("cannot connect (postgres.Config.URL)", err)
 	}
 	return nil
 }

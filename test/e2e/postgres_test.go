@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	neturl "net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -362,4 +363,38 @@ func TestPostgresFailoverToSynchronousStandby(t *testing.T) {
 		killedAt.Format("15:04:05.000"), promotedAt.Sub(killedAt).Round(time.Millisecond),
 		firstRun.Sub(promotedAt).Round(time.Millisecond), firstTick.Format("15:04:05"), len(after), failoverResumeWithin,
 		perProcess, errors)
+}
+
+// The password of a PostgreSQL URL, given by the environment as operators do, never reaches the daemon's
+// command line, an output, or a file others can read, through start -d, state, list, restart and stop;
+// nor does the password of a keyword/value string or of a malformed URL in the errors of bad settings.
+func TestPostgresNoPasswordInFilesOutputsOrCommandLines(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{Password: "pgpass4242"})
+	base := t.TempDir()
+	env := []string{"HADE_DISTRIBUTED=postgres", "HADE_POSTGRES_URL=" + server.URL()}
+	first, out := startTestappDaemon(t, base, env)
+	assertNoSecret(t, "start -d", out, "pgpass4242", base)
+	for _, args := range [][]string{{"cron", "state"}, {"cron", "list"}, {"cron", "migrate"}, {"cron", "restart"}} {
+		r := run(t, testappBinary, base, env, args...)
+		assertNoSecret(t, strings.Join(args, " "), r.stdout+r.stderr, "pgpass4242", base)
+	}
+	for _, pid := range []int{first, daemonPIDs(t, base)[0]} {
+		if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil {
+			assertNoSecret(t, fmt.Sprintf("the cmdline of daemon %d", pid), string(cmdline), "pgpass4242", base)
+		}
+	}
+	r := run(t, testappBinary, base, nil, "cron", "stop")
+	assertNoSecret(t, "stop", r.stdout+r.stderr, "pgpass4242", base)
+
+	for _, url := range []string{"host=127.0.0.1 port=1 dbname=hade password=kwpass99 connect_timeout=2",
+		"postgres://hade:kwpass98%zz@127.0.0.1:1/hade", "postgres://hade:kwpass97@127.0.0.1:notaport/hade"} {
+		for _, args := range [][]string{{"cron", "start"}, {"cron", "start", "-d"}, {"cron", "state"}, {"cron", "list"}} {
+			r := run(t, testappBinary, base, []string{"HADE_DISTRIBUTED=postgres", "HADE_POSTGRES_URL=" + url}, args...)
+			if r.code == 0 {
+				t.Fatalf("%v with %s exited 0", args, url)
+			}
+			assertNoSecret(t, strings.Join(args, " ")+" with "+url, r.stdout+r.stderr, "kwpass9", base)
+		}
+	}
 }

@@ -30,7 +30,8 @@ type RunLeases interface {
 	RenewRuns(ctx context.Context, leases []RunLease, ttl time.Duration) (lost []RunLease, err error)
 	// ReleaseRun ends lease when it is still held by its Holder for its Tick; otherwise it does nothing
 	// (not an error). A backend may return once the release is queued (Redis sends it with its next
-	// claims): what the same value sends after ReleaseRun returned is decided after the release; a queued
-	// release that fails is lost, and the lease expires by itself.
+	// claims): what the same value sends after ReleaseRun returned is decided after the release. A backend
+	// re-sends a release whose call failed for a few seconds (the framework's: 5 s); one that never lands
+	// is lost, and the lease expires by itself.
 	ReleaseRun(ctx context.Context, lease RunLease) error
 }

@@ -72,14 +72,15 @@ func (p *pgBackend) RenewRuns(ctx context.Context, leases []contract.RunLease, t
 
 // ReleaseRun implements contract.RunLeases.ReleaseRun: the release is queued to go with the claims of
 // the moment, in the next claim_ticks call, and ReleaseRun returns without waiting for it (a run's end
-// never waits for the server). A release that fails is not sent again: the lease then expires by itself.
-// It returns an error only for invalid input or a closed backend.
+// never waits for the server). A release whose call fails is sent again within claimqueue.ReleaseWindow
+// (5 s); past it the lease expires by itself. It returns an error only for invalid input or a closed
+// backend.
 func (p *pgBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
 	if err := rules.ValidateRunLease(lease, 0, false); err != nil {
 		return err
 	}
 	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
-	request := claimqueue.NewOneShot[claimEntry, claimAnswer](context.WithoutCancel(ctx), lease.Service,
+	request := claimqueue.NewRelease[claimEntry, claimAnswer](context.WithoutCancel(ctx), lease.Service,
 		claimEntry{release: true, lease: lease}, lease.Service, callTimeout)
 	p.releasesMu.Lock()
 	defer p.releasesMu.Unlock()

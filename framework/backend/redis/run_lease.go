@@ -62,8 +62,8 @@ func (r *redisBackend) RenewRuns(ctx context.Context, leases []contract.RunLease
 
 // ReleaseRun implements contract.RunLeases.ReleaseRun: the release is queued to go with the claims of the
 // moment, in the claim script's next call, and ReleaseRun returns without waiting for it (a run's end
-// never waits for Redis). A release that fails is not sent again: the lease then expires by itself. It
-// returns an error only for invalid input or a closed backend.
+// never waits for Redis). A release whose call fails is sent again within claimqueue.ReleaseWindow (5 s);
+// past it the lease expires by itself. It returns an error only for invalid input or a closed backend.
 func (r *redisBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) error {
 	if err := rules.ValidateRunLease(lease, 0, false); err != nil {
 		return err

@@ -16,10 +16,11 @@ func (r *redisBackend) newClaimRequest(ctx context.Context, c contract.Claim) *s
 	return claimqueue.NewRequest[scriptEntry, scriptReply](ctx, c, entry, r.FenceKey(c.Service), r.timeout)
 }
 
-// newReleaseRequest returns the request releasing lease, sent once whatever ctx does.
+// newReleaseRequest returns the request releasing lease, re-sent after a failed call within
+// claimqueue.ReleaseWindow whatever ctx does.
 func (r *redisBackend) newReleaseRequest(ctx context.Context, lease contract.RunLease) *scriptRequest {
 	entry := scriptEntry{kind: releaseEntry, lease: lease}
-	return claimqueue.NewOneShot[scriptEntry, scriptReply](context.WithoutCancel(ctx), lease.Service, entry,
+	return claimqueue.NewRelease[scriptEntry, scriptReply](context.WithoutCancel(ctx), lease.Service, entry,
 		r.FenceKey(lease.Service), r.timeout)
 }
 

@@ -1,6 +1,7 @@
 // Package claimqueue batches the claims of a backend: callers queue their requests, one sender goroutine
-// sends what waits as one call (a Redis script call, an etcd transaction) and re-sends the claims whose
-// reply was lost while their hold window is open. The queue is typed by the backend: T is what a request
+// sends what waits as one call (a Redis script call, an etcd transaction, a PostgreSQL function call) and
+// re-sends the claims whose reply was lost while their hold window is open, and the run lease releases
+// within their window. The queue is typed by the backend: T is what a request
 // carries to the call (an etcd claim, a Redis script entry), R what the call answers to it.
 package claimqueue
 
@@ -16,7 +17,7 @@ import (
 	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
-// Queue is the group commit the Redis and etcd backends share: callers queue requests carrying a T, and
+// Queue is the group commit the Redis, etcd and PostgreSQL backends share: callers queue requests carrying a T, and
 // one sender goroutine takes the requests waiting when its previous call returned (up to maxBatch) and
 // passes them to flush, which sends them in one call (or a few), answers each with an R or an error, and
 // returns those to send again after retryPause.
@@ -53,7 +54,7 @@ func (q *Request[T, R]) Answer(value R) { q.reply <- Reply[R]{Value: value} }
 func (q *Request[T, R]) Fail(err error) { q.reply <- Reply[R]{Err: err} }
 
 // Enqueue queues request without waiting for its reply, which the caller may read later from Replied
-// (a run lease release). It returns ErrClosed when the queue is closed.
+// (a run lease release, re-sent by the sender as flush asks). It returns ErrClosed when the queue is closed.
 func (r *Queue[T, R]) Enqueue(request *Request[T, R]) error {
 	select {
 	case r.requests <- request:
@@ -63,12 +64,12 @@ func (r *Queue[T, R]) Enqueue(request *Request[T, R]) error {
 	}
 }
 
-// what names q in messages: "claim", or "release" for a one-shot request (a run lease release).
+// what names q in messages: "claim", or "release" for a run lease release.
 func (q *Request[T, R]) what() string {
-	if q.resend {
-		return "claim"
+	if q.release {
+		return "release"
 	}
-	return "release"
+	return "claim"
 }
 
 // Sent reports whether the sender has taken request from the line.
@@ -100,15 +101,24 @@ func (r *Queue[T, R]) Submit(ctx context.Context, request *Request[T, R], backen
 // timeout of now the first time, and re-sent after a lost reply while c's hold window is open (see
 // resendDeadline; timeout is also the bound of one call).
 func NewRequest[T, R any](ctx context.Context, c contract.Claim, payload T, key string, timeout time.Duration) *Request[T, R] {
-	return &Request[T, R]{ctx: ctx, service: c.Service, resend: true, Payload: payload, Key: key,
+	return &Request[T, R]{ctx: ctx, service: c.Service, Payload: payload, Key: key,
 		sendBy: clock.Now().Add(timeout), retryUntil: resendDeadline(c, timeout), reply: make(chan Reply[R], 1)}
 }
 
-// NewOneShot returns the request carrying payload for service, whose fence is at key: sent within
-// timeout of now, once, never re-sent (a run lease release).
-func NewOneShot[T, R any](ctx context.Context, service string, payload T, key string, timeout time.Duration) *Request[T, R] {
-	return &Request[T, R]{ctx: ctx, service: service, Payload: payload, Key: key,
-		sendBy: clock.Now().Add(timeout), reply: make(chan Reply[R], 1)}
+// ReleaseWindow bounds the re-sends of a run lease release, from its creation: a leader election with a
+// split vote on etcd, a Redis or PostgreSQL restart, and the life of the engine's run lease unrenewed
+// (past it the lease has ended by itself).
+const ReleaseWindow = 5 * time.Second
+
+// NewRelease returns the request carrying payload, the release of a run lease of service, whose fence is
+// at key: sent within timeout of now the first time, and re-sent after a failed call while ctx lives,
+// within ReleaseWindow of now. A release is guarded by its holder and tick, so applying it twice, or after
+// another run took the lease, does nothing: re-sending it is safe, and a lease nobody releases would block
+// the service's next ticks (OverlapForbid) until it expires.
+func NewRelease[T, R any](ctx context.Context, service string, payload T, key string, timeout time.Duration) *Request[T, R] {
+	now := clock.Now()
+	return &Request[T, R]{ctx: ctx, service: service, release: true, Payload: payload, Key: key,
+		sendBy: now.Add(timeout), retryUntil: now.Add(ReleaseWindow), reply: make(chan Reply[R], 1)}
 }
 
 // TakeLive marks the requests of batch sent and returns those to send at now; it skips the requests
@@ -148,9 +158,9 @@ type Request[T, R any] struct {
 	Key        string // the fence key (the first of them)
 	ctx        context.Context
 	service    string        // for messages
-	resend     bool          // false: never re-sent (a run lease release)
+	release    bool          // a run lease release (else a claim), for messages
 	sendBy     time.Time     // first send only: after it, fail it unsent (it waited too long in line)
-	retryUntil time.Time     // re-send only before it: the end of the hold window or the next tick, by the local clock
+	retryUntil time.Time     // re-send only before it, by the local clock: a claim's hold window or next tick, a release's window
 	state      atomic.Int32  // stateWaiting, stateSent or stateAbandoned
 	reply      chan Reply[R] // buffered: the sender never blocks on it
 
@@ -211,24 +221,31 @@ func (q *Request[T, R]) unsendable(now time.Time) error {
 	case q.sends > 0 && q.ctx.Err() != nil:
 		return q.LastError("ctx ended: " + q.ctx.Err().Error())
 	case q.sends > 0 && now.After(q.retryUntil):
-		return q.LastError("its hold window has closed, or a re-send could not return before the next tick")
+		return q.LastError(q.closedReason())
 	}
 	return nil
 }
 
-// Retry records err, the error of q's last call, and reports whether q is to be sent again: a claim of
-// a tick whose ctx is alive and whose hold window, by the local clock, is still open after retryPause
-// (never a one-shot request). Claiming the same tick again with the same app id is idempotent, so a
-// claim applied whose reply was lost then learns that it won.
+// closedReason says why q is past its re-sends.
+func (q *Request[T, R]) closedReason() string {
+	if q.release {
+		return fmt.Sprintf("its re-sends' window of %s has passed", ReleaseWindow)
+	}
+	return "its hold window closes, or the next tick comes, before a re-send could return"
+}
+
+// Retry records err, the error of q's last call, and reports whether q is to be sent again: a request
+// whose ctx is alive and whose re-sends' deadline, by the local clock, is still ahead after retryPause (a
+// claim's: its hold window or one call bound before its next tick; a release's: ReleaseWindow). Claiming
+// the same tick again with the same app id is idempotent, so a claim applied whose reply was lost then
+// learns that it won; a release is guarded by its holder and tick.
 func (q *Request[T, R]) Retry(err error, now time.Time) bool {
 	q.lastErr = err
 	switch {
-	case !q.resend:
-		q.lastErr = q.LastError("a run lease release is not re-sent")
 	case q.ctx.Err() != nil:
 		q.lastErr = q.LastError("ctx ended: " + q.ctx.Err().Error())
 	case now.Add(retryPause).After(q.retryUntil):
-		q.lastErr = q.LastError("its hold window closes, or the next tick comes, before a re-send could return")
+		q.lastErr = q.LastError(q.closedReason())
 	default:
 		q.retryAt = now.Add(retryPause)
 		return true

@@ -64,9 +64,9 @@ func TestQueueTypedReplies(t *testing.T) {
 	}
 }
 
-// A request whose call failed is sent again after retryPause while its claim's window is open; a one-shot
-// request (a run lease release) is sent once and fails with the call's error.
-func TestQueueResendsClaimsNotOneShots(t *testing.T) {
+// A request whose call failed is sent again after retryPause: a claim while its window is open, a run
+// lease release within ReleaseWindow; a release whose ctx has ended is not sent again.
+func TestQueueResendsClaimsAndReleases(t *testing.T) {
 	var mu sync.Mutex
 	sends := map[string]int{}
 	queue := New(4, func(batch []*Request[string, bool]) (retries []*Request[string, bool]) {
@@ -93,17 +93,24 @@ func TestQueueResendsClaimsNotOneShots(t *testing.T) {
 	if err != nil || reply.Err != nil || !reply.Value {
 		t.Fatalf("claim whose first reply was lost = %+v, %v; want answered by its re-send", reply, err)
 	}
-	release := NewOneShot[string, bool](context.Background(), "svc", "release", "key", time.Minute)
+	release := NewRelease[string, bool](context.Background(), "svc", "release", "key", time.Minute)
 	if err := queue.Enqueue(release); err != nil {
 		t.Fatal(err)
 	}
-	reply = <-release.Replied()
-	if reply.Err == nil || !strings.Contains(reply.Err.Error(), "reply lost") || !strings.Contains(reply.Err.Error(), "not re-sent") {
-		t.Fatalf("one-shot request whose reply was lost = %+v; want the call's error, not re-sent", reply)
+	if reply = <-release.Replied(); reply.Err != nil || !reply.Value {
+		t.Fatalf("release whose first reply was lost = %+v; want answered by its re-send", reply)
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	abandoned := NewRelease[string, bool](ended, "svc", "abandoned", "key", time.Minute)
+	abandoned.state.Store(stateSent) // as if taken before its ctx ended
+	abandoned.sends = 1
+	if abandoned.Retry(errors.New("reply lost"), time.Now()) || !strings.Contains(abandoned.LastError("").Error(), "ctx ended") {
+		t.Fatalf("a release whose ctx ended is re-sent, or its error does not say why: %v", abandoned.LastError(""))
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if sends["claim"] != 2 || sends["release"] != 1 {
-		t.Fatalf("sends = %v; want the claim sent twice, the release once", sends)
+	if sends["claim"] != 2 || sends["release"] != 2 {
+		t.Fatalf("sends = %v; want the claim and the release each sent twice", sends)
 	}
 }

@@ -42,8 +42,7 @@ type pgBackend struct {
 	secrets   []string // the password, scrubbed from every message
 	retention backend.Retention
 
-	releasesMu sync.Mutex
-	releases   map[string]*claimRequest // the last release ReleaseRun queued, by service
+	releases claimqueue.Releases[claimEntry, claimAnswer] // the last release ReleaseRun queued, by service
 
 	logger *slog.Logger // the start and end of an outage
 	down   bool         // the sender's last call failed; owned by the sender goroutine
@@ -67,7 +66,7 @@ func openBackend(ctx context.Context, rawURL, schema string, retention backend.R
 		return nil, fmt.Errorf("postgres.Config.URL: %w", scrub(err, secrets))
 	}
 	p := &pgBackend{pool: pool, sql: newStatements(schema), schema: schema, address: address(config),
-		secrets: secrets, retention: retention, releases: map[string]*claimRequest{}, logger: logger}
+		secrets: secrets, retention: retention, logger: logger}
 	if err := p.ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -82,12 +82,9 @@ func (p *pgBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) err
 	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
 	request := claimqueue.NewRelease[claimEntry, claimAnswer](context.WithoutCancel(ctx), lease.Service,
 		claimEntry{release: true, lease: lease}, lease.Service, callTimeout)
-	p.releasesMu.Lock()
-	defer p.releasesMu.Unlock()
-	if err := p.queue.Enqueue(request); err != nil {
+	if err := p.releases.Enqueue(p.queue, request); err != nil {
 		return fmt.Errorf("postgres at %s: release of the run lease of service %q: %w", p.address, lease.Service, err)
 	}
-	p.releases[lease.Service] = request
 	return nil
 }
 
@@ -95,17 +92,8 @@ func (p *pgBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) err
 // (by the server, or failed), so that what the caller sends next is decided after it. It returns ctx's
 // error when ctx ends first.
 func (p *pgBackend) awaitRelease(ctx context.Context, service string) error {
-	p.releasesMu.Lock()
-	request, queued := p.releases[service]
-	delete(p.releases, service)
-	p.releasesMu.Unlock()
-	if !queued {
-		return nil
+	if err := p.releases.Await(ctx, service); err != nil {
+		return fmt.Errorf("postgres at %s: acquire run lease of service %q: %w", p.address, service, err)
 	}
-	select {
-	case <-request.Replied():
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("postgres at %s: acquire run lease of service %q: %w", p.address, service, ctx.Err())
-	}
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed" // the claim script
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -48,16 +47,15 @@ var claimScript string
 // replica) forgets fences: a tick claimed within the last holdTime before the loss could then be claimed
 // again.
 type redisBackend struct {
-	queue      *claimqueue.Queue[scriptEntry, scriptReply]
-	client     *redis.Client
-	script     *redis.Script
-	prefix     string
-	address    string // host:port, for messages
-	db         int
-	setting    string // where the URL is configured, for messages
-	timeout    time.Duration
-	releasesMu sync.Mutex
-	releases   map[string]*scriptRequest // the last release ReleaseRun queued, by service
+	queue    *claimqueue.Queue[scriptEntry, scriptReply]
+	client   *redis.Client
+	script   *redis.Script
+	prefix   string
+	address  string // host:port, for messages
+	db       int
+	setting  string // where the URL is configured, for messages
+	timeout  time.Duration
+	releases claimqueue.Releases[scriptEntry, scriptReply] // the last release ReleaseRun queued, by service
 	// retention bounds the run history (redis_history.go); zero fields are DefaultRetention's.
 	retention backend.Retention
 }
@@ -84,14 +82,13 @@ func newRedis(rawURL, prefix string) (*redisBackend, error) {
 	options.ContextTimeoutEnabled = true
 	options.DisableIdentity = true
 	r := &redisBackend{
-		client:   redis.NewClient(options),
-		script:   redis.NewScript(claimScript),
-		prefix:   prefix,
-		address:  options.Addr,
-		db:       options.DB,
-		setting:  setting,
-		timeout:  callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
-		releases: map[string]*scriptRequest{},
+		client:  redis.NewClient(options),
+		script:  redis.NewScript(claimScript),
+		prefix:  prefix,
+		address: options.Addr,
+		db:      options.DB,
+		setting: setting,
+		timeout: callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
 	}
 	r.queue = claimqueue.New(maxClaimBatch, r.send)
 	return r, nil

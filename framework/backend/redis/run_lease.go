@@ -68,13 +68,9 @@ func (r *redisBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 	if err := rules.ValidateRunLease(lease, 0, false); err != nil {
 		return err
 	}
-	request := r.newReleaseRequest(ctx, lease)
-	r.releasesMu.Lock()
-	defer r.releasesMu.Unlock()
-	if err := r.queue.Enqueue(request); err != nil { // the sender answers into the request's buffered reply
+	if err := r.releases.Enqueue(r.queue, r.newReleaseRequest(ctx, lease)); err != nil {
 		return fmt.Errorf("redis at %s: release of the run lease of service %q: %w", r.address, lease.Service, err)
 	}
-	r.releases[lease.Service] = request
 	return nil
 }
 
@@ -82,19 +78,10 @@ func (r *redisBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 // (by Redis, or failed), so that what the caller sends next is decided after it. It returns ctx's error
 // when ctx ends first.
 func (r *redisBackend) awaitRelease(ctx context.Context, service string) error {
-	r.releasesMu.Lock()
-	request, queued := r.releases[service]
-	delete(r.releases, service)
-	r.releasesMu.Unlock()
-	if !queued {
-		return nil
+	if err := r.releases.Await(ctx, service); err != nil {
+		return fmt.Errorf("redis at %s: acquire run lease of service %q: %w", r.address, service, err)
 	}
-	select {
-	case <-request.Replied():
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("redis at %s: acquire run lease of service %q: %w", r.address, service, ctx.Err())
-	}
+	return nil
 }
 
 // runLeases runs the run lease script's op on leases with ttl and returns its reply, one value per lease.

@@ -19,7 +19,8 @@ import (
 
 // measureAsyncEnv turns on TestPostgresAsyncFailoverMeasure; it is a measurement, not a check, so neither
 // `make test` nor a plain `go test` runs it. HADE_MEASURE_TRIALS (default 5) sets the trials per variant
-// and HADE_MEASURE_KILL_AFTER (default 30ms) how long after a tick the primary is killed.
+// and HADE_MEASURE_KILL_AFTER (default 30ms) how long after a tick the primary is killed; with
+// HADE_MEASURE_DEBUG set, each trial also logs job-000's run lines.
 const measureAsyncEnv = "HADE_MEASURE_ASYNC_FAILOVER"
 
 // asyncJobs is how many every-second distributed jobs each process runs: 50 claims per tick and process

@@ -33,20 +33,41 @@ const (
 // stallPlan is how the backend is stalled: timeout bounds a claim call (Redis's read_timeout, etcd's
 // request timeout) and the backend continues resume after each tick, after a claim sent at the tick
 // timed out. engine: the backend does not re-send a failed claim itself (a re-send could not return
-// before the next tick), so the engine settles it and the run line counts its re-sends.
+// before the next tick), so the engine settles it and the run line counts its re-sends. interval is the
+// stalled job's (zero: a second, the every_second job).
 type stallPlan struct {
 	timeout, resume time.Duration
 	engine          bool
+	interval        time.Duration
 }
+
+// every returns the interval of the plan's job.
+func (p stallPlan) every() time.Duration {
+	if p.interval == 0 {
+		return time.Second
+	}
+	return p.interval
+}
+
+// stalledJob is the testapp's distributed job a test stalls: its name and the environment that
+// registers it.
+type stalledJob struct {
+	name string
+	env  []string
+}
+
+// everySecond is the testapp's default every-second distributed job.
+var everySecond = stalledJob{name: "every_second"}
 
 // stall is one stalled tick: when the backend was stopped and when it continued.
 type stall struct {
 	tick, paused, resumed time.Time
 }
 
-// firstCheckedTick waits until every process logged 2 run lines of the distributed job, then returns the
-// first tick after the latest one logged that leaves time to stop the backend before it.
-func firstCheckedTick(t *testing.T, processes []*process) time.Time {
+// firstCheckedTick waits until every process logged 2 run lines of the distributed job (run every
+// interval), then returns the first tick after the latest one logged that leaves time to stop the backend
+// before it.
+func firstCheckedTick(t *testing.T, processes []*process, interval time.Duration) time.Time {
 	t.Helper()
 	waitFor(t, 40*time.Second, "2 run lines from every process", func() bool {
 		for _, p := range processes {
@@ -62,20 +83,20 @@ func firstCheckedTick(t *testing.T, processes []*process) time.Time {
 			latest = tick
 		}
 	}
-	first := latest.Add(time.Second)
+	first := latest.Add(interval)
 	for time.Until(first.Add(-stallLead)) < 300*time.Millisecond {
-		first = first.Add(time.Second)
+		first = first.Add(interval)
 	}
 	return first
 }
 
 // stallTicks stops the backend (pause) stallLead before each of checkedTicks consecutive ticks from first
-// and continues it (resume) plan.resume after the tick; it returns what it did.
+// (plan.every() apart) and continues it (resume) plan.resume after the tick; it returns what it did.
 func stallTicks(t *testing.T, first time.Time, plan stallPlan, pause, resume func() error) []stall {
 	t.Helper()
 	var stalls []stall
 	for i := 0; i < checkedTicks; i++ {
-		s := stall{tick: first.Add(time.Duration(i) * time.Second)}
+		s := stall{tick: first.Add(time.Duration(i) * plan.every())}
 		time.Sleep(time.Until(s.tick.Add(-stallLead)))
 		s.paused = time.Now()
 		if err := pause(); err != nil {
@@ -113,11 +134,12 @@ func consecutiveTicks(first time.Time) []time.Time {
 	return ticks
 }
 
-// waitForTicks waits until every process logged a run line for each of ticks, and for the tick 2 s after
-// the last (a run of a settled tick comes before its next tick).
+// waitForTicks waits until every process logged a run line for each of ticks (at least 2, evenly spaced),
+// and for the tick 2 intervals after the last (a run of a settled tick comes before its next tick).
 func waitForTicks(t *testing.T, processes []*process, ticks []time.Time) {
 	t.Helper()
-	want := append(slices.Clone(ticks), ticks[len(ticks)-1].Add(2*time.Second))
+	last := ticks[len(ticks)-1]
+	want := append(slices.Clone(ticks), last.Add(2*last.Sub(ticks[len(ticks)-2])))
 	waitFor(t, 30*time.Second, "a run line of every checked tick from every process", func() bool {
 		logged := distributedTicks(t, processes, true)
 		for _, tick := range want {
@@ -205,13 +227,14 @@ func checkEngineSettled(t *testing.T, stalls []stall, runs []logLine, timeout ti
 	}
 }
 
-// checkRecorded checks the run records of ticks (`cron history -o json` in base with flags) against their
+// checkRecorded checks the run records of job's ticks (`cron history -o json` in base with flags) against their
 // runs' lines: at most one record of each tick, the run's (outcome ok, its app id and claim_resends), and
 // none "missed". With all every tick must be recorded, else at least one (a record written while the
 // backend is stopped may be dropped).
-func checkRecorded(t *testing.T, base string, flags []string, ticks []time.Time, runs []logLine, all bool) {
+func checkRecorded(t *testing.T, base string, flags []string, job stalledJob, ticks []time.Time, runs []logLine,
+	all bool) {
 	t.Helper()
-	records := lostReplyHistory(t, base, flags)
+	records := lostReplyHistory(t, base, flags, job)
 	recorded := 0
 	for i, tick := range ticks {
 		found := recordsOf(t, records, tick)
@@ -261,11 +284,11 @@ type historyRecord struct {
 	ClaimResends int    `json:"claim_resends"`
 }
 
-// lostReplyHistory returns every run record of the testapp's every_second job.
-func lostReplyHistory(t *testing.T, base string, flags []string) []historyRecord {
+// lostReplyHistory returns every run record of the testapp's job.
+func lostReplyHistory(t *testing.T, base string, flags []string, job stalledJob) []historyRecord {
 	t.Helper()
-	args := append(slices.Clone(flags), "cron", "history", "every_second", "-o", "json", "-n", "0")
-	r := run(t, testappBinary, base, nil, args...)
+	args := append(slices.Clone(flags), "cron", "history", job.name, "-o", "json", "-n", "0")
+	r := run(t, testappBinary, base, job.env, args...)
 	var records []historyRecord
 	if err := json.Unmarshal([]byte(r.stdout), &records); r.code != 0 || err != nil {
 		t.Fatalf("cron history -o json: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
@@ -273,14 +296,14 @@ func lostReplyHistory(t *testing.T, base string, flags []string) []historyRecord
 	return records
 }
 
-// startStalledProcesses starts n testapp cron processes (debug log: their not_selected lines too) with
-// flags, in base.
-func startStalledProcesses(t *testing.T, n int, base string, flags []string) []*process {
+// startStalledProcesses starts n testapp cron processes registering job (debug log: their not_selected
+// lines too) with flags, in base.
+func startStalledProcesses(t *testing.T, n int, base string, job stalledJob, flags []string) []*process {
 	t.Helper()
 	processes := make([]*process, n)
 	for i := range processes {
 		args := append(slices.Clone(flags), "--log-level", "debug", "cron", "start")
-		processes[i] = startForeground(t, testappBinary, base, args...)
+		processes[i] = startForegroundEnv(t, testappBinary, base, job.env, args...)
 	}
 	return processes
 }
@@ -310,11 +333,11 @@ func TestRedisLostRepliesAreSettled(t *testing.T) {
 	url := server.URL() + "?read_timeout=" + plan.timeout.String()
 	flags := []string{"--distributed", "redis", "--redis-url", url}
 	base := t.TempDir()
-	processes := startStalledProcesses(t, 3, base, flags)
-	stalls := stallTicks(t, firstCheckedTick(t, processes), plan, server.Pause, server.Resume)
+	processes := startStalledProcesses(t, 3, base, everySecond, flags)
+	stalls := stallTicks(t, firstCheckedTick(t, processes, plan.every()), plan, server.Pause, server.Resume)
 	runs := finishStalled(t, processes, stalls)
 	checkEngineSettled(t, stalls, runs, plan.timeout)
-	checkRecorded(t, base, flags, stalledTicks(stalls), runs, false)
+	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
 }
 
 // etcd, its 3 members stopped from 50 ms before each of 5 ticks until after the claims' requests timed
@@ -338,20 +361,20 @@ func TestEtcdLostRepliesAreSettled(t *testing.T) {
 		}
 	}
 	pause, resume := each((*etcdserver.Member).Pause), each((*etcdserver.Member).Resume)
-	for _, plan := range []stallPlan{{200 * time.Millisecond, 500 * time.Millisecond, false},
-		{500 * time.Millisecond, 650 * time.Millisecond, true}} {
+	for _, plan := range []stallPlan{{timeout: 200 * time.Millisecond, resume: 500 * time.Millisecond},
+		{timeout: 500 * time.Millisecond, resume: 650 * time.Millisecond, engine: true}} {
 		t.Run(fmt.Sprintf("request timeout %s", plan.timeout), func(t *testing.T) {
 			flags := append(etcdFlags(cluster), "--etcd-request-timeout", plan.timeout.String(),
 				"--etcd-prefix", fmt.Sprintf("/lost-%s/", plan.timeout))
 			base := t.TempDir()
-			processes := startStalledProcesses(t, 3, base, flags)
-			stalls := stallTicks(t, firstCheckedTick(t, processes), plan, pause, resume)
+			processes := startStalledProcesses(t, 3, base, everySecond, flags)
+			stalls := stallTicks(t, firstCheckedTick(t, processes, plan.every()), plan, pause, resume)
 			runs := finishStalled(t, processes, stalls)
 			checkOutagesLogged(t, processes, stalls, plan.timeout)
 			if plan.engine {
 				checkEngineSettled(t, stalls, runs, plan.timeout)
 			}
-			checkRecorded(t, base, flags, stalledTicks(stalls), runs, false)
+			checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
 		})
 	}
 }
@@ -399,7 +422,7 @@ func TestLocalClaimFailedAfterItsWriteIsSettled(t *testing.T) {
 			testappBinary, "--log-level", "debug", "cron", "start")
 		pids[i] = tracedPID(t, processes[i])
 	}
-	ticks := consecutiveTicks(firstCheckedTick(t, processes))
+	ticks := consecutiveTicks(firstCheckedTick(t, processes, time.Second))
 	waitForTicks(t, processes, ticks)
 	for i, p := range processes {
 		stopTraced(t, p, pids[i])
@@ -411,7 +434,7 @@ func TestLocalClaimFailedAfterItsWriteIsSettled(t *testing.T) {
 				ticks[i].Format(time.RFC3339), line)
 		}
 	}
-	checkRecorded(t, base, nil, ticks, runs, true)
+	checkRecorded(t, base, nil, everySecond, ticks, runs, true)
 }
 
 // requireStraceEnv, set to 1 by make test, makes a missing strace, or one that cannot trace here, fail the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	neturl "net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -396,5 +397,161 @@ func TestPostgresNoPasswordInFilesOutputsOrCommandLines(t *testing.T) {
 			}
 			assertNoSecret(t, strings.Join(args, " ")+" with "+url, r.stdout+r.stderr, "kwpass9", base)
 		}
+	}
+}
+
+// PostgreSQL bounds a call by 2 s (the backend's call bound), longer than the every_second job's interval,
+// so the test stalls the testapp's every_5s job (hold 3 s; TESTAPP_REGISTRATIONS=lost_reply): the server
+// is paused from 50 ms before each of 5 ticks until 2.4 s after it. A claim sent at the tick times out and
+// pgx closes its connection (sending a cancel request, which the server only reads when it continues).
+// The paused server process has the claim in its socket buffer: continued, it runs and commits it unless
+// the cancel lands first, and only its reply is lost. The backend re-sends the claim (a re-send can return
+// a call bound before the next tick) and learns it won; if its re-sends fail too, the engine re-sends it and
+// the run line counts them. A trigger the test adds to the fences table records each tick's write and the
+// server process (pid and start) that made it: 3 processes run each tick exactly once, on the process that
+// write names, and a write made by a server process gone 300 ms after the server continued (its client
+// closed the connection when the call timed out) is an applied claim whose reply was lost; its run was
+// settled (engine re-sends counted, or a claim longer than a call bound). The test wants one such tick.
+func TestPostgresLostRepliesAreSettled(t *testing.T) {
+	t.Parallel()
+	server := pgtest.Start(t, pgserver.Options{})
+	plan := stallPlan{timeout: 2 * time.Second, resume: 2400 * time.Millisecond, interval: 5 * time.Second}
+	job := stalledJob{name: "every_5s", env: []string{"TESTAPP_REGISTRATIONS=lost_reply"}}
+	flags := postgresFlags(server)
+	base := t.TempDir()
+	if r := run(t, testappBinary, base, job.env, append(slices.Clone(flags), "cron", "migrate")...); r.code != 0 {
+		t.Fatalf("cron migrate: exit %d, %s%s", r.code, r.stdout, r.stderr)
+	}
+	conn := connectPostgres(t, server)
+	execPostgres(t, conn, fenceWritesAudit)
+	processes := startStalledProcesses(t, 3, base, job, flags)
+	var alive []map[serverProcess]bool // the client server processes 300 ms after each stall
+	resume := func() error {
+		if err := server.Resume(); err != nil {
+			return err
+		}
+		time.Sleep(300 * time.Millisecond)
+		alive = append(alive, clientProcesses(t, conn))
+		return nil
+	}
+	stalls := stallTicks(t, firstCheckedTick(t, processes, plan.every()), plan, server.Pause, resume)
+	runs := finishStalled(t, processes, stalls)
+	checkLostReplies(t, conn, job.name, stalls, runs, alive, plan.timeout)
+	checkRecorded(t, base, flags, job, stalledTicks(stalls), runs, false)
+}
+
+// fenceWritesAudit records in public.fence_writes each write of a new tick to a fence of hade.fences, with
+// the server process that made it.
+const fenceWritesAudit = `
+CREATE TABLE public.fence_writes (service text, tick timestamptz, winner text, pid int, backend_start timestamptz);
+CREATE FUNCTION public.note_fence_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.fence_writes
+		SELECT NEW.service, NEW.tick, NEW.winner, a.pid, a.backend_start
+		FROM pg_stat_activity a WHERE a.pid = pg_backend_pid();
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER note_fence_write AFTER UPDATE ON hade.fences FOR EACH ROW
+	WHEN (OLD.tick IS DISTINCT FROM NEW.tick) EXECUTE FUNCTION public.note_fence_write();`
+
+// serverProcess identifies a server process across pid reuse.
+type serverProcess struct {
+	pid   int32
+	start time.Time
+}
+
+// connectPostgres connects to server's database for the test, closed at its cleanup.
+func connectPostgres(t *testing.T, server *pgserver.Server) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, server.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+// execPostgres runs sql on conn.
+func execPostgres(t *testing.T, conn *pgx.Conn, sql string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clientProcesses returns the server processes serving a client now.
+func clientProcesses(t *testing.T, conn *pgx.Conn) map[serverProcess]bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rows, err := conn.Query(ctx, "SELECT pid, backend_start FROM pg_stat_activity WHERE backend_type = 'client backend'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[serverProcess]bool{}
+	var p serverProcess
+	if _, err := pgx.ForEachRow(rows, []any{&p.pid, &p.start}, func() error {
+		found[p] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// checkLostReplies checks that each stalled tick of job was written to its fence once, naming the app id
+// of the process that ran it, and that at least one was written by a server process gone after its stall
+// (alive[i]): a claim applied whose reply was lost. Such a tick's run must have been settled: its run line
+// counts the engine's re-sends, or its claim took longer than a call bound (timeout), the backend's
+// re-send answering it.
+func checkLostReplies(t *testing.T, conn *pgx.Conn, job string, stalls []stall, runs []logLine,
+	alive []map[serverProcess]bool, timeout time.Duration) {
+	t.Helper()
+	lost := 0
+	for i, s := range stalls {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		rows, err := conn.Query(ctx, "SELECT winner, pid, backend_start FROM public.fence_writes "+
+			"WHERE service = $1 AND tick = $2", job, s.tick)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		var winners []string
+		var writer serverProcess
+		var winner string
+		_, err = pgx.ForEachRow(rows, []any{&winner, &writer.pid, &writer.start}, func() error {
+			winners = append(winners, winner)
+			return nil
+		})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(winners) != 1 || winners[0] != runs[i].str("app_id") {
+			t.Errorf("tick %s: fence writes name %v; want one, naming %q, the process that ran it",
+				s.tick.Format(time.RFC3339), winners, runs[i].str("app_id"))
+			continue
+		}
+		applied := !alive[i][writer]
+		t.Logf("tick %s: fence written by server process %d, gone after the stall (reply lost): %t; run's "+
+			"claim_resends %d, claimed in %.0fms", s.tick.Format(time.TimeOnly), writer.pid, applied, resendsOf(runs[i]),
+			runs[i]["duration_ms"])
+		if applied {
+			lost++
+			claimed := time.Duration(runs[i]["duration_ms"].(float64) * float64(time.Millisecond))
+			if resendsOf(runs[i]) < 1 && claimed < timeout {
+				t.Errorf("tick %s: its claim was applied and its reply lost, but its run was not settled: %v",
+					s.tick.Format(time.RFC3339), runs[i])
+			}
+		}
+	}
+	t.Logf("%d of the %d stalled ticks were won by a claim applied whose reply was lost", lost, len(stalls))
+	if lost == 0 {
+		t.Error("no stalled tick was won by a claim whose reply was lost: the test did not show a lost reply settled")
 	}
 }

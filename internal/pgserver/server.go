@@ -124,3 +124,12 @@ func (s *Server) Running() bool {
 
 func (s *Server) dataDir() string { return filepath.Join(s.folder, "data") }
 func (s *Server) logPath() string { return filepath.Join(s.folder, "postgres.log") }
+
+// Pid returns the pid of the server's postmaster (the parent of every other process of the server), 0
+// when it does not run.
+func (s *Server) Pid() int {
+	if !s.Running() {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}

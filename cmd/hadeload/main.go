@@ -3,7 +3,7 @@
 // backend (a local folder, a redis-server it starts, a Redis it is pointed at, a 3-member etcd cluster it
 // starts, or a PostgreSQL cluster it starts), runs them for a while, optionally kills a node, restarts Redis
 // or kills an etcd member, and prints one table: expected, executed, doubled and missed ticks, start
-// lateness, CPU and memory per node, and Redis commands, etcd requests (by method) or PostgreSQL
+// lateness, CPU and memory per node, the CPU of the server it started over the window, and Redis commands, etcd requests (by method) or PostgreSQL
 // transactions and function calls per executed tick.
 //
 // `hadeload compare` measures hade beside robfig/cron bare: one process of each, one after the other, with

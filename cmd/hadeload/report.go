@@ -170,6 +170,14 @@ func (r *loadRun) report(out io.Writer) error {
 		fmt.Fprintf(table, "%s\t%d\t%d\t%d\t%d\t%.2f\t%.1f\t%.1f\t\n", name, counts["ok"], counts["not_claimed"], wonNotRun,
 			counts["error"], cpu, 100*cpu/o.duration.Seconds(), n.peakRSSMiB())
 	}
+	if r.server != nil {
+		name := "server: " + r.server.name + ", window only"
+		if r.server.moved {
+			name += " (restarted: its new process only)"
+		}
+		cpu := r.server.cpu.Seconds()
+		fmt.Fprintf(table, "%s	-	-	-	-	%.2f	%.1f	-	\n", name, cpu, 100*cpu/o.duration.Seconds())
+	}
 	if err := table.Flush(); err != nil {
 		return err
 	}

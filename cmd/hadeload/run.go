@@ -126,6 +126,7 @@ func runLoad(args []string) error {
 	nodeArgs := []string{"--base-folder", dir, "--distributed", options.backend}
 	var server *redisserver.Server
 	var stats *redis.Client
+	var cpu *serverCPU // the CPU of the server hadeload starts, nil with -redis-url or -backend local
 	if options.backend == "redis" {
 		url := options.redisURL
 		if url == "" {
@@ -137,6 +138,7 @@ func runLoad(args []string) error {
 			}
 			defer server.Stop()
 			url = server.URL()
+			cpu = &serverCPU{name: "redis-server", pids: func() []int { return []int{server.Pid()} }}
 		}
 		redisOptions, err := redis.ParseURL(url)
 		if err != nil {
@@ -158,6 +160,13 @@ func runLoad(args []string) error {
 		}
 		defer cluster.Stop()
 		nodeArgs = append(nodeArgs, "--etcd-endpoints", cluster.Endpoints())
+		cpu = &serverCPU{name: fmt.Sprintf("etcd (%d members)", len(cluster.Members)), pids: func() []int {
+			var pids []int
+			for _, member := range cluster.Members {
+				pids = append(pids, member.Pid())
+			}
+			return pids
+		}}
 	}
 	var postgres *pgserver.Server
 	if options.backend == "postgres" {
@@ -166,6 +175,7 @@ func runLoad(args []string) error {
 		}
 		defer postgres.Stop()
 		nodeArgs = append(nodeArgs, "--postgres-url", postgres.URL())
+		cpu = &serverCPU{name: "postgres (postmaster and its children)", pids: func() []int { return []int{postgres.Pid()} }}
 	}
 	nodeArgs = append(nodeArgs, "cron", "start", "--drain-timeout", "5s")
 
@@ -192,6 +202,7 @@ func runLoad(args []string) error {
 	run.windowEnd = run.windowStart.Add(options.duration)
 	run.cluster = cluster
 	run.postgres = postgres
+	run.server = cpu
 	if err := run.measure(server, stats); err != nil {
 		return err
 	}
@@ -222,6 +233,7 @@ type loadRun struct {
 	dbSizes                        []string
 	postgres                       *pgserver.Server
 	postgresCounts                 *postgresCounts // the server's counters over the window, nil without PostgreSQL
+	server                         *serverCPU      // the CPU of the server hadeload started, nil without one
 }
 
 // event is something measure does at a time.
@@ -266,6 +278,7 @@ func (r *loadRun) measure(server *redisserver.Server, stats *redis.Client) error
 	}
 	events = append(events, r.etcdEvents()...)
 	events = append(events, r.postgresEvents()...)
+	events = append(events, r.serverCPUEvents()...)
 	slices.SortFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	for _, e := range events {
 		time.Sleep(time.Until(e.at))

@@ -83,12 +83,13 @@ func requirePostgres(t *testing.T) {
 	}
 }
 
-// The 45s runs mix every fault kind but the network ones (node-net-*): with them a plan needs about a
-// minute per backend, so they are left to `make verify` (and proxy_test.go tests the proxy itself).
+// The 45s runs (postgres: 60s, the least that fits one postgres-failover, which makes a new standby, with
+// the other kinds) mix every fault kind but the network ones (node-net-*): with them a plan needs about a
+// minute more per backend, so they are left to `make verify` (and proxy_test.go tests the proxy itself).
 const (
 	redisFaults    = "--faults=node-kill,node-pause,rolling-restart,clock-offset,redis-kill-restart,redis-restart-empty,redis-pause"
 	etcdFaults     = "--faults=node-kill,node-pause,rolling-restart,clock-offset,etcd-member-kill,etcd-leader-kill,etcd-member-pause"
-	postgresFaults = "--faults=node-kill,node-pause,rolling-restart,clock-offset,postgres-kill-restart,postgres-pause,postgres-restart"
+	postgresFaults = "--faults=node-kill,node-pause,rolling-restart,clock-offset,postgres-kill-restart,postgres-pause,postgres-restart,postgres-failover"
 )
 
 // runSuite runs hadeverify with args plus --out, and returns its exit status and summary.
@@ -176,7 +177,7 @@ func TestEtcdKeepsEveryProperty(t *testing.T) {
 func TestPostgresKeepsEveryProperty(t *testing.T) {
 	requirePostgres(t)
 	self, _ := binaries(t)
-	code, summary := runSuite(t, self, "--backend", "postgres", "--duration", "45s", "--seed", "7", postgresFaults)
+	code, summary := runSuite(t, self, "--backend", "postgres", "--duration", "60s", "--seed", "7", postgresFaults)
 	checkClean(t, code, summary)
 }
 

@@ -163,3 +163,11 @@ func newPool(pem []byte) *x509.CertPool {
 }
 
 func runtimeArch() string { return runtime.GOARCH }
+
+// Pid returns the pid of the member's etcd process, 0 when it does not run.
+func (m *Member) Pid() int {
+	if !m.Running() {
+		return 0
+	}
+	return m.cmd.Process.Pid
+}

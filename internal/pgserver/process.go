@@ -16,6 +16,7 @@ const maxSocketPath = 107
 // the cluster's folder (none when that path would be too long for a socket; the package does not use
 // it), its output appended to the log.
 func (s *Server) launch() error {
+	s.launched = s.logSize()
 	logFile, err := os.OpenFile(s.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err

@@ -59,10 +59,11 @@ type Server struct {
 	owner    *syscall.Credential // nil: the caller runs PostgreSQL
 	folder   string              // data/, postgres.log, the unix socket; removed by Stop
 	port     int
-	caFile   string // with TLS: the CA's certificate (PEM)
-	appName  string // a standby's application_name; "" for a cluster made by Start
-	standbys int    // standbys made from this server, to name the next
-	sync     []string
+	caFile   string    // with TLS: the CA's certificate (PEM)
+	appName  string    // a standby's application_name; "" for a cluster made by Start
+	standbys int       // standbys made from this server, to name the next
+	sync     []string  // the names of its synchronous standbys
+	launched int64     // the log's length when the postmaster was last started
 	cmd      *exec.Cmd // the postmaster; nil before the first start
 	exited   chan struct{}
 	waitErr  error
@@ -123,3 +124,12 @@ func (s *Server) Running() bool {
 
 func (s *Server) dataDir() string { return filepath.Join(s.folder, "data") }
 func (s *Server) logPath() string { return filepath.Join(s.folder, "postgres.log") }
+
+// Pid returns the pid of the server's postmaster (the parent of every other process of the server), 0
+// when it does not run.
+func (s *Server) Pid() int {
+	if !s.Running() {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}

@@ -18,6 +18,8 @@ const streamTimeout = 30 * time.Second
 // (CAFile is its own copy), with hot_standby (it answers reads, refuses writes). Its application_name is
 // hade_standby_<n>, n counting s's standbys. It returns once the standby streams from s, and when
 // synchronous, once s waits for it on every commit (see addSynchronous), at most 30 s each; else why not.
+// s may be a promoted standby (a new synchronous standby after a failover); the numbering goes on from the
+// server s was made from, so every name in a chain of failovers is new.
 func (s *Server) StartStandby(dir string, synchronous bool) (*Server, error) {
 	if !s.Running() {
 		return nil, fmt.Errorf("start a standby of postgres on port %d: it does not run", s.port)
@@ -28,6 +30,7 @@ func (s *Server) StartStandby(dir string, synchronous bool) (*Server, error) {
 	}
 	s.standbys++
 	standby.appName = fmt.Sprintf("hade_standby_%d", s.standbys)
+	standby.standbys = s.standbys // a standby of it, once promoted, gets the next number: names stay unique
 	if err := standby.baseBackup(s); err != nil {
 		standby.Stop()
 		return nil, err
@@ -71,13 +74,14 @@ func (s *Server) baseBackup(primary *Server) error {
 }
 
 // addSynchronous makes s wait on every commit for its standby name and every earlier synchronous one
-// (synchronous_standby_names = 'FIRST <n> (names)', synchronous_commit = on, in postgresql.conf), reloads
-// s (SIGHUP) and waits until s logs that name is a synchronous standby, at most 30 s.
+// (synchronous_standby_names = 'FIRST <n> (names)', synchronous_commit = on, in postgresql.auto.conf,
+// which is read last: a promoted standby's says synchronous_standby_names = ” there, see baseBackup),
+// reloads s (SIGHUP) and waits until s logs that name is a synchronous standby, at most 30 s.
 func (s *Server) addSynchronous(name string) error {
 	s.sync = append(s.sync, name)
 	names := fmt.Sprintf("FIRST %d (%s)", len(s.sync), strings.Join(s.sync, ", "))
 	offset := s.logSize()
-	err := appendSettings(filepath.Join(s.dataDir(), "postgresql.conf"), [][2]string{
+	err := appendSettings(filepath.Join(s.dataDir(), "postgresql.auto.conf"), [][2]string{
 		{"synchronous_standby_names", names}, {"synchronous_commit", "on"}})
 	if err != nil {
 		return err
@@ -101,4 +105,16 @@ func (s *Server) Promote() error {
 		return fmt.Errorf("pg_ctl promote: %w\n%s\n%s", err, output, s.logTail(30))
 	}
 	return s.waitLog(offset, "database system is ready to accept connections", readyTimeout)
+}
+
+// WaitSynchronous waits until each synchronous standby of s (StartStandby with synchronous) streams from
+// s again since s last started, at most 30 s each: after a Restart, s accepts connections at once, but
+// every commit waits until its synchronous standbys reconnected. It returns at once without them.
+func (s *Server) WaitSynchronous() error {
+	for _, name := range s.sync {
+		if err := s.waitLog(s.launched, fmt.Sprintf("standby %q is now a synchronous standby", name), streamTimeout); err != nil {
+			return err
+		}
+	}
+	return nil
 }

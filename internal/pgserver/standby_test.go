@@ -48,6 +48,46 @@ func TestSynchronousStandbyFailover(t *testing.T) {
 	}
 }
 
+// A promoted standby gets a synchronous standby of its own (its name new in the chain), which the next
+// failover promotes with every committed write; after a Restart, WaitSynchronous returns once the standby
+// streams again, and a commit then returns.
+func TestFailoverChainKeepsASynchronousStandby(t *testing.T) {
+	primary := pgtest.Start(t, pgserver.Options{Settings: map[string]string{"wal_retrieve_retry_interval": "200ms"}})
+	first := pgtest.StartStandby(t, primary, true)
+	exec(t, connect(t, primary.URL()), "CREATE TABLE failover (n int)")
+	primary.Kill()
+	if err := first.Promote(); err != nil {
+		t.Fatal(err)
+	}
+	second := pgtest.StartStandby(t, first, true)
+	if second.ApplicationName() == first.ApplicationName() {
+		t.Fatalf("the promoted standby and its standby are both named %q", first.ApplicationName())
+	}
+	onFirst := connect(t, first.URL())
+	var state string
+	err := onFirst.QueryRow(context.Background(),
+		"SELECT sync_state FROM pg_stat_replication WHERE application_name = $1", second.ApplicationName()).Scan(&state)
+	if err != nil || state != "sync" {
+		t.Fatalf("the new standby's sync_state on the promoted one: %q, %v; want sync", state, err)
+	}
+	exec(t, onFirst, "INSERT INTO failover VALUES (1)")
+	onFirst.Close(context.Background())
+	if err := first.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.WaitSynchronous(); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, connect(t, first.URL()), "INSERT INTO failover VALUES (2)")
+	first.Kill()
+	if err := second.Promote(); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryInt(t, connect(t, second.URL()), "SELECT count(*) FROM failover"); n != 2 {
+		t.Fatalf("the second promoted standby has %d rows, want 2", n)
+	}
+}
+
 // waitRows waits until the table failover has rows rows on conn (a standby replays the primary's WAL a
 // moment after the commit), at most wait.
 func waitRows(t *testing.T, conn *pgx.Conn, rows int) {

@@ -33,6 +33,13 @@ type backend interface {
 	inject(kind string, rng *rand.Rand, hold time.Duration, f *Record) error
 }
 
+// movingBackend is a backend whose endpoints can move to another address during a run (a PostgreSQL
+// failover starts a new standby on a port of its own): before the nodes start, the run gives it move,
+// which points every node's proxy of endpoint index at target.
+type movingBackend interface {
+	setMove(move func(index int, target string))
+}
+
 // Backend names.
 const (
 	backendLocal    = "local"

@@ -20,13 +20,14 @@ const (
 // proxy is a fault-injecting TCP proxy on a free loopback port, from one node to one backend endpoint
 // (target, host:port). Each accepted connection is forwarded to target, every chunk after the delay of the
 // moment it was read. A cut closes the proxy's connections; while it lasts new ones are refused or
-// blackholed. Its goroutines end by stop, which the run calls once, after the nodes stopped.
+// blackholed. Its goroutines end by stop, which the run calls once, after the nodes stopped. Its target
+// may move (setTarget): a PostgreSQL failover starts a new standby on another port.
 type proxy struct {
-	target   string
 	listener net.Listener
 	wg       sync.WaitGroup
 
 	mu      sync.Mutex
+	target  string
 	mode    cutMode
 	delay   time.Duration
 	conns   map[net.Conn]struct{} // open connections, both sides
@@ -78,7 +79,10 @@ func (p *proxy) accept() {
 // forward dials target for client and copies both ways until either side closes or the proxy cuts.
 func (p *proxy) forward(client net.Conn) {
 	defer p.wg.Done()
-	server, err := net.DialTimeout("tcp", p.target, time.Second)
+	p.mu.Lock()
+	target := p.target
+	p.mu.Unlock()
+	server, err := net.DialTimeout("tcp", target, time.Second)
 	if err != nil {
 		p.drop(client) // the backend is down: the node sees what it would see
 		return
@@ -166,6 +170,13 @@ func (p *proxy) setMode(mode cutMode) {
 	defer p.mu.Unlock()
 	p.mode = mode
 	p.closeAll()
+}
+
+// setTarget makes new connections go to target; open ones stay with the old target.
+func (p *proxy) setTarget(target string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = target
 }
 
 // setDelay sets the delay of the data read from now on, each way.

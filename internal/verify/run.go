@@ -169,6 +169,13 @@ func (r *run) execute(plan []plannedFault) error {
 		return err
 	}
 	defer stopProxies(r.proxies)
+	if moving, ok := r.backend.(movingBackend); ok {
+		moving.setMove(func(index int, target string) {
+			for _, links := range r.proxies {
+				links[index].setTarget(target)
+			}
+		})
+	}
 	for index := range r.gens {
 		r.config.via = append(r.config.via, proxyAddrs(r.proxies, index))
 	}

@@ -31,9 +31,9 @@ func TestPostgresThreeProcessesRunEachTickOnce(t *testing.T) {
 }
 
 // Three processes with 200 every-second distributed jobs each for 20 s: every tick of every job runs
-// exactly once.
+// exactly once. Not parallel: its 600 runs a second under -race take most of the 2 cores, which made the
+// timing tests running beside it miss ticks (the etcd failover test, twice in three make test runs).
 func TestPostgresThreeProcessesTwoHundredJobsEachTickOnce(t *testing.T) {
-	t.Parallel()
 	server := pgtest.Start(t, pgserver.Options{})
 	manyJobsEachTickOnce(t, 200, 20, postgresFlags(server)...)
 }

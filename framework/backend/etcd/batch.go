@@ -67,10 +67,10 @@ func newClaimRequest(ctx context.Context, c contract.Claim, key string, timeout 
 
 // newReleaseRequest returns the request releasing lease, whose service's fence tick key is key (so that
 // no request holds a release and a claim of one service: etcd refuses a put and a delete of one key), to
-// be sent within timeout and re-sent after a failed request within claimqueue.ReleaseWindow while ctx
-// lives. A release fails when the member it went to is killed (its connection is reset), when the cluster
-// has no leader (an election: about 1 to 2.5 s after the leader's kill), or when it waited in line behind
-// requests stuck in that election; re-sent, it lands once the cluster has a leader.
+// be sent once within timeout: answerChunk fails it at once when its request failed, and ReleaseRun sends
+// a new one (sendRelease), as before the queue re-sent the other backends' releases. With the queue's
+// re-sends instead, TestEtcdKillEachMemberEveryTickFromKillPlus3sRunsOnce missed ticks in 3 of 4 make
+// test runs, after passing in every run before; the cause is not established, so etcd keeps this path.
 func newReleaseRequest(ctx context.Context, lease contract.RunLease, key string, timeout time.Duration) *etcdRequest {
 	entry := etcdEntry{kind: releaseEntry, lease: lease}
 	return claimqueue.NewRelease[etcdEntry, etcdAnswer](ctx, lease.Service, entry, key, timeout)
@@ -165,7 +165,7 @@ func entryBytes(request *etcdRequest) int {
 }
 
 // sendChunk sends the entries of chunk in one Txn (laid out by layoutTxn), at the local time now, and
-// answers each; it returns the claims and releases to send again.
+// answers each; it returns the claims to send again (a release is sent once).
 func (e *etcdBackend) sendChunk(chunk []*etcdRequest) (retries []*etcdRequest) {
 	now := e.now().Truncate(time.Microsecond)
 	ops, cost := make([]clientv3.Op, len(chunk)), 0
@@ -191,13 +191,15 @@ func (e *etcdBackend) sendChunk(chunk []*etcdRequest) (retries []*etcdRequest) {
 }
 
 // answerChunk answers each request of chunk, sent at now, with its answer in answers or the request's
-// error err, and returns the claims and releases to send again (not when the cluster refused the request:
-// authentication, permission, a malformed request).
+// error err, and returns the claims to send again. A release that failed is answered err at once:
+// ReleaseRun sends it again (sendRelease).
 func (e *etcdBackend) answerChunk(chunk []*etcdRequest, now time.Time, answers []*pb.ResponseOp, err error) (retries []*etcdRequest) {
 	for i, request := range chunk {
 		switch {
 		case err != nil && !etcdRetryable(err):
 			request.Fail(fmt.Errorf("%w (not sent again: the cluster refused it)", err))
+		case err != nil && request.Payload.kind == releaseEntry:
+			request.Fail(err)
 		case err != nil && request.Retry(err, clock.Now()):
 			retries = append(retries, request)
 		case err != nil:

@@ -1,7 +1,6 @@
 package etcd
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -195,7 +194,7 @@ func chunkRenewals(leases []contract.RunLease) [][]contract.RunLease {
 // ReleaseRun implements contract.RunLeases.ReleaseRun: the release goes through the queue with the
 // claims and releases of the moment, in one Txn (see send), as a transaction that deletes the run and
 // run-until keys when the run key names lease (a release that no longer matches does nothing and fails no
-// other entry). A release whose request failed is sent again (every 75 ms, within claimqueue.ReleaseWindow). It
+// other entry). A release whose request failed is sent again (sendRelease: every 75ms, for up to 5 s). It
 // returns once the cluster applied the release, or with an error naming etcd, its endpoints and the
 // setting: ctx's when ctx ended while the release waited in line or between sends, or the last request's
 // with the sends made (it may have been applied). Each wait in line and each request is bounded by the
@@ -208,9 +207,7 @@ func (e *etcdBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) e
 	if err := ctx.Err(); err != nil {
 		return e.storeError(ctx, "run lease", what, err)
 	}
-	tick, _, _ := e.fenceKeys(lease.Service)
-	reply, err := e.queue.Submit(ctx, newReleaseRequest(ctx, lease, tick, e.timeout), "etcd at "+e.endpoints)
-	if err = cmp.Or(err, reply.Err, reply.Value.err); err != nil {
+	if err := e.sendRelease(ctx, lease); err != nil {
 		return fmt.Errorf("run lease in etcd at %s (%s): %s: %w", e.endpoints, e.setting, what, err)
 	}
 	return nil

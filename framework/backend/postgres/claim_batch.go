@@ -74,17 +74,7 @@ func (p *pgBackend) send(batch []*claimRequest) (retries []*claimRequest) {
 	}
 	answers, err := p.claimTicks(args)
 	p.noteCall(err)
-	for i, request := range live {
-		switch {
-		case err != nil && request.Retry(err, clock.Now()):
-			retries = append(retries, request)
-		case err != nil:
-			request.Fail(request.LastError(""))
-		default:
-			request.Answer(answers[i])
-		}
-	}
-	return retries
+	return claimqueue.AnswerAll(live, err, func(i int) (claimAnswer, error) { return answers[i], nil })
 }
 
 // claimTicks calls claim_ticks with args and returns its answers in the entries' order.

@@ -58,22 +58,9 @@ func (r *redisBackend) send(batch []*scriptRequest) (retries []*scriptRequest) {
 	if err == nil && len(reply) != 2*len(live) {
 		err = fmt.Errorf("unexpected reply of %d values to %d claims", len(reply), len(live))
 	}
-	for i, request := range live {
-		switch {
-		case err != nil && request.Retry(err, clock.Now()):
-			retries = append(retries, request)
-		case err != nil:
-			request.Fail(request.LastError(""))
-		default:
-			answer, decodeErr := decodeScriptReply(reply[2*i], reply[2*i+1])
-			if decodeErr != nil {
-				request.Fail(decodeErr)
-			} else {
-				request.Answer(answer)
-			}
-		}
-	}
-	return retries
+	return claimqueue.AnswerAll(live, err, func(i int) (scriptReply, error) {
+		return decodeScriptReply(reply[2*i], reply[2*i+1])
+	})
 }
 
 // prepare marks the entries of batch sent and returns those to send at now with the script's keys and

@@ -339,3 +339,24 @@ func takeDueRetries[T, R any](batch, retries []*Request[T, R], now time.Time, ma
 	clear(retries[len(kept):])
 	return batch, kept
 }
+
+// AnswerAll answers the requests of live, sent in one call: when the call failed (err), each is kept to
+// send again if Retry allows, else failed with its last error; otherwise each gets answer(i), its reply in
+// the call's answer (or that function's error). It returns the requests to send again.
+func AnswerAll[T, R any](live []*Request[T, R], err error, answer func(i int) (R, error)) (retries []*Request[T, R]) {
+	for i, request := range live {
+		switch {
+		case err != nil && request.Retry(err, clock.Now()):
+			retries = append(retries, request)
+		case err != nil:
+			request.Fail(request.LastError(""))
+		default:
+			if value, answerErr := answer(i); answerErr != nil {
+				request.Fail(answerErr)
+			} else {
+				request.Answer(value)
+			}
+		}
+	}
+	return retries
+}

@@ -10,8 +10,9 @@ import (
 
 // tickReport is what the processes logged for one tick of the distributed job.
 type tickReport struct {
-	loggedBy map[int]bool // process index -> logged a line for this tick
-	ranOn    []int        // process indexes with outcome ok
+	loggedBy map[int]bool     // process index -> logged a line for this tick
+	ranOn    []int            // process indexes with outcome ok
+	lines    map[int][]string // process index -> its lines' outcome and error, for failure messages
 }
 
 // distributedTicks collects the distributed run lines of processes by tick. Outcomes other than ok and
@@ -31,10 +32,11 @@ func distributedTicks(t *testing.T, processes []*process, allowErrors bool) map[
 			}
 			report := ticks[tick]
 			if report == nil {
-				report = &tickReport{loggedBy: map[int]bool{}}
+				report = &tickReport{loggedBy: map[int]bool{}, lines: map[int][]string{}}
 				ticks[tick] = report
 			}
 			report.loggedBy[i] = true
+			report.lines[i] = append(report.lines[i], line.str("outcome")+" "+line.str("error"))
 			switch outcome := line.str("outcome"); {
 			case outcome == "ok":
 				report.ranOn = append(report.ranOn, i)
@@ -64,7 +66,7 @@ func coveredTicks(t *testing.T, ticks map[time.Time]*tickReport, alive []int, af
 	slices.SortFunc(covered, func(a, b time.Time) int { return a.Compare(b) })
 	for i, tick := range covered {
 		if ran := ticks[tick].ranOn; len(ran) != 1 {
-			t.Fatalf("tick %s ran on processes %v, want exactly one", tick.Format(time.RFC3339), ran)
+			t.Fatalf("tick %s ran on processes %v, want exactly one; the processes logged %v", tick.Format(time.RFC3339), ran, ticks[tick].lines)
 		}
 		if i > 0 && tick.Sub(covered[i-1]) != time.Second {
 			t.Fatalf("ticks %s and %s are not consecutive: a tick in between was missed", covered[i-1], tick)

@@ -60,7 +60,7 @@ func TestPostgresKillMidRunThenRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	answeredAt := time.Now()
-	resumeBy := answeredAt.Add(2 * time.Second) // the every-5-seconds job: within two intervals
+	resumeBy := answeredAt.Add(2 * time.Second) // the every-second job: runs resume within two intervals
 	waitFor(t, 40*time.Second, "3 ticks after postgres answers again", func() bool {
 		return len(coveredTicks(t, distributedTicks(t, processes, true), all, resumeBy)) >= 3
 	})
@@ -68,7 +68,12 @@ func TestPostgresKillMidRunThenRestart(t *testing.T) {
 
 	ticks := distributedTicks(t, processes, true)
 	runsPerProcess(t, ticks, len(processes)) // no tick ran twice, across the kill included
-	after := coveredTicks(t, ticks, all, answeredAt)
+	for tick, report := range ticks { // may fail (a pooled connection found dead, a lease not yet released)
+		if tick.After(answeredAt) && !tick.After(resumeBy) && len(report.ranOn) != 1 {
+			t.Logf("tick %s, within two intervals of the server's return, did not run: %v", tick, report.lines)
+		}
+	}
+	after := coveredTicks(t, ticks, all, resumeBy)
 	if first := after[0]; first.After(answeredAt.Add(10 * time.Second)) {
 		t.Fatalf("postgres answered at %s but ticks resumed only at %s", answeredAt.Format(time.RFC3339Nano), first)
 	}

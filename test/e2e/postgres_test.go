@@ -68,7 +68,7 @@ func TestPostgresKillMidRunThenRestart(t *testing.T) {
 
 	ticks := distributedTicks(t, processes, true)
 	runsPerProcess(t, ticks, len(processes)) // no tick ran twice, across the kill included
-	for tick, report := range ticks { // may fail (a pooled connection found dead, a lease not yet released)
+	for tick, report := range ticks {        // may fail (a pooled connection found dead, a lease not yet released)
 		if tick.After(answeredAt) && !tick.After(resumeBy) && len(report.ranOn) != 1 {
 			t.Logf("tick %s, within two intervals of the server's return, did not run: %v", tick, report.lines)
 		}

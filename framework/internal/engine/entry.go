@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,11 @@ type Entry struct {
 	// carry it: the spec, its zone and the hold time, e.g. `spec "0 * * * *" zone UTC hold 2s`. Processes
 	// whose definitions of one service differ never both run it (see contract.Claim).
 	Definition string
+	Overlap string        // distributed entries only ("" otherwise): "forbid" or "allow" (WithOverlap)
+	Jitter  time.Duration // WithJitter's max; 0 without jitter
+	StartAt time.Time     // WithStartAt's start; zero without one
+	EndAt   time.Time     // WithEndAt's end; zero without one
+	Exclude []string      // WithExclude's specs, as given
 	// Next returns the entry's first fire time after now, or the zero time if it never fires again. For a
 	// normal "@every" entry it counts from now, as the running scheduler counts from its start. Entries
 	// never leaves it nil; it is safe for concurrent use.
@@ -53,9 +59,10 @@ type registration struct {
 	ServiceName            string
 	HoldTime               time.Duration
 
-	command  *cobra.Command    // the command each tick runs
-	schedule schedule.Schedule // the parsed spec, without tick recording
-	options  entryOptions      // the run policies of the registration
+	command    *cobra.Command      // the command each tick runs
+	schedule   schedule.Schedule   // the parsed spec within its start and end, without tick recording
+	exclusions []schedule.Schedule // the parsed WithExclude specs, in options.exclude's order
+	options    entryOptions        // the run policies of the registration
 }
 
 // Next returns the first fire time of r after now, or the zero time if it never fires again.
@@ -65,7 +72,7 @@ func (r registration) Next(now time.Time) time.Time {
 
 // Definition names what makes r's ticks, as its claims carry it (see Entry.Definition).
 func (r registration) Definition() string {
-	return fmt.Sprintf("%s hold %s", r.schedule.Definition(), r.HoldTime)
+	return fmt.Sprintf("%s%s hold %s", r.schedule.Definition(), r.excludedDefinition(), r.HoldTime)
 }
 
 // Entries returns copies of the registered entries in registration order (failed registrations
@@ -75,9 +82,10 @@ func (s *Scheduler) Entries() []Entry {
 	for _, j := range s.jobs {
 		r := j.spec
 		entry := Entry{Name: r.Name, Type: r.Type, Spec: r.Spec, Zone: r.Zone, Command: r.command.CommandPath(),
-			ServiceName: r.ServiceName, HoldTime: r.HoldTime, Next: r.schedule.Next}
+			ServiceName: r.ServiceName, HoldTime: r.HoldTime, Jitter: r.options.jitter, StartAt: r.options.startAt,
+			EndAt: r.options.endAt, Exclude: slices.Clone(r.options.exclude), Next: r.schedule.Next}
 		if r.Type == distributed {
-			entry.Definition = r.Definition()
+			entry.Definition, entry.Overlap = r.Definition(), r.options.overlap.String()
 		}
 		entries = append(entries, entry)
 	}

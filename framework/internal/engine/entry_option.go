@@ -18,7 +18,11 @@ type entryOptions struct {
 	backoff  time.Duration // before the second attempt; doubled for each next one
 	catchUp  time.Duration // 0: off
 	overlap  OverlapPolicy
-	errs     []error // invalid option values, reported as registration errors
+	jitter   time.Duration // 0: none; else each scheduled tick's run starts jitterOf(job, tick) later
+	startAt  time.Time     // zero: no start; else no tick before it
+	endAt    time.Time     // zero: no end; else no tick at or after it
+	exclude  []string      // specs whose ticks do not run (outcome excluded)
+	errs     []error       // invalid option values, reported as registration errors
 }
 
 // WithName makes the option scheduler.WithName documents.
@@ -62,6 +66,51 @@ func WithCatchUp(grace time.Duration) EntryOption {
 	}
 }
 
+// WithJitter makes the option scheduler.WithJitter documents; the registration checks max against the
+// entry's interval.
+func WithJitter(max time.Duration) EntryOption {
+	return func(o *entryOptions) {
+		if max <= 0 {
+			o.errs = append(o.errs, fmt.Errorf("WithJitter(%s): the jitter must be positive, e.g. 30*time.Second", max))
+			return
+		}
+		o.jitter = max
+	}
+}
+
+// WithStartAt makes the option scheduler.WithStartAt documents.
+func WithStartAt(start time.Time) EntryOption {
+	return func(o *entryOptions) {
+		if start.IsZero() {
+			o.errs = append(o.errs, errors.New("WithStartAt(the zero time): the start must be a time, e.g. time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)"))
+			return
+		}
+		o.startAt = start
+	}
+}
+
+// WithEndAt makes the option scheduler.WithEndAt documents; collectOptions checks it against the start.
+func WithEndAt(end time.Time) EntryOption {
+	return func(o *entryOptions) {
+		if end.IsZero() {
+			o.errs = append(o.errs, errors.New("WithEndAt(the zero time): the end must be a time, e.g. time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC)"))
+			return
+		}
+		o.endAt = end
+	}
+}
+
+// WithExclude makes the option scheduler.WithExclude documents; the registration parses the specs.
+func WithExclude(specs ...string) EntryOption {
+	return func(o *entryOptions) {
+		if len(specs) == 0 {
+			o.errs = append(o.errs, errors.New(`WithExclude(): name at least one spec, e.g. WithExclude("0 0 25 12 *")`))
+			return
+		}
+		o.exclude = append(o.exclude, specs...)
+	}
+}
+
 // OverlapPolicy is scheduler.OverlapPolicy, which documents each policy.
 type OverlapPolicy int
 
@@ -70,6 +119,14 @@ const (
 	OverlapForbid OverlapPolicy = iota
 	OverlapAllow
 )
+
+// String names the policy as `cron list` shows it: "forbid" or "allow".
+func (p OverlapPolicy) String() string {
+	if p == OverlapAllow {
+		return "allow"
+	}
+	return "forbid"
+}
 
 // WithOverlap makes the option scheduler.WithOverlap documents.
 func WithOverlap(policy OverlapPolicy) EntryOption {
@@ -94,6 +151,10 @@ func collectOptions(options []EntryOption) (entryOptions, error) {
 		if option != nil {
 			option(&o)
 		}
+	}
+	if !o.startAt.IsZero() && !o.endAt.IsZero() && !o.endAt.After(o.startAt) {
+		o.errs = append(o.errs, fmt.Errorf("WithEndAt(%s) is not after WithStartAt(%s): no tick could run",
+			o.endAt.Format(time.RFC3339Nano), o.startAt.Format(time.RFC3339Nano)))
 	}
 	return o, errors.Join(o.errs...)
 }

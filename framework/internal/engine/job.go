@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,13 +30,14 @@ const (
 	outcomeKilled      = "killed"       // WARN: `cron kill` cancelled the run's context
 	outcomePaused      = "paused"       // INFO: the job is paused (`cron pause`)
 	outcomeLeaseLost   = "lease_lost"   // ERROR: the run's lease could not be renewed in time: its context was cancelled
+	outcomeExcluded    = "excluded"     // INFO: the tick matches a WithExclude spec: not run
 )
 
 // RecordedOutcomes lists the outcomes a run record may have: every outcome of the run log line but
 // not_selected, which is not recorded.
 func RecordedOutcomes() []string {
 	return []string{outcomeOK, outcomeError, outcomePanic, outcomeTimeout, outcomeKilled, outcomeLeaseLost,
-		outcomeSkipped, outcomePaused, outcomeNotClaimed, outcomeCanceled, outcomeNotRun, outcomeAbandoned, outcomeMissed}
+		outcomeSkipped, outcomePaused, outcomeExcluded, outcomeNotClaimed, outcomeCanceled, outcomeNotRun, outcomeAbandoned, outcomeMissed}
 }
 
 // outcomeLevel is the log level of a run line with outcome.
@@ -150,6 +152,8 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 	}
 	defer j.release(state, run)
 	ctx := j.runContext(state, tick)
+	jitter := j.waitJitter(ctx, state, tick, mode) // every attempt's line and record carry it
+	attrs = append(attrs, jitter...)
 	for attempt := 1; ; attempt++ {
 		result := j.attempt(ctx, state, run, tick)
 		rec := j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
@@ -157,7 +161,7 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 			state.settled(rec)
 			return result.outcome, errorText(result.attrs)
 		}
-		started, attrs = time.Now(), nil
+		started, attrs = time.Now(), jitter
 	}
 }
 
@@ -193,6 +197,9 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 			return outcome, attrs
 		}
 	}
+	if spec := j.spec.exclusion(tick); spec != "" {
+		return outcomeExcluded, append(attrs, slog.String("reason", "the tick matches the excluded spec "+strconv.Quote(spec)))
+	}
 	if state.isPaused(j.spec.Name) {
 		return outcomePaused, append(attrs, slog.String("reason", "the job is paused (cron resume "+j.spec.Name+" resumes it)"))
 	}
@@ -202,7 +209,7 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 // claimToRun claims tick (its run lease with it under OverlapForbid, unless the job is paused): it returns
 // an outcome when this process must not run the tick, and attrs with the claim's.
 func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []slog.Attr) (string, []slog.Attr) {
-	withLease := j.forbidsOverlap() && !state.isPaused(j.spec.Name)
+	withLease := j.forbidsOverlap() && !state.isPaused(j.spec.Name) && j.spec.exclusion(tick) == ""
 	sent := time.Now()
 	claimed, outcome, claimAttrs := j.claim(state, tick, mode.catchUp, withLease)
 	if outcome != "" {
@@ -243,6 +250,8 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	if lateFrom.IsZero() { // the command did not run: lateness is when the tick was handled
 		lateFrom = started
 	}
+	jitter := attrMilliseconds(extra, jitterKey) // lateness is counted from the tick plus its jitter
+	lateFrom = lateFrom.Add(-jitter)
 	attrs := make([]slog.Attr, 0, len(extra)+5)
 	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
 	if attempt > 1 {
@@ -263,7 +272,7 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 		detail = attrText(extra, "reason")
 	}
 	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
-	rec.Attempt, rec.ClaimResends = attempt, attrInt(extra, claimResendsKey)
+	rec.Attempt, rec.ClaimResends, rec.Late, rec.Jitter = attempt, attrInt(extra, claimResendsKey), rec.Late-jitter, jitter
 	state.record(rec)
 	return &rec
 }

@@ -91,3 +91,13 @@ func attrInt(attrs []slog.Attr, key string) int {
 	}
 	return 0
 }
+
+// attrMilliseconds returns the duration of the float attribute key of attrs, in milliseconds, or 0.
+func attrMilliseconds(attrs []slog.Attr, key string) time.Duration {
+	for _, attr := range attrs {
+		if attr.Key == key && attr.Value.Kind() == slog.KindFloat64 {
+			return time.Duration(attr.Value.Float64() * float64(time.Millisecond))
+		}
+	}
+	return 0
+}

@@ -162,7 +162,7 @@ func (s *Scheduler) add(where string, spec registration) bool {
 		s.errs = append(s.errs, fmt.Errorf("%s: command %q has neither Run nor RunE", where, spec.command.Name()))
 		return false
 	}
-	parsed, err := schedule.Parse(spec.Spec, s.zone, every(spec.Type))
+	spec, err := parseTicks(spec, s.zone)
 	if err == nil {
 		err = s.checkName(spec.Name)
 	}
@@ -171,8 +171,7 @@ func (s *Scheduler) add(where string, spec registration) bool {
 		return false
 	}
 	s.names[spec.Name] = s.count
-	spec.schedule, spec.Zone = parsed, parsed.Zone()
-	j := &job{ticks: &tickSchedule{schedule: parsed}, scheduler: s}
+	j := &job{ticks: &tickSchedule{schedule: spec.schedule}, scheduler: s}
 	j.ticks.missed = j.logMissed
 	s.cron.Schedule(j.ticks, j)
 	j.spec = spec
@@ -210,12 +209,11 @@ func (s *Scheduler) SetZone(name string) error {
 		if j.spec.schedule.NamesZone() {
 			continue
 		}
-		parsed, err := schedule.Parse(j.spec.Spec, zone, every(j.spec.Type))
+		spec, err := parseTicks(j.spec, zone)
 		if err != nil { // it parsed in another zone; a zone cannot make it invalid
 			return err
 		}
-		j.spec.schedule, j.spec.Zone = parsed, parsed.Zone()
-		j.ticks.schedule = parsed
+		j.spec, j.ticks.schedule = spec, spec.schedule
 	}
 	return nil
 }

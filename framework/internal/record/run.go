@@ -26,7 +26,8 @@ type Run struct {
 	Outcome  contract.Outcome // as the run's log line: "ok", "error", "panic", "skipped", "missed", …
 	Started  time.Time        // when the process started handling the tick
 	Finished time.Time        // when the run ended; Finished-Started is the run's duration
-	Late     time.Duration    // how long after Tick the command started (or the tick was handled)
+	Late     time.Duration    // how long after Tick+Jitter the command started (or the tick was handled)
+	Jitter   time.Duration    // the delay WithJitter gave the tick's run; 0 without jitter
 	Error    string           // the error of a failed run or claim; EncodeRun keeps its first MaxRunErrorLength bytes
 	Attempt  int              // 1 for the first attempt of a tick
 	Count    int              // ticks this record stands for: 1, or for "missed" how many were missed

@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hadeframe/hade/framework/internal/engine"
@@ -10,17 +12,23 @@ import (
 // Job is a registered job as `cron list --output json` prints it: its next run in RFC 3339 (or "never"),
 // its hold time in milliseconds, and its last recorded run (null when none is known).
 type Job struct {
-	Job        string  `json:"job"`
-	Type       string  `json:"type"`
-	Spec       string  `json:"spec"`
-	Zone       string  `json:"zone"`
-	Command    string  `json:"command"`
-	Service    string  `json:"service,omitempty"`
-	HoldMS     float64 `json:"hold_ms,omitempty"`
-	NextRun    string  `json:"next_run"`
-	Paused     bool    `json:"paused"`
-	LastRun    *Run    `json:"last_run"`
-	Definition string  `json:"definition,omitempty"`
+	Job        string   `json:"job"`
+	Type       string   `json:"type"`
+	Spec       string   `json:"spec"`
+	Zone       string   `json:"zone"`
+	Command    string   `json:"command"`
+	Service    string   `json:"service,omitempty"`
+	HoldMS     float64  `json:"hold_ms,omitempty"`
+	NextRun    string   `json:"next_run"`
+	Over       string   `json:"over,omitempty"` // why no tick comes any more: the end has passed
+	Overlap    string   `json:"overlap,omitempty"`
+	JitterMS   float64  `json:"jitter_ms,omitempty"`
+	StartAt    string   `json:"start_at,omitempty"`
+	EndAt      string   `json:"end_at,omitempty"`
+	Exclude    []string `json:"exclude,omitempty"`
+	Paused     bool     `json:"paused"`
+	LastRun    *Run     `json:"last_run"`
+	Definition string   `json:"definition,omitempty"`
 }
 
 // Jobs returns specs, in their order, as `cron list --output json` prints them, with their states and
@@ -28,8 +36,10 @@ type Job struct {
 func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 	jobs := make([]Job, 0, len(specs))
 	for _, spec := range specs {
-		job := Job{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone,
-			Command: spec.Command, NextRun: nextRun(spec, now), Paused: states.Paused[spec.Name]}
+		job := Job{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone, Command: spec.Command,
+			NextRun: nextRun(spec, now), Over: over(spec, now), Paused: states.Paused[spec.Name],
+			Overlap: spec.Overlap, JitterMS: milliseconds(spec.Jitter), StartAt: rfc3339(spec.StartAt),
+			EndAt: rfc3339(spec.EndAt), Exclude: spec.Exclude}
 		if spec.ServiceName != "" {
 			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
 		}
@@ -43,11 +53,12 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 }
 
 // JobTable returns the rows `cron list` prints, one per spec in their order: job, type, spec, zone,
-// command, service and hold time ("-" for a normal entry), next run after now, "paused" or "-", and the
+// command, service and hold time ("-" for a normal entry), its options (entryOptions), next run after now
+// (with why none comes any more), "paused" or "-", and the
 // last recorded run's last tick, outcome, host/pid (app id) and duration ("-" each when none is known).
 func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
-	table := Table{Header: []string{"JOB", "TYPE", "SPEC", "ZONE", "COMMAND", "SERVICE", "HOLD", "NEXT RUN",
-		"PAUSED", "LAST TICK", "OUTCOME", "WHERE", "DURATION"}}
+	table := Table{Header: []string{"JOB", "TYPE", "SPEC", "ZONE", "COMMAND", "SERVICE", "HOLD", "OPTIONS",
+		"NEXT RUN", "PAUSED", "LAST TICK", "OUTCOME", "WHERE", "DURATION"}}
 	for _, spec := range specs {
 		service, hold := "-", "-"
 		if spec.ServiceName != "" {
@@ -63,7 +74,11 @@ func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 			where = fmt.Sprintf("%s/%d (%s)", r.Hostname, r.PID, shortID(r.AppID))
 			duration = shortDuration(r.Finished.Sub(r.Started))
 		}
-		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, nextRun(spec, now),
+		next := nextRun(spec, now)
+		if why := over(spec, now); why != "" {
+			next += " (" + why + ")"
+		}
+		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, options(spec), next,
 			paused, lastTick, outcome, where, duration)
 	}
 	return table
@@ -76,3 +91,37 @@ func nextRun(spec engine.Entry, now time.Time) string {
 	}
 	return "never"
 }
+
+// over says why no tick of spec comes any more after now ("" while one may): its end has passed.
+func over(spec engine.Entry, now time.Time) string {
+	if !spec.EndAt.IsZero() && !now.Before(spec.EndAt) {
+		return "ended at " + spec.EndAt.Format(time.RFC3339) + " (WithEndAt)"
+	}
+	return ""
+}
+
+// options names spec's options that change its ticks, as `cron list` shows them, e.g. "overlap forbid,
+// jitter 30s, from 2027-01-01T00:00:00Z, excluding \"0 0 25 12 *\""; "-" for none.
+func options(spec engine.Entry) string {
+	var parts []string
+	if spec.Overlap != "" {
+		parts = append(parts, "overlap "+spec.Overlap)
+	}
+	if spec.Jitter > 0 {
+		parts = append(parts, "jitter "+spec.Jitter.String())
+	}
+	if !spec.StartAt.IsZero() {
+		parts = append(parts, "from "+rfc3339(spec.StartAt))
+	}
+	if !spec.EndAt.IsZero() {
+		parts = append(parts, "until "+rfc3339(spec.EndAt))
+	}
+	for _, excluded := range spec.Exclude {
+		parts = append(parts, "excluding "+strconv.Quote(excluded))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+

@@ -20,7 +20,9 @@ func testSpecs() []engine.Entry {
 		{Name: "a", Type: "normal", Spec: "0 0 1 1 *", Zone: "UTC", Command: "app a",
 			Next: func(time.Time) time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }},
 		{Name: "b", Type: "distributed", Spec: "@every 1s", Zone: "UTC", Command: "app b", ServiceName: "svc",
-			HoldTime: 2 * time.Second, Definition: "spec x", Next: func(time.Time) time.Time { return time.Time{} }},
+			HoldTime: 2 * time.Second, Definition: "spec x", Overlap: "forbid", Jitter: 500 * time.Millisecond,
+			StartAt: tick.Add(-time.Hour), EndAt: tick, Exclude: []string{"0 0 25 12 *"},
+			Next: func(time.Time) time.Time { return time.Time{} }},
 	}
 }
 
@@ -28,12 +30,14 @@ func TestJobTableAndJobs(t *testing.T) {
 	states := JobStates{Last: map[string]record.Run{"b": testRuns()[2]}, Paused: map[string]bool{"a": true}}
 	table := JobTable(testSpecs(), states, tick)
 	want := [][]string{
-		{"a", "normal", "0 0 1 1 *", "UTC", "app a", "-", "-", "2027-01-01T00:00:00Z", "paused", "-", "-", "-",
-			"-"},
-		{"b", "distributed", "@every 1s", "UTC", "app b", "svc", "2s", "never", "-", "2026-12-03T21:03:00Z",
+		{"a", "normal", "0 0 1 1 *", "UTC", "app a", "-", "-", "-", "2027-01-01T00:00:00Z", "paused", "-", "-",
+			"-", "-"},
+		{"b", "distributed", "@every 1s", "UTC", "app b", "svc", "2s", `overlap forbid, jitter 500ms, from ` +
+			rfc3339(tick.Add(-time.Hour)) + `, until ` + rfc3339(tick) + `, excluding "0 0 25 12 *"`,
+			"never (ended at " + tick.UTC().Format(time.RFC3339) + " (WithEndAt))", "-", "2026-12-03T21:03:00Z",
 			"missed", "h1/10 (fedcba98)", "0.0ms"},
 	}
-	if len(table.Header) != 13 || len(table.Rows) != 2 {
+	if len(table.Header) != 14 || len(table.Rows) != 2 {
 		t.Fatalf("table %q", table)
 	}
 	for i, row := range want {
@@ -51,7 +55,9 @@ func TestJobTableAndJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if a, b := decoded[0], decoded[1]; a["paused"] != true || a["last_run"] != nil || a["service"] != nil ||
-		b["hold_ms"] != 2000.0 || b["next_run"] != "never" || b["definition"] != "spec x" || b["last_run"] == nil {
+		b["hold_ms"] != 2000.0 || b["next_run"] != "never" || b["definition"] != "spec x" || b["last_run"] == nil ||
+		b["overlap"] != "forbid" || b["jitter_ms"] != 500.0 || b["end_at"] != rfc3339(tick) ||
+		b["over"] == nil || a["over"] != nil || a["overlap"] != nil || a["exclude"] != nil {
 		t.Errorf("jobs in JSON: %s", data)
 	}
 	if none := Jobs(nil, JobStates{}, tick); none == nil {

@@ -19,6 +19,8 @@ type Schedule struct {
 	zone      string        // the zone the spec is evaluated in: its CRON_TZ= or TZ=, else the default
 	namesZone bool          // the spec names its zone
 	next      cron.Schedule // fire times as instants; zone and daylight saving time applied
+	start     time.Time     // Within's: no tick before it; zero: open
+	end       time.Time     // Within's: no tick at or after it; zero: open
 }
 
 // Next returns the first fire time strictly after t, or the zero time if the schedule never fires again.
@@ -27,7 +29,7 @@ func (s Schedule) Next(t time.Time) time.Time {
 	if s.next == nil {
 		return time.Time{}
 	}
-	return s.next.Next(t)
+	return s.windowed(t)
 }
 
 // Zone returns the name of the zone the spec is evaluated in, e.g. "UTC" (for every alias of UTC),
@@ -38,8 +40,8 @@ func (s Schedule) Zone() string { return s.zone }
 // not change.
 func (s Schedule) NamesZone() bool { return s.namesZone }
 
-// Definition names what makes the ticks: the spec as given to Parse and its zone, e.g.
-// `spec "0 * * * *" zone UTC`.
+// Definition names what makes the ticks: the spec as given to Parse, its zone and the window Within set,
+// e.g. `spec "0 * * * *" zone UTC` or `spec "0 * * * *" zone UTC until 2027-01-01T00:00:00Z`.
 func (s Schedule) Definition() string {
-	return fmt.Sprintf("spec %q zone %s", s.spec, s.zone)
+	return fmt.Sprintf("spec %q zone %s", s.spec, s.zone) + s.windowDefinition()
 }

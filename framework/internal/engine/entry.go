@@ -41,11 +41,11 @@ type Entry struct {
 	// carry it: the spec, its zone and the hold time, e.g. `spec "0 * * * *" zone UTC hold 2s`. Processes
 	// whose definitions of one service differ never both run it (see contract.Claim).
 	Definition string
-	Overlap string        // distributed entries only ("" otherwise): "forbid" or "allow" (WithOverlap)
-	Jitter  time.Duration // WithJitter's max; 0 without jitter
-	StartAt time.Time     // WithStartAt's start; zero without one
-	EndAt   time.Time     // WithEndAt's end; zero without one
-	Exclude []string      // WithExclude's specs, as given
+	Overlap    string        // distributed entries only ("" otherwise): "forbid" or "allow" (WithOverlap)
+	Jitter     time.Duration // WithJitter's max; 0 without jitter
+	StartAt    time.Time     // WithStartAt's start; zero without one
+	EndAt      time.Time     // WithEndAt's end; zero without one
+	Exclude    []string      // WithExclude's specs, as given
 	// Next returns the entry's first fire time after now, or the zero time if it never fires again. For a
 	// normal "@every" entry it counts from now, as the running scheduler counts from its start. Entries
 	// never leaves it nil; it is safe for concurrent use.

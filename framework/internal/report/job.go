@@ -124,4 +124,3 @@ func options(spec engine.Entry) string {
 	}
 	return strings.Join(parts, ", ")
 }
-

@@ -14,6 +14,7 @@ const (
 	outcomeOK       = "ok"
 	outcomeMissed   = "missed"
 	outcomePaused   = "paused"
+	outcomeExcluded = "excluded"
 	typeDistributed = "distributed"
 	verdictOK       = "ok"
 	verdictFailed   = "failed"
@@ -26,7 +27,8 @@ const (
 var failedOutcomes = map[string]bool{"error": true, "panic": true, "timeout": true, "killed": true, "lease_lost": true}
 
 // verdict returns verdictOK or verdictFailed for the outcome of a run, "" for an outcome that says
-// nothing of whether the job works (skipped, paused, not_claimed, missed, canceled, not_run, abandoned).
+// nothing of whether the job works (skipped, paused, excluded, not_claimed, missed, canceled, not_run,
+// abandoned).
 func verdict(outcome string) string {
 	switch {
 	case outcome == outcomeOK:
@@ -56,7 +58,7 @@ func (a *Alerter) Settled(run record.Run) {
 	}
 	result := verdict(string(run.Outcome))
 	if result == verdictNone {
-		if run.Outcome != outcomePaused { // a paused tick was won here: nobody else handled it
+		if run.Outcome != outcomePaused && run.Outcome != outcomeExcluded { // won here: nobody else handled it
 			a.forget(run)
 		}
 		return

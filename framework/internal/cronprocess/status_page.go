@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/hadeframe/hade/framework/internal/engine"
+	"github.com/hadeframe/hade/framework/internal/metrics"
+	"github.com/hadeframe/hade/framework/internal/report"
 	"github.com/hadeframe/hade/framework/internal/statuspage"
 )
 
@@ -23,7 +27,28 @@ func startWeb(ctx context.Context, c Config) (*web, error) {
 	if err := w.start(ctx, c.Logger, c.Backend != nil, page); err != nil {
 		return nil, err
 	}
+	w.metrics.DescribeJobs(jobInfos(c.Scheduler.Entries()))
 	return w, nil
+}
+
+// jobInfos returns what hade_cron_job_info says of entries, in their order.
+func jobInfos(entries []engine.Entry) []metrics.JobInfo {
+	infos := make([]metrics.JobInfo, 0, len(entries))
+	for _, entry := range entries {
+		info := metrics.JobInfo{Job: entry.Name, Type: entry.Type, Overlap: entry.Overlap,
+			Exclude: strings.Join(entry.Exclude, "; ")}
+		if entry.Jitter > 0 {
+			info.Jitter = entry.Jitter.String()
+		}
+		if !entry.StartAt.IsZero() {
+			info.StartAt = entry.StartAt.UTC().Format(time.RFC3339Nano)
+		}
+		if !entry.EndAt.IsZero() {
+			info.EndAt = entry.EndAt.UTC().Format(time.RFC3339Nano)
+		}
+		infos = append(infos, info)
+	}
+	return infos
 }
 
 // statusPage makes the page "/": c's jobs and what c.Backend (nil: none) keeps of them, with actions
@@ -43,7 +68,7 @@ func pageJobs(entries []engine.Entry) []statuspage.Job {
 	jobs := make([]statuspage.Job, 0, len(entries))
 	for _, entry := range entries {
 		jobs = append(jobs, statuspage.Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,
-			Service: entry.ServiceName, Next: entry.Next})
+			Service: entry.ServiceName, Options: report.EntryOptions(entry), Next: entry.Next})
 	}
 	return jobs
 }

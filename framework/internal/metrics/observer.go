@@ -129,10 +129,11 @@ func (o *Observer) RecordsLost(n int) {
 }
 
 // ran reports whether a record with outcome stands for an attempt that ran, or tried to run, its command
-// (a failed claim is an "error" attempt too); skipped, paused, missed, not_claimed and not_run ticks did not.
+// (a failed claim is an "error" attempt too); skipped, paused, excluded, missed, not_claimed and not_run
+// ticks did not.
 func ran(outcome string) bool {
 	switch outcome {
-	case "skipped", "paused", "missed", "not_claimed", "not_run":
+	case "skipped", "paused", "excluded", "missed", "not_claimed", "not_run":
 		return false
 	}
 	return true

@@ -289,3 +289,21 @@ func TestAlertCountsAreReadAtEachScrape(t *testing.T) {
 		t.Errorf("alerts lost = %v; want 4 (read at the scrape)", got)
 	}
 }
+
+func TestJobInfoGivesEachJobsOptions(t *testing.T) {
+	o := New()
+	o.DescribeJobs([]JobInfo{
+		{Job: "report", Type: "distributed", Overlap: "forbid", Jitter: "30s", StartAt: "2027-01-01T00:00:00Z",
+			EndAt: "2028-01-01T00:00:00Z", Exclude: "0 0 25 12 *"},
+		{Job: "cleanup", Type: "normal"},
+	})
+	families := scrape(t, o)
+	if got := value(t, families, "hade_cron_job_info", "job", "report", "type", "distributed", "overlap", "forbid",
+		"jitter", "30s", "start_at", "2027-01-01T00:00:00Z", "end_at", "2028-01-01T00:00:00Z", "exclude", "0 0 25 12 *"); got != 1 {
+		t.Errorf("hade_cron_job_info of report = %v; want 1", got)
+	}
+	if got := value(t, families, "hade_cron_job_info", "job", "cleanup", "type", "normal", "overlap", "", "jitter", "",
+		"start_at", "", "end_at", "", "exclude", ""); got != 1 {
+		t.Errorf("hade_cron_job_info of cleanup = %v; want 1", got)
+	}
+}

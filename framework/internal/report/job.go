@@ -53,7 +53,7 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 }
 
 // JobTable returns the rows `cron list` prints, one per spec in their order: job, type, spec, zone,
-// command, service and hold time ("-" for a normal entry), its options (entryOptions), next run after now
+// command, service and hold time ("-" for a normal entry), its options (EntryOptions), next run after now
 // (with why none comes any more), "paused" or "-", and the
 // last recorded run's last tick, outcome, host/pid (app id) and duration ("-" each when none is known).
 func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
@@ -78,7 +78,7 @@ func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 		if why := over(spec, now); why != "" {
 			next += " (" + why + ")"
 		}
-		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, options(spec), next,
+		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, EntryOptions(spec), next,
 			paused, lastTick, outcome, where, duration)
 	}
 	return table
@@ -100,9 +100,9 @@ func over(spec engine.Entry, now time.Time) string {
 	return ""
 }
 
-// options names spec's options that change its ticks, as `cron list` shows them, e.g. "overlap forbid,
-// jitter 30s, from 2027-01-01T00:00:00Z, excluding \"0 0 25 12 *\""; "-" for none.
-func options(spec engine.Entry) string {
+// EntryOptions names spec's options that change its ticks, as `cron list` and the status page show them,
+// e.g. `overlap forbid, jitter 30s, from 2027-01-01T00:00:00Z, excluding "0 0 25 12 *"`; "-" for none.
+func EntryOptions(spec engine.Entry) string {
 	var parts []string
 	if spec.Overlap != "" {
 		parts = append(parts, "overlap "+spec.Overlap)

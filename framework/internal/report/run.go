@@ -17,8 +17,9 @@ type Run struct {
 	Outcome    string  `json:"outcome"`
 	Started    string  `json:"started"`
 	Finished   string  `json:"finished"`
-	DurationMS float64 `json:"duration_ms"` // Finished - Started
-	LateMS     float64 `json:"late_ms"`
+	DurationMS float64 `json:"duration_ms"`         // Finished - Started
+	LateMS     float64 `json:"late_ms"`             // from Tick + JitterMS
+	JitterMS   float64 `json:"jitter_ms,omitempty"` // WithJitter's delay of the tick's run
 	Error      string  `json:"error,omitempty"`
 	Attempt    int     `json:"attempt"`
 	// ClaimResends: the claim's first call failed and it was re-sent this many times to learn whether it
@@ -31,7 +32,7 @@ func NewRun(r record.Run) Run {
 	run := Run{Job: r.Job, Type: r.Type, Service: r.Service, Tick: rfc3339(r.Tick), Count: r.Count,
 		AppID: r.AppID, Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: rfc3339(r.Started),
 		Finished: rfc3339(r.Finished), DurationMS: milliseconds(r.Finished.Sub(r.Started)),
-		LateMS: milliseconds(r.Late), Error: r.Error, Attempt: r.Attempt, ClaimResends: r.ClaimResends}
+		LateMS: milliseconds(r.Late), JitterMS: milliseconds(r.Jitter), Error: r.Error, Attempt: r.Attempt, ClaimResends: r.ClaimResends}
 	if r.Count > 1 {
 		run.LastTick = rfc3339(r.LastTick)
 	}

@@ -39,6 +39,7 @@ type page struct {
 
 type jobRow struct {
 	Name, Type, Spec, Zone, Service string
+	Options                         string
 	Next                            time.Time // zero: never
 	Paused                          bool
 	Last                            *record.Run
@@ -61,7 +62,7 @@ func (h *Handler) read(ctx context.Context, p *page) {
 	running := h.readProcesses(ctx, p)
 	for _, job := range h.config.Jobs {
 		row := jobRow{Name: job.Name, Type: job.Type, Spec: job.Spec, Zone: job.Zone, Service: job.Service,
-			Next: job.next(p.Now), Paused: paused[job.Name], Running: running[job.Name]}
+			Options: job.Options, Next: job.next(p.Now), Paused: paused[job.Name], Running: running[job.Name]}
 		if run, ok := last[job.Name]; ok {
 			row.Last = &run
 		}

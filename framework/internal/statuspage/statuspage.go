@@ -46,6 +46,7 @@ type Job struct {
 	Spec    string                        // as registered, e.g. "*/5 * * * * *"
 	Zone    string                        // the IANA zone the spec is evaluated in
 	Service string                        // distributed jobs only ("" otherwise): the name ticks are claimed under
+	Options string                        // the options that change its ticks, e.g. "overlap forbid, jitter 30s"; "-": none
 	Next    func(now time.Time) time.Time // the first fire time after now, zero if none; nil: never fires
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/order"
+	"github.com/hadeframe/hade/framework/internal/report"
 )
 
 const testToken = "0123456789abcdef-test-token"
@@ -47,7 +48,8 @@ func testJobs(t *testing.T) []Job {
 	t.Helper()
 	s := engine.New()
 	noop := func(*cobra.Command, []string) error { return nil }
-	s.AddDistributedCronCommand("report", "* * * * * *", &cobra.Command{Use: "report", RunE: noop}, time.Second)
+	s.AddDistributedCronCommand("report", "* * * * * *", &cobra.Command{Use: "report", RunE: noop}, time.Second,
+		engine.WithJitter(500*time.Millisecond))
 	s.AddCronCommand("@every 1h", &cobra.Command{Use: "cleanup", RunE: noop})
 	if err := s.Err(); err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func jobsOf(entries []engine.Entry) []Job {
 	jobs := make([]Job, 0, len(entries))
 	for _, entry := range entries {
 		jobs = append(jobs, Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,
-			Service: entry.ServiceName, Next: entry.Next})
+			Service: entry.ServiceName, Options: report.EntryOptions(entry), Next: entry.Next})
 	}
 	return jobs
 }
@@ -128,8 +130,9 @@ func TestReadOnlyWithoutToken(t *testing.T) {
 			t.Errorf("read-only page contains %q", banned)
 		}
 	}
-	if !strings.Contains(body, "read-only") || !strings.Contains(body, `data-job="report"`) {
-		t.Errorf("page lacks the read-only note or the job report:\n%s", body)
+	if !strings.Contains(body, "read-only") || !strings.Contains(body, `data-job="report"`) ||
+		!strings.Contains(body, "overlap forbid, jitter 500ms") {
+		t.Errorf("page lacks the read-only note, the job report or its options:\n%s", body)
 	}
 	bearer := http.Header{"Authorization": {"Bearer anything-at-all-long-enough"}}
 	for _, path := range []string{"/jobs/report/pause", "/jobs/report/run", "/jobs/report/kill", "/jobs/nope/pause", "/login"} {

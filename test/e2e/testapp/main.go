@@ -13,6 +13,7 @@
 // seconds (both hold 1s);
 // "lost_reply" a distributed job "every_5s" every 5s (hold 3s), whose interval leaves room for a claim
 // call bounded at 2s (the PostgreSQL backend's bound) to time out and be settled before the next tick;
+// "tick_options" the every-second distributed jobs "jittered", "excluding" and "window" (addTickOptionJobs);
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take
 // TESTAPP_JOB_DURATION (default 100ms, or until their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
@@ -137,6 +138,8 @@ func main() {
 		addPolicyJobs(root)
 	case "lost_reply":
 		root.AddDistributedCronCommand("every_5s", "*/5 * * * * *", tick, 3*time.Second)
+	case "tick_options":
+		addTickOptionJobs(root)
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {
@@ -252,4 +255,25 @@ func addPolicyJobs(root *console.Root) {
 	root.AddCommand(timeout, retried)
 	root.AddDistributedCronCommand("timeout", "*/2 * * * * *", timeout, time.Second, scheduler.WithTimeout(500*time.Millisecond))
 	root.AddDistributedCronCommand("retried", "*/3 * * * * *", retried, time.Second, scheduler.WithRetry(3, 300*time.Millisecond))
+}
+
+// addTickOptionJobs registers three every-second distributed jobs with the options that change their
+// ticks: "jittered" (WithJitter 600ms), "excluding" (every third second excluded) and "window" (from
+// TESTAPP_WINDOW_START until TESTAPP_WINDOW_END, RFC 3339, which every process is given alike).
+func addTickOptionJobs(root *console.Root) {
+	tick := func(use string) *cobra.Command {
+		return &cobra.Command{Use: use, Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
+	}
+	jittered, excluding, window := tick("jittered"), tick("excluding"), tick("window")
+	root.AddCommand(jittered, excluding, window)
+	root.AddDistributedCronCommand("jittered", "* * * * * *", jittered, time.Second,
+		scheduler.WithJitter(600*time.Millisecond))
+	root.AddDistributedCronCommand("excluding", "* * * * * *", excluding, time.Second,
+		scheduler.WithExclude("*/3 * * * * *"))
+	start, startErr := time.Parse(time.RFC3339, os.Getenv("TESTAPP_WINDOW_START"))
+	end, endErr := time.Parse(time.RFC3339, os.Getenv("TESTAPP_WINDOW_END"))
+	if startErr == nil && endErr == nil {
+		root.AddDistributedCronCommand("window", "* * * * * *", window, time.Second, scheduler.WithStartAt(start),
+			scheduler.WithEndAt(end))
+	}
 }

@@ -30,7 +30,7 @@ func newCronHistoryCommand(root *kernel.Root) *cobra.Command {
 		Use:   "history [JOB]",
 		Short: "Show the recorded runs of every job, or of one, newest first",
 		Long: `Show the runs recorded by every cron process sharing this command's backend (the local
-database in storage/runtime, Redis or etcd), newest first: by tick, then the latest recorded. A record is
+database in storage/runtime, Redis, etcd or PostgreSQL), newest first: by tick, then the latest recorded. A record is
 one tick a process handled (every outcome but not_selected), or "missed": ticks of a distributed job no
 process ran. It reads only, works while no cron process runs, and exits 1 when the backend cannot be read.`,
 		Annotations: operation,

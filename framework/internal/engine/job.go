@@ -288,7 +288,10 @@ func (j *job) claim(state *running, tick time.Time, catchUp time.Duration, withL
 		hold = catchUp
 	}
 	claim := contract.Claim{Service: j.spec.ServiceName, AppID: env.AppID, Tick: tick, HoldTime: hold,
-		Definition: j.spec.Definition(), LiveUntil: j.spec.Next(tick).Add(j.spec.HoldTime)}
+		Definition: j.spec.Definition(), LiveUntil: tick.Add(hold)} // the last tick (WithEndAt) names no next one
+	if next := j.spec.Next(tick); !next.IsZero() {
+		claim.LiveUntil = next.Add(j.spec.HoldTime)
+	}
 	if withLease {
 		claim.RunLease = leaseTTL
 	}

@@ -28,6 +28,7 @@ const (
 	envServices = "HADEVERIFY_SERVICES" // instant every-second services
 	envSlow     = "HADEVERIFY_SLOW"     // slow every-second services (runs of slowRun)
 	envHold     = "HADEVERIFY_HOLD"     // hold time of every service
+	envJitter   = "HADEVERIFY_JITTER"   // WithJitter of every third instant service (0s: none)
 )
 
 // slowRun is how long a run of a slow service takes: longer than the 1s between its ticks.
@@ -44,9 +45,10 @@ func RunNode(args []string) error {
 	services, err1 := strconv.Atoi(os.Getenv(envServices))
 	slow, err2 := strconv.Atoi(os.Getenv(envSlow))
 	hold, err3 := time.ParseDuration(os.Getenv(envHold))
-	if err := errors.Join(err1, err2, err3); err != nil || os.Getenv(envRecords) == "" {
-		return fmt.Errorf("node mode needs %s, %s, %s (numbers, a duration) and %s set by hadeverify: %v",
-			envServices, envSlow, envHold, envRecords, err)
+	jitter, err4 := time.ParseDuration(os.Getenv(envJitter))
+	if err := errors.Join(err1, err2, err3, err4); err != nil || os.Getenv(envRecords) == "" {
+		return fmt.Errorf("node mode needs %s, %s, %s, %s (numbers, durations) and %s set by hadeverify: %v",
+			envServices, envSlow, envHold, envJitter, envRecords, err)
 	}
 	recorder, err := openRecorder(os.Getenv(envRecords))
 	if err != nil {
@@ -73,7 +75,7 @@ func RunNode(args []string) error {
 			return recordedRun(cmd.Context(), recorder, proc, name, duration)
 		}}
 		root.AddCommand(job)
-		root.AddDistributedCronCommand(name, "* * * * * *", job, hold)
+		root.AddDistributedCronCommand(name, "* * * * * *", job, hold, serviceOptions(i, services, jitter)...)
 	}
 	root.SetArgs(args)
 	return errors.Join(root.Execute(context.Background()), recorder.close())
@@ -129,4 +131,13 @@ func clockOffset() (time.Duration, error) {
 		return 0, fmt.Errorf("%s=%s but this binary was built without -tags hadeclock: its clock cannot be offset", envClockOffset, offset)
 	}
 	return offset, nil
+}
+
+// serviceOptions are the entry options of service i of services instant ones: every third instant service
+// gets WithJitter(jitter) when jitter is set, so the properties are checked with jitter too.
+func serviceOptions(i, services int, jitter time.Duration) []scheduler.EntryOption {
+	if jitter > 0 && i < services && i%3 == 2 {
+		return []scheduler.EntryOption{scheduler.WithJitter(jitter)}
+	}
+	return nil
 }

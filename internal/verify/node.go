@@ -40,6 +40,7 @@ type nodeConfig struct {
 	services int
 	slow     int
 	hold     time.Duration
+	jitter   time.Duration
 	via      [][]string // each node index's proxy addresses, one per backend endpoint
 }
 
@@ -62,7 +63,8 @@ func startNode(c nodeConfig, index, gen int, offset time.Duration) (*node, error
 	args := append([]string{"node"}, c.backend.nodeFlags(base, c.via[index])...)
 	cmd := exec.Command(c.binary, append(args, "cron", "start", "--drain-timeout", "5s")...)
 	cmd.Env = append(os.Environ(), envRecords+"="+filepath.Join(c.dir, "records", proc+".jsonl"), envProc+"="+proc,
-		envServices+"="+strconv.Itoa(c.services), envSlow+"="+strconv.Itoa(c.slow), envHold+"="+c.hold.String(), envClockOffset+"="+offset.String())
+		envServices+"="+strconv.Itoa(c.services), envSlow+"="+strconv.Itoa(c.slow), envHold+"="+c.hold.String(),
+		envJitter+"="+c.jitter.String(), envClockOffset+"="+offset.String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // nodes die with a killed tool
 	n := &node{index: index, proc: proc, cmd: cmd, done: make(chan struct{}),
 		log: filepath.Join(c.dir, "logs", proc+".log"), errs: filepath.Join(c.dir, "logs", proc+".stderr")}

@@ -18,6 +18,7 @@ type Options struct {
 	Services   int // instant every-second services
 	Slow       int // slow every-second services: each run takes 1.5s
 	Hold       time.Duration
+	Jitter     time.Duration // WithJitter of every third instant service; 0: none
 	Out        string
 	Sabotage   string // "" or "fence"
 	Faults     string // comma-separated fault kinds the nemesis mixes; "" for every kind of the backend
@@ -36,6 +37,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	flags.IntVar(&o.Services, "services", 50, "instant every-second distributed services")
 	flags.IntVar(&o.Slow, "slow", 3, "slow every-second distributed services (runs of 1.5s)")
 	flags.DurationVar(&o.Hold, "hold", time.Second, "hold time of every service")
+	flags.DurationVar(&o.Jitter, "jitter", 300*time.Millisecond, "WithJitter of every third instant service (0: none)")
 	flags.StringVar(&o.Out, "out", "", "folder for the records, logs, summary.json and report (created; must not hold records)")
 	flags.StringVar(&o.Sabotage, "sabotage", "", `"fence": run nodes built with -tags hadesabotage, whose backends skip the fence comparison`)
 	flags.StringVar(&o.Faults, "faults", "", "comma-separated fault kinds to mix (default: every kind the backend has)")
@@ -59,6 +61,8 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("--services %d --slow %d: want at least 1 service, at most 2000 in all", o.Services, o.Slow)
 	case o.Hold < 200*time.Millisecond || o.Hold > 5*time.Second:
 		return o, fmt.Errorf("--hold %s: want 200ms to 5s", o.Hold)
+	case o.Jitter < 0 || o.Jitter >= time.Second:
+		return o, fmt.Errorf("--jitter %s: want 0 (none) up to below 1s, the services' interval", o.Jitter)
 	case o.Duration < 10*time.Second || o.Duration%time.Second != 0:
 		return o, fmt.Errorf("--duration %s: want whole seconds, at least 10s", o.Duration)
 	case o.Sabotage != "" && o.Sabotage != "fence":

@@ -28,6 +28,7 @@ func recheck(dir string, stdout io.Writer) (*Summary, error) {
 	}
 	opts := Options{Backend: earlier.Backend, Seed: earlier.Seed, Nodes: earlier.Nodes, Services: earlier.Services,
 		Slow: earlier.SlowServices, Hold: time.Duration(earlier.HoldMs) * time.Millisecond,
+		Jitter:   time.Duration(earlier.JitterMs) * time.Millisecond,
 		Duration: time.Duration(earlier.WindowSeconds) * time.Second, Out: dir, Sabotage: earlier.Sabotage}
 	r := &run{opts: opts, backend: b, start: earlier.WindowStart, end: earlier.WindowEnd,
 		all: make([]*node, earlier.Processes)}

@@ -24,6 +24,7 @@ type Summary struct {
 	Services        int             `json:"services"`
 	SlowServices    int             `json:"slow_services"`
 	HoldMs          int64           `json:"hold_ms"`
+	JitterMs        int64           `json:"jitter_ms"` // WithJitter of every third instant service
 	WindowSeconds   int             `json:"window_seconds"`
 	WindowStart     time.Time       `json:"window_start"` // the ticks checked: [start, end)
 	WindowEnd       time.Time       `json:"window_end"`
@@ -50,8 +51,8 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 	}
 	s := &Summary{Backend: r.opts.Backend, Seed: r.opts.Seed, Nodes: r.opts.Nodes, Processes: len(r.all),
 		Services: r.opts.Services, SlowServices: r.opts.Slow, HoldMs: r.opts.Hold.Milliseconds(),
-		WindowSeconds: int(r.opts.Duration / time.Second),
-		WindowStart:   r.start.UTC(), WindowEnd: r.end.UTC(), Sabotage: r.opts.Sabotage, Runs: len(h.runs),
+		JitterMs: r.opts.Jitter.Milliseconds(), WindowSeconds: int(r.opts.Duration / time.Second),
+		WindowStart: r.start.UTC(), WindowEnd: r.end.UTC(), Sabotage: r.opts.Sabotage, Runs: len(h.runs),
 		Claims: len(h.claims), ClaimResults: map[string]int{}, TornRecords: h.torn,
 		Verdicts: map[string]bool{}, ViolationCounts: map[string]int{}, Violations: []Violation{},
 		Replay: replay(r.opts)}
@@ -103,8 +104,8 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 
 // replay is the command line that runs the same plan again.
 func replay(o Options) string {
-	line := fmt.Sprintf("hadeverify --backend %s --duration %s --seed %d --nodes %d --services %d --slow %d --hold %s --out DIR",
-		o.Backend, o.Duration, o.Seed, o.Nodes, o.Services, o.Slow, o.Hold)
+	line := fmt.Sprintf("hadeverify --backend %s --duration %s --seed %d --nodes %d --services %d --slow %d --hold %s --jitter %s --out DIR",
+		o.Backend, o.Duration, o.Seed, o.Nodes, o.Services, o.Slow, o.Hold, o.Jitter)
 	if o.Sabotage != "" {
 		line += " --sabotage " + o.Sabotage
 	}
@@ -134,8 +135,8 @@ func (s *Summary) write(out string, stdout io.Writer) error {
 
 // table writes the readable report: the run, the verdicts, the counts, the first violations.
 func (s *Summary) table(w io.Writer) {
-	fmt.Fprintf(w, "backend %s, seed %d, %d nodes (%d processes), %d+%d services, hold %dms, %ds window%s\n",
-		s.Backend, s.Seed, s.Nodes, s.Processes, s.Services, s.SlowServices, s.HoldMs, s.WindowSeconds,
+	fmt.Fprintf(w, "backend %s, seed %d, %d nodes (%d processes), %d+%d services, hold %dms, jitter %dms, %ds window%s\n",
+		s.Backend, s.Seed, s.Nodes, s.Processes, s.Services, s.SlowServices, s.HoldMs, s.JitterMs, s.WindowSeconds,
 		map[bool]string{true: ", SABOTAGED: " + s.Sabotage, false: ""}[s.Sabotage != ""])
 	t := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(t, "property\tverdict\tviolations")

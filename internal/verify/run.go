@@ -120,7 +120,7 @@ func (r *run) prepare() error {
 		return err
 	}
 	r.config = nodeConfig{binary: binary, dir: abs, backend: r.backend, services: r.opts.Services,
-		slow: r.opts.Slow, hold: r.opts.Hold}
+		slow: r.opts.Slow, hold: r.opts.Hold, jitter: r.opts.Jitter}
 	r.tool, err = openRecorder(filepath.Join(out, "records", "tool.jsonl"))
 	return err
 }

@@ -111,7 +111,7 @@ func (registryOf) Deregister(context.Context, string) error { return errDown }
 
 type controlOf struct{ failing }
 
-func (controlOf) SetPaused(context.Context, string, bool) error                { return errDown }
+func (controlOf) SetPaused(context.Context, string, bool, string) error        { return errDown }
 func (controlOf) AddRequest(context.Context, contract.ControlRequest) error    { return errDown }
 func (controlOf) TakeRequest(context.Context, string, string) (bool, error)    { return false, errDown }
 func (controlOf) Answer(context.Context, string, contract.ControlAnswer) error { return errDown }

@@ -70,7 +70,7 @@ func (failing) LastRuns(context.Context, []string) (map[string]contract.RunRecor
 	return nil, errDown
 }
 func (failing) Processes(context.Context) ([]contract.ProcessRecord, error) { return nil, errDown }
-func (failing) Paused(context.Context) ([]string, error)                    { return nil, errDown }
+func (failing) Paused(context.Context) (map[string]string, error)           { return nil, errDown }
 
 // A failing backend shows on the page (200, errors scrubbed of secrets); a missing one is said to be
 // unavailable.

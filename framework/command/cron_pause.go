@@ -50,8 +50,8 @@ pause note is dropped.`
 	if paused {
 		cmd.Flags().StringVar(&note, "note", "", "why the job is paused (at most 1024 bytes); default: who paused it, where")
 		cmd.PreRunE = func(*cobra.Command, []string) error {
-			if len(note) > order.MaxPauseNote {
-				return fmt.Errorf("--note has %d bytes: at most %d", len(note), order.MaxPauseNote)
+			if err := order.CheckPauseNote(note); err != nil {
+				return fmt.Errorf("--note: %w", err)
 			}
 			return nil
 		}

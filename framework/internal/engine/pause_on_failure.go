@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // maxPauseNoteError bounds the part of a pause-on-failure note that quotes the run's error, in bytes.
@@ -51,8 +53,8 @@ func pauseNote(tick time.Time, outcome, errText string, env *Environment) string
 	if len(errText) > maxPauseNoteError {
 		errText = cutText(errText, maxPauseNoteError)
 	}
-	return fmt.Sprintf("paused on failure: tick %s failed (%s) on %s/%d: %s", tick.UTC().Format(time.RFC3339),
-		outcome, env.Process.Hostname, env.Process.PID, errText)
+	return order.CleanPauseNote(fmt.Sprintf("paused on failure: tick %s failed (%s) on %s/%d: %s",
+		tick.UTC().Format(time.RFC3339), outcome, env.Process.Hostname, env.Process.PID, errText))
 }
 
 // cutText returns text cut to at most max bytes on a character boundary, ending with "…".

@@ -74,8 +74,8 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note := r.PostForm.Get("note")
-	if len(note) > order.MaxPauseNote {
-		h.refuse(w, r, http.StatusBadRequest, fmt.Sprintf("the note has %d bytes: at most %d", len(note), order.MaxPauseNote))
+	if err := order.CheckPauseNote(note); err != nil {
+		h.refuse(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), readTimeout)

@@ -16,7 +16,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 116
+	maxAPINames     = 117
 	maxAPIFields    = 60
 )
 

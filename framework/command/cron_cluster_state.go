@@ -13,18 +13,40 @@ import (
 	"github.com/hadeframe/hade/framework/internal/report"
 )
 
+// clusterState is what the backend tells of the whole cluster: the live processes and the paused jobs
+// with their notes.
+type clusterState struct {
+	processes []record.Process
+	paused    map[string]string
+}
+
 // cluster returns the live cron processes registered in the backend of this command's settings
-// (report.ReadProcesses), unless the backend already failed with providerErr (it would only fail again,
-// as slowly).
-func cluster(cmd *cobra.Command, root *kernel.Root, providerErr error) ([]record.Process, error) {
+// (report.ReadProcesses) and the paused jobs, unless the backend already failed with providerErr (it
+// would only fail again, as slowly).
+func cluster(cmd *cobra.Command, root *kernel.Root, providerErr error) (clusterState, error) {
 	if providerErr != nil {
-		return nil, errors.New("the backend cannot be used (below)")
+		return clusterState{}, errors.New("the backend cannot be used (below)")
 	}
 	backend, err := root.ReadBackend(cmd.Context())
 	if err != nil {
-		return nil, err
+		return clusterState{}, err
 	}
-	return report.ReadProcesses(cmd.Context(), backend)
+	processes, err := report.ReadProcesses(cmd.Context(), backend)
+	if err != nil {
+		return clusterState{}, err
+	}
+	paused, err := report.ReadPaused(cmd.Context(), backend)
+	return clusterState{processes: processes, paused: paused}, err
+}
+
+// printPaused prints the paused jobs of the cluster with their notes, or that none is.
+func printPaused(out io.Writer, paused map[string]string) error {
+	if len(paused) == 0 {
+		_, err := fmt.Fprintln(out, "paused jobs: none")
+		return err
+	}
+	fmt.Fprintln(out, "paused jobs (cron resume JOB resumes one):")
+	return writeTable(out, report.PausedTable(paused))
 }
 
 // printCluster prints the registered processes (those of this host and baseFolder marked with *) and

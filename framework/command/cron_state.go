@@ -64,22 +64,28 @@ func printTableState(cmd *cobra.Command, root *kernel.Root, files supervisor.Fil
 		}
 	}
 	line, providerErr := describeProvider(cmd, root)
-	processes, clusterErr := cluster(cmd, root, providerErr)
-	if err := printCluster(out, processes, clusterErr, files.App.BaseFolder(), now); err != nil {
+	state, clusterErr := cluster(cmd, root, providerErr)
+	if err := printCluster(out, state.processes, clusterErr, files.App.BaseFolder(), now); err != nil {
 		return err
+	}
+	if clusterErr == nil {
+		if err := printPaused(out, state.paused); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(out, line)
 	return stateExit(report.Running(entries), errors.Join(stateErr, providerErr))
 }
 
-// printJSONState prints {"this_base_folder": [...], "cluster": [...], "provider": line} and returns the
-// exit status it calls for.
+// printJSONState prints {"this_base_folder": [...], "cluster": [...], "paused": {job: note}, "provider":
+// line} and returns the exit status it calls for.
 func printJSONState(cmd *cobra.Command, root *kernel.Root, files supervisor.Files) error {
 	entries, stateErr := files.Pidfiles.List()
 	line, providerErr := describeProvider(cmd, root)
-	processes, clusterErr := cluster(cmd, root, providerErr)
+	cluster, clusterErr := cluster(cmd, root, providerErr)
 	state := map[string]any{"this_base_folder": report.Pidfiles(entries),
-		"cluster": report.Processes(processes, files.App.BaseFolder()), "provider": line}
+		"cluster": report.Processes(cluster.processes, files.App.BaseFolder()), "provider": line,
+		"paused": cluster.paused}
 	if clusterErr != nil {
 		state["cluster_error"] = clusterErr.Error()
 	}

@@ -67,3 +67,11 @@ const (
 func WithOverlap(policy OverlapPolicy) EntryOption {
 	return EntryOption(engine.WithOverlap(engine.OverlapPolicy(policy)))
 }
+
+// WithPauseOnFailure pauses the job for every process sharing the backend once a scheduled tick's run
+// has failed (error, panic or timeout) after its retries, as `cron pause` does, with a note that names
+// the tick, the process and the error; `cron list`, `cron state`, the status page, the failed alert and
+// the records of the paused ticks show it, and `cron resume` clears it. The process that failed skips the
+// next tick; the others from their next heartbeat (within a second). A `cron run` request that fails
+// pauses nothing.
+func WithPauseOnFailure() EntryOption { return EntryOption(engine.WithPauseOnFailure()) }

@@ -20,7 +20,10 @@ import (
 
 // The job control of the etcd backend (contract.JobControl), under <prefix>control/:
 //   - paused/<job> (path-escaped, as the history's job names): a paused job; its value is when it was
-//     paused (RFC 3339, for operators). No lease: a pause lasts until resumed.
+//     paused (RFC 3339, for operators), then, when the pause has a note, a line break ("\n") and the note,
+//     byte for byte (encodePause). A value without a line break is a pause without a note: those the
+//     framework wrote before notes were kept (the time only) read as note "". No lease: a pause lasts
+//     until resumed.
 //   - request-records/<made>/<id>: a request, its value the body, byte for byte; <made> is its Made in µs,
 //     20 digits whose byte order is the order of times (encodeMicros), so the keys list oldest first (by
 //     Made, then ID) and a heartbeat reads only those made within contract.ControlRequestTTL, by a key
@@ -41,7 +44,7 @@ import (
 // backend right after AddRequest; its request must outlive it).
 //
 // The processes read the orders in the Txn of their heartbeat (see Heartbeat): a range read of paused/
-// (keys only) and one of requests/ from now-ControlRequestTTL (the heartbeat's clock) on.
+// (keys and notes) and one of requests/ from now-ControlRequestTTL (the heartbeat's clock) on.
 
 const etcdControlTTL = int64(contract.ControlRequestTTL / time.Second)
 
@@ -67,9 +70,10 @@ func (e *etcdBackend) answerKey(id, appID string) string {
 	return e.answersPrefix(id) + place + "/" + e.client + "/" + url.PathEscape(appID)
 }
 
-// SetPaused implements contract.JobControl.SetPaused in one request: a Put of job's paused key, or its
-// Delete. It returns an error when job is empty.
-func (e *etcdBackend) SetPaused(ctx context.Context, job string, paused bool) error {
+// SetPaused implements contract.JobControl.SetPaused in one request: a Put of job's paused key with the
+// time and note (encodePause; it replaces the note of a paused job), or its Delete, note and all. It
+// returns an error when job is empty.
+func (e *etcdBackend) SetPaused(ctx context.Context, job string, paused bool, note string) error {
 	if job == "" {
 		return errors.New("SetPaused needs a job name, got an empty one")
 	}
@@ -80,7 +84,7 @@ func (e *etcdBackend) SetPaused(ctx context.Context, job string, paused bool) er
 	op := clientv3.OpDelete(e.pausedKey(job))
 	if paused {
 		what = fmt.Sprintf("pausing job %q", job)
-		op = clientv3.OpPut(e.pausedKey(job), e.now().UTC().Format(time.RFC3339))
+		op = clientv3.OpPut(e.pausedKey(job), encodePause(e.now(), note))
 	}
 	client, err := e.conn.get()
 	if err != nil {
@@ -173,18 +177,37 @@ func (e *etcdBackend) Answers(ctx context.Context, id string) ([]contract.Contro
 	return answers, nil
 }
 
-// ordersReads are the reads of the orders at now, for the heartbeat's Txn: the paused jobs (keys only),
-// then the requests made since now-ControlRequestTTL.
+// encodePause returns the value of a paused key: when it was paused, at, in RFC 3339 (UTC, to the second),
+// then, when note is not empty, a line break and note, byte for byte. RFC 3339 has no line break, so the
+// first one ends the time whatever the note holds.
+func encodePause(at time.Time, note string) string {
+	since := at.UTC().Format(time.RFC3339)
+	if note == "" {
+		return since // as the framework wrote every pause before notes were kept
+	}
+	return since + "\n" + note
+}
+
+// decodePauseNote returns the note of a paused key's value (encodePause): what follows its first line
+// break, "" when it has none (a pause without a note, or written before notes were kept). The time before
+// it is for operators and not read.
+func decodePauseNote(value []byte) string {
+	_, note, _ := strings.Cut(string(value), "\n")
+	return note
+}
+
+// ordersReads are the reads of the orders at now, for the heartbeat's Txn: the paused jobs (keys and
+// values, which hold the notes), then the requests made since now-ControlRequestTTL.
 func (e *etcdBackend) ordersReads(now time.Time) []clientv3.Op {
 	requests := e.requestsPrefix()
 	return []clientv3.Op{
-		clientv3.OpGet(e.controlPrefix()+"paused/", clientv3.WithPrefix(), clientv3.WithKeysOnly()),
+		clientv3.OpGet(e.controlPrefix()+"paused/", clientv3.WithPrefix()),
 		clientv3.OpGet(requests+encodeMicros(now.Add(-contract.ControlRequestTTL)), clientv3.WithRange(clientv3.GetPrefixRangeEnd(requests))),
 	}
 }
 
-// parseOrders reads the answers to ordersReads(now): the paused jobs, sorted, and the requests made after
-// now-ControlRequestTTL, oldest first. A key or value it cannot read is an error naming the key.
+// parseOrders reads the answers to ordersReads(now): the paused jobs with their notes and the requests
+// made after now-ControlRequestTTL, oldest first. A key or value it cannot read is an error naming the key.
 func (e *etcdBackend) parseOrders(reads []*pb.ResponseOp, now time.Time) (contract.Orders, error) {
 	if len(reads) != 2 {
 		return contract.Orders{}, fmt.Errorf("job control in etcd at %s: unexpected answer of %d reads to 2", e.endpoints, len(reads))
@@ -225,18 +248,22 @@ func (e *etcdBackend) parseRequest(key, value []byte) (contract.ControlRequest, 
 	return contract.ControlRequest{ID: id, Made: at, Body: value}, nil
 }
 
-// parsePaused reads the paused jobs, sorted, from a range read of the paused keys.
-func (e *etcdBackend) parsePaused(read *pb.ResponseOp) ([]string, error) {
-	var jobs []string
-	paused := e.controlPrefix() + "paused/"
-	for _, kv := range read.GetResponseRange().GetKvs() {
-		job, err := url.PathUnescape(strings.TrimPrefix(string(kv.Key), paused))
+// parsePaused reads the paused jobs from a range read of the paused keys: job -> note (decodePauseNote),
+// nil when none is paused.
+func (e *etcdBackend) parsePaused(read *pb.ResponseOp) (map[string]string, error) {
+	kvs := read.GetResponseRange().GetKvs()
+	if len(kvs) == 0 {
+		return nil, nil
+	}
+	jobs := make(map[string]string, len(kvs))
+	prefix := e.controlPrefix() + "paused/"
+	for _, kv := range kvs {
+		job, err := url.PathUnescape(strings.TrimPrefix(string(kv.Key), prefix))
 		if err != nil {
 			return nil, fmt.Errorf("job control in etcd at %s: key %s is not a paused job (%v): delete it", e.endpoints, kv.Key, err)
 		}
-		jobs = append(jobs, job)
+		jobs[job] = decodePauseNote(kv.Value)
 	}
-	slices.Sort(jobs) // keys sort by the escaped names
 	return jobs, nil
 }
 

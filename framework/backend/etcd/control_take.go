@@ -44,9 +44,9 @@ func (e *etcdBackend) TakeRequest(ctx context.Context, id, appID string) (bool, 
 	return response.Succeeded, nil
 }
 
-// Paused implements contract.JobControl.Paused with one read of the paused jobs' keys (the first of the
-// heartbeat's reads of the orders).
-func (e *etcdBackend) Paused(ctx context.Context) ([]string, error) {
+// Paused implements contract.JobControl.Paused with one read of the paused jobs' keys and values (the
+// first of the heartbeat's reads of the orders): job -> note, nil when none is paused.
+func (e *etcdBackend) Paused(ctx context.Context) (map[string]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +24,9 @@ func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
 	open := newEtcdStore(t, cluster, historyRetention{})
 	operator, process := open(), open()
 	ctx := context.Background()
-	jobs := []string{"report", "a/b", "100%", "z"}
-	for _, job := range jobs {
-		setPausedOrFail(t, operator, job)
+	paused := map[string]string{"report": "by ana", "a/b": "", "100%": "line 1\nline 2", "z": "«zoë»"}
+	for job, note := range paused {
+		setPausedOrFail(t, operator, job, note)
 	}
 	now := time.Now()
 	for i := range 5 {
@@ -44,9 +46,9 @@ func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
 		if sent := etcdKVRequests(t, cluster) - before; sent != 1 {
 			t.Fatalf("heartbeat %d took %v KV requests, want 1", i+1, sent)
 		}
-		if got := fmt.Sprint(orders.Paused); got != "[100% a/b report z]" || len(orders.Requests) != 5 ||
+		if !maps.Equal(orders.Paused, paused) || len(orders.Requests) != 5 ||
 			orders.Requests[0].ID != "r0" || orders.Requests[4].ID != "r4" {
-			t.Fatalf("heartbeat %d: orders %+v; want the 4 paused jobs sorted and requests r0…r4", i+1, orders)
+			t.Fatalf("heartbeat %d: orders %+v; want the 4 paused jobs %q and requests r0…r4", i+1, orders, paused)
 		}
 	}
 }
@@ -54,10 +56,48 @@ func TestEtcdHeartbeatIsOneKVRequest(t *testing.T) {
 // answer is an answer of app a.
 var answer = contract.ControlAnswer{AppID: "a", Body: []byte(`{"o":"ok"}`)}
 
-func setPausedOrFail(t *testing.T, backend *etcdBackend, job string) {
+func setPausedOrFail(t *testing.T, backend *etcdBackend, job, note string) {
 	t.Helper()
-	if err := backend.SetPaused(context.Background(), job, true); err != nil {
-		t.Fatalf("SetPaused(%q): %v", job, err)
+	if err := backend.SetPaused(context.Background(), job, true, note); err != nil {
+		t.Fatalf("SetPaused(%q, %q): %v", job, note, err)
+	}
+}
+
+// A paused key's value is the time of the pause, then a line break and the note when there is one; the
+// value the framework wrote before notes were kept, the time only, reads as a pause without a note, as
+// does a value without a line break written by hand.
+func TestEtcdPauseValues(t *testing.T) {
+	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
+	open := newEtcdStore(t, cluster, historyRetention{})
+	operator, process := open(), open()
+	ctx := context.Background()
+	setPausedOrFail(t, operator, "noted", "line 1\nline 2")
+	setPausedOrFail(t, operator, "plain", "")
+	client, err := operator.conn.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, value := range map[string]string{"before-notes": "2026-11-30T08:00:00Z", "by-hand": "1"} {
+		if _, err := client.Put(ctx, operator.pausedKey(key), value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for job, want := range map[string]*regexp.Regexp{
+		"noted": regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\nline 1\nline 2$`),
+		"plain": regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`),
+	} {
+		response, err := client.Get(ctx, operator.pausedKey(job))
+		if err != nil || len(response.Kvs) != 1 || !want.Match(response.Kvs[0].Value) {
+			t.Fatalf("the value of %s: %+v, %v; want it to match %s", operator.pausedKey(job), response, err, want)
+		}
+	}
+	want := map[string]string{"noted": "line 1\nline 2", "plain": "", "before-notes": "", "by-hand": ""}
+	if paused, err := process.Paused(ctx); err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused = %q, %v; want %q", paused, err, want)
+	}
+	orders, err := process.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte("{}")}, time.Minute)
+	if err != nil || !maps.Equal(orders.Paused, want) {
+		t.Fatalf("the heartbeat's paused jobs = %q, %v; want %q", orders.Paused, err, want)
 	}
 }
 
@@ -148,7 +188,7 @@ func TestEtcdControlBadInput(t *testing.T) {
 			t.Errorf("AddRequest(%+v): %v; want an error naming %s", request, err, want)
 		}
 	}
-	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name") {
+	if err := backend.SetPaused(ctx, "", true, "note"); err == nil || !strings.Contains(err.Error(), "job name") {
 		t.Errorf("SetPaused of an empty job: %v; want an error naming the job", err)
 	}
 	if err := backend.Answer(ctx, "", answer); err == nil {
@@ -169,7 +209,7 @@ func TestEtcdControlBadInput(t *testing.T) {
 			t.Errorf("%s with a cancelled context: %v; want context.Canceled", what, err)
 		}
 	}
-	checkCanceled("SetPaused", backend.SetPaused(canceled, "j", true))
+	checkCanceled("SetPaused", backend.SetPaused(canceled, "j", true, ""))
 	checkCanceled("AddRequest", backend.AddRequest(canceled, contract.ControlRequest{ID: "x", Made: made, Body: body}))
 	checkCanceled("Answer", backend.Answer(canceled, "x", answer))
 	_, err := backend.Answers(canceled, "x")
@@ -182,7 +222,7 @@ func TestEtcdControlClusterDown(t *testing.T) {
 	cluster := etcdtest.Start(t, etcdserver.Options{Members: 1})
 	backend := newTestEtcd(t, Config{Client: clientv3.Config{Endpoints: endpointList(cluster.Endpoints()), DialTimeout: 300 * time.Millisecond}, Prefix: "/down/", RequestTimeout: 300 * time.Millisecond})
 	ctx := context.Background()
-	if err := backend.SetPaused(ctx, "job", true); err != nil {
+	if err := backend.SetPaused(ctx, "job", true, "note"); err != nil {
 		t.Fatal(err)
 	}
 	cluster.Stop()
@@ -192,7 +232,7 @@ func TestEtcdControlClusterDown(t *testing.T) {
 			t.Fatalf("%s with the cluster down: %v; want an error naming %s and its setting", what, err, cluster.Endpoints())
 		}
 	}
-	check("SetPaused", backend.SetPaused(ctx, "job", false))
+	check("SetPaused", backend.SetPaused(ctx, "job", false, ""))
 	check("AddRequest", backend.AddRequest(ctx, contract.ControlRequest{ID: "r", Made: time.Now(), Body: []byte("run")}))
 	check("Answer", backend.Answer(ctx, "r", answer))
 	_, err := backend.Answers(ctx, "r")
@@ -214,7 +254,7 @@ func BenchmarkEtcdHeartbeat(b *testing.B) {
 	}()
 	ctx := context.Background()
 	for _, job := range []string{"report", "billing"} {
-		if err := backend.SetPaused(ctx, job, true); err != nil {
+		if err := backend.SetPaused(ctx, job, true, "paused by "+job); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,9 +11,10 @@ import (
 )
 
 const (
-	pauseJob       = `INSERT INTO paused (job, since_us) VALUES (?, ?) ON CONFLICT (job) DO NOTHING`
+	pauseJob = `INSERT INTO paused (job, since_us, note) VALUES (?, ?, ?)
+		ON CONFLICT (job) DO UPDATE SET note = excluded.note`
 	resumeJob      = `DELETE FROM paused WHERE job = ?`
-	pausedJobs     = `SELECT job FROM paused ORDER BY job`
+	pausedJobs     = `SELECT job, note FROM paused`
 	insertRequest  = `INSERT INTO request_records (id, made_us, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	liveRequests   = `SELECT id, made_us, body FROM request_records WHERE made_us >= ? ORDER BY made_us, id`
 	deleteRequests = `DELETE FROM request_records WHERE made_us < ?`
@@ -25,11 +26,12 @@ const (
 	requestAnswers = `SELECT app_id, body FROM answer_records WHERE request_id = ? ORDER BY seq`
 )
 
-// SetPaused implements contract.JobControl.SetPaused: it stores job in the paused table (keeping when it was
-// first paused) or deletes it, for every process of the host. Resuming with no database file yet creates
-// nothing; pausing creates the file and its folder. It returns an error for an empty job, ctx's error when
-// ctx ends first, and an error naming the database file when it cannot be opened or written.
-func (l *localBackend) SetPaused(ctx context.Context, job string, paused bool) error {
+// SetPaused implements contract.JobControl.SetPaused: it stores job with note in the paused table (keeping
+// when it was first paused, replacing its note) or deletes its row, note and all, for every process of
+// the host. Resuming with no database file yet creates nothing; pausing creates the file and its folder.
+// It returns an error for an empty job, ctx's error when ctx ends first, and an error naming the database
+// file when it cannot be opened or written.
+func (l *localBackend) SetPaused(ctx context.Context, job string, paused bool, note string) error {
 	if job == "" {
 		return errors.New("job control: pause or resume of an empty job name: give the name of a cron job")
 	}
@@ -44,7 +46,7 @@ func (l *localBackend) SetPaused(ctx context.Context, job string, paused bool) e
 		return nil // resume without a database: nothing is paused
 	}
 	if paused {
-		_, err = db.ExecContext(ctx, pauseJob, job, l.now().UnixMicro())
+		_, err = db.ExecContext(ctx, pauseJob, job, l.now().UnixMicro(), note)
 	} else {
 		_, err = db.ExecContext(ctx, resumeJob, job)
 	}
@@ -145,8 +147,24 @@ func (l *localBackend) Answers(ctx context.Context, id string) ([]contract.Contr
 	return answers, nil
 }
 
-// scanJob reads a row of one job name.
-func scanJob(row rowScanner) (job string, err error) { return job, row.Scan(&job) }
+// pausedJob is a row of the paused table as read: a job and its note ("" for none).
+type pausedJob struct{ job, note string }
+
+// scanPaused reads a row of job, note.
+func scanPaused(row rowScanner) (p pausedJob, err error) { return p, row.Scan(&p.job, &p.note) }
+
+// collectPaused reads rows of job, note with scanPaused and closes them: job -> note, nil when none.
+func collectPaused(rows *sql.Rows) (map[string]string, error) {
+	list, err := collectRows(rows, scanPaused)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	paused := make(map[string]string, len(list))
+	for _, p := range list {
+		paused[p.job] = p.note
+	}
+	return paused, nil
+}
 
 // scanRequest reads a row of id, made_us, body.
 func scanRequest(row rowScanner) (contract.ControlRequest, error) {
@@ -201,9 +219,9 @@ func (l *localBackend) TakeRequest(ctx context.Context, id, appID string) (bool,
 	return inserted == 1, nil
 }
 
-// Paused implements contract.JobControl.Paused with one read; without a database file nothing is paused
-// (and nothing is created). Errors as SetPaused.
-func (l *localBackend) Paused(ctx context.Context) ([]string, error) {
+// Paused implements contract.JobControl.Paused with one read: job -> note; without a database file nothing
+// is paused (and nothing is created). Errors as SetPaused.
+func (l *localBackend) Paused(ctx context.Context) (map[string]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("job control: read the paused jobs: %w", err)
 	}
@@ -218,17 +236,9 @@ func (l *localBackend) Paused(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, l.databaseError(ctx, "job control", err)
 	}
-	defer rows.Close()
-	var jobs []string
-	for rows.Next() {
-		var job string
-		if err := rows.Scan(&job); err != nil {
-			return nil, l.databaseError(ctx, "job control", err)
-		}
-		jobs = append(jobs, job)
-	}
-	if err := rows.Err(); err != nil {
+	paused, err := collectPaused(rows)
+	if err != nil {
 		return nil, l.databaseError(ctx, "job control", err)
 	}
-	return jobs, nil
+	return paused, nil
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,9 +33,10 @@ func TestLocalSchemaVersion1Frozen(t *testing.T) {
 	}
 }
 
-// writeOldVersion creates the database file of folder as a program of schema version (1 to 3) did, with
+// writeOldVersion creates the database file of folder as a program of schema version (1 to 4) did, with
 // one run and one live process in it, in the framework's first record format, and from version 2 on a
-// request "old" and its answer, in the first format of the job control.
+// request "old" and its answer, in the first format of the job control, and a paused job, "paused-before",
+// as programs of versions 2 to 4 paused it (no note).
 func writeOldVersion(t *testing.T, folder string, version int) {
 	t.Helper()
 	if err := os.MkdirAll(folder, 0o750); err != nil {
@@ -66,7 +68,8 @@ func writeOldVersion(t *testing.T, folder string, version int) {
 		statements = append(statements,
 			fmt.Sprintf(`INSERT INTO requests (id, job, kind, made_us) VALUES ('old', 'old-job', 'run', %d)`, tick),
 			fmt.Sprintf(`INSERT INTO answers (request_id, seq, app_id, outcome, detail, at_us)
-				VALUES ('old', 1, 'old-app', 'ok', '', %d)`, tick))
+				VALUES ('old', 1, 'old-app', 'ok', '', %d)`, tick),
+			fmt.Sprintf(`INSERT INTO paused (job, since_us) VALUES ('paused-before', %d) ON CONFLICT (job) DO NOTHING`, tick))
 	}
 	for _, statement := range statements {
 		if _, err := db.Exec(statement); err != nil {
@@ -75,12 +78,12 @@ func writeOldVersion(t *testing.T, folder string, version int) {
 	}
 }
 
-// TestLocalMigratesOlderVersions: a database file of schema version 1, 2 or 3 is upgraded in place on
-// first use: the job control works, the records, requests and answers of the previous formats are left in
-// their tables and not read (no error, no record), new ones are written and read, and the file says
-// version 4.
+// TestLocalMigratesOlderVersions: a database file of schema version 1 to 4 is upgraded in place on first
+// use: the job control works, a job paused before stays paused, without a note, the records, requests and
+// answers of the previous formats are left in their tables and not read (no error, no record), new ones
+// are written and read, and the file says version 5.
 func TestLocalMigratesOlderVersions(t *testing.T) {
-	for _, version := range []int{1, 2, 3} {
+	for _, version := range []int{1, 2, 3, 4} {
 		t.Run(fmt.Sprintf("version%d", version), func(t *testing.T) {
 			folder := filepath.Join(t.TempDir(), "distributed")
 			writeOldVersion(t, folder, version)
@@ -98,12 +101,19 @@ func checkMigrated(t *testing.T, local *localBackend, from int) {
 	if runs, err := local.Runs(ctx, contract.RunQuery{}); err != nil || len(runs) != 0 {
 		t.Fatalf("Runs of an upgraded file = %+v, %v; want no record (the old ones are not read)", runs, err)
 	}
-	if err := local.SetPaused(ctx, "old-job", true); err != nil {
+	if err := local.SetPaused(ctx, "old-job", true, "paused after the upgrade"); err != nil {
 		t.Fatal(err)
 	}
+	want := map[string]string{"old-job": "paused after the upgrade"}
+	if from >= 2 {
+		want["paused-before"] = "" // paused by the older program: still paused, without a note
+	}
 	orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "new-app", Body: []byte("new")}, time.Minute)
-	if err != nil || fmt.Sprint(orders.Paused) != "[old-job]" || len(orders.Requests) != 0 {
-		t.Fatalf("Heartbeat on an upgraded file = %+v, %v; want old-job paused and no request", orders, err)
+	if err != nil || !maps.Equal(orders.Paused, want) || len(orders.Requests) != 0 {
+		t.Fatalf("Heartbeat on an upgraded file = %+v, %v; want paused %q and no request", orders, err, want)
+	}
+	if paused, err := local.Paused(ctx); err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused on an upgraded file = %q, %v; want %q", paused, err, want)
 	}
 	if answers, err := local.Answers(ctx, "old"); err != nil || len(answers) != 0 {
 		t.Fatalf("Answers(old) on an upgraded file = %+v, %v; want none (the old ones are not read)", answers, err)
@@ -131,8 +141,8 @@ func checkMigrated(t *testing.T, local *localBackend, from int) {
 		t.Fatal(err)
 	}
 	var version int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 4 {
-		t.Fatalf("user_version after the upgrade = %d, %v; want 4", version, err)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 5 {
+		t.Fatalf("user_version after the upgrade = %d, %v; want 5", version, err)
 	}
 }
 
@@ -155,6 +165,69 @@ func checkControlAfterUpgrade(t *testing.T, local *localBackend) {
 	}
 }
 
+// TestLocalMigratesAtOnce: clients that open a file of version 4 at once (as processes started together
+// after an upgrade) all work: one adds the note column, the others find the file upgraded; the job paused
+// before keeps its row, without a note.
+func TestLocalMigratesAtOnce(t *testing.T) {
+	folder := filepath.Join(t.TempDir(), "distributed")
+	writeOldVersion(t, folder, 4)
+	clients := make([]*localBackend, 6)
+	for i := range clients {
+		clients[i] = openLocal(t, folder, historyRetention{})
+	}
+	errs := make(chan error, len(clients))
+	for i, client := range clients {
+		go func() {
+			_, err := client.Heartbeat(context.Background(), contract.ProcessRecord{AppID: fmt.Sprint("app-", i)}, time.Minute)
+			errs <- err
+		}()
+	}
+	for range clients {
+		if err := <-errs; err != nil {
+			t.Fatalf("a heartbeat of clients upgrading one file at once: %v", err)
+		}
+	}
+	paused, err := clients[0].Paused(context.Background())
+	if want := map[string]string{"paused-before": ""}; err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused after the upgrade = %q, %v; want %q", paused, err, want)
+	}
+}
+
+// TestLocalOlderProgramOnUpgradedFile: the pause statements of a version 4 program, which name no note,
+// still work on a file of version 5 (a process of the older program that had the file open when it was
+// upgraded): its pause has no note, its second pause keeps the note of a newer one, its resume drops it.
+func TestLocalOlderProgramOnUpgradedFile(t *testing.T) {
+	local := openLocal(t, filepath.Join(t.TempDir(), "distributed"), historyRetention{})
+	ctx := context.Background()
+	if err := local.SetPaused(ctx, "new", true, "by the newer program"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := local.database(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const olderPause = `INSERT INTO paused (job, since_us) VALUES (?, ?) ON CONFLICT (job) DO NOTHING`
+	for _, job := range []string{"old", "new"} {
+		if _, err := db.Exec(olderPause, job, time.Now().UnixMicro()); err != nil {
+			t.Fatalf("the older program's pause of %s: %v", job, err)
+		}
+	}
+	want := map[string]string{"old": "", "new": "by the newer program"}
+	if paused, err := local.Paused(ctx); err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused after the older program's pauses = %q, %v; want %q", paused, err, want)
+	}
+	if _, err := db.Exec(`DELETE FROM paused WHERE job = ?`, "new"); err != nil {
+		t.Fatalf("the older program's resume: %v", err)
+	}
+	if err := local.SetPaused(ctx, "new", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]string{"old": "", "new": ""}
+	if paused, err := local.Paused(ctx); err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused after the older program's resume and a pause without a note = %q, %v; want %q", paused, err, want)
+	}
+}
+
 // TestLocalRefusesNewerSchema: a file of a schema newer than this program's is refused, with an error naming
 // the file and both versions, and left as it is.
 func TestLocalRefusesNewerSchema(t *testing.T) {
@@ -165,16 +238,16 @@ func TestLocalRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("PRAGMA user_version = 5"); err != nil {
+	if _, err := db.Exec("PRAGMA user_version = 6"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = local.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "a"}, time.Minute)
-	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 5 is newer") ||
-		!strings.Contains(err.Error(), "(4)") {
-		t.Fatalf("Heartbeat on a version 5 file: %v; want an error naming the file, version 5 and this program's 4", err)
+	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 6 is newer") ||
+		!strings.Contains(err.Error(), "(5)") {
+		t.Fatalf("Heartbeat on a version 6 file: %v; want an error naming the file, version 6 and this program's 5", err)
 	}
 }
 
@@ -244,7 +317,7 @@ func TestLocalControlBadInput(t *testing.T) {
 		"no body": {func() error {
 			return local.AddRequest(ctx, contract.ControlRequest{ID: "x", Made: now})
 		}, "ControlRequest.Body (the encoded request) is required"},
-		"pause":  {func() error { return local.SetPaused(ctx, "", true) }, "empty job name"},
+		"pause":  {func() error { return local.SetPaused(ctx, "", true, "note") }, "empty job name"},
 		"answer": {func() error { return local.Answer(ctx, "", controlAnswer) }, "empty request ID"},
 		"answer without app": {func() error {
 			return local.Answer(ctx, "x", contract.ControlAnswer{Body: controlAnswer.Body})
@@ -270,7 +343,7 @@ func TestLocalControlBadInput(t *testing.T) {
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	for name, err := range map[string]error{
-		"SetPaused":  local.SetPaused(canceled, "j", true),
+		"SetPaused":  local.SetPaused(canceled, "j", true, ""),
 		"AddRequest": local.AddRequest(canceled, controlRequest("x", now)),
 		"Answer":     local.Answer(canceled, "x", controlAnswer),
 		"Answers":    func() error { _, err := local.Answers(canceled, "x"); return err }(),
@@ -313,7 +386,7 @@ func BenchmarkLocalHeartbeat(b *testing.B) {
 		}
 	}
 	for _, job := range []string{"a", "b", "c"} {
-		if err := local.SetPaused(ctx, job, true); err != nil {
+		if err := local.SetPaused(ctx, job, true, "paused by "+job); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -344,16 +417,16 @@ func TestLocalHeartbeatAfterClose(t *testing.T) {
 	folder := filepath.Join(t.TempDir(), "distributed")
 	operator := openLocal(t, folder, historyRetention{})
 	ctx := context.Background()
-	for i, paused := range []string{"[]", "[report]"} {
+	for i, paused := range []map[string]string{nil, {"report": "by ana"}} {
 		local := openLocal(t, folder, historyRetention{})
 		orders, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "a"}, time.Minute)
-		if err != nil || fmt.Sprint(orders.Paused) != paused {
-			t.Fatalf("heartbeat %d: %+v, %v; want paused %s", i, orders, err, paused)
+		if err != nil || !maps.Equal(orders.Paused, paused) {
+			t.Fatalf("heartbeat %d: %+v, %v; want paused %q", i, orders, err, paused)
 		}
 		if err := local.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := operator.SetPaused(ctx, "report", true); err != nil {
+		if err := operator.SetPaused(ctx, "report", true, "by ana"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -27,9 +27,11 @@ const databaseBusyTimeout = 10 * time.Second
 
 // schemaMigrations[i] brings a database of schema version i to version i+1; the file's user_version holds
 // its version, len(schemaMigrations) is this program's. Times are microseconds since the Unix epoch, UTC (the
-// zero time.Time included); durations are nanoseconds. Each migration only adds (CREATE ... IF NOT EXISTS):
-// a file is upgraded in place, its rows kept, and processes of the older program keep working on it.
-var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords, schemaControlRecords}
+// zero time.Time included); durations are nanoseconds. Each migration only adds (tables, indexes, columns
+// with a default): a file is upgraded in place, its rows kept, and processes of the older program that
+// have it open keep working on it.
+var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords, schemaControlRecords,
+	schemaPauseNotes}
 
 // schemaRunsAndProcesses (version 1) created the run history and the process registry of the framework's
 // first record format, a column per field; since version 3 they are neither read nor written.
@@ -101,6 +103,12 @@ CREATE TABLE IF NOT EXISTS answer_records (
 	request_id TEXT NOT NULL, seq INTEGER NOT NULL, app_id TEXT NOT NULL, body BLOB NOT NULL,
 	stored_us INTEGER NOT NULL, PRIMARY KEY (request_id, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS answer_records_by_stored ON answer_records (stored_us);`
+
+// schemaPauseNotes (version 5) gives each paused job its note (contract.JobControl.SetPaused), "" for none:
+// the jobs paused before the upgrade stay paused, without a note. Older programs' statements name their
+// columns, so they keep working on the upgraded table (their pauses have no note). ALTER TABLE has no IF
+// NOT EXISTS: migrate runs it once, under the write lock (see migrate).
+const schemaPauseNotes = `ALTER TABLE paused ADD COLUMN note TEXT NOT NULL DEFAULT ''`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to
@@ -218,18 +226,20 @@ func prepareSchema(ctx context.Context, db *sql.DB) error {
 }
 
 // migrate brings db from schema version to this program's, in one transaction; it refuses a version newer
-// than this program's. The migrations are idempotent: processes that read the same old version at once
-// each run them, one after the other.
+// than this program's. The transaction takes the write lock as it begins and reads the version again:
+// of processes that read the same old version at once, the first upgrades the file and the others find
+// it upgraded (a migration need not be idempotent).
 func migrate(ctx context.Context, db *sql.DB, version int) error {
-	switch latest := len(schemaMigrations); {
-	case version == latest:
-		return nil
-	case version > latest:
-		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, latest)
-	case version < 0:
-		return fmt.Errorf("schema version %d is not one of this program's (0 to %d)", version, latest)
+	if err := checkVersion(version); err != nil || version == len(schemaMigrations) {
+		return err
 	}
 	return inTransaction(ctx, db, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+			return err
+		}
+		if err := checkVersion(version); err != nil {
+			return err
+		}
 		for _, migration := range schemaMigrations[version:] {
 			if _, err := tx.ExecContext(ctx, migration); err != nil {
 				return err
@@ -238,6 +248,18 @@ func migrate(ctx context.Context, db *sql.DB, version int) error {
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(schemaMigrations)))
 		return err
 	})
+}
+
+// checkVersion returns an error for a schema version that is not one of this program's (0 to
+// len(schemaMigrations)): one newer than this program's asks for a newer build.
+func checkVersion(version int) error {
+	switch latest := len(schemaMigrations); {
+	case version > latest:
+		return fmt.Errorf("schema version %d is newer than this program's (%d): use a newer build", version, latest)
+	case version < 0:
+		return fmt.Errorf("schema version %d is not one of this program's (0 to %d)", version, latest)
+	}
+	return nil
 }
 
 // inTransaction runs write in one transaction of db, which takes the write lock as it begins, and commits

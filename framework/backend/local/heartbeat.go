@@ -24,10 +24,10 @@ type heartbeatStatements struct {
 
 // Heartbeat implements contract.ProcessRegistry.Heartbeat: in one transaction of the database file
 // (created with its folder when missing) it deletes the expired records, inserts record, or replaces the
-// record of its AppID, to expire ttl after now by l's clock, and reads the orders: the paused jobs, sorted,
-// and the requests made at or after now - contract.ControlRequestTTL, oldest first (by made, then ID). It
-// returns an error for an empty record.AppID or a ttl under one second, ctx's error when ctx ends first,
-// and an error naming the database file when it cannot be opened or written.
+// record of its AppID, to expire ttl after now by l's clock, and reads the orders: the paused jobs with
+// their notes and the requests made at or after now - contract.ControlRequestTTL, oldest first (by made,
+// then ID). It returns an error for an empty record.AppID or a ttl under one second, ctx's error when ctx
+// ends first, and an error naming the database file when it cannot be opened or written.
 func (l *localBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
 	if err := checkHeartbeat(record, ttl); err != nil {
 		return contract.Orders{}, err
@@ -69,13 +69,13 @@ func checkHeartbeat(record contract.ProcessRecord, ttl time.Duration) error {
 	return nil
 }
 
-// readOrders reads, in tx, the paused jobs and the requests made at or after oldest.
+// readOrders reads, in tx, the paused jobs with their notes and the requests made at or after oldest.
 func readOrders(ctx context.Context, tx *sql.Tx, statements *heartbeatStatements, oldest time.Time) (contract.Orders, error) {
 	rows, err := tx.StmtContext(ctx, statements.paused).QueryContext(ctx)
 	if err != nil {
 		return contract.Orders{}, err
 	}
-	paused, err := collectRows(rows, scanJob)
+	paused, err := collectPaused(rows)
 	if err != nil {
 		return contract.Orders{}, err
 	}

@@ -64,7 +64,7 @@ func TestLocalHistoryCorruptFile(t *testing.T) {
 			_, err := local.Heartbeat(ctx, contract.ProcessRecord{AppID: "app"}, time.Minute)
 			return err
 		},
-		"SetPaused":  func() error { return local.SetPaused(ctx, "a", true) },
+		"SetPaused":  func() error { return local.SetPaused(ctx, "a", true, "") },
 		"AddRequest": func() error { return local.AddRequest(ctx, controlRequest("r", time.Now())) },
 		"Answer":     func() error { return local.Answer(ctx, "r", controlAnswer) },
 		"Answers":    func() error { _, err := local.Answers(ctx, "r"); return err },
@@ -116,7 +116,7 @@ func TestLocalHistoryReadsCreateNothing(t *testing.T) {
 	if answers, err := local.Answers(ctx, "r"); err != nil || len(answers) != 0 {
 		t.Fatalf("Answers without a database = %v, %v; want none, no error", answers, err)
 	}
-	if err := local.SetPaused(ctx, "a", false); err != nil {
+	if err := local.SetPaused(ctx, "a", false, ""); err != nil {
 		t.Fatalf("resuming without a database: %v", err)
 	}
 	if _, err := os.Stat(folder); !errors.Is(err, fs.ErrNotExist) {

@@ -2,16 +2,17 @@ package memory
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// control is the job control state of a Store (contract.JobControl): the paused jobs, kept until
-// resumed, and the requests, their answers and who took them, kept contract.ControlRequestTTL.
+// control is the job control state of a Store (contract.JobControl): the paused jobs with their notes,
+// kept until resumed, and the requests, their answers and who took them, kept contract.ControlRequestTTL.
 type control struct {
-	paused   map[string]bool
+	paused   map[string]string                  // job name -> its pause note ("" for none)
 	requests map[string]contract.ControlRequest // by ID, their bodies copies of the callers'
 	answers  map[string][]answer                // by request ID, in the order stored
 	taken    map[string]time.Time               // by request ID: when it was taken
@@ -26,21 +27,21 @@ type answer struct {
 // newControl returns an empty control.
 func newControl() control {
 	return control{
-		paused:   make(map[string]bool),
+		paused:   make(map[string]string),
 		requests: make(map[string]contract.ControlRequest),
 		answers:  make(map[string][]answer),
 		taken:    make(map[string]time.Time),
 	}
 }
 
-// orders returns what a heartbeat at now learns: the paused jobs, sorted, and copies of the requests made
-// at or after now - contract.ControlRequestTTL, oldest first (by Made, then ID).
+// orders returns what a heartbeat at now learns: a copy of the paused jobs with their notes (nil when
+// none is paused) and copies of the requests made at or after now - contract.ControlRequestTTL, oldest
+// first (by Made, then ID).
 func (c *control) orders(now time.Time) contract.Orders {
 	var orders contract.Orders
-	for job := range c.paused {
-		orders.Paused = append(orders.Paused, job)
+	if len(c.paused) > 0 {
+		orders.Paused = maps.Clone(c.paused)
 	}
-	slices.Sort(orders.Paused)
 	oldest := now.Add(-contract.ControlRequestTTL)
 	for _, r := range c.requests {
 		if !r.Made.Before(oldest) {

@@ -13,8 +13,9 @@ import (
 // Every method of this file returns a wrapped ctx error when ctx has ended and an error when the client
 // is closed, besides the input errors it names.
 
-// SetPaused implements contract.JobControl.SetPaused; it returns an error for an empty job.
-func (c *client) SetPaused(ctx context.Context, job string, paused bool) error {
+// SetPaused implements contract.JobControl.SetPaused: it stores job with note (replacing the note of a
+// paused job) or deletes it with its note; it returns an error for an empty job.
+func (c *client) SetPaused(ctx context.Context, job string, paused bool, note string) error {
 	if job == "" {
 		return errors.New("job control: pause or resume of an empty job name: give the name of a cron job")
 	}
@@ -25,7 +26,7 @@ func (c *client) SetPaused(ctx context.Context, job string, paused bool) error {
 	s.lock()
 	defer s.mu.Unlock()
 	if paused {
-		s.control.paused[job] = true
+		s.control.paused[job] = note
 	} else {
 		delete(s.control.paused, job)
 	}
@@ -74,8 +75,9 @@ func (c *client) TakeRequest(ctx context.Context, id, appID string) (bool, error
 	return true, nil
 }
 
-// Paused implements contract.JobControl.Paused: the paused jobs, sorted.
-func (c *client) Paused(ctx context.Context) ([]string, error) {
+// Paused implements contract.JobControl.Paused: a copy of the paused jobs with their notes, job name ->
+// note ("" for none); nil when none is paused.
+func (c *client) Paused(ctx context.Context) (map[string]string, error) {
 	if err := c.begin(ctx, "job control: read the paused jobs"); err != nil {
 		return nil, err
 	}

@@ -17,16 +17,17 @@ import (
 // error when ctx ends first and an error naming postgres when the call fails, besides the input errors it
 // names.
 
-// SetPaused implements contract.JobControl.SetPaused; it returns an error for an empty job.
-func (p *pgBackend) SetPaused(ctx context.Context, job string, paused bool) error {
+// SetPaused implements contract.JobControl.SetPaused: a pause upserts job's row of paused with note
+// (replacing the note of a paused job), a resume deletes it. It returns an error for an empty job; a note
+// PostgreSQL's text cannot hold (a NUL byte, bytes that are not UTF-8) is an error of the server.
+func (p *pgBackend) SetPaused(ctx context.Context, job string, paused bool, note string) error {
 	if job == "" {
 		return errors.New("job control: pause or resume of an empty job name: give the name of a cron job")
 	}
-	statement := p.sql.resume
-	if paused {
-		statement = p.sql.pause
+	if !paused {
+		return p.exec(ctx, fmt.Sprintf("job control: resume %q", job), p.sql.resume, job)
 	}
-	return p.exec(ctx, fmt.Sprintf("job control: pause or resume %q", job), statement, job)
+	return p.exec(ctx, fmt.Sprintf("job control: pause %q", job), p.sql.pause, job, note)
 }
 
 // uniqueViolation is PostgreSQL's SQLSTATE for a key stored already.
@@ -63,17 +64,35 @@ func (p *pgBackend) TakeRequest(ctx context.Context, id, appID string) (bool, er
 	return tag.RowsAffected() == 1, nil
 }
 
-// Paused implements contract.JobControl.Paused: the paused jobs, sorted.
-func (p *pgBackend) Paused(ctx context.Context) ([]string, error) {
+// Paused implements contract.JobControl.Paused: the paused jobs with their notes, job -> note; nil when
+// none is paused.
+func (p *pgBackend) Paused(ctx context.Context) (map[string]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.paused)
 	if err != nil {
 		return nil, p.fail("job control: read the paused jobs", err)
 	}
-	paused, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	paused, err := collectPaused(rows)
 	if err != nil {
 		return nil, p.fail("job control: read the paused jobs", err)
+	}
+	return paused, nil
+}
+
+// collectPaused reads rows of paused (job, note) and closes them: job -> note, nil when there are none.
+func collectPaused(rows pgx.Rows) (map[string]string, error) {
+	var paused map[string]string
+	var job, note string
+	_, err := pgx.ForEachRow(rows, []any{&job, &note}, func() error {
+		if paused == nil {
+			paused = make(map[string]string)
+		}
+		paused[job] = note
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return paused, nil
 }

@@ -34,7 +34,7 @@ func (p *pgBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord
 	var orders contract.Orders
 	paused.Query(func(rows pgx.Rows) error {
 		var err error
-		orders.Paused, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		orders.Paused, err = collectPaused(rows)
 		return err
 	})
 	requests.Query(func(rows pgx.Rows) error {

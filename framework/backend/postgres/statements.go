@@ -35,9 +35,10 @@ func newStatements(schema string) statements {
 		expireProcesses: `DELETE FROM {schema}.processes WHERE expires <= clock_timestamp()`,
 		processes:       `SELECT app_id, body FROM {schema}.processes WHERE expires > clock_timestamp()`,
 		deregister:      `DELETE FROM {schema}.processes WHERE app_id = $1`,
-		pause:           `INSERT INTO {schema}.paused (job) VALUES ($1) ON CONFLICT (job) DO NOTHING`,
 		resume:          `DELETE FROM {schema}.paused WHERE job = $1`,
-		paused:          `SELECT job FROM {schema}.paused ORDER BY job COLLATE "C"`,
+		paused:          `SELECT job, note FROM {schema}.paused`,
+		pause: `INSERT INTO {schema}.paused (job, note) VALUES ($1, $2)
+			ON CONFLICT (job) DO UPDATE SET note = EXCLUDED.note`,
 		orders: `SELECT id, made, body FROM {schema}.requests
 			WHERE made >= clock_timestamp() - $1 * interval '1 microsecond' ORDER BY made, id COLLATE "C"`,
 		expireControl: `WITH cutoff AS (SELECT clock_timestamp() - $1 * interval '1 microsecond' AS at),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/redis/go-redis/v9"
 
@@ -14,6 +13,10 @@ import (
 
 // Job control in Redis (contract.JobControl), under the backend's prefix and apart from the fences:
 //   - <prefix>control:paused: the set of paused job names; it never expires;
+//   - <prefix>control:pause-notes: the notes of the paused jobs, a hash of job name -> note, byte for
+//     byte; it never expires. The set says which jobs are paused: a paused job without a field has no
+//     note (every job paused before notes were kept), and a field of a job not in the set is not read
+//     (left by a resume of a program from before notes, which only removes the job from the set);
 //   - <prefix>control:request-records: the requests, a sorted set of members (control_record.go) scored by
 //     when they were made (µs); the heartbeat script drops those made more than ControlRequestTTL ago by
 //     Redis's clock, and the key expires ControlRequestTTL after the last AddRequest;
@@ -22,30 +25,43 @@ import (
 //   - <prefix>control:taken:<request id>: the app id that took the request (TakeRequest), expiring after
 //     ControlRequestTTL.
 //
-// Every heartbeat reads the paused jobs and the live requests in its one script call (heartbeat.lua), so
-// the orders cost no command of their own. A requester whose clock is off by more than ControlRequestTTL
-// from Redis's makes requests the processes never see (or see too long). The requests and answers of the
-// framework's previous format (control:requests, control:answers:<id>) are not read; they expire by
-// themselves within ControlRequestTTL.
+// Every heartbeat reads the paused jobs, their notes and the live requests in its one script call
+// (heartbeat.lua), so the orders cost no command of their own. A requester whose clock is off by more than
+// ControlRequestTTL from Redis's makes requests the processes never see (or see too long). The requests
+// and answers of the framework's previous format (control:requests, control:answers:<id>) are not read;
+// they expire by themselves within ControlRequestTTL.
 func (r *redisBackend) pausedKey() string { return r.prefix + "control:paused" }
+
+func (r *redisBackend) pauseNotesKey() string { return r.prefix + "control:pause-notes" }
 
 func (r *redisBackend) requestsKey() string { return r.prefix + "control:request-records" }
 
 func (r *redisBackend) answersKey(id string) string { return r.prefix + "control:answer-records:" + id }
 
-// SetPaused implements contract.JobControl.SetPaused in one command (SADD or SREM).
-func (r *redisBackend) SetPaused(ctx context.Context, job string, paused bool) error {
+// SetPaused implements contract.JobControl.SetPaused in one round trip (MULTI/EXEC): a pause is SADD of
+// job and HSET of its note (replacing the note it had), a resume SREM and HDEL.
+func (r *redisBackend) SetPaused(ctx context.Context, job string, paused bool, note string) error {
 	if job == "" {
 		return fmt.Errorf("pause or resume of a job without a name (paused %v): the job name is required", paused)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	what, command := "pause", r.client.SAdd
+	what := "pause"
 	if !paused {
-		what, command = "resume", r.client.SRem
+		what = "resume"
 	}
-	if err := command(ctx, r.pausedKey(), job).Err(); err != nil {
+	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		if paused {
+			pipe.SAdd(ctx, r.pausedKey(), job)
+			pipe.HSet(ctx, r.pauseNotesKey(), job, note)
+		} else {
+			pipe.SRem(ctx, r.pausedKey(), job)
+			pipe.HDel(ctx, r.pauseNotesKey(), job)
+		}
+		return nil
+	})
+	if err != nil {
 		return r.callError(ctx, fmt.Sprintf("%s job %q", what, job), err)
 	}
 	return nil
@@ -125,22 +141,22 @@ func (r *redisBackend) Answers(ctx context.Context, id string) ([]contract.Contr
 	return answers, nil
 }
 
-// decodeOrders decodes the heartbeat script's reply: {paused jobs, request members (oldest first)}.
+// decodeOrders decodes the heartbeat script's reply: {paused jobs, their notes (HGETALL), request
+// members (oldest first)}.
 func (r *redisBackend) decodeOrders(reply any) (contract.Orders, error) {
 	parts, ok := reply.([]any)
-	if !ok || len(parts) != 2 {
-		return contract.Orders{}, fmt.Errorf("redis at %s db %d: the heartbeat script replied %v; want {paused, requests}",
-			r.address, r.db, reply)
+	if !ok || len(parts) != 3 {
+		return contract.Orders{}, fmt.Errorf("redis at %s db %d: the heartbeat script replied %v; want {paused, "+
+			"notes, requests}", r.address, r.db, reply)
 	}
-	paused, err := replyStrings(parts[0])
+	paused, err := r.decodePaused(parts[0], parts[1])
 	if err != nil {
-		return contract.Orders{}, fmt.Errorf("redis at %s db %d: paused jobs of %s: %w", r.address, r.db, r.pausedKey(), err)
+		return contract.Orders{}, err
 	}
-	members, err := replyStrings(parts[1])
+	members, err := replyStrings(parts[2])
 	if err != nil {
 		return contract.Orders{}, fmt.Errorf("redis at %s db %d: requests of %s: %w", r.address, r.db, r.requestsKey(), err)
 	}
-	slices.Sort(paused)
 	orders := contract.Orders{Paused: paused}
 	for _, member := range members {
 		request, err := decodeRedisRequest(member)
@@ -151,6 +167,40 @@ func (r *redisBackend) decodeOrders(reply any) (contract.Orders, error) {
 		orders.Requests = append(orders.Requests, request)
 	}
 	return orders, nil
+}
+
+// decodePaused decodes a script's reply of SMEMBERS of the paused set (members) and of HGETALL of the
+// notes (a flat array of job, note, …): job -> note ("" when it has none), nil when none is paused.
+func (r *redisBackend) decodePaused(members, notes any) (map[string]string, error) {
+	jobs, err := replyStrings(members)
+	if err != nil {
+		return nil, fmt.Errorf("redis at %s db %d: paused jobs of %s: %w", r.address, r.db, r.pausedKey(), err)
+	}
+	fields, err := replyStrings(notes)
+	if err == nil && len(fields)%2 != 0 {
+		err = fmt.Errorf("reply of %d items is not pairs of job and note", len(fields))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redis at %s db %d: pause notes of %s: %w", r.address, r.db, r.pauseNotesKey(), err)
+	}
+	noteOf := make(map[string]string, len(fields)/2)
+	for i := 0; i < len(fields); i += 2 {
+		noteOf[fields[i]] = fields[i+1]
+	}
+	return pausedNotes(jobs, noteOf), nil
+}
+
+// pausedNotes returns jobs, the paused jobs, each with its note in noteOf ("" when it has none): nil when
+// jobs is empty. Notes of jobs not paused are left out.
+func pausedNotes(jobs []string, noteOf map[string]string) map[string]string {
+	if len(jobs) == 0 {
+		return nil
+	}
+	paused := make(map[string]string, len(jobs))
+	for _, job := range jobs {
+		paused[job] = noteOf[job]
+	}
+	return paused
 }
 
 // replyStrings returns value, a script's array of strings, as a slice (nil when empty).
@@ -191,15 +241,21 @@ func (r *redisBackend) TakeRequest(ctx context.Context, id, appID string) (bool,
 	return taken, nil
 }
 
-// Paused implements contract.JobControl.Paused with one SMEMBERS.
-func (r *redisBackend) Paused(ctx context.Context) ([]string, error) {
+// Paused implements contract.JobControl.Paused in one round trip (MULTI/EXEC: SMEMBERS of the paused
+// jobs, HGETALL of their notes): job -> note, nil when none is paused.
+func (r *redisBackend) Paused(ctx context.Context) (map[string]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	jobs, err := r.client.SMembers(ctx, r.pausedKey()).Result()
+	var jobs *redis.StringSliceCmd
+	var notes *redis.MapStringStringCmd
+	_, err := r.client.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		jobs = pipe.SMembers(ctx, r.pausedKey())
+		notes = pipe.HGetAll(ctx, r.pauseNotesKey())
+		return nil
+	})
 	if err != nil {
-		return nil, r.callError(ctx, "read the paused jobs", err)
+		return nil, r.callError(ctx, "read the paused jobs and their notes", err)
 	}
-	slices.Sort(jobs)
-	return jobs, nil
+	return pausedNotes(jobs.Val(), notes.Val()), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -14,18 +15,19 @@ import (
 	"github.com/hadeframe/hade/internal/redistest"
 )
 
-// controlOrders pauses 10 jobs and adds 5 requests made a second apart, the oldest first, and returns
-// them as a heartbeat should.
+// controlOrders pauses 10 jobs, each with a note, and adds 5 requests made a second apart, the oldest
+// first, and returns them as a heartbeat should.
 func controlOrders(t testing.TB, backend *redisBackend) contract.Orders {
 	t.Helper()
 	ctx := context.Background()
-	var want contract.Orders
+	want := contract.Orders{Paused: make(map[string]string)}
 	for i := 0; i < 10; i++ {
 		job := fmt.Sprintf("job-%02d", 9-i)
-		if err := backend.SetPaused(ctx, job, true); err != nil {
+		note := fmt.Sprintf("paused by operator %d: «maintenance»", i)
+		if err := backend.SetPaused(ctx, job, true, note); err != nil {
 			t.Fatal(err)
 		}
-		want.Paused = append([]string{job}, want.Paused...)
+		want.Paused[job] = note
 	}
 	now := time.Now()
 	for i := 0; i < 5; i++ {
@@ -62,7 +64,7 @@ func TestRedisHeartbeatRoundTrips(t *testing.T) {
 	if evals := commandCalls(t, admin, "evalsha") + commandCalls(t, admin, "eval") - evalsBefore; evals != 1 {
 		t.Fatalf("Redis ran %d scripts for one Heartbeat; want 1", evals)
 	}
-	if fmt.Sprint(got.Paused) != fmt.Sprint(want.Paused) || len(got.Requests) != len(want.Requests) {
+	if !maps.Equal(got.Paused, want.Paused) || len(got.Requests) != len(want.Requests) {
 		t.Fatalf("Heartbeat returned %+v; want %+v", got, want)
 	}
 	for i, request := range want.Requests {
@@ -70,6 +72,73 @@ func TestRedisHeartbeatRoundTrips(t *testing.T) {
 		if g.ID != request.ID || string(g.Body) != string(request.Body) || g.Made.UnixMicro() != request.Made.UnixMicro() {
 			t.Fatalf("request %d: %+v; want %+v (oldest first, Made to the µs)", i, g, request)
 		}
+	}
+}
+
+// A pause, a resume and Paused are one round trip each (MULTI/EXEC); the pause writes the set and the
+// notes, the resume removes the job from both.
+func TestRedisPauseRoundTrips(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), historyRetention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	counter := &roundTrips{}
+	backend.client.AddHook(counter)
+	if err := backend.client.Ping(ctx).Err(); err != nil { // dials: the connection's setup is not counted
+		t.Fatal(err)
+	}
+	checkCalls(t, counter, "SetPaused (pause)", 1, func() error { return backend.SetPaused(ctx, "report", true, "by ana") })
+	if member, note := admin.SIsMember(ctx, backend.pausedKey(), "report").Val(),
+		admin.HGet(ctx, backend.pauseNotesKey(), "report").Val(); !member || note != "by ana" {
+		t.Fatalf("after a pause: in %s %v, note %q; want true, \"by ana\"", backend.pausedKey(), member, note)
+	}
+	var paused map[string]string
+	checkCalls(t, counter, "Paused", 1, func() (err error) { paused, err = backend.Paused(ctx); return err })
+	if want := map[string]string{"report": "by ana"}; !maps.Equal(paused, want) {
+		t.Fatalf("Paused = %q; want %q", paused, want)
+	}
+	checkCalls(t, counter, "SetPaused (resume)", 1, func() error { return backend.SetPaused(ctx, "report", false, "") })
+	if keys := admin.Exists(ctx, backend.pausedKey(), backend.pauseNotesKey()).Val(); keys != 0 {
+		t.Fatalf("after the resume of the only paused job, %d of %s and %s exist; want none", keys,
+			backend.pausedKey(), backend.pauseNotesKey())
+	}
+}
+
+// The paused jobs of a deployment from before pause notes (the set only) stay paused, without a note; a
+// note left in the hash by such a program's resume (SREM only) is not read for a job that is not paused,
+// and a new pause replaces it.
+func TestRedisPausedBeforeNotes(t *testing.T) {
+	server := redistest.Start(t, "")
+	backend := newPrefixedRedis(t, server.URL(), freshPrefix(), historyRetention{})
+	admin := server.Client()
+	defer admin.Close()
+	ctx := context.Background()
+	if err := admin.SAdd(ctx, backend.pausedKey(), "old-job", "naïve job").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.HSet(ctx, backend.pauseNotesKey(), "resumed", "stale note").Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"old-job": "", "naïve job": ""}
+	checkRedisPaused(t, backend, want)
+	if err := backend.SetPaused(ctx, "resumed", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	want["resumed"] = ""
+	checkRedisPaused(t, backend, want)
+}
+
+// checkRedisPaused checks that Paused and a heartbeat of backend read the paused jobs want.
+func checkRedisPaused(t *testing.T, backend *redisBackend, want map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	if paused, err := backend.Paused(ctx); err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused = %q, %v; want %q", paused, err, want)
+	}
+	orders, err := backend.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte("{}")}, time.Minute)
+	if err != nil || !maps.Equal(orders.Paused, want) {
+		t.Fatalf("Heartbeat's paused jobs = %q, %v; want %q", orders.Paused, err, want)
 	}
 }
 
@@ -108,6 +177,7 @@ func TestRedisControlKeys(t *testing.T) {
 	ttls := map[string]func(time.Duration) bool{
 		prefix + "distributed:report":          func(ttl time.Duration) bool { return ttl == -1 },
 		prefix + "control:paused":              func(ttl time.Duration) bool { return ttl == -1 },
+		prefix + "control:pause-notes":         func(ttl time.Duration) bool { return ttl == -1 },
 		prefix + "control:request-records":     func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
 		prefix + "control:answer-records:id-1": func(ttl time.Duration) bool { return ttl > 0 && ttl <= contract.ControlRequestTTL },
 		prefix + "process-record:app":          func(ttl time.Duration) bool { return ttl > 0 },
@@ -168,7 +238,7 @@ func TestRedisControlErrors(t *testing.T) {
 			t.Errorf("AddRequest(%+v): %v; want an error saying %q", request, err, want)
 		}
 	}
-	if err := backend.SetPaused(ctx, "", true); err == nil || !strings.Contains(err.Error(), "job name is required") {
+	if err := backend.SetPaused(ctx, "", true, "note"); err == nil || !strings.Contains(err.Error(), "job name is required") {
 		t.Errorf("SetPaused of an empty job: %v; want an error saying the job name is required", err)
 	}
 	answer := contract.ControlAnswer{AppID: "a", Body: []byte(`{"o":"ok"}`)}
@@ -183,7 +253,7 @@ func TestRedisControlErrors(t *testing.T) {
 		t.Errorf("Answers of an empty request id: %v; want an error naming the request id", err)
 	}
 	calls := map[string]func(context.Context) error{
-		"SetPaused": func(ctx context.Context) error { return backend.SetPaused(ctx, "j", true) },
+		"SetPaused": func(ctx context.Context) error { return backend.SetPaused(ctx, "j", true, "note") },
 		"AddRequest": func(ctx context.Context) error {
 			return backend.AddRequest(ctx, contract.ControlRequest{ID: "x", Made: made, Body: body})
 		},

@@ -41,7 +41,8 @@ func (r *redisBackend) Heartbeat(ctx context.Context, record contract.ProcessRec
 	if err := ctx.Err(); err != nil {
 		return contract.Orders{}, err
 	}
-	keys := []string{r.processesKey(), r.processKey(record.AppID), r.pausedKey(), r.requestsKey()}
+	keys := []string{r.processesKey(), r.processKey(record.AppID), r.pausedKey(), r.requestsKey(),
+		r.pauseNotesKey()}
 	reply, err := heartbeatScript.Run(ctx, r.client, keys, record.AppID, record.Body, ttl.Milliseconds(),
 		contract.ControlRequestTTL.Microseconds()).Result()
 	if err != nil {

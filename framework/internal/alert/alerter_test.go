@@ -144,7 +144,7 @@ func TestFailedAlertPayload(t *testing.T) {
 	r := newReceiver(t)
 	a, _ := newAlerter(t, alert.Options{URLs: []string{r.server.URL + "/hook/secret"}})
 	failed := runOf("report", "distributed", "timeout", 0)
-	failed.Attempt = 3
+	failed.Attempt, failed.PauseNote = 3, "paused on failure: tick … failed"
 	a.Settled(failed)
 	closeAlerter(t, a)
 	got := r.requests()
@@ -157,7 +157,8 @@ func TestFailedAlertPayload(t *testing.T) {
 	want := map[string]any{"event": "failed", "job": "report", "type": "distributed", "service": "report",
 		"tick": base.Format(time.RFC3339), "outcome": "timeout", "error": "exit status 1 <&>", "attempt": 3.0,
 		"app_id": "app-1", "hostname": "host-1", "pid": 4242.0, "started": base.Add(10 * time.Millisecond).Format(time.RFC3339),
-		"finished": base.Add(1510 * time.Millisecond).Format(time.RFC3339), "duration_seconds": 1.5}
+		"finished": base.Add(1510 * time.Millisecond).Format(time.RFC3339), "duration_seconds": 1.5,
+		"pause_note": "paused on failure: tick … failed"}
 	for key, value := range want {
 		if got[0].payload[key] != value {
 			t.Errorf("payload %s = %v; want %v", key, got[0].payload[key], value)
@@ -170,7 +171,7 @@ func TestFailedAlertPayload(t *testing.T) {
 	}
 	text := got[0].payload["text"].(string)
 	if !strings.Contains(text, "job report failed (timeout)") || !strings.Contains(text, "after 3 attempts") ||
-		!strings.Contains(text, "exit status 1 &lt;&amp;&gt;") {
+		!strings.Contains(text, "exit status 1 &lt;&amp;&gt;") || !strings.Contains(text, "the job is now paused for every process") {
 		t.Fatalf("text %q", text)
 	}
 }

@@ -17,23 +17,24 @@ const (
 
 // Payload is the JSON body of an alert. Times are RFC 3339 in UTC.
 type Payload struct {
-	Event    string  `json:"event"` // one of the Event… constants
-	Job      string  `json:"job"`
-	Type     string  `json:"type"`              // "normal" or "distributed"
-	Service  string  `json:"service,omitempty"` // distributed jobs only
-	Tick     string  `json:"tick"`              // the tick handled; for missed, the first tick missed
-	LastTick string  `json:"last_tick,omitempty"`
-	Count    int     `json:"count,omitempty"` // missed only: how many ticks were missed
-	Outcome  string  `json:"outcome"`
-	Error    string  `json:"error,omitempty"` // the run's error; for missed, why the ticks were missed
-	Attempt  int     `json:"attempt"`
-	AppID    string  `json:"app_id"` // the process that settled the tick (for missed: that saw the gap)
-	Hostname string  `json:"hostname"`
-	PID      int     `json:"pid"`
-	Started  string  `json:"started"`
-	Finished string  `json:"finished"`
-	Duration float64 `json:"duration_seconds"`
-	Text     string  `json:"text"` // a one-line summary, Slack-compatible (an incoming webhook shows it)
+	Event     string  `json:"event"` // one of the Event… constants
+	Job       string  `json:"job"`
+	Type      string  `json:"type"`              // "normal" or "distributed"
+	Service   string  `json:"service,omitempty"` // distributed jobs only
+	Tick      string  `json:"tick"`              // the tick handled; for missed, the first tick missed
+	LastTick  string  `json:"last_tick,omitempty"`
+	Count     int     `json:"count,omitempty"` // missed only: how many ticks were missed
+	Outcome   string  `json:"outcome"`
+	Error     string  `json:"error,omitempty"` // the run's error; for missed, why the ticks were missed
+	Attempt   int     `json:"attempt"`
+	AppID     string  `json:"app_id"` // the process that settled the tick (for missed: that saw the gap)
+	Hostname  string  `json:"hostname"`
+	PID       int     `json:"pid"`
+	Started   string  `json:"started"`
+	Finished  string  `json:"finished"`
+	Duration  float64 `json:"duration_seconds"`
+	PauseNote string  `json:"pause_note,omitempty"` // failed: WithPauseOnFailure paused the job with this note
+	Text      string  `json:"text"`                 // a one-line summary, Slack-compatible (an incoming webhook shows it)
 }
 
 // newPayload returns the alert of event about record.
@@ -46,7 +47,7 @@ func newPayload(event string, run record.Run) *Payload {
 		Event: event, Job: run.Job, Type: run.Type, Service: run.Service, Tick: rfc3339(run.Tick),
 		Outcome: string(run.Outcome), Error: errText, Attempt: run.Attempt, AppID: run.AppID,
 		Hostname: run.Hostname, PID: run.PID, Started: rfc3339(run.Started),
-		Finished: rfc3339(run.Finished), Duration: run.Finished.Sub(run.Started).Seconds(),
+		Finished: rfc3339(run.Finished), Duration: run.Finished.Sub(run.Started).Seconds(), PauseNote: run.PauseNote,
 	}
 	if event == EventMissed {
 		p.LastTick, p.Count = rfc3339(run.LastTick), run.Count
@@ -73,6 +74,9 @@ func (p *Payload) summary() string {
 		}
 		if p.Error != "" {
 			text += ": " + firstLine(p.Error)
+		}
+		if p.PauseNote != "" {
+			text += "; the job is now paused for every process (cron resume " + p.Job + " resumes it)"
 		}
 		return text
 	case EventMissed:

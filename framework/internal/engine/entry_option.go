@@ -12,17 +12,18 @@ type EntryOption func(*entryOptions)
 
 // entryOptions are the settings EntryOptions make; the zero value is the default of each.
 type entryOptions struct {
-	name     string        // the job name; empty for the default
-	timeout  time.Duration // 0: none
-	attempts int           // 0: one
-	backoff  time.Duration // before the second attempt; doubled for each next one
-	catchUp  time.Duration // 0: off
-	overlap  OverlapPolicy
-	jitter   time.Duration // 0: none; else each scheduled tick's run starts jitterOf(job, tick) later
-	startAt  time.Time     // zero: no start; else no tick before it
-	endAt    time.Time     // zero: no end; else no tick at or after it
-	exclude  []string      // specs whose ticks do not run (outcome excluded)
-	errs     []error       // invalid option values, reported as registration errors
+	name           string        // the job name; empty for the default
+	timeout        time.Duration // 0: none
+	attempts       int           // 0: one
+	backoff        time.Duration // before the second attempt; doubled for each next one
+	catchUp        time.Duration // 0: off
+	overlap        OverlapPolicy
+	jitter         time.Duration // 0: none; else each scheduled tick's run starts jitterOf(job, tick) later
+	startAt        time.Time     // zero: no start; else no tick before it
+	endAt          time.Time     // zero: no end; else no tick at or after it
+	exclude        []string      // specs whose ticks do not run (outcome excluded)
+	pauseOnFailure bool          // a scheduled tick that failed after its retries pauses the job
+	errs           []error       // invalid option values, reported as registration errors
 }
 
 // WithName makes the option scheduler.WithName documents.
@@ -109,6 +110,11 @@ func WithExclude(specs ...string) EntryOption {
 		}
 		o.exclude = append(o.exclude, specs...)
 	}
+}
+
+// WithPauseOnFailure makes the option scheduler.WithPauseOnFailure documents.
+func WithPauseOnFailure() EntryOption {
+	return func(o *entryOptions) { o.pauseOnFailure = true }
 }
 
 // OverlapPolicy is scheduler.OverlapPolicy, which documents each policy.

@@ -158,6 +158,9 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 		result := j.attempt(ctx, state, run, tick)
 		rec := j.report(state, tick, attempt, result.outcome, started, result.commandStarted, append(attrs, result.attrs...))
 		if !j.retry(ctx, run, tick, attempt, result.outcome) {
+			if note := j.pauseOnFailure(state, tick, mode, result); note != "" && rec != nil {
+				rec.PauseNote = note
+			}
 			state.settled(rec)
 			return result.outcome, errorText(result.attrs)
 		}
@@ -200,8 +203,12 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 	if spec := j.spec.exclusion(tick); spec != "" {
 		return outcomeExcluded, append(attrs, slog.String("reason", "the tick matches the excluded spec "+strconv.Quote(spec)))
 	}
-	if state.isPaused(j.spec.Name) {
-		return outcomePaused, append(attrs, slog.String("reason", "the job is paused (cron resume "+j.spec.Name+" resumes it)"))
+	if note, paused := state.pauseNote(j.spec.Name); paused {
+		reason := "the job is paused (cron resume " + j.spec.Name + " resumes it)"
+		if note != "" {
+			reason += ": " + note
+		}
+		return outcomePaused, append(attrs, slog.String("reason", reason))
 	}
 	return "", attrs
 }
@@ -268,7 +275,7 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 		return nil
 	}
 	detail := errorText(extra)
-	if detail == "" && outcome == outcomeSkipped {
+	if detail == "" && (outcome == outcomeSkipped || outcome == outcomePaused || outcome == outcomeExcluded) {
 		detail = attrText(extra, "reason")
 	}
 	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)

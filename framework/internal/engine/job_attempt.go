@@ -127,7 +127,7 @@ func (j *job) retry(ctx context.Context, run *activeRun, tick time.Time, attempt
 	switch {
 	case attempt >= options.attempts || run.command.Load() == commandAbandoned:
 		return false
-	case outcome != outcomeError && outcome != outcomePanic && outcome != outcomeTimeout:
+	case !failed(outcome):
 		return false
 	}
 	wait := options.backoff << (attempt - 1)

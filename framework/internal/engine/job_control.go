@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
@@ -13,8 +14,31 @@ const controlCallTimeout = 2 * time.Second
 
 // isPaused reports whether the last orders paused job.
 func (r *running) isPaused(job string) bool {
-	paused := r.paused.Load()
-	return paused != nil && (*paused)[job]
+	_, paused := r.pauseNote(job)
+	return paused
+}
+
+// pauseNote returns the note of job's pause and whether the last orders paused it.
+func (r *running) pauseNote(job string) (note string, paused bool) {
+	if all := r.paused.Load(); all != nil {
+		note, paused = (*all)[job]
+	}
+	return note, paused
+}
+
+// notePaused adds job with note to the paused jobs this process knows, until the next orders say again.
+func (r *running) notePaused(job, note string) {
+	for {
+		old := r.paused.Load()
+		updated := map[string]string{job: note}
+		if old != nil {
+			updated = maps.Clone(*old)
+			updated[job] = note
+		}
+		if r.paused.CompareAndSwap(old, &updated) {
+			return
+		}
+	}
 }
 
 // applyOrders takes the orders a heartbeat brought: the paused jobs at once, and each request seen for
@@ -22,10 +46,7 @@ func (r *running) isPaused(job string) bool {
 // that does not decode (another version's format), or of a kind this version does not know, is ignored.
 // It is called by the heartbeat goroutine only.
 func (r *running) applyOrders(orders contract.Orders) {
-	paused := make(map[string]bool, len(orders.Paused))
-	for _, job := range orders.Paused {
-		paused[job] = true
-	}
+	paused := maps.Clone(orders.Paused)
 	r.paused.Store(&paused)
 	now := time.Now()
 	for id, made := range r.seen {

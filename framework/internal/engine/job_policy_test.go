@@ -134,13 +134,16 @@ func TestPausedTicksAreSkippedAndRecorded(t *testing.T) {
 	state := s.state.Load()
 	state.recorder = startRecorder(history, env.Logger, nil)
 	tick := time.Now().Truncate(time.Second)
-	state.applyOrders(contract.Orders{Paused: []string{"report"}})
+	state.applyOrders(contract.Orders{Paused: map[string]string{"report": "disk full"}})
 	fire(s, 0, tick)
 	state.applyOrders(contract.Orders{})
 	fire(s, 0, tick.Add(time.Second))
 	state.recorder.close()
 	if got := strings.Join(outcomes(t, logs, "report"), ","); got != "paused,ok" || calls.Load() != 1 {
 		t.Fatalf("report: %s, %d runs; want paused then ok, one run", got, calls.Load())
+	}
+	if reason, _ := logs.lines(t)[0]["reason"].(string); !strings.HasSuffix(reason, ": disk full") {
+		t.Errorf("the paused line's reason %q does not give the pause note", reason)
 	}
 	if n, _ := history.written(); n != 2 {
 		t.Fatalf("%d records; want the paused tick and the run", n)

@@ -39,10 +39,10 @@ type running struct {
 	claims       context.Context
 	cancelClaims context.CancelFunc
 
-	jobs   map[string]*job // by job name
-	paused atomic.Pointer[map[string]bool]
-	seen   map[string]time.Time // request ids taken (heartbeat goroutine only), and when they were made
-	tasks  sync.WaitGroup       // the goroutines of requests; Stop waits for them
+	jobs   map[string]*job                   // by job name
+	paused atomic.Pointer[map[string]string] // job -> pause note, from the last orders (and notePaused)
+	seen   map[string]time.Time              // request ids taken (heartbeat goroutine only), and when they were made
+	tasks  sync.WaitGroup                    // the goroutines of requests; Stop waits for them
 
 	mu       sync.Mutex
 	stopping bool

@@ -140,3 +140,19 @@ func TestThroughABackend(t *testing.T) {
 		t.Fatalf("Answers = %+v, %v; want a's only", answers, err)
 	}
 }
+
+func TestPauseNotes(t *testing.T) {
+	for _, bad := range []string{strings.Repeat("x", order.MaxPauseNote+1), "bad \xff byte", "nul \x00 byte"} {
+		if order.CheckPauseNote(bad) == nil {
+			t.Errorf("order.CheckPauseNote(%q) = nil, want an error", bad)
+		}
+	}
+	for _, good := range []string{"", "maintenance: ticket 42", "naïve ✓", strings.Repeat("x", order.MaxPauseNote)} {
+		if err := order.CheckPauseNote(good); err != nil {
+			t.Errorf("order.CheckPauseNote(%q) = %v, want nil", good, err)
+		}
+	}
+	if got := order.CleanPauseNote("a\x00b\xffc"); got != "ab\uFFFDc" || order.CheckPauseNote(got) != nil {
+		t.Errorf("CleanPauseNote = %q, want NUL removed and the bad byte replaced", got)
+	}
+}

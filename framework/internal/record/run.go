@@ -35,6 +35,9 @@ type Run struct {
 	// ClaimResends counts the sends of the tick's claim after its first call failed (its reply may have
 	// been lost), made to learn whether it had been applied; 0 when the first call answered.
 	ClaimResends int
+	// PauseNote is the note of the pause WithPauseOnFailure made after this failed tick: set on the record
+	// the observers get (so the failed alert says so), not stored in the history.
+	PauseNote string
 }
 
 // MaxRunErrorLength bounds the Error of a stored Run, in bytes; EncodeRun cuts a longer one, on a

@@ -27,6 +27,7 @@ type Job struct {
 	EndAt      string   `json:"end_at,omitempty"`
 	Exclude    []string `json:"exclude,omitempty"`
 	Paused     bool     `json:"paused"`
+	PauseNote  string   `json:"pause_note,omitempty"`
 	LastRun    *Run     `json:"last_run"`
 	Definition string   `json:"definition,omitempty"`
 }
@@ -37,9 +38,10 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 	jobs := make([]Job, 0, len(specs))
 	for _, spec := range specs {
 		job := Job{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone, Command: spec.Command,
-			NextRun: nextRun(spec, now), Over: over(spec, now), Paused: states.Paused[spec.Name],
+			NextRun: nextRun(spec, now), Over: over(spec, now),
 			Overlap: spec.Overlap, JitterMS: milliseconds(spec.Jitter), StartAt: rfc3339(spec.StartAt),
 			EndAt: rfc3339(spec.EndAt), Exclude: spec.Exclude}
+		job.PauseNote, job.Paused = states.Paused[spec.Name]
 		if spec.ServiceName != "" {
 			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
 		}
@@ -54,7 +56,7 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 
 // JobTable returns the rows `cron list` prints, one per spec in their order: job, type, spec, zone,
 // command, service and hold time ("-" for a normal entry), its options (EntryOptions), next run after now
-// (with why none comes any more), "paused" or "-", and the
+// (with why none comes any more), "paused" (with its note) or "-", and the
 // last recorded run's last tick, outcome, host/pid (app id) and duration ("-" each when none is known).
 func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 	table := Table{Header: []string{"JOB", "TYPE", "SPEC", "ZONE", "COMMAND", "SERVICE", "HOLD", "OPTIONS",
@@ -65,8 +67,11 @@ func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 			service, hold = spec.ServiceName, spec.HoldTime.String()
 		}
 		paused := "-"
-		if states.Paused[spec.Name] {
+		if note, ok := states.Paused[spec.Name]; ok {
 			paused = "paused"
+			if note != "" {
+				paused += ": " + note
+			}
 		}
 		lastTick, outcome, where, duration := "-", "-", "-", "-"
 		if r, ok := states.Last[spec.Name]; ok {

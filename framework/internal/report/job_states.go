@@ -2,6 +2,8 @@ package report
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
@@ -12,10 +14,10 @@ import (
 const readTimeout = 5 * time.Second
 
 // JobStates are what `cron list` shows of each job from the backend, by job name: its last recorded run
-// and whether it is paused. The zero value knows of no run and no pause.
+// and, when it is paused, its pause note ("" for none). The zero value knows of no run and no pause.
 type JobStates struct {
 	Last   map[string]record.Run
-	Paused map[string]bool
+	Paused map[string]string
 }
 
 // ReadJobStates reads, within 5s, the paused jobs of control and the newest recorded run of each of jobs
@@ -23,16 +25,38 @@ type JobStates struct {
 // the paused jobs cannot be read, the paused jobs but no run when the runs cannot.
 func ReadJobStates(ctx context.Context, control contract.JobControl, history contract.RunHistory,
 	jobs []string) (JobStates, error) {
-	states := JobStates{Paused: map[string]bool{}}
+	states := JobStates{Paused: map[string]string{}}
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
 	paused, err := control.Paused(ctx)
 	if err != nil {
 		return states, err
 	}
-	for _, job := range paused {
-		states.Paused[job] = true
-	}
+	maps.Copy(states.Paused, paused)
 	states.Last, err = record.LastRuns(ctx, history, jobs)
 	return states, err
+}
+
+// ReadPaused reads, within 5s, the paused jobs of control with their notes (never nil).
+func ReadPaused(ctx context.Context, control contract.JobControl) (map[string]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	paused, err := control.Paused(ctx)
+	if paused == nil {
+		paused = map[string]string{}
+	}
+	return paused, err
+}
+
+// PausedTable returns the rows of `cron state`'s paused jobs, sorted by job: job and note ("-" for none).
+func PausedTable(paused map[string]string) Table {
+	table := Table{Header: []string{"JOB", "NOTE"}}
+	for _, job := range slices.Sorted(maps.Keys(paused)) {
+		note := paused[job]
+		if note == "" {
+			note = "-"
+		}
+		table.add(job, note)
+	}
+	return table
 }

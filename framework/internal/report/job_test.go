@@ -27,10 +27,10 @@ func testSpecs() []engine.Entry {
 }
 
 func TestJobTableAndJobs(t *testing.T) {
-	states := JobStates{Last: map[string]record.Run{"b": testRuns()[2]}, Paused: map[string]bool{"a": true}}
+	states := JobStates{Last: map[string]record.Run{"b": testRuns()[2]}, Paused: map[string]string{"a": "disk full"}}
 	table := JobTable(testSpecs(), states, tick)
 	want := [][]string{
-		{"a", "normal", "0 0 1 1 *", "UTC", "app a", "-", "-", "-", "2027-01-01T00:00:00Z", "paused", "-", "-",
+		{"a", "normal", "0 0 1 1 *", "UTC", "app a", "-", "-", "-", "2027-01-01T00:00:00Z", "paused: disk full", "-", "-",
 			"-", "-"},
 		{"b", "distributed", "@every 1s", "UTC", "app b", "svc", "2s", `overlap forbid, jitter 500ms, from ` +
 			rfc3339(tick.Add(-time.Hour)) + `, until ` + rfc3339(tick) + `, excluding "0 0 25 12 *"`,
@@ -54,7 +54,7 @@ func TestJobTableAndJobs(t *testing.T) {
 	if err := json.Unmarshal(data, &decoded); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := decoded[0], decoded[1]; a["paused"] != true || a["last_run"] != nil || a["service"] != nil ||
+	if a, b := decoded[0], decoded[1]; a["paused"] != true || a["pause_note"] != "disk full" || a["last_run"] != nil || a["service"] != nil ||
 		b["hold_ms"] != 2000.0 || b["next_run"] != "never" || b["definition"] != "spec x" || b["last_run"] == nil ||
 		b["overlap"] != "forbid" || b["jitter_ms"] != 500.0 || b["end_at"] != rfc3339(tick) ||
 		b["over"] == nil || a["over"] != nil || a["overlap"] != nil || a["exclude"] != nil {
@@ -77,11 +77,11 @@ func TestReadJobStates(t *testing.T) {
 	if err := backend.AppendRuns(ctx, []contract.RunRecord{encoded}); err != nil {
 		t.Fatal(err)
 	}
-	if err := backend.SetPaused(ctx, "b", true); err != nil {
+	if err := backend.SetPaused(ctx, "b", true, "by hand"); err != nil {
 		t.Fatal(err)
 	}
 	states, err := ReadJobStates(ctx, backend, backend, []string{"a", "b"})
-	if err != nil || !states.Paused["b"] || states.Paused["a"] || len(states.Last) != 1 ||
+	if err != nil || !paused(states, "b") || states.Paused["b"] != "by hand" || paused(states, "a") || len(states.Last) != 1 ||
 		states.Last["a"].Hostname != "h1" {
 		t.Fatalf("ReadJobStates = %+v, %v", states, err)
 	}
@@ -91,4 +91,10 @@ func TestReadJobStates(t *testing.T) {
 	if states, err := ReadJobStates(ctx, backend, backend, []string{"a"}); err == nil || states.Paused == nil {
 		t.Fatalf("ReadJobStates of a closed backend = %+v, %v; want an error and no pause", states, err)
 	}
+}
+
+// paused reports whether states has job paused.
+func paused(states JobStates, job string) bool {
+	_, ok := states.Paused[job]
+	return ok
 }

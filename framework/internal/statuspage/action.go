@@ -73,9 +73,14 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, status, message)
 		return
 	}
+	note := r.PostForm.Get("note")
+	if err := order.CheckPauseNote(note); err != nil {
+		h.refuse(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), readTimeout)
 	defer cancel()
-	id, err := h.do(ctx, job, action)
+	id, err := h.do(ctx, job, action, note)
 	if err != nil {
 		message := secret.Scrub(fmt.Sprintf("%s %s failed: %v", action, job, err), h.config.Secrets)
 		h.config.Logger.Error("status page: action failed", "action", action, "job", job, "error", message)
@@ -106,11 +111,15 @@ func (h *Handler) checkAction(job, action string) (int, string) {
 	return 0, ""
 }
 
-// do carries out action on job through the job control; it returns the request id of a run or a kill.
-func (h *Handler) do(ctx context.Context, job, action string) (string, error) {
+// do carries out action on job through the job control, a pause with note (empty: "paused on the status
+// page"); it returns the request id of a run or a kill.
+func (h *Handler) do(ctx context.Context, job, action, note string) (string, error) {
 	switch action {
 	case actionPause, actionResume:
-		return "", h.config.Control.SetPaused(ctx, job, action == actionPause)
+		if note == "" {
+			note = "paused on the status page"
+		}
+		return "", h.config.Control.SetPaused(ctx, job, action == actionPause, note)
 	}
 	kind := order.Run
 	if action == actionKill {

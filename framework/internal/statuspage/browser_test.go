@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -140,11 +141,11 @@ func withToken(t *testing.T, ctx context.Context, c *cluster) {
 	pausedAt := time.Now()
 	chromiumtest.Do(t, ctx, chromedp.Click(chromedp.CSS(`tr[data-job="report"] button[value="pause"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#flash")))
-	if got := chromiumtest.Text(t, ctx, `tr[data-job="report"] td.paused-state`); got != "paused" {
-		t.Errorf("after the click, report's paused column reads %q, want paused", got)
+	if got := chromiumtest.Text(t, ctx, `tr[data-job="report"] td.paused-state`); got != "paused paused on the status page" {
+		t.Errorf("after the click, report's paused column reads %q, want paused with the default note", got)
 	}
-	if paused, err := c.backend.Paused(context.Background()); err != nil || !slices.Equal(paused, []string{"report"}) {
-		t.Fatalf("the backend's paused jobs = %v, %v; want [report]", paused, err)
+	if paused, err := c.backend.Paused(context.Background()); err != nil || !maps.Equal(paused, map[string]string{"report": "paused on the status page"}) {
+		t.Fatalf("the backend's paused jobs = %v, %v; want report with the default note", paused, err)
 	}
 	await(t, 10*time.Second, "a tick of report recorded as paused", func() (bool, error) {
 		runs, err := record.Runs(context.Background(), c.backend, contract.RunQuery{Job: "report", Outcome: "paused", Since: pausedAt})
@@ -197,7 +198,7 @@ func forged(t *testing.T, ctx context.Context, c *cluster, target, path string) 
 	if response.Status != http.StatusForbidden {
 		t.Errorf("the forged POST to %s answered %d, want 403", path, response.Status)
 	}
-	if paused, err := c.backend.Paused(context.Background()); err != nil || slices.Contains(paused, "cleanup") {
+	if paused, err := c.backend.Paused(context.Background()); err != nil || slices.Contains(slices.Collect(maps.Keys(paused)), "cleanup") {
 		t.Errorf("after the forged POST the paused jobs are %v (%v): cleanup must not be among them", paused, err)
 	}
 }

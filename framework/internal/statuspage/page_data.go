@@ -42,6 +42,7 @@ type jobRow struct {
 	Options                         string
 	Next                            time.Time // zero: never
 	Paused                          bool
+	PauseNote                       string
 	Last                            *record.Run
 	Running                         int // runs in progress across the live processes
 }
@@ -62,7 +63,8 @@ func (h *Handler) read(ctx context.Context, p *page) {
 	running := h.readProcesses(ctx, p)
 	for _, job := range h.config.Jobs {
 		row := jobRow{Name: job.Name, Type: job.Type, Spec: job.Spec, Zone: job.Zone, Service: job.Service,
-			Options: job.Options, Next: job.next(p.Now), Paused: paused[job.Name], Running: running[job.Name]}
+			Options: job.Options, Next: job.next(p.Now), Running: running[job.Name]}
+		row.PauseNote, row.Paused = paused[job.Name]
 		if run, ok := last[job.Name]; ok {
 			row.Last = &run
 		}
@@ -71,18 +73,14 @@ func (h *Handler) read(ctx context.Context, p *page) {
 	h.readHistories(ctx, p)
 }
 
-// readStates reads the paused jobs and the last run of each job, as `cron list` does.
-func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]bool, last map[string]record.Run) {
-	paused = map[string]bool{}
+// readStates reads the paused jobs (job -> pause note) and the last run of each job, as `cron list` does.
+func (h *Handler) readStates(ctx context.Context, p *page) (paused map[string]string, last map[string]record.Run) {
 	if h.config.Control == nil {
 		p.Problems = append(p.Problems, "job control: unavailable (this process's backend keeps none); paused states unknown")
-	} else if list, err := h.config.Control.Paused(ctx); err != nil {
+	} else if notes, err := h.config.Control.Paused(ctx); err != nil {
 		h.problem(p, "paused jobs", err)
 	} else {
-		p.PausedKnown = true
-		for _, job := range list {
-			paused[job] = true
-		}
+		p.PausedKnown, paused = true, notes
 	}
 	switch {
 	case h.config.History == nil:

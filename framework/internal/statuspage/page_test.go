@@ -70,7 +70,7 @@ func (failing) LastRuns(context.Context, []string) (map[string]contract.RunRecor
 	return nil, errDown
 }
 func (failing) Processes(context.Context) ([]contract.ProcessRecord, error) { return nil, errDown }
-func (failing) Paused(context.Context) ([]string, error)                    { return nil, errDown }
+func (failing) Paused(context.Context) (map[string]string, error)           { return nil, errDown }
 
 // A failing backend shows on the page (200, errors scrubbed of secrets); a missing one is said to be
 // unavailable.
@@ -111,7 +111,7 @@ func (registryOf) Deregister(context.Context, string) error { return errDown }
 
 type controlOf struct{ failing }
 
-func (controlOf) SetPaused(context.Context, string, bool) error                { return errDown }
+func (controlOf) SetPaused(context.Context, string, bool, string) error        { return errDown }
 func (controlOf) AddRequest(context.Context, contract.ControlRequest) error    { return errDown }
 func (controlOf) TakeRequest(context.Context, string, string) (bool, error)    { return false, errDown }
 func (controlOf) Answer(context.Context, string, contract.ControlAnswer) error { return errDown }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -108,7 +109,14 @@ func do(h http.Handler, method, target string, form url.Values, header http.Head
 	return w
 }
 
+// pausedJobs returns the paused jobs of control, sorted (their notes: pauseNotes).
 func pausedJobs(t *testing.T, control contract.JobControl) []string {
+	t.Helper()
+	return slices.Sorted(maps.Keys(pauseNotes(t, control)))
+}
+
+// pauseNotes returns the paused jobs of control with their notes.
+func pauseNotes(t *testing.T, control contract.JobControl) map[string]string {
 	t.Helper()
 	paused, err := control.Paused(context.Background())
 	if err != nil {
@@ -216,18 +224,24 @@ func TestActionsWithSessionAndBearer(t *testing.T) {
 	if body := page.Body.String(); !strings.Contains(body, `action="/jobs/report/pause"`) || strings.Contains(body, testToken) {
 		t.Fatalf("signed-in page lacks the pause form or shows the token:\n%s", body)
 	}
-	form := url.Values{"csrf": {h.keys.csrf(session.Value)}}
+	form := url.Values{"csrf": {h.keys.csrf(session.Value)}, "note": {"disk full, see ticket 42"}}
 	sameOrigin := http.Header{"Origin": {"http://status.test"}, "Sec-Fetch-Site": {"same-origin"}}
 	w := do(h, http.MethodPost, "/jobs/report/pause", form, sameOrigin, session)
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/" {
 		t.Fatalf("pause = %d %q %s, want 303 to /", w.Code, w.Header().Get("Location"), w.Body)
 	}
-	if paused := pausedJobs(t, backend); !slices.Equal(paused, []string{"report"}) {
-		t.Fatalf("paused = %v, want [report]", paused)
+	if paused := pauseNotes(t, backend); !maps.Equal(paused, map[string]string{"report": "disk full, see ticket 42"}) {
+		t.Fatalf("paused = %v, want report with its note", paused)
+	}
+	long := url.Values{"csrf": form["csrf"], "note": {strings.Repeat("x", 1025)}}
+	if w := do(h, http.MethodPost, "/jobs/cleanup/pause", long, sameOrigin, session); w.Code != http.StatusBadRequest ||
+		!strings.Contains(w.Body.String(), "at most 1024") {
+		t.Errorf("a 1025-byte note = %d %s, want 400 naming the bound", w.Code, w.Body)
 	}
 	flash := w.Result().Cookies()[0]
 	first := do(h, http.MethodGet, "/", nil, nil, session, flash).Body.String()
-	if !strings.Contains(first, "paused report") || !strings.Contains(first, `action="/jobs/report/resume"`) {
+	if !strings.Contains(first, "paused report") || !strings.Contains(first, `action="/jobs/report/resume"`) ||
+		!strings.Contains(first, "disk full, see ticket 42") {
 		t.Errorf("page after pause lacks the flash or the resume form:\n%s", first)
 	}
 	if w := do(h, http.MethodPost, "/jobs/nope/pause", form, nil, session); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"nope"`) {

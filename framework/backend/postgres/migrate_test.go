@@ -1,0 +1,114 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/contract"
+)
+
+// migrateTo makes schema at the server of rawURL as a binary of version did: migrations 1 to version, each
+// recorded in schema_migrations.
+func migrateTo(t *testing.T, rawURL, schema string, version int) {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p := &pgBackend{pool: pool, schema: schema, address: "test"}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for v := 1; v <= version; v++ {
+			if err := p.apply(ctx, tx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("schema %s at version %d: %v", schema, version, err)
+	}
+}
+
+// A schema of version 1 (before pause notes) with paused jobs is migrated on open: its jobs stay paused,
+// without a note, new pauses keep theirs, and the statements of a version 1 binary (a process still
+// running it) keep working on the upgraded table; schema_migrations holds every version once.
+func TestPostgresMigratesPausedJobs(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	schema := freshSchema()
+	migrateTo(t, url, schema, 1)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	oldPause := withSchema(`INSERT INTO {schema}.paused (job) VALUES ($1) ON CONFLICT (job) DO NOTHING`, schema)
+	if _, err := pool.Exec(ctx, oldPause, "paused-before"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := openBackend(ctx, url, schema, backend.DefaultRetention(), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := p.SetPaused(ctx, "paused-after", true, "by ana"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, oldPause, "paused-by-old-binary"); err != nil {
+		t.Fatalf("a version 1 binary's pause on the upgraded table: %v", err)
+	}
+	want := map[string]string{"paused-before": "", "paused-after": "by ana", "paused-by-old-binary": ""}
+	checkPostgresPaused(t, p, want)
+	oldPaused := withSchema(`SELECT job FROM {schema}.paused ORDER BY job COLLATE "C"`, schema)
+	rows, err := pool.Query(ctx, oldPaused)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Equal(jobs, slices.Sorted(maps.Keys(want))) {
+		t.Fatalf("a version 1 binary's read of the paused jobs = %v, %v; want %v", jobs, err, slices.Sorted(maps.Keys(want)))
+	}
+	checkSchemaVersions(t, pool, schema)
+}
+
+// checkPostgresPaused checks that Paused and a heartbeat of p read the paused jobs want.
+func checkPostgresPaused(t *testing.T, p *pgBackend, want map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	if paused, err := p.Paused(ctx); err != nil || !maps.Equal(paused, want) {
+		t.Fatalf("Paused = %q, %v; want %q", paused, err, want)
+	}
+	orders, err := p.Heartbeat(ctx, contract.ProcessRecord{AppID: "app", Body: []byte("{}")}, time.Minute)
+	if err != nil || !maps.Equal(orders.Paused, want) {
+		t.Fatalf("the heartbeat's paused jobs = %q, %v; want %q", orders.Paused, err, want)
+	}
+}
+
+// checkSchemaVersions checks that schema_migrations of schema holds the versions 1 to len(migrations)
+// (2: the initial schema and the pause notes), each once.
+func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), withSchema("SELECT version FROM {schema}.schema_migrations ORDER BY version", schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil || fmt.Sprint(versions) != "[1 2]" || len(migrations) != 2 {
+		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2] and 2", versions, err, len(migrations))
+	}
+}

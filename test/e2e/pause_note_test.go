@@ -8,8 +8,8 @@ import (
 )
 
 // Three processes per backend: a job with WithPauseOnFailure that always fails is paused for the cluster
-// after its first failed tick, with a note naming the tick and the error, and every process then records
-// its ticks as paused with that note; `cron pause --note` sets a note by hand; `cron list` and `cron state`
+// after its first failed tick (or two: one claimed elsewhere before the pause arrived), with a note naming
+// the tick and the error, and its next ticks are recorded as paused with that note; `cron pause --note` sets a note by hand; `cron list` and `cron state`
 // show the notes; `cron resume` drops them.
 func TestPauseOnFailureAndPauseNotesOnEveryBackend(t *testing.T) {
 	t.Parallel()
@@ -22,8 +22,8 @@ func TestPauseOnFailureAndPauseNotesOnEveryBackend(t *testing.T) {
 			for i := range processes {
 				processes[i] = startForegroundEnv(t, testappBinary, bases[i], env, append(backend.flags, "cron", "start")...)
 			}
-			waitFor(t, 30*time.Second, "fragile's ticks recorded as paused on every process", func() bool {
-				return pausedOnAll(processes, "fragile")
+			waitFor(t, 30*time.Second, "3 ticks of fragile recorded as paused with the note", func() bool {
+				return pausedTicks(processes, "fragile") >= 3
 			})
 			note := jobList(t, observer, env, backend.flags)["fragile"]["pause_note"]
 			if note, _ := note.(string); !strings.HasPrefix(note, "paused on failure: tick ") || !strings.Contains(note, "the upstream answered 503") {
@@ -52,19 +52,19 @@ func TestPauseOnFailureAndPauseNotesOnEveryBackend(t *testing.T) {
 	}
 }
 
-// pausedOnAll reports whether every process logged a paused tick of job whose reason gives a note.
-func pausedOnAll(processes []*process, job string) bool {
+// pausedTicks counts the paused ticks of job whose line gives the pause on failure's note (each logged by
+// the process that won it).
+func pausedTicks(processes []*process, job string) int {
+	paused := 0
 	for _, p := range processes {
-		found := false
 		for _, line := range p.runs() {
-			found = found || (line.str("job") == job && line.str("outcome") == "paused" &&
-				strings.Contains(line.str("reason"), "paused on failure: tick "))
-		}
-		if !found {
-			return false
+			if line.str("job") == job && line.str("outcome") == "paused" &&
+				strings.Contains(line.str("reason"), "paused on failure: tick ") {
+				paused++
+			}
 		}
 	}
-	return true
+	return paused
 }
 
 // checkFailuresBeforePause checks that fragile failed at most twice before the pause held everywhere: the

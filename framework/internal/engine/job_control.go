@@ -30,11 +30,11 @@ func (r *running) pauseNote(job string) (note string, paused bool) {
 func (r *running) notePaused(job, note string) {
 	for {
 		old := r.paused.Load()
-		updated := map[string]string{job: note}
+		updated := map[string]string{}
 		if old != nil {
-			updated = maps.Clone(*old)
-			updated[job] = note
+			maps.Copy(updated, *old) // *old is nil when the last orders paused nothing
 		}
+		updated[job] = note
 		if r.paused.CompareAndSwap(old, &updated) {
 			return
 		}

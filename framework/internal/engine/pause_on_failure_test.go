@@ -12,6 +12,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
@@ -32,6 +33,7 @@ func TestPauseOnFailurePausesTheJobWithANote(t *testing.T) {
 	var settled []record.Run
 	env.Observer = settledRecorder(func(run record.Run) { settled = append(settled, run) })
 	startWithoutTimer(t, s, env)
+	s.state.Load().applyOrders(contract.Orders{}) // as the first heartbeat does: nothing is paused
 	tick := time.Now().Truncate(time.Second)
 	fire(s, 0, tick)
 	fire(s, 0, tick.Add(time.Second))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -49,6 +50,8 @@ type pgBackend struct {
 
 	ageTrimMu   sync.Mutex
 	lastAgeTrim time.Time // when this client last trimmed the history by age
+
+	lastExpiry atomic.Int64 // when this client's heartbeat last deleted expired rows (Unix ns); 0: never
 }
 
 // openBackend connects to rawURL, checks the server, migrates schema and starts the claim sender.

@@ -11,10 +11,14 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
+// expiryInterval is how often a client's heartbeat deletes the expired process records, requests, takes
+// and answers: reads skip expired rows by the server's clock, so the delete only keeps the tables small.
+const expiryInterval = time.Minute
+
 // Heartbeat implements contract.ProcessRegistry.Heartbeat in one round trip (a pipeline of statements):
 // it stores record to expire ttl from now by the server's clock (replacing the record of its AppID),
-// deletes the expired records and the requests, takes and answers older than
-// contract.ControlRequestTTL, and reads the orders. It returns an error for an empty record.AppID or a
+// reads the orders and, once per expiryInterval, deletes the expired records and the requests, takes and
+// answers older than contract.ControlRequestTTL. It returns an error for an empty record.AppID or a
 // ttl under one second, ctx's error when ctx ends first, and an error naming postgres when it fails.
 func (p *pgBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord, ttl time.Duration) (contract.Orders, error) {
 	switch {
@@ -27,8 +31,10 @@ func (p *pgBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord
 	defer cancel()
 	batch := &pgx.Batch{}
 	batch.Queue(p.sql.heartbeat, record.AppID, nonNil(record.Body), ttl.Microseconds())
-	batch.Queue(p.sql.expireProcesses)
-	batch.Queue(p.sql.expireControl, contract.ControlRequestTTL.Microseconds())
+	if p.expiryDue(time.Now()) {
+		batch.Queue(p.sql.expireProcesses)
+		batch.Queue(p.sql.expireControl, contract.ControlRequestTTL.Microseconds())
+	}
 	paused := batch.Queue(p.sql.paused)
 	requests := batch.Queue(p.sql.orders, contract.ControlRequestTTL.Microseconds())
 	var orders contract.Orders
@@ -46,6 +52,16 @@ func (p *pgBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord
 		return contract.Orders{}, p.fail(fmt.Sprintf("process registry: heartbeat of %q", record.AppID), err)
 	}
 	return orders, nil
+}
+
+// expiryDue reports whether the heartbeat at now deletes expired rows: the first one, then one per
+// expiryInterval (the caller that swaps the time does it).
+func (p *pgBackend) expiryDue(now time.Time) bool {
+	last := p.lastExpiry.Load()
+	if last != 0 && now.Sub(time.Unix(0, last)) < expiryInterval {
+		return false
+	}
+	return p.lastExpiry.CompareAndSwap(last, now.UnixNano())
 }
 
 // scanRequest reads a row of requests: id, made, body.

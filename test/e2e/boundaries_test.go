@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-var nextRunPattern = regexp.MustCompile(`distributed\s+0 \* \* \* \*\s+(\S+)\s+testapp tick\s+hourly\s+10s\s+(\S+)`)
+var nextRunPattern = regexp.MustCompile(`distributed\s+0 \* \* \* \*\s+(\S+)\s+testapp tick\s+hourly\s+10s\s+overlap forbid\s+(\S+)`)
 
 // listHourly returns the zone and next run `cron list` shows for the testapp's hourly distributed entry.
 func listHourly(t *testing.T, env ...string) (zone string, next time.Time) {

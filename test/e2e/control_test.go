@@ -56,7 +56,7 @@ func checkPauseResume(t *testing.T, processes []*process, bases []string, observ
 		t.Fatalf("cron pause: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
 	pausedAt := time.Now()
-	if r := control(t, observer, flags, "list"); !regexp.MustCompile(`every_second\s.*\spaused\s`).MatchString(r.stdout) {
+	if r := control(t, observer, flags, "list"); !regexp.MustCompile(`every_second\s.*\spaused: `).MatchString(r.stdout) {
 		t.Fatalf("cron list does not show every_second paused:\n%s", r.stdout)
 	}
 	// restart process 2: it must come back paused

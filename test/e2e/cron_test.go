@@ -275,9 +275,9 @@ func TestListShowsTheRegisteredJobs(t *testing.T) {
 	t.Parallel()
 	out := mustRun(t, hadeBinary, t.TempDir(), "cron", "list")
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`TYPE\s+SPEC\s+ZONE\s+COMMAND\s+SERVICE\s+HOLD\s+NEXT RUN`),
-		regexp.MustCompile(`normal\s+\* \* \* \* \* \*\s+\S+\s+hade foo\s+-\s+-\s+\d{4}-`),
-		regexp.MustCompile(`distributed\s+\*/5 \* \* \* \* \*\s+\S+\s+hade foo\s+foo_func_for_test\s+2s\s+\d{4}-`),
+		regexp.MustCompile(`TYPE\s+SPEC\s+ZONE\s+COMMAND\s+SERVICE\s+HOLD\s+OPTIONS\s+NEXT RUN`),
+		regexp.MustCompile(`normal\s+\* \* \* \* \* \*\s+\S+\s+hade foo\s+-\s+-\s+-\s+\d{4}-`),
+		regexp.MustCompile(`distributed\s+\*/5 \* \* \* \* \*\s+\S+\s+hade foo\s+foo_func_for_test\s+2s\s+overlap forbid\s+\d{4}-`),
 	} {
 		if !want.MatchString(out) {
 			t.Fatalf("cron list = %q, want a line matching %s", out, want)

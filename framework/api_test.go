@@ -16,7 +16,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 117
+	maxAPINames     = 119
 	maxAPIFields    = 60
 )
 

@@ -58,6 +58,9 @@ func listStates(cmd *cobra.Command, root *kernel.Root) (string, report.JobStates
 	if err == nil {
 		states, err = report.ReadJobStates(cmd.Context(), backend, backend, jobs)
 	}
+	if err == nil {
+		states.Ran, err = report.ReadRunCounts(cmd.Context(), backend, root.Scheduler.Entries())
+	}
 	if err != nil {
 		line += "\nrun history and job control: UNAVAILABLE: " + err.Error()
 	}

@@ -34,4 +34,12 @@ type RunLeases interface {
 	// re-sends a release whose call failed for a few seconds (the framework's: 5 s); one that never lands
 	// is lost, and the lease expires by itself.
 	ReleaseRun(ctx context.Context, lease RunLease) error
+	// CountRun counts the run of run.Service at run.Tick (WithLimitedRuns: at most limit runs of the
+	// service, ever, across the cluster and restarts), when fewer than limit (>= 1) runs are counted: it
+	// returns the count after and counted true. At the limit it counts nothing and returns counted false.
+	// Counting the tick counted last again counts nothing and returns counted true (a re-sent call whose
+	// reply was lost learns that it counted). limit 0 counts nothing and returns the count (counted
+	// false). It returns an error for an invalid service name, a zero tick or limit < 0, ctx's error when
+	// ctx ends first and an error naming the backend when it fails.
+	CountRun(ctx context.Context, run RunLease, limit int) (count int, counted bool, err error)
 }

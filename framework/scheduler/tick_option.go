@@ -32,3 +32,12 @@ func WithEndAt(end time.Time) EntryOption { return EntryOption(engine.WithEndAt(
 // "excluded" (for a distributed entry, by the process that claims it) and not run. No spec, or one that
 // does not parse, is a registration error. A distributed entry's definition names its exclusions.
 func WithExclude(specs ...string) EntryOption { return EntryOption(engine.WithExclude(specs...)) }
+
+// WithLimitedRuns makes a distributed entry run n times in all, across the cluster and across restarts:
+// the backend counts each won tick before it runs (contract.RunLeases.CountRun), and once n are counted
+// the entry stays registered and runs nothing more; the process that learns it records one tick as
+// skipped, naming the limit, and claims no more ticks of it. `cron list` shows the runs counted and, once
+// they are all spent, why nothing runs. Retries of a tick count once; `cron run` requests do not count. A
+// count whose reply was lost is not run, and still counted: never more than n runs, maybe fewer. n < 1, or
+// the option on a normal entry (the count is the cluster's), is a registration error.
+func WithLimitedRuns(n int) EntryOption { return EntryOption(engine.WithLimitedRuns(n)) }

@@ -31,6 +31,13 @@ const (
 	envJitter   = "HADEVERIFY_JITTER"   // WithJitter of every third instant service (0s: none)
 )
 
+// limitedService is the every-second service with WithLimitedRuns(limitedRuns) every node registers: the
+// limited_runs property checks that it never runs more often, across the cluster, kills and restarts.
+const (
+	limitedService = "limited-00"
+	limitedRuns    = 15
+)
+
 // slowRun is how long a run of a slow service takes: longer than the 1s between its ticks.
 const slowRun = 1500 * time.Millisecond
 
@@ -77,6 +84,11 @@ func RunNode(args []string) error {
 		root.AddCommand(job)
 		root.AddDistributedCronCommand(name, "* * * * * *", job, hold, serviceOptions(i, services, jitter)...)
 	}
+	limited := &cobra.Command{Use: limitedService, RunE: func(cmd *cobra.Command, _ []string) error {
+		return recordedRun(cmd.Context(), recorder, proc, limitedService, 0)
+	}}
+	root.AddCommand(limited)
+	root.AddDistributedCronCommand(limitedService, "* * * * * *", limited, hold, scheduler.WithLimitedRuns(limitedRuns))
 	root.SetArgs(args)
 	return errors.Join(root.Execute(context.Background()), recorder.close())
 }

@@ -17,10 +17,12 @@ const (
 	propNoOverlap    = "no_overlap"
 	propLiveness     = "liveness"
 	propFaults       = "faults_happened"
+	propLimitedRuns  = "limited_runs"
 )
 
 // properties lists them in report order.
-var properties = []string{propAtMostOnce, propLinearizable, propNeverStale, propNoOverlap, propLiveness, propFaults}
+var properties = []string{propAtMostOnce, propLinearizable, propNeverStale, propNoOverlap, propLiveness,
+	propLimitedRuns, propFaults}
 
 // Violation is one broken property: which, where, which processes and the records involved (file:line
 // under the output folder).
@@ -201,3 +203,21 @@ func faultsHappened(h *history, kinds []string) (map[string]int, []Violation) {
 }
 
 func tickISO(tick int64) string { return time.Unix(0, tick).UTC().Format(time.RFC3339) }
+
+// limitedRunsKept: the service with WithLimitedRuns(limitedRuns) started at most limitedRuns ticks in all,
+// whatever the faults (the backend counts each run before it starts).
+func limitedRunsKept(h *history) []Violation {
+	var ticks []int64
+	var refs []string
+	for key, runs := range h.runsByTick {
+		if key.service == limitedService && len(runs) > 0 {
+			ticks, refs = append(ticks, key.tick), append(refs, runs[0].start.ref)
+		}
+	}
+	if len(ticks) <= limitedRuns {
+		return nil
+	}
+	sort.Slice(ticks, func(i, j int) bool { return ticks[i] < ticks[j] })
+	return []Violation{{Property: propLimitedRuns, Service: limitedService, Tick: tickISO(ticks[limitedRuns]),
+		Records: refs, Detail: fmt.Sprintf("%d ticks ran; the limit is %d (WithLimitedRuns)", len(ticks), limitedRuns)}}
+}

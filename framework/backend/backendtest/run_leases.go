@@ -10,7 +10,7 @@ import (
 
 // TestRunLeases runs the conformance suite of contract.RunLeases, and of claims asking for the run lease
 // (contract.Claim.RunLease), against the stores open makes: acquire, busy, release, renew, lost, expiry by
-// the ttl, invalid input. It takes about 7 s, most of it sleeping.
+// the ttl, invalid input; and the run counts of limited jobs (CountRun). It takes about 7 s, most of it sleeping.
 func TestRunLeases(t *testing.T, open Open) {
 	t.Run("Claims", func(t *testing.T) { testLeaseClaims(t, open) })
 	t.Run("ExpiresUnlessRenewed", func(t *testing.T) { testLeaseExpiry(t, open) })
@@ -18,6 +18,8 @@ func TestRunLeases(t *testing.T, open Open) {
 	t.Run("Release", func(t *testing.T) { testLeaseRelease(t, open) })
 	t.Run("BadInput", func(t *testing.T) { testLeaseBadInput(t, open) })
 	t.Run("Closed", func(t *testing.T) { testLeaseClosed(t, open) })
+	t.Run("CountRun", func(t *testing.T) { testCountRun(t, open) })
+	t.Run("CountRunConcurrent", func(t *testing.T) { testCountRunConcurrent(t, open) })
 }
 
 // leaseHold is the hold window of the lease tests' claims: wide, so that their ticks (a few seconds

@@ -33,10 +33,10 @@ func TestLocalSchemaVersion1Frozen(t *testing.T) {
 	}
 }
 
-// writeOldVersion creates the database file of folder as a program of schema version (1 to 4) did, with
+// writeOldVersion creates the database file of folder as a program of schema version (1 to 5) did, with
 // one run and one live process in it, in the framework's first record format, and from version 2 on a
 // request "old" and its answer, in the first format of the job control, and a paused job, "paused-before",
-// as programs of versions 2 to 4 paused it (no note).
+// as programs of versions 2 to 5 paused it (no note: on a version 5 file, the column's empty default).
 func writeOldVersion(t *testing.T, folder string, version int) {
 	t.Helper()
 	if err := os.MkdirAll(folder, 0o750); err != nil {
@@ -78,12 +78,12 @@ func writeOldVersion(t *testing.T, folder string, version int) {
 	}
 }
 
-// TestLocalMigratesOlderVersions: a database file of schema version 1 to 4 is upgraded in place on first
+// TestLocalMigratesOlderVersions: a database file of schema version 1 to 5 is upgraded in place on first
 // use: the job control works, a job paused before stays paused, without a note, the records, requests and
 // answers of the previous formats are left in their tables and not read (no error, no record), new ones
-// are written and read, and the file says version 5.
+// are written and read, runs are counted, and the file says version 6.
 func TestLocalMigratesOlderVersions(t *testing.T) {
-	for _, version := range []int{1, 2, 3, 4} {
+	for _, version := range []int{1, 2, 3, 4, 5} {
 		t.Run(fmt.Sprintf("version%d", version), func(t *testing.T) {
 			folder := filepath.Join(t.TempDir(), "distributed")
 			writeOldVersion(t, folder, version)
@@ -136,13 +136,30 @@ func checkMigrated(t *testing.T, local *localBackend, from int) {
 	if from >= 2 && tableRows(t, local, "requests")+tableRows(t, local, "answers") != 2 {
 		t.Fatal("the old request and answer were changed by the upgrade; want them left alone")
 	}
+	checkRunCountAfterUpgrade(t, local)
 	db, err := local.database(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var version int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 5 {
-		t.Fatalf("user_version after the upgrade = %d, %v; want 5", version, err)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 6 {
+		t.Fatalf("user_version after the upgrade = %d, %v; want 6", version, err)
+	}
+}
+
+// checkRunCountAfterUpgrade checks that an upgraded file counts runs from none, in service_run_counts, and
+// leaves run_counts (version 1's count of rows of runs per job, with a row of "old-job") alone.
+func checkRunCountAfterUpgrade(t *testing.T, local *localBackend) {
+	t.Helper()
+	run := contract.RunLease{Service: "old-job", Holder: "new-app", Tick: time.Now()}
+	for _, limit := range []int{0, 2, 2} {
+		count, counted, err := local.CountRun(context.Background(), run, limit)
+		if want := min(limit, 1); err != nil || count != want || counted != (limit > 0) {
+			t.Fatalf("CountRun(limit %d) on an upgraded file = %d, %t, %v; want %d, %t", limit, count, counted, err, want, limit > 0)
+		}
+	}
+	if rows := tableRows(t, local, "run_counts"); rows != 1 {
+		t.Fatalf("version 1's run_counts holds %d rows after a count; want its 1, left alone", rows)
 	}
 }
 
@@ -194,7 +211,7 @@ func TestLocalMigratesAtOnce(t *testing.T) {
 }
 
 // TestLocalOlderProgramOnUpgradedFile: the pause statements of a version 4 program, which name no note,
-// still work on a file of version 5 (a process of the older program that had the file open when it was
+// still work on a file of version 5 or later (a process of the older program that had the file open when it was
 // upgraded): its pause has no note, its second pause keeps the note of a newer one, its resume drops it.
 func TestLocalOlderProgramOnUpgradedFile(t *testing.T) {
 	local := openLocal(t, filepath.Join(t.TempDir(), "distributed"), historyRetention{})
@@ -238,16 +255,16 @@ func TestLocalRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("PRAGMA user_version = 6"); err != nil {
+	if _, err := db.Exec("PRAGMA user_version = 7"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = local.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "a"}, time.Minute)
-	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 6 is newer") ||
-		!strings.Contains(err.Error(), "(5)") {
-		t.Fatalf("Heartbeat on a version 6 file: %v; want an error naming the file, version 6 and this program's 5", err)
+	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 7 is newer") ||
+		!strings.Contains(err.Error(), "(6)") {
+		t.Fatalf("Heartbeat on a version 7 file: %v; want an error naming the file, version 7 and this program's 6", err)
 	}
 }
 

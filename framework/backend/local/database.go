@@ -18,7 +18,7 @@ import (
 )
 
 // databaseFile is the name of the local backend's database, in its folder: the run history, the process
-// registry and the job control of every cron process of the host.
+// registry, the job control and the run counts of every cron process of the host.
 const databaseFile = "history.sqlite"
 
 // databaseBusyTimeout is how long a statement waits for the write lock that another connection or process
@@ -31,7 +31,7 @@ const databaseBusyTimeout = 10 * time.Second
 // with a default): a file is upgraded in place, its rows kept, and processes of the older program that
 // have it open keep working on it.
 var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords, schemaControlRecords,
-	schemaPauseNotes}
+	schemaPauseNotes, schemaServiceRunCounts}
 
 // schemaRunsAndProcesses (version 1) created the run history and the process registry of the framework's
 // first record format, a column per field; since version 3 they are neither read nor written.
@@ -109,6 +109,14 @@ CREATE INDEX IF NOT EXISTS answer_records_by_stored ON answer_records (stored_us
 // columns, so they keep working on the upgraded table (their pauses have no note). ALTER TABLE has no IF
 // NOT EXISTS: migrate runs it once, under the write lock (see migrate).
 const schemaPauseNotes = `ALTER TABLE paused ADD COLUMN note TEXT NOT NULL DEFAULT ''`
+
+// schemaServiceRunCounts (version 6) creates the runs counted of each service for WithLimitedRuns
+// (contract.RunLeases.CountRun): how many, and the tick counted last (µs). It is not run_counts, the
+// table of version 1 that counted the rows of runs per job (unused since version 3). A file upgraded from
+// an older version has no row: its services have counted no run.
+const schemaServiceRunCounts = `
+CREATE TABLE IF NOT EXISTS service_run_counts (
+	service TEXT PRIMARY KEY, count INTEGER NOT NULL, last_tick_us INTEGER NOT NULL) WITHOUT ROWID;`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to

@@ -73,3 +73,20 @@ func (c *client) ReleaseRun(ctx context.Context, run contract.RunLease) error {
 	}
 	return nil
 }
+
+// CountRun implements contract.RunLeases.CountRun by rules.RunCount. It returns an error for invalid input
+// (rules.ValidateRunCount), and errors as AcquireRun's.
+func (c *client) CountRun(ctx context.Context, run contract.RunLease, limit int) (int, bool, error) {
+	if err := rules.ValidateRunCount(run, limit); err != nil {
+		return 0, false, err
+	}
+	if err := c.begin(ctx, fmt.Sprintf("run count of service %q", run.Service)); err != nil {
+		return 0, false, err
+	}
+	s := c.store
+	s.lock()
+	defer s.mu.Unlock()
+	next, count, counted := s.counts[run.Service].Add(run.Tick, limit)
+	s.counts[run.Service] = next
+	return count, counted, nil
+}

@@ -21,11 +21,12 @@ import (
 type Store struct {
 	mu      sync.Mutex
 	now     func() time.Time
-	fences  map[string]rules.Fence // by service
-	leases  map[string]rules.Lease // by service
-	history map[string][]run       // by job, newest first
-	added   uint64                 // runs appended so far: the sequence number of the last one
-	records map[string]process     // by app id
+	fences  map[string]rules.Fence    // by service
+	leases  map[string]rules.Lease    // by service
+	counts  map[string]rules.RunCount // by service: the runs counted for WithLimitedRuns
+	history map[string][]run          // by job, newest first
+	added   uint64                    // runs appended so far: the sequence number of the last one
+	records map[string]process        // by app id
 	control control
 }
 
@@ -40,6 +41,7 @@ func NewStore(now func() time.Time) *Store {
 		now:     now,
 		fences:  make(map[string]rules.Fence),
 		leases:  make(map[string]rules.Lease),
+		counts:  make(map[string]rules.RunCount),
 		history: make(map[string][]run),
 		records: make(map[string]process),
 		control: newControl(),

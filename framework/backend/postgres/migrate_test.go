@@ -100,7 +100,7 @@ func checkPostgresPaused(t *testing.T, p *pgBackend, want map[string]string) {
 }
 
 // checkSchemaVersions checks that schema_migrations of schema holds the versions 1 to len(migrations)
-// (2: the initial schema and the pause notes), each once.
+// (3: the initial schema, the pause notes and the run counts), each once.
 func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
 	t.Helper()
 	rows, err := pool.Query(context.Background(), withSchema("SELECT version FROM {schema}.schema_migrations ORDER BY version", schema))
@@ -108,7 +108,46 @@ func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
 		t.Fatal(err)
 	}
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil || fmt.Sprint(versions) != "[1 2]" || len(migrations) != 2 {
-		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2] and 2", versions, err, len(migrations))
+	if err != nil || fmt.Sprint(versions) != "[1 2 3]" || len(migrations) != 3 {
+		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2 3] and 3", versions, err, len(migrations))
 	}
+}
+
+// A schema of version 2 with a run history (and so rows of run_counts, the rows of runs per job) is
+// migrated on open: runs are counted from none, in service_run_counts, and run_counts is left alone.
+func TestPostgresMigratesRunCounts(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	schema := freshSchema()
+	migrateTo(t, url, schema, 2)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	oldCount := withSchema(`INSERT INTO {schema}.run_counts (job, runs) VALUES ('svc', 7)`, schema)
+	if _, err := pool.Exec(ctx, oldCount); err != nil {
+		t.Fatal(err)
+	}
+	p, err := openBackend(ctx, url, schema, backend.DefaultRetention(), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	run := contract.RunLease{Service: "svc", Holder: "app", Tick: time.Now()}
+	for _, limit := range []int{0, 2, 2} {
+		count, counted, err := p.CountRun(ctx, run, limit)
+		if want := min(limit, 1); err != nil || count != want || counted != (limit > 0) {
+			t.Fatalf("CountRun(limit %d) on an upgraded schema = %d, %t, %v; want %d, %t", limit, count, counted, err, want, limit > 0)
+		}
+	}
+	var runs int
+	if err := pool.QueryRow(ctx, withSchema(`SELECT runs FROM {schema}.run_counts WHERE job = 'svc'`, schema)).Scan(&runs); err != nil || runs != 7 {
+		t.Fatalf("run_counts of svc = %d, %v after a count; want its 7, left alone", runs, err)
+	}
+	checkSchemaVersions(t, pool, schema)
 }

@@ -97,3 +97,25 @@ func (p *pgBackend) awaitRelease(ctx context.Context, service string) error {
 	}
 	return nil
 }
+
+// CountRun implements contract.RunLeases.CountRun in one count_run call (migrations/003_run_counts.sql),
+// which decides by rules.RunCount.Add under the service's row lock of service_run_counts; the tick is kept
+// to the µs (timestamptz). It returns an error for invalid input (rules.ValidateRunCount), ctx's error
+// when ctx ends first, an error naming the missing privilege when the role may not use service_run_counts
+// (a schema migrated by another role, whose grants predate version 3), and an error naming postgres
+// otherwise (a failed call may have counted: calling again with the same tick says so).
+func (p *pgBackend) CountRun(ctx context.Context, run contract.RunLease, limit int) (int, bool, error) {
+	if err := rules.ValidateRunCount(run, limit); err != nil {
+		return 0, false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	var count int
+	var counted bool
+	err := p.pool.QueryRow(ctx, p.sql.countRun, run.Service, time.UnixMicro(run.Tick.UnixMicro()), limit).
+		Scan(&count, &counted)
+	if err != nil {
+		return 0, false, p.privilege(fmt.Sprintf("count the run of service %q", run.Service), err)
+	}
+	return count, counted, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ func jobInfos(entries []engine.Entry) []metrics.JobInfo {
 			Exclude: strings.Join(entry.Exclude, "; ")}
 		if entry.Jitter > 0 {
 			info.Jitter = entry.Jitter.String()
+		}
+		if entry.Limit > 0 {
+			info.Limit = strconv.Itoa(entry.Limit)
 		}
 		if !entry.StartAt.IsZero() {
 			info.StartAt = entry.StartAt.UTC().Format(time.RFC3339Nano)

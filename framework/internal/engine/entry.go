@@ -46,6 +46,7 @@ type Entry struct {
 	StartAt    time.Time     // WithStartAt's start; zero without one
 	EndAt      time.Time     // WithEndAt's end; zero without one
 	Exclude    []string      // WithExclude's specs, as given
+	Limit      int           // WithLimitedRuns's number of runs; 0 without a limit
 	// Next returns the entry's first fire time after now, or the zero time if it never fires again. For a
 	// normal "@every" entry it counts from now, as the running scheduler counts from its start. Entries
 	// never leaves it nil; it is safe for concurrent use.
@@ -83,7 +84,8 @@ func (s *Scheduler) Entries() []Entry {
 		r := j.spec
 		entry := Entry{Name: r.Name, Type: r.Type, Spec: r.Spec, Zone: r.Zone, Command: r.command.CommandPath(),
 			ServiceName: r.ServiceName, HoldTime: r.HoldTime, Jitter: r.options.jitter, StartAt: r.options.startAt,
-			EndAt: r.options.endAt, Exclude: slices.Clone(r.options.exclude), Next: r.schedule.Next}
+			EndAt: r.options.endAt, Exclude: slices.Clone(r.options.exclude), Limit: r.options.limit,
+			Next: r.schedule.Next}
 		if r.Type == distributed {
 			entry.Definition, entry.Overlap = r.Definition(), r.options.overlap.String()
 		}

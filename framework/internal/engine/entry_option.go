@@ -23,6 +23,7 @@ type entryOptions struct {
 	endAt          time.Time     // zero: no end; else no tick at or after it
 	exclude        []string      // specs whose ticks do not run (outcome excluded)
 	pauseOnFailure bool          // a scheduled tick that failed after its retries pauses the job
+	limit          int           // WithLimitedRuns: at most this many runs of the service, ever; 0: no limit
 	errs           []error       // invalid option values, reported as registration errors
 }
 
@@ -109,6 +110,17 @@ func WithExclude(specs ...string) EntryOption {
 			return
 		}
 		o.exclude = append(o.exclude, specs...)
+	}
+}
+
+// WithLimitedRuns makes the option scheduler.WithLimitedRuns documents.
+func WithLimitedRuns(n int) EntryOption {
+	return func(o *entryOptions) {
+		if n < 1 {
+			o.errs = append(o.errs, fmt.Errorf("WithLimitedRuns(%d): the number of runs must be at least 1", n))
+			return
+		}
+		o.limit = n
 	}
 }
 

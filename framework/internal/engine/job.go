@@ -68,6 +68,7 @@ type job struct {
 	ticks     *tickSchedule
 	scheduler *Scheduler
 	running   atomic.Bool
+	ranOut    atomic.Bool               // WithLimitedRuns: the backend counted the job's last run; claim no more
 	lease     atomic.Pointer[heldLease] // the run lease of the entry's run in progress, if it holds one
 	unsettled unsettledLeases           // the run leases its claims may have taken unknown to it
 
@@ -196,6 +197,9 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		return "", attrs
 	}
 	if j.spec.Type == distributed {
+		if j.ranOut.Load() {
+			return outcomeNotSelected, append(attrs, slog.String("reason", j.ranOutReason()))
+		}
 		if outcome, attrs = j.claimToRun(state, tick, mode, attrs); outcome != "" {
 			return outcome, attrs
 		}
@@ -209,6 +213,9 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 			reason += ": " + note
 		}
 		return outcomePaused, append(attrs, slog.String("reason", reason))
+	}
+	if outcome, countAttrs := j.countRun(state, tick); outcome != "" {
+		return outcome, append(attrs, countAttrs...)
 	}
 	return "", attrs
 }

@@ -104,6 +104,9 @@ func (s *Scheduler) AddCronCommand(spec string, cmd *cobra.Command, options ...E
 	if err == nil && opts.catchUp > 0 {
 		err = errors.New("WithCatchUp needs a distributed entry (AddDistributedCronCommand): only the fence knows whether the cluster ran a tick")
 	}
+	if err == nil && opts.limit > 0 {
+		err = errors.New("WithLimitedRuns needs a distributed entry (AddDistributedCronCommand): the count is the cluster's, kept in the backend")
+	}
 	if err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%s: %w", where, err))
 		return

@@ -10,6 +10,7 @@ type JobInfo struct {
 	StartAt   string // WithStartAt's start, RFC 3339
 	EndAt     string // WithEndAt's end, RFC 3339
 	Exclude   string // WithExclude's specs, joined by "; "
+	Limit     string // WithLimitedRuns's number of runs, e.g. "5"
 }
 
 // DescribeJobs exports hade_cron_job_info: 1 for each of jobs, its options as labels (see JobInfo), so a
@@ -17,9 +18,10 @@ type JobInfo struct {
 func (o *Observer) DescribeJobs(jobs []JobInfo) {
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_job_info",
 		Help: "1 for each job registered in this process; its type and run options as labels."},
-		[]string{"job", "type", "overlap", "jitter", "start_at", "end_at", "exclude"})
+		[]string{"job", "type", "overlap", "jitter", "start_at", "end_at", "exclude", "limit"})
 	for _, job := range jobs {
-		info.WithLabelValues(job.Job, job.Type, job.Overlap, job.Jitter, job.StartAt, job.EndAt, job.Exclude).Set(1)
+		info.WithLabelValues(job.Job, job.Type, job.Overlap, job.Jitter, job.StartAt, job.EndAt, job.Exclude,
+			job.Limit).Set(1)
 	}
 	o.registry.MustRegister(info)
 }

@@ -294,16 +294,17 @@ func TestJobInfoGivesEachJobsOptions(t *testing.T) {
 	o := New()
 	o.DescribeJobs([]JobInfo{
 		{Job: "report", Type: "distributed", Overlap: "forbid", Jitter: "30s", StartAt: "2027-01-01T00:00:00Z",
-			EndAt: "2028-01-01T00:00:00Z", Exclude: "0 0 25 12 *"},
+			EndAt: "2028-01-01T00:00:00Z", Exclude: "0 0 25 12 *", Limit: "5"},
 		{Job: "cleanup", Type: "normal"},
 	})
 	families := scrape(t, o)
 	if got := value(t, families, "hade_cron_job_info", "job", "report", "type", "distributed", "overlap", "forbid",
-		"jitter", "30s", "start_at", "2027-01-01T00:00:00Z", "end_at", "2028-01-01T00:00:00Z", "exclude", "0 0 25 12 *"); got != 1 {
+		"jitter", "30s", "start_at", "2027-01-01T00:00:00Z", "end_at", "2028-01-01T00:00:00Z", "exclude", "0 0 25 12 *",
+		"limit", "5"); got != 1 {
 		t.Errorf("hade_cron_job_info of report = %v; want 1", got)
 	}
 	if got := value(t, families, "hade_cron_job_info", "job", "cleanup", "type", "normal", "overlap", "", "jitter", "",
-		"start_at", "", "end_at", "", "exclude", ""); got != 1 {
+		"start_at", "", "end_at", "", "exclude", "", "limit", ""); got != 1 {
 		t.Errorf("hade_cron_job_info of cleanup = %v; want 1", got)
 	}
 }

@@ -26,6 +26,8 @@ type Job struct {
 	StartAt    string   `json:"start_at,omitempty"`
 	EndAt      string   `json:"end_at,omitempty"`
 	Exclude    []string `json:"exclude,omitempty"`
+	Limit      int      `json:"limit,omitempty"`        // WithLimitedRuns
+	Ran        *int     `json:"runs_counted,omitempty"` // of a limited job, when the backend could be read
 	Paused     bool     `json:"paused"`
 	PauseNote  string   `json:"pause_note,omitempty"`
 	LastRun    *Run     `json:"last_run"`
@@ -42,6 +44,13 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 			Overlap: spec.Overlap, JitterMS: milliseconds(spec.Jitter), StartAt: rfc3339(spec.StartAt),
 			EndAt: rfc3339(spec.EndAt), Exclude: spec.Exclude}
 		job.PauseNote, job.Paused = states.Paused[spec.Name]
+		job.Limit = spec.Limit
+		if ran, ok := states.Ran[spec.Name]; ok {
+			job.Ran = &ran
+		}
+		if why := ranOut(spec, states); why != "" {
+			job.Over, job.NextRun = why, "never"
+		}
 		if spec.ServiceName != "" {
 			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
 		}
@@ -82,6 +91,8 @@ func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 		next := nextRun(spec, now)
 		if why := over(spec, now); why != "" {
 			next += " (" + why + ")"
+		} else if why := ranOut(spec, states); why != "" {
+			next = "never (" + why + ")"
 		}
 		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, EntryOptions(spec), next,
 			paused, lastTick, outcome, where, duration)
@@ -121,6 +132,9 @@ func EntryOptions(spec engine.Entry) string {
 	if !spec.EndAt.IsZero() {
 		parts = append(parts, "until "+rfc3339(spec.EndAt))
 	}
+	if spec.Limit > 0 {
+		parts = append(parts, fmt.Sprintf("limited to %d runs", spec.Limit))
+	}
 	for _, excluded := range spec.Exclude {
 		parts = append(parts, "excluding "+strconv.Quote(excluded))
 	}
@@ -128,4 +142,13 @@ func EntryOptions(spec engine.Entry) string {
 		return "-"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ranOut says why a job with WithLimitedRuns runs no more ("" while it may run): the backend counted its
+// last run.
+func ranOut(spec engine.Entry, states JobStates) string {
+	if ran, ok := states.Ran[spec.Name]; ok && spec.Limit > 0 && ran >= spec.Limit {
+		return fmt.Sprintf("ran its %d runs (WithLimitedRuns)", spec.Limit)
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
@@ -18,6 +19,7 @@ const readTimeout = 5 * time.Second
 type JobStates struct {
 	Last   map[string]record.Run
 	Paused map[string]string
+	Ran    map[string]int // by job: the runs the backend counted of a job with WithLimitedRuns
 }
 
 // ReadJobStates reads, within 5s, the paused jobs of control and the newest recorded run of each of jobs
@@ -59,4 +61,23 @@ func PausedTable(paused map[string]string) Table {
 		table.add(job, note)
 	}
 	return table
+}
+
+// ReadRunCounts reads, within 5s, the runs the backend counted of each of specs with WithLimitedRuns
+// (contract.RunLeases.CountRun with limit 0), by job name; none without such a spec.
+func ReadRunCounts(ctx context.Context, leases contract.RunLeases, specs []engine.Entry) (map[string]int, error) {
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	counts := map[string]int{}
+	for _, spec := range specs {
+		if spec.Limit == 0 || spec.ServiceName == "" {
+			continue
+		}
+		count, _, err := leases.CountRun(ctx, contract.RunLease{Service: spec.ServiceName, Tick: time.Now()}, 0)
+		if err != nil {
+			return counts, err
+		}
+		counts[spec.Name] = count
+	}
+	return counts, nil
 }

@@ -13,6 +13,7 @@
 // seconds (both hold 1s);
 // "lost_reply" a distributed job "every_5s" every 5s (hold 3s), whose interval leaves room for a claim
 // call bounded at 2s (the PostgreSQL backend's bound) to time out and be settled before the next tick;
+// "limited" an every-second distributed job "limited" with WithLimitedRuns(3);
 // "pause_on_failure" an every-second distributed job "fragile" that always fails, with WithPauseOnFailure,
 // and one "steady" that succeeds; "tick_options" the every-second distributed jobs "jittered", "excluding" and "window" (addTickOptionJobs);
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take
@@ -141,6 +142,10 @@ func main() {
 		root.AddDistributedCronCommand("every_5s", "*/5 * * * * *", tick, 3*time.Second)
 	case "tick_options":
 		addTickOptionJobs(root)
+	case "limited":
+		limited := &cobra.Command{Use: "limited", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
+		root.AddCommand(limited)
+		root.AddDistributedCronCommand("limited", "* * * * * *", limited, time.Second, scheduler.WithLimitedRuns(3))
 	case "pause_on_failure":
 		fragile := &cobra.Command{Use: "fragile", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
 			return errors.New("the upstream answered 503")

@@ -7,48 +7,34 @@ import (
 	"time"
 )
 
-// Three processes per backend: a job with WithPauseOnFailure that always fails is paused for the cluster
-// after its first failed tick (or two: one claimed elsewhere before the pause arrived), with a note naming
-// the tick and the error, and its next ticks are recorded as paused with that note; `cron pause --note` sets a note by hand; `cron list` and `cron state`
-// show the notes; `cron resume` drops them.
-func TestPauseOnFailureAndPauseNotesOnEveryBackend(t *testing.T) {
-	t.Parallel()
-	for _, backend := range everyBackend(t) {
-		t.Run(backend.name, func(t *testing.T) {
-			t.Parallel()
-			bases, observer := backend.folders(t, 3)
-			env := []string{"TESTAPP_REGISTRATIONS=pause_on_failure"}
-			processes := make([]*process, 3)
-			for i := range processes {
-				processes[i] = startForegroundEnv(t, testappBinary, bases[i], env, append(backend.flags, "cron", "start")...)
-			}
-			waitFor(t, 30*time.Second, "3 ticks of fragile recorded as paused with the note", func() bool {
-				return pausedTicks(processes, "fragile") >= 3
-			})
-			note := jobList(t, observer, env, backend.flags)["fragile"]["pause_note"]
-			if note, _ := note.(string); !strings.HasPrefix(note, "paused on failure: tick ") || !strings.Contains(note, "the upstream answered 503") {
-				t.Fatalf("cron list: fragile's pause note is %q; want the failed tick and its error", note)
-			}
-			checkFailuresBeforePause(t, processes)
-			r := run(t, testappBinary, observer, env, append(backend.flags, "cron", "pause", "steady", "--note", "maintenance: ticket 42")...)
-			if r.code != 0 || !strings.Contains(r.stdout, "maintenance: ticket 42") {
-				t.Fatalf("cron pause --note: exit %d, %s%s", r.code, r.stdout, r.stderr)
-			}
-			checkStatePaused(t, observer, env, backend.flags, map[string]string{"steady": "maintenance: ticket 42"})
-			long := run(t, testappBinary, observer, env, append(backend.flags, "cron", "pause", "steady", "--note", strings.Repeat("x", 1025))...)
-			if long.code != 1 || !strings.Contains(long.stderr, "at most 1024") {
-				t.Errorf("a 1025-byte note: exit %d, %s; want 1 naming the bound", long.code, long.stderr)
-			}
-			for _, job := range []string{"steady", "fragile"} {
-				if r := run(t, testappBinary, observer, env, append(backend.flags, "cron", "resume", job)...); r.code != 0 {
-					t.Fatalf("cron resume %s: exit %d, %s", job, r.code, r.stderr)
-				}
-			}
-			if steady := jobList(t, observer, env, backend.flags)["steady"]; steady["paused"] != false || steady["pause_note"] != nil {
-				t.Errorf("after cron resume, steady is %v; want not paused, no note", steady)
-			}
-			stopAll(t, processes, []int{0, 1, 2})
-		})
+// checkPauseNotes checks the processes' pause on failure of fragile and the notes of cron pause, list,
+// state and resume (see TestScheduleSemanticsOnEveryBackend).
+func checkPauseNotes(t *testing.T, processes []*process, observer string, env, flags []string) {
+	t.Helper()
+	waitFor(t, 30*time.Second, "3 ticks of fragile recorded as paused with the note", func() bool {
+		return pausedTicks(processes, "fragile") >= 3
+	})
+	note := jobList(t, observer, env, flags)["fragile"]["pause_note"]
+	if note, _ := note.(string); !strings.HasPrefix(note, "paused on failure: tick ") || !strings.Contains(note, "the upstream answered 503") {
+		t.Fatalf("cron list: fragile's pause note is %q; want the failed tick and its error", note)
+	}
+	checkFailuresBeforePause(t, processes)
+	r := run(t, testappBinary, observer, env, append(flags, "cron", "pause", "steady", "--note", "maintenance: ticket 42")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "maintenance: ticket 42") {
+		t.Fatalf("cron pause --note: exit %d, %s%s", r.code, r.stdout, r.stderr)
+	}
+	checkStatePaused(t, observer, env, flags, map[string]string{"steady": "maintenance: ticket 42"})
+	long := run(t, testappBinary, observer, env, append(flags, "cron", "pause", "steady", "--note", strings.Repeat("x", 1025))...)
+	if long.code != 1 || !strings.Contains(long.stderr, "at most 1024") {
+		t.Errorf("a 1025-byte note: exit %d, %s; want 1 naming the bound", long.code, long.stderr)
+	}
+	for _, job := range []string{"steady", "fragile"} {
+		if r := run(t, testappBinary, observer, env, append(flags, "cron", "resume", job)...); r.code != 0 {
+			t.Fatalf("cron resume %s: exit %d, %s", job, r.code, r.stderr)
+		}
+	}
+	if steady := jobList(t, observer, env, flags)["steady"]; steady["paused"] != false || steady["pause_note"] != nil {
+		t.Errorf("after cron resume, steady is %v; want not paused, no note", steady)
 	}
 }
 

@@ -15,12 +15,20 @@ func everyBackend(t *testing.T) []historyBackend {
 	return append(historyBackends(t), historyBackend{name: "postgres", flags: postgresFlags(pgtest.Start(t, pgserver.Options{}))})
 }
 
-// Three processes per backend run jobs with WithJitter, WithExclude, and WithStartAt/WithEndAt: every tick
-// of the jittered job runs once, at least its jitter after the tick, with the jitter apart from the
-// lateness; every third second of the excluding job is recorded once as excluded and not run, the others
-// run once; the window job runs each tick in [start, end) once and none outside; `cron list` shows the
-// options and says the window is over; the history has the excluded records and the jitter.
-func TestTickOptionsOnEveryBackend(t *testing.T) {
+// Three processes per backend run the jobs of issue 22's options at once (one set of servers and
+// processes per backend, to keep make test short):
+//   - WithJitter: every tick of the jittered job runs once, at least its jitter after the tick, with the
+//     jitter apart from the lateness;
+//   - WithExclude: every third second of the excluding job is recorded once as excluded and not run, the
+//     others run once;
+//   - WithStartAt/WithEndAt: the window job runs each tick in [start, end) once and none outside, and `cron
+//     list` says it is over;
+//   - WithPauseOnFailure: fragile, which always fails, is paused for the cluster after its first failed
+//     tick (or two), with a note naming the tick and the error; `cron pause --note` sets a note by hand;
+//     `cron list` and `cron state` show notes; `cron resume` drops them;
+//   - WithLimitedRuns(3): limited runs 3 times in all, each process that wins a tick after that records it
+//     once as skipped, `cron list` says the runs are spent, and a process started later runs it no more.
+func TestScheduleSemanticsOnEveryBackend(t *testing.T) {
 	t.Parallel()
 	for _, backend := range everyBackend(t) {
 		t.Run(backend.name, func(t *testing.T) {
@@ -28,7 +36,7 @@ func TestTickOptionsOnEveryBackend(t *testing.T) {
 			bases, observer := backend.folders(t, 3)
 			start := time.Now().UTC().Truncate(time.Second).Add(5 * time.Second) // UTC: ticks are map keys
 			end := start.Add(4 * time.Second)
-			env := []string{"TESTAPP_REGISTRATIONS=tick_options", "TESTAPP_WINDOW_START=" + start.Format(time.RFC3339),
+			env := []string{"TESTAPP_REGISTRATIONS=schedule_semantics", "TESTAPP_WINDOW_START=" + start.Format(time.RFC3339),
 				"TESTAPP_WINDOW_END=" + end.Format(time.RFC3339)}
 			processes := make([]*process, 3)
 			for i := range processes {
@@ -36,18 +44,26 @@ func TestTickOptionsOnEveryBackend(t *testing.T) {
 			}
 			time.Sleep(time.Until(end.Add(3 * time.Second)))
 			checkListShowsTickOptions(t, observer, env, backend.flags)
+			checkPauseNotes(t, processes, observer, env, backend.flags)
 			stopping := time.Now()
 			stopAll(t, processes, []int{0, 1, 2})
 			byJob := tickOutcomes(t, processes)
 			checkJittered(t, byJob["jittered"], stopping)
 			checkExcluding(t, byJob["excluding"])
 			checkWindow(t, byJob["window"], start, end)
+			checkLimited(t, processes, observer, env, backend.flags)
 			records := historyWith(t, observer, env, backend.flags, "excluding", "--outcome", "excluded")
 			if len(records) == 0 {
 				t.Error("cron history --outcome excluded shows no record of the excluding job")
 			}
 			if jittered := historyWith(t, observer, env, backend.flags, "jittered", "--outcome", "ok"); len(jittered) == 0 || jittered[0]["jitter_ms"] == nil {
 				t.Errorf("cron history of the jittered job has no jitter_ms: %v", jittered)
+			}
+			later := startForegroundEnv(t, testappBinary, bases[0], env, append(backend.flags, "cron", "start")...)
+			time.Sleep(3 * time.Second)
+			stopAll(t, []*process{later}, []int{0})
+			if ok := jobOutcomes([]*process{later}, "limited", "ok"); ok != 0 {
+				t.Errorf("a process started after the 3 runs ran limited %d times; want 0", ok)
 			}
 		})
 	}

@@ -13,9 +13,7 @@
 // seconds (both hold 1s);
 // "lost_reply" a distributed job "every_5s" every 5s (hold 3s), whose interval leaves room for a claim
 // call bounded at 2s (the PostgreSQL backend's bound) to time out and be settled before the next tick;
-// "limited" an every-second distributed job "limited" with WithLimitedRuns(3);
-// "pause_on_failure" an every-second distributed job "fragile" that always fails, with WithPauseOnFailure,
-// and one "steady" that succeeds; "tick_options" the every-second distributed jobs "jittered", "excluding" and "window" (addTickOptionJobs);
+// "schedule_semantics" the jobs of addTickOptionJobs and addPauseAndLimitJobs;
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take
 // TESTAPP_JOB_DURATION (default 100ms, or until their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
@@ -140,20 +138,9 @@ func main() {
 		addPolicyJobs(root)
 	case "lost_reply":
 		root.AddDistributedCronCommand("every_5s", "*/5 * * * * *", tick, 3*time.Second)
-	case "tick_options":
+	case "schedule_semantics":
 		addTickOptionJobs(root)
-	case "limited":
-		limited := &cobra.Command{Use: "limited", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
-		root.AddCommand(limited)
-		root.AddDistributedCronCommand("limited", "* * * * * *", limited, time.Second, scheduler.WithLimitedRuns(3))
-	case "pause_on_failure":
-		fragile := &cobra.Command{Use: "fragile", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
-			return errors.New("the upstream answered 503")
-		}}
-		steady := &cobra.Command{Use: "steady", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
-		root.AddCommand(fragile, steady)
-		root.AddDistributedCronCommand("fragile", "* * * * * *", fragile, time.Second, scheduler.WithPauseOnFailure())
-		root.AddDistributedCronCommand("steady", "* * * * * *", steady, time.Second)
+		addPauseAndLimitJobs(root)
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {
@@ -290,4 +277,18 @@ func addTickOptionJobs(root *console.Root) {
 		root.AddDistributedCronCommand("window", "* * * * * *", window, time.Second, scheduler.WithStartAt(start),
 			scheduler.WithEndAt(end))
 	}
+}
+
+// addPauseAndLimitJobs registers the every-second distributed jobs "fragile" (always fails, with
+// WithPauseOnFailure), "steady" (succeeds) and "limited" (succeeds, WithLimitedRuns(3)).
+func addPauseAndLimitJobs(root *console.Root) {
+	fragile := &cobra.Command{Use: "fragile", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
+		return errors.New("the upstream answered 503")
+	}}
+	steady := &cobra.Command{Use: "steady", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
+	limited := &cobra.Command{Use: "limited", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error { return nil }}
+	root.AddCommand(fragile, steady, limited)
+	root.AddDistributedCronCommand("fragile", "* * * * * *", fragile, time.Second, scheduler.WithPauseOnFailure())
+	root.AddDistributedCronCommand("steady", "* * * * * *", steady, time.Second)
+	root.AddDistributedCronCommand("limited", "* * * * * *", limited, time.Second, scheduler.WithLimitedRuns(3))
 }

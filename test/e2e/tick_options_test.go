@@ -170,17 +170,7 @@ func checkWindow(t *testing.T, ticks map[time.Time][]tickLine, start, end time.T
 // window job over with no next run.
 func checkListShowsTickOptions(t *testing.T, base string, env, flags []string) {
 	t.Helper()
-	r := run(t, testappBinary, base, env, append(flags, "cron", "list", "-o", "json")...)
-	var list struct {
-		Jobs []map[string]any `json:"jobs"`
-	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &list) != nil {
-		t.Fatalf("cron list -o json: exit %d, %s%s", r.code, r.stdout, r.stderr)
-	}
-	byName := map[string]map[string]any{}
-	for _, job := range list.Jobs {
-		byName[job["job"].(string)] = job
-	}
+	byName := jobList(t, base, env, flags)
 	if byName["jittered"]["jitter_ms"] != 600.0 || byName["jittered"]["overlap"] != "forbid" {
 		t.Errorf("list: jittered = %v; want jitter_ms 600 and overlap forbid", byName["jittered"])
 	}

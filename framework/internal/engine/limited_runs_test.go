@@ -20,18 +20,10 @@ func TestLimitedRunsStopAtTheCountAcrossProcesses(t *testing.T) {
 	store := memory.NewStore(nil)
 	var runs atomic.Int32
 	logs := &logBuffer{}
-	schedulers := make([]*Scheduler, 2)
-	for i := range schedulers {
-		s := New()
-		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error {
-			runs.Add(1)
-			return nil
-		}), 10*time.Second, WithLimitedRuns(3), WithRetry(2, time.Millisecond))
-		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = store.Open(backend.Retention{})
-		startWithoutTimer(t, s, env)
-		schedulers[i] = s
-	}
+	schedulers := sharingProcesses(t, store, logs, func(*cobra.Command, []string) error {
+		runs.Add(1)
+		return nil
+	}, 10*time.Second, WithLimitedRuns(3), WithRetry(2, time.Millisecond))
 	tick := time.Now().Truncate(time.Second).Add(-3 * time.Second) // 6 ticks within the hold window
 	for n := range 6 {
 		fire(schedulers[n%2], 0, tick.Add(time.Duration(n)*time.Second))

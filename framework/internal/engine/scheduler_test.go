@@ -393,19 +393,29 @@ func TestOverlappingEntriesHaveNoDataRace(t *testing.T) {
 }
 
 // Two processes (schedulers with their own app ids) sharing one backend: each tick runs on one of them.
-func TestDistributedTickRunsOnOneProcess(t *testing.T) {
-	store := memory.NewStore(nil)
-	var runs atomic.Int32
-	logs := &logBuffer{}
+// sharingProcesses starts (without timer) the schedulers of two processes, app-a and app-b, sharing store:
+// each with the every-second distributed entry "svc" running run, with hold and options; logs gets the
+// lines of both.
+func sharingProcesses(t *testing.T, store *memory.Store, logs *logBuffer, run func(*cobra.Command, []string) error,
+	hold time.Duration, options ...EntryOption) []*Scheduler {
+	t.Helper()
 	schedulers := make([]*Scheduler, 2)
 	for i := range schedulers {
 		s := New()
-		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error { runs.Add(1); return nil }), 2*time.Second)
+		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", run), hold, options...)
 		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
 		env.Backend = store.Open(backend.Retention{})
 		startWithoutTimer(t, s, env)
 		schedulers[i] = s
 	}
+	return schedulers
+}
+
+func TestDistributedTickRunsOnOneProcess(t *testing.T) {
+	store := memory.NewStore(nil)
+	var runs atomic.Int32
+	logs := &logBuffer{}
+	schedulers := sharingProcesses(t, store, logs, func(*cobra.Command, []string) error { runs.Add(1); return nil }, 2*time.Second)
 	tick := time.Now().Truncate(time.Second)
 	for _, s := range schedulers {
 		fire(s, 0, tick)

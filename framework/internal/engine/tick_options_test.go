@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/backend/memory"
 )
 
@@ -69,19 +68,11 @@ func TestJitterDelaysTheRunNotTheClaim(t *testing.T) {
 	var startedAt atomic.Int64
 	logs := &logBuffer{}
 	const max = 400 * time.Millisecond
-	schedulers := make([]*Scheduler, 2)
-	for i := range schedulers {
-		s := New()
-		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error {
-			runs.Add(1)
-			startedAt.Store(time.Now().UnixNano())
-			return nil
-		}), 2*time.Second, WithJitter(max))
-		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = store.Open(backend.Retention{})
-		startWithoutTimer(t, s, env)
-		schedulers[i] = s
-	}
+	schedulers := sharingProcesses(t, store, logs, func(*cobra.Command, []string) error {
+		runs.Add(1)
+		startedAt.Store(time.Now().UnixNano())
+		return nil
+	}, 2*time.Second, WithJitter(max))
 	tick := time.Now().Truncate(time.Second).Add(time.Second)
 	for jitterOf("svc", tick, max) < 100*time.Millisecond { // a jitter long enough to see
 		tick = tick.Add(time.Second)
@@ -111,18 +102,10 @@ func TestExcludedTickIsRecordedOnceAndNotRun(t *testing.T) {
 	store := memory.NewStore(nil)
 	var runs atomic.Int32
 	logs := &logBuffer{}
-	schedulers := make([]*Scheduler, 2)
-	for i := range schedulers {
-		s := New()
-		s.AddDistributedCronCommand("svc", "* * * * * *", runnable("job", func(*cobra.Command, []string) error {
-			runs.Add(1)
-			return nil
-		}), 2*time.Second, WithExclude("*/2 * * * * *"))
-		env := testEnvironment(logs, []string{"app-a", "app-b"}[i])
-		env.Backend = store.Open(backend.Retention{})
-		startWithoutTimer(t, s, env)
-		schedulers[i] = s
-	}
+	schedulers := sharingProcesses(t, store, logs, func(*cobra.Command, []string) error {
+		runs.Add(1)
+		return nil
+	}, 2*time.Second, WithExclude("*/2 * * * * *"))
 	even := time.Now().Truncate(2 * time.Second)
 	for _, tick := range []time.Time{even, even.Add(time.Second)} {
 		for _, s := range schedulers {

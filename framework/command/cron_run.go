@@ -10,6 +10,7 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/order"
 	"github.com/hadeframe/hade/framework/internal/report"
 )
 
@@ -21,6 +22,7 @@ const runExitTimeout = 124
 
 func newCronRunCommand(root *kernel.Root) *cobra.Command {
 	var wait bool
+	var overlap string
 	cmd := &cobra.Command{
 		Use:   "run JOB",
 		Short: "Run a job once now, on exactly one live cron process of the cluster",
@@ -29,23 +31,36 @@ backend: the first process to take the request runs it, with the job's timeout a
 and a run record, unless its previous run is still going there (outcome skipped). A paused job runs too.
 Without --wait it returns once a process started the run; with --wait, once the run ended, with its
 outcome as the exit status: 0 ok, 124 timeout, 1 any other. Exit 1 when no live process takes the
-request within 5s (none runs, none registers JOB, or they cannot reach the backend).`,
+request within 5s (none runs, none registers JOB, or they cannot reach the backend). --overlap forbid or
+allow overrides the job's overlap policy for this run: forbid takes the job's run lease (skipped while
+another run holds it), allow runs whatever runs elsewhere.`,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
 		RunE: controlRunE(root, func(cmd *cobra.Command, backend contract.Backend, job string) error {
 			if _, err := liveProcesses(cmd.Context(), backend, "run "+job); err != nil {
 				return err
 			}
-			return runNow(cmd, backend, job, wait)
+			request := order.New(job, order.Run)
+			request.Overlap = overlap
+			return runNow(cmd, backend, request, wait)
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and exit with its outcome (0 ok, 124 timeout, 1 other)")
+	cmd.Flags().StringVar(&overlap, "overlap", "", "overlap policy of this run, forbid or allow (default: the job's)")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if overlap != "" && overlap != order.OverlapForbid && overlap != order.OverlapAllow {
+			return fmt.Errorf("--overlap %q is not an overlap policy: valid values are %s and %s (default: the job's)",
+				overlap, order.OverlapForbid, order.OverlapAllow)
+		}
+		return nil
+	}
 	return cmd
 }
 
-// runNow requests a run of job, waits for a process to start it and, with wait, for its end.
-func runNow(cmd *cobra.Command, control contract.JobControl, job string, wait bool) error {
-	request, started, err := jobrequest.Start(cmd.Context(), control, job, takeTimeout)
+// runNow sends request, a run request, waits for a process to start it and, with wait, for its end.
+func runNow(cmd *cobra.Command, control contract.JobControl, request order.Request, wait bool) error {
+	job := request.Job
+	request, started, err := jobrequest.Start(cmd.Context(), control, request, takeTimeout)
 	if errors.Is(err, jobrequest.ErrTimedOut) {
 		return fmt.Errorf("no live cron process took the run of %s within %s: none registers the job, or none "+
 			"reaches the backend (request %s)", job, takeTimeout, request.ID)

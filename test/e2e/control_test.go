@@ -97,6 +97,9 @@ func checkRunNow(t *testing.T, processes []*process, observer string, flags []st
 	if ran != 1 {
 		t.Fatalf("the requested run ran %d times; want once", ran)
 	}
+	if r := control(t, observer, flags, "run", "--wait", "--overlap", "allow", "every_second"); r.code != 0 || !strings.Contains(r.stdout, "ended: ok") {
+		t.Fatalf("cron run --wait --overlap allow every_second: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func checkKill(t *testing.T, processes []*process, observer string, flags []string) {
@@ -140,6 +143,10 @@ func TestJobControlBadInput(t *testing.T) {
 		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, `job "nope" is unknown: the jobs are every_second, long, catchup`) {
 			t.Fatalf("cron %v: exit %d: %s%s", args, r.code, r.stdout, r.stderr)
 		}
+	}
+	if r := control(t, base, nil, "run", "every_second", "--overlap", "sometimes"); r.code != 1 ||
+		!strings.Contains(r.stderr, `--overlap "sometimes" is not an overlap policy: valid values are forbid and allow`) {
+		t.Fatalf("cron run --overlap sometimes: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, args := range [][]string{{"run", "every_second"}, {"kill", "long"}} {
 		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, "no cron process is running") {

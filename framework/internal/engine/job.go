@@ -191,7 +191,7 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		}
 	}()
 	if mode.request != nil {
-		if outcome, leaseAttrs := j.acquire(state, tick); outcome != "" {
+		if outcome, leaseAttrs := j.acquire(state, tick, mode.request.Overlap); outcome != "" {
 			return outcome, append(attrs, leaseAttrs...)
 		}
 		return "", attrs

@@ -143,3 +143,52 @@ func TestRequestedRunHonoursTheLease(t *testing.T) {
 		t.Errorf("b: %s; want skipped", got)
 	}
 }
+
+// A run request's overlap override: allow runs beside the run that holds the lease; forbid, on an entry
+// under OverlapAllow, is skipped while that run holds the lease it took.
+func TestRequestedRunOverridesTheOverlapPolicy(t *testing.T) {
+	for _, c := range []struct {
+		name, overlap string
+		options       []EntryOption
+		want          string
+	}{
+		{"allow beside a forbid run", order.OverlapAllow, nil, outcomeOK},
+		{"forbid on an allow entry", order.OverlapForbid, []EntryOption{WithOverlap(OverlapAllow)}, outcomeSkipped},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			release := make(chan struct{})
+			a, b, _, _ := twoProcesses(t, release, c.options...)
+			holder := a
+			if c.overlap == order.OverlapForbid { // the first run must hold the lease: a forbid request of a
+				holder = b // runs on a, and b's requested run takes it
+			}
+			request := order.Request{ID: "r1", Job: "long", Kind: order.Run, Made: time.Now(), Overlap: c.overlap}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				now := time.Now()
+				if c.overlap == order.OverlapForbid {
+					holder.jobs[0].handle(holder.state.Load(), now, now, runMode{request: &request})
+				} else {
+					fire(holder, 0, now.Truncate(time.Second))
+				}
+			}()
+			waitUntil(t, "the first run to hold the lease", func() bool { return holder.jobs[0].lease.Load() != nil })
+			other := map[*Scheduler]*Scheduler{a: b, b: a}[holder]
+			second := request
+			second.ID = "r2"
+			if c.overlap == order.OverlapAllow {
+				go func() { time.Sleep(100 * time.Millisecond); close(release) }()
+			}
+			now := time.Now()
+			outcome, _ := other.jobs[0].handle(other.state.Load(), now, now, runMode{request: &second})
+			if c.overlap == order.OverlapForbid {
+				close(release)
+			}
+			<-done
+			if outcome != c.want {
+				t.Errorf("the requested run with --overlap %s: %s; want %s", c.overlap, outcome, c.want)
+			}
+		})
+	}
+}

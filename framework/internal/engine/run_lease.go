@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // A run of a distributed entry with OverlapForbid holds its service's run lease (contract.RunLeases): it
@@ -122,9 +123,18 @@ func (c leaseContext) Err() error {
 }
 
 // acquire takes the run lease for a run an operator requested (tick: when it was requested), under
-// OverlapForbid: it returns an outcome when the run must not go on (skipped: another run holds it; error).
-func (j *job) acquire(state *running, tick time.Time) (string, []slog.Attr) {
-	if !j.forbidsOverlap() {
+// OverlapForbid, the entry's or overlap's (the request's override, "" for none; forbid applies to
+// distributed entries only): it returns an outcome when the run must not go on (skipped: another run holds
+// it; error).
+func (j *job) acquire(state *running, tick time.Time, overlap string) (string, []slog.Attr) {
+	forbids := j.forbidsOverlap()
+	switch overlap { // a run request's override (cron run --overlap)
+	case order.OverlapAllow:
+		forbids = false
+	case order.OverlapForbid:
+		forbids = j.spec.Type == distributed
+	}
+	if !forbids {
 		return "", nil
 	}
 	lease := contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}

@@ -30,7 +30,7 @@ func Running(processes []record.Process, job string) int {
 // timeout (or within ctx's deadline), or control's.
 func Kill(ctx context.Context, control contract.JobControl, job string, running int,
 	timeout time.Duration) (order.Request, int, error) {
-	request, err := Send(ctx, control, job, order.Kill)
+	request, err := Send(ctx, control, order.New(job, order.Kill))
 	if err != nil {
 		return request, 0, err
 	}

@@ -14,11 +14,9 @@ import (
 // pollInterval is how often Await reads the answers of a request.
 const pollInterval = 100 * time.Millisecond
 
-// Send adds to control a request of kind for job, with a fresh id (a random UUID), made now, and returns
-// it; the error is the request's (order.Request.Validate) or control's.
-func Send(ctx context.Context, control contract.JobControl, job string,
-	kind order.Kind) (order.Request, error) {
-	request := order.New(job, kind)
+// Send adds request (made by order.New) to control and returns it; the error is the request's
+// (order.Request.Validate) or control's.
+func Send(ctx context.Context, control contract.JobControl, request order.Request) (order.Request, error) {
 	return request, order.Add(ctx, control, request)
 }
 

@@ -22,7 +22,7 @@ func TestSendAndAwaitTheAnswers(t *testing.T) {
 		}
 	}()
 	ctx := context.Background()
-	request, err := Send(ctx, control, "report", order.Run)
+	request, err := Send(ctx, control, order.New("report", order.Run))
 	if err != nil || request.ID == "" || request.Job != "report" || request.Kind != order.Run ||
 		time.Since(request.Made) > time.Minute {
 		t.Fatalf("Send = %+v, %v", request, err)
@@ -65,7 +65,7 @@ func TestAwaitEndsWithItsContext(t *testing.T) {
 	if _, err := Await(ctx, control, "no-such-request", First); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Await without answers: %v, want the context's deadline", err)
 	}
-	if _, err := Send(context.Background(), control, "", order.Kill); err == nil {
+	if _, err := Send(context.Background(), control, order.New("", order.Kill)); err == nil {
 		t.Fatal("Send without a job: no error")
 	}
 }

@@ -12,13 +12,13 @@ import (
 // ErrTimedOut is the error of Start and Kill when the answers they wait for do not all come in time.
 var ErrTimedOut = errors.New("the answers did not come in time")
 
-// Start sends control a request to run job once now (Send, order.Run) and waits up to take for the first
-// process to take it (First). It returns the request (its ID set once sent) and that process's answer;
-// the error is Send's, ErrTimedOut when no process took the request within take (or within ctx's
-// deadline), or control's.
-func Start(ctx context.Context, control contract.JobControl, job string,
+// Start sends control request, a run request (order.New with order.Run), and waits up to take for the
+// first process to take it (First). It returns the request and that process's answer; the error is
+// Send's, ErrTimedOut when no process took the request within take (or within ctx's deadline), or
+// control's.
+func Start(ctx context.Context, control contract.JobControl, request order.Request,
 	take time.Duration) (order.Request, order.Answer, error) {
-	request, err := Send(ctx, control, job, order.Run)
+	request, err := Send(ctx, control, request)
 	if err != nil {
 		return request, order.Answer{}, err
 	}

@@ -59,7 +59,7 @@ func TestStartAndKillWaitForTheProcesses(t *testing.T) {
 	}()
 	ctx := context.Background()
 	stop := answerAsProcesses(t, backend)
-	request, started, err := Start(ctx, backend, "a", 5*time.Second)
+	request, started, err := Start(ctx, backend, order.New("a", order.Run), 5*time.Second)
 	if err != nil || request.ID == "" || request.Kind != order.Run || started.AppID != "p1" {
 		t.Fatalf("Start = %+v, %+v, %v", request, started, err)
 	}
@@ -72,11 +72,11 @@ func TestStartAndKillWaitForTheProcesses(t *testing.T) {
 		t.Fatalf("Kill awaiting 3 confirmations = %+v, %d, %v; want 2 and ErrTimedOut", request, confirmed, err)
 	}
 	stop()
-	request, _, err = Start(ctx, backend, "a", 3*pollInterval)
+	request, _, err = Start(ctx, backend, order.New("a", order.Run), 3*pollInterval)
 	if !errors.Is(err, ErrTimedOut) || request.ID == "" {
 		t.Fatalf("Start without a process = %+v, %v; want ErrTimedOut", request, err)
 	}
-	if _, _, err := Start(ctx, backend, "", time.Second); err == nil || errors.Is(err, ErrTimedOut) {
+	if _, _, err := Start(ctx, backend, order.New("", order.Run), time.Second); err == nil || errors.Is(err, ErrTimedOut) {
 		t.Fatalf("Start without a job = %v; want Send's error", err)
 	}
 	if _, _, err := Kill(ctx, backend, "", 1, time.Second); err == nil || errors.Is(err, ErrTimedOut) {

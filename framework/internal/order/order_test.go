@@ -156,3 +156,21 @@ func TestPauseNotes(t *testing.T) {
 		t.Errorf("CleanPauseNote = %q, want NUL removed and the bad byte replaced", got)
 	}
 }
+
+func TestRunRequestOverlap(t *testing.T) {
+	request := order.New("report", order.Run)
+	request.Overlap = order.OverlapAllow
+	stored, err := order.EncodeRequest(request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decoded, err := order.DecodeRequest(stored); err != nil || decoded.Overlap != order.OverlapAllow {
+		t.Fatalf("decoded %+v, %v; want the overlap allow back", decoded, err)
+	}
+	for _, bad := range []order.Request{{Kind: order.Run, Overlap: "sometimes"}, {Kind: order.Kill, Overlap: order.OverlapForbid}} {
+		bad.ID, bad.Job, bad.Made = "id", "report", time.Now()
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "overlap policy") {
+			t.Errorf("Validate(%+v) = %v; want an error naming the overlap policy", bad, err)
+		}
+	}
+}

@@ -36,7 +36,17 @@ type Request struct {
 	Job  string    // the job name
 	Kind Kind      // Run or Kill
 	Made time.Time // when the requester made it
+	// Overlap (Run only) overrides the entry's overlap policy for this run: OverlapForbid or OverlapAllow;
+	// "" keeps the entry's. A process of a version without it runs with the entry's policy.
+	Overlap string
 }
+
+// The overlap policies a run request may name (`cron run --overlap`), as scheduler.OverlapPolicy's
+// names.
+const (
+	OverlapForbid = "forbid"
+	OverlapAllow  = "allow"
+)
 
 // New returns a request of kind for job with a fresh ID (a random UUID), made now.
 func New(job string, kind Kind) Request {
@@ -55,6 +65,9 @@ func (r Request) Validate() error {
 	case r.Kind != Run && r.Kind != Kill:
 		return fmt.Errorf("control request %q of job %q: unknown kind %q, want %q or %q", r.ID, r.Job, r.Kind,
 			Run, Kill)
+	case r.Overlap != "" && (r.Kind != Run || (r.Overlap != OverlapForbid && r.Overlap != OverlapAllow)):
+		return fmt.Errorf("control request %q of job %q: overlap policy %q, want %q or %q on a run request",
+			r.ID, r.Job, r.Overlap, OverlapForbid, OverlapAllow)
 	case r.Made.IsZero():
 		return fmt.Errorf("control request %q of job %q without a time: Request.Made is required",
 			r.ID, r.Job)

@@ -9,8 +9,9 @@ import (
 
 // requestBody is a Request as encoded, but for its ID and Made.
 type requestBody struct {
-	Job  string `json:"j"`
-	Kind string `json:"k"`
+	Job     string `json:"j"`
+	Kind    string `json:"k"`
+	Overlap string `json:"o,omitempty"`
 }
 
 // errNotARequest is the error of a body that is not a request: not a JSON object, or without a job or a
@@ -23,7 +24,7 @@ func EncodeRequest(request Request) (contract.ControlRequest, error) {
 	if err := request.Validate(); err != nil {
 		return contract.ControlRequest{}, err
 	}
-	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind)})
+	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind), Overlap: request.Overlap})
 	if err != nil {
 		return contract.ControlRequest{}, err
 	}
@@ -41,5 +42,5 @@ func DecodeRequest(stored contract.ControlRequest) (Request, error) {
 	if b.Job == "" || b.Kind == "" {
 		return Request{}, errNotARequest
 	}
-	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made}, nil
+	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made, Overlap: b.Overlap}, nil
 }

@@ -125,7 +125,7 @@ func (h *Handler) do(ctx context.Context, job, action, note string) (string, err
 	if action == actionKill {
 		kind = order.Kill
 	}
-	request, err := jobrequest.Send(ctx, h.config.Control, job, kind)
+	request, err := jobrequest.Send(ctx, h.config.Control, order.New(job, kind))
 	return request.ID, err
 }
 

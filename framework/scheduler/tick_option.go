@@ -38,6 +38,8 @@ func WithExclude(specs ...string) EntryOption { return EntryOption(engine.WithEx
 // the entry stays registered and runs nothing more; the process that learns it records one tick as
 // skipped, naming the limit, and claims no more ticks of it. `cron list` shows the runs counted and, once
 // they are all spent, why nothing runs. Retries of a tick count once; `cron run` requests do not count. A
-// count whose reply was lost is not run, and still counted: never more than n runs, maybe fewer. n < 1, or
-// the option on a normal entry (the count is the cluster's), is a registration error.
+// count whose reply was lost is not run, and still counted: never more than n runs, maybe fewer. The count
+// lives in the backend: one that loses its data (a Redis restarted without persistence) forgets it, and the
+// job may run n times more. n < 1, or the option on a normal entry (the count is the cluster's), is a
+// registration error.
 func WithLimitedRuns(n int) EntryOption { return EntryOption(engine.WithLimitedRuns(n)) }

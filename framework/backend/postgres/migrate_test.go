@@ -48,24 +48,12 @@ func TestPostgresMigratesPausedJobs(t *testing.T) {
 	ctx := context.Background()
 	schema := freshSchema()
 	migrateTo(t, url, schema, 1)
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := connectPool(t, url)
 	oldPause := withSchema(`INSERT INTO {schema}.paused (job) VALUES ($1) ON CONFLICT (job) DO NOTHING`, schema)
 	if _, err := pool.Exec(ctx, oldPause, "paused-before"); err != nil {
 		t.Fatal(err)
 	}
-	p, err := openBackend(ctx, url, schema, backend.DefaultRetention(), slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	p := openUpgraded(t, url, schema)
 	if err := p.SetPaused(ctx, "paused-after", true, "by ana"); err != nil {
 		t.Fatal(err)
 	}
@@ -120,24 +108,12 @@ func TestPostgresMigratesRunCounts(t *testing.T) {
 	ctx := context.Background()
 	schema := freshSchema()
 	migrateTo(t, url, schema, 2)
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := connectPool(t, url)
 	oldCount := withSchema(`INSERT INTO {schema}.run_counts (job, runs) VALUES ('svc', 7)`, schema)
 	if _, err := pool.Exec(ctx, oldCount); err != nil {
 		t.Fatal(err)
 	}
-	p, err := openBackend(ctx, url, schema, backend.DefaultRetention(), slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	p := openUpgraded(t, url, schema)
 	run := contract.RunLease{Service: "svc", Holder: "app", Tick: time.Now()}
 	for _, limit := range []int{0, 2, 2} {
 		count, counted, err := p.CountRun(ctx, run, limit)
@@ -150,4 +126,31 @@ func TestPostgresMigratesRunCounts(t *testing.T) {
 		t.Fatalf("run_counts of svc = %d, %v after a count; want its 7, left alone", runs, err)
 	}
 	checkSchemaVersions(t, pool, schema)
+}
+
+// connectPool returns a pool of url, closed when the test ends: the statements of an older binary.
+func connectPool(t *testing.T, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// openUpgraded opens the backend on schema, which migrates it to the binary's version, closed when the test
+// ends.
+func openUpgraded(t *testing.T, url, schema string) *pgBackend {
+	t.Helper()
+	p, err := openBackend(context.Background(), url, schema, backend.DefaultRetention(), slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
 }

@@ -20,7 +20,7 @@ type Job struct {
 	Service    string   `json:"service,omitempty"`
 	HoldMS     float64  `json:"hold_ms,omitempty"`
 	NextRun    string   `json:"next_run"`
-	Over       string   `json:"over,omitempty"` // why no tick comes any more: the end has passed
+	Over       string   `json:"over,omitempty"` // why it runs no more: its end passed, or its runs are spent
 	Overlap    string   `json:"overlap,omitempty"`
 	JitterMS   float64  `json:"jitter_ms,omitempty"`
 	StartAt    string   `json:"start_at,omitempty"`
@@ -40,7 +40,7 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 	jobs := make([]Job, 0, len(specs))
 	for _, spec := range specs {
 		job := Job{Job: spec.Name, Type: spec.Type, Spec: spec.Spec, Zone: spec.Zone, Command: spec.Command,
-			NextRun: nextRun(spec, now), Over: over(spec, now),
+			NextRun: nextRun(spec, now), Over: over(spec, states, now),
 			Overlap: spec.Overlap, JitterMS: milliseconds(spec.Jitter), StartAt: rfc3339(spec.StartAt),
 			EndAt: rfc3339(spec.EndAt), Exclude: spec.Exclude}
 		job.PauseNote, job.Paused = states.Paused[spec.Name]
@@ -48,8 +48,8 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 		if ran, ok := states.Ran[spec.Name]; ok {
 			job.Ran = &ran
 		}
-		if why := ranOut(spec, states); why != "" {
-			job.Over, job.NextRun = why, "never"
+		if job.Over != "" {
+			job.NextRun = "never"
 		}
 		if spec.ServiceName != "" {
 			job.Service, job.HoldMS, job.Definition = spec.ServiceName, milliseconds(spec.HoldTime), spec.Definition
@@ -89,9 +89,7 @@ func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 			duration = shortDuration(r.Finished.Sub(r.Started))
 		}
 		next := nextRun(spec, now)
-		if why := over(spec, now); why != "" {
-			next += " (" + why + ")"
-		} else if why := ranOut(spec, states); why != "" {
+		if why := over(spec, states, now); why != "" {
 			next = "never (" + why + ")"
 		}
 		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, EntryOptions(spec), next,
@@ -108,10 +106,14 @@ func nextRun(spec engine.Entry, now time.Time) string {
 	return "never"
 }
 
-// over says why no tick of spec comes any more after now ("" while one may): its end has passed.
-func over(spec engine.Entry, now time.Time) string {
+// over says why spec runs no more after now ("" while it may): its end has passed, or the backend counted
+// its last run (states.Ran).
+func over(spec engine.Entry, states JobStates, now time.Time) string {
 	if !spec.EndAt.IsZero() && !now.Before(spec.EndAt) {
 		return "ended at " + spec.EndAt.Format(time.RFC3339) + " (WithEndAt)"
+	}
+	if ran, ok := states.Ran[spec.Name]; ok && spec.Limit > 0 && ran >= spec.Limit {
+		return fmt.Sprintf("ran its %d runs (WithLimitedRuns)", spec.Limit)
 	}
 	return ""
 }
@@ -142,13 +144,4 @@ func EntryOptions(spec engine.Entry) string {
 		return "-"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// ranOut says why a job with WithLimitedRuns runs no more ("" while it may run): the backend counted its
-// last run.
-func ranOut(spec engine.Entry, states JobStates) string {
-	if ran, ok := states.Ran[spec.Name]; ok && spec.Limit > 0 && ran >= spec.Limit {
-		return fmt.Sprintf("ran its %d runs (WithLimitedRuns)", spec.Limit)
-	}
-	return ""
 }

@@ -13,15 +13,6 @@ func (s Schedule) Within(start, end time.Time) Schedule {
 	return s
 }
 
-// Start returns the start Within set: the first instant a tick may have; zero when open.
-func (s Schedule) Start() time.Time { return s.start }
-
-// End returns the end Within set: the first instant with no tick; zero when open.
-func (s Schedule) End() time.Time { return s.end }
-
-// Ended reports whether s has an end and now is at or after it: no tick comes any more.
-func (s Schedule) Ended(now time.Time) bool { return !s.end.IsZero() && !now.Before(s.end) }
-
 // Matches reports whether t is a tick of s's spec (its window not considered), in s's zone with its
 // daylight saving rules.
 func (s Schedule) Matches(t time.Time) bool {

@@ -30,8 +30,8 @@ func TestWithinBoundsTheTicks(t *testing.T) {
 	if first, last, count := window.Between(at(0), at(12)); count != 3 || !first.Equal(at(5)) || !last.Equal(at(7)) {
 		t.Errorf("Between = %s, %s, %d; want 05:00, 07:00, 3", first, last, count)
 	}
-	if !window.Ended(at(8)) || window.Ended(at(7)) || hourly.Ended(at(100)) {
-		t.Error("Ended: want true at the end, false before it and for an open window")
+	if !hourly.Next(at(100)).Equal(at(101)) {
+		t.Error("an open window ends: want the hourly ticks to go on")
 	}
 	if want := `spec "0 * * * *" zone UTC from 2027-03-01T04:59:00Z until 2027-03-01T08:00:00Z`; window.Definition() != want {
 		t.Errorf("Definition = %q, want %q", window.Definition(), want)

@@ -23,7 +23,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// defaultRetention is the zero retention, which a backend takes as backend.DefaultRetention.
+// defaultRetention is the zero retention, which a backend takes as backend.Retention.WithDefaults's.
 var defaultRetention backend.Retention
 
 // store is one shared backend store (a folder, a Redis) and how to open clients of it.

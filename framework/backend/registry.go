@@ -91,7 +91,7 @@ func Settings(name string) []Setting {
 }
 
 // Open makes the backend registered as name with options: Values completed with the settings' defaults,
-// Retention's zero fields set to DefaultRetention's, a nil Logger made slog.Default(). It returns an error
+// Retention's zero fields set to the defaults of backend.Retention.WithDefaults, a nil Logger made slog.Default(). It returns an error
 // naming the backend, the registered ones and the import that adds it when name is not registered, an
 // error for a negative retention, and the backend's own error otherwise.
 func Open(ctx context.Context, name string, options Options) (contract.Backend, error) {

@@ -8,24 +8,25 @@ import (
 // Retention bounds the run history a backend keeps (contract.RunHistory): at most PerJob records of each
 // job, the newest by tick, and none whose tick is older than MaxAge.
 type Retention struct {
-	PerJob int           // > 0; DefaultRetention's when 0
-	MaxAge time.Duration // > 0; DefaultRetention's when 0
+	PerJob int           // > 0; 1000 when 0
+	MaxAge time.Duration // > 0; 30 days when 0
 }
 
-// DefaultRetention keeps 1000 records per job for at most 30 days.
-func DefaultRetention() Retention { return Retention{PerJob: 1000, MaxAge: 30 * 24 * time.Hour} }
+// defaultRetention keeps 1000 records per job for at most 30 days.
+var defaultRetention = Retention{PerJob: 1000, MaxAge: 30 * 24 * time.Hour}
 
-// withDefaults returns r with its zero fields set to DefaultRetention's, or an error naming a negative one.
+// WithDefaults returns r with its zero fields set to the defaults (1000 records per job, 30 days), or an
+// error naming a negative one.
 func (r Retention) WithDefaults() (Retention, error) {
 	if r.PerJob < 0 || r.MaxAge < 0 {
 		return r, fmt.Errorf("run history retention of %d runs per job and %s: both must be positive (0 for the defaults, %d runs and %s)",
-			r.PerJob, r.MaxAge, DefaultRetention().PerJob, DefaultRetention().MaxAge)
+			r.PerJob, r.MaxAge, defaultRetention.PerJob, defaultRetention.MaxAge)
 	}
 	if r.PerJob == 0 {
-		r.PerJob = DefaultRetention().PerJob
+		r.PerJob = defaultRetention.PerJob
 	}
 	if r.MaxAge == 0 {
-		r.MaxAge = DefaultRetention().MaxAge
+		r.MaxAge = defaultRetention.MaxAge
 	}
 	return r, nil
 }

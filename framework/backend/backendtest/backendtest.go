@@ -1,7 +1,6 @@
 // Package backendtest is the conformance suite of contract.Backend, in the manner of testing/fstest.TestFS:
-// a backend's tests call TestClaims, TestRunLeases, TestRunHistory, TestProcessRegistry and TestJobControl
-// with an Open that makes a fresh shared store and opens clients of it. A rule of the contract changes
-// here, once, for every backend.
+// a backend's test calls TestBackend with an Open that makes a fresh shared store and opens clients of it.
+// A rule of the contract changes here, once, for every backend.
 //
 // A backend's test, here the memory backend's:
 //
@@ -10,7 +9,7 @@
 //		return func() contract.Backend { return store.Open(retention) }
 //	}
 //
-//	func TestClaims(t *testing.T) { backendtest.TestClaims(t, open) }
+//	func TestBackend(t *testing.T) { backendtest.TestBackend(t, open) }
 //
 // The suites use nothing but the contract and real time. Where timing matters, windows and leases are at
 // least one second wide, so that a loaded machine does not fail them; the slowest subtest waits about
@@ -30,6 +29,18 @@ import (
 // the test (t.Fatal) when the store cannot be made. The suite closes each client it opens when its test
 // ends and fails when that Close returns an error, so neither Open nor the returned function closes them.
 type Open func(t *testing.T, retention backend.Retention) (newClient func() contract.Backend)
+
+// TestBackend runs the conformance suite of contract.Backend against the stores open makes, one subtest
+// per role, in turn: Claims (the fence rule), RunLeases (leases, run counts and queues of buffered
+// ticks), RunHistory, ProcessRegistry and JobControl. It takes about 40 s, most of it waiting out
+// windows, leases and records' ttls.
+func TestBackend(t *testing.T, open Open) {
+	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
+	t.Run("RunLeases", func(t *testing.T) { testRunLeases(t, open) })
+	t.Run("RunHistory", func(t *testing.T) { testRunHistory(t, open) })
+	t.Run("ProcessRegistry", func(t *testing.T) { testProcessRegistry(t, open) })
+	t.Run("JobControl", func(t *testing.T) { testJobControl(t, open) })
+}
 
 // defaultRetention is the retention of every store but those of the history's retention tests.
 var defaultRetention = backend.Retention{PerJob: 1000, MaxAge: 30 * 24 * time.Hour}

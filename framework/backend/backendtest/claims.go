@@ -10,11 +10,11 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// TestClaims runs the conformance suite of contract.Claims against the stores open makes: the fence rule
+// testClaims runs the conformance suite of contract.Claims against the stores open makes: the fence rule
 // (each tick won at most once, in increasing order, within its window by the backend's clock), the
 // definition rule, idempotent re-claims, Claimed.Previous, concurrent claimers and invalid input. It takes
 // about 4 s, most of it sleeping.
-func TestClaims(t *testing.T, open Open) {
+func testClaims(t *testing.T, open Open) {
 	t.Run("Fence", func(t *testing.T) { testClaimFence(t, open) })
 	t.Run("Window", func(t *testing.T) { testClaimWindow(t, open) })
 	t.Run("LateProcessNeverRunsTwice", func(t *testing.T) { testClaimLateProcess(t, open) })

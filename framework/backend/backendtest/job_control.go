@@ -13,11 +13,11 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// TestJobControl runs the conformance suite of contract.JobControl, and of the orders that
+// testJobControl runs the conformance suite of contract.JobControl, and of the orders that
 // contract.ProcessRegistry.Heartbeat returns, against the stores open makes: pauses with their notes
 // byte for byte, requests and answers with their bodies byte for byte, the requests' order and ttl,
 // answers of several processes, take-once, bad input and closed clients.
-func TestJobControl(t *testing.T, open Open) {
+func testJobControl(t *testing.T, open Open) {
 	t.Run("PauseAndResume", func(t *testing.T) { testControlPause(t, open) })
 	t.Run("PauseNotes", func(t *testing.T) { testControlPauseNotes(t, open) })
 	t.Run("PauseNoteBytes", func(t *testing.T) { testControlPauseNoteBytes(t, open) })

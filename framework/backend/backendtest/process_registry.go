@@ -11,10 +11,10 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// TestProcessRegistry runs the conformance suite of contract.ProcessRegistry against the stores open
+// testProcessRegistry runs the conformance suite of contract.ProcessRegistry against the stores open
 // makes: records listed with their bodies byte for byte, replaced, expired and deregistered. Its expiry
 // test waits up to 10 s (a backend may round a ttl up, e.g. etcd's minimum lease).
-func TestProcessRegistry(t *testing.T, open Open) {
+func testProcessRegistry(t *testing.T, open Open) {
 	t.Run("HeartbeatListReplace", func(t *testing.T) { testRegistryHeartbeat(t, open) })
 	t.Run("Expiry", func(t *testing.T) { testRegistryExpiry(t, open) })
 	t.Run("Deregister", func(t *testing.T) { testRegistryDeregister(t, open) })

@@ -13,10 +13,10 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// TestRunHistory runs the conformance suite of contract.RunHistory against the stores open makes: bodies
+// testRunHistory runs the conformance suite of contract.RunHistory against the stores open makes: bodies
 // stored and returned byte for byte, the order (tick, then append), queries, LastRuns, retention by count
 // and by age, concurrent writers, records without a job, cancelled contexts and closed clients.
-func TestRunHistory(t *testing.T, open Open) {
+func testRunHistory(t *testing.T, open Open) {
 	t.Run("Empty", func(t *testing.T) { testHistoryEmpty(t, open) })
 	t.Run("RoundTripAndOrder", func(t *testing.T) { testHistoryRoundTripAndOrder(t, open) })
 	t.Run("Bodies", func(t *testing.T) { testHistoryBodies(t, open) })

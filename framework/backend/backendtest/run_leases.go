@@ -8,10 +8,10 @@ import (
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// TestRunLeases runs the conformance suite of contract.RunLeases, and of claims asking for the run lease
+// testRunLeases runs the conformance suite of contract.RunLeases, and of claims asking for the run lease
 // (contract.Claim.RunLease), against the stores open makes: acquire, busy, release, renew, lost, expiry by
 // the ttl, invalid input; and the run counts of limited jobs (CountRun). It takes about 7 s, most of it sleeping.
-func TestRunLeases(t *testing.T, open Open) {
+func testRunLeases(t *testing.T, open Open) {
 	t.Run("Claims", func(t *testing.T) { testLeaseClaims(t, open) })
 	t.Run("ExpiresUnlessRenewed", func(t *testing.T) { testLeaseExpiry(t, open) })
 	t.Run("Acquire", func(t *testing.T) { testLeaseAcquire(t, open) })

@@ -53,7 +53,7 @@ type Config struct {
 	// Logger receives the start and end of an outage and the etcd client's own log lines, as
 	// {"msg":"etcd-client","message":...}; nil: slog.Default().
 	Logger *slog.Logger
-	// Retention bounds the run history; zero fields are backend.DefaultRetention's.
+	// Retention bounds the run history; zero fields are the defaults of backend.Retention.WithDefaults.
 	Retention backend.Retention
 }
 

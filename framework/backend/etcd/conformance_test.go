@@ -26,9 +26,5 @@ func TestEtcdConformance(t *testing.T) {
 			return backend
 		}
 	}
-	t.Run("Claims", func(t *testing.T) { backendtest.TestClaims(t, openStore) })
-	t.Run("RunLeases", func(t *testing.T) { backendtest.TestRunLeases(t, openStore) })
-	t.Run("RunHistory", func(t *testing.T) { backendtest.TestRunHistory(t, openStore) })
-	t.Run("ProcessRegistry", func(t *testing.T) { backendtest.TestProcessRegistry(t, openStore) })
-	t.Run("JobControl", func(t *testing.T) { backendtest.TestJobControl(t, openStore) })
+	backendtest.TestBackend(t, openStore)
 }

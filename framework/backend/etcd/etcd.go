@@ -61,7 +61,7 @@ type etcdBackend struct {
 	lastError *atomic.Pointer[string] // the client's latest failed attempt, see retryFailed
 	logger    *slog.Logger            // receives the start and end of an outage
 
-	retention     backend.Retention // of the run history; zero fields: DefaultRetention's
+	retention     backend.Retention // of the run history; zero fields: the defaults of backend.Retention.WithDefaults
 	client        string            // names this backend in the keys of the records it appends (random)
 	historyMu     sync.Mutex
 	historyJobsOf map[string]*etcdHistoryJob // what this backend knows of each job it appended to

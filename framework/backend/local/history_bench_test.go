@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
 )
 
@@ -54,7 +53,7 @@ func BenchmarkLocalAppendRuns(b *testing.B) {
 // one shorter when b.N is not a multiple of the batch).
 func (c appendBench) run(b *testing.B) {
 	local := c.openFull(b)
-	records := c.records(backend.DefaultRetention().PerJob*c.jobs, c.batch+b.N)
+	records := c.records(defaultPerJob*c.jobs, c.batch+b.N)
 	appendRuns := func(batch []contract.RunRecord) {
 		if err := local.AppendRuns(context.Background(), batch); err != nil {
 			b.Fatal(err)
@@ -89,7 +88,7 @@ func (c appendBench) openFull(b *testing.B) *localBackend {
 	if _, err := os.Stat(c.template); errors.Is(err, fs.ErrNotExist) {
 		folder := filepath.Join(b.TempDir(), "template")
 		template := openLocal(b, folder, historyRetention{})
-		fillHistory(b, template, c.jobs, backend.DefaultRetention().PerJob, c.start)
+		fillHistory(b, template, c.jobs, defaultPerJob, c.start)
 		if err := template.Close(); err != nil {
 			b.Fatal(err)
 		}
@@ -137,3 +136,6 @@ func fillHistory(b *testing.B, local *localBackend, jobs, perJob int, start time
 		b.Fatal(err)
 	}
 }
+
+// defaultPerJob is the run history's default retention per job (backend.Retention.WithDefaults).
+const defaultPerJob = 1000

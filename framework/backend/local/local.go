@@ -40,7 +40,7 @@ type localBackend struct {
 	folder    string
 	lockWait  time.Duration
 	now       func() time.Time
-	retention backend.Retention // of the run history; DefaultRetention's when zero
+	retention backend.Retention // of the run history; the defaults of backend.Retention.WithDefaults when zero
 	store     localDatabase     // the run history, the process registry and the job control
 	closed    atomic.Bool       // set by Close: later calls fail
 }
@@ -50,7 +50,7 @@ type localBackend struct {
 // the working directory or absolute) holds the state files, <folder>/<service>.lock, and the database,
 // <folder>/history.sqlite; the processes that share a folder share the backend. retention bounds the run
 // history: at most PerJob records per job, none older than MaxAge; zero fields are
-// backend.DefaultRetention's (1000 records, 30 days). New creates nothing: the first claim or write creates
+// the defaults (1000 records per job, 30 days). New creates nothing: the first claim or write creates
 // folder (mode 0750), so reads of a folder nothing ran in leave no trace. It returns an error when folder
 // is empty or a field of retention is negative.
 func New(folder string, retention backend.Retention) (contract.Backend, error) {

@@ -17,8 +17,4 @@ func open(_ *testing.T, retention backend.Retention) func() contract.Backend {
 	return func() contract.Backend { return store.Open(retention) }
 }
 
-func TestClaims(t *testing.T)          { t.Parallel(); backendtest.TestClaims(t, open) }
-func TestRunLeases(t *testing.T)       { t.Parallel(); backendtest.TestRunLeases(t, open) }
-func TestRunHistory(t *testing.T)      { t.Parallel(); backendtest.TestRunHistory(t, open) }
-func TestProcessRegistry(t *testing.T) { t.Parallel(); backendtest.TestProcessRegistry(t, open) }
-func TestJobControl(t *testing.T)      { t.Parallel(); backendtest.TestJobControl(t, open) }
+func TestBackend(t *testing.T) { t.Parallel(); backendtest.TestBackend(t, open) }

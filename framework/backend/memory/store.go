@@ -50,15 +50,13 @@ func NewStore(now func() time.Time) *Store {
 
 // Open returns a new client of s, as a new process would open the backend: it sees every change made
 // through any client of s, and bounds the run history by retention when it appends and reads, as a process
-// does by its own settings (zero or negative fields: backend.DefaultRetention's). Its Close ends this
+// does by its own settings (zero or negative fields: the defaults of backend.Retention.WithDefaults). Its Close ends this
 // client only; s needs no closing.
 func (s *Store) Open(retention backend.Retention) contract.Backend {
-	defaults := backend.DefaultRetention()
-	if retention.PerJob <= 0 {
-		retention.PerJob = defaults.PerJob
-	}
-	if retention.MaxAge <= 0 {
-		retention.MaxAge = defaults.MaxAge
+	retention.PerJob, retention.MaxAge = max(retention.PerJob, 0), max(retention.MaxAge, 0)
+	retention, err := retention.WithDefaults()
+	if err != nil { // not reached: no field is negative
+		panic(err)
 	}
 	return &client{store: s, retention: retention}
 }

@@ -19,7 +19,7 @@ type Config struct {
 	// Schema holds the backend's tables and functions, one schema per application sharing a database:
 	// 1 to 63 lower-case ASCII letters, digits and '_', not starting with a digit. Default "hade".
 	Schema string
-	// Retention bounds the run history; zero fields are backend.DefaultRetention's.
+	// Retention bounds the run history; zero fields are the defaults of backend.Retention.WithDefaults.
 	Retention backend.Retention
 }
 

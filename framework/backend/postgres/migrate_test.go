@@ -143,7 +143,7 @@ func connectPool(t *testing.T, url string) *pgxpool.Pool {
 // ends.
 func openUpgraded(t *testing.T, url, schema string) *pgBackend {
 	t.Helper()
-	p, err := openBackend(context.Background(), url, schema, backend.DefaultRetention(), slog.Default())
+	p, err := openBackend(context.Background(), url, schema, backend.Retention{}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestPostgresMissingPrivilegeIsNamed(t *testing.T) {
 	}
 	appURL.User = url.UserPassword("app", "app-pw-123")
 	for schema, denied := range map[string]string{"fresh": "permission denied for database", "owned": "permission denied for schema owned"} {
-		_, err := openBackend(ctx, appURL.String(), schema, backend.DefaultRetention(), slog.Default())
+		_, err := openBackend(ctx, appURL.String(), schema, backend.Retention{}, slog.Default())
 		if err == nil || !strings.Contains(err.Error(), "the role lacks a privilege") || !strings.Contains(err.Error(), denied) {
 			t.Fatalf("schema %s opened by a role without privileges: %v; want an error naming %q", schema, err, denied)
 		}
@@ -46,7 +46,7 @@ func TestPostgresMissingPrivilegeIsNamed(t *testing.T) {
 			t.Fatalf("the error shows the password: %v", err)
 		}
 	}
-	owner, err := openBackend(ctx, server.URL(), "owned", backend.DefaultRetention(), slog.Default())
+	owner, err := openBackend(ctx, server.URL(), "owned", backend.Retention{}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestPostgresMissingPrivilegeIsNamed(t *testing.T) {
 	if _, err := admin.Exec(ctx, grants); err != nil {
 		t.Fatal(err)
 	}
-	app, err := openBackend(ctx, appURL.String(), "owned", backend.DefaultRetention(), slog.Default())
+	app, err := openBackend(ctx, appURL.String(), "owned", backend.Retention{}, slog.Default())
 	if err != nil {
 		t.Fatalf("the role with the documented grants on a migrated schema: %v", err)
 	}

@@ -22,7 +22,7 @@ import (
 func TestPostgresCountRunMicroseconds(t *testing.T) {
 	url := startServer(t)
 	ctx := context.Background()
-	p, err := openBackend(ctx, url, freshSchema(), backend.DefaultRetention(), slog.Default())
+	p, err := openBackend(ctx, url, freshSchema(), backend.Retention{}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestPostgresCountRunAfterAnUpgradeByTheOwner(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	owner, err := openBackend(ctx, server.URL(), "owned", backend.DefaultRetention(), slog.Default()) // migrates to 3
+	owner, err := openBackend(ctx, server.URL(), "owned", backend.Retention{}, slog.Default()) // migrates to 3
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestPostgresCountRunAfterAnUpgradeByTheOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	appURL.User = url.UserPassword("app", "app-pw-123")
-	app, err := openBackend(ctx, appURL.String(), "owned", backend.DefaultRetention(), slog.Default())
+	app, err := openBackend(ctx, appURL.String(), "owned", backend.Retention{}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

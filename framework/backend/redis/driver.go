@@ -20,7 +20,7 @@ type Config struct {
 	URL string
 	// Prefix starts every key, one per application sharing a Redis. Empty: "hade:".
 	Prefix string
-	// Retention bounds the run history; zero fields are backend.DefaultRetention's.
+	// Retention bounds the run history; zero fields are the defaults of backend.Retention.WithDefaults.
 	Retention backend.Retention
 }
 

@@ -56,7 +56,7 @@ type redisBackend struct {
 	setting  string // where the URL is configured, for messages
 	timeout  time.Duration
 	releases claimqueue.Releases[scriptEntry, scriptReply] // the last release ReleaseRun queued, by service
-	// retention bounds the run history (redis_history.go); zero fields are DefaultRetention's.
+	// retention bounds the run history (redis_history.go); zero fields are the defaults of backend.Retention.WithDefaults.
 	retention backend.Retention
 }
 

@@ -20,8 +20,12 @@ const (
 // addHistoryFlags adds the run history's retention flags to flags, with their defaults from the
 // environment; it returns an error naming the variable when a value there does not parse.
 func addHistoryFlags(flags *pflag.FlagSet, retention *backend.Retention) error {
-	runs, runsErr := envPositiveInt(envHistoryMaxRuns, backend.DefaultRetention().PerJob)
-	age, ageErr := envDuration(envHistoryMaxAge, backend.DefaultRetention().MaxAge)
+	defaults, err := backend.Retention{}.WithDefaults()
+	if err != nil {
+		return err
+	}
+	runs, runsErr := envPositiveInt(envHistoryMaxRuns, defaults.PerJob)
+	age, ageErr := envDuration(envHistoryMaxAge, defaults.MaxAge)
 	flags.IntVar(&retention.PerJob, "history-max-runs", runs,
 		"run history: records kept per job, the newest (env "+envHistoryMaxRuns+")")
 	flags.DurationVar(&retention.MaxAge, "history-max-age", age,

@@ -40,7 +40,7 @@ type Settings struct {
 	// environment variable only, e.g. HADE_ETCD_PASSWORD, read when the backend is opened.
 	Backend string
 	// History bounds the run history (flags --history-max-runs and --history-max-age, env
-	// HADE_HISTORY_MAX_RUNS and HADE_HISTORY_MAX_AGE; defaults backend.DefaultRetention's).
+	// HADE_HISTORY_MAX_RUNS and HADE_HISTORY_MAX_AGE; defaults the defaults of backend.Retention.WithDefaults).
 	History backend.Retention
 	// CronZone is the IANA zone of cron specs without CRON_TZ= (flag --cron-tz, env HADE_CRON_TZ, default
 	// "": the host's zone, as crontab does).

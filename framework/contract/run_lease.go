@@ -42,4 +42,15 @@ type RunLeases interface {
 	// false). It returns an error for an invalid service name, a zero tick or limit < 0, ctx's error when
 	// ctx ends first and an error naming the backend when it fails.
 	CountRun(ctx context.Context, run RunLease, limit int) (count int, counted bool, err error)
+	// QueueRun is the run lease of a service whose ticks wait their turn (OverlapBufferOne, OverlapBufferAll):
+	// it keeps the service's queue of buffered ticks, oldest first, and the newest tick taken from it. In
+	// one atomic step, it first adds run.Tick to the queue unless max (>= 0) ticks wait already, run.Tick
+	// waits already, is not after the newest tick taken, or run's lease is held; then, when the run lease
+	// is free (or expired), it takes the oldest waiting tick off the queue and the lease for run.Holder
+	// and that tick, to live ttl (> 0). It returns the lease's holder after (run.Holder and the tick it
+	// must run when it took it, maybe older than run.Tick; Holder "" when free) and the ticks waiting
+	// after, oldest first. max 0 queues nothing: the caller only takes the oldest waiting tick, e.g. after
+	// its release. A re-sent call (its reply lost) answers as the first. It returns errors as AcquireRun's
+	// and an error for max < 0.
+	QueueRun(ctx context.Context, run RunLease, max int, ttl time.Duration) (holder RunLease, waiting []time.Time, err error)
 }

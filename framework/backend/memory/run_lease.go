@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hadeframe/hade/framework/backend/internal/rules"
@@ -89,4 +90,21 @@ func (c *client) CountRun(ctx context.Context, run contract.RunLease, limit int)
 	next, count, counted := s.counts[run.Service].Add(run.Tick, limit)
 	s.counts[run.Service] = next
 	return count, counted, nil
+}
+
+// QueueRun implements contract.RunLeases.QueueRun by rules.RunQueue and the Store's clock. It returns an
+// error for invalid input (rules.ValidateRunQueue), and errors as AcquireRun's.
+func (c *client) QueueRun(ctx context.Context, run contract.RunLease, max int, ttl time.Duration) (contract.RunLease, []time.Time, error) {
+	if err := rules.ValidateRunQueue(run, max, ttl); err != nil {
+		return contract.RunLease{}, nil, err
+	}
+	if err := c.begin(ctx, fmt.Sprintf("run queue of service %q", run.Service)); err != nil {
+		return contract.RunLease{}, nil, err
+	}
+	s := c.store
+	now := s.lock()
+	defer s.mu.Unlock()
+	queue, lease, holder := s.queues[run.Service].Queue(s.leases[run.Service], run, max, ttl, now)
+	s.queues[run.Service], s.leases[run.Service] = queue, lease
+	return holder, slices.Clone(queue.Waiting), nil
 }

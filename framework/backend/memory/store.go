@@ -24,6 +24,7 @@ type Store struct {
 	fences  map[string]rules.Fence    // by service
 	leases  map[string]rules.Lease    // by service
 	counts  map[string]rules.RunCount // by service: the runs counted for WithLimitedRuns
+	queues  map[string]rules.RunQueue // by service: the buffered ticks (OverlapBufferOne, OverlapBufferAll)
 	history map[string][]run          // by job, newest first
 	added   uint64                    // runs appended so far: the sequence number of the last one
 	records map[string]process        // by app id
@@ -42,6 +43,7 @@ func NewStore(now func() time.Time) *Store {
 		fences:  make(map[string]rules.Fence),
 		leases:  make(map[string]rules.Lease),
 		counts:  make(map[string]rules.RunCount),
+		queues:  make(map[string]rules.RunQueue),
 		history: make(map[string][]run),
 		records: make(map[string]process),
 		control: newControl(),

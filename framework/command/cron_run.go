@@ -3,6 +3,8 @@ package command
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,9 +33,10 @@ backend: the first process to take the request runs it, with the job's timeout a
 and a run record, unless its previous run is still going there (outcome skipped). A paused job runs too.
 Without --wait it returns once a process started the run; with --wait, once the run ended, with its
 outcome as the exit status: 0 ok, 124 timeout, 1 any other. Exit 1 when no live process takes the
-request within 5s (none runs, none registers JOB, or they cannot reach the backend). --overlap forbid or
-allow overrides the job's overlap policy for this run: forbid takes the job's run lease (skipped while
-another run holds it), allow runs whatever runs elsewhere.`,
+request within 5s (none runs, none registers JOB, or they cannot reach the backend). --overlap POLICY
+overrides the job's overlap policy for this run: forbid takes the job's run lease (skipped while another
+run holds it); allow runs whatever runs elsewhere; buffer_one and buffer_all queue the run behind the
+running one; cancel_other and terminate_other cancel the running one first (docs/policies.md).`,
 		Annotations: operation,
 		Args:        cobra.ExactArgs(1),
 		RunE: controlRunE(root, func(cmd *cobra.Command, backend contract.Backend, job string) error {
@@ -46,11 +49,11 @@ another run holds it), allow runs whatever runs elsewhere.`,
 		}),
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and exit with its outcome (0 ok, 124 timeout, 1 other)")
-	cmd.Flags().StringVar(&overlap, "overlap", "", "overlap policy of this run, forbid or allow (default: the job's)")
+	cmd.Flags().StringVar(&overlap, "overlap", "", "overlap policy of this run: "+strings.Join(order.OverlapPolicies(), ", ")+" (default: the job's)")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
-		if overlap != "" && overlap != order.OverlapForbid && overlap != order.OverlapAllow {
-			return fmt.Errorf("--overlap %q is not an overlap policy: valid values are %s and %s (default: the job's)",
-				overlap, order.OverlapForbid, order.OverlapAllow)
+		if overlap != "" && !slices.Contains(order.OverlapPolicies(), overlap) {
+			return fmt.Errorf("--overlap %q is not an overlap policy: valid values are %s (default: the job's)",
+				overlap, strings.Join(order.OverlapPolicies(), ", "))
 		}
 		return nil
 	}

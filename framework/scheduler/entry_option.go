@@ -47,23 +47,42 @@ func WithRetry(attempts int, backoff time.Duration) EntryOption {
 // error.
 func WithCatchUp(grace time.Duration) EntryOption { return EntryOption(engine.WithCatchUp(grace)) }
 
-// OverlapPolicy says whether a tick of a distributed entry may run while the job's previous run still goes
-// on, on any process (see WithOverlap).
+// OverlapPolicy says what a tick of a distributed entry does while the job's previous run still goes on,
+// on any process (see WithOverlap). The policies follow Temporal's schedule overlap policies; docs/policies.md
+// compares them.
 type OverlapPolicy engine.OverlapPolicy
 
 const (
-	// OverlapForbid (the default): a tick is skipped (outcome skipped, naming the process that still runs
-	// the previous run) while the previous run of the job holds the service's run lease. The lease is
-	// taken with the tick's claim, renewed every second by its holder and given back when the run ends; a
-	// holder that cannot renew it ends its run (outcome lease_lost) before another process can take it.
+	// OverlapForbid (the default; Temporal's Skip, Kubernetes' Forbid): a tick is skipped (outcome
+	// skipped, naming the process that still runs the previous run) while the previous run of the job holds
+	// the service's run lease. The lease is taken with the tick's claim, renewed every second by its holder
+	// and given back when the run ends; a holder that cannot renew it ends its run (outcome lease_lost)
+	// before another process can take it.
 	OverlapForbid = OverlapPolicy(engine.OverlapForbid)
-	// OverlapAllow: every tick runs on the process that wins it, whatever runs elsewhere.
+	// OverlapAllow (AllowAll; Kubernetes' Allow): every tick runs on the process that wins it, whatever
+	// runs elsewhere.
 	OverlapAllow = OverlapPolicy(engine.OverlapAllow)
+	// OverlapBufferOne: a tick that comes while the previous run goes on waits in the backend (its line says
+	// buffered) and runs right after that run ends, on the process that ran it, or, if that process died, on
+	// another within about 10 s of its lease's end. At most one tick waits; later ones are skipped.
+	OverlapBufferOne = OverlapPolicy(engine.OverlapBufferOne)
+	// OverlapBufferAll: as OverlapBufferOne, but every such tick waits (up to 1000) and they run in tick
+	// order, one at a time.
+	OverlapBufferAll = OverlapPolicy(engine.OverlapBufferAll)
+	// OverlapCancelOther (Kubernetes' Replace): a tick that comes while the previous run goes on cancels that
+	// run's context (outcome killed, naming the tick), wherever it runs, and runs once it has ended; it is
+	// skipped if that has not happened by the entry's next tick.
+	OverlapCancelOther = OverlapPolicy(engine.OverlapCancelOther)
+	// OverlapTerminateOther: as OverlapCancelOther, but a cancelled command that ignores its context is
+	// abandoned 1 s later, left running, and gives back the run lease, so the new tick starts on another
+	// process at once; on the same process it waits for the abandoned command (a process never runs two runs
+	// of one entry at once).
+	OverlapTerminateOther = OverlapPolicy(engine.OverlapTerminateOther)
 )
 
-// WithOverlap sets a distributed entry's overlap policy: OverlapForbid (the default) or OverlapAllow. A
-// process never runs two runs of one entry at once, whatever the policy (the later tick is skipped). An
-// unknown policy is a registration error.
+// WithOverlap sets a distributed entry's overlap policy (OverlapForbid by default). A process never runs
+// two runs of one entry at once, whatever the policy; a normal entry's tick that comes while its previous
+// run goes on is skipped. An unknown policy is a registration error.
 func WithOverlap(policy OverlapPolicy) EntryOption {
 	return EntryOption(engine.WithOverlap(engine.OverlapPolicy(policy)))
 }

@@ -27,10 +27,12 @@ func (s *Scheduler) catchUp(state *running, now time.Time) {
 	}
 }
 
-// runMode says why a tick is handled besides its schedule: an operator's run request, or a catch-up.
+// runMode says why a tick is handled besides its schedule: an operator's run request, a catch-up, or a
+// buffered tick's turn.
 type runMode struct {
 	request *order.Request // `cron run`: run once, no claim, even while paused
 	catchUp time.Duration  // a catch-up claim: its window is ±catchUp, not ±hold time
+	queued  *queuedRun     // a buffered tick taken off its queue, with the run lease: no claim
 }
 
 // attrs are the log attributes of the mode.
@@ -40,6 +42,9 @@ func (m runMode) attrs() []slog.Attr {
 		return []slog.Attr{slog.String("request", m.request.ID)}
 	case m.catchUp > 0:
 		return []slog.Attr{slog.Bool("catch_up", true)}
+	case m.queued != nil:
+		return []slog.Attr{slog.Bool("buffered", true),
+			slog.Float64("waited_ms", milliseconds(m.queued.sent.Sub(m.queued.lease.Tick)))}
 	}
 	return nil
 }

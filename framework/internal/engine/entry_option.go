@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hadeframe/hade/framework/internal/order"
 )
 
 // EntryOption configures one entry at its registration (AddCronCommand, AddDistributedCronCommand). Package
@@ -136,30 +138,55 @@ const (
 	// OverlapForbid is the default.
 	OverlapForbid OverlapPolicy = iota
 	OverlapAllow
+	OverlapBufferOne
+	OverlapBufferAll
+	OverlapCancelOther
+	OverlapTerminateOther
 )
 
-// String names the policy as `cron list` shows it: "forbid" or "allow".
+// overlapNames are the policies' names, as `cron list` shows them and `cron run --overlap` takes them.
+var overlapNames = [...]string{OverlapForbid: order.OverlapForbid, OverlapAllow: order.OverlapAllow,
+	OverlapBufferOne: order.OverlapBufferOne, OverlapBufferAll: order.OverlapBufferAll,
+	OverlapCancelOther: order.OverlapCancelOther, OverlapTerminateOther: order.OverlapTerminateOther}
+
+// String names the policy as `cron list` shows it: "forbid", "allow", "buffer_one", "buffer_all",
+// "cancel_other" or "terminate_other".
 func (p OverlapPolicy) String() string {
-	if p == OverlapAllow {
-		return "allow"
+	if p < 0 || int(p) >= len(overlapNames) {
+		return fmt.Sprintf("OverlapPolicy(%d)", int(p))
 	}
-	return "forbid"
+	return overlapNames[p]
 }
 
 // WithOverlap makes the option scheduler.WithOverlap documents.
 func WithOverlap(policy OverlapPolicy) EntryOption {
 	return func(o *entryOptions) {
-		if policy != OverlapForbid && policy != OverlapAllow {
-			o.errs = append(o.errs, fmt.Errorf("WithOverlap(%d): the policy must be scheduler.OverlapForbid or scheduler.OverlapAllow", policy))
+		if policy < 0 || int(policy) >= len(overlapNames) {
+			o.errs = append(o.errs, fmt.Errorf("WithOverlap(%d): unknown policy, want one of scheduler.OverlapForbid, "+
+				"OverlapAllow, OverlapBufferOne, OverlapBufferAll, OverlapCancelOther or OverlapTerminateOther", policy))
 			return
 		}
 		o.overlap = policy
 	}
 }
 
-// forbidsOverlap reports whether the entry's runs hold the service's run lease.
+// forbidsOverlap reports whether the entry's runs hold the service's run lease: every policy but
+// OverlapAllow, on distributed entries.
 func (j *job) forbidsOverlap() bool {
-	return j.spec.Type == distributed && j.spec.options.overlap == OverlapForbid
+	return j.spec.Type == distributed && j.spec.options.overlap != OverlapAllow
+}
+
+// buffers reports whether the entry's ticks wait in the backend's queue while its previous run goes on.
+func (j *job) buffers() bool {
+	overlap := j.spec.options.overlap
+	return j.spec.Type == distributed && (overlap == OverlapBufferOne || overlap == OverlapBufferAll)
+}
+
+// replaces reports whether the entry's ticks cancel the previous run (OverlapCancelOther,
+// OverlapTerminateOther).
+func (j *job) replaces() bool {
+	overlap := j.spec.options.overlap
+	return j.spec.Type == distributed && (overlap == OverlapCancelOther || overlap == OverlapTerminateOther)
 }
 
 // collectOptions applies options in order; err joins the invalid values.

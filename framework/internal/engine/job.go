@@ -68,6 +68,7 @@ type job struct {
 	ticks     *tickSchedule
 	scheduler *Scheduler
 	running   atomic.Bool
+	waiting   atomic.Int64              // OverlapBufferOne, OverlapBufferAll: ticks waiting, as last seen
 	ranOut    atomic.Bool               // WithLimitedRuns: the backend counted the job's last run; claim no more
 	lease     atomic.Pointer[heldLease] // the run lease of the entry's run in progress, if it holds one
 	unsettled unsettledLeases           // the run leases its claims may have taken unknown to it
@@ -179,7 +180,12 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		}
 		return outcomeSkipped, append(attrs, slog.String("reason", "the process is stopping: runs that had not started when it began are not started"))
 	}
-	if !j.running.CompareAndSwap(false, true) {
+	turns := j.takesTurns(mode)
+	if turns { // buffered or replacing: the backend decides when it runs, then it takes the flag
+		if outcome, attrs = j.takeTurn(state, tick, mode, attrs); outcome != "" {
+			return outcome, attrs
+		}
+	} else if !j.running.CompareAndSwap(false, true) {
 		return outcomeSkipped, append(attrs, slog.String("reason", "the previous run of this entry is still going"))
 	}
 	defer func() { // a panicking backend must not take the process down either
@@ -190,13 +196,15 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 			j.release(state, run)
 		}
 	}()
-	if mode.request != nil {
+	switch {
+	case mode.request != nil && turns:
+		return "", attrs
+	case mode.request != nil:
 		if outcome, leaseAttrs := j.acquire(state, tick, mode.request.Overlap); outcome != "" {
 			return outcome, append(attrs, leaseAttrs...)
 		}
 		return "", attrs
-	}
-	if j.spec.Type == distributed {
+	case j.spec.Type == distributed && !turns:
 		if j.ranOut.Load() {
 			return outcomeNotSelected, append(attrs, slog.String("reason", j.ranOutReason()))
 		}
@@ -208,11 +216,7 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		return outcomeExcluded, append(attrs, slog.String("reason", "the tick matches the excluded spec "+strconv.Quote(spec)))
 	}
 	if note, paused := state.pauseNote(j.spec.Name); paused {
-		reason := "the job is paused (cron resume " + j.spec.Name + " resumes it)"
-		if note != "" {
-			reason += ": " + note
-		}
-		return outcomePaused, append(attrs, slog.String("reason", reason))
+		return outcomePaused, append(attrs, slog.String("reason", pausedReason(j.spec.Name, note)))
 	}
 	if outcome, countAttrs := j.countRun(state, tick); outcome != "" {
 		return outcome, append(attrs, countAttrs...)
@@ -250,10 +254,14 @@ func (j *job) release(state *running, run *activeRun) {
 	}
 }
 
-// finish gives back the run lease of the entry's run, if it holds one, then clears its running flag.
+// finish gives back the run lease of the entry's run, if it holds one, then clears its running flag; an
+// entry whose ticks wait their turn then takes the next waiting one.
 func (j *job) finish(state *running) {
-	j.releaseLease(state)
+	held := j.releaseLease(state)
 	j.running.Store(false)
+	if held != nil && j.buffers() {
+		j.takeQueued(state, held.lease.Tick)
+	}
 }
 
 // report writes the log line and the record of one attempt (or skip) of tick, and returns the record (nil
@@ -336,4 +344,13 @@ func claimOutcome(state *running, claimed contract.Claimed, err error) (string, 
 
 func milliseconds(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
+}
+
+// pausedReason is the reason of the line of a tick of job skipped while the job is paused with note.
+func pausedReason(job, note string) string {
+	reason := "the job is paused (cron resume " + job + " resumes it)"
+	if note != "" {
+		reason += ": " + note
+	}
+	return reason
 }

@@ -58,11 +58,13 @@ func (j *job) attempt(ctx context.Context, state *running, run *activeRun, tick 
 	return attemptResult{outcome: outcome, commandStarted: started, attrs: append(attrs, errAttrs...)}
 }
 
-// runCommand runs the command with ctx. With a timeout, it waits at most timeoutGrace past ctx's end:
-// then the run is abandoned (abandoned true, run marked so), and the command's goroutine clears the
-// entry's running flag when it returns.
+// runCommand runs the command with ctx. With a timeout or OverlapTerminateOther, it waits at most
+// timeoutGrace past ctx's end: then the run is abandoned (abandoned true, run marked so), and the
+// command's goroutine clears the entry's running flag when it returns; under OverlapTerminateOther the
+// run lease is given back at once.
 func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput) (err error, abandoned bool) {
-	if j.spec.options.timeout == 0 {
+	terminates := j.spec.Type == distributed && j.spec.options.overlap == OverlapTerminateOther
+	if j.spec.options.timeout == 0 && !terminates {
 		return j.scheduler.runner.run(ctx, j.spec.command, output), false
 	}
 	done := make(chan error, 1)
@@ -86,6 +88,9 @@ func (j *job) runCommand(ctx context.Context, run *activeRun, output *runOutput)
 		return err, false
 	case <-grace.C:
 		if run.command.CompareAndSwap(commandRunning, commandAbandoned) {
+			if terminates { // the next tick may start elsewhere; here it waits for the flag
+				j.releaseLease(j.scheduler.state.Load())
+			}
 			return ctx.Err(), true
 		}
 		return <-done, false // it returned just now
@@ -103,8 +108,11 @@ func (j *job) runOutcome(state *running, ctx context.Context, err error, abandon
 		return outcomeNotRun, []slog.Attr{slog.String("reason", "the tick was won but its run never started before the drain deadline of the stop"), slog.String("error", err.Error())}
 	case errors.As(err, &panicked):
 		return outcomePanic, []slog.Attr{slog.String("error", panicked.Error()), slog.String("stack", panicked.stack)}
+	case abandoned && errors.Is(context.Cause(ctx), errKilled):
+		return outcomeKilled, []slog.Attr{slog.String("reason", killReason(context.Cause(ctx))+"; the command ignored its context for "+
+			timeoutGrace.String()+": abandoned, still running"), slog.String("error", err.Error())}
 	case errors.Is(context.Cause(ctx), errKilled):
-		return outcomeKilled, []slog.Attr{slog.String("reason", "`cron kill` cancelled the run's context"), slog.String("error", err.Error())}
+		return outcomeKilled, []slog.Attr{slog.String("reason", killReason(context.Cause(ctx))), slog.String("error", err.Error())}
 	case errors.Is(context.Cause(ctx), errLeaseLost):
 		return outcomeLeaseLost, []slog.Attr{slog.String("reason", errLeaseLost.Error()+"; the run's context was cancelled"), slog.String("error", err.Error())}
 	case state.runs.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):

@@ -68,7 +68,7 @@ func (r *running) applyOrders(orders contract.Orders) {
 				defer r.tasks.Done()
 				j.runRequested(r, request)
 			}()
-		case request.Kind == order.Kill:
+		case request.Kind == order.Kill && (request.Target == "" || request.Target == r.env.AppID):
 			r.kill(j, request)
 		}
 	}
@@ -102,7 +102,7 @@ func (r *running) kill(j *job, request order.Request) {
 		}
 	}
 	r.mu.Unlock()
-	j.cancelRuns(errKilled)
+	j.cancelRuns(killedError{reason: request.Reason})
 	if killed > 0 {
 		r.tasks.Add(1)
 		go func() {

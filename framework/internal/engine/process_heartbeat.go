@@ -17,6 +17,7 @@ const (
 	heartbeatInterval = time.Second
 	heartbeatTTL      = 5 * time.Second
 	maxRunningListed  = 100
+	orphanCheckBeats  = 5 // every 5th heartbeat, ticks left waiting by a dead holder are taken (takeOrphans)
 )
 
 // heartbeat keeps this process's record in the registry until stop, then removes it.
@@ -43,13 +44,16 @@ func (h *heartbeat) loop(down bool) {
 	defer close(h.done)
 	ticker := time.NewTicker(heartbeatInterval)
 	defer ticker.Stop()
-	for {
+	for beats := 1; ; beats++ {
 		select {
 		case <-ticker.C:
 		case <-h.stopped:
 			return
 		}
 		down = h.report(h.beat(), down)
+		if beats%orphanCheckBeats == 0 {
+			h.state.takeOrphans()
+		}
 	}
 }
 

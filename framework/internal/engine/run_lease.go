@@ -85,12 +85,12 @@ func (h *heldLease) expire() {
 	}
 }
 
-// releaseLease gives back the run lease j's run holds, if any: a failure is logged (the lease then ends
-// leaseTTL after its last renewal).
-func (j *job) releaseLease(state *running) {
+// releaseLease gives back the run lease j's run holds, if any, and returns it: a failure is logged (the
+// lease then ends leaseTTL after its last renewal).
+func (j *job) releaseLease(state *running) *heldLease {
 	held := j.lease.Swap(nil)
 	if held == nil {
-		return
+		return nil
 	}
 	state.leases.untrack(held)
 	held.mu.Lock()
@@ -102,6 +102,7 @@ func (j *job) releaseLease(state *running) {
 		j.entryLogger(state.env).Warn("cron run lease", "tick", held.lease.Tick.Format(time.RFC3339),
 			"error", "release: "+err.Error(), "expires_in", leaseTTL.String())
 	}
+	return held
 }
 
 // leaseContext is a run's context under a run lease: Err checks the lease's deadline itself, so a run

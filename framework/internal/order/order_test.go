@@ -19,6 +19,8 @@ func TestRequestRoundTrip(t *testing.T) {
 	for _, want := range []order.Request{
 		{ID: "0d5c6a1e-8f1b-4c57-9f0e-2b9c7d3e4a11", Job: "report", Kind: order.Run, Made: made},
 		{ID: "id-of-kill", Job: `we"ird/job ✓`, Kind: order.Kill, Made: made},
+		{ID: "id-of-replace", Job: "report", Kind: order.Kill, Made: made, Reason: "replaced by tick x", Target: "app-b"},
+		{ID: "id-of-buffered-run", Job: "report", Kind: order.Run, Made: made, Overlap: order.OverlapBufferAll},
 	} {
 		stored, err := order.EncodeRequest(want)
 		if err != nil || stored.ID != want.ID || !stored.Made.Equal(want.Made) ||

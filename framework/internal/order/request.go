@@ -15,6 +15,8 @@ package order
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,17 +38,32 @@ type Request struct {
 	Job  string    // the job name
 	Kind Kind      // Run or Kill
 	Made time.Time // when the requester made it
-	// Overlap (Run only) overrides the entry's overlap policy for this run: OverlapForbid or OverlapAllow;
-	// "" keeps the entry's. A process of a version without it runs with the entry's policy.
+	// Overlap (Run only) overrides the entry's overlap policy for this run: one of OverlapPolicies; "" keeps
+	// the entry's. A process of a version without it runs with the entry's policy.
 	Overlap string
+	// Reason (Kill only) says why the run is cancelled, for its log line and record: "" for an operator's
+	// `cron kill`; the replacing tick for OverlapCancelOther and OverlapTerminateOther.
+	Reason string
+	// Target (Kill only) is the app id of the one process whose runs are cancelled; "" for every process.
+	Target string
 }
 
 // The overlap policies a run request may name (`cron run --overlap`), as scheduler.OverlapPolicy's
 // names.
 const (
-	OverlapForbid = "forbid"
-	OverlapAllow  = "allow"
+	OverlapForbid         = "forbid"
+	OverlapAllow          = "allow"
+	OverlapBufferOne      = "buffer_one"
+	OverlapBufferAll      = "buffer_all"
+	OverlapCancelOther    = "cancel_other"
+	OverlapTerminateOther = "terminate_other"
 )
+
+// OverlapPolicies lists the overlap policies' names.
+func OverlapPolicies() []string {
+	return []string{OverlapForbid, OverlapAllow, OverlapBufferOne, OverlapBufferAll, OverlapCancelOther,
+		OverlapTerminateOther}
+}
 
 // New returns a request of kind for job with a fresh ID (a random UUID), made now.
 func New(job string, kind Kind) Request {
@@ -65,9 +82,9 @@ func (r Request) Validate() error {
 	case r.Kind != Run && r.Kind != Kill:
 		return fmt.Errorf("control request %q of job %q: unknown kind %q, want %q or %q", r.ID, r.Job, r.Kind,
 			Run, Kill)
-	case r.Overlap != "" && (r.Kind != Run || (r.Overlap != OverlapForbid && r.Overlap != OverlapAllow)):
-		return fmt.Errorf("control request %q of job %q: overlap policy %q, want %q or %q on a run request",
-			r.ID, r.Job, r.Overlap, OverlapForbid, OverlapAllow)
+	case r.Overlap != "" && (r.Kind != Run || !slices.Contains(OverlapPolicies(), r.Overlap)):
+		return fmt.Errorf("control request %q of job %q: overlap policy %q, want one of %s on a run request",
+			r.ID, r.Job, r.Overlap, strings.Join(OverlapPolicies(), ", "))
 	case r.Made.IsZero():
 		return fmt.Errorf("control request %q of job %q without a time: Request.Made is required",
 			r.ID, r.Job)

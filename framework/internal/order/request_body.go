@@ -12,6 +12,8 @@ type requestBody struct {
 	Job     string `json:"j"`
 	Kind    string `json:"k"`
 	Overlap string `json:"o,omitempty"`
+	Reason  string `json:"c,omitempty"`
+	Target  string `json:"a,omitempty"`
 }
 
 // errNotARequest is the error of a body that is not a request: not a JSON object, or without a job or a
@@ -24,7 +26,8 @@ func EncodeRequest(request Request) (contract.ControlRequest, error) {
 	if err := request.Validate(); err != nil {
 		return contract.ControlRequest{}, err
 	}
-	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind), Overlap: request.Overlap})
+	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind), Overlap: request.Overlap,
+		Reason: request.Reason, Target: request.Target})
 	if err != nil {
 		return contract.ControlRequest{}, err
 	}
@@ -42,5 +45,6 @@ func DecodeRequest(stored contract.ControlRequest) (Request, error) {
 	if b.Job == "" || b.Kind == "" {
 		return Request{}, errNotARequest
 	}
-	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made, Overlap: b.Overlap}, nil
+	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made, Overlap: b.Overlap,
+		Reason: b.Reason, Target: b.Target}, nil
 }

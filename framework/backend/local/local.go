@@ -28,10 +28,10 @@ const maxStateSize = 64 << 10
 
 // localBackend implements contract.Backend for the processes of one host with flock(2) on permanent state
 // files, one per service: <folder>/<service>.lock. A claim opens the file, takes an exclusive lock, reads
-// the fence (one JSON line), writes the new fence when it wins, and closes the file, which releases the
-// lock. Lock files are never deleted: deleting a lock file lets two processes lock two different files of
-// one name. flock does not work across hosts nor on network file systems (NFS, GlusterFS): use the redis
-// provider there.
+// the service's state (one JSON line: the fence, the run lease and the queue of buffered ticks), writes
+// the new state when it wins, and closes the file, which releases the lock. Lock files are never deleted:
+// deleting a lock file lets two processes lock two different files of one name. flock does not work
+// across hosts nor on network file systems (NFS, GlusterFS): use the redis provider there.
 //
 // It also keeps the run history (contract.RunHistory), the process registry (contract.ProcessRegistry),
 // the job control (contract.JobControl) and the run counts (contract.RunLeases.CountRun) of the host's
@@ -115,15 +115,15 @@ func (l *localBackend) ClaimTick(ctx context.Context, c contract.Claim) (contrac
 	if err := flock.LockContext(ctx, file, l.lockWait); err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: lock %s: %w", c.Service, path, err)
 	}
-	current, lease, err := readFence(file)
+	state, err := readState(file)
 	if err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", c.Service, path, err)
 	}
-	claimed, next, nextLease, write, err := decideLocal(c, current, lease, l.now())
+	claimed, next, nextLease, write, err := decideLocal(c, state.fence, state.lease, l.now())
 	if err != nil || !write {
 		return claimed, err
 	}
-	if err := writeFence(file, next, nextLease); err != nil {
+	if err := writeState(file, serviceState{fence: next, lease: nextLease, queue: state.queue}); err != nil {
 		return contract.Claimed{}, fmt.Errorf("service %q: write %s: %w", c.Service, path, err)
 	}
 	return claimed, nil
@@ -147,9 +147,18 @@ func decideLocal(c contract.Claim, current rules.Fence, lease rules.Lease, now t
 	return claimed, next, nextLease, won || nextLease != lease, nil
 }
 
-// stateRecord is the JSON line a state file holds. It is advisory text for people too.
+// serviceState is what a service's state file keeps: the fence, the run lease and the queue of buffered
+// ticks (contract.RunLeases.QueueRun).
+type serviceState struct {
+	fence rules.Fence
+	lease rules.Lease
+	queue rules.RunQueue
+}
+
+// stateRecord is the JSON line a state file holds. It is advisory text for people too. Times are RFC 3339
+// with nanoseconds (a tick is kept as given, to the nanosecond, without its monotonic reading).
 // Records written before definitions existed have no definition and no live_until: a definition that is
-// not live.
+// not live. Records written before the run lease or the queue existed have none: no lease, an empty queue.
 type stateRecord struct {
 	Tick       time.Time `json:"tick"`
 	Winner     string    `json:"winner"`
@@ -160,35 +169,52 @@ type stateRecord struct {
 	RunHolder string    `json:"run_holder,omitempty"`
 	RunTick   time.Time `json:"run_tick,omitzero"`
 	RunUntil  time.Time `json:"run_until,omitzero"`
+	// The queue of buffered ticks (contract.RunLeases.QueueRun): the ticks waiting, oldest first (at most
+	// rules.MaxQueued, about 38 bytes each: the record stays under maxStateSize), and the newest tick taken
+	// off it; absent when empty and none was taken.
+	RunQueue []time.Time `json:"run_queue,omitempty"`
+	RunTaken time.Time   `json:"run_taken,omitzero"`
 }
 
-// readFence reads the record at the start of file: the fence and the run lease; an empty file is the zero
-// fence and no lease. A record with a lease and no fence is the lease of a run an operator requested.
-func readFence(file *os.File) (rules.Fence, rules.Lease, error) {
+// readState reads the record at the start of file; an empty file is the zero state: no fence, no lease,
+// an empty queue. A record with a lease and no fence is the lease of a run an operator requested. It
+// returns an error for a record that is not JSON, has a tick without a winner (or the reverse), or a queue
+// that breaks checkQueue.
+func readState(file *os.File) (serviceState, error) {
 	data, err := io.ReadAll(io.NewSectionReader(file, 0, maxStateSize))
 	if err != nil {
-		return rules.Fence{}, rules.Lease{}, err
+		return serviceState{}, err
 	}
 	line, _, _ := bytes.Cut(data, []byte("\n"))
 	if len(bytes.TrimSpace(line)) == 0 {
-		return rules.Fence{}, rules.Lease{}, nil
+		return serviceState{}, nil
 	}
 	var record stateRecord
 	if err := json.Unmarshal(line, &record); err != nil {
-		return rules.Fence{}, rules.Lease{}, err
+		return serviceState{}, err
 	}
-	lease := rules.Lease{Holder: record.RunHolder, Tick: record.RunTick, Until: record.RunUntil}
 	if record.Tick.IsZero() != (record.Winner == "") {
-		return rules.Fence{}, rules.Lease{}, errors.New("record has a tick without a winner, or a winner without a tick")
+		return serviceState{}, errors.New("record has a tick without a winner, or a winner without a tick")
 	}
-	return rules.Fence{Tick: record.Tick, Winner: record.Winner, Definition: record.Definition, LiveUntil: record.LiveUntil}, lease, nil
+	queue := rules.RunQueue{Waiting: record.RunQueue, Taken: record.RunTaken}
+	if err := checkQueue(queue); err != nil {
+		return serviceState{}, err
+	}
+	return serviceState{
+		fence: rules.Fence{Tick: record.Tick, Winner: record.Winner, Definition: record.Definition,
+			LiveUntil: record.LiveUntil},
+		lease: rules.Lease{Holder: record.RunHolder, Tick: record.RunTick, Until: record.RunUntil},
+		queue: queue,
+	}, nil
 }
 
-// writeFence replaces the record with one write at offset 0, then cuts what an older, longer record left.
+// writeState replaces the record with one write at offset 0, then cuts what an older, longer record left.
 // A reader only trusts the first line, so a crash between the two calls loses nothing.
-func writeFence(file *os.File, f rules.Fence, lease rules.Lease) error {
+func writeState(file *os.File, state serviceState) error {
+	f, lease := state.fence, state.lease
 	line, err := json.Marshal(stateRecord{Tick: f.Tick, Winner: f.Winner, Definition: f.Definition,
-		LiveUntil: f.LiveUntil, ClaimedAt: time.Now(), RunHolder: lease.Holder, RunTick: lease.Tick, RunUntil: lease.Until})
+		LiveUntil: f.LiveUntil, ClaimedAt: time.Now(), RunHolder: lease.Holder, RunTick: lease.Tick,
+		RunUntil: lease.Until, RunQueue: state.queue.Waiting, RunTaken: state.queue.Taken})
 	if err != nil {
 		return err
 	}

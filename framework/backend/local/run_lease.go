@@ -67,8 +67,21 @@ func (l *localBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 // updateLease replaces the run lease of service's state file by what change returns for it, under the
 // file's lock, writing only when it changed.
 func (l *localBackend) updateLease(ctx context.Context, service string, change func(rules.Lease) rules.Lease) error {
+	return l.updateState(ctx, service, "run lease", func(state serviceState) (serviceState, bool) {
+		next := change(state.lease)
+		write := next != state.lease
+		state.lease = next
+		return state, write
+	})
+}
+
+// updateState replaces service's state by what change returns for it, under the state file's lock,
+// writing it only when change says so (write). what names the call in ctx's error (e.g. "run lease"). It
+// returns ctx's error when ctx ends before the lock is taken, and an error naming the file when it cannot
+// be opened, locked within l.lockWait, read, parsed or written.
+func (l *localBackend) updateState(ctx context.Context, service, what string, change func(serviceState) (next serviceState, write bool)) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("service %q: run lease: %w", service, err)
+		return fmt.Errorf("service %q: %s: %w", service, what, err)
 	}
 	path := l.LockFile(service)
 	file, err := l.openLockFile(path)
@@ -79,12 +92,12 @@ func (l *localBackend) updateLease(ctx context.Context, service string, change f
 	if err := flock.LockContext(ctx, file, l.lockWait); err != nil {
 		return fmt.Errorf("service %q: lock %s: %w", service, path, err)
 	}
-	current, lease, err := readFence(file)
+	current, err := readState(file)
 	if err != nil {
 		return fmt.Errorf("service %q: lock file %s holds unreadable state (%v); stop the cron processes and remove the file", service, path, err)
 	}
-	if next := change(lease); next != lease {
-		if err := writeFence(file, current, next); err != nil {
+	if next, write := change(current); write {
+		if err := writeState(file, next); err != nil {
 			return fmt.Errorf("service %q: write %s: %w", service, path, err)
 		}
 	}

@@ -26,6 +26,10 @@ func everyBackend(t *testing.T) []historyBackend {
 //   - WithPauseOnFailure: fragile, which always fails, is paused for the cluster after its first failed
 //     tick (or two), with a note naming the tick and the error; `cron pause --note` sets a note by hand;
 //     `cron list` and `cron state` show notes; `cron resume` drops them;
+//   - OverlapBufferAll: queued (1.5 s runs, every second) runs its ticks one at a time, in tick order,
+//     each once; ticks that came while a run went on are buffered and run later, anywhere;
+//   - OverlapCancelOther: replaced (10 s runs, every 2 s) has each run killed by the next tick, which
+//     starts only after the killed run ended;
 //   - WithLimitedRuns(3): limited runs 3 times in all, each process that wins a tick after that records it
 //     once as skipped, `cron list` says the runs are spent, and a process started later runs it no more.
 func TestScheduleSemanticsOnEveryBackend(t *testing.T) {
@@ -52,6 +56,8 @@ func TestScheduleSemanticsOnEveryBackend(t *testing.T) {
 			checkExcluding(t, byJob["excluding"])
 			checkWindow(t, byJob["window"], start, end)
 			checkLimited(t, processes, observer, env, backend.flags)
+			checkQueued(t, byJob["queued"])
+			checkReplaced(t, byJob["replaced"])
 			records := historyWith(t, observer, env, backend.flags, "excluding", "--outcome", "excluded")
 			if len(records) == 0 {
 				t.Error("cron history --outcome excluded shows no record of the excluding job")
@@ -76,6 +82,7 @@ type tickLine struct {
 	jitterMS float64
 	lateMS   float64
 	reason   string
+	buffered bool // a tick taken off its queue (OverlapBufferOne, OverlapBufferAll)
 }
 
 // tickOutcomes returns the run lines of the processes by job and tick, not_selected ones left out.
@@ -97,8 +104,9 @@ func tickOutcomes(t *testing.T, processes []*process) map[string]map[time.Time][
 			}
 			jitter, _ := line["jitter_ms"].(float64)
 			late, _ := line["late_ms"].(float64)
+			buffered, _ := line["buffered"].(bool)
 			byJob[line.str("job")][tick] = append(byJob[line.str("job")][tick], tickLine{outcome: line.str("outcome"),
-				at: at, jitterMS: jitter, lateMS: late, reason: line.str("reason")})
+				at: at, jitterMS: jitter, lateMS: late, reason: line.str("reason"), buffered: buffered})
 		}
 	}
 	return byJob

@@ -13,7 +13,7 @@
 // seconds (both hold 1s);
 // "lost_reply" a distributed job "every_5s" every 5s (hold 3s), whose interval leaves room for a claim
 // call bounded at 2s (the PostgreSQL backend's bound) to time out and be settled before the next tick;
-// "schedule_semantics" the jobs of addTickOptionJobs and addPauseAndLimitJobs;
+// "schedule_semantics" the jobs of addTickOptionJobs, addPauseAndLimitJobs and addOverlapPolicyJobs;
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take
 // TESTAPP_JOB_DURATION (default 100ms, or until their context ends); anything
 // else one every-second distributed job. TESTAPP_EXIT_DELAY (a duration) delays the exit after the command
@@ -141,6 +141,7 @@ func main() {
 	case "schedule_semantics":
 		addTickOptionJobs(root)
 		addPauseAndLimitJobs(root)
+		addOverlapPolicyJobs(root)
 	case "many":
 		jobs, err := strconv.Atoi(os.Getenv("TESTAPP_JOBS"))
 		if err != nil || jobs <= 0 {
@@ -291,4 +292,25 @@ func addPauseAndLimitJobs(root *console.Root) {
 	root.AddDistributedCronCommand("fragile", "* * * * * *", fragile, time.Second, scheduler.WithPauseOnFailure())
 	root.AddDistributedCronCommand("steady", "* * * * * *", steady, time.Second)
 	root.AddDistributedCronCommand("limited", "* * * * * *", limited, time.Second, scheduler.WithLimitedRuns(3))
+}
+
+// addOverlapPolicyJobs registers the distributed jobs "queued" (every second, OverlapBufferAll, runs
+// 1.5 s) and "replaced" (every 2 s, OverlapCancelOther, runs 10 s unless cancelled).
+func addOverlapPolicyJobs(root *console.Root) {
+	sleeping := func(use string, d time.Duration) *cobra.Command {
+		return &cobra.Command{Use: use, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
+			select {
+			case <-time.After(d):
+				return nil
+			case <-cmd.Context().Done():
+				return cmd.Context().Err()
+			}
+		}}
+	}
+	queued, replaced := sleeping("queued", 1500*time.Millisecond), sleeping("replaced", 10*time.Second)
+	root.AddCommand(queued, replaced)
+	root.AddDistributedCronCommand("queued", "* * * * * *", queued, time.Second,
+		scheduler.WithOverlap(scheduler.OverlapBufferAll))
+	root.AddDistributedCronCommand("replaced", "*/2 * * * * *", replaced, time.Second,
+		scheduler.WithOverlap(scheduler.OverlapCancelOther))
 }

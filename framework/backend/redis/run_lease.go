@@ -75,11 +75,12 @@ func (r *redisBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) 
 }
 
 // awaitRelease waits until the last release of service's lease queued by ReleaseRun, if any, was answered
-// (by Redis, or failed), so that what the caller sends next is decided after it. It returns ctx's error
-// when ctx ends first.
+// (by Redis, or failed), so that what the caller sends next (AcquireRun, QueueRun) is decided after it. It
+// returns ctx's error, wrapped, when ctx ends first.
 func (r *redisBackend) awaitRelease(ctx context.Context, service string) error {
 	if err := r.releases.Await(ctx, service); err != nil {
-		return fmt.Errorf("redis at %s: acquire run lease of service %q: %w", r.address, service, err)
+		return fmt.Errorf("redis at %s: run lease of service %q: waiting for its release queued last: %w",
+			r.address, service, err)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func (j *job) queueTick(state *running, tick time.Time, limit int, policy string
 	if err != nil {
 		return outcomeError, []slog.Attr{slog.String("error", "queue the tick: "+err.Error())}
 	}
-	if holder.Holder == lease.Holder {
+	if j.tookTurn(holder, state) {
 		if holder.Tick.Equal(tick) {
 			j.hold(state, lease, sent)
 			return "", nil
@@ -79,7 +79,7 @@ func (j *job) takeQueued(state *running, after time.Time) {
 	case err != nil:
 		j.entryLogger(state.env).Warn("cron run queue", "error", "take the next waiting tick: "+err.Error(),
 			"retry", "at the next tick, or when the heartbeat sees ticks waiting")
-	case holder.Holder == lease.Holder && !holder.Tick.Equal(after):
+	case j.tookTurn(holder, state):
 		j.startQueued(state, queuedRun{lease: holder, sent: sent})
 	}
 }
@@ -107,4 +107,11 @@ func (r *running) takeOrphans() {
 			j.takeQueued(r, time.Now().Truncate(time.Millisecond))
 		}()
 	}
+}
+
+// tookTurn reports whether holder, the lease QueueRun answered, was taken by this call: held by this
+// process for a tick after every tick it held the lease for (an earlier one is the run it still holds, or
+// one whose release has not landed).
+func (j *job) tookTurn(holder contract.RunLease, state *running) bool {
+	return holder.Holder == state.env.AppID && holder.Tick.UnixNano() > j.lastHeld.Load()
 }

@@ -88,7 +88,7 @@ func checkPostgresPaused(t *testing.T, p *pgBackend, want map[string]string) {
 }
 
 // checkSchemaVersions checks that schema_migrations of schema holds the versions 1 to len(migrations)
-// (3: the initial schema, the pause notes and the run counts), each once.
+// (4: the initial schema, the pause notes, the run counts and the run queues), each once.
 func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
 	t.Helper()
 	rows, err := pool.Query(context.Background(), withSchema("SELECT version FROM {schema}.schema_migrations ORDER BY version", schema))
@@ -96,8 +96,9 @@ func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
 		t.Fatal(err)
 	}
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil || fmt.Sprint(versions) != "[1 2 3]" || len(migrations) != 3 {
-		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2 3] and 3", versions, err, len(migrations))
+	if err != nil || fmt.Sprint(versions) != "[1 2 3 4]" || len(migrations) != 4 {
+		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2 3 4] and 4", versions, err,
+			len(migrations))
 	}
 }
 
@@ -124,6 +125,43 @@ func TestPostgresMigratesRunCounts(t *testing.T) {
 	var runs int
 	if err := pool.QueryRow(ctx, withSchema(`SELECT runs FROM {schema}.run_counts WHERE job = 'svc'`, schema)).Scan(&runs); err != nil || runs != 7 {
 		t.Fatalf("run_counts of svc = %d, %v after a count; want its 7, left alone", runs, err)
+	}
+	checkSchemaVersions(t, pool, schema)
+}
+
+// A schema of version 3 whose run lease a version 3 binary holds (acquire_run) is migrated on open: no tick
+// waits, a tick queued waits behind that binary's run, and is taken once that binary's release (claim_ticks)
+// freed the lease.
+func TestPostgresMigratesRunQueues(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	schema := freshSchema()
+	migrateTo(t, url, schema, 3)
+	pool := connectPool(t, url)
+	tick := time.Now().Truncate(time.Microsecond)
+	old := contract.RunLease{Service: "svc", Holder: "old", Tick: tick.Add(-time.Second)}
+	oldAcquire := withSchema(`SELECT o_holder FROM {schema}.acquire_run($1, $2, $3, $4)`, schema)
+	var holder string
+	if err := pool.QueryRow(ctx, oldAcquire, old.Service, old.Holder, old.Tick, time.Minute.Microseconds()).
+		Scan(&holder); err != nil || holder != old.Holder {
+		t.Fatalf("a version 3 binary's acquire_run = %q, %v; want it held by %q", holder, err, old.Holder)
+	}
+	p := openUpgraded(t, url, schema)
+	run := contract.RunLease{Service: "svc", Holder: "new", Tick: tick}
+	taken, waiting, err := p.QueueRun(ctx, run, 10, time.Minute)
+	if err != nil || !sameRun(taken, old) || len(waiting) != 1 {
+		t.Fatalf("QueueRun on an upgraded schema = %+v, %v, %v; want queued behind %+v", taken, waiting, err, old)
+	}
+	oldRelease := withSchema(`SELECT o_code FROM {schema}.claim_ticks(ARRAY['release'], ARRAY[$1], ARRAY[$2],
+		ARRAY[$3::timestamptz], ARRAY[0::bigint], ARRAY[''], ARRAY[$3::timestamptz], ARRAY[0::bigint])`, schema)
+	var code string
+	if err := pool.QueryRow(ctx, oldRelease, old.Service, old.Holder, old.Tick).Scan(&code); err != nil ||
+		code != "released" {
+		t.Fatalf("a version 3 binary's release = %q, %v; want released", code, err)
+	}
+	taken, waiting, err = p.QueueRun(ctx, run, 0, time.Minute)
+	if err != nil || !sameRun(taken, run) || len(waiting) != 0 {
+		t.Fatalf("the take after the release = %+v, %v, %v; want %+v, none waiting", taken, waiting, err, run)
 	}
 	checkSchemaVersions(t, pool, schema)
 }

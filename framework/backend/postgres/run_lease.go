@@ -12,7 +12,7 @@ import (
 
 // A service's run lease is kept in its fence's row (lease_holder, lease_tick, lease_until by the server's
 // clock) and decided by the lease rule every backend runs (rules.Lease), in claim_ticks, acquire_run and
-// renew_runs.
+// renew_runs, and with the service's queue of buffered ticks in queue_run (run_queue.go).
 
 // AcquireRun implements contract.RunLeases.AcquireRun in one acquire_run call, after the release of the
 // service's lease this client queued last, if any, was answered. It returns an error for an invalid lease
@@ -21,7 +21,8 @@ func (p *pgBackend) AcquireRun(ctx context.Context, lease contract.RunLease, ttl
 	if err := rules.ValidateRunLease(lease, ttl, true); err != nil {
 		return contract.RunLease{}, err
 	}
-	if err := p.awaitRelease(ctx, lease.Service); err != nil {
+	what := fmt.Sprintf("acquire the run lease of service %q", lease.Service)
+	if err := p.awaitRelease(ctx, lease.Service, what); err != nil {
 		return contract.RunLease{}, err
 	}
 	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
@@ -31,7 +32,7 @@ func (p *pgBackend) AcquireRun(ctx context.Context, lease contract.RunLease, ttl
 	err := p.pool.QueryRow(ctx, p.sql.acquireRun, lease.Service, lease.Holder, lease.Tick, ttl.Microseconds()).
 		Scan(&holder.Holder, &holder.Tick)
 	if err != nil {
-		return contract.RunLease{}, p.fail(fmt.Sprintf("acquire the run lease of service %q", lease.Service), err)
+		return contract.RunLease{}, p.fail(what, err)
 	}
 	return holder, nil
 }
@@ -90,10 +91,10 @@ func (p *pgBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) err
 
 // awaitRelease waits until the last release of service's lease queued by ReleaseRun, if any, was answered
 // (by the server, or failed), so that what the caller sends next is decided after it. It returns ctx's
-// error when ctx ends first.
-func (p *pgBackend) awaitRelease(ctx context.Context, service string) error {
+// error, as the backend's failure to do what, when ctx ends first.
+func (p *pgBackend) awaitRelease(ctx context.Context, service, what string) error {
 	if err := p.releases.Await(ctx, service); err != nil {
-		return fmt.Errorf("postgres at %s: acquire run lease of service %q: %w", p.address, service, err)
+		return fmt.Errorf("postgres at %s: %s: %w", p.address, what, err)
 	}
 	return nil
 }

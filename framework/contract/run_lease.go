@@ -53,4 +53,9 @@ type RunLeases interface {
 	// its release. A re-sent call (its reply lost) answers as the first. It returns errors as AcquireRun's
 	// and an error for max < 0.
 	QueueRun(ctx context.Context, run RunLease, max int, ttl time.Duration) (holder RunLease, waiting []time.Time, err error)
+	// MarkRun marks run.Service's tick run.Tick as run by run.Holder (a backfill runs each tick once): it
+	// returns true when this call marked it or run.Holder had (a re-send), false when another holder had.
+	// A mark is kept at least as long as the run history keeps records of its tick (the retention's
+	// MaxAge after the tick), then may be dropped. It returns errors as AcquireRun's (without the ttl).
+	MarkRun(ctx context.Context, run RunLease) (marked bool, err error)
 }

@@ -10,7 +10,7 @@ import (
 
 // testRunLeases runs the conformance suite of contract.RunLeases, and of claims asking for the run lease
 // (contract.Claim.RunLease), against the stores open makes: acquire, busy, release, renew, lost, expiry by
-// the ttl, invalid input; the run counts of limited jobs (CountRun); the queues of buffered ticks (QueueRun). It takes about 7 s, most of it sleeping.
+// the ttl, invalid input; the run counts of limited jobs (CountRun); the queues of buffered ticks (QueueRun); the marks of backfilled runs (MarkRun). It takes about 7 s, most of it sleeping.
 func testRunLeases(t *testing.T, open Open) {
 	t.Run("Claims", func(t *testing.T) { testLeaseClaims(t, open) })
 	t.Run("ExpiresUnlessRenewed", func(t *testing.T) { testLeaseExpiry(t, open) })
@@ -23,6 +23,7 @@ func testRunLeases(t *testing.T, open Open) {
 	t.Run("QueueRun", func(t *testing.T) { testQueueRun(t, open) })
 	t.Run("QueueRunTakesExpired", func(t *testing.T) { testQueueRunTakesExpired(t, open) })
 	t.Run("QueueRunConcurrent", func(t *testing.T) { testQueueRunConcurrent(t, open) })
+	t.Run("MarkRun", func(t *testing.T) { testMarkRun(t, open) })
 }
 
 // leaseHold is the hold window of the lease tests' claims: wide, so that their ticks (a few seconds

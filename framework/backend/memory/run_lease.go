@@ -108,3 +108,29 @@ func (c *client) QueueRun(ctx context.Context, run contract.RunLease, max int, t
 	s.queues[run.Service], s.leases[run.Service] = queue, lease
 	return holder, slices.Clone(queue.Waiting), nil
 }
+
+// runMark keys a mark of MarkRun: the service and the tick to the microsecond.
+type runMark struct {
+	service string
+	tick    int64 // Unix µs
+}
+
+// MarkRun implements contract.RunLeases.MarkRun: the first holder to mark a tick keeps it, for as long
+// as the Store lives. Errors as ReleaseRun's.
+func (c *client) MarkRun(ctx context.Context, run contract.RunLease) (bool, error) {
+	if err := rules.ValidateRunLease(run, 0, false); err != nil {
+		return false, err
+	}
+	if err := c.begin(ctx, fmt.Sprintf("run mark of service %q", run.Service)); err != nil {
+		return false, err
+	}
+	s := c.store
+	s.lock()
+	defer s.mu.Unlock()
+	key := runMark{service: run.Service, tick: run.Tick.UnixMicro()}
+	if holder, marked := s.marks[key]; marked {
+		return holder == run.Holder, nil
+	}
+	s.marks[key] = run.Holder
+	return true, nil
+}

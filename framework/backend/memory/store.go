@@ -25,6 +25,7 @@ type Store struct {
 	leases  map[string]rules.Lease    // by service
 	counts  map[string]rules.RunCount // by service: the runs counted for WithLimitedRuns
 	queues  map[string]rules.RunQueue // by service: the buffered ticks (OverlapBufferOne, OverlapBufferAll)
+	marks   map[runMark]string        // by service and tick (Unix µs): the holder that marked its run
 	history map[string][]run          // by job, newest first
 	added   uint64                    // runs appended so far: the sequence number of the last one
 	records map[string]process        // by app id
@@ -44,6 +45,7 @@ func NewStore(now func() time.Time) *Store {
 		leases:  make(map[string]rules.Lease),
 		counts:  make(map[string]rules.RunCount),
 		queues:  make(map[string]rules.RunQueue),
+		marks:   make(map[runMark]string),
 		history: make(map[string][]run),
 		records: make(map[string]process),
 		control: newControl(),

@@ -50,6 +50,7 @@ on exactly one of them. One daemon runs per base folder unless started with --al
 		newCronListCommand(root),
 		newCronHistoryCommand(root),
 		newCronRunCommand(root),
+		newCronBackfillCommand(root),
 		newCronPauseCommand(root, true),
 		newCronPauseCommand(root, false),
 		newCronKillCommand(root),

@@ -27,6 +27,16 @@ func (s *Scheduler) catchUp(state *running, now time.Time) {
 	}
 }
 
+// The origin of a run besides its schedule (the "origin" of its line and record), and the key of a
+// buffered tick's wait in its queue.
+const (
+	originKey      = "origin"
+	originRequest  = "request"
+	originBackfill = "backfill"
+	originBuffered = "buffered"
+	waitedKey      = "waited_ms"
+)
+
 // runMode says why a tick is handled besides its schedule: an operator's run request, a catch-up, or a
 // buffered tick's turn.
 type runMode struct {
@@ -38,13 +48,15 @@ type runMode struct {
 // attrs are the log attributes of the mode.
 func (m runMode) attrs() []slog.Attr {
 	switch {
+	case m.request != nil && m.request.Kind == order.Backfill:
+		return []slog.Attr{slog.String("request", m.request.ID), slog.String(originKey, originBackfill)}
 	case m.request != nil:
-		return []slog.Attr{slog.String("request", m.request.ID)}
+		return []slog.Attr{slog.String("request", m.request.ID), slog.String(originKey, originRequest)}
 	case m.catchUp > 0:
 		return []slog.Attr{slog.Bool("catch_up", true)}
 	case m.queued != nil:
-		return []slog.Attr{slog.Bool("buffered", true),
-			slog.Float64("waited_ms", milliseconds(m.queued.sent.Sub(m.queued.lease.Tick)))}
+		return []slog.Attr{slog.String(originKey, originBuffered),
+			slog.Float64(waitedKey, milliseconds(m.queued.sent.Sub(m.queued.lease.Tick)))}
 	}
 	return nil
 }

@@ -201,7 +201,7 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 	case mode.request != nil && turns:
 		return "", attrs
 	case mode.request != nil:
-		if outcome, leaseAttrs := j.acquire(state, tick, mode.request.Overlap); outcome != "" {
+		if outcome, leaseAttrs := j.acquire(state, tick, mode); outcome != "" {
 			return outcome, append(attrs, leaseAttrs...)
 		}
 		return "", attrs
@@ -275,6 +275,9 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	}
 	jitter := attrMilliseconds(extra, jitterKey) // lateness is counted from the tick plus its jitter
 	lateFrom = lateFrom.Add(-jitter)
+	if attrText(extra, originKey) == originBackfill { // late from when the backfill took it up, not its past tick
+		lateFrom = tick.Add(lateFrom.Sub(started))
+	}
 	attrs := make([]slog.Attr, 0, len(extra)+5)
 	attrs = append(attrs, slog.String("tick", tick.Format(time.RFC3339)))
 	if attempt > 1 {
@@ -296,6 +299,7 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	}
 	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
 	rec.Attempt, rec.ClaimResends, rec.Late, rec.Jitter = attempt, attrInt(extra, claimResendsKey), rec.Late-jitter, jitter
+	rec.Origin, rec.Waited = attrText(extra, originKey), attrMilliseconds(extra, waitedKey)
 	state.record(rec)
 	return &rec
 }

@@ -68,6 +68,12 @@ func (r *running) applyOrders(orders contract.Orders) {
 				defer r.tasks.Done()
 				j.runRequested(r, request)
 			}()
+		case request.Kind == order.Backfill:
+			r.tasks.Add(1)
+			go func() {
+				defer r.tasks.Done()
+				j.backfillRequested(r, request)
+			}()
 		case request.Kind == order.Kill && (request.Target == "" || request.Target == r.env.AppID):
 			r.kill(j, request)
 		}

@@ -29,7 +29,9 @@ func (j *job) takesTurns(mode runMode) bool {
 		return true
 	}
 	switch j.overlapOf(mode) {
-	case order.OverlapBufferOne, order.OverlapBufferAll, order.OverlapCancelOther, order.OverlapTerminateOther:
+	case order.OverlapBufferOne, order.OverlapBufferAll: // a backfill's past ticks wait for the lease instead
+		return j.spec.Type == distributed && (mode.request == nil || mode.request.Kind != order.Backfill)
+	case order.OverlapCancelOther, order.OverlapTerminateOther:
 		return j.spec.Type == distributed
 	}
 	return false

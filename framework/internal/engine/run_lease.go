@@ -126,34 +126,29 @@ func (c leaseContext) Err() error {
 	return nil
 }
 
-// acquire takes the run lease for a run an operator requested (tick: when it was requested), under
-// OverlapForbid, the entry's or overlap's (the request's override, "" for none; forbid applies to
-// distributed entries only): it returns an outcome when the run must not go on (skipped: another run holds
-// it; error).
-func (j *job) acquire(state *running, tick time.Time, overlap string) (string, []slog.Attr) {
-	forbids := j.forbidsOverlap()
-	switch overlap { // a run request's override (cron run --overlap)
-	case order.OverlapAllow:
-		forbids = false
-	case order.OverlapForbid:
-		forbids = j.spec.Type == distributed
-	}
-	if !forbids {
+// acquire takes the run lease for a run an operator requested (tick: when it was requested; a backfill's
+// tick), under OverlapForbid (the entry's policy or the request's override; distributed entries only): it
+// returns an outcome when the run must not go on (skipped: another run holds it; error). A backfill waits
+// for the lease instead of skipping, until the process stops.
+func (j *job) acquire(state *running, tick time.Time, mode runMode) (string, []slog.Attr) {
+	overlap := j.overlapOf(mode)
+	if j.spec.Type != distributed || overlap == order.OverlapAllow {
 		return "", nil
 	}
-	lease := contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}
-	sent := time.Now()
-	ctx, cancel := context.WithTimeout(state.claims, controlCallTimeout)
-	defer cancel()
-	holder, err := state.env.Backend.AcquireRun(ctx, lease, leaseTTL)
-	switch {
-	case err != nil:
-		return outcomeError, []slog.Attr{slog.String("error", "acquire run lease: "+err.Error())}
-	case holder.Holder != lease.Holder || !holder.Tick.Equal(lease.Tick):
-		return outcomeSkipped, busyAttrs(holder)
+	for {
+		holder, err := j.acquireLease(state, tick)
+		switch {
+		case err != nil:
+			return outcomeError, []slog.Attr{slog.String("error", "acquire run lease: "+err.Error())}
+		case holder.Holder == state.env.AppID && holder.Tick.Equal(tick):
+			return "", nil
+		case mode.request.Kind != order.Backfill:
+			return outcomeSkipped, busyAttrs(holder)
+		}
+		if !sleepCtx(state.claims, replacePoll) {
+			return outcomeNotRun, []slog.Attr{slog.String("reason", "the process stopped while the backfilled tick waited for the run lease")}
+		}
 	}
-	j.hold(state, lease, sent)
-	return "", nil
 }
 
 // busyAttrs are the attributes of a tick skipped because busy, another run, holds the run lease.

@@ -21,6 +21,8 @@ func TestRequestRoundTrip(t *testing.T) {
 		{ID: "id-of-kill", Job: `we"ird/job ✓`, Kind: order.Kill, Made: made},
 		{ID: "id-of-replace", Job: "report", Kind: order.Kill, Made: made, Reason: "replaced by tick x", Target: "app-b"},
 		{ID: "id-of-buffered-run", Job: "report", Kind: order.Run, Made: made, Overlap: order.OverlapBufferAll},
+		{ID: "id-of-backfill", Job: "report", Kind: order.Backfill, Made: made, From: made.Add(-time.Hour).UTC().Truncate(time.Microsecond),
+			To: made.UTC().Truncate(time.Microsecond), Overlap: order.OverlapAllow},
 	} {
 		stored, err := order.EncodeRequest(want)
 		if err != nil || stored.ID != want.ID || !stored.Made.Equal(want.Made) ||
@@ -33,9 +35,9 @@ func TestRequestRoundTrip(t *testing.T) {
 			t.Fatalf("DecodeRequest(%s) = %+v, %v; want %+v", stored.Body, got, err, want)
 		}
 	}
-	newer := contract.ControlRequest{ID: "n", Made: made, Body: []byte(`{"j":"a","k":"backfill","r":[1,2]}`)}
+	newer := contract.ControlRequest{ID: "n", Made: made, Body: []byte(`{"j":"a","k":"rewind","r":[1,2]}`)}
 	got, err := order.DecodeRequest(newer)
-	if err != nil || got.Kind != "backfill" || got.Job != "a" {
+	if err != nil || got.Kind != "rewind" || got.Job != "a" {
 		t.Fatalf("a request of a kind this version does not know decodes to %+v, %v; want its job and kind",
 			got, err)
 	}
@@ -62,8 +64,10 @@ func TestEncodeRequestValidates(t *testing.T) {
 	for want, request := range map[string]order.Request{
 		"Request.ID":  {Job: "j", Kind: order.Run, Made: made},
 		"Request.Job": {ID: "x", Kind: order.Run, Made: made},
-		`unknown kind "explode", want "run" or "kill"`: {ID: "x", Job: "j", Kind: "explode", Made: made},
-		"Request.Made": {ID: "x", Job: "j", Kind: order.Kill},
+		`unknown kind "explode", want "run", "kill" or "backfill"`: {ID: "x", Job: "j", Kind: "explode", Made: made},
+		"the end must be after the start":                          {ID: "x", Job: "j", Kind: order.Backfill, Made: made, From: made, To: made},
+		"on a run or backfill request":                             {ID: "x", Job: "j", Kind: order.Kill, Made: made, Overlap: order.OverlapAllow},
+		"Request.Made":                                             {ID: "x", Job: "j", Kind: order.Kill},
 	} {
 		if _, err := order.EncodeRequest(request); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("EncodeRequest(%+v): %v; want an error naming %s", request, err, want)

@@ -27,9 +27,13 @@ type Kind string
 
 // Kinds of Request.
 const (
-	Run  Kind = "run"  // run the job once now, on exactly one live process
-	Kill Kind = "kill" // cancel the job's running run wherever it runs
+	Run      Kind = "run"      // run the job once now, on exactly one live process
+	Kill     Kind = "kill"     // cancel the job's running run wherever it runs
+	Backfill Kind = "backfill" // run every tick of the job in [From, To), oldest first, on one live process
 )
+
+// MaxBackfillTicks is the most ticks one Backfill request may run.
+const MaxBackfillTicks = 10000
 
 // Request is an operator's order about one job, which every live process reads at its next heartbeat
 // (contract.Orders) and ignores once it is older than contract.ControlRequestTTL.
@@ -46,6 +50,8 @@ type Request struct {
 	Reason string
 	// Target (Kill only) is the app id of the one process whose runs are cancelled; "" for every process.
 	Target string
+	// From and To (Backfill only) bound the ticks run: those in [From, To).
+	From, To time.Time
 }
 
 // The overlap policies a run request may name (`cron run --overlap`), as scheduler.OverlapPolicy's
@@ -70,8 +76,9 @@ func New(job string, kind Kind) Request {
 	return Request{ID: uuid.NewString(), Job: job, Kind: kind, Made: time.Now()}
 }
 
-// Validate returns an error naming the field of r that is missing or unknown: every field is required,
-// and the kind is Run or Kill.
+// Validate returns an error naming the field of r that is missing or unknown: the ID, job, kind (Run, Kill
+// or Backfill) and Made are required, a Backfill's From before its To, and an Overlap only on a Run or a
+// Backfill.
 func (r Request) Validate() error {
 	switch {
 	case r.ID == "":
@@ -79,15 +86,36 @@ func (r Request) Validate() error {
 			r.Job)
 	case r.Job == "":
 		return fmt.Errorf("control request %q without a job: Request.Job is required", r.ID)
-	case r.Kind != Run && r.Kind != Kill:
-		return fmt.Errorf("control request %q of job %q: unknown kind %q, want %q or %q", r.ID, r.Job, r.Kind,
-			Run, Kill)
-	case r.Overlap != "" && (r.Kind != Run || !slices.Contains(OverlapPolicies(), r.Overlap)):
-		return fmt.Errorf("control request %q of job %q: overlap policy %q, want one of %s on a run request",
+	case r.Kind != Run && r.Kind != Kill && r.Kind != Backfill:
+		return fmt.Errorf("control request %q of job %q: unknown kind %q, want %q, %q or %q", r.ID, r.Job, r.Kind,
+			Run, Kill, Backfill)
+	case r.Kind == Backfill && (r.From.IsZero() || !r.To.After(r.From)):
+		return fmt.Errorf("control request %q of job %q: backfill from %s to %s: the end must be after the start",
+			r.ID, r.Job, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
+	case r.Overlap != "" && (r.Kind == Kill || !slices.Contains(OverlapPolicies(), r.Overlap)):
+		return fmt.Errorf("control request %q of job %q: overlap policy %q, want one of %s on a run or backfill request",
 			r.ID, r.Job, r.Overlap, strings.Join(OverlapPolicies(), ", "))
 	case r.Made.IsZero():
 		return fmt.Errorf("control request %q of job %q without a time: Request.Made is required",
 			r.ID, r.Job)
 	}
 	return nil
+}
+
+// BackfillTicks returns the ticks of a Backfill of [from, to) for a schedule whose next fire time after t
+// is next(t) (zero: none): oldest first. It returns an error naming the count when there are more than
+// MaxBackfillTicks, or none.
+func BackfillTicks(next func(time.Time) time.Time, from, to time.Time) ([]time.Time, error) {
+	var ticks []time.Time
+	for tick := next(from.Add(-time.Nanosecond)); !tick.IsZero() && tick.Before(to); tick = next(tick) {
+		if len(ticks) == MaxBackfillTicks {
+			return nil, fmt.Errorf("more than %d ticks from %s to %s: backfill at most %d per request (split the range)",
+				MaxBackfillTicks, from.Format(time.RFC3339), to.Format(time.RFC3339), MaxBackfillTicks)
+		}
+		ticks = append(ticks, tick)
+	}
+	if len(ticks) == 0 {
+		return nil, fmt.Errorf("no tick of the job's schedule from %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return ticks, nil
 }

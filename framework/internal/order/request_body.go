@@ -3,6 +3,7 @@ package order
 import (
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
@@ -14,6 +15,8 @@ type requestBody struct {
 	Overlap string `json:"o,omitempty"`
 	Reason  string `json:"c,omitempty"`
 	Target  string `json:"a,omitempty"`
+	From    int64  `json:"f,omitempty"` // µs
+	To      int64  `json:"t,omitempty"` // µs
 }
 
 // errNotARequest is the error of a body that is not a request: not a JSON object, or without a job or a
@@ -27,7 +30,7 @@ func EncodeRequest(request Request) (contract.ControlRequest, error) {
 		return contract.ControlRequest{}, err
 	}
 	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind), Overlap: request.Overlap,
-		Reason: request.Reason, Target: request.Target})
+		Reason: request.Reason, Target: request.Target, From: micros(request.From), To: micros(request.To)})
 	if err != nil {
 		return contract.ControlRequest{}, err
 	}
@@ -46,5 +49,21 @@ func DecodeRequest(stored contract.ControlRequest) (Request, error) {
 		return Request{}, errNotARequest
 	}
 	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made, Overlap: b.Overlap,
-		Reason: b.Reason, Target: b.Target}, nil
+		Reason: b.Reason, Target: b.Target, From: timeOf(b.From), To: timeOf(b.To)}, nil
+}
+
+// micros is t in µs since the Unix epoch; 0 for the zero time.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// timeOf is the inverse of micros, in UTC.
+func timeOf(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }

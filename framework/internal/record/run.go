@@ -35,6 +35,11 @@ type Run struct {
 	// ClaimResends counts the sends of the tick's claim after its first call failed (its reply may have
 	// been lost), made to learn whether it had been applied; 0 when the first call answered.
 	ClaimResends int
+	// Origin says why the tick ran besides its schedule: "request" (`cron run`), "backfill" (`cron
+	// backfill`), "buffered" (a tick that waited its turn, OverlapBufferOne/All); "" for a scheduled tick.
+	Origin string
+	// Waited is how long a buffered tick waited in its queue, from its tick (plus jitter) to its turn.
+	Waited time.Duration
 	// PauseNote is the note of the pause WithPauseOnFailure made after this failed tick: set on the record
 	// the observers get (so the failed alert says so), not stored in the history.
 	PauseNote string

@@ -30,6 +30,8 @@ type runBody struct {
 	LastTick int64   `json:"z,omitempty"` // LastTick-Tick, µs
 	Resends  int     `json:"r,omitempty"` // ClaimResends
 	Jitter   int64   `json:"x,omitempty"` // µs
+	Origin   string  `json:"g,omitempty"`
+	Waited   int64   `json:"w,omitempty"` // µs
 }
 
 // EncodeRun returns run as a backend stores it: the fields the backend selects, orders and expires by,
@@ -39,7 +41,8 @@ func EncodeRun(run Run) (contract.RunRecord, error) {
 	body := runBody{Job: run.Job, Tick: tick, AppID: run.AppID, Hostname: run.Hostname, PID: run.PID,
 		Outcome: string(run.Outcome), Started: started - tick, Duration: micros(run.Finished) - started,
 		Late: run.Late.Microseconds(), Error: cutError(run.Error), Attempt: run.Attempt - 1, Count: run.Count - 1,
-		LastTick: micros(run.LastTick) - tick, Resends: run.ClaimResends, Jitter: run.Jitter.Microseconds()}
+		LastTick: micros(run.LastTick) - tick, Resends: run.ClaimResends, Jitter: run.Jitter.Microseconds(),
+		Origin: run.Origin, Waited: run.Waited.Microseconds()}
 	if run.Type != "distributed" {
 		body.Type = &run.Type
 	}
@@ -71,7 +74,8 @@ func DecodeRun(body []byte) (Run, error) {
 		Hostname: b.Hostname, PID: b.PID, Outcome: contract.Outcome(b.Outcome), Started: timeOf(b.Tick + b.Started),
 		Finished: timeOf(b.Tick + b.Started + b.Duration), Late: time.Duration(b.Late) * time.Microsecond,
 		Error: b.Error, Attempt: b.Attempt + 1, Count: b.Count + 1, LastTick: timeOf(b.Tick + b.LastTick),
-		ClaimResends: b.Resends, Jitter: time.Duration(b.Jitter) * time.Microsecond}
+		ClaimResends: b.Resends, Jitter: time.Duration(b.Jitter) * time.Microsecond, Origin: b.Origin,
+		Waited: time.Duration(b.Waited) * time.Microsecond}
 	if b.Type != nil {
 		run.Type = *b.Type
 	}

@@ -25,6 +25,9 @@ type Run struct {
 	// ClaimResends: the claim's first call failed and it was re-sent this many times to learn whether it
 	// had been applied (absent: the first call answered).
 	ClaimResends int `json:"claim_resends,omitempty"`
+	// Origin: why the tick ran besides its schedule, "request", "backfill" or "buffered" (absent: scheduled).
+	Origin   string  `json:"origin,omitempty"`
+	WaitedMS float64 `json:"waited_ms,omitempty"` // a buffered tick: how long it waited in its queue
 }
 
 // NewRun returns r as the read commands print it in JSON.
@@ -32,7 +35,8 @@ func NewRun(r record.Run) Run {
 	run := Run{Job: r.Job, Type: r.Type, Service: r.Service, Tick: rfc3339(r.Tick), Count: r.Count,
 		AppID: r.AppID, Hostname: r.Hostname, PID: r.PID, Outcome: string(r.Outcome), Started: rfc3339(r.Started),
 		Finished: rfc3339(r.Finished), DurationMS: milliseconds(r.Finished.Sub(r.Started)),
-		LateMS: milliseconds(r.Late), JitterMS: milliseconds(r.Jitter), Error: r.Error, Attempt: r.Attempt, ClaimResends: r.ClaimResends}
+		LateMS: milliseconds(r.Late), JitterMS: milliseconds(r.Jitter), Error: r.Error, Attempt: r.Attempt, ClaimResends: r.ClaimResends,
+		Origin: r.Origin, WaitedMS: milliseconds(r.Waited)}
 	if r.Count > 1 {
 		run.LastTick = rfc3339(r.LastTick)
 	}

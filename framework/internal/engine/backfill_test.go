@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hadeframe/hade/framework/backend"
+	"github.com/hadeframe/hade/framework/backend/memory"
+	"github.com/hadeframe/hade/framework/internal/order"
+)
+
+func TestBackfillRunsEachTickOnceAcrossRequests(t *testing.T) {
+	store := memory.NewStore(nil)
+	var mu sync.Mutex
+	var ran []time.Time
+	processes := make([]*Scheduler, 2)
+	for i := range processes {
+		s := New()
+		s.AddDistributedCronCommand("report", "* * * * * *", runnable("report", func(cmd *cobra.Command, _ []string) error {
+			tick, _ := TickFrom(cmd.Context())
+			mu.Lock()
+			defer mu.Unlock()
+			ran = append(ran, tick)
+			return nil
+		}), time.Second)
+		env := testEnvironment(&logBuffer{}, []string{"a", "b"}[i])
+		env.Backend = store.Open(backend.Retention{})
+		startWithoutTimer(t, s, env)
+		processes[i] = s
+	}
+	from := time.Now().Add(-time.Hour).Truncate(time.Second)
+	backfill := func(s *Scheduler, from, to time.Time) (string, string) {
+		request := order.New("report", order.Backfill)
+		request.From, request.To = from, to
+		return s.jobs[0].backfill(s.state.Load(), request)
+	}
+	if outcome, detail := backfill(processes[0], from, from.Add(5*time.Second)); outcome != "ok" || !strings.Contains(detail, "5 ok") {
+		t.Fatalf("first backfill = %s, %q; want ok, 5 ticks run", outcome, detail)
+	}
+	if outcome, detail := backfill(processes[1], from.Add(3*time.Second), from.Add(8*time.Second)); outcome != "ok" ||
+		!strings.Contains(detail, "3 ok, 2 skipped") {
+		t.Fatalf("overlapping backfill = %s, %q; want ok, 3 run and 2 skipped as backfilled already", outcome, detail)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := make([]time.Time, 8)
+	for n := range want {
+		want[n] = from.Add(time.Duration(n) * time.Second)
+	}
+	if !slices.EqualFunc(ran, want, time.Time.Equal) {
+		t.Fatalf("ran %v; want each of the 8 ticks once, oldest first", ran)
+	}
+	if _, err := order.BackfillTicks(processes[0].jobs[0].spec.Next, from, from.Add(3*time.Hour)); err == nil ||
+		!strings.Contains(err.Error(), "more than 10000 ticks") {
+		t.Errorf("a range of 10800 ticks: %v; want refused, naming the limit", err)
+	}
+}

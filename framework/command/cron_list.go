@@ -9,6 +9,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/internal/engine"
 	"github.com/hadeframe/hade/framework/internal/kernel"
+	"github.com/hadeframe/hade/framework/internal/record"
 	"github.com/hadeframe/hade/framework/internal/report"
 )
 
@@ -60,6 +61,12 @@ func listStates(cmd *cobra.Command, root *kernel.Root) (string, report.JobStates
 	}
 	if err == nil {
 		states.Ran, err = report.ReadRunCounts(cmd.Context(), backend, root.Scheduler.Entries())
+	}
+	if err == nil {
+		var processes []record.Process
+		if processes, err = record.Processes(cmd.Context(), backend); err == nil {
+			states.Buffered = report.BufferedTicks(processes)
+		}
 	}
 	if err != nil {
 		line += "\nrun history and job control: UNAVAILABLE: " + err.Error()

@@ -115,3 +115,18 @@ func (r *running) takeOrphans() {
 func (j *job) tookTurn(holder contract.RunLease, state *running) bool {
 	return holder.Holder == state.env.AppID && holder.Tick.UnixNano() > j.lastHeld.Load()
 }
+
+// buffered returns, by job, the ticks waiting in the queue of each entry whose ticks wait their turn, as
+// last seen (nil when none waits).
+func (r *running) buffered() map[string]int {
+	var counts map[string]int
+	for name, j := range r.jobs {
+		if n := j.waiting.Load(); n > 0 && j.buffers() {
+			if counts == nil {
+				counts = map[string]int{}
+			}
+			counts[name] = int(n)
+		}
+	}
+	return counts
+}

@@ -76,6 +76,7 @@ func (h *heartbeat) beat() error {
 	process := h.process
 	process.Heartbeat = time.Now()
 	process.Running = h.state.inProgress()
+	process.Buffered = h.state.buffered()
 	if h.state.recorder != nil {
 		process.LostRecords = h.state.recorder.lost.Load()
 	}

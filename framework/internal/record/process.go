@@ -15,6 +15,9 @@ type Process struct {
 	Running    []RunningTick
 	// LostRecords counts the run records this process could not write to the history since it started.
 	LostRecords int64
+	// Buffered is, by job, how many ticks wait in the job's queue (OverlapBufferOne, OverlapBufferAll), as
+	// this process last saw them; jobs with none are left out.
+	Buffered map[string]int
 }
 
 // RunningTick is a run in progress on a process.

@@ -9,16 +9,17 @@ import (
 
 // processBody is a Process as encoded (see body.go).
 type processBody struct {
-	AppID       string        `json:"a"`
-	Hostname    string        `json:"h,omitempty"`
-	PID         int           `json:"p,omitempty"`
-	BaseFolder  string        `json:"f,omitempty"`
-	Provider    string        `json:"b,omitempty"`
-	Version     string        `json:"v,omitempty"`
-	Started     int64         `json:"s,omitempty"`
-	Heartbeat   int64         `json:"t,omitempty"`
-	Running     []runningBody `json:"r,omitempty"`
-	LostRecords int64         `json:"l,omitempty"`
+	AppID       string         `json:"a"`
+	Hostname    string         `json:"h,omitempty"`
+	PID         int            `json:"p,omitempty"`
+	BaseFolder  string         `json:"f,omitempty"`
+	Provider    string         `json:"b,omitempty"`
+	Version     string         `json:"v,omitempty"`
+	Started     int64          `json:"s,omitempty"`
+	Heartbeat   int64          `json:"t,omitempty"`
+	Running     []runningBody  `json:"r,omitempty"`
+	LostRecords int64          `json:"l,omitempty"`
+	Buffered    map[string]int `json:"q,omitempty"`
 }
 
 // runningBody is a RunningTick as encoded.
@@ -33,7 +34,8 @@ type runningBody struct {
 func EncodeProcess(process Process) (contract.ProcessRecord, error) {
 	body := processBody{AppID: process.AppID, Hostname: process.Hostname, PID: process.PID,
 		BaseFolder: process.BaseFolder, Provider: process.Provider, Version: process.Version,
-		Started: micros(process.Started), Heartbeat: micros(process.Heartbeat), LostRecords: process.LostRecords}
+		Started: micros(process.Started), Heartbeat: micros(process.Heartbeat), LostRecords: process.LostRecords,
+		Buffered: process.Buffered}
 	for _, r := range process.Running {
 		body.Running = append(body.Running, runningBody{Job: r.Job, Tick: micros(r.Tick), Since: micros(r.Since)})
 	}
@@ -60,7 +62,7 @@ func DecodeProcess(body []byte) (Process, error) {
 	}
 	process := Process{AppID: b.AppID, Hostname: b.Hostname, PID: b.PID, BaseFolder: b.BaseFolder,
 		Provider: b.Provider, Version: b.Version, Started: timeOf(b.Started), Heartbeat: timeOf(b.Heartbeat),
-		LostRecords: b.LostRecords}
+		LostRecords: b.LostRecords, Buffered: b.Buffered}
 	for _, r := range b.Running {
 		process.Running = append(process.Running, RunningTick{Job: r.Job, Tick: timeOf(r.Tick), Since: timeOf(r.Since)})
 	}

@@ -26,8 +26,10 @@ type Job struct {
 	StartAt    string   `json:"start_at,omitempty"`
 	EndAt      string   `json:"end_at,omitempty"`
 	Exclude    []string `json:"exclude,omitempty"`
-	Limit      int      `json:"limit,omitempty"`        // WithLimitedRuns
-	Ran        *int     `json:"runs_counted,omitempty"` // of a limited job, when the backend could be read
+	Limit      int      `json:"limit,omitempty"`          // WithLimitedRuns
+	Ran        *int     `json:"runs_counted,omitempty"`   // of a limited job, when the backend could be read
+	Remaining  *int     `json:"runs_remaining,omitempty"` // Limit - runs_counted (not below 0)
+	Buffered   int      `json:"buffered_ticks,omitempty"` // waiting in its queue (OverlapBufferOne/All)
 	Paused     bool     `json:"paused"`
 	PauseNote  string   `json:"pause_note,omitempty"`
 	LastRun    *Run     `json:"last_run"`
@@ -46,8 +48,10 @@ func Jobs(specs []engine.Entry, states JobStates, now time.Time) []Job {
 		job.PauseNote, job.Paused = states.Paused[spec.Name]
 		job.Limit = spec.Limit
 		if ran, ok := states.Ran[spec.Name]; ok {
-			job.Ran = &ran
+			remaining := max(spec.Limit-ran, 0)
+			job.Ran, job.Remaining = &ran, &remaining
 		}
+		job.Buffered = states.Buffered[spec.Name]
 		if job.Over != "" {
 			job.NextRun = "never"
 		}
@@ -92,7 +96,7 @@ func JobTable(specs []engine.Entry, states JobStates, now time.Time) Table {
 		if why := over(spec, states, now); why != "" {
 			next = "never (" + why + ")"
 		}
-		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, EntryOptions(spec), next,
+		table.add(spec.Name, spec.Type, spec.Spec, spec.Zone, spec.Command, service, hold, entryState(spec, states), next,
 			paused, lastTick, outcome, where, duration)
 	}
 	return table
@@ -116,6 +120,18 @@ func over(spec engine.Entry, states JobStates, now time.Time) string {
 		return fmt.Sprintf("ran its %d runs (WithLimitedRuns)", spec.Limit)
 	}
 	return ""
+}
+
+// entryState is EntryOptions with what the backend says of the entry: its runs left, its ticks waiting.
+func entryState(spec engine.Entry, states JobStates) string {
+	text := EntryOptions(spec)
+	if ran, ok := states.Ran[spec.Name]; ok && spec.Limit > 0 {
+		text += fmt.Sprintf(" (%d left)", max(spec.Limit-ran, 0))
+	}
+	if n := states.Buffered[spec.Name]; n > 0 {
+		text += fmt.Sprintf(", %d tick(s) waiting", n)
+	}
+	return text
 }
 
 // EntryOptions names spec's options that change its ticks, as `cron list` and the status page show them,

@@ -20,6 +20,20 @@ type JobStates struct {
 	Last   map[string]record.Run
 	Paused map[string]string
 	Ran    map[string]int // by job: the runs the backend counted of a job with WithLimitedRuns
+	// Buffered is, by job, the ticks waiting in its queue as the live processes last saw them (the most any
+	// saw); jobs with none are left out.
+	Buffered map[string]int
+}
+
+// BufferedTicks returns, by job, the most ticks waiting in its queue that any of processes saw.
+func BufferedTicks(processes []record.Process) map[string]int {
+	counts := map[string]int{}
+	for _, process := range processes {
+		for job, n := range process.Buffered {
+			counts[job] = max(counts[job], n)
+		}
+	}
+	return counts
 }
 
 // ReadJobStates reads, within 5s, the paused jobs of control and the newest recorded run of each of jobs

@@ -2,10 +2,12 @@ package statuspage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/record"
+	"github.com/hadeframe/hade/framework/internal/report"
 	"github.com/hadeframe/hade/framework/internal/secret"
 )
 
@@ -61,9 +63,13 @@ type jobHistory struct {
 func (h *Handler) read(ctx context.Context, p *page) {
 	paused, last := h.readStates(ctx, p)
 	running := h.readProcesses(ctx, p)
+	buffered := report.BufferedTicks(p.Processes)
 	for _, job := range h.config.Jobs {
 		row := jobRow{Name: job.Name, Type: job.Type, Spec: job.Spec, Zone: job.Zone, Service: job.Service,
 			Options: job.Options, Next: job.next(p.Now), Running: running[job.Name]}
+		if n := buffered[job.Name]; n > 0 {
+			row.Options += fmt.Sprintf(", %d tick(s) waiting", n)
+		}
 		row.PauseNote, row.Paused = paused[job.Name]
 		if run, ok := last[job.Name]; ok {
 			row.Last = &run

@@ -33,10 +33,10 @@ func TestLocalSchemaVersion1Frozen(t *testing.T) {
 	}
 }
 
-// writeOldVersion creates the database file of folder as a program of schema version (1 to 5) did, with
+// writeOldVersion creates the database file of folder as a program of schema version (1 to 6) did, with
 // one run and one live process in it, in the framework's first record format, and from version 2 on a
 // request "old" and its answer, in the first format of the job control, and a paused job, "paused-before",
-// as programs of versions 2 to 5 paused it (no note: on a version 5 file, the column's empty default).
+// as programs of versions 2 to 6 paused it (no note: from version 5, the column's empty default).
 func writeOldVersion(t *testing.T, folder string, version int) {
 	t.Helper()
 	if err := os.MkdirAll(folder, 0o750); err != nil {
@@ -78,12 +78,12 @@ func writeOldVersion(t *testing.T, folder string, version int) {
 	}
 }
 
-// TestLocalMigratesOlderVersions: a database file of schema version 1 to 5 is upgraded in place on first
+// TestLocalMigratesOlderVersions: a database file of schema version 1 to 6 is upgraded in place on first
 // use: the job control works, a job paused before stays paused, without a note, the records, requests and
 // answers of the previous formats are left in their tables and not read (no error, no record), new ones
-// are written and read, runs are counted, and the file says version 6.
+// are written and read, runs are counted and marked, and the file says version 7.
 func TestLocalMigratesOlderVersions(t *testing.T) {
-	for _, version := range []int{1, 2, 3, 4, 5} {
+	for _, version := range []int{1, 2, 3, 4, 5, 6} {
 		t.Run(fmt.Sprintf("version%d", version), func(t *testing.T) {
 			folder := filepath.Join(t.TempDir(), "distributed")
 			writeOldVersion(t, folder, version)
@@ -137,13 +137,14 @@ func checkMigrated(t *testing.T, local *localBackend, from int) {
 		t.Fatal("the old request and answer were changed by the upgrade; want them left alone")
 	}
 	checkRunCountAfterUpgrade(t, local)
+	checkRunMarkAfterUpgrade(t, local)
 	db, err := local.database(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var version int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 6 {
-		t.Fatalf("user_version after the upgrade = %d, %v; want 6", version, err)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != len(schemaMigrations) || version != 7 {
+		t.Fatalf("user_version after the upgrade = %d, %v; want 7", version, err)
 	}
 }
 
@@ -255,16 +256,16 @@ func TestLocalRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec("PRAGMA user_version = 7"); err != nil {
+	if _, err := db.Exec("PRAGMA user_version = 8"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	_, err = local.Heartbeat(context.Background(), contract.ProcessRecord{AppID: "a"}, time.Minute)
-	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 7 is newer") ||
-		!strings.Contains(err.Error(), "(6)") {
-		t.Fatalf("Heartbeat on a version 7 file: %v; want an error naming the file, version 7 and this program's 6", err)
+	if err == nil || !strings.Contains(err.Error(), local.databasePath()) || !strings.Contains(err.Error(), "version 8 is newer") ||
+		!strings.Contains(err.Error(), "(7)") {
+		t.Fatalf("Heartbeat on a version 8 file: %v; want an error naming the file, version 8 and this program's 7", err)
 	}
 }
 

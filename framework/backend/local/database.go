@@ -18,7 +18,7 @@ import (
 )
 
 // databaseFile is the name of the local backend's database, in its folder: the run history, the process
-// registry, the job control and the run counts of every cron process of the host.
+// registry, the job control, the run counts and the run marks of every cron process of the host.
 const databaseFile = "history.sqlite"
 
 // databaseBusyTimeout is how long a statement waits for the write lock that another connection or process
@@ -31,7 +31,7 @@ const databaseBusyTimeout = 10 * time.Second
 // with a default): a file is upgraded in place, its rows kept, and processes of the older program that
 // have it open keep working on it.
 var schemaMigrations = []string{schemaRunsAndProcesses, schemaJobControl, schemaRecords, schemaControlRecords,
-	schemaPauseNotes, schemaServiceRunCounts}
+	schemaPauseNotes, schemaServiceRunCounts, schemaServiceRunMarks}
 
 // schemaRunsAndProcesses (version 1) created the run history and the process registry of the framework's
 // first record format, a column per field; since version 3 they are neither read nor written.
@@ -117,6 +117,15 @@ const schemaPauseNotes = `ALTER TABLE paused ADD COLUMN note TEXT NOT NULL DEFAU
 const schemaServiceRunCounts = `
 CREATE TABLE IF NOT EXISTS service_run_counts (
 	service TEXT PRIMARY KEY, count INTEGER NOT NULL, last_tick_us INTEGER NOT NULL) WITHOUT ROWID;`
+
+// schemaServiceRunMarks (version 7) creates the ticks marked as run of each service
+// (contract.RunLeases.MarkRun): a row per service and tick (µs), with the holder that marked it. A
+// service's rows older than the retention's MaxAge are deleted by its next mark. A file upgraded from an
+// older version has no row: no tick is marked.
+const schemaServiceRunMarks = `
+CREATE TABLE IF NOT EXISTS service_run_marks (
+	service TEXT NOT NULL, tick_us INTEGER NOT NULL, holder TEXT NOT NULL,
+	PRIMARY KEY (service, tick_us)) WITHOUT ROWID;`
 
 // localDatabase is the local backend's SQLite database, shared by the processes of the host through
 // SQLite's file locks in WAL mode (readers do not wait for the writer; writers wait for each other up to

@@ -34,8 +34,9 @@ const maxStateSize = 64 << 10
 // across hosts nor on network file systems (NFS, GlusterFS): use the redis provider there.
 //
 // It also keeps the run history (contract.RunHistory), the process registry (contract.ProcessRegistry),
-// the job control (contract.JobControl) and the run counts (contract.RunLeases.CountRun) of the host's
-// processes in one SQLite database, <folder>/history.sqlite, opened on first use and closed by Close.
+// the job control (contract.JobControl), the run counts (contract.RunLeases.CountRun) and the run marks
+// (contract.RunLeases.MarkRun) of the host's processes in one SQLite database, <folder>/history.sqlite,
+// opened on first use and closed by Close.
 type localBackend struct {
 	folder    string
 	lockWait  time.Duration

@@ -30,6 +30,8 @@ func everyBackend(t *testing.T) []historyBackend {
 //     each once; ticks that came while a run went on are buffered and run later, anywhere;
 //   - OverlapCancelOther: replaced (10 s runs, every 2 s) has each run killed by the next tick, which
 //     starts only after the killed run ended;
+//   - cron backfill: past ticks of steady run once each across overlapping backfills, ticks that ran on
+//     schedule are skipped, bad input exits 1;
 //   - WithLimitedRuns(3): limited runs 3 times in all, each process that wins a tick after that records it
 //     once as skipped, `cron list` says the runs are spent, and a process started later runs it no more.
 func TestScheduleSemanticsOnEveryBackend(t *testing.T) {
@@ -49,6 +51,7 @@ func TestScheduleSemanticsOnEveryBackend(t *testing.T) {
 			time.Sleep(time.Until(end.Add(3 * time.Second)))
 			checkListShowsTickOptions(t, observer, env, backend.flags)
 			checkPauseNotes(t, processes, observer, env, backend.flags)
+			checkBackfill(t, observer, env, backend.flags, start)
 			stopping := time.Now()
 			stopAll(t, processes, []int{0, 1, 2})
 			byJob := tickOutcomes(t, processes)
@@ -104,7 +107,7 @@ func tickOutcomes(t *testing.T, processes []*process) map[string]map[time.Time][
 			}
 			jitter, _ := line["jitter_ms"].(float64)
 			late, _ := line["late_ms"].(float64)
-			buffered, _ := line["buffered"].(bool)
+			buffered := line.str("origin") == "buffered"
 			byJob[line.str("job")][tick] = append(byJob[line.str("job")][tick], tickLine{outcome: line.str("outcome"),
 				at: at, jitterMS: jitter, lateMS: late, reason: line.str("reason"), buffered: buffered})
 		}

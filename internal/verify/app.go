@@ -41,6 +41,14 @@ const (
 // slowRun is how long a run of a slow service takes: longer than the 1s between its ticks.
 const slowRun = 1500 * time.Millisecond
 
+// The slow services with the overlap policies that make a tick wait for the previous run or replace it
+// (when there are two slow services or more): the buffered_order property checks that bufferedService
+// runs its ticks in tick order, each once; no_overlap that a replaced run ends before its successor starts.
+var (
+	bufferedService  = slowServiceName(0) // OverlapBufferOne
+	replacingService = slowServiceName(1) // OverlapCancelOther
+)
+
 // serviceName names instant service i, slowServiceName slow service i.
 func serviceName(i int) string     { return fmt.Sprintf("svc-%03d", i) }
 func slowServiceName(i int) string { return fmt.Sprintf("slow-%02d", i) }
@@ -145,11 +153,17 @@ func clockOffset() (time.Duration, error) {
 	return offset, nil
 }
 
-// serviceOptions are the entry options of service i of services instant ones: every third instant service
-// gets WithJitter(jitter) when jitter is set, so the properties are checked with jitter too.
+// serviceOptions are the entry options of service i of services instant ones (then the slow ones): every
+// third instant service gets WithJitter(jitter) when jitter is set, so the properties are checked with
+// jitter too; the first slow service OverlapBufferOne, the second OverlapCancelOther.
 func serviceOptions(i, services int, jitter time.Duration) []scheduler.EntryOption {
-	if jitter > 0 && i < services && i%3 == 2 {
+	switch {
+	case jitter > 0 && i < services && i%3 == 2:
 		return []scheduler.EntryOption{scheduler.WithJitter(jitter)}
+	case i == services:
+		return []scheduler.EntryOption{scheduler.WithOverlap(scheduler.OverlapBufferOne)}
+	case i == services+1:
+		return []scheduler.EntryOption{scheduler.WithOverlap(scheduler.OverlapCancelOther)}
 	}
 	return nil
 }

@@ -18,11 +18,12 @@ const (
 	propLiveness     = "liveness"
 	propFaults       = "faults_happened"
 	propLimitedRuns  = "limited_runs"
+	propBufferOrder  = "buffered_order"
 )
 
 // properties lists them in report order.
 var properties = []string{propAtMostOnce, propLinearizable, propNeverStale, propNoOverlap, propLiveness,
-	propLimitedRuns, propFaults}
+	propLimitedRuns, propBufferOrder, propFaults}
 
 // Violation is one broken property: which, where, which processes and the records involved (file:line
 // under the output folder).
@@ -35,7 +36,8 @@ type Violation struct {
 	Detail    string   `json:"detail"`
 }
 
-// atMostOnce: no (service, tick) started twice, and no run without a won claim of its process.
+// atMostOnce: no (service, tick) started twice, and no run without a won claim of its process (of the
+// buffered service, without a won claim of any process: a buffered tick runs where its turn comes).
 func atMostOnce(h *history) []Violation {
 	var found []Violation
 	for key, runs := range h.runsByTick {
@@ -48,11 +50,42 @@ func atMostOnce(h *history) []Violation {
 			found = append(found, v)
 		}
 		for _, r := range runs {
-			if winningClaim(h, r) == nil {
+			if winningClaim(h, r) == nil && (key.service != bufferedService || !anyWon(h, key)) {
 				found = append(found, Violation{Property: propAtMostOnce, Service: key.service, Tick: tickISO(key.tick),
 					Processes: []string{r.start.Proc}, Records: []string{r.start.ref},
 					Detail: "a run whose process has no won claim of the tick"})
 			}
+		}
+	}
+	return found
+}
+
+// anyWon reports whether some process won the claim of tick key.
+func anyWon(h *history, key tickKey) bool {
+	for _, c := range h.claimsByTick[key] {
+		if c.ret != nil && c.ret.Result == resultWon {
+			return true
+		}
+	}
+	return false
+}
+
+// bufferedOrder: the buffered service's runs start in tick order (each once: atMostOnce).
+func bufferedOrder(h *history) []Violation {
+	var runs []*runRecord
+	for _, r := range h.runs {
+		if r.start.Service == bufferedService {
+			runs = append(runs, r)
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].start.Mono < runs[j].start.Mono })
+	var found []Violation
+	for i := 1; i < len(runs); i++ {
+		if prev, next := runs[i-1], runs[i]; next.start.Tick <= prev.start.Tick {
+			found = append(found, Violation{Property: propBufferOrder, Service: bufferedService, Tick: tickISO(next.start.Tick),
+				Processes: []string{prev.start.Proc, next.start.Proc}, Records: []string{prev.start.ref, next.start.ref},
+				Detail: fmt.Sprintf("the run of tick %s started after the run of tick %s", tickISO(next.start.Tick),
+					tickISO(prev.start.Tick))})
 		}
 	}
 	return found

@@ -74,6 +74,7 @@ func check(r *run, stdout io.Writer) (*Summary, error) {
 	all = append(all, neverStale(h)...)
 	all = append(all, noOverlap(h, r.opts.Backend)...)
 	all = append(all, limitedRunsKept(h)...)
+	all = append(all, bufferedOrder(h)...)
 	live, found := liveness(h, r.opts, r.start, r.end, r.backend.claimerClock())
 	s.Liveness = live
 	all = append(all, found...)

@@ -88,7 +88,7 @@ func checkPostgresPaused(t *testing.T, p *pgBackend, want map[string]string) {
 }
 
 // checkSchemaVersions checks that schema_migrations of schema holds the versions 1 to len(migrations)
-// (4: the initial schema, the pause notes, the run counts and the run queues), each once.
+// (5: the initial schema, the pause notes, the run counts, the run queues and the run marks), each once.
 func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
 	t.Helper()
 	rows, err := pool.Query(context.Background(), withSchema("SELECT version FROM {schema}.schema_migrations ORDER BY version", schema))
@@ -96,9 +96,9 @@ func checkSchemaVersions(t *testing.T, pool *pgxpool.Pool, schema string) {
 		t.Fatal(err)
 	}
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil || fmt.Sprint(versions) != "[1 2 3 4]" || len(migrations) != 4 {
-		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2 3 4] and 4", versions, err,
-			len(migrations))
+	if err != nil || fmt.Sprint(versions) != "[1 2 3 4 5]" || len(migrations) != 5 {
+		t.Fatalf("schema_migrations holds %v (%v), the binary has %d migrations; want [1 2 3 4 5] and 5", versions,
+			err, len(migrations))
 	}
 }
 
@@ -166,6 +166,40 @@ func TestPostgresMigratesRunQueues(t *testing.T) {
 	checkSchemaVersions(t, pool, schema)
 }
 
+// A schema of version 4 whose run lease and queue a version 4 binary uses (queue_run) is migrated on open:
+// no tick is marked, the first holder to mark one keeps it, and the version 4 binary's queue_run keeps
+// working beside the marks.
+func TestPostgresMigratesRunMarks(t *testing.T) {
+	url := startServer(t)
+	ctx := context.Background()
+	schema := freshSchema()
+	migrateTo(t, url, schema, 4)
+	pool := connectPool(t, url)
+	tick := time.Now().Truncate(time.Microsecond)
+	oldQueue := withSchema(`SELECT o_holder FROM {schema}.queue_run($1, $2, $3, 10, $4)`, schema)
+	var holder string
+	queue := func() error {
+		return pool.QueryRow(ctx, oldQueue, "svc", "old", tick, time.Minute.Microseconds()).Scan(&holder)
+	}
+	if err := queue(); err != nil || holder != "old" {
+		t.Fatalf("a version 4 binary's queue_run = %q, %v; want it taken by old", holder, err)
+	}
+	p := openUpgraded(t, url, schema)
+	for i, c := range []struct {
+		holder string
+		marked bool
+	}{{"new", true}, {"old", false}, {"new", true}} {
+		run := contract.RunLease{Service: "svc", Holder: c.holder, Tick: tick}
+		if marked, err := p.MarkRun(ctx, run); err != nil || marked != c.marked {
+			t.Fatalf("call %d: MarkRun(%+v) on an upgraded schema = %t, %v; want %t", i, run, marked, err, c.marked)
+		}
+	}
+	if err := queue(); err != nil || holder != "old" {
+		t.Fatalf("a version 4 binary's re-sent queue_run on the upgraded schema = %q, %v; want old's", holder, err)
+	}
+	checkSchemaVersions(t, pool, schema)
+}
+
 // connectPool returns a pool of url, closed when the test ends: the statements of an older binary.
 func connectPool(t *testing.T, url string) *pgxpool.Pool {
 	t.Helper()
@@ -181,7 +215,13 @@ func connectPool(t *testing.T, url string) *pgxpool.Pool {
 // ends.
 func openUpgraded(t *testing.T, url, schema string) *pgBackend {
 	t.Helper()
-	p, err := openBackend(context.Background(), url, schema, backend.Retention{}, slog.Default())
+	return openRetained(t, url, schema, backend.Retention{})
+}
+
+// openRetained is openUpgraded with retention as the run history's bounds, as given (no defaults applied).
+func openRetained(t *testing.T, url, schema string, retention backend.Retention) *pgBackend {
+	t.Helper()
+	p, err := openBackend(context.Background(), url, schema, retention, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,11 @@ package postgres
 // statements are the SQL texts of a backend, its schema filled in (see withSchema). Each is one round
 // trip: the functions called are those of migrations/.
 type statements struct {
-	claimTicks, acquireRun, renewRuns, countRun, queueRun string
-	appendRuns, runs, runsOfJob, lastRuns                 string
-	heartbeat, expireProcesses, processes, deregister     string
-	pause, resume, paused, orders, expireControl          string
-	addRequest, takeRequest, answer, answers              string
+	claimTicks, acquireRun, renewRuns, countRun, queueRun, markRun string
+	appendRuns, runs, runsOfJob, lastRuns                          string
+	heartbeat, expireProcesses, processes, deregister              string
+	pause, resume, paused, orders, expireControl                   string
+	addRequest, takeRequest, answer, answers                       string
 }
 
 // newStatements returns the statements of schema.
@@ -19,6 +19,7 @@ func newStatements(schema string) statements {
 		renewRuns:  `SELECT o_ord FROM {schema}.renew_runs($1, $2, $3, $4)`,
 		countRun:   `SELECT o_count, o_counted FROM {schema}.count_run($1, $2, $3)`,
 		queueRun:   `SELECT o_holder, o_tick, o_waiting FROM {schema}.queue_run($1, $2, $3, $4, $5)`,
+		markRun:    `SELECT {schema}.mark_run($1, $2, $3, $4)`,
 		appendRuns: `SELECT FROM {schema}.append_runs($1, $2, $3, $4, $5, $6, $7, $8)`,
 		runs: `SELECT job, tick, last_tick, outcome, body FROM {schema}.runs
 			WHERE tick >= clock_timestamp() - $1 * interval '1 microsecond'
@@ -55,9 +56,9 @@ func newStatements(schema string) statements {
 		answers: `SELECT app_id, body FROM {schema}.answers WHERE request_id = $1 ORDER BY seq`,
 	}
 	for _, text := range []*string{&s.claimTicks, &s.acquireRun, &s.renewRuns, &s.countRun, &s.queueRun,
-		&s.appendRuns, &s.runs, &s.runsOfJob, &s.lastRuns, &s.heartbeat, &s.expireProcesses, &s.processes,
-		&s.deregister, &s.pause, &s.resume, &s.paused, &s.orders, &s.expireControl, &s.addRequest,
-		&s.takeRequest, &s.answer, &s.answers} {
+		&s.markRun, &s.appendRuns, &s.runs, &s.runsOfJob, &s.lastRuns, &s.heartbeat, &s.expireProcesses,
+		&s.processes, &s.deregister, &s.pause, &s.resume, &s.paused, &s.orders, &s.expireControl,
+		&s.addRequest, &s.takeRequest, &s.answer, &s.answers} {
 		*text = withSchema(*text, schema)
 	}
 	return s

@@ -121,3 +121,9 @@ func (a *Alerter) BackendChecked(error) {}
 
 // RecordsLost does nothing.
 func (a *Alerter) RecordsLost(int) {}
+
+// Waiting does nothing: a queue of buffered ticks raises no alert.
+func (a *Alerter) Waiting(string, int) {}
+
+// RunsLeft does nothing: a limited job running out raises no alert.
+func (a *Alerter) RunsLeft(string, int) {}

@@ -79,3 +79,7 @@ func (r *Readiness) Claimed(string, string) {}
 
 // RecordsLost does nothing.
 func (r *Readiness) RecordsLost(int) {}
+
+func (r *Readiness) Waiting(string, int) {}
+
+func (r *Readiness) RunsLeft(string, int) {}

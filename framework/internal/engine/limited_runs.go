@@ -21,6 +21,9 @@ func (j *job) countRun(state *running, tick time.Time) (string, []slog.Attr) {
 	defer cancel()
 	run := contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}
 	count, counted, err := state.env.Backend.CountRun(ctx, run, limit)
+	if observer := state.env.Observer; err == nil && observer != nil {
+		observer.RunsLeft(j.spec.Name, max(limit-count, 0))
+	}
 	switch {
 	case err != nil:
 		return outcomeError, []slog.Attr{slog.String("error", "count run (WithLimitedRuns): "+err.Error())}

@@ -32,6 +32,8 @@ func (o *observed) Settled(r record.Run) {
 func (o *observed) Claimed(job, result string) { o.add(&o.claims, job, result, 0) }
 func (o *observed) BackendChecked(error)       {}
 func (o *observed) RecordsLost(int)            {}
+func (o *observed) Waiting(string, int)        {}
+func (o *observed) RunsLeft(string, int)       {}
 
 func (o *observed) add(list *[]string, job, what string, attempt int) {
 	o.mu.Lock()

@@ -61,6 +61,9 @@ func (j *job) queueRun(state *running, lease contract.RunLease, limit int) (cont
 	holder, waiting, err := state.env.Backend.QueueRun(ctx, lease, limit, leaseTTL)
 	if err == nil {
 		j.waiting.Store(int64(len(waiting)))
+		if observer := state.env.Observer; observer != nil {
+			observer.Waiting(j.spec.Name, len(waiting))
+		}
 	}
 	return holder, waiting, err
 }

@@ -83,3 +83,5 @@ func (f settledRecorder) Settled(run record.Run) { f(run) }
 func (f settledRecorder) Claimed(string, string) {}
 func (f settledRecorder) BackendChecked(error)   {}
 func (f settledRecorder) RecordsLost(int)        {}
+func (f settledRecorder) Waiting(string, int)    {}
+func (f settledRecorder) RunsLeft(string, int)   {}

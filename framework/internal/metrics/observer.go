@@ -32,6 +32,8 @@ type Observer struct {
 	claims      *prometheus.CounterVec   // job, result
 	backendUp   *prometheus.GaugeVec     // no label: absent until the first heartbeat
 	lost        prometheus.Counter
+	waiting     *prometheus.GaugeVec // by job: hade_cron_buffered_ticks
+	runsLeft    *prometheus.GaugeVec // by job: hade_cron_runs_remaining
 
 	jobs cache[*jobSeries]
 }
@@ -64,8 +66,14 @@ func New() *Observer {
 			nil),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{Name: "hade_cron_history_records_lost_total",
 			Help: "Run records that could not be written to the run history."}),
+		waiting: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_buffered_ticks",
+			Help: "Ticks of a job waiting in its queue (OverlapBufferOne, OverlapBufferAll), as this process last learned them."},
+			[]string{"job"}),
+		runsLeft: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_runs_remaining",
+			Help: "Runs a job with WithLimitedRuns has left, as this process last counted them."}, []string{"job"}),
 	}
 	o.registry.MustRegister(o.runs, o.duration, o.lateness, o.lastRun, o.lastSuccess, o.claims, o.backendUp, o.lost,
+		o.waiting, o.runsLeft,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	return o
 }
@@ -126,6 +134,16 @@ func (o *Observer) RecordsLost(n int) {
 	if n > 0 {
 		o.lost.Add(float64(n))
 	}
+}
+
+// Waiting sets hade_cron_buffered_ticks of job to ticks.
+func (o *Observer) Waiting(job string, ticks int) {
+	o.waiting.WithLabelValues(job).Set(float64(ticks))
+}
+
+// RunsLeft sets hade_cron_runs_remaining of job to runs.
+func (o *Observer) RunsLeft(job string, runs int) {
+	o.runsLeft.WithLabelValues(job).Set(float64(runs))
 }
 
 // ran reports whether a record with outcome stands for an attempt that ran, or tried to run, its command

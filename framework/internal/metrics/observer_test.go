@@ -174,6 +174,9 @@ func TestClaimsBackendLostAndProcess(t *testing.T) {
 	o.BackendChecked(nil)
 	o.RecordsLost(4)
 	o.RecordsLost(0)
+	o.Waiting("queued", 3)
+	o.Waiting("queued", 2)
+	o.RunsLeft("limited", 4)
 	families := scrape(t, o)
 	for _, want := range []struct {
 		name   string
@@ -184,6 +187,8 @@ func TestClaimsBackendLostAndProcess(t *testing.T) {
 		{"hade_cron_claims_total", []string{"job", "report", "result", "held"}, 1},
 		{"hade_cron_backend_up", nil, 1},
 		{"hade_cron_history_records_lost_total", nil, 4},
+		{"hade_cron_buffered_ticks", []string{"job", "queued"}, 2},
+		{"hade_cron_runs_remaining", []string{"job", "limited"}, 4},
 	} {
 		if got := value(t, families, want.name, want.labels...); got != want.value {
 			t.Errorf("%s%v = %v, want %v", want.name, want.labels, got, want.value)

@@ -32,6 +32,11 @@ type Observer interface {
 	BackendChecked(err error)
 	// RecordsLost is called when n more run records could not be written to the history.
 	RecordsLost(n int)
+	// Waiting is called with the ticks of job waiting in its queue (OverlapBufferOne, OverlapBufferAll)
+	// each time this process learns them.
+	Waiting(job string, ticks int)
+	// RunsLeft is called with the runs job has left (WithLimitedRuns) each time this process counts one.
+	RunsLeft(job string, runs int)
 }
 
 // Join returns an Observer that passes every call to each of observers in order (nil ones skipped), or
@@ -81,5 +86,17 @@ func (j joined) BackendChecked(err error) {
 func (j joined) RecordsLost(n int) {
 	for _, observer := range j {
 		observer.RecordsLost(n)
+	}
+}
+
+func (j joined) Waiting(job string, ticks int) {
+	for _, observer := range j {
+		observer.Waiting(job, ticks)
+	}
+}
+
+func (j joined) RunsLeft(job string, runs int) {
+	for _, observer := range j {
+		observer.RunsLeft(job, runs)
 	}
 }

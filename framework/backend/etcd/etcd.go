@@ -69,6 +69,8 @@ type etcdBackend struct {
 
 	leasesMu sync.Mutex
 	leases   map[string]etcdLease // the lease of each process record this backend heartbeats, by app id
+
+	marks etcdMarkLeases // the shared leases of the run marks it put (run_mark.go)
 }
 
 // newEtcd returns an etcd backend for config; it starts the goroutine that sends claims, which Close stops.

@@ -16,7 +16,7 @@ import (
 const (
 	budgetAPINames  = 120
 	budgetAPIFields = 60
-	maxAPINames     = 119
+	maxAPINames     = 120
 	maxAPIFields    = 60
 )
 

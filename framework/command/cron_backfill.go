@@ -1,7 +1,6 @@
 package command
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/engine"
-	"github.com/hadeframe/hade/framework/internal/jobrequest"
 	"github.com/hadeframe/hade/framework/internal/kernel"
 	"github.com/hadeframe/hade/framework/internal/order"
 )
@@ -97,28 +95,11 @@ func backfillTime(flag, value string) (time.Time, error) {
 
 // startBackfill sends request, waits for a process to start it and, with wait, for its end.
 func startBackfill(cmd *cobra.Command, control contract.JobControl, request order.Request, wait bool) error {
-	job := request.Job
-	request, started, err := jobrequest.Start(cmd.Context(), control, request, takeTimeout)
-	if errors.Is(err, jobrequest.ErrTimedOut) {
-		return fmt.Errorf("no live cron process took the backfill of %s within %s: none registers the job, or none "+
-			"reaches the backend (request %s)", job, takeTimeout, request.ID)
+	what := fmt.Sprintf("backfill of %s from %s to %s", request.Job, request.From.Format(time.RFC3339),
+		request.To.Format(time.RFC3339))
+	ended, err := sendRequest(cmd, control, request, what, wait)
+	if err == nil && wait && ended.Outcome != "ok" {
+		return kernel.WithReportedExitCode(1, fmt.Errorf("%s ended: %s", what, ended.Outcome))
 	}
-	if err != nil {
-		return err
-	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "backfill of %s from %s to %s started by app %s (request %s)\n", job,
-		request.From.Format(time.RFC3339), request.To.Format(time.RFC3339), started.AppID, request.ID)
-	if !wait {
-		return nil
-	}
-	ended, err := jobrequest.Await(cmd.Context(), control, request.ID, jobrequest.Final)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "backfill of %s ended: %s%s\n", job, ended.Outcome, detail(ended.Detail))
-	if ended.Outcome != "ok" {
-		return kernel.WithReportedExitCode(1, fmt.Errorf("backfill of %s ended: %s", job, ended.Outcome))
-	}
-	return nil
+	return err
 }

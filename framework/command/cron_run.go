@@ -62,32 +62,43 @@ running one; cancel_other and terminate_other cancel the running one first (docs
 
 // runNow sends request, a run request, waits for a process to start it and, with wait, for its end.
 func runNow(cmd *cobra.Command, control contract.JobControl, request order.Request, wait bool) error {
-	job := request.Job
-	request, started, err := jobrequest.Start(cmd.Context(), control, request, takeTimeout)
-	if errors.Is(err, jobrequest.ErrTimedOut) {
-		return fmt.Errorf("no live cron process took the run of %s within %s: none registers the job, or none "+
-			"reaches the backend (request %s)", job, takeTimeout, request.ID)
-	}
-	if err != nil {
+	what := "run of " + request.Job
+	ended, err := sendRequest(cmd, control, request, what, wait)
+	if err != nil || !wait {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "run of %s started by app %s (request %s)\n", job, started.AppID, request.ID)
-	if !wait {
-		return nil
-	}
-	ended, err := jobrequest.Await(cmd.Context(), control, request.ID, jobrequest.Final)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "run of %s ended: %s%s\n", job, ended.Outcome, detail(ended.Detail))
 	switch ended.Outcome {
 	case "ok":
 		return nil
 	case "timeout":
-		return kernel.WithReportedExitCode(runExitTimeout, fmt.Errorf("run of %s timed out", job))
+		return kernel.WithReportedExitCode(runExitTimeout, fmt.Errorf("%s timed out", what))
 	}
-	return kernel.WithReportedExitCode(1, fmt.Errorf("run of %s ended: %s", job, ended.Outcome))
+	return kernel.WithReportedExitCode(1, fmt.Errorf("%s ended: %s", what, ended.Outcome))
+}
+
+// sendRequest sends request (what names it: "run of JOB"), waits for a process to take it and prints
+// which did; with wait, it then waits for the final answer, prints it and returns it.
+func sendRequest(cmd *cobra.Command, control contract.JobControl, request order.Request, what string,
+	wait bool) (order.Answer, error) {
+	request, started, err := jobrequest.Start(cmd.Context(), control, request, takeTimeout)
+	if errors.Is(err, jobrequest.ErrTimedOut) {
+		return order.Answer{}, fmt.Errorf("no live cron process took the %s within %s: none registers the job, or none "+
+			"reaches the backend (request %s)", what, takeTimeout, request.ID)
+	}
+	if err != nil {
+		return order.Answer{}, err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "%s started by app %s (request %s)\n", what, started.AppID, request.ID)
+	if !wait {
+		return order.Answer{}, nil
+	}
+	ended, err := jobrequest.Await(cmd.Context(), control, request.ID, jobrequest.Final)
+	if err != nil {
+		return order.Answer{}, err
+	}
+	fmt.Fprintf(out, "%s ended: %s%s\n", what, ended.Outcome, detail(ended.Detail))
+	return ended, nil
 }
 
 func detail(text string) string {

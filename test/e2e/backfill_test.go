@@ -17,7 +17,7 @@ func checkBackfill(t *testing.T, base string, env, flags []string, scheduled tim
 		t.Helper()
 		r := run(t, testappBinary, base, env, append(flags, "cron", "backfill", "steady", "--from", from.Format(time.RFC3339),
 			"--to", to.Format(time.RFC3339), "--wait")...)
-		if r.code != 0 || !strings.Contains(r.stdout, "backfill of steady ended: ok: "+want) {
+		if r.code != 0 || !strings.Contains(r.stdout, "ended: ok: "+want) {
 			t.Errorf("backfill from %s to %s: exit %d\n%s%s\nwant exit 0 and %q", from.Format(time.RFC3339),
 				to.Format(time.RFC3339), r.code, r.stdout, r.stderr, want)
 		}

@@ -145,11 +145,19 @@ func TestJobControlBadInput(t *testing.T) {
 		}
 	}
 	if r := control(t, base, nil, "run", "every_second", "--overlap", "sometimes"); r.code != 1 ||
-		!strings.Contains(r.stderr, `--overlap "sometimes" is not an overlap policy: valid values are forbid and allow`) {
+		!strings.Contains(r.stderr, `--overlap "sometimes" is not an overlap policy: valid values are forbid, allow, `+
+			`buffer_one, buffer_all, cancel_other, terminate_other`) {
 		t.Fatalf("cron run --overlap sometimes: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, args := range [][]string{{"run", "every_second"}, {"kill", "long"}} {
-		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, "no cron process is running") {
+	past := time.Now().UTC().Add(-time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	if r := control(t, base, nil, "backfill", "nope", "--from", past, "--to", past); r.code != 1 ||
+		!strings.Contains(r.stderr, `job "nope" is unknown`) {
+		t.Fatalf("cron backfill nope: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	backfill := []string{"backfill", "every_second", "--from", past, "--to", time.Now().UTC().Add(-50 * time.Minute).Format(time.RFC3339)}
+	for _, args := range [][]string{{"run", "every_second"}, {"kill", "long"}, backfill} {
+		if r := control(t, base, nil, args...); r.code != 1 || !strings.Contains(r.stderr, "no cron process is running") ||
+			(args[0] == "backfill" && !strings.Contains(r.stderr, "nothing was queued")) {
 			t.Fatalf("cron %v with no process: exit %d: %s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}

@@ -91,3 +91,26 @@ func checkReplaced(t *testing.T, ticks map[time.Time][]tickLine) {
 		t.Errorf("replaced: %d runs killed by the next tick; want at least 2 (runs: %v)", replaced, spans)
 	}
 }
+
+// checkTerminated checks the OverlapTerminateOther job, whose command ignores its context: runs were
+// killed by the next tick and abandoned, still running, and later ticks ran.
+func checkTerminated(t *testing.T, ticks map[time.Time][]tickLine) {
+	t.Helper()
+	abandoned, ran := 0, 0
+	for _, lines := range ticks {
+		for _, line := range lines {
+			switch {
+			case line.outcome == "killed" && strings.Contains(line.reason, "replaced by tick") &&
+				strings.Contains(line.reason, "abandoned, still running"):
+				abandoned++
+				ran++
+			case line.outcome == "ok":
+				ran++
+			}
+		}
+	}
+	if abandoned == 0 || ran < 3 {
+		t.Errorf("terminated: %d runs, %d of them killed by the next tick and abandoned; want 3 runs or more, some abandoned",
+			ran, abandoned)
+	}
+}

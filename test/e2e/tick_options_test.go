@@ -30,6 +30,8 @@ func everyBackend(t *testing.T) []historyBackend {
 //     each once; ticks that came while a run went on are buffered and run later, anywhere;
 //   - OverlapCancelOther: replaced (10 s runs, every 2 s) has each run killed by the next tick, which
 //     starts only after the killed run ended;
+//   - OverlapTerminateOther: terminated (3 s runs ignoring their context, every 2 s) has runs killed by the
+//     next tick and abandoned 1 s later, and the next ticks run;
 //   - cron backfill: past ticks of steady run once each across overlapping backfills, ticks that ran on
 //     schedule are skipped, bad input exits 1;
 //   - WithLimitedRuns(3): limited runs 3 times in all, each process that wins a tick after that records it
@@ -61,6 +63,7 @@ func TestScheduleSemanticsOnEveryBackend(t *testing.T) {
 			checkLimited(t, processes, observer, env, backend.flags)
 			checkQueued(t, byJob["queued"])
 			checkReplaced(t, byJob["replaced"])
+			checkTerminated(t, byJob["terminated"])
 			records := historyWith(t, observer, env, backend.flags, "excluding", "--outcome", "excluded")
 			if len(records) == 0 {
 				t.Error("cron history --outcome excluded shows no record of the excluding job")

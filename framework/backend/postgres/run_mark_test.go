@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/internal/pgserver"
-	"github.com/hadeframe/hade/internal/pgtest"
 )
 
 // TestPostgresMarkRunMicroseconds: the tick is kept to the µs: the same time.Time re-sent (nanoseconds, a
@@ -86,40 +83,12 @@ func TestPostgresMarkRunTrimsConcurrently(t *testing.T) {
 // has none on service_run_marks: MarkRun names the missing privilege (and never the password); once the
 // owner grants again, it marks.
 func TestPostgresMarkRunAfterAnUpgradeByTheOwner(t *testing.T) {
-	server := pgtest.Start(t, pgserver.Options{})
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, server.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	migrateTo(t, server.URL(), "owned", 4)
-	grants := "GRANT USAGE ON SCHEMA owned TO app; " +
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA owned TO app; " +
-		"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA owned TO app"
-	for _, statement := range []string{"CREATE ROLE app LOGIN PASSWORD 'app-pw-123'", grants} {
-		if _, err := admin.Exec(ctx, statement); err != nil {
-			t.Fatal(err)
-		}
-	}
-	openUpgraded(t, server.URL(), "owned") // the owner migrates to 5
-	appURL, err := url.Parse(server.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	appURL.User = url.UserPassword("app", "app-pw-123")
-	app := openUpgraded(t, appURL.String(), "owned")
+	app, grantAgain := appBeforeUpgrade(t, 4)
 	run := contract.RunLease{Service: "svc", Holder: "app", Tick: time.Now()}
-	_, err = app.MarkRun(ctx, run)
-	if err == nil || !strings.Contains(err.Error(), "the role lacks a privilege") ||
-		!strings.Contains(err.Error(), "service_run_marks") || strings.Contains(err.Error(), "app-pw-123") {
-		t.Fatalf("MarkRun without privileges on service_run_marks: %v; want an error naming the missing privilege",
-			err)
-	}
-	if _, err := admin.Exec(ctx, grants); err != nil {
-		t.Fatal(err)
-	}
-	if marked, err := app.MarkRun(ctx, run); err != nil || !marked {
+	_, err := app.MarkRun(context.Background(), run)
+	checkPrivilegeError(t, "MarkRun", "service_run_marks", err)
+	grantAgain()
+	if marked, err := app.MarkRun(context.Background(), run); err != nil || !marked {
 		t.Fatalf("MarkRun after the grants = %t, %v; want true", marked, err)
 	}
 }

@@ -2,17 +2,11 @@ package postgres
 
 import (
 	"context"
-	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hadeframe/hade/framework/contract"
-	"github.com/hadeframe/hade/internal/pgserver"
-	"github.com/hadeframe/hade/internal/pgtest"
 )
 
 // TestPostgresQueueRunMicroseconds: ticks are kept to the µs: the same time.Time re-sent (nanoseconds, a
@@ -91,43 +85,16 @@ func TestPostgresQueueRunSharesTheRunLease(t *testing.T) {
 // has none on service_run_queues: QueueRun names the missing privilege (and never the password) and
 // leaves the lease free; once the owner grants again, it queues.
 func TestPostgresQueueRunAfterAnUpgradeByTheOwner(t *testing.T) {
-	server := pgtest.Start(t, pgserver.Options{})
+	app, grantAgain := appBeforeUpgrade(t, 3)
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, server.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	migrateTo(t, server.URL(), "owned", 3)
-	grants := "GRANT USAGE ON SCHEMA owned TO app; " +
-		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA owned TO app; " +
-		"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA owned TO app"
-	for _, statement := range []string{"CREATE ROLE app LOGIN PASSWORD 'app-pw-123'", grants} {
-		if _, err := admin.Exec(ctx, statement); err != nil {
-			t.Fatal(err)
-		}
-	}
-	openUpgraded(t, server.URL(), "owned") // the owner migrates to 4
-	appURL, err := url.Parse(server.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	appURL.User = url.UserPassword("app", "app-pw-123")
-	app := openUpgraded(t, appURL.String(), "owned")
 	run := contract.RunLease{Service: "svc", Holder: "app", Tick: time.Now()}
-	_, _, err = app.QueueRun(ctx, run, 1, time.Minute)
-	if err == nil || !strings.Contains(err.Error(), "the role lacks a privilege") ||
-		!strings.Contains(err.Error(), "service_run_queues") || strings.Contains(err.Error(), "app-pw-123") {
-		t.Fatalf("QueueRun without privileges on service_run_queues: %v; want an error naming the missing "+
-			"privilege", err)
-	}
+	_, _, err := app.QueueRun(ctx, run, 1, time.Minute)
+	checkPrivilegeError(t, "QueueRun", "service_run_queues", err)
 	if holder, err := app.AcquireRun(ctx, contract.RunLease{Service: "svc", Holder: "other", Tick: run.Tick},
 		time.Minute); err != nil || holder.Holder != "other" {
 		t.Fatalf("AcquireRun after the failed QueueRun = %+v, %v; want the lease free (rolled back)", holder, err)
 	}
-	if _, err := admin.Exec(ctx, grants); err != nil {
-		t.Fatal(err)
-	}
+	grantAgain()
 	if holder, waiting, err := app.QueueRun(ctx, run, 1, time.Minute); err != nil || holder.Holder != "other" ||
 		len(waiting) != 1 {
 		t.Fatalf("QueueRun after the grants = %+v, %v, %v; want queued behind other's run", holder, waiting, err)

@@ -60,7 +60,7 @@ func jobInfos(entries []engine.Entry) []metrics.JobInfo {
 // holds white space.
 func statusPage(c Config, token string) (http.Handler, error) {
 	page, err := statuspage.New(statuspage.Config{Jobs: pageJobs(c.Scheduler.Entries()), History: c.Backend,
-		Registry: c.Backend, Control: c.Backend, AppID: c.AppID, Token: token, Secrets: c.Secrets, Logger: c.Logger})
+		Registry: c.Backend, Control: c.Backend, Leases: c.Backend, AppID: c.AppID, Token: token, Secrets: c.Secrets, Logger: c.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("--http-token (or HADE_CRON_HTTP_TOKEN): %w", err)
 	}
@@ -72,7 +72,7 @@ func pageJobs(entries []engine.Entry) []statuspage.Job {
 	jobs := make([]statuspage.Job, 0, len(entries))
 	for _, entry := range entries {
 		jobs = append(jobs, statuspage.Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,
-			Service: entry.ServiceName, Options: report.EntryOptions(entry), Next: entry.Next})
+			Service: entry.ServiceName, Options: report.EntryOptions(entry), Limit: entry.Limit, Next: entry.Next})
 	}
 	return jobs
 }

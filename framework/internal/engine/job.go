@@ -176,10 +176,8 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode) (outcome string, attrs []slog.Attr) {
 	attrs = mode.attrs()
 	if run == nil {
-		if j.spec.Type == distributed && mode.request == nil {
-			return outcomeNotClaimed, append(attrs, slog.String("reason", "the process is stopping: the tick was not claimed, so another process can run it"))
-		}
-		return outcomeSkipped, append(attrs, slog.String("reason", "the process is stopping: runs that had not started when it began are not started"))
+		outcome, reason := j.stoppingOutcome(mode)
+		return outcome, append(attrs, slog.String("reason", reason))
 	}
 	turns := j.takesTurns(mode)
 	if turns { // buffered or replacing: the backend decides when it runs, then it takes the flag
@@ -223,6 +221,17 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		return outcome, append(attrs, countAttrs...)
 	}
 	return "", attrs
+}
+
+// stoppingOutcome is the outcome of a tick handled in mode once Stop has begun, and why.
+func (j *job) stoppingOutcome(mode runMode) (outcome, reason string) {
+	switch {
+	case mode.queued != nil: // taken off the queue as the stop began: its lease expires by itself
+		return outcomeNotRun, "the process began to stop as the buffered tick's turn came: it was taken off the queue and is not run"
+	case j.spec.Type == distributed && mode.request == nil:
+		return outcomeNotClaimed, "the process is stopping: the tick was not claimed, so another process can run it"
+	}
+	return outcomeSkipped, "the process is stopping: runs that had not started when it began are not started"
 }
 
 // claimToRun claims tick (its run lease with it under OverlapForbid, unless the job is paused): it returns

@@ -22,6 +22,7 @@ func TestTickOptionRegistrationErrors(t *testing.T) {
 	s.AddCronCommand("* * * * *", ok, WithName("nostart"), WithStartAt(time.Time{}))
 	s.AddCronCommand("* * * * *", ok, WithName("badexclude"), WithExclude("0 0 32 12 *"))
 	s.AddCronCommand("* * * * *", ok, WithName("noexclude"), WithExclude())
+	s.AddDistributedCronCommand("policy", "* * * * *", ok, time.Second, WithOverlap(OverlapPolicy(42)))
 	err := s.Err()
 	if len(s.Entries()) != 1 || err == nil {
 		t.Fatalf("%d entries registered, error %v; want 1 (fits) and the others refused", len(s.Entries()), err)
@@ -33,6 +34,7 @@ func TestTickOptionRegistrationErrors(t *testing.T) {
 		"WithStartAt(the zero time)",
 		`WithExclude: invalid spec "0 0 32 12 *"`,
 		"WithExclude(): name at least one spec",
+		"WithOverlap(42): unknown policy, want one of scheduler.OverlapForbid",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Err() does not say %q:\n%v", want, err)

@@ -67,6 +67,7 @@ func (h *Handler) read(ctx context.Context, p *page) {
 	for _, job := range h.config.Jobs {
 		row := jobRow{Name: job.Name, Type: job.Type, Spec: job.Spec, Zone: job.Zone, Service: job.Service,
 			Options: job.Options, Next: job.next(p.Now), Running: running[job.Name]}
+		row.Options += h.runsLeft(ctx, p, job)
 		if n := buffered[job.Name]; n > 0 {
 			row.Options += fmt.Sprintf(", %d tick(s) waiting", n)
 		}
@@ -77,6 +78,20 @@ func (h *Handler) read(ctx context.Context, p *page) {
 		p.Jobs = append(p.Jobs, row)
 	}
 	h.readHistories(ctx, p)
+}
+
+// runsLeft is the text of the runs job has left, " (N left)", when it is a limited distributed job and
+// the backend's count can be read; a failure adds a problem.
+func (h *Handler) runsLeft(ctx context.Context, p *page, job Job) string {
+	if job.Limit == 0 || job.Service == "" || h.config.Leases == nil {
+		return ""
+	}
+	count, _, err := h.config.Leases.CountRun(ctx, contract.RunLease{Service: job.Service, Tick: p.Now}, 0)
+	if err != nil {
+		h.problem(p, "run count of "+job.Name, err)
+		return ""
+	}
+	return fmt.Sprintf(" (%d left)", max(job.Limit-count, 0))
 }
 
 // readStates reads the paused jobs (job -> pause note) and the last run of each job, as `cron list` does.

@@ -30,7 +30,8 @@ type Config struct {
 	History  contract.RunHistory
 	Registry contract.ProcessRegistry
 	Control  contract.JobControl
-	AppID    string // this process's app id, marked among the live processes
+	Leases   contract.RunLeases // the run counts of limited jobs; nil: none shown
+	AppID    string             // this process's app id, marked among the live processes
 	// Token enables the actions: an operator signs in with it (or scripts send it as a Bearer token).
 	// Empty: the page is read-only and every action is refused with 403. Never logged nor rendered.
 	Token   string
@@ -47,6 +48,7 @@ type Job struct {
 	Zone    string                        // the IANA zone the spec is evaluated in
 	Service string                        // distributed jobs only ("" otherwise): the name ticks are claimed under
 	Options string                        // the options that change its ticks, e.g. "overlap forbid, jitter 30s"; "-": none
+	Limit   int                           // WithLimitedRuns's number of runs of a distributed job; 0: none
 	Next    func(now time.Time) time.Time // the first fire time after now, zero if none; nil: never fires
 }
 

@@ -63,7 +63,7 @@ func jobsOf(entries []engine.Entry) []Job {
 	jobs := make([]Job, 0, len(entries))
 	for _, entry := range entries {
 		jobs = append(jobs, Job{Name: entry.Name, Type: entry.Type, Spec: entry.Spec, Zone: entry.Zone,
-			Service: entry.ServiceName, Options: report.EntryOptions(entry), Next: entry.Next})
+			Service: entry.ServiceName, Options: report.EntryOptions(entry), Limit: entry.Limit, Next: entry.Next})
 	}
 	return jobs
 }

@@ -295,7 +295,8 @@ func addPauseAndLimitJobs(root *console.Root) {
 }
 
 // addOverlapPolicyJobs registers the distributed jobs "queued" (every second, OverlapBufferAll, runs
-// 1.5 s) and "replaced" (every 2 s, OverlapCancelOther, runs 10 s unless cancelled).
+// 1.5 s), "replaced" (every 2 s, OverlapCancelOther, runs 10 s unless cancelled) and "terminated" (every
+// 2 s, OverlapTerminateOther, runs 3 s ignoring its context).
 func addOverlapPolicyJobs(root *console.Root) {
 	sleeping := func(use string, d time.Duration) *cobra.Command {
 		return &cobra.Command{Use: use, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error {
@@ -308,7 +309,13 @@ func addOverlapPolicyJobs(root *console.Root) {
 		}}
 	}
 	queued, replaced := sleeping("queued", 1500*time.Millisecond), sleeping("replaced", 10*time.Second)
-	root.AddCommand(queued, replaced)
+	terminated := &cobra.Command{Use: "terminated", Args: cobra.NoArgs, RunE: func(*cobra.Command, []string) error {
+		time.Sleep(3 * time.Second) // ignores its context
+		return nil
+	}}
+	root.AddCommand(queued, replaced, terminated)
+	root.AddDistributedCronCommand("terminated", "*/2 * * * * *", terminated, time.Second,
+		scheduler.WithOverlap(scheduler.OverlapTerminateOther))
 	root.AddDistributedCronCommand("queued", "* * * * * *", queued, time.Second,
 		scheduler.WithOverlap(scheduler.OverlapBufferAll))
 	root.AddDistributedCronCommand("replaced", "*/2 * * * * *", replaced, time.Second,

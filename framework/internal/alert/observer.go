@@ -127,3 +127,6 @@ func (a *Alerter) Waiting(string, int) {}
 
 // RunsLeft does nothing: a limited job running out raises no alert.
 func (a *Alerter) RunsLeft(string, int) {}
+
+// Paused does nothing: the failed alert names a pause WithPauseOnFailure made (record.Run.PauseNote).
+func (a *Alerter) Paused(map[string]string) {}

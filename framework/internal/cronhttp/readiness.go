@@ -83,3 +83,5 @@ func (r *Readiness) RecordsLost(int) {}
 func (r *Readiness) Waiting(string, int) {}
 
 func (r *Readiness) RunsLeft(string, int) {}
+
+func (r *Readiness) Paused(map[string]string) {}

@@ -47,7 +47,9 @@ func (r *running) notePaused(job, note string) {
 // It is called by the heartbeat goroutine only.
 func (r *running) applyOrders(orders contract.Orders) {
 	paused := maps.Clone(orders.Paused)
-	r.paused.Store(&paused)
+	if old := r.paused.Swap(&paused); r.env.Observer != nil && (old == nil || !maps.Equal(*old, paused)) {
+		r.env.Observer.Paused(paused)
+	}
 	now := time.Now()
 	for id, made := range r.seen {
 		if now.Sub(made) > 2*contract.ControlRequestTTL {

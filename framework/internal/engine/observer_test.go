@@ -34,6 +34,7 @@ func (o *observed) BackendChecked(error)       {}
 func (o *observed) RecordsLost(int)            {}
 func (o *observed) Waiting(string, int)        {}
 func (o *observed) RunsLeft(string, int)       {}
+func (o *observed) Paused(map[string]string)   {}
 
 func (o *observed) add(list *[]string, job, what string, attempt int) {
 	o.mu.Lock()

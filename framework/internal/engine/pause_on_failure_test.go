@@ -78,10 +78,11 @@ func TestFailureWithoutPauseOnFailurePausesNothing(t *testing.T) {
 // settledRecorder is an Observer that passes each settled record to settled and ignores the rest.
 type settledRecorder func(record.Run)
 
-func (f settledRecorder) Attempted(record.Run)   {}
-func (f settledRecorder) Settled(run record.Run) { f(run) }
-func (f settledRecorder) Claimed(string, string) {}
-func (f settledRecorder) BackendChecked(error)   {}
-func (f settledRecorder) RecordsLost(int)        {}
-func (f settledRecorder) Waiting(string, int)    {}
-func (f settledRecorder) RunsLeft(string, int)   {}
+func (f settledRecorder) Attempted(record.Run)     {}
+func (f settledRecorder) Settled(run record.Run)   { f(run) }
+func (f settledRecorder) Claimed(string, string)   {}
+func (f settledRecorder) BackendChecked(error)     {}
+func (f settledRecorder) RecordsLost(int)          {}
+func (f settledRecorder) Waiting(string, int)      {}
+func (f settledRecorder) RunsLeft(string, int)     {}
+func (f settledRecorder) Paused(map[string]string) {}

@@ -4,6 +4,7 @@ package metrics
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,6 +35,7 @@ type Observer struct {
 	lost        prometheus.Counter
 	waiting     *prometheus.GaugeVec // by job: hade_cron_buffered_ticks
 	runsLeft    *prometheus.GaugeVec // by job: hade_cron_runs_remaining
+	paused      *prometheus.GaugeVec // by job and note: hade_cron_job_paused
 
 	jobs cache[*jobSeries]
 }
@@ -71,9 +73,12 @@ func New() *Observer {
 			[]string{"job"}),
 		runsLeft: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_runs_remaining",
 			Help: "Runs a job with WithLimitedRuns has left, as this process last counted them."}, []string{"job"}),
+		paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hade_cron_job_paused",
+			Help: "1 for each paused job, its pause note as a label (cut to 200 bytes), as the last heartbeat's orders say."},
+			[]string{"job", "note"}),
 	}
 	o.registry.MustRegister(o.runs, o.duration, o.lateness, o.lastRun, o.lastSuccess, o.claims, o.backendUp, o.lost,
-		o.waiting, o.runsLeft,
+		o.waiting, o.runsLeft, o.paused,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	return o
 }
@@ -139,6 +144,27 @@ func (o *Observer) RecordsLost(n int) {
 // Waiting sets hade_cron_buffered_ticks of job to ticks.
 func (o *Observer) Waiting(job string, ticks int) {
 	o.waiting.WithLabelValues(job).Set(float64(ticks))
+}
+
+// Paused makes hade_cron_job_paused hold exactly the jobs of notes, each with its note cut to 200 bytes.
+func (o *Observer) Paused(notes map[string]string) {
+	o.paused.Reset()
+	for job, note := range notes {
+		o.paused.WithLabelValues(job, cutNote(note)).Set(1)
+	}
+}
+
+// cutNote is note cut to 200 bytes on a character boundary.
+func cutNote(note string) string {
+	const most = 200
+	if len(note) <= most {
+		return note
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(note[cut]) {
+		cut--
+	}
+	return note[:cut]
 }
 
 // RunsLeft sets hade_cron_runs_remaining of job to runs.

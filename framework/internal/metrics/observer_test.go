@@ -177,6 +177,8 @@ func TestClaimsBackendLostAndProcess(t *testing.T) {
 	o.Waiting("queued", 3)
 	o.Waiting("queued", 2)
 	o.RunsLeft("limited", 4)
+	o.Paused(map[string]string{"report": "old note"})
+	o.Paused(map[string]string{"report": "maintenance: ticket 42"})
 	families := scrape(t, o)
 	for _, want := range []struct {
 		name   string
@@ -189,13 +191,21 @@ func TestClaimsBackendLostAndProcess(t *testing.T) {
 		{"hade_cron_history_records_lost_total", nil, 4},
 		{"hade_cron_buffered_ticks", []string{"job", "queued"}, 2},
 		{"hade_cron_runs_remaining", []string{"job", "limited"}, 4},
+		{"hade_cron_job_paused", []string{"job", "report", "note", "maintenance: ticket 42"}, 1},
 	} {
 		if got := value(t, families, want.name, want.labels...); got != want.value {
 			t.Errorf("%s%v = %v, want %v", want.name, want.labels, got, want.value)
 		}
 	}
+	if paused := families["hade_cron_job_paused"]; paused == nil || len(paused.GetMetric()) != 1 {
+		t.Errorf("hade_cron_job_paused = %v; want one series, the last note's", paused)
+	}
+	o.Paused(nil)
 	o.BackendChecked(errors.New("connection refused"))
 	families = scrape(t, o)
+	if families["hade_cron_job_paused"] != nil {
+		t.Error("hade_cron_job_paused after the resume: still a series")
+	}
 	if got := value(t, families, "hade_cron_backend_up"); got != 0 {
 		t.Errorf("backend_up after a failed heartbeat: %v", got)
 	}

@@ -37,6 +37,9 @@ type Observer interface {
 	Waiting(job string, ticks int)
 	// RunsLeft is called with the runs job has left (WithLimitedRuns) each time this process counts one.
 	RunsLeft(job string, runs int)
+	// Paused is called with the paused jobs and their notes (job -> note) when a heartbeat's orders
+	// change them, and with the first orders.
+	Paused(notes map[string]string)
 }
 
 // Join returns an Observer that passes every call to each of observers in order (nil ones skipped), or
@@ -98,5 +101,11 @@ func (j joined) Waiting(job string, ticks int) {
 func (j joined) RunsLeft(job string, runs int) {
 	for _, observer := range j {
 		observer.RunsLeft(job, runs)
+	}
+}
+
+func (j joined) Paused(notes map[string]string) {
+	for _, observer := range j {
+		observer.Paused(notes)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/record"
 )
 
@@ -135,5 +136,28 @@ func TestOverlapCancelOtherSendsAKillToTheHolder(t *testing.T) {
 	}
 	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "ok" {
 		t.Errorf("b: %s; want its tick run once a's run ended", got)
+	}
+}
+
+func TestOverlapBufferTakesTheTicksADeadHolderLeft(t *testing.T) {
+	release := make(chan struct{})
+	close(release) // the runs return at once
+	_, b, _, logsB := twoProcesses(t, release, WithOverlap(OverlapBufferOne))
+	state := b.state.Load()
+	tick := time.Now().Truncate(time.Second)
+	dead := contract.RunLease{Service: "long", Holder: "dead", Tick: tick}
+	if _, err := state.env.Backend.AcquireRun(context.Background(), dead, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	fire(b, 0, tick.Add(time.Second))
+	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "buffered" {
+		t.Fatalf("b: %s; want its tick buffered behind the dead holder's run", got)
+	}
+	time.Sleep(1100 * time.Millisecond) // the dead holder's lease expires
+	state.takeOrphans()
+	waitUntil(t, "the buffered tick to run", func() bool { return len(outcomes(t, logsB, "long")) == 2 })
+	state.tasks.Wait()
+	if last := logsB.lines(t)[len(logsB.lines(t))-1]; last["outcome"] != "ok" || last["origin"] != "buffered" {
+		t.Fatalf("b's last line = %v; want the buffered tick run", last)
 	}
 }

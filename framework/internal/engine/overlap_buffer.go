@@ -112,11 +112,24 @@ func (r *running) takeOrphans() {
 	}
 }
 
-// tookTurn reports whether holder, the lease QueueRun answered, was taken by this call: held by this
-// process for a tick after every tick it held the lease for (an earlier one is the run it still holds, or
-// one whose release has not landed).
+// tookTurn reports whether holder, the lease QueueRun answered, is a turn this process took and no caller
+// here has claimed yet: held by this process for a tick after every tick it held the lease for (an
+// earlier one is the run it still holds, or one whose release has not landed). The first caller to see a
+// tick claims it, so that two answers naming one turn (a take after a release racing a tick's queueing)
+// start one run.
 func (j *job) tookTurn(holder contract.RunLease, state *running) bool {
-	return holder.Holder == state.env.AppID && holder.Tick.UnixNano() > j.lastHeld.Load()
+	if holder.Holder != state.env.AppID {
+		return false
+	}
+	for {
+		last := j.lastHeld.Load()
+		if holder.Tick.UnixNano() <= last {
+			return false
+		}
+		if j.lastHeld.CompareAndSwap(last, holder.Tick.UnixNano()) {
+			return true
+		}
+	}
 }
 
 // buffered returns, by job, the ticks waiting in the queue of each entry whose ticks wait their turn, as

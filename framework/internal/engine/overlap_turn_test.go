@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,5 +160,34 @@ func TestOverlapBufferTakesTheTicksADeadHolderLeft(t *testing.T) {
 	state.tasks.Wait()
 	if last := logsB.lines(t)[len(logsB.lines(t))-1]; last["outcome"] != "ok" || last["origin"] != "buffered" {
 		t.Fatalf("b's last line = %v; want the buffered tick run", last)
+	}
+}
+
+// Two answers naming one turn (a take after a release racing the queueing of a tick) start one run.
+func TestOverlapBufferStartsATurnOnce(t *testing.T) {
+	release := make(chan struct{})
+	_, b, _, _ := twoProcesses(t, release, WithOverlap(OverlapBufferAll))
+	j, state := b.jobs[0], b.state.Load()
+	turn := contract.RunLease{Service: "long", Holder: "b", Tick: time.Now().Truncate(time.Second)}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	took := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if j.tookTurn(turn, state) {
+				mu.Lock()
+				took++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if took != 1 {
+		t.Fatalf("%d of 8 callers took one turn; want 1", took)
+	}
+	if j.tookTurn(contract.RunLease{Service: "long", Holder: "a", Tick: turn.Tick.Add(time.Second)}, state) {
+		t.Fatal("a turn of another process taken")
 	}
 }

@@ -69,7 +69,8 @@ type job struct {
 	scheduler *Scheduler
 	running   atomic.Bool
 	waiting   atomic.Int64              // OverlapBufferOne, OverlapBufferAll: ticks waiting, as last seen
-	lastHeld  atomic.Int64              // the newest tick (Unix ns) whose run lease this process held
+	lastHeld  atomic.Int64              // the tick (Unix ns) whose run lease this process took last
+	lastTurn  atomic.Int64              // the newest tick (Unix ns) this process took off the queue
 	ranOut    atomic.Bool               // WithLimitedRuns: the backend counted the job's last run; claim no more
 	lease     atomic.Pointer[heldLease] // the run lease of the entry's run in progress, if it holds one
 	unsettled unsettledLeases           // the run leases its claims may have taken unknown to it

@@ -113,20 +113,21 @@ func (r *running) takeOrphans() {
 }
 
 // tookTurn reports whether holder, the lease QueueRun answered, is a turn this process took and no caller
-// here has claimed yet: held by this process for a tick after every tick it held the lease for (an
-// earlier one is the run it still holds, or one whose release has not landed). The first caller to see a
-// tick claims it, so that two answers naming one turn (a take after a release racing a tick's queueing)
-// start one run.
+// here has claimed yet: held by this process for a tick after every turn it took (the queue hands out
+// ticks in order; an earlier one is a run it still holds, or one whose release has not landed) and not
+// the lease it took last otherwise (a run request's, a claim's). The first caller to see a turn claims
+// it, so that two answers naming one turn (a take after a release racing a tick's queueing) start one run.
 func (j *job) tookTurn(holder contract.RunLease, state *running) bool {
-	if holder.Holder != state.env.AppID {
+	tick := holder.Tick.UnixNano()
+	if holder.Holder != state.env.AppID || tick == j.lastHeld.Load() {
 		return false
 	}
 	for {
-		last := j.lastHeld.Load()
-		if holder.Tick.UnixNano() <= last {
+		last := j.lastTurn.Load()
+		if tick <= last {
 			return false
 		}
-		if j.lastHeld.CompareAndSwap(last, holder.Tick.UnixNano()) {
+		if j.lastTurn.CompareAndSwap(last, tick) {
 			return true
 		}
 	}

@@ -190,4 +190,13 @@ func TestOverlapBufferStartsATurnOnce(t *testing.T) {
 	if j.tookTurn(contract.RunLease{Service: "long", Holder: "a", Tick: turn.Tick.Add(time.Second)}, state) {
 		t.Fatal("a turn of another process taken")
 	}
+	requested := contract.RunLease{Service: "long", Holder: "b", Tick: turn.Tick.Add(time.Minute)} // cron run --overlap forbid
+	j.hold(state, requested, time.Now())
+	defer j.lease.Store(nil)
+	if j.tookTurn(requested, state) {
+		t.Fatal("the lease of a run request this process holds taken as a turn")
+	}
+	if !j.tookTurn(contract.RunLease{Service: "long", Holder: "b", Tick: turn.Tick.Add(time.Second)}, state) {
+		t.Fatal("a queued tick older than the run request's lease not taken as a turn")
+	}
 }

@@ -42,9 +42,7 @@ type heldLease struct {
 // hold makes j's run the holder of lease, taken by a call sent at sent, and hands it to the lease keeper.
 func (j *job) hold(state *running, lease contract.RunLease, sent time.Time) {
 	held := &heldLease{lease: lease, job: j, deadline: sent.Add(leaseTTL - leaseMargin)}
-	for last := j.lastHeld.Load(); lease.Tick.UnixNano() > last && !j.lastHeld.CompareAndSwap(last, lease.Tick.UnixNano()); {
-		last = j.lastHeld.Load()
-	}
+	j.lastHeld.Store(lease.Tick.UnixNano())
 	j.lease.Store(held)
 	state.leases.track(held)
 }

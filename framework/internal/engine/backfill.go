@@ -8,12 +8,8 @@ import (
 
 	"github.com/hadeframe/hade/framework/contract"
 	"github.com/hadeframe/hade/framework/internal/order"
+	"github.com/hadeframe/hade/framework/internal/record"
 )
-
-// ranOutcomes are the outcomes of a record whose tick ran (its command started, or was meant to and
-// failed): a backfill does not run such a tick again.
-var ranOutcomes = map[contract.Outcome]bool{outcomeOK: true, outcomeError: true, outcomePanic: true,
-	outcomeTimeout: true, outcomeKilled: true, outcomeLeaseLost: true, outcomeCanceled: true, outcomeAbandoned: true}
 
 // backfillRequested runs request, a backfill of j, if this process takes it first: it answers started,
 // runs each tick of [From, To) oldest first, and answers the result.
@@ -108,7 +104,7 @@ func (j *job) ranTicks(state *running, since time.Time) (map[int64]contract.Outc
 	}
 	ran := map[int64]contract.Outcome{}
 	for _, r := range records {
-		if ranOutcomes[r.Outcome] {
+		if record.Ran(r.Outcome) { // on schedule or in a backfill: a backfill does not run it again
 			ran[r.Tick.UnixMicro()] = r.Outcome
 		}
 	}

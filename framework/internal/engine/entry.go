@@ -41,7 +41,7 @@ type Entry struct {
 	// carry it: the spec, its zone and the hold time, e.g. `spec "0 * * * *" zone UTC hold 2s`. Processes
 	// whose definitions of one service differ never both run it (see contract.Claim).
 	Definition string
-	Overlap    string        // distributed entries only ("" otherwise): "forbid" or "allow" (WithOverlap)
+	Overlap    string        // distributed entries only ("" otherwise): the WithOverlap policy, e.g. "forbid", "buffer_one"
 	Jitter     time.Duration // WithJitter's max; 0 without jitter
 	StartAt    time.Time     // WithStartAt's start; zero without one
 	EndAt      time.Time     // WithEndAt's end; zero without one

@@ -182,13 +182,6 @@ func (j *job) buffers() bool {
 	return j.spec.Type == distributed && (overlap == OverlapBufferOne || overlap == OverlapBufferAll)
 }
 
-// replaces reports whether the entry's ticks cancel the previous run (OverlapCancelOther,
-// OverlapTerminateOther).
-func (j *job) replaces() bool {
-	overlap := j.spec.options.overlap
-	return j.spec.Type == distributed && (overlap == OverlapCancelOther || overlap == OverlapTerminateOther)
-}
-
 // collectOptions applies options in order; err joins the invalid values.
 func collectOptions(options []EntryOption) (entryOptions, error) {
 	var o entryOptions

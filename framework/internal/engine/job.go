@@ -196,6 +196,14 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 			j.release(state, run)
 		}
 	}()
+	return j.admitTick(state, tick, mode, turns, attrs)
+}
+
+// admitTick is admit's decision once tick holds the entry's running flag (and its lease, if it took a
+// turn): it claims a scheduled tick, unless it took a turn, and checks the exclusions, the pause and the
+// run count; it returns an outcome when the tick does not run.
+func (j *job) admitTick(state *running, tick time.Time, mode runMode, turns bool,
+	attrs []slog.Attr) (outcome string, _ []slog.Attr) {
 	switch {
 	case mode.request != nil && turns:
 		return "", attrs
@@ -204,16 +212,19 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 			return outcome, append(attrs, leaseAttrs...)
 		}
 		return "", attrs
-	case j.spec.Type == distributed && !turns:
-		if j.ranOut.Load() {
-			return outcomeNotSelected, append(attrs, slog.String("reason", j.ranOutReason()))
+	case turns: // takeTurn checked the exclusions before it queued or replaced
+	case j.spec.Type == distributed && j.ranOut.Load():
+		return outcomeNotSelected, append(attrs, slog.String("reason", j.ranOutReason()))
+	default:
+		excluded := j.spec.exclusion(tick)
+		if j.spec.Type == distributed {
+			if outcome, attrs = j.claimToRun(state, tick, mode, attrs, excluded); outcome != "" {
+				return outcome, attrs
+			}
 		}
-		if outcome, attrs = j.claimToRun(state, tick, mode, attrs); outcome != "" {
-			return outcome, attrs
+		if excluded != "" {
+			return outcomeExcluded, append(attrs, slog.String("reason", "the tick matches the excluded spec "+strconv.Quote(excluded)))
 		}
-	}
-	if spec := j.spec.exclusion(tick); spec != "" {
-		return outcomeExcluded, append(attrs, slog.String("reason", "the tick matches the excluded spec "+strconv.Quote(spec)))
 	}
 	if note, paused := state.pauseNote(j.spec.Name); paused {
 		return outcomePaused, append(attrs, slog.String("reason", pausedReason(j.spec.Name, note)))
@@ -235,10 +246,11 @@ func (j *job) stoppingOutcome(mode runMode) (outcome, reason string) {
 	return outcomeSkipped, "the process is stopping: runs that had not started when it began are not started"
 }
 
-// claimToRun claims tick (its run lease with it under OverlapForbid, unless the job is paused): it returns
-// an outcome when this process must not run the tick, and attrs with the claim's.
-func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []slog.Attr) (string, []slog.Attr) {
-	withLease := j.forbidsOverlap() && !state.isPaused(j.spec.Name) && j.spec.exclusion(tick) == ""
+// claimToRun claims tick (its run lease with it under OverlapForbid, unless the job is paused or the tick
+// excluded, by the spec excluded names): it returns an outcome when this process must not run the tick,
+// and attrs with the claim's.
+func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []slog.Attr, excluded string) (string, []slog.Attr) {
+	withLease := j.forbidsOverlap() && !state.isPaused(j.spec.Name) && excluded == ""
 	sent := time.Now()
 	claimed, outcome, claimAttrs := j.claim(state, tick, mode.catchUp, withLease)
 	if outcome != "" {

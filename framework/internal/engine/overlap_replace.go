@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 	"github.com/hadeframe/hade/framework/internal/order"
 )
 
@@ -57,7 +58,7 @@ func (j *job) replaceOther(state *running, tick time.Time, busy contract.RunLeas
 			return outcomeSkipped, []slog.Attr{slog.String("reason", "the previous run, on process "+busy.Holder+
 				", did not end before the next tick (overlap policy "+policy+")"), slog.String("holder", holder.Holder)}
 		}
-		if !sleepCtx(state.claims, replacePoll) {
+		if !clock.Sleep(state.claims, replacePoll) {
 			return outcomeNotClaimed, []slog.Attr{slog.String("reason", "the process is stopping: the previous run was cancelled but this tick never got the run lease")}
 		}
 	}
@@ -80,18 +81,6 @@ func (j *job) cancelHolder(state *running, busy contract.RunLease, reason string
 	ctx, cancel := context.WithTimeout(state.claims, controlCallTimeout)
 	defer cancel()
 	return order.Add(ctx, state.env.Backend, request)
-}
-
-// sleepCtx waits d, and reports false when ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // acquireLease asks once for the run lease for tick, and holds it when it is taken; it returns the

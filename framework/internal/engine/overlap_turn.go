@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hadeframe/hade/framework/internal/clock"
 	"github.com/hadeframe/hade/framework/internal/order"
 )
 
@@ -126,7 +127,7 @@ func (j *job) awaitRunning(state *running, deadline time.Time) (string, []slog.A
 		if !deadline.IsZero() && time.Now().After(deadline) {
 			return outcomeSkipped, []slog.Attr{slog.String("reason", "the previous run on this process did not end before the next tick")}
 		}
-		if !sleepCtx(state.claims, runningPoll) {
+		if !clock.Sleep(state.claims, runningPoll) {
 			return outcomeNotRun, []slog.Attr{slog.String("reason", "the process stopped while the tick waited for the previous run on it to end")}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 	"github.com/hadeframe/hade/framework/internal/order"
 )
 
@@ -143,7 +144,7 @@ func (j *job) acquire(state *running, tick time.Time, mode runMode) (string, []s
 		case mode.request.Kind != order.Backfill:
 			return outcomeSkipped, busyAttrs(holder)
 		}
-		if !sleepCtx(state.claims, replacePoll) {
+		if !clock.Sleep(state.claims, replacePoll) {
 			return outcomeNotRun, []slog.Attr{slog.String("reason", "the process stopped while the backfilled tick waited for the run lease")}
 		}
 	}

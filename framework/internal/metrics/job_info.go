@@ -5,7 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // JobInfo is what hade_cron_job_info says of one registered job: its labels, each "" when not set.
 type JobInfo struct {
 	Job, Type string
-	Overlap   string // distributed jobs: "forbid" or "allow"
+	Overlap   string // distributed jobs: the overlap policy, e.g. "forbid", "buffer_all"
 	Jitter    string // WithJitter's max as a Go duration, e.g. "30s"
 	StartAt   string // WithStartAt's start, RFC 3339
 	EndAt     string // WithEndAt's end, RFC 3339

@@ -97,7 +97,7 @@ func (o *Observer) Attempted(run record.Run) {
 		ticks = 1
 	}
 	series.runs.get(string(run.Outcome)).Add(float64(ticks))
-	if !ran(string(run.Outcome)) {
+	if !record.Ran(run.Outcome) {
 		return
 	}
 	series.duration.Observe(run.Finished.Sub(run.Started).Seconds())
@@ -109,7 +109,7 @@ func (o *Observer) Attempted(run record.Run) {
 // Settled sets the job's last run time, and its last success time when the outcome is ok, to the end of
 // the run, when the tick ran its command.
 func (o *Observer) Settled(run record.Run) {
-	if !ran(string(run.Outcome)) {
+	if !record.Ran(run.Outcome) {
 		return
 	}
 	at := float64(run.Finished.UnixNano()) / 1e9
@@ -170,17 +170,6 @@ func cutNote(note string) string {
 // RunsLeft sets hade_cron_runs_remaining of job to runs.
 func (o *Observer) RunsLeft(job string, runs int) {
 	o.runsLeft.WithLabelValues(job).Set(float64(runs))
-}
-
-// ran reports whether a record with outcome stands for an attempt that ran, or tried to run, its command
-// (a failed claim is an "error" attempt too); skipped, paused, excluded, missed, not_claimed and not_run
-// ticks did not.
-func ran(outcome string) bool {
-	switch outcome {
-	case "skipped", "paused", "excluded", "missed", "not_claimed", "not_run":
-		return false
-	}
-	return true
 }
 
 // CountAlerts exports the alerts sent and lost (the alert package's counts, read at each scrape) as

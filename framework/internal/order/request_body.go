@@ -3,9 +3,9 @@ package order
 import (
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // requestBody is a Request as encoded, but for its ID and Made.
@@ -30,7 +30,7 @@ func EncodeRequest(request Request) (contract.ControlRequest, error) {
 		return contract.ControlRequest{}, err
 	}
 	body, err := json.Marshal(requestBody{Job: request.Job, Kind: string(request.Kind), Overlap: request.Overlap,
-		Reason: request.Reason, Target: request.Target, From: micros(request.From), To: micros(request.To)})
+		Reason: request.Reason, Target: request.Target, From: clock.UnixMicros(request.From), To: clock.UnixMicros(request.To)})
 	if err != nil {
 		return contract.ControlRequest{}, err
 	}
@@ -49,21 +49,5 @@ func DecodeRequest(stored contract.ControlRequest) (Request, error) {
 		return Request{}, errNotARequest
 	}
 	return Request{ID: stored.ID, Job: b.Job, Kind: Kind(b.Kind), Made: stored.Made, Overlap: b.Overlap,
-		Reason: b.Reason, Target: b.Target, From: timeOf(b.From), To: timeOf(b.To)}, nil
-}
-
-// micros is t in µs since the Unix epoch; 0 for the zero time.
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-// timeOf is the inverse of micros, in UTC.
-func timeOf(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
+		Reason: b.Reason, Target: b.Target, From: clock.FromUnixMicros(b.From), To: clock.FromUnixMicros(b.To)}, nil
 }

@@ -3,11 +3,12 @@ package record
 import (
 	"encoding/json"
 	"errors"
+	"github.com/hadeframe/hade/framework/internal/clock"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// processBody is a Process as encoded (see body.go).
+// processBody is a Process as encoded (see run_body.go).
 type processBody struct {
 	AppID       string         `json:"a"`
 	Hostname    string         `json:"h,omitempty"`
@@ -34,10 +35,10 @@ type runningBody struct {
 func EncodeProcess(process Process) (contract.ProcessRecord, error) {
 	body := processBody{AppID: process.AppID, Hostname: process.Hostname, PID: process.PID,
 		BaseFolder: process.BaseFolder, Provider: process.Provider, Version: process.Version,
-		Started: micros(process.Started), Heartbeat: micros(process.Heartbeat), LostRecords: process.LostRecords,
+		Started: clock.UnixMicros(process.Started), Heartbeat: clock.UnixMicros(process.Heartbeat), LostRecords: process.LostRecords,
 		Buffered: process.Buffered}
 	for _, r := range process.Running {
-		body.Running = append(body.Running, runningBody{Job: r.Job, Tick: micros(r.Tick), Since: micros(r.Since)})
+		body.Running = append(body.Running, runningBody{Job: r.Job, Tick: clock.UnixMicros(r.Tick), Since: clock.UnixMicros(r.Since)})
 	}
 	encoded, err := json.Marshal(body)
 	if err != nil {
@@ -61,10 +62,10 @@ func DecodeProcess(body []byte) (Process, error) {
 		return Process{}, errNotAProcess
 	}
 	process := Process{AppID: b.AppID, Hostname: b.Hostname, PID: b.PID, BaseFolder: b.BaseFolder,
-		Provider: b.Provider, Version: b.Version, Started: timeOf(b.Started), Heartbeat: timeOf(b.Heartbeat),
+		Provider: b.Provider, Version: b.Version, Started: clock.FromUnixMicros(b.Started), Heartbeat: clock.FromUnixMicros(b.Heartbeat),
 		LostRecords: b.LostRecords, Buffered: b.Buffered}
 	for _, r := range b.Running {
-		process.Running = append(process.Running, RunningTick{Job: r.Job, Tick: timeOf(r.Tick), Since: timeOf(r.Since)})
+		process.Running = append(process.Running, RunningTick{Job: r.Job, Tick: clock.FromUnixMicros(r.Tick), Since: clock.FromUnixMicros(r.Since)})
 	}
 	return process, nil
 }

@@ -61,3 +61,14 @@ func cutError(text string) string {
 	}
 	return text[:cut] + "…"
 }
+
+// Ran reports whether a record with outcome stands for an attempt that ran, or tried to run, its command
+// (a failed claim is an "error" attempt too): skipped, paused, excluded, missed, not_claimed and not_run
+// ticks did not.
+func Ran(outcome contract.Outcome) bool {
+	switch outcome {
+	case "skipped", "paused", "excluded", "missed", "not_claimed", "not_run":
+		return false
+	}
+	return true
+}

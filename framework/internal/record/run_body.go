@@ -3,12 +3,19 @@ package record
 import (
 	"encoding/json"
 	"errors"
+	"github.com/hadeframe/hade/framework/internal/clock"
 	"time"
 
 	"github.com/hadeframe/hade/framework/contract"
 )
 
-// runBody is a Run as encoded (see body.go): Started relative to Tick, Finished to Started and LastTick to
+// The bodies are JSON objects with one-letter keys, their times as integers of µs since the Unix epoch
+// (clock.UnixMicros: 0 for the zero time.Time): written once per run, they are kept small. Decoding
+// ignores unknown keys, so a record may gain fields without making the bodies already stored unreadable;
+// encoding/json matches keys without regard to case, so a new key must differ from the others by more
+// than case.
+
+// runBody is a Run as encoded (see above): Started relative to Tick, Finished to Started and LastTick to
 // Tick; the fields most runs share are left out: Type "distributed" (nil), Service equal to the job (nil),
 // Attempt and Count 1 (0). The run of a distributed job that went well is about 140 bytes, a quarter of
 // them the app id.
@@ -37,11 +44,11 @@ type runBody struct {
 // EncodeRun returns run as a backend stores it: the fields the backend selects, orders and expires by,
 // and the run as a body, its Error cut to MaxRunErrorLength bytes and its times to the µs.
 func EncodeRun(run Run) (contract.RunRecord, error) {
-	tick, started := micros(run.Tick), micros(run.Started)
+	tick, started := clock.UnixMicros(run.Tick), clock.UnixMicros(run.Started)
 	body := runBody{Job: run.Job, Tick: tick, AppID: run.AppID, Hostname: run.Hostname, PID: run.PID,
-		Outcome: string(run.Outcome), Started: started - tick, Duration: micros(run.Finished) - started,
+		Outcome: string(run.Outcome), Started: started - tick, Duration: clock.UnixMicros(run.Finished) - started,
 		Late: run.Late.Microseconds(), Error: cutError(run.Error), Attempt: run.Attempt - 1, Count: run.Count - 1,
-		LastTick: micros(run.LastTick) - tick, Resends: run.ClaimResends, Jitter: run.Jitter.Microseconds(),
+		LastTick: clock.UnixMicros(run.LastTick) - tick, Resends: run.ClaimResends, Jitter: run.Jitter.Microseconds(),
 		Origin: run.Origin, Waited: run.Waited.Microseconds()}
 	if run.Type != "distributed" {
 		body.Type = &run.Type
@@ -70,10 +77,10 @@ func DecodeRun(body []byte) (Run, error) {
 	if b.Job == "" {
 		return Run{}, errNotARun
 	}
-	run := Run{Job: b.Job, Type: "distributed", Service: b.Job, Tick: timeOf(b.Tick), AppID: b.AppID,
-		Hostname: b.Hostname, PID: b.PID, Outcome: contract.Outcome(b.Outcome), Started: timeOf(b.Tick + b.Started),
-		Finished: timeOf(b.Tick + b.Started + b.Duration), Late: time.Duration(b.Late) * time.Microsecond,
-		Error: b.Error, Attempt: b.Attempt + 1, Count: b.Count + 1, LastTick: timeOf(b.Tick + b.LastTick),
+	run := Run{Job: b.Job, Type: "distributed", Service: b.Job, Tick: clock.FromUnixMicros(b.Tick), AppID: b.AppID,
+		Hostname: b.Hostname, PID: b.PID, Outcome: contract.Outcome(b.Outcome), Started: clock.FromUnixMicros(b.Tick + b.Started),
+		Finished: clock.FromUnixMicros(b.Tick + b.Started + b.Duration), Late: time.Duration(b.Late) * time.Microsecond,
+		Error: b.Error, Attempt: b.Attempt + 1, Count: b.Count + 1, LastTick: clock.FromUnixMicros(b.Tick + b.LastTick),
 		ClaimResends: b.Resends, Jitter: time.Duration(b.Jitter) * time.Microsecond, Origin: b.Origin,
 		Waited: time.Duration(b.Waited) * time.Microsecond}
 	if b.Type != nil {

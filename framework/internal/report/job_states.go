@@ -87,11 +87,17 @@ func ReadRunCounts(ctx context.Context, leases contract.RunLeases, specs []engin
 		if spec.Limit == 0 || spec.ServiceName == "" {
 			continue
 		}
-		count, _, err := leases.CountRun(ctx, contract.RunLease{Service: spec.ServiceName, Tick: time.Now()}, 0)
+		count, err := RunCount(ctx, leases, spec.ServiceName)
 		if err != nil {
 			return counts, err
 		}
 		counts[spec.Name] = count
 	}
 	return counts, nil
+}
+
+// RunCount reads the runs the backend counted of service (contract.RunLeases.CountRun with limit 0).
+func RunCount(ctx context.Context, leases contract.RunLeases, service string) (int, error) {
+	count, _, err := leases.CountRun(ctx, contract.RunLease{Service: service, Tick: time.Now()}, 0)
+	return count, err
 }

@@ -86,7 +86,7 @@ func (h *Handler) runsLeft(ctx context.Context, p *page, job Job) string {
 	if job.Limit == 0 || job.Service == "" || h.config.Leases == nil {
 		return ""
 	}
-	count, _, err := h.config.Leases.CountRun(ctx, contract.RunLease{Service: job.Service, Tick: p.Now}, 0)
+	count, err := report.RunCount(ctx, h.config.Leases, job.Service)
 	if err != nil {
 		h.problem(p, "run count of "+job.Name, err)
 		return ""

@@ -31,22 +31,13 @@ const (
 )
 
 // stallPlan is how the backend is stalled: timeout bounds a claim call (Redis's read_timeout, etcd's
-// request timeout) and the backend continues resume after each tick, after a claim sent at the tick
-// timed out. engine: the backend does not re-send a failed claim itself (a re-send could not return
-// before the next tick), so the engine settles it and the run line counts its re-sends. interval is the
-// stalled job's (zero: a second, the every_second job).
+// request timeout, PostgreSQL's statement_timeout) and the backend continues resume after each tick,
+// after a claim sent at the tick timed out. engine: the backend does not re-send a failed claim itself (a
+// re-send could not return before the next tick), so the engine settles it and the run line counts its
+// re-sends. The stalled job runs every second.
 type stallPlan struct {
 	timeout, resume time.Duration
 	engine          bool
-	interval        time.Duration
-}
-
-// every returns the interval of the plan's job.
-func (p stallPlan) every() time.Duration {
-	if p.interval == 0 {
-		return time.Second
-	}
-	return p.interval
 }
 
 // stalledJob is the testapp's distributed job a test stalls: its name and the environment that
@@ -91,12 +82,12 @@ func firstCheckedTick(t *testing.T, processes []*process, interval time.Duration
 }
 
 // stallTicks stops the backend (pause) stallLead before each of checkedTicks consecutive ticks from first
-// (plan.every() apart) and continues it (resume) plan.resume after the tick; it returns what it did.
+// (a second apart) and continues it (resume) plan.resume after the tick; it returns what it did.
 func stallTicks(t *testing.T, first time.Time, plan stallPlan, pause, resume func() error) []stall {
 	t.Helper()
 	var stalls []stall
 	for i := 0; i < checkedTicks; i++ {
-		s := stall{tick: first.Add(time.Duration(i) * plan.every())}
+		s := stall{tick: first.Add(time.Duration(i) * time.Second)}
 		time.Sleep(time.Until(s.tick.Add(-stallLead)))
 		s.paused = time.Now()
 		if err := pause(); err != nil {
@@ -334,7 +325,7 @@ func TestRedisLostRepliesAreSettled(t *testing.T) {
 	flags := []string{"--distributed", "redis", "--redis-url", url}
 	base := t.TempDir()
 	processes := startStalledProcesses(t, 3, base, everySecond, flags)
-	stalls := stallTicks(t, firstCheckedTick(t, processes, plan.every()), plan, server.Pause, server.Resume)
+	stalls := stallTicks(t, firstCheckedTick(t, processes, time.Second), plan, server.Pause, server.Resume)
 	runs := finishStalled(t, processes, stalls)
 	checkEngineSettled(t, stalls, runs, plan.timeout)
 	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
@@ -368,7 +359,7 @@ func TestEtcdLostRepliesAreSettled(t *testing.T) {
 				"--etcd-prefix", fmt.Sprintf("/lost-%s/", plan.timeout))
 			base := t.TempDir()
 			processes := startStalledProcesses(t, 3, base, everySecond, flags)
-			stalls := stallTicks(t, firstCheckedTick(t, processes, plan.every()), plan, pause, resume)
+			stalls := stallTicks(t, firstCheckedTick(t, processes, time.Second), plan, pause, resume)
 			runs := finishStalled(t, processes, stalls)
 			checkOutagesLogged(t, processes, stalls, plan.timeout)
 			if plan.engine {

@@ -405,31 +405,30 @@ func TestPostgresNoPasswordInFilesOutputsOrCommandLines(t *testing.T) {
 	}
 }
 
-// PostgreSQL bounds a call by 2 s (the backend's call bound), longer than the every_second job's interval,
-// so the test stalls the testapp's every_5s job (hold 3 s; TESTAPP_REGISTRATIONS=lost_reply): the server
-// is paused from 50 ms before each of 5 ticks until 2.4 s after it. A claim sent at the tick times out and
-// pgx closes its connection (sending a cancel request, which the server only reads when it continues).
-// The paused server process has the claim in its socket buffer: continued, it runs and commits it unless
-// the cancel lands first, and only its reply is lost. The backend re-sends the claim (a re-send can return
-// a call bound before the next tick) and learns it won; if its re-sends fail too, the engine re-sends it and
-// the run line counts them. A trigger the test adds to the fences table records each tick's write and the
-// server process (pid and start) that made it: 3 processes run each tick exactly once, on the process that
-// write names, and a write made by a server process gone 300 ms after the server continued (its client
-// closed the connection when the call timed out) is an applied claim whose reply was lost; its run was
-// settled (engine re-sends counted, or a claim longer than a call bound). The test wants one such tick.
+// PostgreSQL with statement_timeout=200ms in the URL, which also bounds a call of the backend (its default
+// bound, 2 s, is longer than the interval of the every_second job), stopped from 50 ms before each of 5
+// ticks until 500 ms after it. A claim sent at the tick times out and pgx closes its connection (sending
+// a cancel request, which the server only reads when it continues). The paused server process has the
+// claim in its socket buffer: continued, it runs and commits it unless the cancel lands first, and only
+// its reply is lost. The backend re-sends the claim (a re-send can return a call bound before the next
+// tick) and learns it won; if its re-sends fail too, the engine re-sends it and the run line counts them.
+// A trigger the test adds to the fences table records each tick's write and the server process (pid and
+// start) that made it: 3 processes run each tick exactly once, on the process that write names, and a
+// write made by a server process gone 300 ms after the server continued (its client closed the
+// connection when the call timed out) is an applied claim whose reply was lost; its run was settled
+// (engine re-sends counted, or a claim longer than a call bound). The test wants one such tick.
 func TestPostgresLostRepliesAreSettled(t *testing.T) {
 	t.Parallel()
 	server := pgtest.Start(t, pgserver.Options{})
-	plan := stallPlan{timeout: 2 * time.Second, resume: 2400 * time.Millisecond, interval: 5 * time.Second}
-	job := stalledJob{name: "every_5s", env: []string{"TESTAPP_REGISTRATIONS=lost_reply"}}
-	flags := postgresFlags(server)
+	plan := stallPlan{timeout: 200 * time.Millisecond, resume: 500 * time.Millisecond}
+	flags := []string{"--distributed", "postgres", "--postgres-url", server.URL() + "&statement_timeout=200ms"}
 	base := t.TempDir()
-	if r := run(t, testappBinary, base, job.env, append(slices.Clone(flags), "cron", "migrate")...); r.code != 0 {
+	if r := run(t, testappBinary, base, nil, append(slices.Clone(flags), "cron", "migrate")...); r.code != 0 {
 		t.Fatalf("cron migrate: exit %d, %s%s", r.code, r.stdout, r.stderr)
 	}
 	conn := connectPostgres(t, server)
 	execPostgres(t, conn, fenceWritesAudit)
-	processes := startStalledProcesses(t, 3, base, job, flags)
+	processes := startStalledProcesses(t, 3, base, everySecond, flags)
 	var alive []map[serverProcess]bool // the client server processes 300 ms after each stall
 	resume := func() error {
 		if err := server.Resume(); err != nil {
@@ -439,10 +438,10 @@ func TestPostgresLostRepliesAreSettled(t *testing.T) {
 		alive = append(alive, clientProcesses(t, conn))
 		return nil
 	}
-	stalls := stallTicks(t, firstCheckedTick(t, processes, plan.every()), plan, server.Pause, resume)
+	stalls := stallTicks(t, firstCheckedTick(t, processes, time.Second), plan, server.Pause, resume)
 	runs := finishStalled(t, processes, stalls)
-	checkLostReplies(t, conn, job.name, stalls, runs, alive, plan.timeout)
-	checkRecorded(t, base, flags, job, stalledTicks(stalls), runs, false)
+	checkLostReplies(t, conn, everySecond.name, stalls, runs, alive, plan.timeout)
+	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
 }
 
 // fenceWritesAudit records in public.fence_writes each write of a new tick to a fence of hade.fences, with

@@ -28,7 +28,7 @@ func (p *pgBackend) ClaimTick(ctx context.Context, c contract.Claim) (contract.C
 	}
 	// the fence keeps µs: a claim compares equal to what it wrote, and Busy names its tick exactly
 	c.Tick, c.LiveUntil = time.UnixMicro(c.Tick.UnixMicro()), time.UnixMicro(c.LiveUntil.UnixMicro())
-	request := claimqueue.NewRequest[claimEntry, claimAnswer](ctx, c, claimEntry{claim: c}, c.Service, callTimeout)
+	request := claimqueue.NewRequest[claimEntry, claimAnswer](ctx, c, claimEntry{claim: c}, c.Service, p.callTimeout)
 	reply, err := p.queue.Submit(ctx, request, "postgres at "+p.address)
 	if err != nil {
 		return contract.Claimed{}, err

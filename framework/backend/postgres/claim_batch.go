@@ -79,7 +79,7 @@ func (p *pgBackend) send(batch []*claimRequest) (retries []*claimRequest) {
 
 // claimTicks calls claim_ticks with args and returns its answers in the entries' order.
 func (p *pgBackend) claimTicks(args claimArgs) ([]claimAnswer, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.claimTicks, args.kinds, args.services, args.apps, args.ticks,
 		args.holds, args.definitions, args.liveUntils, args.leases)

@@ -55,7 +55,7 @@ func (p *pgBackend) TakeRequest(ctx context.Context, id, appID string) (bool, er
 	if id == "" || appID == "" {
 		return false, fmt.Errorf("job control: take request %q for app %q: the request id and the app id are required", id, appID)
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	tag, err := p.pool.Exec(ctx, p.sql.takeRequest, id, appID)
 	if err != nil {
@@ -67,7 +67,7 @@ func (p *pgBackend) TakeRequest(ctx context.Context, id, appID string) (bool, er
 // Paused implements contract.JobControl.Paused: the paused jobs with their notes, job -> note; nil when
 // none is paused.
 func (p *pgBackend) Paused(ctx context.Context) (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.paused)
 	if err != nil {
@@ -113,7 +113,7 @@ func (p *pgBackend) Answers(ctx context.Context, id string) ([]contract.ControlA
 	if id == "" {
 		return nil, errors.New("job control: answers to an empty request ID: give the ID of the request")
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.answers, id)
 	if err != nil {

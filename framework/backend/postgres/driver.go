@@ -14,7 +14,8 @@ import (
 type Config struct {
 	// URL is a libpq connection URL or keyword/value string, as pgx parses it (sslmode, sslrootcert,
 	// target_session_attrs, connect_timeout, …), e.g. postgres://app@db.example:5432/app?sslmode=verify-full.
-	// The password comes from the URL, PGPASSWORD or a .pgpass file. Default "postgres://localhost:5432/hade".
+	// The password comes from the URL, PGPASSWORD or a .pgpass file. Its statement_timeout, when set, also
+	// bounds each call (else 2 s). Default "postgres://localhost:5432/hade".
 	URL string
 	// Schema holds the backend's tables and functions, one schema per application sharing a database:
 	// 1 to 63 lower-case ASCII letters, digits and '_', not starting with a digit. Default "hade".

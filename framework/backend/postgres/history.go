@@ -37,7 +37,7 @@ func (p *pgBackend) AppendRuns(ctx context.Context, records []contract.RunRecord
 			lastTicks[i] = r.Tick
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	trimAge := p.ageTrimDue()
 	_, err := p.pool.Exec(ctx, p.sql.appendRuns, jobs, ticks, lastTicks, outcomes, bodies,
@@ -80,7 +80,7 @@ func (p *pgBackend) Runs(ctx context.Context, query contract.RunQuery) ([]contra
 	if query.Job != "" {
 		statement, args = p.sql.runsOfJob, append(args, query.Job)
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, statement, args...)
 	if err != nil {
@@ -101,7 +101,7 @@ func (p *pgBackend) LastRuns(ctx context.Context, jobs []string) (map[string]con
 	if len(jobs) == 0 {
 		return last, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.lastRuns, jobs, p.retention.MaxAge.Microseconds())
 	if err != nil {

@@ -71,6 +71,11 @@ func (p *pgBackend) migrate(ctx context.Context) (int, error) {
 		return 0, p.fail("migrate the schema", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // after Commit: ErrTxClosed, nothing to undo
+	// a statement_timeout in the URL bounds the calls of the cron path, not the wait for another process's
+	// migration nor the migration's DDL
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+		return 0, p.fail("migrate the schema", err)
+	}
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock(p.schema)); err != nil {
 		return 0, p.fail("lock the schema's migration", err)
 	}

@@ -19,9 +19,9 @@ import (
 	"github.com/hadeframe/hade/framework/backend/internal/claimqueue"
 )
 
-// callTimeout bounds one call to the server (a claim batch, a heartbeat, a history write), so that no
-// call waits on a server that stopped answering.
-const callTimeout = 2 * time.Second
+// defaultCallTimeout bounds one call to the server (a claim batch, a heartbeat, a history write) when the
+// URL sets no statement_timeout, so that no call waits on a server that stopped answering.
+const defaultCallTimeout = 2 * time.Second
 
 // maxClaimBatch bounds the claims one statement carries, so that one transaction holds few row locks
 // for a short time.
@@ -42,6 +42,8 @@ type pgBackend struct {
 	address   string   // host:port/database, for messages
 	secrets   []string // the password, scrubbed from every message
 	retention backend.Retention
+	// callTimeout bounds one call: the URL's statement_timeout, else defaultCallTimeout (see callBound).
+	callTimeout time.Duration
 
 	releases claimqueue.Releases[claimEntry, claimAnswer] // the last release ReleaseRun queued, by service
 
@@ -64,12 +66,16 @@ func openBackend(ctx context.Context, rawURL, schema string, retention backend.R
 	if err != nil {
 		return nil, err
 	}
+	callTimeout, err := callBound(config)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), config)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Config.URL: %w", scrub(err, secrets))
 	}
 	p := &pgBackend{pool: pool, sql: newStatements(schema), schema: schema, address: address(config),
-		secrets: secrets, retention: retention, logger: logger}
+		secrets: secrets, retention: retention, callTimeout: callTimeout, logger: logger}
 	if err := p.ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -112,7 +118,7 @@ func (p *pgBackend) fail(what string, err error) error {
 // Describe says where the backend is, the server's version and whether it answers now, for `cron state`
 // and `cron list`.
 func (p *pgBackend) Describe(ctx context.Context) string {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	started := time.Now()
 	var version string

@@ -27,7 +27,7 @@ func (p *pgBackend) Heartbeat(ctx context.Context, record contract.ProcessRecord
 	case ttl < time.Second:
 		return contract.Orders{}, fmt.Errorf("process registry: heartbeat of %q with a ttl of %s: it must be at least 1s", record.AppID, ttl)
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	batch := &pgx.Batch{}
 	batch.Queue(p.sql.heartbeat, record.AppID, nonNil(record.Body), ttl.Microseconds())
@@ -74,7 +74,7 @@ func scanRequest(row pgx.CollectableRow) (contract.ControlRequest, error) {
 // Processes implements contract.ProcessRegistry.Processes: the records not expired by the server's
 // clock. Errors as Heartbeat's.
 func (p *pgBackend) Processes(ctx context.Context) ([]contract.ProcessRecord, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.processes)
 	if err != nil {
@@ -100,9 +100,9 @@ func (p *pgBackend) Deregister(ctx context.Context, appID string) error {
 	return p.exec(ctx, fmt.Sprintf("process registry: deregister %q", appID), p.sql.deregister, appID)
 }
 
-// exec runs statement with args in one call bounded by callTimeout; the error names postgres and what.
+// exec runs statement with args in one call bounded by p.callTimeout; the error names postgres and what.
 func (p *pgBackend) exec(ctx context.Context, what, statement string, args ...any) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	if _, err := p.pool.Exec(ctx, statement, args...); err != nil {
 		return p.fail(what, err)

@@ -26,7 +26,7 @@ func (p *pgBackend) AcquireRun(ctx context.Context, lease contract.RunLease, ttl
 		return contract.RunLease{}, err
 	}
 	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	holder := contract.RunLease{Service: lease.Service}
 	err := p.pool.QueryRow(ctx, p.sql.acquireRun, lease.Service, lease.Holder, lease.Tick, ttl.Microseconds()).
@@ -47,7 +47,7 @@ func (p *pgBackend) RenewRuns(ctx context.Context, leases []contract.RunLease, t
 	for i, lease := range leases {
 		services[i], holders[i], ticks[i] = lease.Service, lease.Holder, time.UnixMicro(lease.Tick.UnixMicro())
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	rows, err := p.pool.Query(ctx, p.sql.renewRuns, services, holders, ticks, ttl.Microseconds())
 	if err != nil {
@@ -82,7 +82,7 @@ func (p *pgBackend) ReleaseRun(ctx context.Context, lease contract.RunLease) err
 	}
 	lease.Tick = time.UnixMicro(lease.Tick.UnixMicro())
 	request := claimqueue.NewRelease[claimEntry, claimAnswer](context.WithoutCancel(ctx), lease.Service,
-		claimEntry{release: true, lease: lease}, lease.Service, callTimeout)
+		claimEntry{release: true, lease: lease}, lease.Service, p.callTimeout)
 	if err := p.releases.Enqueue(p.queue, request); err != nil {
 		return fmt.Errorf("postgres at %s: release of the run lease of service %q: %w", p.address, lease.Service, err)
 	}
@@ -109,7 +109,7 @@ func (p *pgBackend) CountRun(ctx context.Context, run contract.RunLease, limit i
 	if err := rules.ValidateRunCount(run, limit); err != nil {
 		return 0, false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	var count int
 	var counted bool

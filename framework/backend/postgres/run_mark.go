@@ -24,7 +24,7 @@ func (p *pgBackend) MarkRun(ctx context.Context, run contract.RunLease) (bool, e
 	if err := rules.ValidateRunLease(run, 0, false); err != nil {
 		return false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	var marked bool
 	err := p.pool.QueryRow(ctx, p.sql.markRun, run.Service, run.Holder, time.UnixMicro(run.Tick.UnixMicro()),

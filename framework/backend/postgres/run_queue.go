@@ -30,7 +30,7 @@ func (p *pgBackend) QueueRun(ctx context.Context, run contract.RunLease, max int
 	if err := p.awaitRelease(ctx, run.Service, what); err != nil {
 		return contract.RunLease{}, nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.callTimeout)
 	defer cancel()
 	holder := contract.RunLease{Service: run.Service}
 	var tick *time.Time // NULL when the lease is free

@@ -11,8 +11,6 @@
 // "catchup" (every 5s, catch-up within 20s);
 // "alerts" an every-second distributed job "failing" that always fails and one "flaky" that fails on even
 // seconds (both hold 1s);
-// "lost_reply" a distributed job "every_5s" every 5s (hold 3s), whose interval leaves room for a claim
-// call bounded at 2s (the PostgreSQL backend's bound) to time out and be settled before the next tick;
 // "schedule_semantics" the jobs of addTickOptionJobs, addPauseAndLimitJobs and addOverlapPolicyJobs;
 // "many" TESTAPP_JOBS (default 200) every-second distributed jobs job-000… that each take
 // TESTAPP_JOB_DURATION (default 100ms, or until their context ends); anything
@@ -136,8 +134,6 @@ func main() {
 		addOverlapJob(root, os.Getenv("TESTAPP_WORKLOG"))
 	case "policies":
 		addPolicyJobs(root)
-	case "lost_reply":
-		root.AddDistributedCronCommand("every_5s", "*/5 * * * * *", tick, 3*time.Second)
 	case "schedule_semantics":
 		addTickOptionJobs(root)
 		addPauseAndLimitJobs(root)

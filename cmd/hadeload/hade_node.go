@@ -15,13 +15,14 @@ import (
 // as a user would with the framework's public API: HADELOAD_JOBS normal (not distributed) every-second
 // jobs, each a cobra command whose body does nothing, added with AddCronCommand, and the framework's
 // commands. It takes usage marks (startMarks) and writes them to stdout after its log, once the command
-// line (args) has run. With HADELOAD_CPU_PROFILE set it writes a CPU profile (see startCPUProfile).
+// line (args) has run. With HADELOAD_CPU_PROFILE set it writes a CPU profile of the measured window (windowProfile).
 func runHadeNode(args []string) error {
 	jobs, err := positiveEnv(envJobs)
 	if err != nil {
 		return err
 	}
-	marks := startMarks()
+	profile := windowProfile{}
+	marks := startMarks(profile.atMark)
 	root := console.NewRoot("hadeload-hade-node", "hade's side of hadeload compare")
 	command.AddKernelCommands(root)
 	for i := 0; i < jobs; i++ {
@@ -29,12 +30,7 @@ func runHadeNode(args []string) error {
 		root.AddCommand(job)
 		root.AddCronCommand("* * * * * *", job)
 	}
-	stopProfile, err := startCPUProfile()
-	if err != nil {
-		return err
-	}
 	root.SetArgs(args)
 	err = root.Execute(context.Background())
-	stopProfile()
-	return errors.Join(err, marks.stop(os.Stdout))
+	return errors.Join(err, marks.stop(os.Stdout), profile.stop())
 }

@@ -110,3 +110,29 @@ func startCPUProfile() (stop func(), err error) {
 		}
 	}, nil
 }
+
+// windowProfile is a CPU profile of a compare node's measured window: it starts at the window's first
+// usage mark and stops at its second, when HADELOAD_CPU_PROFILE is set (see startCPUProfile).
+type windowProfile struct{ stopProfile func() }
+
+// atMark is the node's markRecorder's atMark.
+func (p *windowProfile) atMark(n int) error {
+	switch {
+	case n == 1 && p.stopProfile == nil:
+		stop, err := startCPUProfile()
+		p.stopProfile = stop
+		return err
+	case n == 2:
+		return p.stop()
+	}
+	return nil
+}
+
+// stop stops the profile if it is still going; the node calls it after its marks stopped.
+func (p *windowProfile) stop() error {
+	if p.stopProfile != nil {
+		p.stopProfile()
+		p.stopProfile = func() {}
+	}
+	return nil
+}

@@ -35,7 +35,7 @@ func runRobfigNode() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	marks := startMarks()
+	marks := startMarks(nil)
 	starts := newStartRecorder(jobs * seconds)
 	out := bufio.NewWriter(os.Stdout)
 	err = errors.Join(serveRobfig(ctx, jobs, starts), starts.write(out), marks.stop(out))

@@ -36,7 +36,7 @@ func TestRobfigRunsReadAsHadeLines(t *testing.T) {
 }
 
 func TestMarkRecorderTakesOneAtStartAndThoseAskedBeforeStop(t *testing.T) {
-	marks := startMarks()
+	marks := startMarks(nil)
 	marks.signals <- markSignal // as signal.Notify delivers them
 	marks.signals <- markSignal
 	var out strings.Builder

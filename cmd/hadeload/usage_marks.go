@@ -58,13 +58,16 @@ type markRecorder struct {
 	quit, done chan struct{}
 	marks      []usageMark
 	err        error
+	// atMark, when set, is called after each mark taken at a signal with the count of such marks so far.
+	atMark func(n int) error
 }
 
 // startMarks takes a first mark, the process's usage before it registers any job (for the nodes of
 // `hadeload compare`, the footprint of this binary, the same for both), and starts taking a mark at each
-// markSignal; call stop before the process exits.
-func startMarks() *markRecorder {
-	m := &markRecorder{signals: make(chan os.Signal, 4), quit: make(chan struct{}), done: make(chan struct{})}
+// markSignal; call stop before the process exits. atMark, when not nil, is called after each mark taken
+// at a signal with the count of those marks so far.
+func startMarks(atMark func(n int) error) *markRecorder {
+	m := &markRecorder{atMark: atMark, signals: make(chan os.Signal, 4), quit: make(chan struct{}), done: make(chan struct{})}
 	m.take()
 	signal.Notify(m.signals, markSignal)
 	go m.loop()
@@ -78,13 +81,22 @@ func (m *markRecorder) loop() {
 		select {
 		case <-m.signals:
 			m.take()
+			m.signalled()
 		case <-m.quit:
 			for len(m.signals) > 0 {
 				<-m.signals
 				m.take()
+				m.signalled()
 			}
 			return
 		}
+	}
+}
+
+// signalled calls atMark, when set, after a mark taken at a signal.
+func (m *markRecorder) signalled() {
+	if m.atMark != nil {
+		m.err = errors.Join(m.err, m.atMark(len(m.marks)-1))
 	}
 }
 

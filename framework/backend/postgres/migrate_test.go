@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -231,4 +232,36 @@ func openRetained(t *testing.T, url, schema string, retention backend.Retention)
 		}
 	})
 	return p
+}
+
+// A schema of the previous version (every migration but the binary's last) migrated by 5 clients opening
+// the backend at once, each with a pool of its own (sessions of their own, as processes have): the last
+// migration is applied once, and schema_migrations holds every version once. This also runs with the URL's
+// statement_timeout shorter than a migration waits for another's lock, which the migration lifts.
+func TestPostgresMigrationFromThePreviousVersionByFiveAtOnce(t *testing.T) {
+	url := startServer(t)
+	schema := freshSchema()
+	migrateTo(t, url, schema, len(migrations)-1)
+	opened := make([]*pgBackend, 5)
+	errs := make([]error, len(opened))
+	var wg sync.WaitGroup
+	for i := range opened {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			opened[i], errs[i] = openBackend(context.Background(), url+"&statement_timeout=1ms", schema,
+				backend.Retention{}, slog.Default())
+		}()
+	}
+	wg.Wait()
+	for i, p := range opened {
+		if errs[i] != nil {
+			t.Errorf("client %d: %v", i, errs[i])
+			continue
+		}
+		if err := p.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	checkSchemaVersions(t, connectPool(t, url), schema)
 }

@@ -186,7 +186,7 @@ func (e *etcdBackend) sendChunk(chunk []*etcdRequest) (retries []*etcdRequest) {
 	if err != nil {
 		err = fmt.Errorf("%w%s", err, e.connectionError(err))
 	}
-	e.noteOutcome(err)
+	e.outage.Note(err)
 	return e.answerChunk(chunk, now, answers, err)
 }
 

@@ -52,7 +52,7 @@ func New(ctx context.Context, config Config) (contract.Backend, error) {
 	e.retention = retention
 	if err := e.Ping(ctx); err != nil {
 		if config.WaitForCluster && etcdRetryable(err) {
-			e.noteOutcome(err)
+			e.outage.Note(err)
 			return e, nil
 		}
 		return nil, errors.Join(err, e.Close())

@@ -56,10 +56,9 @@ type etcdBackend struct {
 	setting   string
 	timeout   time.Duration // bound of one request
 	dial      time.Duration
-	down      atomic.Bool             // the last request failed: an outage was logged
 	now       func() time.Time        // the local clock; tests offset it
 	lastError *atomic.Pointer[string] // the client's latest failed attempt, see retryFailed
-	logger    *slog.Logger            // receives the start and end of an outage
+	outage    *claimqueue.Outage      // logs the start and end of an outage
 
 	retention     backend.Retention // of the run history; zero fields: the defaults of backend.Retention.WithDefaults
 	client        string            // names this backend in the keys of the records it appends (random)
@@ -99,7 +98,8 @@ func newEtcd(config Config) (*etcdBackend, error) {
 	}
 	e := &etcdBackend{conn: conn, endpoints: strings.Join(endpoints, ","), prefix: config.Prefix,
 		setting: endpointsSetting, timeout: config.RequestTimeout, dial: client.DialTimeout, now: clock.Now,
-		lastError: lastError, logger: config.Logger, client: rand.Text()[:16]}
+		lastError: lastError, client: rand.Text()[:16]}
+	e.outage = &claimqueue.Outage{Logger: config.Logger, Backend: "etcd", Where: []any{"endpoints", e.endpoints}}
 	e.queue = claimqueue.New(etcdBatch, e.send)
 	return e, nil
 }

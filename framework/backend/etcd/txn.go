@@ -186,17 +186,6 @@ func etcdRetryable(err error) bool {
 	return true
 }
 
-// noteOutcome logs the start of an outage (a request failed after one succeeded) and its end, once each.
-func (e *etcdBackend) noteOutcome(err error) {
-	switch {
-	case err != nil && e.down.CompareAndSwap(false, true):
-		e.logger.Warn("etcd does not answer: distributed claims fail (fail closed) until it does",
-			"endpoints", e.endpoints, "error", err.Error())
-	case err == nil && e.down.CompareAndSwap(true, false):
-		e.logger.Info("etcd answers again: distributed claims resume", "endpoints", e.endpoints)
-	}
-}
-
 // commitTxns sends each of chunks as one Txn of its operations (laid out by layoutTxn for operations whose
 // transactions spend cost below them), etcdHistoryInFlight at a time, each bounded by the request timeout
 // and ctx, and returns the answers in the order of chunks, each with the answers to its chunk's operations

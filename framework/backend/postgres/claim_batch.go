@@ -73,7 +73,7 @@ func (p *pgBackend) send(batch []*claimRequest) (retries []*claimRequest) {
 		args.add(request.Payload)
 	}
 	answers, err := p.claimTicks(args)
-	p.noteCall(err)
+	p.outage.Note(err)
 	return claimqueue.AnswerAll(live, err, func(i int) (claimAnswer, error) { return answers[i], nil })
 }
 

@@ -47,8 +47,7 @@ type pgBackend struct {
 
 	releases claimqueue.Releases[claimEntry, claimAnswer] // the last release ReleaseRun queued, by service
 
-	logger *slog.Logger // the start and end of an outage
-	down   bool         // the sender's last call failed; owned by the sender goroutine
+	outage *claimqueue.Outage // logs the start and end of an outage
 
 	ageTrimMu   sync.Mutex
 	lastAgeTrim time.Time // when this client last trimmed the history by age
@@ -75,7 +74,8 @@ func openBackend(ctx context.Context, rawURL, schema string, retention backend.R
 		return nil, fmt.Errorf("postgres.Config.URL: %w", scrub(err, secrets))
 	}
 	p := &pgBackend{pool: pool, sql: newStatements(schema), schema: schema, address: address(config),
-		secrets: secrets, retention: retention, callTimeout: callTimeout, logger: logger}
+		secrets: secrets, retention: retention, callTimeout: callTimeout}
+	p.outage = &claimqueue.Outage{Logger: logger, Backend: "postgres", Where: []any{"server", p.address}}
 	if err := p.ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -86,20 +86,6 @@ func openBackend(ctx context.Context, rawURL, schema string, retention backend.R
 	}
 	p.queue = claimqueue.New(maxClaimBatch, p.send)
 	return p, nil
-}
-
-// noteCall logs the start of an outage when a claim call failed after one that did not (or the first),
-// and its end when one succeeds after one that failed: once per outage, whatever the number of claims.
-func (p *pgBackend) noteCall(err error) {
-	switch {
-	case err != nil && !p.down:
-		p.down = true
-		p.logger.Warn("postgres does not answer: distributed claims fail (fail closed) until it does",
-			"server", p.address, "error", err.Error())
-	case err == nil && p.down:
-		p.down = false
-		p.logger.Info("postgres answers again: distributed claims resume", "server", p.address)
-	}
 }
 
 // ping checks that the server answers within the connect timeout and accepts the credentials.

@@ -58,6 +58,7 @@ func (r *redisBackend) send(batch []*scriptRequest) (retries []*scriptRequest) {
 	if err == nil && len(reply) != 2*len(live) {
 		err = fmt.Errorf("unexpected reply of %d values to %d claims", len(reply), len(live))
 	}
+	r.outage.Note(err)
 	return claimqueue.AnswerAll(live, err, func(i int) (scriptReply, error) {
 		return decodeScriptReply(reply[2*i], reply[2*i+1])
 	})

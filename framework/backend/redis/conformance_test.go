@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/hadeframe/hade/framework/backend"
@@ -15,7 +16,7 @@ func TestRedisConformance(t *testing.T) {
 	openStore := func(t *testing.T, retention backend.Retention) func() contract.Backend {
 		prefix := freshPrefix()
 		return func() contract.Backend {
-			backend, err := newRedis(server.URL(), prefix)
+			backend, err := newRedis(server.URL(), prefix, slog.Default())
 			if err != nil {
 				t.Fatal(err)
 			}

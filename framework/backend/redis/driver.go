@@ -37,8 +37,13 @@ func init() {
 // sum of the dial, write and read timeouts: 500 ms each unless the URL sets them), and starts the
 // goroutine that sends claims, which Close stops. It returns an error naming redis.Config.URL, never the
 // URL's password, when the URL is malformed, Redis does not answer (unknown host, refused connection,
-// wrong password) or is older than 5.0.
+// wrong password) or is older than 5.0. slog.Default() receives the start and end of an outage.
 func New(ctx context.Context, config Config) (contract.Backend, error) {
+	return openRedis(ctx, config, slog.Default())
+}
+
+// openRedis is New with logger receiving the start and end of an outage.
+func openRedis(ctx context.Context, config Config, logger *slog.Logger) (contract.Backend, error) {
 	if config.URL == "" {
 		config.URL = defaultURL
 	}
@@ -49,7 +54,7 @@ func New(ctx context.Context, config Config) (contract.Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis.Config.Retention: %w", err)
 	}
-	r, err := newRedis(config.URL, config.Prefix)
+	r, err := newRedis(config.URL, config.Prefix, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -60,12 +65,13 @@ func New(ctx context.Context, config Config) (contract.Backend, error) {
 	return r, nil
 }
 
-// open makes the backend of options. go-redis has only a process-wide logger: open makes options.Logger
-// receive its messages (dial failures, pool and reconnect notices) at WARN, as
+// open makes the backend of options, options.Logger receiving the start and end of an outage. go-redis has
+// only a process-wide logger: open makes options.Logger receive its messages (dial failures, pool and reconnect notices) at WARN, as
 // {"msg":"go-redis","message":...}.
 func open(ctx context.Context, options backend.Options) (contract.Backend, error) {
 	redis.SetLogger(goRedisLogger{logger: options.Logger})
-	return New(ctx, Config{URL: options.Values["url"], Prefix: options.Values["prefix"], Retention: options.Retention})
+	config := Config{URL: options.Values["url"], Prefix: options.Values["prefix"], Retention: options.Retention}
+	return openRedis(ctx, config, options.Logger)
 }
 
 // goRedisLogger passes go-redis's messages to a slog logger.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +25,7 @@ var testPrefixes atomic.Int64
 // newPrefixedRedis returns a backend of rawURL with keys under prefix and retention, closed at t's end.
 func newPrefixedRedis(t testing.TB, rawURL, prefix string, retention backend.Retention) *redisBackend {
 	t.Helper()
-	backend, err := newRedis(rawURL, prefix)
+	backend, err := newRedis(rawURL, prefix, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

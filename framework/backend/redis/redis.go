@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed" // the claim script
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -56,6 +57,7 @@ type redisBackend struct {
 	setting  string // where the URL is configured, for messages
 	timeout  time.Duration
 	releases claimqueue.Releases[scriptEntry, scriptReply] // the last release ReleaseRun queued, by service
+	outage   *claimqueue.Outage                            // logs the start and end of an outage
 	// retention bounds the run history (redis_history.go); zero fields are the defaults of backend.Retention.WithDefaults.
 	retention backend.Retention
 }
@@ -65,8 +67,8 @@ type redisBackend struct {
 // not connect (see Ping); it starts the goroutine that sends claims, which Close stops. It returns an
 // error naming redis.Config.URL, and never the URL's password, when the URL is malformed or has an option go-redis
 // does not know. go-redis's own retries are disabled whatever the URL says (one dial per call at most):
-// the backend re-sends claims itself.
-func newRedis(rawURL, prefix string) (*redisBackend, error) {
+// the backend re-sends claims itself. logger receives the start and end of an outage.
+func newRedis(rawURL, prefix string, logger *slog.Logger) (*redisBackend, error) {
 	const setting = "redis.Config.URL"
 	options, err := parseRedisURL(rawURL, setting)
 	if err != nil {
@@ -90,6 +92,7 @@ func newRedis(rawURL, prefix string) (*redisBackend, error) {
 		setting: setting,
 		timeout: callBound(options.DialTimeout, options.WriteTimeout, options.ReadTimeout),
 	}
+	r.outage = &claimqueue.Outage{Logger: logger, Backend: "redis", Where: []any{"server", r.address, "db", r.db}}
 	r.queue = claimqueue.New(maxClaimBatch, r.send)
 	return r, nil
 }

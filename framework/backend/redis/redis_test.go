@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,7 +18,7 @@ import (
 
 func newTestRedis(t *testing.T, rawURL string) *redisBackend {
 	t.Helper()
-	backend, err := newRedis(rawURL, "test:")
+	backend, err := newRedis(rawURL, "test:", slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestRedisPasswordAndBadSettings(t *testing.T) {
 			t.Errorf("the error shows the password: %v", err)
 		}
 	}
-	unanswered, err := newRedis(strings.Replace(server.URL(), "s3cret", "hunter2", 1), "p:")
+	unanswered, err := newRedis(strings.Replace(server.URL(), "s3cret", "hunter2", 1), "p:", slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +259,7 @@ func TestRedisConcurrentClaimsShareCalls(t *testing.T) {
 // Close answers the claims still waiting and refuses later ones; nothing hangs.
 func TestRedisCloseAnswersEveryClaim(t *testing.T) {
 	server := redistest.Start(t, "")
-	backend, err := newRedis(server.URL(), "test:")
+	backend, err := newRedis(server.URL(), "test:", slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,11 +25,16 @@ func checkBackfill(t *testing.T, base string, env, flags []string, scheduled tim
 	backfill(past, past.Add(5*time.Second), "5 ticks: 5 ok")
 	backfill(past.Add(3*time.Second), past.Add(8*time.Second), "5 ticks: 3 ok, 2 skipped")
 	backfill(scheduled, scheduled.Add(3*time.Second), "3 ticks: 3 skipped")
-	records := historyWith(t, base, env, flags, "steady", "--since", "2h", "-n", "0")
 	backfilled := map[string]int{}
-	for _, r := range records {
-		if r["origin"] == "backfill" && r["outcome"] == "ok" {
-			backfilled[r["tick"].(string)]++
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		clear(backfilled) // the history is written in batches, off the runs' path: read until it has them
+		for _, r := range historyWith(t, base, env, flags, "steady", "--since", "2h", "-n", "0") {
+			if r["origin"] == "backfill" && r["outcome"] == "ok" {
+				backfilled[r["tick"].(string)]++
+			}
+		}
+		if len(backfilled) >= 8 || time.Now().After(deadline) {
+			break
 		}
 	}
 	for n := range 8 {

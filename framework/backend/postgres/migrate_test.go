@@ -235,13 +235,21 @@ func openRetained(t *testing.T, url, schema string, retention backend.Retention)
 }
 
 // A schema of the previous version (every migration but the binary's last) migrated by 5 clients opening
-// the backend at once, each with a pool of its own (sessions of their own, as processes have): the last
-// migration is applied once, and schema_migrations holds every version once. This also runs with the URL's
-// statement_timeout shorter than a migration waits for another's lock, which the migration lifts.
+// the backend at once, each with a pool of its own (sessions of their own, as processes have), while the
+// test holds the migration's lock for 500 ms: the last migration is applied once, and schema_migrations
+// holds every version once. The URL's statement_timeout of 100 ms, shorter than the wait for the lock, is
+// lifted by the migration (the test fails without that).
 func TestPostgresMigrationFromThePreviousVersionByFiveAtOnce(t *testing.T) {
 	url := startServer(t)
 	schema := freshSchema()
 	migrateTo(t, url, schema, len(migrations)-1)
+	holder, err := connectPool(t, url).Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(context.Background(), "SELECT pg_advisory_xact_lock($1)", migrationLock(schema)); err != nil {
+		t.Fatal(err)
+	}
 	opened := make([]*pgBackend, 5)
 	errs := make([]error, len(opened))
 	var wg sync.WaitGroup
@@ -249,9 +257,13 @@ func TestPostgresMigrationFromThePreviousVersionByFiveAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			opened[i], errs[i] = openBackend(context.Background(), url+"&statement_timeout=1ms", schema,
+			opened[i], errs[i] = openBackend(context.Background(), url+"&statement_timeout=100ms", schema,
 				backend.Retention{}, slog.Default())
 		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := holder.Commit(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	wg.Wait()
 	for i, p := range opened {

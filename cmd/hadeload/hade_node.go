@@ -32,5 +32,7 @@ func runHadeNode(args []string) error {
 	}
 	root.SetArgs(args)
 	err = root.Execute(context.Background())
-	return errors.Join(err, marks.stop(os.Stdout), profile.stop())
+	err = errors.Join(err, marks.stop(os.Stdout)) // no mark is taken after it: then the profile is this goroutine's
+	profile.stop()
+	return err
 }

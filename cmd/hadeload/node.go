@@ -123,16 +123,15 @@ func (p *windowProfile) atMark(n int) error {
 		p.stopProfile = stop
 		return err
 	case n == 2:
-		return p.stop()
+		p.stop()
 	}
 	return nil
 }
 
 // stop stops the profile if it is still going; the node calls it after its marks stopped.
-func (p *windowProfile) stop() error {
+func (p *windowProfile) stop() {
 	if p.stopProfile != nil {
 		p.stopProfile()
 		p.stopProfile = func() {}
 	}
-	return nil
 }

@@ -55,10 +55,10 @@ type stall struct {
 	tick, paused, resumed time.Time
 }
 
-// firstCheckedTick waits until every process logged 2 run lines of the distributed job (run every
-// interval), then returns the first tick after the latest one logged that leaves time to stop the backend
+// firstCheckedTick waits until every process logged 2 run lines of the every-second distributed job,
+// then returns the first tick after the latest one logged that leaves time to stop the backend
 // before it.
-func firstCheckedTick(t *testing.T, processes []*process, interval time.Duration) time.Time {
+func firstCheckedTick(t *testing.T, processes []*process) time.Time {
 	t.Helper()
 	waitFor(t, 40*time.Second, "2 run lines from every process", func() bool {
 		for _, p := range processes {
@@ -74,9 +74,9 @@ func firstCheckedTick(t *testing.T, processes []*process, interval time.Duration
 			latest = tick
 		}
 	}
-	first := latest.Add(interval)
+	first := latest.Add(time.Second)
 	for time.Until(first.Add(-stallLead)) < 300*time.Millisecond {
-		first = first.Add(interval)
+		first = first.Add(time.Second)
 	}
 	return first
 }
@@ -345,7 +345,7 @@ func TestRedisLostRepliesAreSettled(t *testing.T) {
 	flags := []string{"--distributed", "redis", "--redis-url", url}
 	base := t.TempDir()
 	processes := startStalledProcesses(t, 3, base, everySecond, flags)
-	stalls := stallTicks(t, firstCheckedTick(t, processes, time.Second), plan, server.Pause, server.Resume)
+	stalls := stallTicks(t, firstCheckedTick(t, processes), plan, server.Pause, server.Resume)
 	runs := finishStalled(t, processes, stalls, false)
 	checkEngineSettled(t, stalls, runs, plan.timeout)
 	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
@@ -379,7 +379,7 @@ func TestEtcdLostRepliesAreSettled(t *testing.T) {
 				"--etcd-prefix", fmt.Sprintf("/lost-%s/", plan.timeout))
 			base := t.TempDir()
 			processes := startStalledProcesses(t, 3, base, everySecond, flags)
-			stalls := stallTicks(t, firstCheckedTick(t, processes, time.Second), plan, pause, resume)
+			stalls := stallTicks(t, firstCheckedTick(t, processes), plan, pause, resume)
 			runs := finishStalled(t, processes, stalls, false)
 			checkOutagesLogged(t, processes, stalls, plan.timeout)
 			if plan.engine {
@@ -433,7 +433,7 @@ func TestLocalClaimFailedAfterItsWriteIsSettled(t *testing.T) {
 			testappBinary, "--log-level", "debug", "cron", "start")
 		pids[i] = tracedPID(t, processes[i])
 	}
-	ticks := consecutiveTicks(firstCheckedTick(t, processes, time.Second))
+	ticks := consecutiveTicks(firstCheckedTick(t, processes))
 	waitForTicks(t, processes, ticks)
 	for i, p := range processes {
 		stopTraced(t, p, pids[i])

@@ -486,7 +486,7 @@ func TestPostgresLostRepliesAreSettled(t *testing.T) {
 		alive = append(alive, clientProcesses(t, conn))
 		return nil
 	}
-	stalls := stallTicks(t, firstCheckedTick(t, processes, time.Second), plan, server.Pause, resume)
+	stalls := stallTicks(t, firstCheckedTick(t, processes), plan, server.Pause, resume)
 	runs := finishStalled(t, processes, stalls, true)
 	checkLostReplies(t, conn, everySecond.name, stalls, runs, alive, plan.timeout)
 	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hadeframe/hade/framework/backend"
 	"github.com/hadeframe/hade/framework/contract"
+	"github.com/hadeframe/hade/framework/internal/clock"
 )
 
 // The run history of the etcd backend (contract.RunHistory). Keys, under the backend's prefix:
@@ -63,23 +64,9 @@ type etcdRun struct {
 	order  string
 }
 
-func etcdMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func etcdTime(micros int64) time.Time {
-	if micros == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(micros)
-}
-
 // etcdRunValue returns the value of record's key: etcdRunHeader as JSON, a newline, then the body.
 func etcdRunValue(record contract.RunRecord) (string, error) {
-	header, err := json.Marshal(etcdRunHeader{Outcome: string(record.Outcome), LastTick: etcdMicros(record.LastTick)})
+	header, err := json.Marshal(etcdRunHeader{Outcome: string(record.Outcome), LastTick: clock.UnixMicros(record.LastTick)})
 	if err != nil {
 		return "", err
 	}
@@ -101,7 +88,7 @@ func decodeEtcdRun(job, order string, value []byte) (etcdRun, error) {
 	if err != nil {
 		return etcdRun{}, err
 	}
-	return etcdRun{record: contract.RunRecord{Job: job, Tick: time.UnixMicro(tick), LastTick: etcdTime(h.LastTick),
+	return etcdRun{record: contract.RunRecord{Job: job, Tick: time.UnixMicro(tick), LastTick: clock.FromUnixMicros(h.LastTick),
 		Outcome: contract.Outcome(h.Outcome), Body: body}, order: order}, nil
 }
 

@@ -121,5 +121,7 @@ func measureLibrary(self, dir string, lib library, o compareOptions) (librarySum
 	if err := n.readLog(); err != nil {
 		return librarySummary{}, err
 	}
-	return summarize(lib.name, n.runs, n.marks, o.jobs, from.Unix(), to.Unix()-1)
+	s, err := summarize(lib.name, n.runs, n.marks, o.jobs, from.Unix(), to.Unix()-1)
+	s.recordsLost = n.recordsLost
+	return s, err
 }

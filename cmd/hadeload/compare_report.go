@@ -19,6 +19,7 @@ type librarySummary struct {
 	p50, p99, max  float64 // start lateness of the runs (start minus tick), ms
 	peakRSSMiB     float64 // peak RSS at the window's end mark, MiB
 	startRSSMiB    float64 // peak RSS at the node's first mark, before it registered any job, MiB
+	recordsLost    int64   // hade: the run history records its log said it lost (a full queue drops them)
 }
 
 // summarize returns the summary of a library's node: its runs, its three usage marks (taken before it
@@ -110,6 +111,10 @@ func writeComparison(out io.Writer, o compareOptions, hade, robfig librarySummar
 	}
 	if err := table.Flush(); err != nil {
 		return err
+	}
+	if hade.recordsLost > 0 {
+		fmt.Fprintf(out, "\nhade lost %d run history records (its queue overflowed): its CPU per run leaves out "+
+			"their writes\n", hade.recordsLost)
 	}
 	fmt.Fprintln(out)
 	table = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -85,4 +85,15 @@ func TestWriteComparisonMarksEachTarget(t *testing.T) {
 			t.Errorf("no line %q in:\n%s", want, out.String())
 		}
 	}
+	if strings.Contains(printed, "records") {
+		t.Errorf("a comparison where hade lost no history record speaks of records:\n%s", out.String())
+	}
+	hade.recordsLost = 7
+	out.Reset()
+	if err := writeComparison(&out, options, hade, robfig); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "hade lost 7 run history records") {
+		t.Errorf("hade's lost history records are not reported:\n%s", out.String())
+	}
 }

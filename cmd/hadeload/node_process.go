@@ -34,11 +34,13 @@ type nodeProcess struct {
 	done    chan struct{}
 	waitErr error
 
-	runs       []runRecord // read by readLog after the node exited
-	marks      []usageMark // likewise: the usage marks it took (see mark), in order
-	killed     bool
-	terminated bool // stopped by SIGTERM during the window
-	usage      *syscall.Rusage
+	runs  []runRecord // read by readLog after the node exited
+	marks []usageMark // likewise: the usage marks it took (see mark), in order
+	// recordsLost is likewise the most run history records its log said it lost
+	recordsLost int64
+	killed      bool
+	terminated  bool // stopped by SIGTERM during the window
+	usage       *syscall.Rusage
 }
 
 // startNode runs `self node args...` with o's jobs, hold and job duration in its environment; generation counts the
@@ -118,10 +120,13 @@ type logLine struct {
 	Tick     string  `json:"tick"`
 	Outcome  string  `json:"outcome"`
 	LateMs   float64 `json:"late_ms"`
+	// RecordsLost is the run history records the node lost so far, on the lines that report a loss
+	RecordsLost int64 `json:"records_lost"`
 	usageMark
 }
 
-// readLog reads the node's "cron run" and "usage mark" lines; call it after the node exited.
+// readLog reads the node's "cron run" and "usage mark" lines, and the most run history records it said it
+// lost; call it after the node exited.
 func (n *nodeProcess) readLog() error {
 	file, err := os.Open(n.log)
 	if err != nil {
@@ -138,6 +143,7 @@ func (n *nodeProcess) readLog() error {
 		if line.Msg == markMsg {
 			n.marks = append(n.marks, line.usageMark)
 		}
+		n.recordsLost = max(n.recordsLost, line.RecordsLost)
 		if line.Msg != "cron run" {
 			continue
 		}

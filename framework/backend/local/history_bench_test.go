@@ -37,12 +37,13 @@ type appendBench struct {
 // BenchmarkLocalAppendRuns appends batches to a full history; an op is a record (b.N records in batches),
 // so ns/op, B/op and allocs/op are per record, and so are ns/record (the same) and cpu-ns/record (the
 // process's CPU time, which a shared machine disturbs less). batch=1000/jobs=1000 is a tick of 1000
-// every-second jobs, the recorder's batch; batch=1000/jobs=10 a burst of few jobs.
+// every-second jobs, batch=2000/jobs=1000 two of them, the recorder's batch when it is busy (its linger of
+// 2 s); batch=1000/jobs=10 a burst of few jobs.
 func BenchmarkLocalAppendRuns(b *testing.B) {
 	templates := b.TempDir()
 	start := time.Now().Add(-24 * time.Hour).Truncate(time.Second)
 	for _, c := range []appendBench{{batch: 100, jobs: 10}, {batch: 100, jobs: 100}, {batch: 1000, jobs: 10},
-		{batch: 1000, jobs: 1000}} {
+		{batch: 1000, jobs: 1000}, {batch: 2000, jobs: 1000}} {
 		c.start, c.template = start, filepath.Join(templates, fmt.Sprintf("jobs-%d.sqlite", c.jobs))
 		b.Run(fmt.Sprintf("batch=%d/jobs=%d", c.batch, c.jobs), c.run)
 	}

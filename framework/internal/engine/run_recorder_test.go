@@ -69,12 +69,13 @@ func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 	history := &switchableHistory{}
 	logs := &logBuffer{}
 	r := startRecorder(history, slog.New(slog.NewJSONHandler(logs, nil)), nil)
-	for i := 0; i < 500; i++ {
+	const n = recorderBusy - 100 // a batch this small keeps the short linger
+	for i := 0; i < n; i++ {
 		r.record(record.Run{Job: "a", Tick: time.Unix(int64(i), 0)})
 	}
-	waitUntil(t, "500 records are written", func() bool { n, _ := history.written(); return n == 500 })
-	if _, batches := history.written(); batches >= 500 {
-		t.Fatalf("500 records took %d writes: they must be batched", batches)
+	waitUntil(t, "the records are written", func() bool { written, _ := history.written(); return written == n })
+	if _, batches := history.written(); batches >= n {
+		t.Fatalf("%d records took %d writes: they must be batched", n, batches)
 	}
 	history.setFailing(true)
 	for i := 0; i < 3; i++ { // three failing writes, one outage
@@ -85,12 +86,65 @@ func TestRecorderBatchesCountsLossAndLogsEachOutageOnce(t *testing.T) {
 	r.record(record.Run{Job: "a"})
 	r.close()
 	r.record(record.Run{Job: "late"}) // after close: counted, never sent
-	if n, _ := history.written(); n != 501 || r.lost.Load() != 4 {
-		t.Fatalf("written %d, lost %d; want 501 written and 4 lost (3 in the outage, 1 after close)", n, r.lost.Load())
+	if written, _ := history.written(); written != n+1 || r.lost.Load() != 4 {
+		t.Fatalf("written %d, lost %d; want %d written and 4 lost (3 in the outage, 1 after close)", written,
+			r.lost.Load(), n+1)
 	}
 	text := logs.buf.String()
 	if strings.Count(text, "a write failed") != 1 || strings.Count(text, "writes work again") != 1 {
 		t.Fatalf("the outage must be logged once and its end once:\n%s", text)
+	}
+}
+
+// After a batch of recorderBusy records or more, the next batch waits recorderBusyLinger for more: records
+// queued a few hundred milliseconds apart go in one write; after a small batch the linger is short again.
+func TestRecorderLingersLongerWhenBusy(t *testing.T) {
+	history := &switchableHistory{}
+	r := startRecorder(history, slog.New(slog.NewJSONHandler(&logBuffer{}, nil)), nil)
+	defer r.close()
+	for i := range recorderBusy {
+		r.record(record.Run{Job: "a", Tick: time.Unix(int64(i), 0)})
+	}
+	waitUntil(t, "the busy batch is written", func() bool { n, _ := history.written(); return n == recorderBusy })
+	_, busyBatches := history.written()
+	r.record(record.Run{Job: "b"})
+	time.Sleep(recorderLinger + 300*time.Millisecond)
+	r.record(record.Run{Job: "c"})
+	waitUntil(t, "b and c are written", func() bool { n, _ := history.written(); return n == recorderBusy+2 })
+	if _, batches := history.written(); batches != busyBatches+1 {
+		t.Fatalf("b and c, queued %s apart after a busy batch, took %d writes; want 1 (the busy linger is %s)",
+			recorderLinger+300*time.Millisecond, batches-busyBatches, recorderBusyLinger)
+	}
+	r.record(record.Run{Job: "d"}) // after the batch of 2, the linger is short again
+	time.Sleep(recorderLinger + 300*time.Millisecond)
+	r.record(record.Run{Job: "e"})
+	waitUntil(t, "d and e are written", func() bool { n, _ := history.written(); return n == recorderBusy+4 })
+	if _, batches := history.written(); batches != busyBatches+3 {
+		t.Fatalf("d and e, queued %s apart after a small batch, took %d writes; want 2", recorderLinger+300*time.Millisecond,
+			batches-busyBatches-1)
+	}
+}
+
+// A busy process's records are written as fast as they come: a batch's worth goes out without waiting for
+// the linger, so 10 000 records a second (5 times a batch a linger) lose none.
+func TestRecorderKeepsUpWithManyRunsASecond(t *testing.T) {
+	history := &switchableHistory{}
+	r := startRecorder(history, slog.New(slog.NewJSONHandler(&logBuffer{}, nil)), nil)
+	defer r.close()
+	const perBurst, bursts = 1000, 20 // every 100 ms for 2 s: 4 times the queue
+	for i := range perBurst * bursts {
+		r.record(record.Run{Job: "a", Tick: time.Unix(int64(i), 0)})
+		if i%perBurst == perBurst-1 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitUntil(t, "every record is written or lost", func() bool {
+		n, _ := history.written()
+		return n+int(r.lost.Load()) == perBurst*bursts
+	})
+	if lost := r.lost.Load(); lost != 0 {
+		t.Fatalf("%d of %d records recorded over 2 s were lost: the writer must not wait for its linger (%s) while "+
+			"a batch (%d) waits", lost, perBurst*bursts, recorderBusyLinger, recorderBatch)
 	}
 }
 

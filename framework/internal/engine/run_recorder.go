@@ -19,7 +19,7 @@ import (
 // never waits for the history): the oldest waiting one makes room for the newest. A write gets
 // recorderTimeout; Stop's last flush gets recorderFlush.
 const (
-	recorderQueue      = 32768
+	recorderQueue      = 16384
 	recorderBatch      = 2048
 	recorderLinger     = 200 * time.Millisecond
 	recorderBusy       = 500

@@ -38,7 +38,7 @@ type appendBench struct {
 // so ns/op, B/op and allocs/op are per record, and so are ns/record (the same) and cpu-ns/record (the
 // process's CPU time, which a shared machine disturbs less). batch=1000/jobs=1000 is a tick of 1000
 // every-second jobs, batch=2000/jobs=1000 two of them, the recorder's batch when it is busy (its linger of
-// 2 s); batch=1000/jobs=10 a burst of few jobs.
+// 1.2 s); batch=1000/jobs=10 a burst of few jobs.
 func BenchmarkLocalAppendRuns(b *testing.B) {
 	templates := b.TempDir()
 	start := time.Now().Add(-24 * time.Hour).Truncate(time.Second)

@@ -67,7 +67,8 @@ func checkQueued(t *testing.T, ticks map[time.Time][]tickLine) {
 	for tick, lines := range ticks {
 		for _, line := range lines {
 			if line.outcome != "ok" && line.outcome != "buffered" && line.outcome != "not_claimed" {
-				t.Errorf("queued: tick %s: %s (%s); want ok or buffered", tick.Format(time.RFC3339), line.outcome, line.reason)
+				t.Errorf("queued: tick %s: %s (reason %q, error %q); want ok or buffered", tick.Format(time.RFC3339),
+					line.outcome, line.reason, line.errText)
 			}
 		}
 	}

@@ -88,7 +88,8 @@ type tickLine struct {
 	jitterMS float64
 	lateMS   float64
 	reason   string
-	buffered bool // a tick taken off its queue (OverlapBufferOne, OverlapBufferAll)
+	errText  string // the line's error, if any
+	buffered bool   // a tick taken off its queue (OverlapBufferOne, OverlapBufferAll)
 }
 
 // tickOutcomes returns the run lines of the processes by job and tick, not_selected ones left out.
@@ -112,7 +113,8 @@ func tickOutcomes(t *testing.T, processes []*process) map[string]map[time.Time][
 			late, _ := line["late_ms"].(float64)
 			buffered := line.str("origin") == "buffered"
 			byJob[line.str("job")][tick] = append(byJob[line.str("job")][tick], tickLine{outcome: line.str("outcome"),
-				at: at, jitterMS: jitter, lateMS: late, reason: line.str("reason"), buffered: buffered})
+				at: at, jitterMS: jitter, lateMS: late, reason: line.str("reason"), errText: line.str("error"),
+				buffered: buffered})
 		}
 	}
 	return byJob

@@ -237,12 +237,12 @@ func checkEngineSettled(t *testing.T, stalls []stall, runs []logLine, timeout ti
 
 // checkRecorded checks the run records of job's ticks (`cron history -o json` in base with flags) against their
 // runs' lines: at most one record of each tick, the run's (outcome ok, its app id and claim_resends), and
-// none "missed". With all every tick must be recorded, else at least one (a record written while the
-// backend is stopped may be dropped), and a tick may also have claim errors of other processes: a claim
-// that the stall left unsettled is recorded as an "error" attempt of a process that did not run the tick
-// (checkSettled checks from the run lines that no other process ran it).
+// none "missed". need says how many ticks that ran must be recorded. Unless every one must, a tick may also
+// have claim errors of other processes: a claim that the stall left unsettled is recorded as an "error"
+// attempt of a process that did not run the tick (checkSettled checks from the run lines that no other
+// process ran it).
 func checkRecorded(t *testing.T, base string, flags []string, job stalledJob, ticks []time.Time, runs []logLine,
-	all bool) {
+	need recordsNeeded) {
 	t.Helper()
 	records := lostReplyHistory(t, base, flags, job)
 	recorded := 0
@@ -253,11 +253,11 @@ func checkRecorded(t *testing.T, base string, flags []string, job stalledJob, ti
 		}
 		want := historyRecord{Tick: tick.Format(time.RFC3339), Outcome: "ok", AppID: runs[i].str("app_id"),
 			ClaimResends: resendsOf(runs[i])}
-		if !all {
+		if need != recordEvery {
 			found = withoutClaimErrors(found, want.AppID)
 		}
 		switch {
-		case len(found) == 0 && all:
+		case len(found) == 0 && need == recordEvery:
 			t.Errorf("tick %s has no run record", tick.Format(time.RFC3339))
 		case len(found) > 1 || (len(found) == 1 && found[0] != want):
 			t.Errorf("tick %s: records %+v; want one, %+v", tick.Format(time.RFC3339), found, want)
@@ -265,10 +265,21 @@ func checkRecorded(t *testing.T, base string, flags []string, job stalledJob, ti
 		recorded += len(found)
 	}
 	t.Logf("%d of the %d checked ticks recorded", recorded, len(ticks))
-	if recorded == 0 {
+	if recorded == 0 && need != recordAny {
 		t.Error("no checked tick was recorded")
 	}
 }
+
+// recordsNeeded says how many of the checked ticks that ran checkRecorded wants recorded.
+type recordsNeeded int
+
+const (
+	recordEvery recordsNeeded = iota // every one
+	recordOne                        // at least one: a record written while the backend is stopped may be dropped
+	// recordAny: none may be recorded; the stalls (PostgreSQL's, every second) may drop every batch written
+	// between them, under load too
+	recordAny
+)
 
 // withoutClaimErrors returns records without the claim errors ("error" records whose error is the claim's)
 // of processes other than runner.
@@ -367,7 +378,7 @@ func TestRedisLostRepliesAreSettled(t *testing.T) {
 	stalls := stallTicks(t, firstCheckedTick(t, processes), plan, server.Pause, server.Resume)
 	runs := finishStalled(t, processes, stalls, false)
 	checkEngineSettled(t, stalls, runs, plan.timeout)
-	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
+	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, recordOne)
 }
 
 // etcd, its 3 members stopped from 50 ms before each of 5 ticks until after the claims' requests timed
@@ -404,7 +415,7 @@ func TestEtcdLostRepliesAreSettled(t *testing.T) {
 			if plan.engine {
 				checkEngineSettled(t, stalls, runs, plan.timeout)
 			}
-			checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
+			checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, recordOne)
 		})
 	}
 }
@@ -464,7 +475,7 @@ func TestLocalClaimFailedAfterItsWriteIsSettled(t *testing.T) {
 				ticks[i].Format(time.RFC3339), line)
 		}
 	}
-	checkRecorded(t, base, nil, everySecond, ticks, runs, true)
+	checkRecorded(t, base, nil, everySecond, ticks, runs, recordEvery)
 }
 
 // requireStraceEnv, set to 1 by make test, makes a missing strace, or one that cannot trace here, fail the

@@ -489,7 +489,7 @@ func TestPostgresLostRepliesAreSettled(t *testing.T) {
 	stalls := stallTicks(t, firstCheckedTick(t, processes), plan, server.Pause, resume)
 	runs := finishStalled(t, processes, stalls, true)
 	checkLostReplies(t, conn, everySecond.name, stalls, runs, alive, plan.timeout)
-	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, false)
+	checkRecorded(t, base, flags, everySecond, stalledTicks(stalls), runs, recordAny)
 }
 
 // fenceWritesAudit records in public.fence_writes each write of a new tick to a fence of hade.fences, with

@@ -148,8 +148,8 @@ func TestEtcdClientLinesAreJSONAndOutagesLoggedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "the end of the outage logged", func() bool { return len(p.logged("etcd answers again: distributed claims resume")) > 0 })
-	if down := p.logged("etcd does not answer: distributed claims fail (fail closed) until it does"); len(down) != 1 {
+	waitFor(t, 20*time.Second, "the end of the outage logged", func() bool { return len(p.logged(outageEnded("etcd"))) > 0 })
+	if down := p.logged(outageStarted("etcd")); len(down) != 1 {
 		t.Fatalf("the outage was logged %d times, want once", len(down))
 	}
 	if len(p.logged("etcd-client")) == 0 {
@@ -199,7 +199,7 @@ func TestEtcdStartBeforeTheCluster(t *testing.T) {
 	restarted := time.Now()
 	waitFor(t, 15*time.Second, "a run once the members run", func() bool { return countOutcome(p, "ok") > 0 })
 	t.Logf("first run %s after the members were started", time.Since(restarted).Round(time.Millisecond))
-	if down := p.logged("etcd does not answer: distributed claims fail (fail closed) until it does"); len(down) != 1 {
+	if down := p.logged(outageStarted("etcd")); len(down) != 1 {
 		t.Fatalf("the outage was logged %d times, want once", len(down))
 	}
 	stopAll(t, []*process{p}, []int{0})

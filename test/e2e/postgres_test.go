@@ -86,32 +86,6 @@ func TestPostgresKillMidRunThenRestart(t *testing.T) {
 	assertOutageLogged(t, processes, "postgres")
 }
 
-// assertOutageLogged checks that some tick failed with an error naming backend (redis, postgres) and its
-// host, and that each process logged the outage's start and end once.
-func assertOutageLogged(t *testing.T, processes []*process, backend string) {
-	t.Helper()
-	errors := 0
-	for i, p := range processes {
-		for _, line := range p.runs() {
-			if line.str("outcome") == "error" {
-				errors++
-				if !strings.Contains(line.str("error"), backend+" at 127.0.0.1:") {
-					t.Fatalf("the error line does not say why: %v", line)
-				}
-			}
-		}
-		if down := p.logged(backend + " does not answer: distributed claims fail (fail closed) until it does"); len(down) != 1 {
-			t.Fatalf("process %d logged the outage's start %d times, want once: %v", i, len(down), down)
-		}
-		if up := p.logged(backend + " answers again: distributed claims resume"); len(up) != 1 {
-			t.Fatalf("process %d logged the outage's end %d times, want once: %v", i, len(up), up)
-		}
-	}
-	if errors == 0 {
-		t.Fatalf("no tick was logged with outcome error while %s was down", backend)
-	}
-}
-
 // A wrong password (given by the environment, as operators do) fails at start with an error naming
 // authentication and the setting, and the password appears in no output; the right one works.
 func TestPostgresWrongPasswordFailsAtStart(t *testing.T) {

@@ -18,8 +18,9 @@ func checkBackfill(t *testing.T, base string, env, flags []string, scheduled tim
 		r := run(t, testappBinary, base, env, append(flags, "cron", "backfill", "steady", "--from", from.Format(time.RFC3339),
 			"--to", to.Format(time.RFC3339), "--wait")...)
 		if r.code != 0 || !strings.Contains(r.stdout, "ended: ok: "+want) {
-			t.Errorf("backfill from %s to %s: exit %d\n%s%s\nwant exit 0 and %q", from.Format(time.RFC3339),
-				to.Format(time.RFC3339), r.code, r.stdout, r.stderr, want)
+			t.Errorf("backfill from %s to %s: exit %d\n%s%s\nwant exit 0 and %q; its records other than ok: %v",
+				from.Format(time.RFC3339), to.Format(time.RFC3339), r.code, r.stdout, r.stderr, want,
+				backfilledNotOK(t, base, env, flags))
 		}
 	}
 	backfill(past, past.Add(5*time.Second), "5 ticks: 5 ok")
@@ -52,4 +53,17 @@ func checkBackfill(t *testing.T, base string, env, flags []string, scheduled tim
 			t.Errorf("cron backfill %v: exit %d, stderr %q; want exit 1 naming the problem", bad, r.code, r.stderr)
 		}
 	}
+}
+
+// backfilledNotOK returns the history's records of steady from a backfill whose outcome is not ok, with
+// their reasons: what a failed check of checkBackfill prints.
+func backfilledNotOK(t *testing.T, base string, env, flags []string) []map[string]any {
+	t.Helper()
+	var notOK []map[string]any
+	for _, r := range historyWith(t, base, env, flags, "steady", "--since", "2h", "-n", "0") {
+		if r["origin"] == "backfill" && r["outcome"] != "ok" {
+			notOK = append(notOK, r)
+		}
+	}
+	return notOK
 }

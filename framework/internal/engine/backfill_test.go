@@ -60,3 +60,39 @@ func TestBackfillRunsEachTickOnceAcrossRequests(t *testing.T) {
 		t.Errorf("a range of 10800 ticks: %v; want refused, naming the limit", err)
 	}
 }
+
+func TestBackfillWaitsForTheEntrysRunOnThisProcess(t *testing.T) {
+	s := New()
+	ran := make(chan time.Time, 1)
+	s.AddDistributedCronCommand("report", "* * * * * *", runnable("report", func(cmd *cobra.Command, _ []string) error {
+		tick, _ := TickFrom(cmd.Context())
+		ran <- tick
+		return nil
+	}), time.Second)
+	env := testEnvironment(&logBuffer{}, "a")
+	env.Backend = memory.NewStore(nil).Open(backend.Retention{})
+	startWithoutTimer(t, s, env)
+	j := s.jobs[0]
+	j.running.Store(true) // a scheduled run of the entry is going on this process
+	from := time.Now().Add(-time.Hour).Truncate(time.Second)
+	request := order.New("report", order.Backfill)
+	request.From, request.To = from, from.Add(time.Second)
+	type result struct{ outcome, detail string }
+	done := make(chan result, 1)
+	go func() {
+		outcome, detail := j.backfill(s.state.Load(), request)
+		done <- result{outcome, detail}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("backfill ended while the entry's run went on: %s, %q; want it to wait for the run", r.outcome, r.detail)
+	case <-time.After(300 * time.Millisecond):
+	}
+	j.running.Store(false) // the scheduled run ended
+	if r := <-done; r.outcome != "ok" || !strings.Contains(r.detail, "1 ticks: 1 ok") {
+		t.Fatalf("backfill = %s, %q; want ok, its tick run once the entry's run ended", r.outcome, r.detail)
+	}
+	if tick := <-ran; !tick.Equal(from) {
+		t.Errorf("ran tick %s; want %s", tick, from)
+	}
+}

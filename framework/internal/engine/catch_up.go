@@ -45,10 +45,15 @@ type runMode struct {
 	queued  *queuedRun     // a buffered tick taken off its queue, with the run lease: no claim
 }
 
+// backfills reports whether the mode is a tick of `cron backfill`.
+func (m runMode) backfills() bool {
+	return m.request != nil && m.request.Kind == order.Backfill
+}
+
 // attrs are the log attributes of the mode.
 func (m runMode) attrs() []slog.Attr {
 	switch {
-	case m.request != nil && m.request.Kind == order.Backfill:
+	case m.backfills():
 		return []slog.Attr{slog.String("request", m.request.ID), slog.String(originKey, originBackfill)}
 	case m.request != nil:
 		return []slog.Attr{slog.String("request", m.request.ID), slog.String(originKey, originRequest)}

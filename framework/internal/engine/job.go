@@ -185,6 +185,10 @@ func (j *job) admit(state *running, run *activeRun, tick time.Time, mode runMode
 		if outcome, attrs = j.takeTurn(state, tick, mode, attrs); outcome != "" {
 			return outcome, attrs
 		}
+	} else if mode.backfills() { // a past tick: it waits for the entry's run on this process, as for the lease
+		if outcome, waitAttrs := j.awaitRunning(state, time.Time{}); outcome != "" {
+			return outcome, append(attrs, waitAttrs...)
+		}
 	} else if !j.running.CompareAndSwap(false, true) {
 		return outcomeSkipped, append(attrs, slog.String("reason", "the previous run of this entry is still going"))
 	}

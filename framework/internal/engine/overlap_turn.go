@@ -31,7 +31,7 @@ func (j *job) takesTurns(mode runMode) bool {
 	}
 	switch j.overlapOf(mode) {
 	case order.OverlapBufferOne, order.OverlapBufferAll: // a backfill's past ticks wait for the lease instead
-		return j.spec.Type == distributed && (mode.request == nil || mode.request.Kind != order.Backfill)
+		return j.spec.Type == distributed && !mode.backfills()
 	case order.OverlapCancelOther, order.OverlapTerminateOther:
 		return j.spec.Type == distributed
 	}

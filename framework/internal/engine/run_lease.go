@@ -141,7 +141,7 @@ func (j *job) acquire(state *running, tick time.Time, mode runMode) (string, []s
 			return outcomeError, []slog.Attr{slog.String("error", "acquire run lease: "+err.Error())}
 		case holder.Holder == state.env.AppID && holder.Tick.Equal(tick):
 			return "", nil
-		case mode.request.Kind != order.Backfill:
+		case !mode.backfills():
 			return outcomeSkipped, busyAttrs(holder)
 		}
 		if !clock.Sleep(state.claims, replacePoll) {

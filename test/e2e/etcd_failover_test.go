@@ -59,7 +59,7 @@ func TestEtcdKillEachMemberEveryTickFromKillPlus3sRunsOnce(t *testing.T) {
 	stopAll(t, processes, []int{0, 1, 2})
 	ran := failoverRuns(t, processes)
 	for _, kill := range kills {
-		checkFailover(t, ran, kill)
+		checkFailover(t, processes, ran, kill)
 	}
 }
 
@@ -136,8 +136,9 @@ func failoverRuns(t *testing.T, processes []*process) map[string][]int {
 	return ran
 }
 
-// checkFailover fails t unless every job's every tick from failoverFrom to failoverTo after kill ran once.
-func checkFailover(t *testing.T, ran map[string][]int, kill memberKill) {
+// checkFailover fails t unless every job's every tick from failoverFrom to failoverTo after kill ran once,
+// printing what the processes logged of the first tick that did not.
+func checkFailover(t *testing.T, processes []*process, ran map[string][]int, kill memberKill) {
 	first := kill.at.Add(failoverFrom - time.Nanosecond).Truncate(time.Second).Add(time.Second)
 	last := kill.at.Add(failoverTo).Truncate(time.Second)
 	var missed []string
@@ -150,7 +151,23 @@ func checkFailover(t *testing.T, ran map[string][]int, kill memberKill) {
 		}
 	}
 	if len(missed) > 0 {
-		t.Errorf("the kill of the %s m%d at %s: %d job ticks from kill+%s to kill+%s did not run: %v", kill.role,
-			kill.member, kill.at.Format("15:04:05.000"), len(missed), failoverFrom, failoverTo, missed)
+		t.Errorf("the kill of the %s m%d at %s: %d job ticks from kill+%s to kill+%s did not run: %v; the lines "+
+			"of %s: %v", kill.role, kill.member, kill.at.Format("15:04:05.000"), len(missed), failoverFrom, failoverTo,
+			missed, missed[0], serviceTickLines(processes, missed[0]))
 	}
+}
+
+// serviceTickLines returns the processes' run lines of key ("job-000@<tick RFC 3339, UTC>"), each with
+// the index of its process.
+func serviceTickLines(processes []*process, key string) []string {
+	var lines []string
+	for i, p := range processes {
+		for _, line := range p.runs() {
+			if tick, err := time.Parse(time.RFC3339, line.str("tick")); err == nil &&
+				line.str("service")+"@"+tick.UTC().Format(time.RFC3339) == key {
+				lines = append(lines, fmt.Sprintf("process %d: %v", i, map[string]any(line)))
+			}
+		}
+	}
+	return lines
 }

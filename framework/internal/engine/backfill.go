@@ -47,10 +47,10 @@ func (j *job) backfill(state *running, request order.Request) (outcome, detail s
 		if state.claims.Err() != nil {
 			return outcomeNotRun, fmt.Sprintf("the process stopped after %d of %d ticks (%s)", i, len(ticks), countText(counts))
 		}
-		outcome, errText := j.backfillTick(state, request, tick, ran)
+		outcome, why := j.backfillTick(state, request, tick, ran)
 		counts[outcome]++
 		if failed == "" && failedOrNotRun(outcome) {
-			failed = fmt.Sprintf("; first failure: tick %s %s: %s", tick.Format(time.RFC3339), outcome, errText)
+			failed = fmt.Sprintf("; first failure: tick %s %s: %s", tick.Format(time.RFC3339), outcome, why)
 		}
 	}
 	if failed != "" {

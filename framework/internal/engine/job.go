@@ -144,15 +144,15 @@ func (j *job) Run() {
 // paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
 // (or the skip) is one log line and one record; after the line of a tick not run, the run leases its
 // unsettled claims may have taken are released (releaseUnsettled). It returns the last attempt's outcome
-// and error.
-func (j *job) handle(state *running, tick, started time.Time, mode runMode) (outcome, errText string) {
+// and its detail (outcomeDetail).
+func (j *job) handle(state *running, tick, started time.Time, mode runMode) (outcome, detail string) {
 	run := state.begin(j, tick) // nil once Stop has started
 	defer func() { state.end(run, outcome) }()
 	outcome, attrs := j.admit(state, run, tick, mode)
 	if outcome != "" {
 		state.settled(j.report(state, tick, 1, outcome, started, time.Time{}, attrs))
 		j.releaseUnsettled(state)
-		return outcome, errorText(attrs)
+		return outcome, outcomeDetail(outcome, attrs)
 	}
 	defer j.release(state, run)
 	ctx := j.runContext(state, tick)
@@ -166,7 +166,7 @@ func (j *job) handle(state *running, tick, started time.Time, mode runMode) (out
 				rec.PauseNote = note
 			}
 			state.settled(rec)
-			return result.outcome, errorText(result.attrs)
+			return result.outcome, outcomeDetail(result.outcome, result.attrs)
 		}
 		started, attrs = time.Now(), jitter
 	}
@@ -319,11 +319,7 @@ func (j *job) report(state *running, tick time.Time, attempt int, outcome string
 	if outcome == outcomeNotSelected || (state.recorder == nil && state.env.Observer == nil) {
 		return nil
 	}
-	detail := errorText(extra)
-	if detail == "" && (outcome == outcomeSkipped || outcome == outcomePaused || outcome == outcomeExcluded) {
-		detail = attrText(extra, "reason")
-	}
-	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, detail)
+	rec := j.runRecord(state.env, tick, outcome, started, commandStarted, finished, outcomeDetail(outcome, extra))
 	rec.Attempt, rec.ClaimResends, rec.Late, rec.Jitter = attempt, attrInt(extra, claimResendsKey), rec.Late-jitter, jitter
 	rec.Origin, rec.Waited = attrText(extra, originKey), attrMilliseconds(extra, waitedKey)
 	state.record(rec)

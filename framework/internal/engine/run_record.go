@@ -72,6 +72,17 @@ func errorText(attrs []slog.Attr) string {
 	return attrText(attrs, "error")
 }
 
+// outcomeDetail is what a record and a run request's answer say of an attempt with outcome and attrs: its
+// error, or for a tick not run (skipped, paused, excluded, not_run) the reason.
+func outcomeDetail(outcome string, attrs []slog.Attr) string {
+	detail := errorText(attrs)
+	if detail == "" && (outcome == outcomeSkipped || outcome == outcomePaused || outcome == outcomeExcluded ||
+		outcome == outcomeNotRun) {
+		detail = attrText(attrs, "reason")
+	}
+	return detail
+}
+
 // attrText returns the value of the attribute key of attrs, or "".
 func attrText(attrs []slog.Attr, key string) string {
 	for _, attr := range attrs {

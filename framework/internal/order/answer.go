@@ -16,7 +16,7 @@ const Started contract.Outcome = "started"
 type Answer struct {
 	AppID   string           // the answering process's App.AppID()
 	Outcome contract.Outcome // Started, the run's outcome ("ok", "timeout", …) or "killed"
-	Detail  string           // the run's error, if any
+	Detail  string           // the run's error, or why it did not run (skipped, paused, …), if known
 	At      time.Time        // when the process answered
 }
 

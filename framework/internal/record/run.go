@@ -28,7 +28,7 @@ type Run struct {
 	Finished time.Time        // when the run ended; Finished-Started is the run's duration
 	Late     time.Duration    // how long after Tick+Jitter the command started (or the tick was handled)
 	Jitter   time.Duration    // the delay WithJitter gave the tick's run; 0 without jitter
-	Error    string           // the error of a failed run or claim; EncodeRun keeps its first MaxRunErrorLength bytes
+	Error    string           // the run's or claim's error, or why the tick did not run (EncodeRun cuts it)
 	Attempt  int              // 1 for the first attempt of a tick
 	Count    int              // ticks this record stands for: 1, or for "missed" how many were missed
 	LastTick time.Time        // for "missed": the last tick missed; else Tick

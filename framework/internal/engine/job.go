@@ -140,11 +140,11 @@ func (j *job) Run() {
 }
 
 // handle handles tick: it skips it if the scheduler is stopping or this entry's previous run is still
-// going; unless mode is a run request it claims it (distributed entries) and skips it while the job is
-// paused; then it runs the command, again while attempts fail and the retry policy allows. Each attempt
-// (or the skip) is one log line and one record; after the line of a tick not run, the run leases its
-// unsettled claims may have taken are released (releaseUnsettled). It returns the last attempt's outcome
-// and its detail (outcomeDetail).
+// going (a backfilled tick waits for that run instead); unless mode is a run request it claims it
+// (distributed entries) and skips it while the job is paused; then it runs the command, again while
+// attempts fail and the retry policy allows. Each attempt (or the skip) is one log line and one record;
+// after the line of a tick not run, the run leases its unsettled claims may have taken are released
+// (releaseUnsettled). It returns the last attempt's outcome and its detail (outcomeDetail).
 func (j *job) handle(state *running, tick, started time.Time, mode runMode) (outcome, detail string) {
 	run := state.begin(j, tick) // nil once Stop has started
 	defer func() { state.end(run, outcome) }()

@@ -265,7 +265,10 @@ func (j *job) claimToRun(state *running, tick time.Time, mode runMode, attrs []s
 		j.recordGap(state, claimed.Previous, tick)
 	}
 	if claimed.Busy.Holder != "" {
-		return outcomeSkipped, append(attrs, busyAttrs(claimed.Busy)...)
+		if busy, taken := j.recheckBusy(state, tick, claimed.Busy); !taken {
+			return outcomeSkipped, append(attrs, busyAttrs(busy)...)
+		}
+		return "", attrs // recheckBusy holds the lease
 	}
 	if withLease {
 		j.hold(state, contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}, sent)

@@ -81,6 +81,27 @@ func TestOverlapForbidSkipsWhileAnotherProcessRuns(t *testing.T) {
 	}
 }
 
+func TestOverlapForbidTickWaitsForAReleaseOnItsWay(t *testing.T) {
+	release := make(chan struct{})
+	a, b, logsA, logsB := twoProcesses(t, release)
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); fire(a, 0, tick) }()
+	waitUntil(t, "a's run to start", func() bool { return commandStarted(a) })
+	next := make(chan struct{})
+	go func() { defer close(next); fire(b, 0, tick.Add(time.Second)) }() // won while a's run holds the lease
+	time.Sleep(50 * time.Millisecond)
+	close(release) // a's run ends and gives the lease back while b's tick asks again
+	<-done
+	<-next
+	if got := strings.Join(outcomes(t, logsA, "long"), ","); got != "ok" {
+		t.Errorf("a: %s; want ok", got)
+	}
+	if got := strings.Join(outcomes(t, logsB, "long"), ","); got != "ok" {
+		t.Errorf("b: %s; want ok: its tick asks for the lease again once a's run has given it back", got)
+	}
+}
+
 func TestOverlapAllowRunsAlongside(t *testing.T) {
 	release := make(chan struct{})
 	a, b, _, logsB := twoProcesses(t, release, WithOverlap(OverlapAllow))

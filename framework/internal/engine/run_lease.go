@@ -27,6 +27,14 @@ const (
 	leaseCall    = time.Second // bound of a renewal call
 )
 
+// A tick won while another run held the run lease asks for it again up to busyRechecks times,
+// busyRecheckGap apart, before it is skipped: the release of a run that has just ended may still be on its
+// way to a backend slowed by load, and the tick would be lost to it.
+const (
+	busyRechecks   = 2
+	busyRecheckGap = 200 * time.Millisecond
+)
+
 // errLeaseLost is the cause of a run's context cancelled because its run lease could not be renewed.
 var errLeaseLost = errors.New("the run lease could not be renewed in time: another process may start the job")
 
@@ -157,4 +165,24 @@ func busyAttrs(busy contract.RunLease) []slog.Attr {
 		reason = fmt.Sprintf("the previous run of the job (tick %s) still runs on process %s", busy.Tick.Format(time.RFC3339), busy.Holder)
 	}
 	return []slog.Attr{slog.String("reason", reason+" (overlap policy forbid)"), slog.String("holder", busy.Holder)}
+}
+
+// recheckBusy asks for the run lease of tick, won while busy held it (see busyRechecks): it reports
+// whether this process took it (it then holds it), else returns the last holder known. It stops early when
+// the process stops or a call fails.
+func (j *job) recheckBusy(state *running, tick time.Time, busy contract.RunLease) (contract.RunLease, bool) {
+	for range busyRechecks {
+		if !clock.Sleep(state.claims, busyRecheckGap) {
+			return busy, false
+		}
+		holder, err := j.acquireLease(state, tick)
+		switch {
+		case err != nil:
+			return busy, false
+		case holder.Holder == state.env.AppID && holder.Tick.Equal(tick):
+			return holder, true
+		}
+		busy = holder
+	}
+	return busy, false
 }

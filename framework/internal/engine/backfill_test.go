@@ -61,19 +61,28 @@ func TestBackfillRunsEachTickOnceAcrossRequests(t *testing.T) {
 	}
 }
 
-func TestBackfillWaitsForTheEntrysRunOnThisProcess(t *testing.T) {
+// busyProcess starts a scheduler without its timer, with one distributed every-second entry "report"
+// that runs body, on a memory backend, and returns it with that entry marked running (as while a
+// scheduled run of it goes on): the caller clears the flag.
+func busyProcess(t *testing.T, body func(*cobra.Command, []string) error) (*Scheduler, *job) {
+	t.Helper()
 	s := New()
-	ran := make(chan time.Time, 1)
-	s.AddDistributedCronCommand("report", "* * * * * *", runnable("report", func(cmd *cobra.Command, _ []string) error {
-		tick, _ := TickFrom(cmd.Context())
-		ran <- tick
-		return nil
-	}), time.Second)
+	s.AddDistributedCronCommand("report", "* * * * * *", runnable("report", body), time.Second)
 	env := testEnvironment(&logBuffer{}, "a")
 	env.Backend = memory.NewStore(nil).Open(backend.Retention{})
 	startWithoutTimer(t, s, env)
 	j := s.jobs[0]
-	j.running.Store(true) // a scheduled run of the entry is going on this process
+	j.running.Store(true)
+	return s, j
+}
+
+func TestBackfillWaitsForTheEntrysRunOnThisProcess(t *testing.T) {
+	ran := make(chan time.Time, 1)
+	s, j := busyProcess(t, func(cmd *cobra.Command, _ []string) error {
+		tick, _ := TickFrom(cmd.Context())
+		ran <- tick
+		return nil
+	})
 	from := time.Now().Add(-time.Hour).Truncate(time.Second)
 	request := order.New("report", order.Backfill)
 	request.From, request.To = from, from.Add(time.Second)

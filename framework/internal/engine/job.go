@@ -372,6 +372,17 @@ func claimOutcome(state *running, claimed contract.Claimed, err error) (string, 
 	return "", nil
 }
 
+// callFailed is the outcome of a tick whose backend call what failed with err: not_run when the process
+// began to stop and so cancelled the call (it may have been applied: its lease, if any, expires by
+// itself), else error.
+func callFailed(state *running, what string, err error) (string, []slog.Attr) {
+	if stopping := state.claims.Err(); stopping != nil && errors.Is(err, stopping) {
+		return outcomeNotRun, []slog.Attr{slog.String("reason", "the process began to stop during the call to "+what+
+			", which it cancelled: the tick is not run here")}
+	}
+	return outcomeError, []slog.Attr{slog.String("error", what+": "+err.Error())}
+}
+
 func milliseconds(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
 }

@@ -33,7 +33,7 @@ func (j *job) queueTick(state *running, tick time.Time, limit int, policy string
 	sent := time.Now()
 	holder, waiting, err := j.queueRun(state, lease, limit)
 	if err != nil {
-		return outcomeError, []slog.Attr{slog.String("error", "queue the tick: "+err.Error())}
+		return callFailed(state, "queue the tick", err)
 	}
 	if j.tookTurn(holder, state) {
 		if holder.Tick.Equal(tick) {

@@ -57,13 +57,21 @@ func commandStarted(s *Scheduler) bool {
 	return false
 }
 
+// startRun fires s's first entry at the current second in the background and returns that tick once
+// its command runs, with a channel closed when the run has been handled.
+func startRun(t *testing.T, s *Scheduler) (time.Time, chan struct{}) {
+	t.Helper()
+	tick := time.Now().Truncate(time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); fire(s, 0, tick) }()
+	waitUntil(t, "the run to start", func() bool { return commandStarted(s) })
+	return tick, done
+}
+
 func TestOverlapForbidSkipsWhileAnotherProcessRuns(t *testing.T) {
 	release := make(chan struct{})
 	a, b, logsA, logsB := twoProcesses(t, release)
-	tick := time.Now().Truncate(time.Second)
-	done := make(chan struct{})
-	go func() { defer close(done); fire(a, 0, tick) }()
-	waitUntil(t, "a's run to start", func() bool { return commandStarted(a) })
+	tick, done := startRun(t, a)
 	fire(b, 0, tick.Add(time.Second))
 	close(release)
 	<-done
@@ -84,10 +92,7 @@ func TestOverlapForbidSkipsWhileAnotherProcessRuns(t *testing.T) {
 func TestOverlapForbidTickWaitsForAReleaseOnItsWay(t *testing.T) {
 	release := make(chan struct{})
 	a, b, logsA, logsB := twoProcesses(t, release)
-	tick := time.Now().Truncate(time.Second)
-	done := make(chan struct{})
-	go func() { defer close(done); fire(a, 0, tick) }()
-	waitUntil(t, "a's run to start", func() bool { return commandStarted(a) })
+	tick, done := startRun(t, a)
 	next := make(chan struct{})
 	go func() { defer close(next); fire(b, 0, tick.Add(time.Second)) }() // won while a's run holds the lease
 	time.Sleep(50 * time.Millisecond)
@@ -105,10 +110,7 @@ func TestOverlapForbidTickWaitsForAReleaseOnItsWay(t *testing.T) {
 func TestOverlapAllowRunsAlongside(t *testing.T) {
 	release := make(chan struct{})
 	a, b, _, logsB := twoProcesses(t, release, WithOverlap(OverlapAllow))
-	tick := time.Now().Truncate(time.Second)
-	done := make(chan struct{})
-	go func() { defer close(done); fire(a, 0, tick) }()
-	waitUntil(t, "a's run to start", func() bool { return commandStarted(a) })
+	tick, done := startRun(t, a)
 	go close(release)
 	fire(b, 0, tick.Add(time.Second))
 	<-done

@@ -86,7 +86,7 @@ func (j *job) replaceTurn(state *running, tick time.Time, policy string) (string
 	outcome, attrs := "", []slog.Attr(nil)
 	switch {
 	case err != nil:
-		outcome, attrs = outcomeError, []slog.Attr{slog.String("error", "acquire run lease: "+err.Error())}
+		outcome, attrs = callFailed(state, "acquire run lease", err)
 	case holder.Holder != state.env.AppID || !holder.Tick.Equal(tick):
 		outcome, attrs = j.replaceOther(state, tick, holder, policy)
 	}

@@ -146,7 +146,7 @@ func (j *job) acquire(state *running, tick time.Time, mode runMode) (string, []s
 		holder, err := j.acquireLease(state, tick)
 		switch {
 		case err != nil:
-			return outcomeError, []slog.Attr{slog.String("error", "acquire run lease: "+err.Error())}
+			return callFailed(state, "acquire run lease", err)
 		case holder.Holder == state.env.AppID && holder.Tick.Equal(tick):
 			return "", nil
 		case !mode.backfills():

@@ -50,8 +50,8 @@ func (j *job) replaceOther(state *running, tick time.Time, busy contract.RunLeas
 	}
 	next := j.spec.Next(tick)
 	for {
-		holder, err := j.acquireLease(state, tick)
-		if err == nil && holder.Holder == state.env.AppID && holder.Tick.Equal(tick) {
+		holder, taken, _ := j.acquireLease(state, tick) // a failed call is asked again, until the next tick
+		if taken {
 			return "", []slog.Attr{slog.String("replaced", busy.Holder)}
 		}
 		if !next.IsZero() && !time.Now().Add(replacePoll).Before(next) {
@@ -84,15 +84,16 @@ func (j *job) cancelHolder(state *running, busy contract.RunLease, reason string
 }
 
 // acquireLease asks once for the run lease for tick, and holds it when it is taken; it returns the
-// holder after.
-func (j *job) acquireLease(state *running, tick time.Time) (contract.RunLease, error) {
+// holder after, and whether that is this process for tick.
+func (j *job) acquireLease(state *running, tick time.Time) (holder contract.RunLease, taken bool, err error) {
 	lease := contract.RunLease{Service: j.spec.ServiceName, Holder: state.env.AppID, Tick: tick}
 	sent := time.Now()
 	ctx, cancel := context.WithTimeout(state.claims, controlCallTimeout)
 	defer cancel()
-	holder, err := state.env.Backend.AcquireRun(ctx, lease, leaseTTL)
-	if err == nil && holder.Holder == lease.Holder && holder.Tick.Equal(tick) {
+	holder, err = state.env.Backend.AcquireRun(ctx, lease, leaseTTL)
+	taken = err == nil && holder.Holder == lease.Holder && holder.Tick.Equal(tick)
+	if taken {
 		j.hold(state, lease, sent)
 	}
-	return holder, err
+	return holder, taken, err
 }

@@ -82,12 +82,12 @@ func (j *job) replaceTurn(state *running, tick time.Time, policy string) (string
 	if outcome, attrs := j.awaitRunning(state, j.spec.Next(tick)); outcome != "" {
 		return outcome, attrs
 	}
-	holder, err := j.acquireLease(state, tick)
+	holder, taken, err := j.acquireLease(state, tick)
 	outcome, attrs := "", []slog.Attr(nil)
 	switch {
 	case err != nil:
 		outcome, attrs = callFailed(state, "acquire run lease", err)
-	case holder.Holder != state.env.AppID || !holder.Tick.Equal(tick):
+	case !taken:
 		outcome, attrs = j.replaceOther(state, tick, holder, policy)
 	}
 	if outcome != "" {

@@ -143,11 +143,11 @@ func (j *job) acquire(state *running, tick time.Time, mode runMode) (string, []s
 		return "", nil
 	}
 	for {
-		holder, err := j.acquireLease(state, tick)
+		holder, taken, err := j.acquireLease(state, tick)
 		switch {
 		case err != nil:
 			return callFailed(state, "acquire run lease", err)
-		case holder.Holder == state.env.AppID && holder.Tick.Equal(tick):
+		case taken:
 			return "", nil
 		case !mode.backfills():
 			return outcomeSkipped, busyAttrs(holder)
@@ -175,11 +175,11 @@ func (j *job) recheckBusy(state *running, tick time.Time, busy contract.RunLease
 		if !clock.Sleep(state.claims, busyRecheckGap) {
 			return busy, false
 		}
-		holder, err := j.acquireLease(state, tick)
+		holder, taken, err := j.acquireLease(state, tick)
 		switch {
 		case err != nil:
 			return busy, false
-		case holder.Holder == state.env.AppID && holder.Tick.Equal(tick):
+		case taken:
 			return holder, true
 		}
 		busy = holder
